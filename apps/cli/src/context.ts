@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadWorkspace, type Workspace } from '@govern/workspace';
+
+/** What every command receives: where it runs and where it writes. Injectable for tests. */
+export interface CommandContext {
+  cwd: string;
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown };
+  env: Record<string, string | undefined>;
+  /** Worker entry for parallel parsing; set by the bundled binary. */
+  workerUrl?: URL;
+}
+
+export interface CommonOptions {
+  root?: string;
+  json?: boolean;
+  color?: boolean;
+  cache?: boolean;
+}
+
+/** A usage problem (bad flag, missing root): exit code 2, message to stderr. */
+export class UsageError extends Error {}
+
+/**
+ * The default root is the repository: the nearest ancestor of the working
+ * directory with a `govern.config.yaml` or a `.git`, else the working directory.
+ */
+export function resolveRoot(ctx: CommandContext, root: string | undefined): string {
+  if (root !== undefined) {
+    const abs = path.resolve(ctx.cwd, root);
+    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new UsageError(`--root ${root}: not a directory`);
+    return abs;
+  }
+  for (let dir = path.resolve(ctx.cwd); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'govern.config.yaml')) || fs.existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(ctx.cwd);
+  }
+}
+
+export async function openWorkspace(ctx: CommandContext, opts: CommonOptions): Promise<Workspace> {
+  const root = resolveRoot(ctx, opts.root);
+  const noCache = opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1';
+  return loadWorkspace({
+    root,
+    cacheDir: noCache ? null : ctx.env.GOVERN_CACHE_DIR ? path.resolve(ctx.cwd, ctx.env.GOVERN_CACHE_DIR) : undefined,
+    ...(ctx.workerUrl ? { workerUrl: ctx.workerUrl } : {}),
+  });
+}
+
+/** Exit code contract: 0 no errors, 1 any error diagnostic (2 is usage, raised elsewhere). */
+export function exitCodeFor(ws: Workspace): number {
+  return ws.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+export function writeJson(ctx: CommandContext, value: unknown): void {
+  ctx.stdout.write(`${JSON.stringify(value)}\n`);
+}

@@ -1,0 +1,82 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { UsageError, type CommandContext } from './context.js';
+import { graphCommand } from './commands/graph.js';
+import { nextCommand } from './commands/next.js';
+import { statusCommand } from './commands/status.js';
+import { validateCommand } from './commands/validate.js';
+
+export const VERSION = '0.1.0';
+
+const EXIT_HELP = `
+Exit codes:
+  0  no error diagnostics
+  1  at least one error diagnostic (JSON is still printed)
+  2  usage error (unknown flag, bad --root)
+
+Documents are read from workplans/ and trackers/ (recursively, *.md) under the
+root, plus the globs in govern.config.yaml. See docs/cli-contract.md.`;
+
+function int(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+/** Declares every command; each command's work lives in its own module. */
+export function createProgram(ctx: CommandContext, setExit: (code: number) => void): Command {
+  const program = new Command('govern')
+    .description('Read, validate and query Markdown workplans and trackers: the milestone and dependency graph of a repository.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+    .exitOverride();
+
+  const common = (cmd: Command) =>
+    cmd
+      .option('--root <dir>', 'directory to read (default: the repository root around the working directory)')
+      .option('--json', 'print machine-readable JSON (stable contract, see docs/cli-contract.md)')
+      .option('--no-color', 'never color output (colors are used only on a terminal)')
+      .option('--no-cache', 'do not read or write the parse cache in <root>/.govern/cache')
+      .addHelpText('after', EXIT_HELP);
+
+  const filters = (cmd: Command) =>
+    cmd
+      .option('--doc <file-or-id>', 'only nodes of this document (relative path or document id)')
+      .addOption(new Option('--status <status...>', 'only nodes with these statuses').choices(['planned', 'in_progress', 'partial', 'blocked', 'done', 'unknown']))
+      .addOption(new Option('--kind <kind...>', 'only nodes of these kinds').choices(['milestone', 'task', 'workplan']));
+
+  const run = (fn: (o: never) => Promise<number>) => async (o: never) => setExit(await fn(o));
+
+  common(program.command('status').description('summary of every document: items with status, what is next, what is blocked, diagnostics')).action(
+    run((o) => statusCommand(ctx, o)),
+  );
+  filters(common(program.command('graph').description('every milestone and task with its dependencies; --json prints { nodes, diagnostics }'))).action(
+    run((o) => graphCommand(ctx, o)),
+  );
+  filters(common(program.command('next').description('actionable items: not done, every dependency done; dependency order, then priority, then document order')))
+    .option('--limit <n>', 'at most n items', int)
+    .action(run((o) => nextCommand(ctx, o)));
+  common(program.command('validate').description('report every diagnostic; exit 1 if any is an error')).action(run((o) => validateCommand(ctx, o)));
+  return program;
+}
+
+/** Runs the CLI with the given argv (without node and script) and returns the exit code. */
+export async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
+  let code = 0;
+  const program = createProgram(ctx, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      ctx.stderr.write(`govern: ${err.message}\n`);
+      return 2;
+    }
+    ctx.stderr.write(`govern: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return 3;
+  }
+}

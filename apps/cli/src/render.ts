@@ -1,0 +1,63 @@
+import pc from 'picocolors';
+import type { Diagnostic, Status } from '@govern/workplan';
+import type { GraphNode } from '@govern/graph';
+import type { CommandContext, CommonOptions } from './context.js';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+/** Colors only for a terminal, and never when NO_COLOR is set or --no-color given. */
+export function colorsFor(ctx: CommandContext, opts: CommonOptions): Colors {
+  const forced = ctx.env.FORCE_COLOR !== undefined && ctx.env.FORCE_COLOR !== '0';
+  const enabled = opts.color !== false && ctx.env.NO_COLOR === undefined && (forced || ctx.stdout.isTTY === true);
+  return pc.createColors(enabled);
+}
+
+const STATUS_MARK: Record<Status, string> = { done: '✔', in_progress: '●', partial: '◐', blocked: '✖', planned: '○' };
+
+export function statusCell(status: Status | null, c: Colors): string {
+  if (status === null) return c.yellow('? unknown');
+  const text = `${STATUS_MARK[status]} ${status}`;
+  return status === 'done' ? c.green(text) : status === 'blocked' ? c.red(text) : status === 'planned' ? c.dim(text) : c.cyan(text);
+}
+
+/** Pads plain text; ANSI codes are not counted towards width. */
+export function pad(text: string, width: number): string {
+  const visible = text.replace(/\x1b\[[0-9;]*m/g, '');
+  return text + ' '.repeat(Math.max(0, width - [...visible].length));
+}
+
+export function table(rows: string[][], c: Colors, indent = '  '): string {
+  if (!rows.length) return '';
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell.replace(/\x1b\[[0-9;]*m/g, '')].length)));
+  void c;
+  return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : pad(cell, widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function formatDiagnostic(d: Diagnostic, c: Colors): string {
+  const sev = d.severity === 'error' ? c.red('error') : d.severity === 'warning' ? c.yellow('warning') : c.blue('info');
+  let out = `${c.bold(`${d.file}:${d.line}:${d.column}`)}  ${sev}  ${d.message}  ${c.dim(d.code)}\n`;
+  if (d.expected || d.actual) out += c.dim(`    expected: ${d.expected ?? '-'}; found: ${d.actual ?? '-'}\n`);
+  if (d.note) out += c.dim(`    note: ${d.note}\n`);
+  for (const r of d.related ?? []) out += c.dim(`    see ${r.file}:${r.line}:${r.column}: ${r.message}\n`);
+  return out;
+}
+
+export function summarize(diags: Diagnostic[]): { errors: number; warnings: number; infos: number } {
+  return {
+    errors: diags.filter((d) => d.severity === 'error').length,
+    warnings: diags.filter((d) => d.severity === 'warning').length,
+    infos: diags.filter((d) => d.severity === 'info').length,
+  };
+}
+
+export function summaryLine(diags: Diagnostic[], c: Colors): string {
+  const s = summarize(diags);
+  const e = `${s.errors} error${s.errors === 1 ? '' : 's'}`;
+  const w = `${s.warnings} warning${s.warnings === 1 ? '' : 's'}`;
+  return `${s.errors ? c.red(e) : c.green(e)}, ${s.warnings ? c.yellow(w) : w}, ${s.infos} info`;
+}
+
+export function nodeRow(n: GraphNode, c: Colors): string[] {
+  return [c.bold(n.id), statusCell(n.status, c), n.title, c.dim(`${n.source.file}:${n.source.line}`)];
+}

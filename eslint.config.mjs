@@ -1,0 +1,65 @@
+// ESLint 9 flat config.
+// - typescript-eslint "recommended" (not type-aware) for TypeScript sources;
+// - @eslint/js "recommended" for the plain .mjs/.js scripts;
+// - @nx/enforce-module-boundaries driven by the "scope:*" tags in each package.json.
+//   The rule reads Nx's cached project graph (.nx/workspace-data); when no graph has
+//   been computed yet it prints "No cached ProjectGraph is available" and is skipped,
+//   so .ci/run computes the graph (nx show projects) before linting.
+import js from '@eslint/js';
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const nodeGlobals = Object.fromEntries(
+  [
+    'AbortController', 'AbortSignal', 'Buffer', 'URL', 'URLSearchParams', 'TextDecoder', 'TextEncoder',
+    'clearImmediate', 'clearInterval', 'clearTimeout', 'console', 'fetch', 'global', 'globalThis',
+    'performance', 'process', 'queueMicrotask', 'setImmediate', 'setInterval', 'setTimeout', 'structuredClone',
+  ].map((name) => [name, 'readonly']),
+);
+
+const unusedVars = [
+  'error',
+  {
+    argsIgnorePattern: '^_',
+    varsIgnorePattern: '^_',
+    caughtErrorsIgnorePattern: '^_',
+    destructuredArrayIgnorePattern: '^_',
+  },
+];
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/', '**/node_modules/', '.nx/', 'reports/', 'coverage/', 'bench/.corpus/'],
+  },
+  // Registers the @nx plugin (rules only, no rule settings).
+  ...nx.configs['flat/base'],
+  {
+    files: ['**/*.{js,mjs,cjs}'],
+    extends: [js.configs.recommended],
+    languageOptions: { ecmaVersion: 'latest', sourceType: 'module', globals: nodeGlobals },
+    rules: { 'no-unused-vars': unusedVars },
+  },
+  {
+    files: ['**/*.{ts,mts,cts}'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommended],
+    languageOptions: { ecmaVersion: 'latest', sourceType: 'module' },
+    rules: { '@typescript-eslint/no-unused-vars': unusedVars },
+  },
+  {
+    files: ['**/*.{ts,mts,cts,js,mjs,cjs}'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          enforceBuildableLibDependency: false,
+          depConstraints: [
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'] },
+            { sourceTag: 'scope:io', onlyDependOnLibsWithTags: ['scope:core', 'scope:io'] },
+            { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['*'] },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,8 @@
+/**
+ * @govern/graph — builds the milestone and task graph from parsed documents and
+ * answers questions about it (what is next, what is blocked). Pure, no I/O.
+ */
+export { buildGraph, compareNodes } from './graph.js';
+export type { Graph, GraphIndex, GraphNode } from './graph.js';
+export { nextActionable, blockedItems } from './query.js';
+export type { Blocked } from './query.js';

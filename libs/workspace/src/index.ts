@@ -1,0 +1,11 @@
+/**
+ * @govern/workspace — the I/O layer of the read path: configuration and
+ * profiles, discovery, the persistent parse cache and parallel parsing.
+ */
+export { loadWorkspace } from './load.js';
+export type { LoadOptions, Workspace } from './load.js';
+export { loadConfig, ConfigSchema, CONFIG_FILE, DEFAULT_FOLDERS } from './config.js';
+export type { Config, LoadedConfig } from './config.js';
+export { discover } from './discover.js';
+export { writeFileAtomic } from './atomic.js';
+export { ParseCache } from './cache.js';

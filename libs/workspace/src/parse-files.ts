@@ -1,0 +1,44 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseDocument, type CompiledProfile, type ParseResult } from '@govern/workplan';
+
+export interface ParsedFile {
+  file: string;
+  size: number;
+  mtimeMs: number;
+  hash: string;
+  result: ParseResult;
+}
+
+export function hashText(buf: Buffer): string {
+  return crypto.createHash('sha1').update(buf).digest('hex');
+}
+
+/** Reads, hashes and parses one file; an unreadable file becomes a diagnostic. */
+export function readAndParse(root: string, rel: string, profile: CompiledProfile): ParsedFile {
+  const abs = path.join(root, rel);
+  try {
+    const st = fs.statSync(abs);
+    const buf = fs.readFileSync(abs);
+    return { file: rel, size: st.size, mtimeMs: st.mtimeMs, hash: hashText(buf), result: parseBuffer(rel, buf, profile) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return {
+      file: rel,
+      size: -1,
+      mtimeMs: -1,
+      hash: '',
+      result: { document: null, diagnostics: [{ severity: 'error', code: 'file-unreadable', message: `cannot read file: ${code}`, file: rel, line: 1, column: 1 }] },
+    };
+  }
+}
+
+export function parseBuffer(rel: string, buf: Buffer, profile: CompiledProfile): ParseResult {
+  const text = buf.toString('utf8');
+  const result = parseDocument({ file: rel, text }, profile);
+  if (text.includes('\uFFFD') && !buf.includes(Buffer.from('\uFFFD'))) {
+    result.diagnostics.push({ severity: 'warning', code: 'file-encoding', message: 'file is not valid UTF-8; invalid bytes were replaced', file: rel, line: 1, column: 1 });
+  }
+  return result;
+}

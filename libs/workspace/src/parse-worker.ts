@@ -1,0 +1,13 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { compileProfile, type Profile } from '@govern/workplan';
+import { readAndParse } from './parse-files.js';
+
+/**
+ * Worker entry for parallel cold parses. The CLI bundles it next to its main
+ * file; the root and profile come in workerData, file batches as messages.
+ */
+const { root, profile } = workerData as { root: string; profile: Profile };
+const compiled = compileProfile(profile);
+parentPort?.on('message', (files: string[]) => {
+  parentPort?.postMessage(files.map((f) => readAndParse(root, f, compiled)));
+});
