@@ -336,11 +336,12 @@ async function measureCli({ label, n, dir, cli, rssMethod, timeoutMs, runsDir })
     timedOut: r.timedOut,
     wallMs: round(r.wallMs, 1),
     peakRssMB: r.peakRssKb == null ? null : round(r.peakRssKb / 1024, 1),
-    docsPerSec: round((n / r.wallMs) * 1000, 0),
+    docsPerSec: null,
     ...out,
     stdoutFile: path.relative(ROOT, stdoutPath),
   };
-  if (!ok) {
+  if (ok) res.docsPerSec = round((n / r.wallMs) * 1000, 0);
+  else {
     res.error = r.spawnError
       ? `spawn failed: ${r.spawnError}`
       : r.timedOut
@@ -349,12 +350,14 @@ async function measureCli({ label, n, dir, cli, rssMethod, timeoutMs, runsDir })
           ? `killed by signal ${r.signal}`
           : r.exitCode !== 0 && r.exitCode !== 1
             ? `exit code ${r.exitCode}`
-            : 'stdout is not one JSON object with nodes[] and diagnostics[]';
+            : out.stdoutBytes === 0
+              ? `exit code ${r.exitCode} with empty stdout (an uncaught exception also exits 1)`
+              : `exit code ${r.exitCode} but stdout is not one JSON object with nodes[] and diagnostics[]`;
     res.stderrTail = tail(stderrPath);
   }
   log(
     `  ${label.padEnd(10)} ${ok ? 'ok  ' : 'FAIL'} ${String(res.wallMs).padStart(9)} ms  ` +
-      `${String(res.peakRssMB ?? '?').padStart(7)} MB  ${String(res.docsPerSec).padStart(7)} docs/s  ${res.stdoutBytes} B` +
+      `${String(res.peakRssMB ?? '?').padStart(7)} MB  ${String(res.docsPerSec ?? '-').padStart(7)} docs/s  ${res.stdoutBytes} B` +
       (ok ? '' : `  (${res.error})`),
   );
   return res;
@@ -490,7 +493,7 @@ function printHuman(report) {
       for (const k of ['cold', 'warm', 'changed']) {
         for (const r of s.cli.runs[k]) {
           lines.push(
-            `| ${k} | ${r.ok ? 'yes' : 'NO'} | ${r.wallMs} | ${r.peakRssMB ?? '?'} | ${r.docsPerSec} | ${r.stdoutBytes} | ` +
+            `| ${k} | ${r.ok ? 'yes' : 'NO'} | ${r.wallMs} | ${r.peakRssMB ?? '?'} | ${r.docsPerSec ?? '-'} | ${r.stdoutBytes} | ` +
               `${r.exitCode ?? (r.signal != null ? `sig ${r.signal}` : '?')} | ${r.nodes ?? '-'} | ${r.diagnostics ?? '-'} |`,
           );
         }
@@ -527,7 +530,7 @@ async function main() {
 
   const report = {
     environment: environment(rssMethod),
-    cli: path.relative(ROOT, cliAbs) || cliAbs,
+    cli: path.relative(ROOT, cliAbs).startsWith('..') ? cliAbs : path.relative(ROOT, cliAbs),
     cliMissing,
     sizes: [],
     targets: [],

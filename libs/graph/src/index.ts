@@ -4,5 +4,5 @@
  */
 export { buildGraph, compareNodes } from './graph.js';
 export type { Graph, GraphIndex, GraphNode } from './graph.js';
-export { nextActionable, blockedItems } from './query.js';
-export type { Blocked } from './query.js';
+export { nextActionable, blockedItems, blockersOf } from './query.js';
+export type { Blocked, Blocker } from './query.js';

@@ -41,7 +41,7 @@ export async function statusCommand(ctx: CommandContext, opts: CommonOptions): P
   out += next.length ? table(next.map((n) => nodeRow(n, c)), c) : '  nothing is actionable\n';
   out += '\n' + c.bold('Blocked') + '\n';
   out += blocked.length
-    ? table(blocked.map((b) => [b.node.id, statusCell(b.node.status, c), `waits on ${b.blockers.map((x) => `${x.id} (${x.exists ? (x.status ?? 'no status') : 'missing'})`).join(', ')}`]), c)
+    ? table(blocked.map((b) => [b.node.id, statusCell(b.node.status, c), `waits on ${b.blockers.map((x) => `${x.id} (${x.exists ? (x.status ?? 'no status') : 'missing'})${x.via ? ` via ${x.via}` : ''}`).join(', ')}`]), c)
     : '  nothing is blocked\n';
   out += '\n' + c.bold('Diagnostics') + '\n';
   for (const d of ws.diagnostics) out += formatDiagnostic(d, c);
