@@ -45,6 +45,7 @@ export async function openWorkspace(ctx: CommandContext, opts: CommonOptions): P
     root,
     cacheDir: noCache ? null : ctx.env.GOVERN_CACHE_DIR ? path.resolve(ctx.cwd, ctx.env.GOVERN_CACHE_DIR) : undefined,
     ...(ctx.workerUrl ? { workerUrl: ctx.workerUrl } : {}),
+    ...(ctx.env.GOVERN_PARSER === 'remark' ? { engine: 'remark' as const } : {}),
   });
 }
 

@@ -45,7 +45,10 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
       .addOption(new Option('--status <status...>', 'only nodes with these statuses').choices(['planned', 'in_progress', 'partial', 'blocked', 'done', 'unknown']))
       .addOption(new Option('--kind <kind...>', 'only nodes of these kinds').choices(['milestone', 'task', 'workplan']));
 
-  const run = (fn: (o: never) => Promise<number>) => async (o: never) => setExit(await fn(o));
+  const run =
+    <O>(fn: (o: O) => Promise<number>) =>
+    async (o: O) =>
+      setExit(await fn(o));
 
   common(program.command('status').description('summary of every document: items with status, what is next, what is blocked, diagnostics')).action(
     run((o) => statusCommand(ctx, o)),

@@ -3,6 +3,10 @@ import type { Diagnostic, Status } from '@govern/workplan';
 import type { GraphNode } from '@govern/graph';
 import type { CommandContext, CommonOptions } from './context.js';
 
+// ANSI color sequences, so alignment counts only visible characters.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
 export type Colors = ReturnType<typeof pc.createColors>;
 
 /** Colors only for a terminal, and never when NO_COLOR is set or --no-color given. */
@@ -22,14 +26,14 @@ export function statusCell(status: Status | null, c: Colors): string {
 
 /** Pads plain text; ANSI codes are not counted towards width. */
 export function pad(text: string, width: number): string {
-  const visible = text.replace(/\x1b\[[0-9;]*m/g, '');
+  const visible = text.replace(ANSI, '');
   return text + ' '.repeat(Math.max(0, width - [...visible].length));
 }
 
 export function table(rows: string[][], c: Colors, indent = '  '): string {
   if (!rows.length) return '';
   const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell.replace(/\x1b\[[0-9;]*m/g, '')].length)));
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell.replace(ANSI, '')].length)));
   void c;
   return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : pad(cell, widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }

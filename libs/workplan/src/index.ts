@@ -8,6 +8,7 @@ export { ProfileSchema, DEFAULT_PROFILE, compileProfile, mergeProfiles, canonica
 export type { Profile, ProfileInput, CompiledProfile } from './profile.js';
 export { normalizeStatus, priorityRank } from './status.js';
 export { parseDocument, detectFamily, PARSER_VERSION } from './parse.js';
-export type { SourceFile } from './parse.js';
+export type { SourceFile, ParseOptions } from './parse.js';
+export { blocksFast } from './fast-blocks.js';
 export { blocksFromMarkdown } from './markdown.js';
 export type { Block } from './blocks.js';

@@ -5,12 +5,21 @@ import { parseWorkplan, taskHeadingMatch } from './families/workplan.js';
 import { parsePlan, planHeadingMatch } from './families/plan.js';
 import { readFrontMatter } from './frontmatter.js';
 import { blocksFromMarkdown } from './markdown.js';
+import { blocksFast } from './fast-blocks.js';
 import type { Family, ParseResult, WorkDocument } from './model.js';
 import type { CompiledProfile } from './profile.js';
 import { normalizeStatus } from './status.js';
 
 /** Bump when the parse output changes shape, so persistent caches are invalidated. */
 export const PARSER_VERSION = 1;
+
+export interface ParseOptions {
+  /**
+   * `auto` (default): the fast line scanner, falling back to remark's parser for
+   * any construct it does not reproduce exactly; `remark`: always remark.
+   */
+  engine?: 'auto' | 'remark';
+}
 
 export interface SourceFile {
   /** Path relative to the root, `/`-separated; used in every diagnostic. */
@@ -22,10 +31,10 @@ export interface SourceFile {
  * Parses one Markdown document of any family. Never throws: problems in the
  * content, and even a bug of ours, come back as diagnostics.
  */
-export function parseDocument(src: SourceFile, profile: CompiledProfile): ParseResult {
+export function parseDocument(src: SourceFile, profile: CompiledProfile, options: ParseOptions = {}): ParseResult {
   const sink = new DiagnosticSink(src.file);
   try {
-    const document = parseInto(src, profile, sink);
+    const document = parseInto(src, profile, sink, options);
     return { document, diagnostics: sink.list.sort(compareDiagnostics) };
   } catch (err) {
     sink.error('internal-error', `the parser failed on this file: ${(err as Error).message}`, 1, 1, {
@@ -35,7 +44,7 @@ export function parseDocument(src: SourceFile, profile: CompiledProfile): ParseR
   }
 }
 
-function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSink): WorkDocument | null {
+function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSink, options: ParseOptions): WorkDocument | null {
   let text = src.text;
   const bom = text.charCodeAt(0) === 0xfeff;
   if (bom) text = text.slice(1);
@@ -48,7 +57,7 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
   }
 
   const fm = readFrontMatter(text, sink);
-  const blocks = blocksFromMarkdown(fm.body, fm.bodyLineOffset);
+  const blocks = (options.engine === 'remark' ? null : blocksFast(fm.body, fm.bodyLineOffset)) ?? blocksFromMarkdown(fm.body, fm.bodyLineOffset);
   const data = fm.data;
   const baseName = src.file.split('/').pop()!.replace(/\.(md|markdown)$/i, '');
   const h1 = blocks.find((b): b is Extract<Block, { type: 'heading' }> => b.type === 'heading' && b.depth === 1);

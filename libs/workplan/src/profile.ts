@@ -15,7 +15,7 @@ export const ProfileSchema = z.object({
    * leading words case-insensitively (`done` matches `Done (#27)`); a phrase
    * written as `/regex/` is tested against the whole status text.
    */
-  statuses: z.record(z.enum(STATUSES), z.array(z.string())).default({}),
+  statuses: z.partialRecord(z.enum(STATUSES), z.array(z.string())).default({}),
   /** Priority spellings from most to least urgent; earlier entries sort first. */
   priorities: z.array(z.array(z.string())).default([]),
   /** Regexes (source strings) for plan headings; named groups `id`, `title`, `rest`. */

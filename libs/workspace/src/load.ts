@@ -18,6 +18,8 @@ export interface LoadOptions {
   workerUrl?: URL;
   /** Use workers when at least this many files need parsing. */
   parallelThreshold?: number;
+  /** Markdown engine; see `ParseOptions.engine` in @govern/workplan. */
+  engine?: 'auto' | 'remark';
 }
 
 export interface Workspace {
@@ -40,7 +42,8 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   const { config, profile, profileKey, diagnostics } = loadConfig(root);
   const files = discover(root, config);
   const cacheDir = opts.cacheDir === undefined ? path.join(root, '.govern', 'cache') : opts.cacheDir;
-  const cache = new ParseCache(cacheDir ? ParseCache.fileFor(cacheDir) : null, profileKey);
+  const parseOptions = { engine: opts.engine ?? 'auto' } as const;
+  const cache = new ParseCache(cacheDir ? ParseCache.fileFor(cacheDir) : null, `${parseOptions.engine}\u0000${profileKey}`);
 
   const results = new Map<string, ParsedFile>();
   const toParse: string[] = [];
@@ -66,7 +69,7 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   const workers = opts.workerUrl && toParse.length >= threshold ? Math.min(4, Math.max(2, os.availableParallelism())) : 0;
   let fresh: ParsedFile[];
   if (workers > 0) {
-    fresh = await parseInWorkers(opts.workerUrl!, root, profile.profile, toParse, workers);
+    fresh = await parseInWorkers(opts.workerUrl!, root, profile.profile, toParse, workers, parseOptions);
   } else {
     fresh = toParse.map((rel) => {
       // A stat-miss may still be a content hit (touched but unchanged file).
@@ -80,9 +83,9 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
           cached++;
           return { file: rel, size: st.size, mtimeMs: st.mtimeMs, hash, result: hit.result };
         }
-        return { file: rel, size: st.size, mtimeMs: st.mtimeMs, hash, result: parseBuffer(rel, buf, profile) };
+        return { file: rel, size: st.size, mtimeMs: st.mtimeMs, hash, result: parseBuffer(rel, buf, profile, parseOptions) };
       } catch {
-        return readAndParse(root, rel, profile);
+        return readAndParse(root, rel, profile, parseOptions);
       }
     });
   }
@@ -110,6 +113,6 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
     documents,
     index,
     diagnostics,
-    stats: { files: files.length, parsed: toParse.length - (workers ? 0 : cached - (files.length - toParse.length)), cached, workers },
+    stats: { files: files.length, parsed: files.length - cached, cached, workers },
   };
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDocument, type CompiledProfile, type ParseResult } from '@govern/workplan';
+import { parseDocument, type CompiledProfile, type ParseOptions, type ParseResult } from '@govern/workplan';
 
 export interface ParsedFile {
   file: string;
@@ -16,12 +16,12 @@ export function hashText(buf: Buffer): string {
 }
 
 /** Reads, hashes and parses one file; an unreadable file becomes a diagnostic. */
-export function readAndParse(root: string, rel: string, profile: CompiledProfile): ParsedFile {
+export function readAndParse(root: string, rel: string, profile: CompiledProfile, options: ParseOptions = {}): ParsedFile {
   const abs = path.join(root, rel);
   try {
     const st = fs.statSync(abs);
     const buf = fs.readFileSync(abs);
-    return { file: rel, size: st.size, mtimeMs: st.mtimeMs, hash: hashText(buf), result: parseBuffer(rel, buf, profile) };
+    return { file: rel, size: st.size, mtimeMs: st.mtimeMs, hash: hashText(buf), result: parseBuffer(rel, buf, profile, options) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     return {
@@ -34,9 +34,9 @@ export function readAndParse(root: string, rel: string, profile: CompiledProfile
   }
 }
 
-export function parseBuffer(rel: string, buf: Buffer, profile: CompiledProfile): ParseResult {
+export function parseBuffer(rel: string, buf: Buffer, profile: CompiledProfile, options: ParseOptions = {}): ParseResult {
   const text = buf.toString('utf8');
-  const result = parseDocument({ file: rel, text }, profile);
+  const result = parseDocument({ file: rel, text }, profile, options);
   if (text.includes('\uFFFD') && !buf.includes(Buffer.from('\uFFFD'))) {
     result.diagnostics.push({ severity: 'warning', code: 'file-encoding', message: 'file is not valid UTF-8; invalid bytes were replaced', file: rel, line: 1, column: 1 });
   }

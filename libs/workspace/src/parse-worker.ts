@@ -1,13 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { compileProfile, type Profile } from '@govern/workplan';
+import { compileProfile, type ParseOptions, type Profile } from '@govern/workplan';
 import { readAndParse } from './parse-files.js';
 
 /**
  * Worker entry for parallel cold parses. The CLI bundles it next to its main
  * file; the root and profile come in workerData, file batches as messages.
  */
-const { root, profile } = workerData as { root: string; profile: Profile };
+const { root, profile, options } = workerData as { root: string; profile: Profile; options: ParseOptions };
 const compiled = compileProfile(profile);
 parentPort?.on('message', (files: string[]) => {
-  parentPort?.postMessage(files.map((f) => readAndParse(root, f, compiled)));
+  parentPort?.postMessage(files.map((f) => readAndParse(root, f, compiled, options)));
 });

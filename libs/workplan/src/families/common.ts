@@ -205,7 +205,7 @@ export function readMetadata(
     if (!isScalar(pair.key)) continue;
     const node = pair.value;
     const range = (node as { range?: [number, number, number] } | null)?.range;
-    const p = range ? lc.linePos(range[0]) : lc.linePos((pair.key as { range?: [number] }).range?.[0] ?? 0);
+    const p = range ? lc.linePos(range[0]) : lc.linePos((pair.key as unknown as { range?: [number] }).range?.[0] ?? 0);
     let value: unknown = null;
     if (isScalar(node)) value = node.value;
     else if (isSeq(node)) value = node.toJSON();

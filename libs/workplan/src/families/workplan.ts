@@ -92,7 +92,7 @@ function readTask(
   profile: CompiledProfile,
   sink: DiagnosticSink,
 ): Item {
-  const h = blocks[start]!;
+  const h = blocks[start] as Extract<Block, { type: 'heading' }>;
   const meta = readTaskMetadata(blocks[start + 1], profile, sink) ?? new Map<string, MetaValue>();
   const idMeta = metaText(meta.get('id'));
   const id = idMeta ? stripCode(idMeta) : `${docId}-${task.id}`;

@@ -1,0 +1,478 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_PROFILE, compileProfile } from '@govern/workplan';
+import { ParseCache, discover, loadConfig, loadWorkspace, writeFileAtomic } from './index.js';
+import { readAndParse } from './parse-files.js';
+
+let root: string;
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-'));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+function write(rel: string, text: string): string {
+  const abs = path.join(root, rel);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, text);
+  return abs;
+}
+
+/** Moves a file's mtime into the past so the cache may trust its stat. */
+function age(rel: string, seconds = 60): void {
+  const t = new Date(Date.now() - seconds * 1000);
+  fs.utimesSync(path.join(root, rel), t, t);
+}
+
+const plan = (title: string, status = 'Done') => `# ${title}
+
+## K0: ${title} milestone
+
+Status: ${status}
+`;
+
+const TRACKER = `# Tracker
+
+| Milestone | Depends On | Status |
+|---|---|---|
+| LM-01 Base | - | Done |
+| LM-02 Next | LM-01 | Planned |
+`;
+
+const WORKPLAN = `---
+id: WP-01
+type: workplan
+title: Work
+status: planned
+---
+
+## T01 - Do it
+
+id: WP-01-T01
+status: planned
+depends_on: LM-02
+`;
+
+/** Absolute paths passed to fs.readFileSync that are documents under the root. */
+function spyDocumentReads(): () => string[] {
+  const spy = vi.spyOn(fs, 'readFileSync');
+  return () =>
+    spy.mock.calls
+      .map((c) => String(c[0]))
+      .filter((p) => p.startsWith(root) && p.endsWith('.md'))
+      .map((p) => path.relative(root, p).split(path.sep).join('/'))
+      .sort();
+}
+
+describe('discovery', () => {
+  it('finds *.md under workplans/ and trackers/ recursively, skipping node_modules, dot-folders and other files', async () => {
+    write('workplans/b.md', plan('B'));
+    write('workplans/A.md', plan('A'));
+    write('workplans/sub/deep/c.md', plan('C'));
+    write('workplans/notes.txt', 'not markdown');
+    write('workplans/readme.markdown', plan('Not .md'));
+    write('workplans/node_modules/pkg/x.md', plan('X'));
+    write('workplans/.hidden/y.md', plan('Y'));
+    write('trackers/.git/z.md', plan('Z'));
+    write('trackers/tracker.md', TRACKER);
+    write('trackers/2025/q1.md', plan('Q1'));
+    write('other/elsewhere.md', plan('Elsewhere'));
+    write('README.md', plan('Readme'));
+
+    const expected = ['trackers/2025/q1.md', 'trackers/tracker.md', 'workplans/A.md', 'workplans/b.md', 'workplans/sub/deep/c.md'];
+    expect(discover(root, loadConfig(root).config)).toEqual(expected);
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    expect(ws.documents.map((d) => d.file)).toEqual(expected);
+    expect(ws.stats).toEqual({ files: 5, parsed: 5, cached: 0, workers: 0 });
+    expect(ws.diagnostics).toEqual([]);
+    expect(ws.root).toBe(path.resolve(root));
+  });
+
+  it('adds include globs from govern.config.yaml and removes exclude globs; paths are relative, /-separated, sorted', async () => {
+    write(
+      'govern.config.yaml',
+      `# documents outside the default folders
+include:
+  - docs/plans/**/*.md
+  - ROADMAP.md
+exclude:
+  - workplans/archive/**
+  - docs/plans/drafts/*.md
+`,
+    );
+    write('workplans/current.md', plan('Current'));
+    write('workplans/archive/old.md', plan('Old'));
+    write('docs/plans/2025/kickoff.md', plan('Kickoff'));
+    write('docs/plans/drafts/wip.md', plan('Draft'));
+    write('docs/plans/node_modules/dep.md', plan('Dep'));
+    write('docs/other.md', plan('Other'));
+    write('ROADMAP.md', plan('Roadmap'));
+
+    const expected = ['ROADMAP.md', 'docs/plans/2025/kickoff.md', 'workplans/current.md'];
+    const loaded = loadConfig(root);
+    expect(loaded.diagnostics).toEqual([]);
+    expect(loaded.config).toEqual({ include: ['docs/plans/**/*.md', 'ROADMAP.md'], exclude: ['workplans/archive/**', 'docs/plans/drafts/*.md'] });
+    expect(discover(root, loaded.config)).toEqual(expected);
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    expect(ws.documents.map((d) => d.file)).toEqual(expected);
+    expect(ws.index.graph.nodes.map((n) => n.source.file)).toEqual(expected);
+  });
+
+  it('reads a root with neither default folder nor config as empty, without diagnostics', async () => {
+    write('notes/a.md', plan('A'));
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    expect(ws.documents).toEqual([]);
+    expect(ws.diagnostics).toEqual([]);
+    expect(ws.stats).toEqual({ files: 0, parsed: 0, cached: 0, workers: 0 });
+  });
+});
+
+describe('govern.config.yaml problems', () => {
+  const loadsDocuments = async () => {
+    write('workplans/a.md', plan('A'));
+    write('docs/extra.md', plan('Extra'));
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    expect(ws.documents.map((d) => d.file)).toEqual(['workplans/a.md']);
+    expect(ws.index.graph.nodes.map((n) => n.id)).toEqual(['a:K0']);
+    return ws;
+  };
+
+  it('reports an unknown key at the key, and still loads documents', async () => {
+    write('govern.config.yaml', 'include:\n  - docs/*.md\nbogus: true\n');
+    const ws = await loadsDocuments();
+    expect(ws.diagnostics).toEqual([
+      { severity: 'error', code: 'config-invalid', message: '(root): Unrecognized key: "bogus"', file: 'govern.config.yaml', line: 3, column: 1 },
+    ]);
+  });
+
+  it('reports a value of the wrong type at the value, and still loads documents', async () => {
+    write('govern.config.yaml', 'exclude: []\ninclude: docs/*.md\n');
+    const ws = await loadsDocuments();
+    expect(ws.diagnostics).toEqual([
+      {
+        severity: 'error',
+        code: 'config-invalid',
+        message: 'include: Invalid input: expected array, received string',
+        file: 'govern.config.yaml',
+        line: 2,
+        column: 10,
+      },
+    ]);
+  });
+
+  it('reports a wrong-typed list entry at the entry', async () => {
+    write('govern.config.yaml', 'include:\n  - docs/*.md\n  - 42\n');
+    const ws = await loadsDocuments();
+    expect(ws.diagnostics).toEqual([
+      { severity: 'error', code: 'config-invalid', message: 'include.1: Invalid input: expected string, received number', file: 'govern.config.yaml', line: 3, column: 5 },
+    ]);
+  });
+
+  it('reports a YAML syntax error with its position, and still loads documents', async () => {
+    write('govern.config.yaml', 'include: [docs/*.md\nexclude: []\n');
+    const ws = await loadsDocuments();
+    expect(ws.diagnostics).toHaveLength(1);
+    expect(ws.diagnostics[0]).toEqual({
+      severity: 'error',
+      code: 'yaml-syntax',
+      message: expect.stringContaining('Flow sequence'),
+      file: 'govern.config.yaml',
+      line: 2,
+      column: 1,
+    });
+  });
+});
+
+describe('profiles', () => {
+  const DOC = `# Release plan
+
+## K0: Ship it
+
+Status: Landed
+
+## K1: Follow up
+
+Status: Done
+`;
+
+  it('a profile that extends default adds a status spelling; the default spellings still apply', async () => {
+    write('workplans/release.md', DOC);
+    const before = await loadWorkspace({ root });
+    expect(before.index.graph.nodes.map((n) => [n.id, n.status, n.statusText])).toEqual([
+      ['release:K0', null, 'Landed'],
+      ['release:K1', 'done', 'Done'],
+    ]);
+    expect(before.diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([['status-unrecognized', 'workplans/release.md', 5]]);
+
+    write('govern.config.yaml', 'profile: profiles/custom.yaml\n');
+    write('profiles/custom.yaml', 'name: custom\nextends: default\nstatuses:\n  done:\n    - landed\n');
+    // Same cache directory: a profile change must re-parse, not serve the old results.
+    const after = await loadWorkspace({ root });
+    expect(after.index.graph.nodes.map((n) => [n.id, n.status, n.statusText])).toEqual([
+      ['release:K0', 'done', 'Landed'],
+      ['release:K1', 'done', 'Done'],
+    ]);
+    expect(after.diagnostics).toEqual([]);
+    expect(after.stats).toEqual({ files: 1, parsed: 1, cached: 0, workers: 0 });
+    expect(after.profile.profile.name).toBe('custom');
+  });
+
+  it('a profile that lists every status key changes normalization, and the cache re-parses on a profile change', async () => {
+    write('workplans/release.md', DOC);
+    const before = await loadWorkspace({ root });
+    expect(before.index.byId.get('release:K0')?.status).toBeNull();
+
+    write('govern.config.yaml', 'profile: profiles/custom.yaml\n');
+    write(
+      'profiles/custom.yaml',
+      'name: custom\nextends: default\nstatuses:\n  done: [landed]\n  planned: []\n  in_progress: []\n  partial: []\n  blocked: []\n',
+    );
+    const after = await loadWorkspace({ root });
+    expect(after.diagnostics).toEqual([]);
+    expect(after.stats).toEqual({ files: 1, parsed: 1, cached: 0, workers: 0 });
+    expect(after.index.graph.nodes.map((n) => [n.id, n.status, n.statusText])).toEqual([
+      ['release:K0', 'done', 'Landed'],
+      ['release:K1', 'done', 'Done'],
+    ]);
+  });
+
+  it('reports an invalid profile file at the bad value and falls back to the default rules', async () => {
+    write('workplans/release.md', DOC);
+    write('govern.config.yaml', 'profile: profiles/custom.yaml\n');
+    write('profiles/custom.yaml', 'extends: default\npriorities: high\n');
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    expect(ws.diagnostics.filter((d) => d.file === 'profiles/custom.yaml')).toEqual([
+      {
+        severity: 'error',
+        code: 'config-invalid',
+        message: 'priorities: Invalid input: expected array, received string',
+        file: 'profiles/custom.yaml',
+        line: 2,
+        column: 13,
+      },
+    ]);
+    expect(ws.index.graph.nodes.map((n) => n.status)).toEqual([null, 'done']);
+    expect(ws.profile.profile.name).toBe('default');
+  });
+});
+
+describe('parse cache', () => {
+  const FILES: Record<string, string> = {
+    'trackers/tracker.md': TRACKER,
+    'workplans/wp-01.md': WORKPLAN,
+    'workplans/plan-a.md': plan('Alpha'),
+    'workplans/plan-b.md': plan('Beta', 'Planned'),
+  };
+  const N = Object.keys(FILES).length;
+  const writeAll = () => Object.entries(FILES).forEach(([rel, text]) => write(rel, text));
+
+  it('writes the cache under <root>/.govern/cache by default', async () => {
+    writeAll();
+    await loadWorkspace({ root });
+    expect(fs.existsSync(ParseCache.fileFor(path.join(root, '.govern', 'cache')))).toBe(true);
+  });
+
+  it('stat path: trusts unchanged old files without reading them; re-parses only a changed file', async () => {
+    writeAll();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    const cold = await loadWorkspace({ root });
+    expect(cold.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
+
+    const reads = spyDocumentReads();
+    const warm = await loadWorkspace({ root });
+    expect(warm.stats).toEqual({ files: N, parsed: 0, cached: N, workers: 0 });
+    expect(reads()).toEqual([]);
+    expect(warm.documents).toEqual(cold.documents);
+    expect(warm.diagnostics).toEqual(cold.diagnostics);
+    expect(JSON.stringify(warm.index.graph)).toBe(JSON.stringify(cold.index.graph));
+    vi.restoreAllMocks();
+
+    write('workplans/plan-b.md', plan('Beta', 'In progress'));
+    const reads2 = spyDocumentReads();
+    const changed = await loadWorkspace({ root });
+    expect(changed.stats).toEqual({ files: N, parsed: 1, cached: N - 1, workers: 0 });
+    expect(reads2()).toEqual(['workplans/plan-b.md']);
+    expect(changed.index.byId.get('plan-b:K0')).toMatchObject({ status: 'in_progress', statusText: 'In progress' });
+    expect(changed.documents.filter((d) => d.file !== 'workplans/plan-b.md')).toEqual(cold.documents.filter((d) => d.file !== 'workplans/plan-b.md'));
+  });
+
+  it('content-hash path: re-hashes recently modified files, serves unchanged content from the cache', async () => {
+    writeAll(); // mtimes are "now": too recent for the stat to be trusted
+    const cold = await loadWorkspace({ root });
+    expect(cold.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
+
+    const reads = spyDocumentReads();
+    const warm = await loadWorkspace({ root });
+    expect(warm.stats).toEqual({ files: N, parsed: 0, cached: N, workers: 0 });
+    expect(reads()).toEqual(Object.keys(FILES).sort());
+    expect(warm.documents).toEqual(cold.documents);
+    expect(JSON.stringify(warm.index.graph)).toBe(JSON.stringify(cold.index.graph));
+    vi.restoreAllMocks();
+
+    // A touched but unchanged file is a content hit; a changed one is re-parsed.
+    age('workplans/plan-a.md', 3600);
+    write('trackers/tracker.md', TRACKER.replace('| LM-02 Next | LM-01 | Planned |', '| LM-02 Next | LM-01 | Done |'));
+    const changed = await loadWorkspace({ root });
+    expect(changed.stats).toEqual({ files: N, parsed: 1, cached: N - 1, workers: 0 });
+    expect(changed.index.byId.get('LM-02')?.status).toBe('done');
+    expect(changed.documents.find((d) => d.file === 'workplans/plan-a.md')).toEqual(cold.documents.find((d) => d.file === 'workplans/plan-a.md'));
+  });
+
+  it('forgets deleted files and picks up new ones', async () => {
+    writeAll();
+    await loadWorkspace({ root });
+    fs.rmSync(path.join(root, 'workplans/plan-a.md'));
+    write('workplans/plan-c.md', plan('Gamma'));
+    const ws = await loadWorkspace({ root });
+    expect(ws.documents.map((d) => d.file)).toEqual(['trackers/tracker.md', 'workplans/plan-b.md', 'workplans/plan-c.md', 'workplans/wp-01.md']);
+    expect(ws.stats).toEqual({ files: N, parsed: 1, cached: N - 1, workers: 0 });
+  });
+
+  it('ignores a corrupt cache file: cold start, no crash, and the cache is rewritten', async () => {
+    writeAll();
+    const reference = await loadWorkspace({ root, cacheDir: null });
+    const cacheFile = ParseCache.fileFor(path.join(root, '.govern', 'cache'));
+    fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+    fs.writeFileSync(cacheFile, Buffer.from('this is not a v8 serialized cache \u0000\u00ff\u0001', 'latin1'));
+
+    const ws = await loadWorkspace({ root });
+    expect(ws.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
+    expect(ws.documents).toEqual(reference.documents);
+    expect(ws.diagnostics).toEqual(reference.diagnostics);
+
+    const again = await loadWorkspace({ root });
+    expect(again.stats.cached).toBe(N);
+  });
+
+  it('ignores a truncated cache file', async () => {
+    writeAll();
+    await loadWorkspace({ root });
+    const cacheFile = ParseCache.fileFor(path.join(root, '.govern', 'cache'));
+    const bytes = fs.readFileSync(cacheFile);
+    fs.writeFileSync(cacheFile, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const ws = await loadWorkspace({ root });
+    expect(ws.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
+    expect(ws.documents.map((d) => d.file)).toEqual(Object.keys(FILES).sort());
+  });
+
+  it('ignores a cache file that deserializes but has a malformed body', async () => {
+    writeAll();
+    const reference = await loadWorkspace({ root });
+    const cacheFile = ParseCache.fileFor(path.join(root, '.govern', 'cache'));
+    // Keep the key the loader wrote (so the file is not rejected as another profile's
+    // cache), but replace the entries table with null.
+    const valid = v8.deserialize(fs.readFileSync(cacheFile)) as { key: string };
+    expect(typeof valid.key).toBe('string');
+    fs.writeFileSync(cacheFile, v8.serialize({ key: valid.key, writtenAt: Date.now(), entries: null }));
+    const ws = await loadWorkspace({ root });
+    expect(ws.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
+    expect(ws.documents).toEqual(reference.documents);
+  });
+
+  it('cacheDir: null reads and writes no cache and creates nothing under .govern', async () => {
+    writeAll();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    const first = await loadWorkspace({ root, cacheDir: null });
+    const second = await loadWorkspace({ root, cacheDir: null });
+    expect(fs.existsSync(path.join(root, '.govern'))).toBe(false);
+    expect(first.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
+    expect(second.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
+    expect(second.documents).toEqual(first.documents);
+  });
+
+  it('uses a custom cacheDir instead of <root>/.govern', async () => {
+    writeAll();
+    const cacheDir = path.join(root, 'elsewhere', 'cache');
+    await loadWorkspace({ root, cacheDir });
+    const ws = await loadWorkspace({ root, cacheDir });
+    expect(ws.stats.cached).toBe(N);
+    expect(fs.existsSync(ParseCache.fileFor(cacheDir))).toBe(true);
+    expect(fs.existsSync(path.join(root, '.govern'))).toBe(false);
+  });
+});
+
+describe('unreadable files', () => {
+  it('a dangling symlink named like a document yields a diagnostic; the other files are still read', async () => {
+    write('workplans/good.md', plan('Good'));
+    write('trackers/tracker.md', TRACKER);
+    fs.symlinkSync(path.join(root, 'missing-target.md'), path.join(root, 'workplans/dangling.md'));
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    expect(ws.documents.map((d) => d.file)).toEqual(['trackers/tracker.md', 'workplans/good.md']);
+    expect(ws.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'file-unreadable', file: 'workplans/dangling.md', line: 1, column: 1 }),
+    ]);
+  });
+
+  it('a directory named x.md does not stop the other files from being read', async () => {
+    write('workplans/good.md', plan('Good'));
+    fs.mkdirSync(path.join(root, 'workplans/x.md'));
+    write('workplans/z.md', plan('Zed'));
+    const ws = await loadWorkspace({ root });
+    expect(ws.documents.map((d) => d.file)).toEqual(['workplans/good.md', 'workplans/z.md']);
+    expect(ws.index.graph.nodes.map((n) => n.id)).toEqual(['good:K0', 'z:K0']);
+  });
+
+  it('readAndParse turns a read failure into a positioned diagnostic instead of throwing', () => {
+    fs.mkdirSync(path.join(root, 'workplans/x.md'), { recursive: true });
+    expect(readAndParse(root, 'workplans/x.md', compileProfile(DEFAULT_PROFILE))).toEqual({
+      file: 'workplans/x.md',
+      size: -1,
+      mtimeMs: -1,
+      hash: '',
+      result: {
+        document: null,
+        diagnostics: [{ severity: 'error', code: 'file-unreadable', message: 'cannot read file: EISDIR', file: 'workplans/x.md', line: 1, column: 1 }],
+      },
+    });
+    expect(readAndParse(root, 'workplans/absent.md', compileProfile(DEFAULT_PROFILE)).result.diagnostics).toEqual([
+      { severity: 'error', code: 'file-unreadable', message: 'cannot read file: ENOENT', file: 'workplans/absent.md', line: 1, column: 1 },
+    ]);
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('writes the content, creating folders, and leaves no temp files behind', () => {
+    const file = path.join(root, 'a', 'b', 'state.json');
+    writeFileAtomic(file, '{"v":1}\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"v":1}\n');
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['state.json']);
+  });
+
+  it('replaces existing content, also from bytes, and leaves no temp files behind', () => {
+    const file = path.join(root, 'doc.md');
+    fs.writeFileSync(file, 'old content that is longer than the new one\n');
+    writeFileAtomic(file, 'new\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe('new\n');
+    writeFileAtomic(file, new Uint8Array([0x68, 0x69, 0x0a]));
+    expect(fs.readFileSync(file, 'utf8')).toBe('hi\n');
+    for (let i = 0; i < 20; i++) writeFileAtomic(file, `round ${i}\n`);
+    expect(fs.readFileSync(file, 'utf8')).toBe('round 19\n');
+    expect(fs.readdirSync(root)).toEqual(['doc.md']);
+  });
+
+  it('throws when the rename fails and removes its temp file', () => {
+    const target = path.join(root, 'occupied');
+    fs.mkdirSync(path.join(target, 'child'), { recursive: true });
+    expect(() => writeFileAtomic(target, 'x')).toThrow();
+    expect(fs.readdirSync(root)).toEqual(['occupied']);
+    expect(fs.statSync(target).isDirectory()).toBe(true);
+  });
+});
+
+describe('Markdown engines', () => {
+  it('the default engine and remark give the same documents and diagnostics', async () => {
+    write('trackers/tracker.md', TRACKER);
+    write('workplans/wp-01.md', WORKPLAN);
+    write('workplans/plan-a.md', plan('Alpha'));
+    write('workplans/plan-b.md', `# Beta\n\n## PHASE 1 — Setup — COMPLETE\n\n**Exit criteria:**\n\n- [x] done thing\n- [ ] open thing\n\n## PHASE 2 — Build\n\nStatus: Partial\nDepends on: 1\n`);
+    const auto = await loadWorkspace({ root, cacheDir: null });
+    const remark = await loadWorkspace({ root, cacheDir: null, engine: 'remark' });
+    expect(auto.documents).toEqual(remark.documents);
+    expect(auto.diagnostics).toEqual(remark.diagnostics);
+  });
+});
