@@ -146,7 +146,7 @@ describe('buildGraph: nodes', () => {
       }),
       node({
         id: 'WP-01', kind: 'workplan', title: 'Hardening', status: 'in_progress', statusText: 'in progress',
-        source: { file: 'workplans/wp-01.md', line: 1, column: 1 }, document: 'WP-01', localId: 'WP-01', stateHubId: 'ws-1',
+        source: { file: 'workplans/wp-01.md', line: 2, column: 5 }, document: 'WP-01', localId: 'WP-01', stateHubId: 'ws-1',
       }),
       node({
         id: 'WP-01-T01', kind: 'task', title: 'Service runner parity', status: 'done', statusText: 'done', dependsOn: ['LM-01'],
@@ -223,6 +223,28 @@ depends_on: LM-03, LM-01, LM-03
       ['LM-03', ['LM-02', 'LM-01']], // table (with a repeat) and matrix, first-seen order
       ['WP-07', []],
       ['WP-07-T01', ['LM-03', 'LM-01']], // metadata with a repeat
+    ]);
+    expect(graph.diagnostics).toEqual([]);
+  });
+});
+
+describe('buildGraph: plan dependencies', () => {
+  it.each(['PHASE-1', 'Phase 1', '1'])('a phase plan\'s "Depends on: %s" resolves to the local phase', (written) => {
+    const text = `# Phased plan
+
+## PHASE 1 — Setup — COMPLETE
+
+## PHASE 2 — Build
+
+Status: Planned
+Depends on: ${written}
+`;
+    const parsed = parse('workplans/phases.md', text);
+    const { graph } = buildGraph([parsed.doc], profile);
+    expect(parsed.diagnostics).toEqual([]);
+    expect(graph.nodes.map((n) => [n.id, n.status, n.dependsOn])).toEqual([
+      ['phases:PHASE-1', 'done', []],
+      ['phases:PHASE-2', 'planned', ['phases:PHASE-1']],
     ]);
     expect(graph.diagnostics).toEqual([]);
   });
@@ -394,8 +416,9 @@ describe('buildGraph: cycles', () => {
     for (const id of ['LM-10', 'LM-11', 'LM-12']) expect(cycle!.message).toContain(id);
     expect(cycle!.message).not.toContain('LM-13');
     expect(cycle!.related).toEqual([
-      { file: 'trackers/c.md', ...pos(CYCLE, 'LM-11 Beta'), message: 'LM-11 is on the cycle' },
+      // related entries follow the cycle's edges, like the message
       { file: 'trackers/c.md', ...pos(CYCLE, 'LM-12 Gamma'), message: 'LM-12 is on the cycle' },
+      { file: 'trackers/c.md', ...pos(CYCLE, 'LM-11 Beta'), message: 'LM-11 is on the cycle' },
     ]);
     expect(graph.diagnostics).toEqual([cycle]);
   });
@@ -442,7 +465,7 @@ describe('buildGraph: cycles', () => {
 `;
     const index = buildGraph([docOf('trackers/s.md', tracker)], profile);
     expect(index.graph.diagnostics).toEqual([
-      { severity: 'error', code: 'dependency-cycle', message: 'LM-31 depends on itself', file: 'trackers/s.md', ...pos(tracker, 'LM-31', 1) },
+      { severity: 'error', code: 'dependency-cycle', message: 'dependency cycle: LM-31 depends on itself', file: 'trackers/s.md', ...pos(tracker, 'LM-31', 1) },
     ]);
     expect(index.rank.size).toBe(3);
     expect(ids(nextActionable(index))).toEqual(['LM-32']);
@@ -518,6 +541,26 @@ priority: high
       { id: 'LM-08', blockers: [{ id: 'LM-99', status: null, exists: false }] },
       { id: 'LM-07', blockers: [{ id: 'LM-02', status: 'planned', exists: true }] },
     ]);
+  });
+
+  it('a task inherits the blockers of its workplan (marked via), so it is not actionable before its workplan', () => {
+    const wp = `---
+id: WP-05
+type: workplan
+status: planned
+depends_on: LM-02
+---
+
+## T01 - Waits for the workplan
+
+id: WP-05-T01
+status: planned
+`;
+    const index = buildGraph([docOf('trackers/q.md', TRACKER_Q), docOf('workplans/wp-05.md', wp)], profile);
+    expect(ids(nextActionable(index))).not.toContain('WP-05-T01');
+    const blocked = blockedItems(index).map((b) => ({ id: b.node.id, blockers: b.blockers }));
+    expect(blocked).toContainEqual({ id: 'WP-05', blockers: [{ id: 'LM-02', status: 'planned', exists: true }] });
+    expect(blocked).toContainEqual({ id: 'WP-05-T01', blockers: [{ id: 'LM-02', status: 'planned', exists: true, via: 'WP-05' }] });
   });
 
   it('returns node objects of the graph itself', () => {

@@ -40,6 +40,8 @@ export interface GraphIndex {
   byId: Map<string, GraphNode>;
   /** Topological rank of every node (dependencies first, then priority, then document order). */
   rank: Map<string, number>;
+  /** Ids of nodes on a dependency cycle (never actionable). */
+  cyclic: Set<string>;
 }
 
 /**
@@ -76,6 +78,7 @@ export function buildGraph(documents: WorkDocument[], profile: CompiledProfile):
     }
   }
 
+  const cyclic = new Set<string>();
   // Dependencies: union of every source, deduplicated, in first-seen order.
   for (const node of nodes) {
     const seen = new Set<string>();
@@ -83,7 +86,9 @@ export function buildGraph(documents: WorkDocument[], profile: CompiledProfile):
       if (seen.has(ref.id)) continue;
       seen.add(ref.id);
       if (ref.id === node.id) {
-        diagnostics.push(diag('error', 'dependency-cycle', `${node.id} depends on itself`, node.source.file, ref));
+        diagnostics.push(diag('error', 'dependency-cycle', `dependency cycle: ${node.id} depends on itself`, node.source.file, ref));
+        cyclic.add(node.id);
+        node.dependsOn.push(ref.id);
         continue;
       }
       if (!byId.has(ref.id)) {
@@ -97,7 +102,9 @@ export function buildGraph(documents: WorkDocument[], profile: CompiledProfile):
     }
   }
 
-  for (const cycle of findCycles(nodes, byId)) {
+  for (const component of findCycles(nodes, byId)) {
+    for (const n of component) cyclic.add(n.id);
+    const cycle = cyclePath(component, byId);
     const first = cycle[0]!;
     diagnostics.push({
       severity: 'error',
@@ -112,7 +119,37 @@ export function buildGraph(documents: WorkDocument[], profile: CompiledProfile):
 
   const rank = topoRank(nodes, byId, profile);
   diagnostics.sort(compareDiagnostics);
-  return { graph: { nodes, diagnostics }, byId, rank };
+  return { graph: { nodes, diagnostics }, byId, rank, cyclic };
+}
+
+/**
+ * A cycle through the component's first node (document order), following
+ * dependency edges, so the message's arrows are edges that exist.
+ */
+function cyclePath(component: GraphNode[], byId: Map<string, GraphNode>): GraphNode[] {
+  const inComp = new Set(component);
+  const start = component[0]!;
+  const prev = new Map<GraphNode, GraphNode>();
+  const queue: GraphNode[] = [start];
+  const seen = new Set<GraphNode>([start]);
+  while (queue.length) {
+    const n = queue.shift()!;
+    for (const id of n.dependsOn) {
+      const d = byId.get(id);
+      if (!d || !inComp.has(d)) continue;
+      if (d === start) {
+        const path: GraphNode[] = [];
+        for (let x: GraphNode | undefined = n; x && x !== start; x = prev.get(x)) path.unshift(x);
+        return [start, ...path];
+      }
+      if (!seen.has(d)) {
+        seen.add(d);
+        prev.set(d, n);
+        queue.push(d);
+      }
+    }
+  }
+  return component;
 }
 
 function toNode(doc: WorkDocument, item: Item): GraphNode {

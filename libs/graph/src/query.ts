@@ -38,7 +38,7 @@ export function blockersOf(index: GraphIndex, node: GraphNode): Blocker[] {
  */
 export function nextActionable(index: GraphIndex): GraphNode[] {
   return index.graph.nodes
-    .filter((n) => n.kind !== 'workplan' && n.status !== null && ACTIONABLE.has(n.status))
+    .filter((n) => n.kind !== 'workplan' && n.status !== null && ACTIONABLE.has(n.status) && !index.cyclic.has(n.id))
     .filter((n) => blockersOf(index, n).length === 0)
     .sort((a, b) => index.rank.get(a.id)! - index.rank.get(b.id)!);
 }

@@ -35,8 +35,10 @@ export function blocksFast(body: string, lineOffset: number): Block[] | null {
       const end = fenceEnd(lines, i, indent, fence[1]!);
       const info = (fence[2] ?? '').trim();
       if (fence[1]![0] === '`' && info.includes('`')) return null;
+      // An unclosed fence runs to the end; the empty string after a final newline is not a line.
+      const stop = end === n && n > i + 1 && lines[n - 1] === '' ? n - 1 : end;
       const value = lines
-        .slice(i + 1, end)
+        .slice(i + 1, stop)
         .map((l) => stripIndent(l, indent))
         .join('\n');
       out.push({ type: 'code', line: lineNo, lang: info ? (info.split(/\s+/)[0] ?? null) : null, value, valueLine: lineNo + 1 });
@@ -49,7 +51,7 @@ export function blocksFast(body: string, lineOffset: number): Block[] | null {
       let text = (heading[2] ?? '').replace(/[ \t]+$/, '');
       text = text.replace(/(^|[ \t]+)#+$/, '').trim();
       if (text === '' && heading[2] && /^#+$/.test(heading[2].trim())) text = '';
-      const col = text === '' ? indent + depth + 2 : indent + depth + 1 + (heading[2]!.length - heading[2]!.trimStart().length) + 1;
+      const col = text === '' ? indent + depth + 2 : indent + (s.length - heading[2]!.length) + 1;
       out.push({ type: 'heading', depth, text, line: lineNo, column: col });
       i++;
       continue;

@@ -1,5 +1,5 @@
 import matter from 'gray-matter';
-import { LineCounter, parseDocument, isMap, isScalar, type Document as YamlDocument } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, visit, type Document as YamlDocument } from 'yaml';
 import type { DiagnosticSink } from './diagnostics.js';
 
 /**
@@ -19,13 +19,19 @@ export interface FrontMatter {
   data: Record<string, unknown> | null;
   /** Position of each top-level value (for surgical edits and diagnostics). */
   positions: Record<string, { line: number; column: number }>;
+  /** Positions of the entries of top-level sequences (`depends_on: [a, b]`). */
+  itemPositions: Record<string, { line: number; column: number }[]>;
   body: string;
   /** Number of file lines before the body's first line. */
   bodyLineOffset: number;
 }
 
 export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter {
-  if (!text.startsWith('---')) return { data: null, positions: {}, body: text, bodyLineOffset: 0 };
+  if (!text.startsWith('---')) return { data: null, positions: {}, itemPositions: {}, body: text, bodyLineOffset: 0 };
+  if (!/\n---[ \t]*(\n|$)/.test(text.slice(3))) {
+    sink.error('front-matter-unterminated', 'front matter starts with `---` but has no closing `---` line; the file is read as if it had none', 1, 1);
+    return { data: null, positions: {}, itemPositions: {}, body: text, bodyLineOffset: 0 };
+  }
   let yamlDoc: YamlDocument | null = null;
   const lineCounter = new LineCounter();
   let file: { matter: string; content: string };
@@ -43,13 +49,13 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
     }) as unknown as { matter: string; content: string };
   } catch (err) {
     sink.error('front-matter-invalid', `front matter could not be read: ${(err as Error).message}`, 1, 1);
-    return { data: null, positions: {}, body: text, bodyLineOffset: 0 };
+    return { data: null, positions: {}, itemPositions: {}, body: text, bodyLineOffset: 0 };
   }
   const offsetChars = text.length - file.content.length;
   const bodyLineOffset = countNewlines(text, offsetChars);
   if (!yamlDoc) {
     // `---` on the first line but no closing delimiter: gray-matter treats it as empty.
-    return { data: null, positions: {}, body: file.content, bodyLineOffset };
+    return { data: null, positions: {}, itemPositions: {}, body: file.content, bodyLineOffset };
   }
   const doc = yamlDoc as YamlDocument;
   for (const e of [...doc.errors, ...doc.warnings]) {
@@ -57,14 +63,15 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
     const severity = doc.errors.includes(e as never) ? 'error' : 'warning';
     sink.report(severity, 'front-matter-yaml', `front matter YAML: ${firstLine(e.message)}`, pos.line, pos.col);
   }
-  if (doc.errors.length) return { data: null, positions: {}, body: file.content, bodyLineOffset };
+  if (doc.errors.length) return { data: null, positions: {}, itemPositions: {}, body: file.content, bodyLineOffset };
   const contents = doc.contents;
   if (contents !== null && !isMap(contents)) {
     const pos = lineCounter.linePos(contents.range?.[0] ?? 0);
     sink.error('front-matter-invalid', 'front matter must be a YAML mapping of keys to values', pos.line, pos.col);
-    return { data: null, positions: {}, body: file.content, bodyLineOffset };
+    return { data: null, positions: {}, itemPositions: {}, body: file.content, bodyLineOffset };
   }
   const positions: FrontMatter['positions'] = {};
+  const itemPositions: FrontMatter['itemPositions'] = {};
   if (contents) {
     for (const pair of contents.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : null;
@@ -73,10 +80,25 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
         const pos = lineCounter.linePos(node.range[0]);
         positions[key] = { line: pos.line, column: pos.col };
       }
+      if (key !== null && isSeq(pair.value)) {
+        itemPositions[key] = pair.value.items.map((it) => {
+          const r = (it as { range?: [number, number, number] }).range;
+          const ip = lineCounter.linePos(r?.[0] ?? 0);
+          return { line: ip.line, column: ip.col };
+        });
+      }
     }
   }
-  const data = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
-  return { data, positions, body: file.content, bodyLineOffset };
+  let data: Record<string, unknown>;
+  try {
+    data = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+  } catch (err) {
+    // e.g. an alias to an anchor that is never defined
+    const at = lineCounter.linePos(unresolvedAliasOffset(doc) ?? 0);
+    sink.error('front-matter-yaml', `front matter YAML: ${firstLine((err as Error).message)}`, at.line, at.col);
+    return { data: null, positions: {}, itemPositions: {}, body: file.content, bodyLineOffset };
+  }
+  return { data, positions, itemPositions, body: file.content, bodyLineOffset };
 }
 
 function countNewlines(text: string, end: number): number {
@@ -87,4 +109,15 @@ function countNewlines(text: string, end: number): number {
 
 function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
+}
+
+/** Offset of the first alias whose anchor is not defined before it, if any. */
+export function unresolvedAliasOffset(doc: YamlDocument): number | null {
+  let found: number | null = null;
+  visit(doc, {
+    Alias(_, node) {
+      if (found === null && node.resolve(doc) === undefined) found = node.range?.[0] ?? null;
+    },
+  });
+  return found;
 }

@@ -99,7 +99,7 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
           expected: 'front matter with `id:`',
         });
       }
-      doc.items = parseWorkplan(blocks, { docId: id, title, frontMatter: data, positions: fm.positions, line: data ? 1 : (h1?.line ?? 1) }, profile, sink);
+      doc.items = parseWorkplan(blocks, { docId: id, title, frontMatter: data, positions: fm.positions, itemPositions: fm.itemPositions, line: data ? 1 : (h1?.line ?? 1) }, profile, sink);
       break;
     }
     case 'plan':
@@ -118,7 +118,7 @@ export function detectFamily(data: Record<string, unknown> | null, blocks: Block
   if (declared === 'workplan' || declared === 'tracker' || declared === 'plan') return declared;
   if (blocks.some((b) => b.type === 'table' && isMilestoneTable(b))) return 'tracker';
   if (blocks.some((b) => b.type === 'heading' && b.depth >= 2 && taskHeadingMatch(b.text, profile))) return 'workplan';
-  if (data && data.id !== undefined && data.status !== undefined) return 'workplan';
   if (blocks.some((b) => b.type === 'heading' && b.depth >= 2 && planHeadingMatch(b.text, b.column, profile))) return 'plan';
+  if (data && data.id !== undefined && data.status !== undefined) return 'workplan';
   return 'unknown';
 }

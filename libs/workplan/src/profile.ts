@@ -49,8 +49,10 @@ export const DEFAULT_PROFILE: Profile = {
 /** Merges a profile over its base: its rules are tried first, the base's after. */
 export function mergeProfiles(base: Profile, over: Profile): Profile {
   const statuses: Profile['statuses'] = {};
+  // A spelling the profile maps replaces the base's mapping of it, whichever status that was.
+  const overridden = new Set(STATUSES.flatMap((s) => (over.statuses[s] ?? []).map(canonicalPhrase)));
   for (const s of STATUSES) {
-    const merged = [...(over.statuses[s] ?? []), ...(base.statuses[s] ?? [])];
+    const merged = [...(over.statuses[s] ?? []), ...(base.statuses[s] ?? []).filter((p) => !overridden.has(canonicalPhrase(p)))];
     if (merged.length) statuses[s] = merged;
   }
   return {

@@ -10,7 +10,7 @@ describe('normalizeStatus with the default profile', () => {
     ['Done (#27)', { status: 'done', refs: ['#27'] }],
     ['Done (#27, #28)', { status: 'done', refs: ['#27', '#28'] }],
     ['done', { status: 'done', refs: [] }],
-    ['finished', { status: 'finished' === 'finished' ? 'done' : null, refs: [] }],
+    ['finished', { status: 'done', refs: [] }],
     ['COMPLETE', { status: 'done', refs: [] }],
     ['Completed 2026-01-23', { status: 'done', refs: [] }],
     ['Completed 2026-01-23.', { status: 'done', refs: [] }],
@@ -50,7 +50,7 @@ describe('normalizeStatus with the default profile', () => {
   });
 
   test('unknown text keeps its issue refs', () => {
-    expect(normalizeStatus('Waiting-ish (#9)', P)).toEqual({ status: null, refs: ['#9'] });
+    expect(normalizeStatus('Someday (#9)', P)).toEqual({ status: null, refs: ['#9'] });
   });
 });
 

@@ -37,7 +37,7 @@ export class ParseCache {
     if (!file) return;
     try {
       const data = v8.deserialize(fs.readFileSync(file)) as CacheFile;
-      if (data && data.key === key) {
+      if (data && data.key === key && typeof data.entries === 'object' && data.entries !== null && typeof data.writtenAt === 'number') {
         this.entries = data.entries;
         this.writtenAt = data.writtenAt;
       }
@@ -53,14 +53,14 @@ export class ParseCache {
   /** The cached entry if the stat says the file is unchanged and not racily so. */
   byStat(rel: string, st: fs.Stats): CacheEntry | null {
     const e = this.entries[rel];
-    if (!e || e.size !== st.size || e.mtimeMs !== st.mtimeMs) return null;
+    if (!isEntry(e) || e.size !== st.size || e.mtimeMs !== st.mtimeMs) return null;
     if (st.mtimeMs >= this.writtenAt - 2000) return null;
     return e;
   }
 
   byHash(rel: string, hash: string): CacheEntry | null {
     const e = this.entries[rel];
-    return e && e.hash === hash ? e : null;
+    return isEntry(e) && e.hash === hash ? e : null;
   }
 
   set(rel: string, entry: CacheEntry): void {
@@ -91,4 +91,9 @@ export class ParseCache {
       // ignore: read-only checkouts still work, only slower
     }
   }
+}
+
+function isEntry(e: unknown): e is CacheEntry {
+  const x = e as CacheEntry | null | undefined;
+  return !!x && typeof x === 'object' && typeof x.size === 'number' && typeof x.hash === 'string' && !!x.result && Array.isArray(x.result.diagnostics);
 }

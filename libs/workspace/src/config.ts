@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import {
   DEFAULT_PROFILE,
   DiagnosticSink,
@@ -53,6 +53,16 @@ export function readYamlFile<S extends z.ZodType>(abs: string, rel: string, sche
   const parsed = schema.safeParse(doc.toJS() ?? {});
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const map = issue.path.length ? doc.getIn(issue.path as (string | number)[], true) : doc.contents;
+      for (const key of issue.keys) {
+        const pair = isMap(map) ? map.items.find((it) => isScalar(it.key) && it.key.value === key) : undefined;
+        const r = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+        const p = lc.linePos(r?.[0] ?? 0);
+        sink.error('config-invalid', `unknown key "${[...issue.path, key].join('.')}"`, p.line, p.col, { expected: `one of the documented keys` });
+      }
+      continue;
+    }
     const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
     const parentKey = issue.path.length ? doc.getIn(issue.path.slice(0, -1) as (string | number)[], true) : undefined;
     const range = node?.range ?? (parentKey as { range?: [number, number, number] } | undefined)?.range;

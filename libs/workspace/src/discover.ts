@@ -18,5 +18,19 @@ export function discover(root: string, config: Config): string[] {
     dot: false,
     expandDirectories: false,
   });
-  return [...new Set(files.map((f) => f.split(path.sep).join('/')))].sort();
+  // Glob walkers drop symlinks whose target is missing; a document that silently
+  // vanishes is worse than an error, so find them and let the reader report them.
+  const links: string[] = [];
+  for (const dir of DEFAULT_FOLDERS) {
+    const abs = path.join(root, dir);
+    if (!fs.existsSync(abs)) continue;
+    for (const e of fs.readdirSync(abs, { recursive: true, withFileTypes: true })) {
+      if (!e.isSymbolicLink() || !e.name.endsWith('.md')) continue;
+      const full = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+      const rel = path.relative(root, full).split(path.sep).join('/');
+      if (rel.split('/').some((seg) => seg.startsWith('.') || seg === 'node_modules')) continue;
+      if (!fs.existsSync(full)) links.push(rel);
+    }
+  }
+  return [...new Set([...files, ...links].map((f) => f.split(path.sep).join('/')))].sort();
 }

@@ -146,7 +146,7 @@ describe('govern.config.yaml problems', () => {
     write('govern.config.yaml', 'include:\n  - docs/*.md\nbogus: true\n');
     const ws = await loadsDocuments();
     expect(ws.diagnostics).toEqual([
-      { severity: 'error', code: 'config-invalid', message: '(root): Unrecognized key: "bogus"', file: 'govern.config.yaml', line: 3, column: 1 },
+      { severity: 'error', code: 'config-invalid', message: 'unknown key "bogus"', expected: 'one of the documented keys', file: 'govern.config.yaml', line: 3, column: 1 },
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Block, ListItem, Located } from '../blocks.js';
+import { unresolvedAliasOffset } from '../frontmatter.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Criterion, DependencyRef, Item, ItemKind } from '../model.js';
 import type { CompiledProfile } from '../profile.js';
@@ -177,6 +178,8 @@ export interface MetaValue {
   value: unknown;
   line: number;
   column: number;
+  /** For YAML sequences: each entry with its own position. */
+  items?: { text: string; line: number; column: number }[];
 }
 
 /**
@@ -201,18 +204,39 @@ export function readMetadata(
   }
   const out = new Map<string, MetaValue>();
   if (!isMap(doc.contents)) return out;
+  try {
+    doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    const at = lc.linePos(unresolvedAliasOffset(doc) ?? 0);
+    sink.error('metadata-invalid', `task metadata: ${(err as Error).message.split('\n')[0]}`, firstLine + at.line - 1, column + at.col - 1);
+    return null;
+  }
   for (const pair of doc.contents.items) {
     if (!isScalar(pair.key)) continue;
     const node = pair.value;
     const range = (node as { range?: [number, number, number] } | null)?.range;
     const p = range ? lc.linePos(range[0]) : lc.linePos((pair.key as unknown as { range?: [number] }).range?.[0] ?? 0);
     let value: unknown = null;
+    let items: MetaValue['items'];
     if (isScalar(node)) value = node.value;
-    else if (isSeq(node)) value = node.toJSON();
-    else if (node) value = (node as { toJSON(): unknown }).toJSON();
-    out.set(String(pair.key.value).toLowerCase(), { value, line: firstLine + p.line - 1, column: column + p.col - 1 });
+    else if (isSeq(node)) {
+      value = node.toJSON();
+      items = node.items.flatMap((it) => {
+        if (!isScalar(it) || !it.range) return [];
+        const ip = lc.linePos(it.range[0]);
+        return [{ text: String(it.value), line: firstLine + ip.line - 1, column: column + ip.col - 1 }];
+      });
+    } else if (node) value = (node as { toJSON(): unknown }).toJSON();
+    out.set(String(pair.key.value).toLowerCase(), { value, line: firstLine + p.line - 1, column: column + p.col - 1, ...(items ? { items } : {}) });
   }
   return out;
+}
+
+/** Dependency refs from a metadata value: a sequence (each entry at its position) or a list string. */
+export function dependencyRefs(v: MetaValue, origin: DependencyRef['origin'], sink: DiagnosticSink): DependencyRef[] {
+  if (v.items) return v.items.flatMap((it) => parseDependencyList(it.text, it.line, it.column, origin, sink));
+  const text = metaText(v);
+  return text ? parseDependencyList(text, v.line, v.column, origin, sink) : [];
 }
 
 /** A metadata value as text; lists are joined with `, ` for dependency parsing. */

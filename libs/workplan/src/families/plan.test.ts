@@ -343,3 +343,31 @@ More prose.
     expect(document?.items.map((i) => i.localId)).toEqual(['PHASE-3']);
   });
 });
+
+describe('plans with front matter', () => {
+  const body = md(`
+# Infra plan
+
+## PHASE 1 — Spine — COMPLETE
+
+## PHASE 2 — Data — COMPLETE
+`);
+
+  test('`type: plan` in front matter declares the family and the front matter id qualifies the phases', () => {
+    const text = `---\nid: PLAN-4\ntype: plan\ntitle: Infra plan\nstatus: active\n---\n\n${body}`;
+    const { document, diagnostics } = parse(text, 'docs/infra.md');
+    expect(diagnostics).toEqual([]);
+    expect(document?.family).toBe('plan');
+    expect(document?.items.map((i) => [i.id, i.status])).toEqual([
+      ['PLAN-4:PHASE-1', 'done'],
+      ['PLAN-4:PHASE-2', 'done'],
+    ]);
+  });
+
+  test('a plan whose front matter has an id and a status but no `type` keeps its phases (it has no task sections)', () => {
+    const text = `---\nid: PLAN-4\ntitle: Infra plan\nstatus: active\n---\n\n${body}`;
+    const { document } = parse(text, 'docs/infra.md');
+    expect(document?.family).toBe('plan');
+    expect(document?.items.map((i) => i.id)).toEqual(['PLAN-4:PHASE-1', 'PLAN-4:PHASE-2']);
+  });
+});

@@ -17,7 +17,7 @@ export interface PlanHeading {
 export function planHeadingMatch(text: string, column: number, profile: CompiledProfile): PlanHeading | null {
   for (const re of profile.planHeadings) {
     const m = re.exec(text);
-    if (!m?.groups?.id) continue;
+    if (!m?.groups?.id || !/\d/.test(m.groups.id)) continue; // `## Phase Overview` is not a phase
     const localId = m.groups.kw ? `${m.groups.kw.toUpperCase()}-${m.groups.id}` : m.groups.id;
     const rest = m.groups.rest ?? m.groups.title ?? '';
     const restAt = rest ? text.lastIndexOf(rest) : -1;
@@ -47,6 +47,27 @@ function splitSegments(rest: string): { text: string; index: number }[] {
     last = m.index + m[0].length;
   }
   if (rest.slice(last).trim()) out.push({ text: rest.slice(last).trim(), index: last });
+  return out;
+}
+
+/**
+ * `Depends on:` in a plan may name phases as `Phase 1`, `PHASE-1` or just `1`;
+ * keyword forms are folded to the local id form (`PHASE-1`), bare numbers are
+ * resolved against the document's headings afterwards.
+ */
+function planDependencies(text: string, line: number, column: number, sink: DiagnosticSink): Item['dependencies'] {
+  const out: Item['dependencies'] = [];
+  const re = /[^,;]+/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const raw = m[0];
+    const token = raw.trim();
+    if (!token) continue;
+    const col = column + m.index + (raw.length - raw.trimStart().length);
+    const kw = /^(phase|milestone|stage)[\s-]+([A-Za-z0-9][\w.-]*)$/i.exec(token);
+    if (kw) out.push({ id: `${kw[1]!.toUpperCase()}-${kw[2]}`, origin: 'section', line, column: col });
+    else if (/^\d[\w.-]*$/.test(token)) out.push({ id: token, origin: 'section', line, column: col });
+    else out.push(...parseDependencyList(token, line, col, 'section', sink));
+  }
   return out;
 }
 
@@ -87,15 +108,21 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
           }
         }
         const dm = DEPENDS_LINE.exec(l.text);
-        if (dm?.[1]) item.dependencies.push(...parseDependencyList(dm[1], l.line, l.column + l.text.indexOf(dm[1]), 'section', sink));
+        if (dm?.[1]) item.dependencies.push(...planDependencies(dm[1], l.line, l.column + l.text.indexOf(dm[1]), sink));
       }
     }
     Object.assign(item, readStatus(statusText, statusAt, item, profile, sink));
     item.criteria = collectCriteria(blocks, i + 1, end, profile);
     items.push(item);
   }
-  // Local references (`Depends on: K0`) resolve within the document first.
-  const local = new Map(items.map((it) => [it.localId, it.id]));
-  for (const it of items) for (const d of it.dependencies) d.id = local.get(d.id) ?? local.get(`PHASE-${d.id}`) ?? d.id;
+  // Local references (`Depends on: K0`, `Phase 1`, `1`) resolve within the document first.
+  const local = new Map(items.map((it) => [it.localId.toUpperCase(), it.id]));
+  const kws = [...new Set(items.map((it) => /^([A-Z]+)-/.exec(it.localId)?.[1]).filter((k): k is string => !!k))];
+  for (const it of items) {
+    for (const d of it.dependencies) {
+      const key = d.id.toUpperCase();
+      d.id = local.get(key) ?? kws.map((k) => local.get(`${k}-${key}`)).find((x) => x !== undefined) ?? d.id;
+    }
+  }
   return items;
 }

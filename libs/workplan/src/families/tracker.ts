@@ -176,7 +176,7 @@ function checkDrift(items: Item[], matrices: Matrix[], zeroCells: Map<string, { 
     if (m.kind !== 'dependency') continue;
     for (const e of m.edges) {
       const item = byId.get(e.from);
-      if (!item || item.dependencies.some((d) => d.origin === 'table' && d.id === e.to)) continue;
+      if (!item || !byId.has(e.to) || item.dependencies.some((d) => d.origin === 'table' && d.id === e.to)) continue;
       sink.warn(
         'dependency-drift',
         `dependency matrix marks ${e.from} → ${e.to}, but the milestone table's Depends On for ${e.from} does not list ${e.to}; the graph keeps the edge (union of both)`,

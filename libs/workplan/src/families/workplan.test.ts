@@ -91,8 +91,8 @@ describe('workplan front matter and tasks', () => {
         id: 'WP-7',
         kind: 'workplan',
         title: 'Parser Hardening',
-        line: 1,
-        column: 1,
+        // The workplan node points at its id in the front matter.
+        ...find(WP, 'WP-7', 'id: WP-7'),
         status: 'in_progress',
         statusText: 'in_progress',
         statusSource: find(WP, 'in_progress', 'status: in_progress'),
@@ -224,6 +224,33 @@ depends_on: [WP-8-T00, WP-3-T02]
     ]);
   });
 
+  test('a block list under `depends_on:` in plain metadata lines (Markdown reads it as a list) gives one ref per entry', () => {
+    const text = md(`
+---
+id: WP-8
+type: workplan
+status: planned
+---
+
+## T02 - Block list
+
+id: WP-8-T02
+status: planned
+depends_on:
+  - WP-8-T00
+  - WP-3-T02
+
+Some description.
+`);
+    const { document, diagnostics } = parse(text, 'wp8.md');
+    expect(diagnostics).toEqual([]);
+    expect(document?.items[1]?.dependencies).toEqual([
+      { id: 'WP-8-T00', origin: 'metadata', ...find(text, 'WP-8-T00') },
+      { id: 'WP-3-T02', origin: 'metadata', ...find(text, 'WP-3-T02') },
+    ]);
+    expect(document?.items[1]?.criteria).toEqual([]);
+  });
+
   test('front matter depends_on (a YAML list) becomes dependencies of the workplan node', () => {
     const text = md(`
 ---
@@ -239,9 +266,9 @@ depends_on:
 `);
     const { document, diagnostics } = parse(text, 'wp9.md');
     expect(diagnostics).toEqual([]);
-    expect(document?.items[0]?.dependencies.map((d) => [d.id, d.origin])).toEqual([
-      ['WP-7', 'front-matter'],
-      ['WP-8', 'front-matter'],
+    expect(document?.items[0]?.dependencies).toEqual([
+      { id: 'WP-7', origin: 'front-matter', ...find(text, 'WP-7', '  - WP-7') },
+      { id: 'WP-8', origin: 'front-matter', ...find(text, 'WP-8', '  - WP-8') },
     ]);
   });
 });
@@ -387,6 +414,47 @@ status: planned
       line: lineOf(text, 'status: planned', lineOf(text, '```yaml')),
       column: 1,
     });
+  });
+
+  test('an alias to an undefined anchor in task metadata is `metadata-invalid`, not a status "[object Object]"', () => {
+    const text = md(`
+---
+id: WP-16
+type: workplan
+status: planned
+---
+
+## T01 - Alias status
+
+id: WP-16-T01
+status: *s
+
+## T02 - Alias dependency
+
+\`\`\`yaml
+id: WP-16-T02
+status: done
+depends_on: [*x]
+\`\`\`
+`);
+    const { document, diagnostics } = parse(text, 'wp16.md');
+    expect(diagnostics).toContainEqual({
+      severity: 'error',
+      code: 'metadata-invalid',
+      message: expect.stringMatching(/^task metadata: /) as string,
+      file: 'wp16.md',
+      ...find(text, '*s'),
+    });
+    expect(diagnostics).toContainEqual({
+      severity: 'error',
+      code: 'metadata-invalid',
+      message: expect.stringMatching(/^task metadata: /) as string,
+      file: 'wp16.md',
+      ...find(text, '*x'),
+    });
+    const texts = (document?.items ?? []).flatMap((i) => [i.statusText, ...i.dependencies.map((d) => d.id)]);
+    expect(texts).not.toContain('[object Object]');
+    expect(diagnostics.map((d) => d.actual)).not.toContain('[object Object]');
   });
 
   test('a workplan without a front matter id: `id-missing`, and the id comes from the file name', () => {

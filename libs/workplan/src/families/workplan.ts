@@ -4,6 +4,7 @@ import type { Criterion, Item } from '../model.js';
 import type { CompiledProfile } from '../profile.js';
 import {
   collectCriteria,
+  dependencyRefs,
   criteriaLabel,
   metaText,
   newItem,
@@ -20,6 +21,7 @@ export interface WorkplanInput {
   title: string;
   frontMatter: Record<string, unknown> | null;
   positions: Record<string, { line: number; column: number }>;
+  itemPositions?: Record<string, { line: number; column: number }[]>;
   /** Where the document node points: the front matter or the first heading. */
   line: number;
 }
@@ -44,8 +46,8 @@ export function parseWorkplan(blocks: Block[], input: WorkplanInput, profile: Co
     kind: 'workplan',
     localId: input.docId,
     title: input.title,
-    line: input.line,
-    column: 1,
+    line: pos.id?.line ?? input.line,
+    column: pos.id?.column ?? 1,
     parent: null,
     stateHubId: typeof fm.state_hub_workstream_id === 'string' ? fm.state_hub_workstream_id : null,
     evidenceRoot: typeof fm.evidence_root === 'string' ? fm.evidence_root : null,
@@ -55,9 +57,12 @@ export function parseWorkplan(blocks: Block[], input: WorkplanInput, profile: Co
   Object.assign(docNode, readStatus(fmStatus, pos.status ?? null, { id: input.docId, line: input.line, column: 1 }, profile, sink));
   const deps = fm.depends_on ?? fm.dependsOn;
   if (deps !== undefined && deps !== null) {
-    const text = Array.isArray(deps) ? deps.map(String).join(', ') : String(deps);
     const at = pos.depends_on ?? pos.dependsOn ?? { line: input.line, column: 1 };
-    docNode.dependencies = parseDependencyList(text, at.line, at.column, 'front-matter', sink);
+    const items = input.itemPositions?.depends_on ?? input.itemPositions?.dependsOn;
+    docNode.dependencies =
+      Array.isArray(deps) && items && items.length === deps.length
+        ? deps.flatMap((d, k) => parseDependencyList(String(d), items[k]!.line, items[k]!.column, 'front-matter', sink))
+        : parseDependencyList(Array.isArray(deps) ? deps.map(String).join(', ') : String(deps), at.line, at.column, 'front-matter', sink);
   }
 
   const items: Item[] = [docNode];
@@ -111,9 +116,16 @@ function readTask(
   });
   const st = meta.get('status');
   Object.assign(item, readStatus(metaText(st), st ? { line: st.line, column: st.column } : null, item, profile, sink));
-  const dep = meta.get('depends_on') ?? meta.get('depends');
-  const depText = metaText(dep);
-  if (dep && depText) item.dependencies = parseDependencyList(depText, dep.line, dep.column, 'metadata', sink);
+  const depKey = meta.has('depends_on') ? 'depends_on' : 'depends';
+  const dep = meta.get(depKey);
+  if (dep && dep.value !== null && dep.value !== undefined) item.dependencies = dependencyRefs(dep, 'metadata', sink);
+  else if (dep) {
+    // `depends_on:` followed by a `- id` list: Markdown splits it off the metadata paragraph.
+    const list = blocks[start + 2];
+    if (list?.type === 'list' && blocks[start + 1]?.type === 'paragraph') {
+      item.dependencies = list.items.flatMap((it) => parseDependencyList(it.text, it.line, it.column, 'metadata', sink));
+    }
+  }
   item.criteria = collectCriteria(blocks, start + 1, end, profile);
   return item;
 }

@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+// The benchmark's deterministic corpus generator doubles as a source of realistic documents.
+// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only use of the benchmark's pure generator
+import { makeDocument } from '../../../bench/generate-corpus.mjs';
+import { DiagnosticSink } from './diagnostics.js';
+import { blocksFast } from './fast-blocks.js';
+import { readFrontMatter } from './frontmatter.js';
+import { blocksFromMarkdown } from './markdown.js';
+
+/**
+ * Differential test: the fast scanner must either decline (null) or produce
+ * exactly the blocks remark's parser produces. remark is the reference.
+ */
+function check(body: string, offset = 0): 'same' | 'fallback' {
+  const fast = blocksFast(body, offset);
+  if (fast === null) return 'fallback';
+  expect(fast).toEqual(blocksFromMarkdown(body, offset));
+  return 'same';
+}
+
+function bodyOf(text: string): { body: string; offset: number } {
+  const fm = readFrontMatter(text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n'), new DiagnosticSink('x'));
+  return { body: fm.body, offset: fm.bodyLineOffset };
+}
+
+const SUPPORTED: Record<string, string> = {
+  headings: '# Title\n\n## T01 - Task ##\n\n###   Spaced   \n\n####\n\n## Trailing # not closing#\n',
+  paragraph: 'id: X-1\nstatus: done\n  priority: high\n\nSecond paragraph\nwith two lines   \n',
+  table: '| Order | Milestone | Status |\n|---:|---|---|\n| 1 | LM-01 `code` | Done (#27) |\n| 2 | LM-02 \\| pipe |  |\n',
+  tableNoOuterPipes: 'A | B\n--- | ---\n| x | y |\n',
+  tableThenHeading: '| A | B |\n|---|---|\n| 1 | 0 |\n## Next\n',
+  bullets: '- one\n- two\n  continued\n- [x] done item\n- [ ] open item\n* other list\n',
+  nested: '- parent\n  - child [x]\n  - [x] checked child\n    - grandchild\n- sibling\n',
+  loose: '- a\n\n- b\n\nafter\n',
+  ordered: '1. first\n2. second\n\nText\n3. not a list start\n\n1) paren\n',
+  lazy: '- item line one\nlazy continuation\n- next\n',
+  labelThenList: 'Acceptance:\n- a\n- b\n\nExit criteria:\n\n- [x] c\n',
+  fences: '```yaml\nid: T\nstatus: done\n```\n\n~~~\nraw | not a table\n|---|---|\n~~~\n\n````md\n```\ninner\n```\n````\n',
+  unclosedFence: 'text\n\n```\nnever closed\n- not a list\n',
+  thematic: 'a\n\n---\n\n***\n\n- - -\n',
+  unicode: '## T01 - Ünïcödé 🚀 标题\n\nstatus: 完成\n\n| 名称 | 状态 |\n|---|---|\n| 里程碑 | Done |\n',
+  orderedInterrupt: 'Paragraph line\n1. interrupts\n',
+  bulletInterrupt: 'Paragraph line\n- interrupts\n',
+  deepIndentItem: '-   wide marker spacing\n- x\n',
+};
+
+describe('fast scanner vs remark', () => {
+  for (const [name, md] of Object.entries(SUPPORTED)) {
+    it(`handles ${name} exactly like remark`, () => {
+      expect(check(md)).toBe('same');
+    });
+  }
+
+  it('declines constructs it does not reproduce, and remark handles them', () => {
+    for (const md of ['> quote', '<div>\n</div>', 'Setext\n===', 'Setext\n---', '    indented code', '\t- tab', '[ref]: http://x', '- ```\n  code\n  ```', 'para\n| a | b |\n|---|---|']) {
+      expect(blocksFast(md, 0), md).toBeNull();
+      expect(blocksFromMarkdown(md, 0).length, md).toBeGreaterThan(0);
+    }
+  });
+
+  it('never disagrees with remark on ragged or code-span tables (it may decline)', () => {
+    for (const md of ['| a | b |\n|---|---|\n| `x|y` | z |\n', '| a | b |\n|---|---|\n| only |\n', '| a |\n|---|\n| 1 | 2 | 3 |\n']) check(md);
+  });
+
+  it('adds the line offset exactly as remark does', () => {
+    expect(check('## T01 - x\n\n- [x] a\n', 7)).toBe('same');
+  });
+
+  it('agrees with remark on 600 generated documents of all three families', { timeout: 120_000 }, () => {
+    let same = 0;
+    for (let n = 0; n < 600; n++) {
+      const doc = makeDocument(n) as { text?: string; content?: string } | string;
+      const text = typeof doc === 'string' ? doc : (doc.text ?? doc.content ?? '');
+      const { body, offset } = bodyOf(text);
+      if (check(body, offset) === 'same') same++;
+    }
+    // The generated formats are the common case: nearly all must take the fast path.
+    expect(same).toBeGreaterThan(590);
+  });
+
+  it('agrees with remark on every fixture and seed document', () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const dirs = [path.join(here, '__fixtures__'), path.resolve(here, '../../../../shared/seeds')];
+    let files = 0;
+    for (const dir of dirs) {
+      if (!fs.existsSync(dir)) continue;
+      for (const f of fs.readdirSync(dir)) {
+        if (!/\.(md|txt)$/.test(f)) continue;
+        const { body, offset } = bodyOf(fs.readFileSync(path.join(dir, f), 'utf8'));
+        check(body, offset);
+        files++;
+      }
+    }
+    expect(files).toBeGreaterThan(0);
+  });
+});
