@@ -1,0 +1,52 @@
+/**
+ * The block stream the family parsers read. It is deliberately small: the
+ * governance formats only need headings, paragraph lines, tables, lists (with
+ * checkbox state) and fenced code. Lines and columns are 1-based file positions.
+ */
+export interface Located {
+  text: string;
+  line: number;
+  column: number;
+}
+
+export interface HeadingBlock {
+  type: 'heading';
+  depth: number;
+  text: string;
+  line: number;
+  column: number;
+}
+export interface ParagraphBlock {
+  type: 'paragraph';
+  lines: Located[];
+  line: number;
+}
+export interface TableBlock {
+  type: 'table';
+  line: number;
+  /** rows[0] is the header row; the delimiter row is not included. */
+  rows: { line: number; cells: Located[] }[];
+}
+export interface ListItem extends Located {
+  checked: boolean | null;
+  children: ListItem[];
+}
+export interface ListBlock {
+  type: 'list';
+  line: number;
+  ordered: boolean;
+  items: ListItem[];
+}
+export interface CodeBlock {
+  type: 'code';
+  line: number;
+  lang: string | null;
+  value: string;
+  /** File line of the first line of `value`. */
+  valueLine: number;
+}
+export interface OtherBlock {
+  type: 'other';
+  line: number;
+}
+export type Block = HeadingBlock | ParagraphBlock | TableBlock | ListBlock | CodeBlock | OtherBlock;

@@ -1,0 +1,230 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Block, ListItem, Located } from '../blocks.js';
+import type { DiagnosticSink } from '../diagnostics.js';
+import type { Criterion, DependencyRef, Item, ItemKind } from '../model.js';
+import type { CompiledProfile } from '../profile.js';
+import { normalizeStatus } from '../status.js';
+
+/** An id is a token with a letter first and at least one digit: `LM-01`, `K0`, `PMEM-WP-0011-T01`. */
+const ID_RE = /^`?([A-Za-z][A-Za-z0-9]*(?:[-_.:/][A-Za-z0-9]+)*)`?(?=[\s,;:)]|$)/;
+
+export function leadingId(text: string): { id: string; rest: string } | null {
+  const m = ID_RE.exec(text.trim());
+  if (!m || !m[1] || !/\d/.test(m[1])) return null;
+  return { id: m[1], rest: text.trim().slice(m[0].length).trim() };
+}
+
+const NONE = new Set(['', '-', '—', '–', 'none', 'n/a', 'na', '∅']);
+
+/**
+ * Splits a dependency list as written in a cell or metadata value
+ * (`LM-02, LM-03`, `K0 and K1`) into positioned refs; `-`/`none` mean none.
+ */
+export function parseDependencyList(
+  text: string,
+  line: number,
+  column: number,
+  origin: DependencyRef['origin'],
+  sink: DiagnosticSink,
+): DependencyRef[] {
+  if (NONE.has(text.trim().toLowerCase())) return [];
+  const refs: DependencyRef[] = [];
+  const re = /[^,;]+/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    for (const part of splitAnd(m[0], m.index)) {
+      const token = part.text.trim();
+      if (NONE.has(token.toLowerCase())) continue;
+      const col = column + part.index + (part.text.length - part.text.trimStart().length);
+      const lead = leadingId(token);
+      if (!lead) {
+        sink.error('dependency-invalid', `"${token}" is not an item id`, line, col, { expected: 'an id such as LM-01', actual: token });
+        continue;
+      }
+      refs.push({ id: lead.id, origin, line, column: col });
+    }
+  }
+  return refs;
+}
+
+function splitAnd(text: string, index: number): { text: string; index: number }[] {
+  const out: { text: string; index: number }[] = [];
+  const re = /\s+and\s+/gi;
+  let last = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    out.push({ text: text.slice(last, m.index), index: index + last });
+    last = m.index + m[0].length;
+  }
+  out.push({ text: text.slice(last), index: index + last });
+  return out;
+}
+
+/** Index of the block after the section that `blocks[i]` (a heading) starts. */
+export function sectionEnd(blocks: Block[], i: number): number {
+  const h = blocks[i];
+  const depth = h?.type === 'heading' ? h.depth : 0;
+  let j = i + 1;
+  while (j < blocks.length) {
+    const b = blocks[j];
+    if (b?.type === 'heading' && b.depth <= depth) break;
+    j++;
+  }
+  return j;
+}
+
+/** `**Exit criteria (verified):**` → `exit criteria`; null when the text is not a criteria label. */
+export function criteriaLabel(text: string, profile: CompiledProfile): string | null {
+  const t = text.replace(/[*_`]/g, '').replace(/\(.*?\)/g, '').replace(/:\s*$/, '').trim().toLowerCase();
+  if (profile.criteriaLabels.has(t)) return t;
+  return null;
+}
+
+export function flattenCriteria(items: ListItem[], out: Criterion[] = []): Criterion[] {
+  for (const i of items) {
+    out.push({ text: i.text, checked: i.checked, line: i.line, column: i.column });
+    flattenCriteria(i.children, out);
+  }
+  return out;
+}
+
+/**
+ * Collects exit criteria inside a section: lists that follow a criteria label
+ * (a paragraph line or a heading) and every checkbox item anywhere in the section.
+ */
+export function collectCriteria(blocks: Block[], from: number, to: number, profile: CompiledProfile): Criterion[] {
+  const out: Criterion[] = [];
+  const seen = new Set<number>();
+  let underLabelHeading = false;
+  for (let i = from; i < to; i++) {
+    const b = blocks[i]!;
+    if (b.type === 'heading') {
+      underLabelHeading = criteriaLabel(b.text, profile) !== null;
+      continue;
+    }
+    if (b.type !== 'list') continue;
+    const prev = blocks[i - 1];
+    const labelled =
+      underLabelHeading ||
+      (prev?.type === 'paragraph' && criteriaLabel(prev.lines[prev.lines.length - 1]?.text ?? '', profile) !== null);
+    const items = flattenCriteria(b.items);
+    for (const c of items) {
+      if ((labelled || c.checked !== null) && !seen.has(c.line)) {
+        seen.add(c.line);
+        out.push(c);
+      }
+    }
+  }
+  return out;
+}
+
+export interface StatusRead {
+  status: Item['status'];
+  statusText: string | null;
+  refs: string[];
+  statusSource: Item['statusSource'];
+}
+
+/** Normalizes a status token and reports a missing or unrecognized one. */
+export function readStatus(
+  raw: string | null,
+  at: { line: number; column: number } | null,
+  owner: { id: string; line: number; column: number },
+  profile: CompiledProfile,
+  sink: DiagnosticSink,
+): StatusRead {
+  if (raw === null || raw.trim() === '') {
+    sink.warn('status-missing', `${owner.id} has no status`, at?.line ?? owner.line, at?.column ?? owner.column, {
+      note: 'add a status (for example Planned, In Progress, Done); a missing status is never guessed',
+    });
+    return { status: null, statusText: raw === null ? null : raw.trim(), refs: [], statusSource: at };
+  }
+  const text = raw.trim();
+  const n = normalizeStatus(text, profile);
+  if (n.status === null) {
+    sink.warn('status-unrecognized', `${owner.id}: status "${text}" is not recognized`, at?.line ?? owner.line, at?.column ?? owner.column, {
+      expected: 'planned | in_progress | partial | blocked | done (or a spelling the profile maps to one)',
+      actual: text,
+      note: 'add the spelling to a profile in profiles/ to map it',
+    });
+  }
+  return { status: n.status, statusText: text, refs: n.refs, statusSource: at };
+}
+
+export function newItem(
+  fields: Pick<Item, 'id' | 'kind' | 'localId' | 'title' | 'line' | 'column'> & Partial<Item>,
+): Item {
+  return {
+    status: null,
+    statusText: null,
+    statusSource: null,
+    priority: null,
+    order: null,
+    dependencies: [],
+    criteria: [],
+    evidenceRoot: null,
+    packetId: null,
+    stateHubId: null,
+    refs: [],
+    parent: null,
+    ...fields,
+  };
+}
+
+export function kindOf(k: string): ItemKind {
+  return k === 'task' ? 'task' : k === 'workplan' ? 'workplan' : 'milestone';
+}
+
+export interface MetaValue {
+  value: unknown;
+  line: number;
+  column: number;
+}
+
+/**
+ * Reads `key: value` metadata (plain lines or a fenced yaml block) with the yaml
+ * package so every value keeps its position. `firstLine` is the file line of the
+ * source's first line and `column` the column its lines start at.
+ */
+export function readMetadata(
+  source: string,
+  firstLine: number,
+  column: number,
+  sink: DiagnosticSink,
+): Map<string, MetaValue> | null {
+  const lc = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    for (const e of doc.errors) {
+      const p = lc.linePos(e.pos[0]);
+      sink.error('metadata-invalid', `task metadata: ${e.message.split('\n')[0]}`, firstLine + p.line - 1, column + p.col - 1);
+    }
+    return null;
+  }
+  const out = new Map<string, MetaValue>();
+  if (!isMap(doc.contents)) return out;
+  for (const pair of doc.contents.items) {
+    if (!isScalar(pair.key)) continue;
+    const node = pair.value;
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    const p = range ? lc.linePos(range[0]) : lc.linePos((pair.key as unknown as { range?: [number] }).range?.[0] ?? 0);
+    let value: unknown = null;
+    if (isScalar(node)) value = node.value;
+    else if (isSeq(node)) value = node.toJSON();
+    else if (node) value = (node as { toJSON(): unknown }).toJSON();
+    out.set(String(pair.key.value).toLowerCase(), { value, line: firstLine + p.line - 1, column: column + p.col - 1 });
+  }
+  return out;
+}
+
+/** A metadata value as text; lists are joined with `, ` for dependency parsing. */
+export function metaText(v: MetaValue | undefined): string | null {
+  if (!v || v.value === null || v.value === undefined) return null;
+  if (Array.isArray(v.value)) return v.value.map(String).join(', ');
+  return String(v.value);
+}
+
+export function stripCode(text: string): string {
+  const m = /`([^`]+)`/.exec(text);
+  return (m ? m[1]! : text).trim();
+}
+
+export type { Located };

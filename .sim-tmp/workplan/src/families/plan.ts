@@ -1,0 +1,101 @@
+import type { Block } from '../blocks.js';
+import type { DiagnosticSink } from '../diagnostics.js';
+import type { Item } from '../model.js';
+import type { CompiledProfile } from '../profile.js';
+import { normalizeStatus } from '../status.js';
+import { collectCriteria, newItem, parseDependencyList, readStatus, sectionEnd } from './common.js';
+
+export interface PlanHeading {
+  localId: string;
+  title: string;
+  /** Status written as the heading's last ` — ` segment, e.g. `COMPLETE`. */
+  statusText: string | null;
+  statusColumn: number | null;
+}
+
+/** Matches a plan milestone heading (`### K0: Contract Baseline`, `## PHASE 3 — Memory — COMPLETE`). */
+export function planHeadingMatch(text: string, column: number, profile: CompiledProfile): PlanHeading | null {
+  for (const re of profile.planHeadings) {
+    const m = re.exec(text);
+    if (!m?.groups?.id) continue;
+    const localId = m.groups.kw ? `${m.groups.kw.toUpperCase()}-${m.groups.id}` : m.groups.id;
+    const rest = m.groups.rest ?? m.groups.title ?? '';
+    const restAt = rest ? text.lastIndexOf(rest) : -1;
+    const segments = splitSegments(rest);
+    let statusText: string | null = null;
+    let statusColumn: number | null = null;
+    if (segments.length > 1) {
+      const last = segments[segments.length - 1]!;
+      if (normalizeStatus(last.text, profile).status !== null) {
+        statusText = last.text;
+        statusColumn = column + restAt + last.index;
+        segments.pop();
+      }
+    }
+    const title = segments.length ? rest.slice(0, segments[segments.length - 1]!.index + segments[segments.length - 1]!.text.length).trim() : '';
+    return { localId, title, statusText, statusColumn };
+  }
+  return null;
+}
+
+function splitSegments(rest: string): { text: string; index: number }[] {
+  const out: { text: string; index: number }[] = [];
+  const re = /\s+[—–]\s+|\s+-\s+/g;
+  let last = 0;
+  for (let m = re.exec(rest); m; m = re.exec(rest)) {
+    out.push({ text: rest.slice(last, m.index), index: last });
+    last = m.index + m[0].length;
+  }
+  if (rest.slice(last).trim()) out.push({ text: rest.slice(last).trim(), index: last });
+  return out;
+}
+
+const STATUS_LINE = /^(?:\*\*|__)?status(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*(?:\*\*|__)?$/i;
+const DEPENDS_LINE = /^(?:\*\*|__)?depends(?:\s+on)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*$/i;
+
+/**
+ * Parses a plan: milestones or phases as headings. Their ids are local to the
+ * document (`K0` exists in many plans), so node ids are qualified as
+ * `<document id>:<local id>`; `Depends on:` lines may use the local id.
+ */
+export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfile, sink: DiagnosticSink): Item[] {
+  const items: Item[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (b.type !== 'heading' || b.depth < 2) continue;
+    const h = planHeadingMatch(b.text, b.column, profile);
+    if (!h) continue;
+    const end = sectionEnd(blocks, i);
+    const id = `${docId}:${h.localId}`;
+    const item = newItem({ id, kind: 'milestone', localId: h.localId, title: h.title, line: b.line, column: b.column, parent: docId });
+    let statusText = h.statusText;
+    let statusAt = h.statusColumn !== null ? { line: b.line, column: h.statusColumn } : null;
+    for (let j = i + 1; j < end; j++) {
+      const s = blocks[j]!;
+      const lines = s.type === 'heading' ? [{ text: s.text, line: s.line, column: s.column }] : s.type === 'paragraph' ? s.lines : [];
+      for (const l of lines) {
+        const sm = STATUS_LINE.exec(l.text);
+        if (sm?.[1]) {
+          const at = { line: l.line, column: l.column + l.text.indexOf(sm[1]) };
+          if (statusText === null) {
+            statusText = sm[1];
+            statusAt = at;
+          } else if (normalizeStatus(statusText, profile).status !== normalizeStatus(sm[1], profile).status) {
+            sink.warn('status-conflict', `${id}: status "${sm[1]}" here disagrees with "${statusText}"`, at.line, at.column, {
+              related: statusAt ? [{ file: sink.file, line: statusAt.line, column: statusAt.column, message: 'first status' }] : [],
+            });
+          }
+        }
+        const dm = DEPENDS_LINE.exec(l.text);
+        if (dm?.[1]) item.dependencies.push(...parseDependencyList(dm[1], l.line, l.column + l.text.indexOf(dm[1]), 'section', sink));
+      }
+    }
+    Object.assign(item, readStatus(statusText, statusAt, item, profile, sink));
+    item.criteria = collectCriteria(blocks, i + 1, end, profile);
+    items.push(item);
+  }
+  // Local references (`Depends on: K0`) resolve within the document first.
+  const local = new Map(items.map((it) => [it.localId, it.id]));
+  for (const it of items) for (const d of it.dependencies) d.id = local.get(d.id) ?? local.get(`PHASE-${d.id}`) ?? d.id;
+  return items;
+}

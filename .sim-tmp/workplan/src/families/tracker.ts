@@ -1,0 +1,231 @@
+import type { Block, TableBlock } from '../blocks.js';
+import type { DiagnosticSink } from '../diagnostics.js';
+import type { DependencyRef, Item, Matrix } from '../model.js';
+import type { CompiledProfile } from '../profile.js';
+import { leadingId, newItem, parseDependencyList, readStatus, stripCode, type Located } from './common.js';
+
+export interface TrackerParts {
+  items: Item[];
+  matrices: Matrix[];
+  evidenceRoots: Located[];
+  packetIds: Located[];
+}
+
+const canon = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+const DEPENDS_HEADERS = new Set(['depends on', 'dependencies', 'depends', 'deps', 'blocked by', 'dependency']);
+
+/** True when a table's header names a Milestone and a Status column. */
+export function isMilestoneTable(t: TableBlock): boolean {
+  const h = (t.rows[0]?.cells ?? []).map((c) => canon(c.text));
+  return h.includes('status') && (h.includes('milestone') || h.includes('milestones'));
+}
+
+/** Parses a tracker: milestone tables, dependency matrices, packet ids and evidence roots. */
+export function parseTracker(blocks: Block[], docId: string, profile: CompiledProfile, sink: DiagnosticSink): TrackerParts {
+  const items: Item[] = [];
+  const matrixTables: { table: TableBlock; title: string | null }[] = [];
+  let lastHeading: string | null = null;
+  for (const b of blocks) {
+    if (b.type === 'heading') lastHeading = b.text;
+    if (b.type !== 'table') continue;
+    if (isMilestoneTable(b)) items.push(...milestoneRows(b, docId, profile, sink));
+    else if (looksLikeMatrix(b)) matrixTables.push({ table: b, title: lastHeading });
+  }
+  const byId = new Map(items.map((i) => [i.id, i]));
+  const matrices = matrixTables.map(({ table, title }) => readMatrix(table, title, byId, sink)).filter((m): m is Matrix => m !== null);
+  const zeroCells = new Map<string, { line: number; column: number }>();
+  for (const { table } of matrixTables) collectZeroCells(table, zeroCells);
+  checkDrift(items, matrices, zeroCells, sink);
+  const packetIds = listAfter(blocks, /^packet ids?$/i);
+  const evidenceRoots = listAfter(blocks, /^evidence roots?$/i);
+  assignByIdMention(items, packetIds, 'packetId');
+  assignByIdMention(items, evidenceRoots, 'evidenceRoot');
+  return { items, matrices, evidenceRoots, packetIds };
+}
+
+function milestoneRows(t: TableBlock, docId: string, profile: CompiledProfile, sink: DiagnosticSink): Item[] {
+  const header = (t.rows[0]?.cells ?? []).map((c) => canon(c.text));
+  const col = (...names: string[]) => header.findIndex((h) => names.includes(h));
+  const cMilestone = col('milestone', 'milestones');
+  const cId = col('id');
+  const cStatus = col('status');
+  const cPriority = col('priority');
+  const cOrder = col('order', '#', 'no');
+  const cDepends = header.findIndex((h) => DEPENDS_HEADERS.has(h));
+  const cEvidence = header.findIndex((h) => h.startsWith('evidence'));
+  const out: Item[] = [];
+  for (const row of t.rows.slice(1)) {
+    const cell = (i: number) => (i >= 0 ? row.cells[i] : undefined);
+    const mCell = cell(cMilestone);
+    if (!mCell) continue;
+    const idCell = cell(cId);
+    let id: string;
+    let title: string;
+    if (idCell && idCell.text.trim()) {
+      const lead = leadingId(idCell.text);
+      id = lead?.id ?? stripCode(idCell.text);
+      title = mCell.text.trim();
+    } else {
+      const lead = leadingId(mCell.text);
+      if (!lead) {
+        sink.error('id-missing', `milestone "${mCell.text}" does not start with an id`, mCell.line, mCell.column, {
+          expected: 'a Milestone cell that starts with an id, e.g. "LM-01 OTel baseline"',
+          actual: mCell.text,
+        });
+        continue;
+      }
+      id = lead.id;
+      title = lead.rest;
+    }
+    const sCell = cell(cStatus);
+    const st = readStatus(sCell?.text ?? null, sCell ? { line: sCell.line, column: sCell.column } : null, { id, line: row.line, column: mCell.column }, profile, sink);
+    const dCell = cell(cDepends);
+    const dependencies = dCell ? parseDependencyList(dCell.text, dCell.line, dCell.column, 'table', sink) : [];
+    const oText = cell(cOrder)?.text.trim();
+    const pText = cell(cPriority)?.text.trim();
+    const eText = cell(cEvidence)?.text.trim();
+    out.push(
+      newItem({
+        id,
+        kind: 'milestone',
+        localId: id,
+        title,
+        line: row.line,
+        column: (idCell ?? mCell).column,
+        ...st,
+        priority: pText ? pText : null,
+        order: oText && /^-?\d+(\.\d+)?$/.test(oText) ? Number(oText) : null,
+        dependencies,
+        evidenceRoot: eText && eText !== '-' ? stripCode(eText) : null,
+        parent: docId,
+      }),
+    );
+  }
+  return out;
+}
+
+const CELL_VALUES = new Set(['0', '1', '', 'x', '-', '✓', '✔', 'y', 'n']);
+
+function looksLikeMatrix(t: TableBlock): boolean {
+  const header = t.rows[0]?.cells ?? [];
+  if (header.length < 2 || t.rows.length < 2) return false;
+  if (/row|\\/i.test(header[0]?.text ?? '')) return true;
+  return t.rows.slice(1).every((r) => r.cells.slice(1).every((c) => CELL_VALUES.has(c.text.trim().toLowerCase())));
+}
+
+function readMatrix(t: TableBlock, title: string | null, items: Map<string, Item>, sink: DiagnosticSink): Matrix | null {
+  const labels: Record<string, string> = {};
+  const idOf = (c: Located) => {
+    const lead = leadingId(c.text);
+    if (lead) labels[lead.id] = c.text.trim();
+    return lead?.id ?? null;
+  };
+  const columns = (t.rows[0]?.cells ?? []).slice(1).map(idOf);
+  const rows = t.rows.slice(1).map((r) => (r.cells[0] ? idOf(r.cells[0]) : null));
+  const all = [...columns, ...rows].filter((x): x is string => x !== null);
+  const known = all.filter((id) => items.has(id));
+  const kind: Matrix['kind'] = known.length === 0 ? 'cross-repo' : 'dependency';
+  const edges: Matrix['edges'] = [];
+  t.rows.slice(1).forEach((r, ri) => {
+    const from = rows[ri];
+    r.cells.slice(1).forEach((c, ci) => {
+      const v = c.text.trim().toLowerCase();
+      if (!CELL_VALUES.has(v)) {
+        sink.warn('matrix-invalid-cell', `matrix cell "${c.text}" is neither 0 nor 1`, c.line, c.column, { expected: '0 or 1', actual: c.text });
+        return;
+      }
+      const to = columns[ci];
+      if (!from || !to || !['1', 'x', '✓', '✔', 'y'].includes(v)) return;
+      edges.push({ from, to, line: c.line, column: c.column });
+    });
+  });
+  if (kind === 'dependency') {
+    const unknown = new Set(all.filter((id) => !items.has(id)));
+    for (const id of unknown) {
+      const cell = [t.rows[0]?.cells ?? [], ...t.rows.slice(1).map((r) => r.cells.slice(0, 1))].flat().find((c) => leadingId(c.text)?.id === id);
+      sink.warn('matrix-unknown-id', `dependency matrix names ${id}, which is not a milestone of this tracker; its cells are ignored`, cell?.line ?? t.line, cell?.column ?? 1);
+    }
+    for (const e of edges) {
+      if (unknown.has(e.from) || unknown.has(e.to)) continue;
+      const item = items.get(e.from)!;
+      item.dependencies.push({ id: e.to, origin: 'matrix', line: e.line, column: e.column });
+    }
+  }
+  return { kind, title, line: t.line, rows: rows.filter((x): x is string => x !== null), columns: columns.filter((x): x is string => x !== null), labels, edges };
+}
+
+function collectZeroCells(t: TableBlock, out: Map<string, { line: number; column: number }>): void {
+  const columns = (t.rows[0]?.cells ?? []).slice(1).map((c) => leadingId(c.text)?.id ?? null);
+  for (const r of t.rows.slice(1)) {
+    const from = r.cells[0] ? leadingId(r.cells[0].text)?.id : undefined;
+    r.cells.slice(1).forEach((c, ci) => {
+      const to = columns[ci];
+      if (from && to && c.text.trim() === '0') out.set(`${from}\u0000${to}`, { line: c.line, column: c.column });
+    });
+  }
+}
+
+/**
+ * The milestone table's Depends On and the matrices are two statements of one
+ * graph. Where they disagree we keep the union and say so on the line that
+ * disagrees; silently picking one would hide a tracker that lies.
+ */
+function checkDrift(items: Item[], matrices: Matrix[], zeroCells: Map<string, { line: number; column: number }>, sink: DiagnosticSink): void {
+  const byId = new Map(items.map((i) => [i.id, i]));
+  for (const m of matrices) {
+    if (m.kind !== 'dependency') continue;
+    for (const e of m.edges) {
+      const item = byId.get(e.from);
+      if (!item || item.dependencies.some((d) => d.origin === 'table' && d.id === e.to)) continue;
+      sink.warn(
+        'dependency-drift',
+        `dependency matrix marks ${e.from} → ${e.to}, but the milestone table's Depends On for ${e.from} does not list ${e.to}; the graph keeps the edge (union of both)`,
+        e.line,
+        e.column,
+        { related: [{ file: sink.file, line: item.line, column: item.column, message: `milestone table row of ${e.from}` }] },
+      );
+    }
+  }
+  for (const item of items) {
+    for (const d of item.dependencies.filter((x: DependencyRef) => x.origin === 'table')) {
+      const zero = zeroCells.get(`${item.id}\u0000${d.id}`);
+      if (!zero) continue;
+      sink.warn(
+        'dependency-drift',
+        `milestone table says ${item.id} depends on ${d.id}, but the dependency matrix marks 0; the graph keeps the edge (union of both)`,
+        zero.line,
+        zero.column,
+        { related: [{ file: sink.file, line: d.line, column: d.column, message: `Depends On of ${item.id}` }] },
+      );
+    }
+  }
+}
+
+/** The list that follows a heading or paragraph label matching `label`. */
+function listAfter(blocks: Block[], label: RegExp): Located[] {
+  const out: Located[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    const text =
+      b.type === 'heading' ? b.text : b.type === 'paragraph' ? (b.lines[b.lines.length - 1]?.text ?? '') : null;
+    if (text === null || !label.test(text.replace(/[*_]/g, '').replace(/:\s*$/, '').trim())) continue;
+    const next = blocks[i + 1];
+    if (next?.type === 'list') for (const it of next.items) out.push({ text: stripCode(it.text), line: it.line, column: it.column });
+  }
+  return out;
+}
+
+function assignByIdMention(items: Item[], values: Located[], field: 'packetId' | 'evidenceRoot'): void {
+  for (const item of items) {
+    if (item[field]) continue;
+    const needle = item.id.toLowerCase();
+    const hit = values.find((v) => {
+      const hay = v.text.toLowerCase();
+      const at = hay.indexOf(needle);
+      if (at < 0) return false;
+      const after = hay.charAt(at + needle.length);
+      return !/[a-z0-9]/.test(after) && !/[a-z0-9]/.test(hay.charAt(at - 1));
+    });
+    if (hit) item[field] = hit.text;
+  }
+}

@@ -1,0 +1,135 @@
+import type { Block } from '../blocks.js';
+import type { DiagnosticSink } from '../diagnostics.js';
+import type { Criterion, Item } from '../model.js';
+import type { CompiledProfile } from '../profile.js';
+import {
+  collectCriteria,
+  criteriaLabel,
+  metaText,
+  newItem,
+  parseDependencyList,
+  readMetadata,
+  readStatus,
+  sectionEnd,
+  stripCode,
+  type MetaValue,
+} from './common.js';
+
+export interface WorkplanInput {
+  docId: string;
+  title: string;
+  frontMatter: Record<string, unknown> | null;
+  positions: Record<string, { line: number; column: number }>;
+  /** Where the document node points: the front matter or the first heading. */
+  line: number;
+}
+
+/** Finds the task headings of a workplan: `## T01 - Title`. */
+export function taskHeadingMatch(text: string, profile: CompiledProfile): { id: string; title: string } | null {
+  for (const re of profile.taskHeadings) {
+    const m = re.exec(text);
+    if (m?.groups?.id) return { id: m.groups.id, title: (m.groups.title ?? '').trim() };
+  }
+  return null;
+}
+
+const KV_LINE = /^([A-Za-z_][\w-]*)\s*:(\s|$)/;
+
+/** Parses a workplan: the document node from front matter plus one node per task section. */
+export function parseWorkplan(blocks: Block[], input: WorkplanInput, profile: CompiledProfile, sink: DiagnosticSink): Item[] {
+  const fm = input.frontMatter ?? {};
+  const pos = input.positions;
+  const docNode = newItem({
+    id: input.docId,
+    kind: 'workplan',
+    localId: input.docId,
+    title: input.title,
+    line: input.line,
+    column: 1,
+    parent: null,
+    stateHubId: typeof fm.state_hub_workstream_id === 'string' ? fm.state_hub_workstream_id : null,
+    evidenceRoot: typeof fm.evidence_root === 'string' ? fm.evidence_root : null,
+    priority: fm.priority !== undefined && fm.priority !== null ? String(fm.priority) : null,
+  });
+  const fmStatus = fm.status === undefined || fm.status === null ? null : String(fm.status);
+  Object.assign(docNode, readStatus(fmStatus, pos.status ?? null, { id: input.docId, line: input.line, column: 1 }, profile, sink));
+  const deps = fm.depends_on ?? fm.dependsOn;
+  if (deps !== undefined && deps !== null) {
+    const text = Array.isArray(deps) ? deps.map(String).join(', ') : String(deps);
+    const at = pos.depends_on ?? pos.dependsOn ?? { line: input.line, column: 1 };
+    docNode.dependencies = parseDependencyList(text, at.line, at.column, 'front-matter', sink);
+  }
+
+  const items: Item[] = [docNode];
+  const docCriteria: Criterion[] = [];
+  let i = 0;
+  while (i < blocks.length) {
+    const b = blocks[i]!;
+    if (b.type !== 'heading') {
+      i++;
+      continue;
+    }
+    const end = sectionEnd(blocks, i);
+    const task = b.depth >= 2 ? taskHeadingMatch(b.text, profile) : null;
+    if (task) {
+      items.push(readTask(blocks, i, end, task, input.docId, profile, sink));
+      i = end;
+      continue;
+    }
+    if (criteriaLabel(b.text, profile)) docCriteria.push(...collectCriteria(blocks, i, end, profile));
+    i++;
+  }
+  docNode.criteria = docCriteria;
+  return items;
+}
+
+function readTask(
+  blocks: Block[],
+  start: number,
+  end: number,
+  task: { id: string; title: string },
+  docId: string,
+  profile: CompiledProfile,
+  sink: DiagnosticSink,
+): Item {
+  const h = blocks[start] as Extract<Block, { type: 'heading' }>;
+  const meta = readTaskMetadata(blocks[start + 1], profile, sink) ?? new Map<string, MetaValue>();
+  const idMeta = metaText(meta.get('id'));
+  const id = idMeta ? stripCode(idMeta) : `${docId}-${task.id}`;
+  if (!idMeta) sink.info('id-derived', `task ${task.id} has no id: line; using ${id}`, h.line, h.column);
+  const item = newItem({
+    id,
+    kind: 'task',
+    localId: task.id,
+    title: task.title,
+    line: h.line,
+    column: h.column,
+    parent: docId,
+    priority: metaText(meta.get('priority')),
+    stateHubId: metaText(meta.get('state_hub_task_id')),
+    evidenceRoot: metaText(meta.get('evidence_root') ?? meta.get('evidence')),
+  });
+  const st = meta.get('status');
+  Object.assign(item, readStatus(metaText(st), st ? { line: st.line, column: st.column } : null, item, profile, sink));
+  const dep = meta.get('depends_on') ?? meta.get('depends');
+  const depText = metaText(dep);
+  if (dep && depText) item.dependencies = parseDependencyList(depText, dep.line, dep.column, 'metadata', sink);
+  item.criteria = collectCriteria(blocks, start + 1, end, profile);
+  return item;
+}
+
+/** Metadata is a fenced yaml block or the leading `key: value` lines of the first paragraph. */
+function readTaskMetadata(b: Block | undefined, profile: CompiledProfile, sink: DiagnosticSink): Map<string, MetaValue> | null {
+  if (!b) return null;
+  if (b.type === 'code' && /^ya?ml$/i.test(b.lang ?? '')) return readMetadata(b.value, b.valueLine, 1, sink);
+  if (b.type !== 'paragraph') return null;
+  const lines = [];
+  for (const l of b.lines) {
+    const m = KV_LINE.exec(l.text);
+    if (!m || criteriaLabel(m[1] ?? '', profile)) break;
+    lines.push(l);
+  }
+  if (!lines.length) return null;
+  const column = lines[0]!.column;
+  return readMetadata(lines.map((l) => l.text).join('\n'), lines[0]!.line, column, sink);
+}

@@ -1,0 +1,134 @@
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { gfmTable } from 'micromark-extension-gfm-table';
+import { gfmTableFromMarkdown } from 'mdast-util-gfm-table';
+import { gfmTaskListItem } from 'micromark-extension-gfm-task-list-item';
+import { gfmTaskListItemFromMarkdown } from 'mdast-util-gfm-task-list-item';
+import type { Block, ListItem, Located } from './blocks.js';
+
+/**
+ * The only file that runs remark's parser (mdast-util-from-markdown, the engine
+ * inside remark-parse) with the two GFM extensions the formats use: tables and
+ * task list items.
+ *
+ * Why not `remark().use(remarkGfm)`: autolink literals, footnotes and
+ * strikethrough cost time and mean nothing to a status or a dependency. We also
+ * switch off inline constructs (emphasis, links, code spans, ...) because the
+ * family parsers read raw source slices of cells, headings and list items, so
+ * their text is exactly what the user wrote and can be rewritten byte-for-byte.
+ */
+const INLINE_OFF = {
+  disable: {
+    null: [
+      'attention', 'autolink', 'characterEscape', 'characterReference', 'codeText', 'hardBreakEscape',
+      'htmlText', 'labelEnd', 'labelStartImage', 'labelStartLink',
+    ],
+  },
+};
+const OPTIONS = {
+  extensions: [gfmTable(), gfmTaskListItem(), INLINE_OFF],
+  mdastExtensions: [gfmTableFromMarkdown(), gfmTaskListItemFromMarkdown()],
+};
+
+interface Point { line: number; column: number; offset?: number }
+interface MdNode {
+  type: string;
+  children?: MdNode[];
+  position?: { start: Point; end: Point };
+  depth?: number;
+  ordered?: boolean | null;
+  checked?: boolean | null;
+  lang?: string | null;
+  value?: string;
+}
+
+/** Parses a Markdown body into blocks. `lineOffset` is added to every line. */
+export function blocksFromMarkdown(body: string, lineOffset: number): Block[] {
+  const tree = fromMarkdown(body, OPTIONS as never) as unknown as MdNode;
+  const out: Block[] = [];
+  for (const node of tree.children ?? []) out.push(toBlock(node, body, lineOffset));
+  return out;
+}
+
+function toBlock(node: MdNode, src: string, off: number): Block {
+  const line = (node.position?.start.line ?? 1) + off;
+  switch (node.type) {
+    case 'heading': {
+      const inner = innerSlice(node, src);
+      return {
+        type: 'heading',
+        depth: node.depth ?? 1,
+        text: inner?.text ?? '',
+        line,
+        column: inner?.column ?? (node.position?.start.column ?? 1) + (node.depth ?? 1) + 1,
+      };
+    }
+    case 'paragraph':
+      return { type: 'paragraph', line, lines: paragraphLines(node, src, off) };
+    case 'table':
+      return {
+        type: 'table',
+        line,
+        rows: (node.children ?? []).map((row) => ({
+          line: (row.position?.start.line ?? 1) + off,
+          cells: (row.children ?? []).map((cell) => {
+            const inner = innerSlice(cell, src);
+            return inner
+              ? { text: inner.text.replace(/\\\|/g, '|'), line: inner.line + off, column: inner.column }
+              : { text: '', line: (cell.position?.start.line ?? 1) + off, column: (cell.position?.start.column ?? 0) + 1 };
+          }),
+        })),
+      };
+    case 'list':
+      return { type: 'list', line, ordered: node.ordered === true, items: (node.children ?? []).map((i) => listItem(i, src, off)) };
+    case 'code': {
+      const value = node.value ?? '';
+      return { type: 'code', line, lang: node.lang ?? null, value, valueLine: line + 1 };
+    }
+    default:
+      return { type: 'other', line };
+  }
+}
+
+function listItem(node: MdNode, src: string, off: number): ListItem {
+  const children: ListItem[] = [];
+  let first: Located | null = null;
+  for (const child of node.children ?? []) {
+    if (child.type === 'paragraph' && first === null) {
+      const lines = paragraphLines(child, src, off);
+      first = { text: lines.map((l) => l.text.trim()).join(' '), line: lines[0]?.line ?? 0, column: lines[0]?.column ?? 1 };
+    } else if (child.type === 'list') {
+      for (const i of child.children ?? []) children.push(listItem(i, src, off));
+    }
+  }
+  const checked = node.checked ?? null;
+  const base: Located = first ?? { text: '', line: (node.position?.start.line ?? 1) + off, column: node.position?.start.column ?? 1 };
+  let { text, column } = base;
+  // The task-list extension may leave the `[x] ` marker in the paragraph's source range.
+  const marker = /^\[[ xX]\][ \t]*/.exec(text);
+  if (checked !== null && marker) {
+    text = text.slice(marker[0].length);
+    column += marker[0].length;
+  }
+  return { text, line: base.line, column, checked, children };
+}
+
+function paragraphLines(node: MdNode, src: string, off: number): Located[] {
+  const start = node.position?.start;
+  const end = node.position?.end;
+  if (!start || !end || start.offset === undefined || end.offset === undefined) return [];
+  const raw = src.slice(start.offset, end.offset).split('\n');
+  return raw.map((text, i) => {
+    if (i === 0) return { text: text.trimEnd(), line: start.line + off, column: start.column };
+    const lead = /^[ \t>]*/.exec(text)?.[0].length ?? 0;
+    return { text: text.slice(lead).trimEnd(), line: start.line + i + off, column: lead + 1 };
+  });
+}
+
+/** Raw source between a node's first child start and last child end. */
+function innerSlice(node: MdNode, src: string): Located | null {
+  const kids = node.children ?? [];
+  const a = kids[0]?.position?.start;
+  const b = kids[kids.length - 1]?.position?.end;
+  if (!a || !b || a.offset === undefined || b.offset === undefined) return null;
+  return { text: src.slice(a.offset, b.offset).trim(), line: a.line, column: a.column };
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * The zod schemas in this file are the single source of the document model.
+ * Types are inferred from them (`z.infer`), and JSON Schema for tools and docs is
+ * generated from them, so a field is declared exactly once.
+ */
+
+export const STATUSES = ['planned', 'in_progress', 'partial', 'blocked', 'done'] as const;
+export const StatusSchema = z.enum(STATUSES).describe('Normalized status vocabulary.');
+export type Status = z.infer<typeof StatusSchema>;
+
+export const SeveritySchema = z.enum(['error', 'warning', 'info']);
+export type Severity = z.infer<typeof SeveritySchema>;
+
+/** A 1-based position inside a file; `file` is relative to the root and `/`-separated. */
+export const SourceSchema = z.object({
+  file: z.string(),
+  line: z.number().int().min(1),
+  column: z.number().int().min(1),
+});
+export type Source = z.infer<typeof SourceSchema>;
+
+export const RelatedSchema = SourceSchema.extend({ message: z.string() });
+
+/**
+ * A problem in user content, shaped like unified's vfile-message: what (code,
+ * message), where (file, line, column), and optionally what was expected/found.
+ * The CLI, MCP and HTTP layers render this same object.
+ */
+export const DiagnosticSchema = z.object({
+  severity: SeveritySchema,
+  code: z.string(),
+  message: z.string(),
+  file: z.string(),
+  line: z.number().int().min(1),
+  column: z.number().int().min(1),
+  expected: z.string().optional(),
+  actual: z.string().optional(),
+  note: z.string().optional(),
+  related: z.array(RelatedSchema).optional(),
+});
+export type Diagnostic = z.infer<typeof DiagnosticSchema>;
+
+export const CriterionSchema = z.object({
+  text: z.string(),
+  /** `true`/`false` for `- [x]`/`- [ ]` checklists, `null` for plain bullets. */
+  checked: z.boolean().nullable(),
+  line: z.number().int(),
+  column: z.number().int(),
+});
+export type Criterion = z.infer<typeof CriterionSchema>;
+
+export const DependencyRefSchema = z.object({
+  /** The id as written (may be a document-local id such as `K0`). */
+  id: z.string(),
+  origin: z.enum(['table', 'matrix', 'metadata', 'front-matter', 'section']),
+  line: z.number().int(),
+  column: z.number().int(),
+});
+export type DependencyRef = z.infer<typeof DependencyRefSchema>;
+
+export const ItemKindSchema = z.enum(['milestone', 'task', 'workplan']);
+export type ItemKind = z.infer<typeof ItemKindSchema>;
+
+export const ItemSchema = z.object({
+  id: z.string(),
+  kind: ItemKindSchema,
+  /** Id as written in the document, before any qualification by document id. */
+  localId: z.string(),
+  title: z.string(),
+  status: StatusSchema.nullable(),
+  statusText: z.string().nullable(),
+  /** Where the status token is (for surgical writes and diagnostics). */
+  statusSource: z.object({ line: z.number().int(), column: z.number().int() }).nullable(),
+  priority: z.string().nullable(),
+  order: z.number().nullable(),
+  dependencies: z.array(DependencyRefSchema),
+  criteria: z.array(CriterionSchema),
+  evidenceRoot: z.string().nullable(),
+  packetId: z.string().nullable(),
+  stateHubId: z.string().nullable(),
+  /** Issue references found in the status text, e.g. `#27` in `Done (#27)`. */
+  refs: z.array(z.string()),
+  parent: z.string().nullable(),
+  line: z.number().int(),
+  column: z.number().int(),
+});
+export type Item = z.infer<typeof ItemSchema>;
+
+export const FamilySchema = z.enum(['tracker', 'workplan', 'plan', 'unknown']);
+export type Family = z.infer<typeof FamilySchema>;
+
+export const LocatedTextSchema = z.object({ text: z.string(), line: z.number().int(), column: z.number().int() });
+
+export const MatrixSchema = z.object({
+  kind: z.enum(['dependency', 'cross-repo']),
+  title: z.string().nullable(),
+  line: z.number().int(),
+  rows: z.array(z.string()),
+  columns: z.array(z.string()),
+  /** Labels of rows/columns as written (`CR-01 dome`). */
+  labels: z.record(z.string(), z.string()),
+  /** `row depends on column` pairs marked `1`. */
+  edges: z.array(z.object({ from: z.string(), to: z.string(), line: z.number().int(), column: z.number().int() })),
+});
+export type Matrix = z.infer<typeof MatrixSchema>;
+
+export const DocumentSchema = z.object({
+  /** Relative, `/`-separated path. */
+  file: z.string(),
+  id: z.string(),
+  family: FamilySchema,
+  title: z.string(),
+  status: StatusSchema.nullable(),
+  statusText: z.string().nullable(),
+  frontMatter: z.record(z.string(), z.unknown()).nullable(),
+  items: z.array(ItemSchema),
+  matrices: z.array(MatrixSchema),
+  evidenceRoots: z.array(LocatedTextSchema),
+  packetIds: z.array(LocatedTextSchema),
+  lineEnding: z.enum(['lf', 'crlf']),
+  bom: z.boolean(),
+});
+export type WorkDocument = z.infer<typeof DocumentSchema>;
+
+export const ParseResultSchema = z.object({
+  document: DocumentSchema.nullable(),
+  diagnostics: z.array(DiagnosticSchema),
+});
+export type ParseResult = z.infer<typeof ParseResultSchema>;

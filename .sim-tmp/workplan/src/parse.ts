@@ -1,0 +1,124 @@
+import type { Block } from './blocks.js';
+import { DiagnosticSink, compareDiagnostics } from './diagnostics.js';
+import { isMilestoneTable, parseTracker } from './families/tracker.js';
+import { parseWorkplan, taskHeadingMatch } from './families/workplan.js';
+import { parsePlan, planHeadingMatch } from './families/plan.js';
+import { readFrontMatter } from './frontmatter.js';
+import { blocksFromMarkdown } from './markdown.js';
+import { blocksFast } from './fast-blocks.js';
+import type { Family, ParseResult, WorkDocument } from './model.js';
+import type { CompiledProfile } from './profile.js';
+import { normalizeStatus } from './status.js';
+
+/** Bump when the parse output changes shape, so persistent caches are invalidated. */
+export const PARSER_VERSION = 1;
+
+export interface ParseOptions {
+  /**
+   * `auto` (default): the fast line scanner, falling back to remark's parser for
+   * any construct it does not reproduce exactly; `remark`: always remark.
+   */
+  engine?: 'auto' | 'remark';
+}
+
+export interface SourceFile {
+  /** Path relative to the root, `/`-separated; used in every diagnostic. */
+  file: string;
+  text: string;
+}
+
+/**
+ * Parses one Markdown document of any family. Never throws: problems in the
+ * content, and even a bug of ours, come back as diagnostics.
+ */
+export function parseDocument(src: SourceFile, profile: CompiledProfile, options: ParseOptions = {}): ParseResult {
+  const sink = new DiagnosticSink(src.file);
+  try {
+    const document = parseInto(src, profile, sink, options);
+    return { document, diagnostics: sink.list.sort(compareDiagnostics) };
+  } catch (err) {
+    sink.error('internal-error', `the parser failed on this file: ${(err as Error).message}`, 1, 1, {
+      note: 'this is a bug in govern; the other files were still read',
+    });
+    return { document: null, diagnostics: sink.list.sort(compareDiagnostics) };
+  }
+}
+
+function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSink, options: ParseOptions): WorkDocument | null {
+  let text = src.text;
+  const bom = text.charCodeAt(0) === 0xfeff;
+  if (bom) text = text.slice(1);
+  const lineEnding = text.includes('\r\n') ? 'crlf' : 'lf';
+  // Positions are line/column based, so dropping `\r` keeps every position valid.
+  if (lineEnding === 'crlf') text = text.replace(/\r\n/g, '\n');
+  if (text.includes('\u0000')) {
+    sink.error('file-binary', 'file contains NUL bytes; it is not a Markdown text file', 1, 1);
+    return null;
+  }
+
+  const fm = readFrontMatter(text, sink);
+  const blocks = (options.engine === 'remark' ? null : blocksFast(fm.body, fm.bodyLineOffset)) ?? blocksFromMarkdown(fm.body, fm.bodyLineOffset);
+  const data = fm.data;
+  const baseName = src.file.split('/').pop()!.replace(/\.(md|markdown)$/i, '');
+  const h1 = blocks.find((b): b is Extract<Block, { type: 'heading' }> => b.type === 'heading' && b.depth === 1);
+  const fmId = data && (typeof data.id === 'string' || typeof data.id === 'number') ? String(data.id) : null;
+  const id = fmId ?? baseName;
+  const title = typeof data?.title === 'string' ? data.title : h1 ? h1.text : baseName;
+  const family = detectFamily(data, blocks, profile);
+
+  const doc: WorkDocument = {
+    file: src.file,
+    id,
+    family,
+    title,
+    status: null,
+    statusText: null,
+    frontMatter: data,
+    items: [],
+    matrices: [],
+    evidenceRoots: [],
+    packetIds: [],
+    lineEnding,
+    bom,
+  };
+  if (data && data.status !== undefined && data.status !== null) {
+    doc.statusText = String(data.status);
+    doc.status = normalizeStatus(doc.statusText, profile).status;
+  }
+
+  switch (family) {
+    case 'tracker': {
+      const parts = parseTracker(blocks, id, profile, sink);
+      Object.assign(doc, parts);
+      if (parts.items.length === 0) sink.warn('tracker-empty', 'tracker has no milestone rows', h1?.line ?? 1, 1);
+      break;
+    }
+    case 'workplan': {
+      if (!fmId) {
+        sink.warn('id-missing', `workplan has no front matter id; using "${id}" from the file name`, 1, 1, {
+          expected: 'front matter with `id:`',
+        });
+      }
+      doc.items = parseWorkplan(blocks, { docId: id, title, frontMatter: data, positions: fm.positions, line: data ? 1 : (h1?.line ?? 1) }, profile, sink);
+      break;
+    }
+    case 'plan':
+      doc.items = parsePlan(blocks, id, profile, sink);
+      break;
+    case 'unknown':
+      sink.info('no-governance-content', 'no milestone table, task sections or plan milestones found; nothing to track in this file', h1?.line ?? 1, 1);
+      break;
+  }
+  return doc;
+}
+
+/** Family: declared by front matter `type`, else recognized by structure. */
+export function detectFamily(data: Record<string, unknown> | null, blocks: Block[], profile: CompiledProfile): Family {
+  const declared = typeof data?.type === 'string' ? data.type.toLowerCase() : null;
+  if (declared === 'workplan' || declared === 'tracker' || declared === 'plan') return declared;
+  if (blocks.some((b) => b.type === 'table' && isMilestoneTable(b))) return 'tracker';
+  if (blocks.some((b) => b.type === 'heading' && b.depth >= 2 && taskHeadingMatch(b.text, profile))) return 'workplan';
+  if (data && data.id !== undefined && data.status !== undefined) return 'workplan';
+  if (blocks.some((b) => b.type === 'heading' && b.depth >= 2 && planHeadingMatch(b.text, b.column, profile))) return 'plan';
+  return 'unknown';
+}

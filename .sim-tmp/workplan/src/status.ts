@@ -1,0 +1,37 @@
+import type { Status } from './model.js';
+import { canonicalPhrase, type CompiledProfile } from './profile.js';
+
+export interface NormalizedStatus {
+  status: Status | null;
+  refs: string[];
+}
+
+/**
+ * Maps a status as written (`Done (#27)`, `COMPLETE`, `in_progress`, `[x]`) to the
+ * normalized vocabulary. Returns `status: null` when no rule matches; the caller
+ * reports that, because guessing a status is worse than admitting we do not know.
+ */
+export function normalizeStatus(raw: string, profile: CompiledProfile): NormalizedStatus {
+  const refs = [...raw.matchAll(/#\d+/g)].map((m) => m[0]);
+  const text = raw.trim();
+  for (const { re, status } of profile.statusRegexes) if (re.test(text)) return { status, refs };
+  // Strip emphasis and code markers, then look at the leading words only: what
+  // follows a parenthesis, dash or colon is commentary (`Done (#27)`, `Done — v2`).
+  const stripped = text.replace(/[*`]/g, '').replace(/^_+|_+$/g, '').trim();
+  if (stripped === '') return { status: null, refs };
+  const lead = canonicalPhrase(stripped.split(/\s*(?:\(|\s[—–]\s|\s-\s|:|;|,)/u)[0] ?? stripped);
+  const whole = canonicalPhrase(stripped);
+  for (const candidate of [whole, lead]) {
+    for (const { phrase, status } of profile.statusPhrases) if (candidate === phrase) return { status, refs };
+  }
+  for (const { phrase, status } of profile.statusPhrases) {
+    if (lead.startsWith(phrase) && /^[\s.!]|^$/.test(lead.slice(phrase.length, phrase.length + 1))) return { status, refs };
+  }
+  return { status: null, refs };
+}
+
+/** Rank of a priority spelling (lower is more urgent); unknown and missing sort last. */
+export function priorityRank(priority: string | null, profile: CompiledProfile): number {
+  if (!priority) return Number.MAX_SAFE_INTEGER;
+  return profile.priorityRank.get(priority.trim().toLowerCase()) ?? Number.MAX_SAFE_INTEGER - 1;
+}
