@@ -39,7 +39,7 @@ const DEFAULT_CLI = 'apps/cli/bin/govern.mjs';
 const TARGET_COLD_RATIO = 5; // cold CLI docs/s ÷ naive docs/s ≥ 5
 const TARGET_WARM_MS = 1000; // warm wall time for 10,000 documents < 1000 ms
 const TARGET_WARM_SIZE = 10000;
-const NAIVE_WARMUP = 20; // files parsed untimed before the naive baseline's clock starts
+const NAIVE_WARMUP = 200; // files parsed untimed before the naive baseline's clock starts
 
 // ---------------------------------------------------------------------------------------
 // Arguments
