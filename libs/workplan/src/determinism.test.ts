@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fixture, md, parse } from './__fixtures__/test-utils.js';
+import { fixture, md, parse, rng } from './__fixtures__/test-utils.js';
 import { compileProfile, DEFAULT_PROFILE } from './profile.js';
 import { parseDocument } from './parse.js';
 import { blocksFast } from './fast-blocks.js';
@@ -78,17 +78,6 @@ describe('determinism', () => {
   });
 });
 
-/** mulberry32, so a diverging input can be reproduced from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Line-shaped pieces of the three formats, so the soup stays close to real documents.
 const LINES = [

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { cellAt, find, fixture, item, lineOf, md, mentions, parse } from './__fixtures__/test-utils.js';
+import { cellAt, find, fixture, item, lineOf, md, mentions, parse, rng } from './__fixtures__/test-utils.js';
 import { ParseResultSchema, type ParseResult } from './model.js';
 
 const TRACKER = fixture('seed-000-otlp-memory-execution-tracker.md');
@@ -169,17 +169,6 @@ describe('a very large tracker', () => {
 // parseDocument never throws, whatever it is given.
 // ---------------------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, so a failing input can be reproduced from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   '\n', '\n', '\n', '\r\n', ' ', '  ', '|', '| ', ' |', '|---|', '---', '---\n', '# ', '## ', '### ', '- ', '1. ', '- [x] ', '- [ ] ',

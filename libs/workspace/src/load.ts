@@ -47,6 +47,7 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
 
   const results = new Map<string, ParsedFile>();
   const toParse: string[] = [];
+  const stats = new Map<string, fs.Stats>();
   let cached = 0;
   for (const rel of files) {
     let st: fs.Stats;
@@ -56,6 +57,7 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
       toParse.push(rel);
       continue;
     }
+    stats.set(rel, st);
     const hit = cache.byStat(rel, st);
     if (hit) {
       results.set(rel, { file: rel, ...hit });
@@ -73,10 +75,10 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   } else {
     fresh = toParse.map((rel) => {
       // A stat-miss may still be a content hit (touched but unchanged file).
-      const abs = path.join(root, rel);
+      const st = stats.get(rel);
+      if (!st) return readAndParse(root, rel, profile, parseOptions);
       try {
-        const buf = fs.readFileSync(abs);
-        const st = fs.statSync(abs);
+        const buf = fs.readFileSync(path.join(root, rel));
         const hash = hashText(buf);
         const hit = cache.byHash(rel, hash);
         if (hit) {

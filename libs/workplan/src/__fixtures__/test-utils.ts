@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import type { Item } from '../model.js';
 import { compileProfile, DEFAULT_PROFILE, type CompiledProfile } from '../profile.js';
 import { parseDocument } from '../parse.js';
+import { newItem } from '../families/common.js';
 
 export const P: CompiledProfile = compileProfile(DEFAULT_PROFILE);
 
@@ -65,21 +66,18 @@ export function find(text: string, needle: string, lineNeedle = needle, nth = 0)
 
 /** Every field of an Item with the defaults a parser leaves untouched; override what the fixture says. */
 export function item(fields: Partial<Item> & Pick<Item, 'id' | 'kind' | 'title' | 'line' | 'column'>): Item {
-  return {
-    localId: fields.id,
-    status: null,
-    statusText: null,
-    statusSource: null,
-    priority: null,
-    order: null,
-    dependencies: [],
-    criteria: [],
-    evidenceRoot: null,
-    packetId: null,
-    stateHubId: null,
-    refs: [],
-    parent: null,
-    ...fields,
+  return newItem({ localId: fields.id, ...fields });
+}
+
+/** mulberry32: a tiny seeded PRNG, so a failing generated input can be reproduced from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

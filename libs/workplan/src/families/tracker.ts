@@ -145,11 +145,10 @@ function readMatrix(t: TableBlock, title: string | null, items: Map<string, Item
       const cell = [t.rows[0]?.cells ?? [], ...t.rows.slice(1).map((r) => r.cells.slice(0, 1))].flat().find((c) => leadingId(c.text)?.id === id);
       sink.warn('matrix-unknown-id', `dependency matrix names ${id}, which is not a milestone of this tracker; its cells are ignored`, cell?.line ?? t.line, cell?.column ?? 1);
     }
-    for (const e of edges) {
-      if (unknown.has(e.from) || unknown.has(e.to)) continue;
-      const item = items.get(e.from)!;
-      item.dependencies.push({ id: e.to, origin: 'matrix', line: e.line, column: e.column });
-    }
+    // Cells naming an ignored id say nothing about the graph: drop them here, once.
+    const kept = edges.filter((e) => !unknown.has(e.from) && !unknown.has(e.to));
+    edges.splice(0, edges.length, ...kept);
+    for (const e of edges) items.get(e.from)!.dependencies.push({ id: e.to, origin: 'matrix', line: e.line, column: e.column });
   }
   return { kind, title, line: t.line, rows: rows.filter((x): x is string => x !== null), columns: columns.filter((x): x is string => x !== null), labels, edges };
 }
@@ -176,7 +175,7 @@ function checkDrift(items: Item[], matrices: Matrix[], zeroCells: Map<string, { 
     if (m.kind !== 'dependency') continue;
     for (const e of m.edges) {
       const item = byId.get(e.from);
-      if (!item || !byId.has(e.to) || item.dependencies.some((d) => d.origin === 'table' && d.id === e.to)) continue;
+      if (!item || item.dependencies.some((d) => d.origin === 'table' && d.id === e.to)) continue;
       sink.warn(
         'dependency-drift',
         `dependency matrix marks ${e.from} → ${e.to}, but the milestone table's Depends On for ${e.from} does not list ${e.to}; the graph keeps the edge (union of both)`,

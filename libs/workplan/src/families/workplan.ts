@@ -8,7 +8,6 @@ import {
   criteriaLabel,
   metaText,
   newItem,
-  parseDependencyList,
   readMetadata,
   readStatus,
   sectionEnd,
@@ -58,11 +57,10 @@ export function parseWorkplan(blocks: Block[], input: WorkplanInput, profile: Co
   const deps = fm.depends_on ?? fm.dependsOn;
   if (deps !== undefined && deps !== null) {
     const at = pos.depends_on ?? pos.dependsOn ?? { line: input.line, column: 1 };
-    const items = input.itemPositions?.depends_on ?? input.itemPositions?.dependsOn;
-    docNode.dependencies =
-      Array.isArray(deps) && items && items.length === deps.length
-        ? deps.flatMap((d, k) => parseDependencyList(String(d), items[k]!.line, items[k]!.column, 'front-matter', sink))
-        : parseDependencyList(Array.isArray(deps) ? deps.map(String).join(', ') : String(deps), at.line, at.column, 'front-matter', sink);
+    const positions = input.itemPositions?.depends_on ?? input.itemPositions?.dependsOn;
+    const items =
+      Array.isArray(deps) && positions?.length === deps.length ? deps.map((d, k) => ({ text: String(d), ...positions[k]! })) : undefined;
+    docNode.dependencies = dependencyRefs({ value: deps, ...at, ...(items ? { items } : {}) }, 'front-matter', sink);
   }
 
   const items: Item[] = [docNode];
@@ -98,7 +96,7 @@ function readTask(
   sink: DiagnosticSink,
 ): Item {
   const h = blocks[start] as Extract<Block, { type: 'heading' }>;
-  const meta = readTaskMetadata(blocks[start + 1], profile, sink) ?? new Map<string, MetaValue>();
+  const meta = readTaskMetadata(blocks, start + 1, profile, sink) ?? new Map<string, MetaValue>();
   const idMeta = metaText(meta.get('id'));
   const id = idMeta ? stripCode(idMeta) : `${docId}-${task.id}`;
   if (!idMeta) sink.info('id-derived', `task ${task.id} has no id: line; using ${id}`, h.line, h.column);
@@ -118,20 +116,18 @@ function readTask(
   Object.assign(item, readStatus(metaText(st), st ? { line: st.line, column: st.column } : null, item, profile, sink));
   const depKey = meta.has('depends_on') ? 'depends_on' : 'depends';
   const dep = meta.get(depKey);
-  if (dep && dep.value !== null && dep.value !== undefined) item.dependencies = dependencyRefs(dep, 'metadata', sink);
-  else if (dep) {
-    // `depends_on:` followed by a `- id` list: Markdown splits it off the metadata paragraph.
-    const list = blocks[start + 2];
-    if (list?.type === 'list' && blocks[start + 1]?.type === 'paragraph') {
-      item.dependencies = list.items.flatMap((it) => parseDependencyList(it.text, it.line, it.column, 'metadata', sink));
-    }
-  }
+  if (dep) item.dependencies = dependencyRefs(dep, 'metadata', sink);
   item.criteria = collectCriteria(blocks, start + 1, end, profile);
   return item;
 }
 
-/** Metadata is a fenced yaml block or the leading `key: value` lines of the first paragraph. */
-function readTaskMetadata(b: Block | undefined, profile: CompiledProfile, sink: DiagnosticSink): Map<string, MetaValue> | null {
+/**
+ * Metadata is a fenced yaml block or the leading `key: value` lines of the first
+ * paragraph. A last key with no value followed by a `- item` list is a YAML block
+ * sequence that Markdown split off the paragraph; its items become the value.
+ */
+function readTaskMetadata(blocks: Block[], at: number, profile: CompiledProfile, sink: DiagnosticSink): Map<string, MetaValue> | null {
+  const b = blocks[at];
   if (!b) return null;
   if (b.type === 'code' && /^ya?ml$/i.test(b.lang ?? '')) return readMetadata(b.value, b.valueLine, 1, sink);
   if (b.type !== 'paragraph') return null;
@@ -143,5 +139,13 @@ function readTaskMetadata(b: Block | undefined, profile: CompiledProfile, sink: 
   }
   if (!lines.length) return null;
   const column = lines[0]!.column;
-  return readMetadata(lines.map((l) => l.text).join('\n'), lines[0]!.line, column, sink);
+  const meta = readMetadata(lines.map((l) => l.text).join('\n'), lines[0]!.line, column, sink);
+  const lastKey = KV_LINE.exec(lines[lines.length - 1]!.text)?.[1]?.toLowerCase();
+  const last = lastKey ? meta?.get(lastKey) : undefined;
+  const list = blocks[at + 1];
+  if (last && (last.value === null || last.value === undefined) && lines.length === b.lines.length && list?.type === 'list') {
+    last.items = list.items.map((it) => ({ text: it.text, line: it.line, column: it.column }));
+    last.value = last.items.map((it) => it.text);
+  }
+  return meta;
 }
