@@ -303,6 +303,40 @@ describe('validate --json', () => {
   });
 });
 
+describe('audit', () => {
+  const TRACKER = '| Order | Milestone | Depends On | Status |\n|---|---|---|---|\n| 1 | AU-01 One | - | Done |\n| 2 | AU-02 Two | AU-01 | Planned |\n';
+
+  it('exit 1 when a done item has no evidence; the JSON says what and where', async () => {
+    const root = tempRoot({ 'trackers/t.md': TRACKER });
+    const r = await cli(['audit', '--json', '--root', root]);
+    expect(r.code).toBe(1);
+    expect(oneJson(r.out)).toEqual({
+      ok: false,
+      checked: { doneItems: 1, evidenceRoots: 0, claims: 0 },
+      errors: 1,
+      warnings: 0,
+      infos: 0,
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'evidence-missing',
+          message: 'AU-01 is Done but declares no evidence root',
+          note: 'done requires an evidence root holding a passing manifest, written by `govern close`',
+          file: 'trackers/t.md',
+          ...pos(TRACKER, 'Done'),
+        },
+      ],
+    });
+  });
+
+  it('exit 0 on a repository that claims nothing it cannot prove, and the human form says what was audited', async () => {
+    const root = tempRoot({ 'trackers/t.md': TRACKER.replace('| Done |', '| In Progress |') });
+    const r = await cli(['audit', '--root', root]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('audited 0 done items, 0 cited evidence roots, 0 summary claims: 0 errors, 0 warnings, 0 info\n');
+  });
+});
+
 describe('status --json', () => {
   it('prints documents, next, blocked, summary and diagnostics', async () => {
     const r = await cli(['status', '--json', '--root', okRoot]);

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError, type CommandContext } from './context.js';
+import { auditCommand } from './commands/audit.js';
 import { graphCommand } from './commands/graph.js';
 import { nextCommand } from './commands/next.js';
 import { statusCommand } from './commands/status.js';
@@ -60,6 +61,11 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--limit <n>', 'at most n items', int)
     .action(run((o) => nextCommand(ctx, o)));
   common(program.command('validate').description('report every diagnostic; exit 1 if any is an error')).action(run((o) => validateCommand(ctx, o)));
+  common(
+    program
+      .command('audit')
+      .description('truthfulness check: every done item has an evidence root with a passing manifest, cited evidence roots exist, no summary contradicts the items'),
+  ).action(run((o) => auditCommand(ctx, o)));
   return program;
 }
 

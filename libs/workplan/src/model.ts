@@ -106,6 +106,16 @@ export const MatrixSchema = z.object({
 });
 export type Matrix = z.infer<typeof MatrixSchema>;
 
+/** A sentence of a tracker's prose that states the status of items (`LM-01..LM-09 completed`). */
+export const ClaimSchema = z.object({
+  ids: z.array(z.string()),
+  status: StatusSchema,
+  text: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+});
+export type Claim = z.infer<typeof ClaimSchema>;
+
 export const DocumentSchema = z.object({
   /** Relative, `/`-separated path. */
   file: z.string(),
@@ -119,6 +129,8 @@ export const DocumentSchema = z.object({
   matrices: z.array(MatrixSchema),
   evidenceRoots: z.array(LocatedTextSchema),
   packetIds: z.array(LocatedTextSchema),
+  /** Status claims in prose, checked against the items by `govern audit`. */
+  claims: z.array(ClaimSchema),
   lineEnding: z.enum(['lf', 'crlf']),
   bom: z.boolean(),
 });

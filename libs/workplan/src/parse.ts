@@ -11,7 +11,7 @@ import type { CompiledProfile } from './profile.js';
 import { normalizeStatus } from './status.js';
 
 /** Bump when the parse output changes shape, so persistent caches are invalidated. */
-export const PARSER_VERSION = 1;
+export const PARSER_VERSION = 2;
 
 export interface ParseOptions {
   /**
@@ -78,6 +78,7 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
     matrices: [],
     evidenceRoots: [],
     packetIds: [],
+    claims: [],
     lineEnding,
     bom,
   };

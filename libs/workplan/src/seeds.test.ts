@@ -423,6 +423,7 @@ describe('seed 003 reconstructed: PMEM-WP-0011 as Markdown', () => {
       matrices: [],
       evidenceRoots: [],
       packetIds: [],
+      claims: [],
       lineEnding: 'lf',
       bom: false,
     });

@@ -226,6 +226,7 @@ describe('parseDocument never throws on garbage', () => {
         matrices: [],
         evidenceRoots: [],
         packetIds: [],
+        claims: [],
         lineEnding: 'lf',
         bom: false,
       },

@@ -3,7 +3,7 @@ import type { DiagnosticSink } from '../diagnostics.js';
 import type { Item } from '../model.js';
 import type { CompiledProfile } from '../profile.js';
 import { normalizeStatus } from '../status.js';
-import { collectCriteria, newItem, parseDependencyList, readStatus, sectionEnd } from './common.js';
+import { collectCriteria, newItem, parseDependencyList, readStatus, sectionEnd, stripCode } from './common.js';
 
 export interface PlanHeading {
   localId: string;
@@ -72,6 +72,7 @@ function planDependencies(text: string, line: number, column: number, sink: Diag
 }
 
 const STATUS_LINE = /^(?:\*\*|__)?status(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*(?:\*\*|__)?$/i;
+const EVIDENCE_LINE = /^(?:\*\*|__)?evidence(?:\s+root)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*$/i;
 const DEPENDS_LINE = /^(?:\*\*|__)?depends(?:\s+on)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*$/i;
 
 /**
@@ -107,6 +108,8 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
             });
           }
         }
+        const em = EVIDENCE_LINE.exec(l.text);
+        if (em?.[1]) item.evidenceRoot = stripCode(em[1]);
         const dm = DEPENDS_LINE.exec(l.text);
         if (dm?.[1]) item.dependencies.push(...planDependencies(dm[1], l.line, l.column + l.text.indexOf(dm[1]), sink));
       }

@@ -1,11 +1,13 @@
 import type { Block, TableBlock } from '../blocks.js';
 import type { DiagnosticSink } from '../diagnostics.js';
-import type { DependencyRef, Item, Matrix } from '../model.js';
+import type { Claim, DependencyRef, Item, Matrix } from '../model.js';
+import { normalizeStatus } from '../status.js';
 import type { CompiledProfile } from '../profile.js';
 import { leadingId, newItem, parseDependencyList, readStatus, stripCode, type Located } from './common.js';
 
 export interface TrackerParts {
   items: Item[];
+  claims: Claim[];
   matrices: Matrix[];
   evidenceRoots: Located[];
   packetIds: Located[];
@@ -40,7 +42,50 @@ export function parseTracker(blocks: Block[], docId: string, profile: CompiledPr
   const evidenceRoots = listAfter(blocks, /^evidence roots?$/i);
   assignByIdMention(items, packetIds, 'packetId');
   assignByIdMention(items, evidenceRoots, 'evidenceRoot');
-  return { items, matrices, evidenceRoots, packetIds };
+  const claims = readClaims(blocks, items, profile);
+  return { items, claims, matrices, evidenceRoots, packetIds };
+}
+
+const CLAIM_STATUS = /\b(completed|complete|done|finished|closed|planned|in progress|partially complete|partial|blocked)\b/i;
+const CLAIM_ID = /\b([A-Za-z][A-Za-z0-9]*-)(\d+)\b(?:\s*(?:\.\.|–|—|to)\s*\1?(\d+)\b)?/g;
+
+/**
+ * Status claims in prose: a clause (split at `;` and sentence ends) naming ids
+ * of this tracker, singly or as ranges (`LM-01..LM-09`), and a status word.
+ * `govern audit` reports a claim the milestone table contradicts.
+ */
+function readClaims(blocks: Block[], items: Item[], profile: CompiledProfile): Claim[] {
+  const known = new Set(items.map((i) => i.id));
+  const out: Claim[] = [];
+  for (const b of blocks) {
+    if (b.type !== 'paragraph') continue;
+    for (const l of b.lines) {
+      const clauseRe = /[^;]+?(?:[;]|\.(?=\s|$)|$)/g;
+      for (let c = clauseRe.exec(l.text); c && c[0]; c = clauseRe.exec(l.text)) {
+        const clause = c[0];
+        const word = CLAIM_STATUS.exec(clause);
+        const status = word ? normalizeStatus(word[1]!, profile).status : null;
+        if (!status) continue;
+        const ids: string[] = [];
+        for (const m of clause.matchAll(CLAIM_ID)) {
+          const [, prefix, a, b2] = m;
+          if (b2 === undefined) {
+            if (known.has(`${prefix}${a}`)) ids.push(`${prefix}${a}`);
+            continue;
+          }
+          const lo = Number(a);
+          const hi = Number(b2);
+          for (const it of items) {
+            const n = it.id.startsWith(prefix!) ? Number(it.id.slice(prefix!.length)) : NaN;
+            if (n >= lo && n <= hi) ids.push(it.id);
+          }
+        }
+        if (ids.length) out.push({ ids, status, text: clause.replace(/[;.]$/, '').trim(), line: l.line, column: l.column + c.index + (clause.length - clause.trimStart().length) });
+        if (clauseRe.lastIndex >= l.text.length) break;
+      }
+    }
+  }
+  return out;
 }
 
 function milestoneRows(t: TableBlock, docId: string, profile: CompiledProfile, sink: DiagnosticSink): Item[] {

@@ -1,0 +1,21 @@
+import { auditWorkspace } from '@govern/closure';
+import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { colorsFor, formatDiagnostic, summarize, summaryLine } from '../render.js';
+
+/** `govern audit`: is every done claim backed by passing evidence? Exit 1 on any error. CI runs it. */
+export async function auditCommand(ctx: CommandContext, opts: CommonOptions): Promise<number> {
+  const ws = await openWorkspace(ctx, opts);
+  const { diagnostics, checked } = auditWorkspace(ws);
+  const s = summarize(diagnostics);
+  const code = s.errors ? 1 : 0;
+  if (opts.json) {
+    writeJson(ctx, { ok: code === 0, checked, ...s, diagnostics });
+    return code;
+  }
+  const c = colorsFor(ctx, opts);
+  let out = '';
+  for (const d of diagnostics) out += formatDiagnostic(d, c);
+  out += `audited ${checked.doneItems} done items, ${checked.evidenceRoots} cited evidence roots, ${checked.claims} summary claims: ${summaryLine(diagnostics, c)}\n`;
+  ctx.stdout.write(out);
+  return code;
+}

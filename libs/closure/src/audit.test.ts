@@ -1,0 +1,208 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadWorkspace } from '@govern/workspace';
+import { auditWorkspace } from './audit.js';
+import { resolveEvidenceRoot } from './evidence-path.js';
+
+let root: string;
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-audit-'));
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function write(rel: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+  fs.writeFileSync(path.join(root, rel), text);
+}
+const sha = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+
+function manifest(item: string, over: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    schemaVersion: 1,
+    item,
+    createdAt: '2026-11-21T00:00:00Z',
+    gitCommit: null,
+    toolVersion: '0.1.0',
+    checks: [{ name: 'test', command: 'npm test', exitCode: 0, durationMs: 12, startedAt: '2026-11-21T00:00:00Z', outputSha256: sha('ok\n'), outputFile: 'test.log' }],
+    passed: true,
+    ...over,
+  });
+}
+
+const TRACKER = (status2: string, extra = '') => `# T
+
+| Order | Milestone | Scope | Priority | Depends On | Status |
+|---:|---|---|---|---|---|
+| 1 | AB-01 One | s | P0 | - | Done (#1) |
+| 2 | AB-02 Two | s | P0 | AB-01 | ${status2} |
+| 3 | AB-03 Three | s | P1 | AB-02 | Planned |
+
+AB-01..AB-02 completed on 2026-02-15; AB-03 is planned.
+
+Evidence roots:
+
+- \`ops/runtime/ab-01/\`
+- \`ops/runtime/ab-02/\`
+${extra}`;
+
+async function audit() {
+  const ws = await loadWorkspace({ root, cacheDir: null });
+  return auditWorkspace(ws);
+}
+const codes = (r: { diagnostics: { code: string }[] }) => r.diagnostics.map((d) => d.code);
+
+describe('govern audit', () => {
+  it('passes when every done item has a passing manifest whose recorded outputs match', async () => {
+    write('trackers/t.md', TRACKER('Done'));
+    for (const id of ['AB-01', 'AB-02']) {
+      write(`ops/runtime/${id.toLowerCase()}/manifest.json`, manifest(id));
+      write(`ops/runtime/${id.toLowerCase()}/test.log`, 'ok\n');
+    }
+    expect(await audit()).toEqual({ diagnostics: [], checked: { doneItems: 2, evidenceRoots: 2, claims: 2 } });
+  });
+
+  it('reports a cited evidence root that does not exist once, at the list entry', async () => {
+    write('trackers/t.md', TRACKER('Done'));
+    write('ops/runtime/ab-01/manifest.json', manifest('AB-01'));
+    write('ops/runtime/ab-01/test.log', 'ok\n');
+    const r = await audit();
+    expect(r.diagnostics).toEqual([
+      {
+        severity: 'error',
+        code: 'evidence-root-missing',
+        message: 'the tracker cites evidence root ops/runtime/ab-02/, which does not exist',
+        file: 'trackers/t.md',
+        line: 14,
+        column: 3,
+      },
+    ]);
+  });
+
+  it('reports a summary that contradicts the table, naming the item and its status', async () => {
+    write('trackers/t.md', TRACKER('Partial'));
+    write('ops/runtime/ab-01/manifest.json', manifest('AB-01'));
+    write('ops/runtime/ab-01/test.log', 'ok\n');
+    fs.mkdirSync(path.join(root, 'ops/runtime/ab-02'), { recursive: true });
+    const r = await audit();
+    expect(r.diagnostics).toEqual([
+      {
+        severity: 'error',
+        code: 'summary-contradiction',
+        message: '"AB-01..AB-02 completed on 2026-02-15" says done, but AB-02 is partial',
+        file: 'trackers/t.md',
+        line: 9,
+        column: 1,
+        related: [{ file: 'trackers/t.md', line: 6, column: 7, message: 'AB-02: Partial' }],
+      },
+    ]);
+  });
+
+  it('reports each way evidence of a done item can fail', async () => {
+    write(
+      'workplans/wp.md',
+      `---
+id: WP-1
+type: workplan
+title: W
+status: in_progress
+---
+
+## T01 - No root
+
+id: WP-1-T01
+status: done
+
+## T02 - Root missing
+
+id: WP-1-T02
+status: done
+evidence_root: ops/runtime/t02/
+
+## T03 - No manifest
+
+id: WP-1-T03
+status: done
+evidence_root: ops/runtime/t03/
+
+## T04 - Invalid manifest
+
+id: WP-1-T04
+status: done
+evidence_root: ops/runtime/t04/
+
+## T05 - Someone else's manifest
+
+id: WP-1-T05
+status: done
+evidence_root: ops/runtime/t05/
+
+## T06 - Failed check
+
+id: WP-1-T06
+status: done
+evidence_root: ops/runtime/t06/
+
+## T07 - Output changed since
+
+id: WP-1-T07
+status: done
+evidence_root: ops/runtime/t07/
+
+## T08 - Outside the repository
+
+id: WP-1-T08
+status: done
+evidence_root: ../elsewhere/
+
+## T09 - Not done, no evidence needed
+
+id: WP-1-T09
+status: planned
+evidence_root: ops/runtime/t09/
+`,
+    );
+    fs.mkdirSync(path.join(root, 'ops/runtime/t03'), { recursive: true });
+    write('ops/runtime/t04/manifest.json', '{"schemaVersion": 1,');
+    write('ops/runtime/t05/manifest.json', manifest('WP-1-T99'));
+    write('ops/runtime/t06/manifest.json', manifest('WP-1-T06', { passed: false, checks: [{ name: 'lint', command: 'npm run lint', exitCode: 2, durationMs: 1, startedAt: 'x', outputSha256: sha('') }] }));
+    write('ops/runtime/t07/manifest.json', manifest('WP-1-T07'));
+    write('ops/runtime/t07/test.log', 'edited after closure\n');
+    const r = await audit();
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.message])).toEqual([
+      ['evidence-missing', 11, 'WP-1-T01 is done but declares no evidence root'],
+      ['evidence-root-missing', 16, 'WP-1-T02 is done but its evidence root ops/runtime/t02/ does not exist'],
+      ['evidence-manifest-missing', 22, 'WP-1-T03: ops/runtime/t03/manifest.json does not exist'],
+      ['evidence-manifest-invalid', 28, expect.stringMatching(/^WP-1-T04: ops\/runtime\/t04\/manifest.json is not valid JSON/)],
+      ['evidence-manifest-mismatch', 34, 'WP-1-T05: ops/runtime/t05/manifest.json is the evidence of WP-1-T99'],
+      ['evidence-check-failed', 40, 'WP-1-T06: ops/runtime/t06/manifest.json: lint exited 2'],
+      ['evidence-output-changed', 46, 'WP-1-T07: ops/runtime/t07/test.log no longer matches the hash its manifest recorded'],
+      ['evidence-root-outside', 52, 'WP-1-T08: ../elsewhere/ leaves the repository'],
+    ]);
+    expect(r.checked).toEqual({ doneItems: 8, evidenceRoots: 0, claims: 0 });
+  });
+
+  it('keeps the workspace diagnostics, so a broken document also fails the audit', async () => {
+    write('trackers/t.md', '| Order | Milestone | Depends On | Status |\n|---|---|---|---|\n| 1 | AB-01 x | AB-09 | Planned |\n');
+    expect(codes(await audit())).toEqual(['unknown-dependency']);
+  });
+});
+
+describe('resolveEvidenceRoot', () => {
+  it('refuses absolute paths, climbing out and symlinks that lead out', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-outside-'));
+    try {
+      fs.mkdirSync(path.join(root, 'ops'), { recursive: true });
+      fs.symlinkSync(outside, path.join(root, 'ops/link'));
+      expect(resolveEvidenceRoot(root, '/etc/')).toEqual({ ok: false, rel: '/etc', reason: 'an evidence root must be a relative path inside the repository' });
+      expect(resolveEvidenceRoot(root, 'ops/../../x')).toMatchObject({ ok: false, reason: 'ops/../../x leaves the repository' });
+      expect(resolveEvidenceRoot(root, 'ops/link/')).toMatchObject({ ok: false, reason: 'ops/link/ is a symlink that leads out of the repository' });
+      expect(resolveEvidenceRoot(root, 'ops/')).toEqual({ ok: true, rel: 'ops', abs: path.join(root, 'ops'), exists: true });
+      expect(resolveEvidenceRoot(root, 'ops/none/')).toEqual({ ok: true, rel: 'ops/none', abs: path.join(root, 'ops/none'), exists: false });
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});

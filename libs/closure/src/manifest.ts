@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** The file every evidence root holds: what `govern close` ran and what came of it. */
+export const MANIFEST_FILE = 'manifest.json';
+
+export const CheckRecordSchema = z.object({
+  /** A name for the check, e.g. `binder:test`. */
+  name: z.string(),
+  command: z.string(),
+  exitCode: z.number().int(),
+  durationMs: z.number().nonnegative(),
+  startedAt: z.string(),
+  /** sha256 of the check's combined output. */
+  outputSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The output as kept in the evidence root (relative to it), when it is kept. */
+  outputFile: z.string().optional(),
+});
+export type CheckRecord = z.infer<typeof CheckRecordSchema>;
+
+/**
+ * The evidence manifest (version 1). The zod schema is the source of truth; the
+ * JSON Schema is derived from it with `z.toJSONSchema(EvidenceManifestSchema)`.
+ */
+export const EvidenceManifestSchema = z.object({
+  schemaVersion: z.literal(1),
+  /** The id of the milestone or task this evidence closes. */
+  item: z.string(),
+  createdAt: z.string(),
+  gitCommit: z.string().nullable(),
+  toolVersion: z.string(),
+  checks: z.array(CheckRecordSchema),
+  /** True only when every check exited 0 and every checkbox criterion was checked. */
+  passed: z.boolean(),
+  /** Further files of the evidence root with their hashes. */
+  files: z.array(z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).default([]),
+});
+export type EvidenceManifest = z.infer<typeof EvidenceManifestSchema>;
