@@ -181,7 +181,7 @@ const DANGLING = {
 
 const NODE_KEYS = [
   'id', 'kind', 'title', 'status', 'statusText', 'dependsOn', 'source', 'document', 'localId', 'parent',
-  'priority', 'order', 'criteria', 'evidenceRoot', 'packetId', 'stateHubId', 'refs',
+  'priority', 'order', 'criteria', 'checks', 'evidenceRoot', 'packetId', 'stateHubId', 'refs',
 ];
 
 let okRoot: string;
@@ -219,6 +219,7 @@ describe('graph --json', () => {
       priority: 'P0',
       order: null,
       criteria: [],
+      checks: [],
       evidenceRoot: null,
       packetId: null,
       stateHubId: null,
@@ -238,6 +239,7 @@ describe('graph --json', () => {
       priority: 'high',
       order: null,
       criteria: [],
+      checks: [],
       evidenceRoot: null,
       packetId: null,
       stateHubId: null,

@@ -24,6 +24,7 @@ export interface GraphNode {
   priority: string | null;
   order: number | null;
   criteria: Item['criteria'];
+  checks: Item['checks'];
   evidenceRoot: string | null;
   packetId: string | null;
   stateHubId: string | null;
@@ -167,6 +168,7 @@ function toNode(doc: WorkDocument, item: Item): GraphNode {
     priority: item.priority,
     order: item.order,
     criteria: item.criteria,
+    checks: item.checks,
     evidenceRoot: item.evidenceRoot,
     packetId: item.packetId,
     stateHubId: item.stateHubId,

@@ -51,6 +51,14 @@ export const CriterionSchema = z.object({
 });
 export type Criterion = z.infer<typeof CriterionSchema>;
 
+/** A command that must pass for the item to close (`govern close`); run from the repository root. */
+export const CheckSchema = z.object({
+  command: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+});
+export type Check = z.infer<typeof CheckSchema>;
+
 export const DependencyRefSchema = z.object({
   /** The id as written (may be a document-local id such as `K0`). */
   id: z.string(),
@@ -77,6 +85,8 @@ export const ItemSchema = z.object({
   order: z.number().nullable(),
   dependencies: z.array(DependencyRefSchema),
   criteria: z.array(CriterionSchema),
+  /** Checks `govern close` runs; where each family declares them is in docs/formats.md. */
+  checks: z.array(CheckSchema),
   evidenceRoot: z.string().nullable(),
   packetId: z.string().nullable(),
   stateHubId: z.string().nullable(),

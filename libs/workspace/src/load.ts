@@ -28,6 +28,11 @@ export interface Workspace {
   profile: CompiledProfile;
   documents: WorkDocument[];
   index: GraphIndex;
+  /**
+   * sha256 (hex) of each discovered file's bytes as read: the value a writer's
+   * `expect` compares against (optimistic concurrency).
+   */
+  hashes: Map<string, string>;
   /** Config, parse and graph diagnostics, sorted. */
   diagnostics: Diagnostic[];
   stats: { files: number; parsed: number; cached: number; workers: number };
@@ -99,8 +104,10 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   cache.save();
 
   const documents: WorkDocument[] = [];
+  const hashes = new Map<string, string>();
   for (const rel of files) {
     const r = results.get(rel)!;
+    if (r.hash) hashes.set(rel, r.hash);
     diagnostics.push(...r.result.diagnostics);
     if (r.result.document) documents.push(r.result.document);
   }
@@ -114,6 +121,7 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
     profile,
     documents,
     index,
+    hashes,
     diagnostics,
     stats: { files: files.length, parsed: files.length - cached, cached, workers },
   };

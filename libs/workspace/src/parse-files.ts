@@ -12,7 +12,7 @@ export interface ParsedFile {
 }
 
 export function hashText(buf: Buffer): string {
-  return crypto.createHash('sha1').update(buf).digest('hex');
+  return crypto.createHash('sha256').update(buf).digest('hex');
 }
 
 /** Reads, hashes and parses one file; an unreadable file becomes a diagnostic. */

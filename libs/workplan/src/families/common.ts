@@ -161,6 +161,7 @@ export function newItem(
     order: null,
     dependencies: [],
     criteria: [],
+    checks: [],
     evidenceRoot: null,
     packetId: null,
     stateHubId: null,

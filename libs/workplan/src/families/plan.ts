@@ -73,6 +73,7 @@ function planDependencies(text: string, line: number, column: number, sink: Diag
 
 const STATUS_LINE = /^(?:\*\*|__)?status(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*(?:\*\*|__)?$/i;
 const EVIDENCE_LINE = /^(?:\*\*|__)?evidence(?:\s+root)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*$/i;
+const CHECK_LINE = /^(?:\*\*|__)?checks?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*?)\s*$/i;
 const DEPENDS_LINE = /^(?:\*\*|__)?depends(?:\s+on)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*$/i;
 
 /**
@@ -110,6 +111,15 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
         }
         const em = EVIDENCE_LINE.exec(l.text);
         if (em?.[1]) item.evidenceRoot = stripCode(em[1]);
+        const cm = CHECK_LINE.exec(l.text);
+        if (cm) {
+          // `Check: \`cmd\`` on one line, or `Checks:` ending a paragraph with the commands in the list after it.
+          if (cm[1]) item.checks.push({ command: stripCode(cm[1]), line: l.line, column: l.column + l.text.indexOf(cm[1]) });
+          else if (l === lines[lines.length - 1] && blocks[j + 1]?.type === 'list') {
+            const list = blocks[j + 1] as Extract<Block, { type: 'list' }>;
+            for (const it of list.items) item.checks.push({ command: stripCode(it.text), line: it.line, column: it.column });
+          }
+        }
         const dm = DEPENDS_LINE.exec(l.text);
         if (dm?.[1]) item.dependencies.push(...planDependencies(dm[1], l.line, l.column + l.text.indexOf(dm[1]), sink));
       }

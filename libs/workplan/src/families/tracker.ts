@@ -42,6 +42,7 @@ export function parseTracker(blocks: Block[], docId: string, profile: CompiledPr
   const evidenceRoots = listAfter(blocks, /^evidence roots?$/i);
   assignByIdMention(items, packetIds, 'packetId');
   assignByIdMention(items, evidenceRoots, 'evidenceRoot');
+  assignChecks(items, listAfter(blocks, /^checks?$/i, false));
   const claims = readClaims(blocks, items, profile);
   return { items, claims, matrices, evidenceRoots, packetIds };
 }
@@ -246,7 +247,7 @@ function checkDrift(items: Item[], matrices: Matrix[], zeroCells: Map<string, { 
 }
 
 /** The list that follows a heading or paragraph label matching `label`. */
-function listAfter(blocks: Block[], label: RegExp): Located[] {
+function listAfter(blocks: Block[], label: RegExp, strip = true): Located[] {
   const out: Located[] = [];
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
@@ -254,9 +255,31 @@ function listAfter(blocks: Block[], label: RegExp): Located[] {
       b.type === 'heading' ? b.text : b.type === 'paragraph' ? (b.lines[b.lines.length - 1]?.text ?? '') : null;
     if (text === null || !label.test(text.replace(/[*_]/g, '').replace(/:\s*$/, '').trim())) continue;
     const next = blocks[i + 1];
-    if (next?.type === 'list') for (const it of next.items) out.push({ text: stripCode(it.text), line: it.line, column: it.column });
+    if (next?.type === 'list') for (const it of next.items) out.push({ text: strip ? stripCode(it.text) : it.text, line: it.line, column: it.column });
   }
   return out;
+}
+
+/**
+ * A `Checks` list names a milestone and a command per entry (`GV-01: \`npm test\``);
+ * an entry may name several milestones. The command is the entry's code span.
+ */
+function assignChecks(items: Item[], entries: Located[]): void {
+  for (const e of entries) {
+    const code = /`([^`]+)`/.exec(e.text);
+    if (!code) continue;
+    const column = e.column + code.index + 1;
+    for (const item of items) if (mentions(e.text.slice(0, code.index), item.id)) item.checks.push({ command: code[1]!.trim(), line: e.line, column });
+  }
+}
+
+function mentions(text: string, id: string): boolean {
+  const hay = text.toLowerCase();
+  const needle = id.toLowerCase();
+  for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1)) {
+    if (!/[a-z0-9]/.test(hay.charAt(at + needle.length)) && !/[a-z0-9]/.test(hay.charAt(at - 1))) return true;
+  }
+  return false;
 }
 
 function assignByIdMention(items: Item[], values: Located[], field: 'packetId' | 'evidenceRoot'): void {

@@ -54,6 +54,12 @@ export function parseWorkplan(blocks: Block[], input: WorkplanInput, profile: Co
   });
   const fmStatus = fm.status === undefined || fm.status === null ? null : String(fm.status);
   Object.assign(docNode, readStatus(fmStatus, pos.status ?? null, { id: input.docId, line: input.line, column: 1 }, profile, sink));
+  if (fm.checks !== undefined && fm.checks !== null) {
+    const at = pos.checks ?? { line: input.line, column: 1 };
+    const positions = input.itemPositions?.checks;
+    const list = Array.isArray(fm.checks) ? fm.checks : [fm.checks];
+    docNode.checks = list.map((c, k) => ({ command: String(c), ...(positions?.length === list.length ? positions[k]! : at) }));
+  }
   const deps = fm.depends_on ?? fm.dependsOn;
   if (deps !== undefined && deps !== null) {
     const at = pos.depends_on ?? pos.dependsOn ?? { line: input.line, column: 1 };
@@ -118,7 +124,29 @@ function readTask(
   const dep = meta.get(depKey);
   if (dep) item.dependencies = dependencyRefs(dep, 'metadata', sink);
   item.criteria = collectCriteria(blocks, start + 1, end, profile);
+  const checks = meta.get('checks') ?? meta.get('check');
+  if (checks) item.checks = metaChecks(checks);
   return item;
+}
+
+/**
+ * In plain metadata lines a value written as Markdown code (`check: \`npm test\``)
+ * is not valid YAML (a backtick is reserved). Swap the backticks for quotes of the
+ * same length, so the value parses and every column stays where it was.
+ */
+function quoteCodeValue(line: string): string {
+  const m = /^([^:]+:\s*)`([^`]*)`\s*$/.exec(line);
+  if (!m) return line;
+  const inner = m[2]!;
+  const q = !inner.includes('"') && !inner.includes('\\') ? '"' : !inner.includes("'") ? "'" : null;
+  return q ? `${m[1]}${q}${inner}${q}${line.slice(m[0].trimEnd().length)}` : line;
+}
+
+/** `checks:` as a YAML list (each entry at its position) or one command string. */
+function metaChecks(v: MetaValue): Item['checks'] {
+  if (v.items) return v.items.map((it) => ({ command: stripCode(it.text), line: it.line, column: it.column }));
+  const text = metaText(v);
+  return text ? [{ command: stripCode(text), line: v.line, column: v.column }] : [];
 }
 
 /**
@@ -139,7 +167,7 @@ function readTaskMetadata(blocks: Block[], at: number, profile: CompiledProfile,
   }
   if (!lines.length) return null;
   const column = lines[0]!.column;
-  const meta = readMetadata(lines.map((l) => l.text).join('\n'), lines[0]!.line, column, sink);
+  const meta = readMetadata(lines.map((l) => quoteCodeValue(l.text)).join('\n'), lines[0]!.line, column, sink);
   const lastKey = KV_LINE.exec(lines[lines.length - 1]!.text)?.[1]?.toLowerCase();
   const last = lastKey ? meta?.get(lastKey) : undefined;
   const list = blocks[at + 1];
