@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import {
   DEFAULT_PROFILE,
   DiagnosticSink,
   ProfileSchema,
+  SourceSchema,
   compileProfile,
   mergeProfiles,
   type CompiledProfile,
@@ -15,7 +16,51 @@ import {
 
 export const CONFIG_FILE = 'govern.config.yaml';
 
-/** Repository configuration, `govern.config.yaml` at the root (optional). */
+/**
+ * A gate's name: it becomes the Nx tag `gate:<name>` and the argument of
+ * `assertEnabled`, so it is kept to characters that are safe in both.
+ */
+export const GateNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'a gate name is lower-case letters, digits and "-", starting with a letter');
+
+/** A project root relative to the repository root, `/`-separated, inside the repository. */
+const ProjectRootSchema = z
+  .string()
+  .min(1)
+  .refine((p) => !p.includes('\\') && !p.startsWith('/') && !/^[a-zA-Z]:/.test(p) && !p.split('/').includes('..'), {
+    message: 'project is a folder relative to the repository root, with "/" separators and no ".."',
+  })
+  // `./libs/x/` and `libs/x` name the same Nx project root.
+  .transform((p) => p.replace(/^(?:\.\/)+/, '').replace(/\/+$/, ''));
+
+/**
+ * A gate as written under `gates:` in `govern.config.yaml`: the milestones (any
+ * graph item id) that must all be done for a library or capability to be enabled.
+ */
+export const GateSchema = z.strictObject({
+  /** What the gate enables, for people reading `govern gates`. */
+  description: z.string().optional(),
+  /** Ids of the items that must be `done`. */
+  requires: z.array(z.string().min(1)).min(1),
+  /** The Nx project root the gate governs (`libs/memory-store`); the Nx plugin tags it. */
+  project: ProjectRootSchema.optional(),
+});
+
+/** Where each field of a gate is written in `govern.config.yaml`. */
+export const GateLocationSchema = z.object({
+  name: SourceSchema,
+  requires: z.array(SourceSchema),
+  description: SourceSchema.optional(),
+  project: SourceSchema.optional(),
+});
+export type GateLocation = z.infer<typeof GateLocationSchema>;
+
+/** A gate as loaded: the fields as written plus the position of each. */
+export const LocatedGateSchema = GateSchema.extend({ at: GateLocationSchema });
+export type LocatedGate = z.output<typeof LocatedGateSchema>;
+
+/** Repository configuration as written: `govern.config.yaml` at the root (optional). */
 export const ConfigSchema = z
   .object({
     /** Globs (relative to the root) of documents beyond the default folders. */
@@ -24,14 +69,33 @@ export const ConfigSchema = z
     exclude: z.array(z.string()).default([]),
     /** The profile file, relative to the root; the built-in default when absent. */
     profile: z.string().optional(),
+    /** Gates by name; an empty `gates:` is the same as none. */
+    gates: z
+      .record(GateNameSchema, GateSchema)
+      .nullish()
+      .transform((g) => g ?? undefined),
   })
   .strict();
-export type Config = z.output<typeof ConfigSchema>;
+
+/** Configuration as `loadConfig` returns it: gates carry the positions of their fields. */
+export const LoadedConfigSchema = ConfigSchema.extend({ gates: z.record(GateNameSchema, LocatedGateSchema).optional() });
+export type Config = z.output<typeof LoadedConfigSchema>;
 
 export const DEFAULT_FOLDERS = ['workplans', 'trackers'];
 
 /** Reads a YAML file into a zod-validated value; problems become positioned diagnostics. */
 export function readYamlFile<S extends z.ZodType>(abs: string, rel: string, schema: S, diagnostics: Diagnostic[]): z.output<S> | null {
+  return readYaml(abs, rel, schema, diagnostics)?.value ?? null;
+}
+
+interface ReadYaml<T> {
+  value: T;
+  doc: Document;
+  lc: LineCounter;
+}
+
+/** `readYamlFile`, keeping the YAML document so callers can locate values in it. */
+function readYaml<S extends z.ZodType>(abs: string, rel: string, schema: S, diagnostics: Diagnostic[]): ReadYaml<z.output<S>> | null {
   let text: string;
   try {
     text = fs.readFileSync(abs, 'utf8');
@@ -51,8 +115,15 @@ export function readYamlFile<S extends z.ZodType>(abs: string, rel: string, sche
     return null;
   }
   const parsed = schema.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return { value: parsed.data, doc, lc };
   for (const issue of parsed.error.issues) {
+    if (issue.code === 'invalid_key') {
+      // A bad record key (a gate name) is reported at the key, with the key schema's message.
+      const p = lc.linePos(keyRange(doc, issue.path as (string | number)[])?.[0] ?? 0);
+      const why = issue.issues.map((i) => i.message).join('; ');
+      sink.error('config-invalid', `${issue.path.join('.')}: invalid name: ${why}`, p.line, p.col);
+      continue;
+    }
     if (issue.code === 'unrecognized_keys') {
       const map = issue.path.length ? doc.getIn(issue.path as (string | number)[], true) : doc.contents;
       for (const key of issue.keys) {
@@ -73,6 +144,43 @@ export function readYamlFile<S extends z.ZodType>(abs: string, rel: string, sche
   return null;
 }
 
+type Range = [number, number, number];
+
+/** The range of the key of the pair at `path` (the last segment is the key). */
+function keyRange(doc: Document, path: (string | number)[]): Range | undefined {
+  const map = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((it) => isScalar(it.key) && it.key.value === path[path.length - 1]);
+  return (pair?.key as { range?: Range } | undefined)?.range;
+}
+
+/**
+ * Adds to each gate the position of its name and of every field, so that gate
+ * diagnostics (an unknown milestone, a missing project) point at the exact token.
+ */
+function locateGates(doc: Document, lc: LineCounter, gates: Record<string, z.output<typeof GateSchema>>): Record<string, LocatedGate> {
+  const at = (range: Range | undefined) => {
+    const p = lc.linePos(range?.[0] ?? 0);
+    return { file: CONFIG_FILE, line: p.line, column: p.col };
+  };
+  const valueAt = (path: (string | number)[]) => at((doc.getIn(path, true) as { range?: Range } | undefined)?.range);
+  const out: Record<string, LocatedGate> = {};
+  for (const [name, gate] of Object.entries(gates)) {
+    const base = ['gates', name];
+    const seq = doc.getIn([...base, 'requires'], true);
+    out[name] = {
+      ...gate,
+      at: {
+        name: at(keyRange(doc, base)),
+        requires: gate.requires.map((_, i) => (isSeq(seq) ? valueAt([...base, 'requires', i]) : valueAt([...base, 'requires']))),
+        ...(gate.description !== undefined ? { description: valueAt([...base, 'description']) } : {}),
+        ...(gate.project !== undefined ? { project: valueAt([...base, 'project']) } : {}),
+      },
+    };
+  }
+  return out;
+}
+
 export interface LoadedConfig {
   config: Config;
   profile: CompiledProfile;
@@ -84,9 +192,13 @@ export interface LoadedConfig {
 /** Loads `govern.config.yaml` and the profile it names (or `profiles/default.yaml`, or the built-in). */
 export function loadConfig(root: string): LoadedConfig {
   const diagnostics: Diagnostic[] = [];
-  let config: Config = ConfigSchema.parse({});
+  let config: Config = { include: [], exclude: [] };
   const cfgAbs = path.join(root, CONFIG_FILE);
-  if (fs.existsSync(cfgAbs)) config = readYamlFile(cfgAbs, CONFIG_FILE, ConfigSchema, diagnostics) ?? config;
+  const read = fs.existsSync(cfgAbs) ? readYaml(cfgAbs, CONFIG_FILE, ConfigSchema, diagnostics) : null;
+  if (read) {
+    const { gates, ...rest } = read.value;
+    config = gates ? { ...rest, gates: locateGates(read.doc, read.lc, gates) } : rest;
+  }
   let profile: Profile = DEFAULT_PROFILE;
   const profileRel = config.profile ?? (fs.existsSync(path.join(root, 'profiles/default.yaml')) ? 'profiles/default.yaml' : null);
   if (profileRel) {
