@@ -74,6 +74,19 @@ describe('gates in govern.config.yaml', () => {
     expect(loaded.config).toEqual({ include: [], exclude: [] });
   });
 
+  it('reports a gate without requires at the gate name', () => {
+    expect(config('gates:\n  binder:\n    project: libs/binder\n').diagnostics).toEqual([
+      {
+        severity: 'error',
+        code: 'config-invalid',
+        message: 'gates.binder: missing key "requires" (Invalid input: expected array, received undefined)',
+        file: 'govern.config.yaml',
+        line: 2,
+        column: 3,
+      },
+    ]);
+  });
+
   it('reports a bad gate name at the name, and bad values at the value', () => {
     const loaded = config('gates:\n  Memory Store:\n    requires: [GV-04]\n  ok:\n    requires: GV-04\n  empty:\n    requires: []\n  out:\n    requires: [X-1]\n    project: ../elsewhere\n');
     expect(loaded.diagnostics).toEqual([

@@ -135,6 +135,13 @@ function readYaml<S extends z.ZodType>(abs: string, rel: string, schema: S, diag
       continue;
     }
     const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+    if (!node && issue.path.length >= 2) {
+      // A missing key inside a named entry (a gate without `requires`): point at the entry's name.
+      const parent = issue.path.slice(0, -1) as (string | number)[];
+      const p = lc.linePos(keyRange(doc, parent)?.[0] ?? 0);
+      sink.error('config-invalid', `${parent.join('.')}: missing key "${String(issue.path[issue.path.length - 1])}" (${issue.message})`, p.line, p.col);
+      continue;
+    }
     const parentKey = issue.path.length ? doc.getIn(issue.path.slice(0, -1) as (string | number)[], true) : undefined;
     const range = node?.range ?? (parentKey as { range?: [number, number, number] } | undefined)?.range;
     const p = lc.linePos(range?.[0] ?? 0);

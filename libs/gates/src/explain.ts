@@ -1,0 +1,23 @@
+import type { GateState, Requirement } from './model.js';
+
+/** `GV-04 "Memory store" is planned (Planned, at trackers/t.md:16:136)`: one blocker, in words. */
+export function describeRequirement(r: Requirement): string {
+  const where = `${r.file}:${r.line}:${r.column}`;
+  if (!r.found) return `${r.id} is not defined by any document (required at ${where})`;
+  const title = r.title ? ` "${r.title}"` : '';
+  if (r.status === null) return `${r.id}${title} has no recognized status${r.statusText ? ` ("${r.statusText}")` : ''} (at ${where})`;
+  return `${r.id}${title} is ${r.status}${r.statusText ? ` ("${r.statusText}")` : ''} (at ${where})`;
+}
+
+/**
+ * Why a gate is disabled, in one paragraph that names each blocking milestone, its
+ * status and where that status is written. For an enabled gate, says so.
+ */
+export function explainGate(g: GateState): string {
+  if (g.enabled) return `gate ${g.name} is enabled: ${g.requires.map((r) => r.id).join(', ')} ${g.requires.length === 1 ? 'is' : 'are'} done.`;
+  const ids = g.blockedBy.map((r) => r.id);
+  return (
+    `gate ${g.name} is disabled: ${g.blockedBy.map(describeRequirement).join('; ')}. ` +
+    `It is enabled when ${ids.join(' and ')} ${ids.length === 1 ? 'is' : 'are'} done.`
+  );
+}
