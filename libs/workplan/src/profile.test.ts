@@ -17,6 +17,7 @@ describe('profiles', () => {
       planHeadings: [],
       taskHeadings: [],
       criteriaLabels: [],
+      lifecycle: {},
     });
   });
 
@@ -26,6 +27,7 @@ describe('profiles', () => {
       statuses: { done: ['landed'] },
       planHeadings: ['^Sprint (?<id>[0-9]+)$'],
       criteriaLabels: ['ready when'],
+      lifecycle: { closureRequired: [] },
     });
     const merged = mergeProfiles(DEFAULT_PROFILE, over);
     expect(merged).toEqual({
@@ -38,6 +40,8 @@ describe('profiles', () => {
       planHeadings: ['^Sprint (?<id>[0-9]+)$', ...DEFAULT_PROFILE.planHeadings],
       taskHeadings: DEFAULT_PROFILE.taskHeadings,
       criteriaLabels: ['ready when', ...DEFAULT_PROFILE.criteriaLabels],
+      // Lifecycle fields the profile gives replace the base's; the others are inherited.
+      lifecycle: { ...DEFAULT_PROFILE.lifecycle, closureRequired: [] },
     });
   });
 

@@ -24,6 +24,18 @@ export const ProfileSchema = z.object({
   taskHeadings: z.array(z.string()).default([]),
   /** Labels that introduce exit criteria / acceptance lists (case-insensitive, `:` optional). */
   criteriaLabels: z.array(z.string()).default([]),
+  /** Rules for status writes (`govern task set-status`, `govern close`); fields given replace the base's. */
+  lifecycle: z
+    .object({
+      /** Allowed transitions: from → the statuses it may move to. A status not listed may move anywhere. */
+      transitions: z.partialRecord(z.enum(STATUSES), z.array(z.enum(STATUSES))).optional(),
+      /** Statuses only `govern close` may set: checks passed, evidence recorded. */
+      closureRequired: z.array(z.enum(STATUSES)).optional(),
+      /** Statuses that need every dependency done first, unless forced (and the force recorded). */
+      dependenciesDoneFor: z.array(z.enum(STATUSES)).optional(),
+    })
+    .strict()
+    .default({}),
 });
 export type ProfileInput = z.input<typeof ProfileSchema>;
 export type Profile = z.output<typeof ProfileSchema>;
@@ -44,6 +56,18 @@ export const DEFAULT_PROFILE: Profile = {
   ],
   taskHeadings: ['^(?<id>T[0-9]+[A-Za-z0-9.]*)\\s*[-—–:]\\s*(?<title>.+)$'],
   criteriaLabels: ['exit criteria', 'acceptance', 'acceptance criteria', 'validation checklist', 'checklist', 'definition of done', 'done when'],
+  lifecycle: {
+    transitions: {
+      planned: ['in_progress', 'blocked', 'partial', 'done'],
+      in_progress: ['planned', 'partial', 'blocked', 'done'],
+      partial: ['planned', 'in_progress', 'blocked', 'done'],
+      blocked: ['planned', 'in_progress', 'partial'],
+      // Reopening is allowed; it is recorded in the audit log like every write.
+      done: ['in_progress', 'partial'],
+    },
+    closureRequired: ['done'],
+    dependenciesDoneFor: ['in_progress', 'partial', 'done'],
+  },
 };
 
 /** Merges a profile over its base: its rules are tried first, the base's after. */
@@ -62,7 +86,12 @@ export function mergeProfiles(base: Profile, over: Profile): Profile {
     planHeadings: [...over.planHeadings, ...base.planHeadings],
     taskHeadings: [...over.taskHeadings, ...base.taskHeadings],
     criteriaLabels: [...over.criteriaLabels, ...base.criteriaLabels],
+    lifecycle: { ...base.lifecycle, ...definedOnly(over.lifecycle) },
   };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** A profile with its regexes compiled once; parsers receive this. */

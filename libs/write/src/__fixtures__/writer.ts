@@ -1,0 +1,34 @@
+/**
+ * A writer process for the concurrency and crash tests (bundled by the test
+ * with esbuild, then run with node). argv[2] is a JSON job:
+ * - { mode: 'updates', root, updates: [{ id, status, reason }] }: runs them in order;
+ * - { mode: 'loop', root, ids: [...] }: flips statuses until killed;
+ * - { mode: 'hold', root, file }: takes the file's lock, says "locked", waits to be killed.
+ */
+import { setStatus, withLock } from '../index.js';
+
+type Job =
+  | { mode: 'updates'; root: string; updates: { id: string; status: 'in_progress' | 'planned' | 'blocked'; reason: string }[] }
+  | { mode: 'loop'; root: string; ids: string[] }
+  | { mode: 'hold'; root: string; file: string };
+
+const job = JSON.parse(process.argv[2]!) as Job;
+const lock = { timeoutMs: 60_000 };
+
+if (job.mode === 'updates') {
+  for (const u of job.updates) {
+    await setStatus({ root: job.root, id: u.id, status: u.status, reason: u.reason, actor: `pid-${process.pid}`, via: 'test', cacheDir: null, lock });
+  }
+} else if (job.mode === 'loop') {
+  for (let n = 0; ; n++) {
+    const id = job.ids[n % job.ids.length]!;
+    await setStatus({ root: job.root, id, status: Math.floor(n / job.ids.length) % 2 === 0 ? 'blocked' : 'planned', actor: 'looper', via: 'test', cacheDir: null, lock });
+  }
+} else {
+  await withLock(job.root, job.file, async () => {
+    process.stdout.write('locked\n');
+    // A timer keeps the process alive: with an empty event loop node would exit,
+    // and proper-lockfile removes its locks on a normal exit.
+    await new Promise(() => setInterval(() => {}, 1000));
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * A write that was refused or failed, as data the CLI, MCP and HTTP layers all
+ * render the same way: `{ code, message, details }`. Nothing was written when
+ * one of these is thrown (the file lock guarantees no partial state).
+ */
+export class WriteError extends Error {
+  constructor(
+    readonly code: WriteErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'WriteError';
+  }
+
+  toJSON(): { code: string; message: string; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export type WriteErrorCode =
+  /** No node with this id in the workspace. */
+  | 'item-not-found'
+  /** `--expect` did not match the file's current content hash. */
+  | 'conflict'
+  /** The profile's lifecycle does not allow this transition. */
+  | 'transition-forbidden'
+  /** This status is set only by `govern close` (checks and evidence). */
+  | 'closure-required'
+  /** A dependency is not done; `--force` overrides and is recorded. */
+  | 'dependencies-not-done'
+  /** The item has no status token to edit (nothing is guessed or inserted). */
+  | 'status-token-missing'
+  /** The token at the parsed position is not what the parser read (file changed underneath). */
+  | 'status-token-mismatch'
+  /** The new status cannot be written in this token's form (a checkbox holds only done/planned). */
+  | 'status-unwritable'
+  /** The file lock was not acquired within the timeout. */
+  | 'lock-timeout'
+  /** Reading or writing the file failed. */
+  | 'io-error';

@@ -1,0 +1,170 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { blockersOf } from '@govern/graph';
+import { parseDocument, type Status } from '@govern/workplan';
+import { loadWorkspace, writeFileAtomic, type Workspace } from '@govern/workspace';
+import { appendAudit, type AuditRecord } from './audit-log.js';
+import { planStatusEdit } from './edit.js';
+import { WriteError } from './errors.js';
+import { lifecycleViolations } from './lifecycle.js';
+import { withLock, type LockOptions } from './lock.js';
+
+export interface SetStatusOptions {
+  /** Repository root. */
+  root: string;
+  /** Item id as in `govern graph` (`GV-01`, `WP-1-T01`, `kickoff:K0`). */
+  id: string;
+  status: Status;
+  /** sha256 of the file as the caller read it; a different current hash is a `conflict`. */
+  expect?: string;
+  /** Override forceable lifecycle rules (unfinished dependencies, a disallowed transition); recorded. */
+  force?: boolean;
+  reason?: string;
+  /** Who writes; default `GOVERN_ACTOR` or the OS user. */
+  actor?: string;
+  /** Through what (`cli`, `mcp`, `library`); default `library`. */
+  via?: string;
+  now?: Date;
+  lock?: LockOptions;
+  /** An already loaded workspace of `root` (its dependency statuses are used as read). */
+  workspace?: Workspace;
+  /** Parse cache directory for loading; `null` disables it. */
+  cacheDir?: string | null;
+  /** Set by `closeItem` only: the manifest that allows a closure-only status. */
+  closure?: { evidence: string };
+}
+
+export interface SetStatusResult {
+  item: string;
+  file: string;
+  /** False when the item already had this status: nothing was written or logged. */
+  changed: boolean;
+  from: { status: Status | null; text: string | null };
+  to: { status: Status; text: string };
+  hashBefore: string;
+  hashAfter: string;
+  /** Rules overridden with `force`. */
+  forced: string[];
+  audit: AuditRecord | null;
+}
+
+export function sha256(data: Uint8Array | string): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+export function defaultActor(env: Record<string, string | undefined> = process.env): string {
+  if (env.GOVERN_ACTOR) return env.GOVERN_ACTOR;
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Sets one item's status: the library function behind `govern task set-status`
+ * and the MCP tool. Under the file's lock it re-reads the file, checks
+ * `expect`, re-parses it, applies the profile's lifecycle rules, makes the
+ * surgical edit, verifies it reads back as the new status, writes atomically
+ * and appends the audit record. Refusals throw {@link WriteError}; nothing is
+ * written then.
+ */
+export async function setStatus(opts: SetStatusOptions): Promise<SetStatusResult> {
+  const root = path.resolve(opts.root);
+  const ws = opts.workspace ?? (await loadWorkspace({ root, ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}) }));
+  const node = ws.index.byId.get(opts.id);
+  if (!node) {
+    const near = ws.index.graph.nodes.filter((n) => n.id.toLowerCase().includes(opts.id.toLowerCase())).slice(0, 5).map((n) => n.id);
+    throw new WriteError('item-not-found', `no item ${opts.id} in ${root}${near.length ? `; did you mean ${near.join(', ')}?` : ''}`, {
+      item: opts.id,
+      suggestions: near,
+    });
+  }
+  const file = node.source.file;
+  const abs = path.join(root, file);
+  const now = opts.now ?? new Date();
+  return withLock(
+    root,
+    file,
+    async (lock) => {
+      let buf: Buffer;
+      try {
+        buf = fs.readFileSync(abs);
+      } catch (err) {
+        throw new WriteError('io-error', `cannot read ${file}: ${(err as Error).message}`, { file });
+      }
+      const hashBefore = sha256(buf);
+      if (opts.expect !== undefined && opts.expect !== hashBefore) {
+        throw new WriteError('conflict', `${file} changed since it was read (expected sha256 ${opts.expect.slice(0, 12)}…, found ${hashBefore.slice(0, 12)}…); read it again and retry`, {
+          file,
+          expected: opts.expect,
+          actual: hashBefore,
+        });
+      }
+      const text = buf.toString('utf8');
+      if (!Buffer.from(text, 'utf8').equals(buf)) {
+        throw new WriteError('io-error', `${file} is not valid UTF-8; it is not rewritten`, { file });
+      }
+      const { document } = parseDocument({ file, text }, ws.profile);
+      const item = document?.items.find((i) => i.id === opts.id);
+      if (!document || !item) throw new WriteError('item-not-found', `${opts.id} is no longer in ${file}`, { item: opts.id, file });
+
+      const violations = lifecycleViolations(opts.id, item.status, opts.status, blockersOf(ws.index, node), ws.profile, {
+        closure: opts.closure !== undefined,
+      });
+      const refused = violations.find((v) => !v.forceable) ?? (opts.force ? undefined : violations[0]);
+      if (refused) {
+        throw new WriteError(refused.code, refused.message, {
+          ...refused.details,
+          violations: violations.map((v) => ({ code: v.code, message: v.message, forceable: v.forceable })),
+          ...(refused.forceable ? { note: 'pass --force (recorded in the audit log) to override' } : {}),
+        });
+      }
+      const forced = opts.force ? violations.map((v) => v.message) : [];
+      const base = { item: opts.id, file, from: { status: item.status, text: item.statusText }, hashBefore, forced };
+      if (item.status === opts.status) {
+        return { ...base, changed: false, to: { status: opts.status, text: item.statusText ?? opts.status }, hashAfter: hashBefore, audit: null };
+      }
+
+      const edit = planStatusEdit(text, document, item, opts.status, ws.profile, now);
+      const check = parseDocument({ file, text: edit.text }, ws.profile).document?.items.find((i) => i.id === opts.id);
+      if (check?.status !== opts.status) {
+        throw new WriteError('status-unwritable', `${opts.id}: the edited file would read back as ${check?.status ?? 'no status'}, not ${opts.status}; nothing written`, {
+          item: opts.id,
+          file,
+        });
+      }
+      const out = Buffer.from(edit.text, 'utf8');
+      const hashAfter = sha256(out);
+      lock.assertHeld();
+      try {
+        writeFileAtomic(abs, out);
+      } catch (err) {
+        throw new WriteError('io-error', `cannot write ${file}: ${(err as Error).message}`, { file });
+      }
+      const audit = await appendAudit(
+        root,
+        {
+          at: now,
+          action: opts.closure ? 'close' : 'set-status',
+          actor: opts.actor ?? defaultActor(),
+          via: opts.via ?? 'library',
+          item: opts.id,
+          file,
+          from: base.from,
+          to: edit.to,
+          hashBefore,
+          hashAfter,
+          reason: opts.reason ?? null,
+          forced,
+          evidence: opts.closure?.evidence ?? null,
+        },
+        opts.lock,
+      );
+      return { ...base, changed: true, to: edit.to, hashAfter, audit };
+    },
+    opts.lock,
+  );
+}
