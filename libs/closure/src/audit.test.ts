@@ -64,6 +64,13 @@ describe('govern audit', () => {
     expect(await audit()).toEqual({ diagnostics: [], checked: { doneItems: 2, evidenceRoots: 2, claims: 2 } });
   });
 
+  it('a cited evidence root of an item that is not done yet is where close will write: not reported', async () => {
+    write('trackers/t.md', TRACKER('In Progress').replace('AB-01..AB-02 completed', 'AB-01 completed'));
+    write('ops/runtime/ab-01/manifest.json', manifest('AB-01'));
+    write('ops/runtime/ab-01/test.log', 'ok\n');
+    expect(await audit()).toEqual({ diagnostics: [], checked: { doneItems: 1, evidenceRoots: 2, claims: 2 } });
+  });
+
   it('reports a cited evidence root that does not exist once, at the list entry', async () => {
     write('trackers/t.md', TRACKER('Done'));
     write('ops/runtime/ab-01/manifest.json', manifest('AB-01'));

@@ -30,6 +30,10 @@ export function auditWorkspace(ws: Workspace): AuditResult {
       const at = { file: doc.file, line: cited.line, column: cited.column };
       if (!r.ok) out.push({ severity: 'error', code: 'evidence-root-outside', message: r.reason, ...at });
       else if (!r.exists) {
+        // An evidence root named for items that are not done yet is where `govern close`
+        // will write; it must be declared before it can exist. Only a claim is checked.
+        const owners = doc.items.filter((i) => i.evidenceRoot && resolveEvidenceRoot(ws.root, i.evidenceRoot).rel === r.rel);
+        if (owners.length && owners.every((i) => i.status !== 'done')) continue;
         missing.add(r.rel);
         out.push({ severity: 'error', code: 'evidence-root-missing', message: `the tracker cites evidence root ${cited.text}, which does not exist`, ...at });
       }

@@ -1,7 +1,9 @@
 /**
- * @govern/closure — evidence roots, manifests and the truthfulness audit.
- * (The check runner and `govern close` arrive with GV-02.)
+ * @govern/closure — evidence roots, manifests, `govern close` (check runner and
+ * evidence-backed status writes) and the truthfulness audit.
  */
+export { closeItem } from './close.js';
+export type { CloseOptions, CloseResult, CloseFailure } from './close.js';
 export { auditWorkspace } from './audit.js';
 export type { AuditResult } from './audit.js';
 export { EvidenceManifestSchema, CheckRecordSchema, MANIFEST_FILE } from './manifest.js';

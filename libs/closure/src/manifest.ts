@@ -33,5 +33,9 @@ export const EvidenceManifestSchema = z.object({
   passed: z.boolean(),
   /** Further files of the evidence root with their hashes. */
   files: z.array(z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).default([]),
+  /** The item's exit criteria / acceptance as they stood (`checked: null` for plain bullets). */
+  criteria: z.array(z.object({ text: z.string(), checked: z.boolean().nullable() })).optional(),
+  /** Why the attempt failed, one sentence each (empty when it passed). */
+  failures: z.array(z.string()).optional(),
 });
 export type EvidenceManifest = z.infer<typeof EvidenceManifestSchema>;

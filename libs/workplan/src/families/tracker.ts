@@ -38,11 +38,14 @@ export function parseTracker(blocks: Block[], docId: string, profile: CompiledPr
   const zeroCells = new Map<string, { line: number; column: number }>();
   for (const { table } of matrixTables) collectZeroCells(table, zeroCells);
   checkDrift(items, matrices, zeroCells, sink);
-  const packetIds = listAfter(blocks, /^packet ids?$/i);
-  const evidenceRoots = listAfter(blocks, /^evidence roots?$/i);
-  assignByIdMention(items, packetIds, 'packetId');
-  assignByIdMention(items, evidenceRoots, 'evidenceRoot');
-  assignChecks(items, listAfter(blocks, /^checks?$/i, false));
+  const packetEntries = listAfter(blocks, /^packet ids?$/i);
+  const evidenceEntries = listAfter(blocks, /^evidence roots?$/i);
+  assignByIdMention(items, packetEntries, 'packetId');
+  assignByIdMention(items, evidenceEntries, 'evidenceRoot');
+  assignChecks(items, listAfter(blocks, /^checks?$/i));
+  const located = (es: ListEntry[]): Located[] => es.map(({ text, line, column }) => ({ text, line, column }));
+  const packetIds = located(packetEntries);
+  const evidenceRoots = located(evidenceEntries);
   const claims = readClaims(blocks, items, profile);
   return { items, claims, matrices, evidenceRoots, packetIds };
 }
@@ -246,16 +249,21 @@ function checkDrift(items: Item[], matrices: Matrix[], zeroCells: Map<string, { 
   }
 }
 
+/** A list entry: `text` is its code span when it has one (the value), `raw` the whole entry. */
+interface ListEntry extends Located {
+  raw: string;
+}
+
 /** The list that follows a heading or paragraph label matching `label`. */
-function listAfter(blocks: Block[], label: RegExp, strip = true): Located[] {
-  const out: Located[] = [];
+function listAfter(blocks: Block[], label: RegExp): ListEntry[] {
+  const out: ListEntry[] = [];
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
     const text =
       b.type === 'heading' ? b.text : b.type === 'paragraph' ? (b.lines[b.lines.length - 1]?.text ?? '') : null;
     if (text === null || !label.test(text.replace(/[*_]/g, '').replace(/:\s*$/, '').trim())) continue;
     const next = blocks[i + 1];
-    if (next?.type === 'list') for (const it of next.items) out.push({ text: strip ? stripCode(it.text) : it.text, line: it.line, column: it.column });
+    if (next?.type === 'list') for (const it of next.items) out.push({ text: stripCode(it.text), raw: it.text, line: it.line, column: it.column });
   }
   return out;
 }
@@ -264,12 +272,12 @@ function listAfter(blocks: Block[], label: RegExp, strip = true): Located[] {
  * A `Checks` list names a milestone and a command per entry (`GV-01: \`npm test\``);
  * an entry may name several milestones. The command is the entry's code span.
  */
-function assignChecks(items: Item[], entries: Located[]): void {
+function assignChecks(items: Item[], entries: ListEntry[]): void {
   for (const e of entries) {
-    const code = /`([^`]+)`/.exec(e.text);
+    const code = /`([^`]+)`/.exec(e.raw);
     if (!code) continue;
     const column = e.column + code.index + 1;
-    for (const item of items) if (mentions(e.text.slice(0, code.index), item.id)) item.checks.push({ command: code[1]!.trim(), line: e.line, column });
+    for (const item of items) if (mentions(e.raw.slice(0, code.index), item.id)) item.checks.push({ command: code[1]!.trim(), line: e.line, column });
   }
 }
 
@@ -282,17 +290,11 @@ function mentions(text: string, id: string): boolean {
   return false;
 }
 
-function assignByIdMention(items: Item[], values: Located[], field: 'packetId' | 'evidenceRoot'): void {
+/** Gives each item the first entry that names it (in the entry's text or, for `LM-01: \`path\``, before the code span). */
+function assignByIdMention(items: Item[], values: ListEntry[], field: 'packetId' | 'evidenceRoot'): void {
   for (const item of items) {
     if (item[field]) continue;
-    const needle = item.id.toLowerCase();
-    const hit = values.find((v) => {
-      const hay = v.text.toLowerCase();
-      const at = hay.indexOf(needle);
-      if (at < 0) return false;
-      const after = hay.charAt(at + needle.length);
-      return !/[a-z0-9]/.test(after) && !/[a-z0-9]/.test(hay.charAt(at - 1));
-    });
+    const hit = values.find((v) => mentions(v.raw, item.id));
     if (hit) item[field] = hit.text;
   }
 }
