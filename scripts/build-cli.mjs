@@ -10,6 +10,9 @@ await build({
   entryPoints: {
     main: path.join(root, 'apps/cli/src/main.ts'),
     'parse-worker': path.join(root, 'libs/workspace/src/parse-worker.ts'),
+    // Loaded by the local Nx plugin (tools/nx-govern): Nx 23 on Node 20 cannot load a
+    // TypeScript plugin without ts-node/swc-node, so the plugin imports this bundle.
+    gates: path.join(root, 'libs/gates/src/index.ts'),
   },
   outdir: path.join(root, 'apps/cli/dist'),
   bundle: true,

@@ -6,7 +6,13 @@ export function describeRequirement(r: Requirement): string {
   if (!r.found) return `${r.id} is not defined by any document (required at ${where})`;
   const title = r.title ? ` "${r.title}"` : '';
   if (r.status === null) return `${r.id}${title} has no recognized status${r.statusText ? ` ("${r.statusText}")` : ''} (at ${where})`;
-  return `${r.id}${title} is ${r.status}${r.statusText ? ` ("${r.statusText}")` : ''} (at ${where})`;
+  return `${r.id}${title} is ${r.status}${asWritten(r.status, r.statusText)} (at ${where})`;
+}
+
+/** The status as written, when it says more than the normalized word (`"Done (#27)"`, not `"Planned"`). */
+function asWritten(status: string, text: string | null): string {
+  if (!text || text.trim().toLowerCase().replace(/[\s-]+/g, '_') === status) return '';
+  return ` ("${text}")`;
 }
 
 /**

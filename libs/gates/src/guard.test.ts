@@ -41,7 +41,7 @@ describe('assertEnabled', () => {
       name: 'GateDisabledError',
       gate: 'memory-store',
       message:
-        'gate memory-store is disabled: GV-04 "Memory store" is planned ("Planned") (at trackers/t.md:4:24). It is enabled when GV-04 is done.',
+        'gate memory-store is disabled: GV-04 "Memory store" is planned (at trackers/t.md:4:24). It is enabled when GV-04 is done.',
       details: {
         gate: 'memory-store',
         blockedBy: [{ id: 'GV-04', status: 'planned', statusText: 'Planned', file: 'trackers/t.md', line: 4, column: 24 }],

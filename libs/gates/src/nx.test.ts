@@ -40,6 +40,8 @@ async function run(files: readonly string[], root: string, load?: GateNodesDeps[
   return { result, warnings };
 }
 
+const DISABLED = 'Disabled by gate memory-store (GV-04 "Memory store" is planned (at trackers/t.md:4:24)). Its tests still run; gating is product enablement.';
+
 describe('createGateNodes', () => {
   it('tags each existing gated project enabled or disabled, with metadata saying why; skips roots with no project', async () => {
     const root = repo({
@@ -61,17 +63,17 @@ describe('createGateNodes', () => {
                 tags: ['gate:statehub', 'gate:enabled'],
                 metadata: {
                   description: 'Enabled by gate statehub: GV-03 done.',
-                  govern: { gates: ['statehub'], enabled: true, requires: ['GV-03'], blockedBy: [] },
+                  govern: { gates: ['statehub'], enabled: true, reason: 'Enabled by gate statehub: GV-03 done.', requires: ['GV-03'], blockedBy: [] },
                 },
               },
               'libs/memory-store': {
                 tags: ['gate:memory-store', 'gate:disabled'],
                 metadata: {
-                  description:
-                    'Disabled by gate memory-store (GV-04 "Memory store" is planned ("Planned") (at trackers/t.md:4:24)). Its tests still run; gating is product enablement.',
+                  description: DISABLED,
                   govern: {
                     gates: ['memory-store'],
                     enabled: false,
+                    reason: DISABLED,
                     requires: ['GV-03', 'GV-04'],
                     blockedBy: [{ gate: 'memory-store', id: 'GV-04', status: 'planned', statusText: 'Planned', file: 'trackers/t.md', line: 4 }],
                   },
@@ -95,6 +97,7 @@ describe('createGateNodes', () => {
     expect(result[0]?.[1].projects['libs/x']?.metadata.govern).toEqual({
       gates: ['a', 'b'],
       enabled: false,
+      reason: 'Disabled by gate b (GV-04 "Memory store" is planned (at trackers/t.md:4:24)). Its tests still run; gating is product enablement.',
       requires: ['GV-03', 'GV-04'],
       blockedBy: [{ gate: 'b', id: 'GV-04', status: 'planned', statusText: 'Planned', file: 'trackers/t.md', line: 4 }],
     });

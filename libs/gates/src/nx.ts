@@ -22,6 +22,11 @@ export interface GatedProject {
       gates: string[];
       /** Every one of them is enabled. */
       enabled: boolean;
+      /**
+       * Why, in a sentence. Also set as `metadata.description`, but a package.json
+       * `description` takes precedence there (Nx merges its own plugin's result last).
+       */
+      reason: string;
       /** Milestone ids they require, in order, without repeats. */
       requires: string[];
       blockedBy: { gate: string; id: string; status: string | null; statusText: string | null; file: string; line: number }[];
@@ -87,7 +92,7 @@ function gatedProject(gates: GateState[]): GatedProject {
     g.blockedBy.map((r) => ({ gate: g.name, id: r.id, status: r.status, statusText: r.statusText, file: r.file, line: r.line })),
   );
   const names = gates.map((g) => g.name);
-  const description = enabled
+  const reason = enabled
     ? `Enabled by gate ${names.join(', ')}: ${requires.join(', ')} done.`
     : `Disabled by gate ${gates
         .filter((g) => !g.enabled)
@@ -95,7 +100,7 @@ function gatedProject(gates: GateState[]): GatedProject {
         .join('; ')}. Its tests still run; gating is product enablement.`;
   return {
     tags: [...names.map((n) => `gate:${n}`), enabled ? 'gate:enabled' : 'gate:disabled'],
-    metadata: { description, govern: { gates: names, enabled, requires, blockedBy } },
+    metadata: { description: reason, govern: { gates: names, enabled, reason, requires, blockedBy } },
   };
 }
 
