@@ -2,13 +2,18 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { isGateError, UnknownGateError } from '@govern/gates';
 import { UsageError, type CommandContext } from './context.js';
 import { auditCommand } from './commands/audit.js';
+import { auditLogCommand } from './commands/audit-log.js';
+import { closeCommand } from './commands/close.js';
+import { setStatusCommand, showCommand } from './commands/task.js';
 import { gatesCommand } from './commands/gates.js';
 import { graphCommand } from './commands/graph.js';
 import { nextCommand } from './commands/next.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 const EXIT_HELP = `
 Exit codes:
@@ -32,7 +37,10 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
-    .exitOverride();
+    .exitOverride()
+    // `audit` has options and a subcommand (`audit log`) with the same names: options
+    // after a subcommand must belong to it, not to its parent.
+    .enablePositionalOptions();
 
   const common = (cmd: Command) =>
     cmd
@@ -63,11 +71,45 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--limit <n>', 'at most n items', int)
     .action(run((o) => nextCommand(ctx, o)));
   common(program.command('validate').description('report every diagnostic; exit 1 if any is an error')).action(run((o) => validateCommand(ctx, o)));
-  common(
+  const audit = common(
     program
       .command('audit')
       .description('truthfulness check: every done item has an evidence root with a passing manifest, cited evidence roots exist, no summary contradicts the items'),
-  ).action(run((o) => auditCommand(ctx, o)));
+  )
+    .enablePositionalOptions()
+    .action(run((o) => auditCommand(ctx, o)));
+  common(audit.command('log').description('the append-only audit log of every status write and closure (ops/audit/govern-audit.jsonl)'))
+    .option('--item <id>', 'only records of this item')
+    .option('--limit <n>', 'only the newest n records', int)
+    .action(run((o) => auditLogCommand(ctx, o)));
+
+  const task = program.command('task').description('one item: show it, set its status');
+  common(task.command('show').argument('<id>', 'item id as in `govern graph`').description('one item with its criteria, checks, evidence root, blockers and the sha256 of its file (for --expect)')).action(
+    (id: string, o) => run((x: typeof o) => showCommand(ctx, id, x))(o),
+  );
+  common(
+    task
+      .command('set-status')
+      .argument('<id>', 'item id as in `govern graph`')
+      .argument('<status>', 'planned, in_progress, partial, blocked (done only through `govern close`), or a spelling the profile maps')
+      .description('change only the status token of one item: locked, atomic, checked against the profile lifecycle, recorded in the audit log'),
+  )
+    .option('--expect <sha256>', "the file's content hash as you read it (`task show --json` fileHash); a different current hash is a conflict")
+    .option('--force', 'override unfinished dependencies or a transition the profile forbids (recorded in the audit log)')
+    .option('--reason <text>', 'why, for the audit log')
+    .addHelpText('after', '\nExit 1 when the write is refused (conflict, lifecycle rule, lock timeout): { error: { code, message, details } } with --json.')
+    .action((id: string, status: string, o) => run((x: typeof o) => setStatusCommand(ctx, id, status, x))(o));
+  common(
+    program
+      .command('close')
+      .argument('<id>', 'item id as in `govern graph`')
+      .description("run the item's checks, record an evidence manifest in its evidence root, and set it done only if every check passed and every checkbox criterion is checked"),
+  )
+    .option('--timeout <seconds>', 'time limit per check (default 600)', int)
+    .option('--force', 'close even though a dependency is not done (recorded); never overrides a failing check')
+    .option('--reason <text>', 'why, for the audit log')
+    .addHelpText('after', '\nExit 0 when closed, 1 when not (every failure is listed; the attempt is still recorded).')
+    .action((id: string, o) => run((x: typeof o) => closeCommand(ctx, id, x))(o));
   common(program.command('gates').description('every gate of govern.config.yaml: enabled or not, the milestones it requires, what blocks it'))
     .option('--require <name>', 'exit 1 with the explanation unless this gate is enabled (for scripts)')
     .addHelpText('after', '\nWith --require: exit 1 when the gate is disabled (why on stderr; { error } with --json), 2 when no gate has that name.')

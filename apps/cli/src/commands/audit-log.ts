@@ -1,0 +1,34 @@
+import { readAuditLog } from '@govern/write';
+import { resolveRoot, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { colorsFor, formatDiagnostic, table } from '../render.js';
+
+export interface AuditLogOptions extends CommonOptions {
+  item?: string;
+  limit?: number;
+}
+
+/** `govern audit log`: the append-only record of every write, oldest first (`--limit` keeps the newest n). */
+export async function auditLogCommand(ctx: CommandContext, opts: AuditLogOptions): Promise<number> {
+  const root = resolveRoot(ctx, opts.root);
+  const { records, diagnostics } = readAuditLog(root);
+  let shown = opts.item ? records.filter((r) => r.item === opts.item) : records;
+  if (opts.limit !== undefined) shown = shown.slice(Math.max(0, shown.length - opts.limit));
+  if (opts.json) {
+    writeJson(ctx, { records: shown, diagnostics });
+    return 0;
+  }
+  const c = colorsFor(ctx, opts);
+  const rows = shown.map((r) => [
+    c.dim(r.at),
+    r.actor,
+    r.action === 'close-failed' ? c.red(r.action) : r.action,
+    c.bold(r.item),
+    r.from || r.to ? `${r.from?.text ?? '-'} → ${r.to?.text ?? '-'}` : (r.failures ?? []).join('; '),
+    [r.reason ?? '', r.forced.length ? c.yellow(`forced: ${r.forced.join('; ')}`) : ''].filter(Boolean).join(' '),
+  ]);
+  let out = table(rows, c);
+  for (const d of diagnostics) out += formatDiagnostic(d, c);
+  out += `${shown.length} record${shown.length === 1 ? '' : 's'}\n`;
+  ctx.stdout.write(out);
+  return 0;
+}

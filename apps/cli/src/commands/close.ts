@@ -1,0 +1,55 @@
+import { closeItem } from '@govern/closure';
+import { defaultActor } from '@govern/write';
+import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { colorsFor } from '../render.js';
+import { VERSION } from '../version.js';
+import { reportWriteError } from './write-errors.js';
+
+export interface CloseCliOptions extends CommonOptions {
+  timeout?: number;
+  force?: boolean;
+  reason?: string;
+}
+
+/** `govern close <id>`: run the checks, record the evidence, set done only if all passed. Exit 1 on failure. */
+export async function closeCommand(ctx: CommandContext, id: string, opts: CloseCliOptions): Promise<number> {
+  const ws = await openWorkspace(ctx, opts);
+  const c = colorsFor(ctx, opts);
+  try {
+    const r = await closeItem({
+      root: ws.root,
+      id,
+      workspace: ws,
+      ...(opts.timeout !== undefined ? { checkTimeoutMs: opts.timeout * 1000 } : {}),
+      force: opts.force === true,
+      ...(opts.reason ? { reason: opts.reason } : {}),
+      actor: defaultActor(ctx.env),
+      via: 'cli',
+      toolVersion: VERSION,
+      env: ctx.env,
+      onCheck: opts.json
+        ? undefined
+        : (e) => {
+            if (!e.result) ctx.stderr.write(c.dim(`[${e.index + 1}/${e.total}] ${e.command}\n`));
+            else {
+              const ok = e.result.exitCode === 0;
+              ctx.stderr.write(`${ok ? c.green('  passed') : c.red(`  failed: exit ${e.result.exitCode}`)} in ${(e.result.durationMs / 1000).toFixed(1)} s\n`);
+            }
+          },
+    });
+    if (opts.json) writeJson(ctx, r);
+    else {
+      let out = '';
+      if (r.passed) out += `${c.green('closed')} ${c.bold(r.item)}: ${r.status?.changed ? `${r.status.from.text ?? '(none)'} → ${r.status.to.text}` : 'already done; evidence renewed'}\n  evidence: ${r.manifest}\n`;
+      else {
+        out += `${c.red('not closed')} ${c.bold(r.item)}; its status is unchanged\n`;
+        for (const f of r.failures) out += `  ${c.red(f.code)}  ${f.message}${f.line ? c.dim(` (${r.file}:${f.line})`) : ''}\n`;
+        if (r.attemptManifest) out += c.dim(`  attempt recorded: ${r.attemptManifest}\n`);
+      }
+      ctx.stdout.write(out);
+    }
+    return r.passed ? 0 : 1;
+  } catch (err) {
+    return reportWriteError(ctx, opts, err);
+  }
+}

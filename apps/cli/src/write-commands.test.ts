@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { runCli } from './program.js';
+
+// `govern task`, `govern close` and `govern audit log` through the CLI, in process.
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
+
+function tempRoot(files: Record<string, string>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-cli-write-'));
+  roots.push(root);
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  }
+  return root;
+}
+
+async function cli(root: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli([...argv, '--root', root, '--no-cache'], {
+    cwd: root,
+    stdout: { write: (s: string | Uint8Array) => (stdout += typeof s === 'string' ? s : Buffer.from(s).toString()) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: { GOVERN_ACTOR: 'cli-test' },
+  });
+  return { code, stdout, stderr };
+}
+
+const TRACKER = [
+  '# Tracker',
+  '',
+  '| Order | Milestone | Depends On | Status |',
+  '|---|---|---|---|',
+  '| 1 | AB-01 One | - | In Progress |',
+  '| 2 | AB-02 Two | AB-01 | Planned |',
+  '',
+  '## Checks',
+  '',
+  '- AB-01: `echo checked`',
+  '- AB-02: `exit 4`',
+  '',
+  '## Evidence Roots',
+  '',
+  '- AB-01: `ops/runtime/ab-01/`',
+  '- AB-02: `ops/runtime/ab-02/`',
+  '',
+].join('\n');
+
+describe('govern task', () => {
+  test('show --json gives the node, its blockers and the file hash that set-status --expect takes', async () => {
+    const root = tempRoot({ 'trackers/t.md': TRACKER });
+    const show = await cli(root, 'task', 'show', 'AB-02', '--json');
+    expect(show.code).toBe(0);
+    const shown = JSON.parse(show.stdout);
+    expect([shown.node.id, shown.node.checks.map((c: { command: string }) => c.command), shown.blockers, shown.dependents]).toEqual([
+      'AB-02',
+      ['exit 4'],
+      [{ id: 'AB-01', status: 'in_progress', exists: true }],
+      [],
+    ]);
+
+    const refused = await cli(root, 'task', 'set-status', 'AB-02', 'in_progress', '--json');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).error.code).toBe('dependencies-not-done');
+
+    const ok = await cli(root, 'task', 'set-status', 'AB-02', 'In Progress', '--force', '--reason', 'spike', '--expect', shown.fileHash, '--json');
+    expect(ok.code).toBe(0);
+    const result = JSON.parse(ok.stdout);
+    expect([result.changed, result.from, result.to, result.hashBefore]).toEqual([
+      true,
+      { status: 'planned', text: 'Planned' },
+      { status: 'in_progress', text: 'In Progress' },
+      shown.fileHash,
+    ]);
+
+    // The hash read before the first write is now stale: a conflict, not an overwrite.
+    const stale = await cli(root, 'task', 'set-status', 'AB-02', 'blocked', '--expect', shown.fileHash);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/^govern: trackers\/t\.md changed since it was read .* \[conflict\]\n$/);
+  });
+
+  test('a status that is not in the vocabulary is a usage error (exit 2)', async () => {
+    const root = tempRoot({ 'trackers/t.md': TRACKER });
+    const r = await cli(root, 'task', 'set-status', 'AB-01', 'sort-of');
+    expect([r.code, r.stderr]).toEqual([2, 'govern: status "sort-of" is not one of planned, in_progress, partial, blocked, done (nor a spelling the profile maps to one)\n']);
+  });
+});
+
+describe('govern close and govern audit log', () => {
+  test('close passes for AB-01, fails for AB-02 (exit 1, status unchanged); the audit log lists both', async () => {
+    const root = tempRoot({ 'trackers/t.md': TRACKER });
+    const closed = await cli(root, 'close', 'AB-01', '--json');
+    expect(closed.code).toBe(0);
+    expect(JSON.parse(closed.stdout)).toMatchObject({ item: 'AB-01', passed: true, manifest: 'ops/runtime/ab-01/manifest.json', failures: [] });
+
+    const failed = await cli(root, 'close', 'AB-02');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('not closed AB-02; its status is unchanged');
+    expect(failed.stdout).toContain('check-failed  `exit 4` exited 4');
+    expect(fs.readFileSync(path.join(root, 'trackers/t.md'), 'utf8')).toBe(TRACKER.replace('| 1 | AB-01 One | - | In Progress |', '| 1 | AB-01 One | - | Done |'));
+
+    const log = await cli(root, 'audit', 'log', '--json');
+    expect(log.code).toBe(0);
+    const { records, diagnostics } = JSON.parse(log.stdout);
+    expect(diagnostics).toEqual([]);
+    expect(records.map((r: { action: string; item: string; actor: string; via: string }) => [r.action, r.item, r.actor, r.via])).toEqual([
+      ['close', 'AB-01', 'cli-test', 'cli'],
+      ['close-failed', 'AB-02', 'cli-test', 'cli'],
+    ]);
+    const one = await cli(root, 'audit', 'log', '--item', 'AB-02', '--limit', '1');
+    expect(one.stdout).toMatch(/close-failed {2}AB-02 {2}`exit 4` exited 4; output in ops\/runtime\/ab-02\/attempts\/.*\n1 record\n$/);
+
+    const audit = await cli(root, 'audit', '--json');
+    expect([audit.code, JSON.parse(audit.stdout).ok]).toEqual([0, true]);
+  });
+});
