@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadWorkspace } from '@govern/workspace';
+import { GraphSnapshot, ParseCache, loadWorkspace } from '@govern/workspace';
 import { runCli } from './program.js';
 
 const REPO = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -69,7 +69,8 @@ async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, st
   let err = '';
   const code = await runCli(argv, {
     cwd: opts.cwd ?? os.tmpdir(),
-    stdout: { write: (s: string) => ((out += s), true), isTTY: opts.isTTY ?? false },
+    // graph --json writes UTF-8 bytes (Workspace.graphJson), everything else strings.
+    stdout: { write: (s: string | Uint8Array) => ((out += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true), isTTY: opts.isTTY ?? false },
     stderr: { write: (s: string) => ((err += s), true) },
     env: opts.env ?? {},
   });
@@ -78,7 +79,7 @@ async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, st
 
 function bin(argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Run {
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
-  for (const k of ['FORCE_COLOR', 'NO_COLOR', 'GOVERN_NO_CACHE', 'GOVERN_CACHE_DIR', 'GOVERN_PARSER']) if (!opts.env?.[k]) delete env[k];
+  for (const k of ['FORCE_COLOR', 'NO_COLOR', 'GOVERN_NO_CACHE', 'GOVERN_CACHE_DIR', 'GOVERN_PARSER', 'GOVERN_TIMING']) if (!opts.env?.[k]) delete env[k];
   const r = spawnSync(process.execPath, [BIN, ...argv], { cwd: opts.cwd ?? REPO, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
@@ -740,5 +741,53 @@ describe('parallel parsing', () => {
     const warm = bin(['graph', '--json', '--root', big]);
     expect(warm.out).toBe(cold.out);
     expect(warm.code).toBe(cold.code);
+    // More than a pipe's buffer: the binary must not exit before stdout has drained.
+    expect(Buffer.byteLength(warm.out)).toBeGreaterThan(256 * 1024);
+    expect(warm.out.endsWith(']}\n')).toBe(true);
   }, 60_000);
+});
+
+// ---------------------------------------------------------------------------
+// Warm runs served from the graph snapshot
+// ---------------------------------------------------------------------------
+
+describe('graph snapshot (the binary)', () => {
+  const JSON_RUNS = [
+    ['graph', '--json'],
+    ['graph', '--json', '--status', 'planned'],
+    ['next', '--json'],
+    ['status', '--json'],
+    ['validate', '--json'],
+  ];
+
+  it('after graph --json wrote it, every command prints what an uncached run prints', () => {
+    const root = tempRoot(ERROR_FILES);
+    const uncached = JSON_RUNS.map((argv) => bin([...argv, '--no-cache', '--root', root]));
+    expect(uncached.map((r) => r.code)).toEqual([1, 1, 1, 1, 1]);
+    bin(['graph', '--json', '--root', root]); // cold: writes the parse cache and the snapshot
+    const cacheDir = path.join(root, '.govern', 'cache');
+    expect(fs.readdirSync(cacheDir).sort()).toEqual([GraphSnapshot.fileFor(cacheDir), ParseCache.fileFor(cacheDir)].map((f) => path.basename(f)));
+    // graph --json first, so the others find the snapshot and build documents and graph on demand.
+    expect(JSON_RUNS.map((argv) => bin([...argv, '--root', root]))).toEqual(uncached);
+  });
+
+  it('the reference parser (GOVERN_PARSER=remark) prints the same bytes, cold and warm', () => {
+    const root = tempRoot(ERROR_FILES);
+    const fast = bin(['graph', '--json', '--no-cache', '--root', root]);
+    const env = { GOVERN_PARSER: 'remark' };
+    expect(bin(['graph', '--json', '--root', root], { env })).toEqual(fast);
+    expect(bin(['graph', '--json', '--root', root], { env })).toEqual(fast);
+    expect(bin(['graph', '--json', '--root', root])).toEqual(fast);
+    expect(bin(['graph', '--json', '--root', root])).toEqual(fast);
+  });
+
+  it('GOVERN_TIMING=1 names the phases on stderr; a warm run reads the snapshot and builds no graph', () => {
+    const root = tempRoot(OK_FILES);
+    const cold = bin(['graph', '--json', '--root', root], { env: { GOVERN_TIMING: '1' } });
+    const warm = bin(['graph', '--json', '--root', root], { env: { GOVERN_TIMING: '1' } });
+    expect(warm.out).toBe(cold.out);
+    const phases = (r: Run) => r.err.split('\n').filter(Boolean).map((l) => /^govern timing: (\S+) \d+\.\d ms/.exec(l)?.[1] ?? l);
+    expect(phases(cold)).toEqual(['startup', 'config', 'discover', 'cache-open', 'validate', 'results', 'parse', 'cache-save', 'graph', 'serialize', 'snapshot-save', 'write', 'gc', 'total']);
+    expect(phases(warm)).toEqual(['startup', 'config', 'discover', 'cache-open', 'validate', 'snapshot', 'cache-save', 'write', 'gc', 'total']);
+  });
 });

@@ -5,11 +5,13 @@ import { loadWorkspace, type Workspace } from '@govern/workspace';
 /** What every command receives: where it runs and where it writes. Injectable for tests. */
 export interface CommandContext {
   cwd: string;
-  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown };
   env: Record<string, string | undefined>;
   /** Worker entry for parallel parsing; set by the bundled binary. */
   workerUrl?: URL;
+  /** Identifies the running build (see `LoadOptions.buildId`); set by the bundled binary. */
+  buildId?: string;
 }
 
 export interface CommonOptions {
@@ -45,7 +47,9 @@ export async function openWorkspace(ctx: CommandContext, opts: CommonOptions): P
     root,
     cacheDir: noCache ? null : ctx.env.GOVERN_CACHE_DIR ? path.resolve(ctx.cwd, ctx.env.GOVERN_CACHE_DIR) : undefined,
     ...(ctx.workerUrl ? { workerUrl: ctx.workerUrl } : {}),
+    ...(ctx.buildId ? { buildId: ctx.buildId } : {}),
     ...(ctx.env.GOVERN_PARSER === 'remark' ? { engine: 'remark' as const } : {}),
+    ...(ctx.env.GOVERN_TIMING === '1' ? { trace: (phase: string, ms: number) => trace(ctx, phase, ms) } : {}),
   });
 }
 
@@ -54,6 +58,30 @@ export function exitCodeFor(ws: Workspace): number {
   return ws.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
+/** `GOVERN_TIMING=1`: one line per phase on stderr, for profiling the read path. */
+export function trace(ctx: CommandContext, phase: string, ms: number): void {
+  if (ctx.env.GOVERN_TIMING === '1') ctx.stderr.write(`govern timing: ${phase} ${ms.toFixed(1)} ms\n`);
+}
+
 export function writeJson(ctx: CommandContext, value: unknown): void {
-  ctx.stdout.write(`${JSON.stringify(value)}\n`);
+  let t = performance.now();
+  const text = `${JSON.stringify(value)}\n`;
+  trace(ctx, 'serialize', performance.now() - t);
+  t = performance.now();
+  ctx.stdout.write(text);
+  trace(ctx, 'write', performance.now() - t);
+}
+
+/**
+ * Writes JSON that is already UTF-8 bytes (`Workspace.graphJson()`), then the
+ * newline. Bytes, because turning tens of megabytes into a string and back
+ * costs more than the rest of a warm run. process.stdout writes a file
+ * synchronously and queues a pipe; either way the process stays alive until
+ * the bytes are out, since the binary sets exitCode rather than calling exit.
+ */
+export function writeJsonBytes(ctx: CommandContext, json: Uint8Array): void {
+  const t = performance.now();
+  ctx.stdout.write(json);
+  ctx.stdout.write('\n');
+  trace(ctx, 'write', performance.now() - t);
 }

@@ -8,4 +8,5 @@ export { loadConfig, ConfigSchema, CONFIG_FILE, DEFAULT_FOLDERS } from './config
 export type { Config, LoadedConfig } from './config.js';
 export { discover } from './discover.js';
 export { writeFileAtomic } from './atomic.js';
-export { ParseCache } from './cache.js';
+export { GraphSnapshot, ParseCache } from './cache.js';
+export type { CacheMeta } from './cache.js';

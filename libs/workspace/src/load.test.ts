@@ -1,10 +1,13 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
+import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_PROFILE, compileProfile } from '@govern/workplan';
-import { ParseCache, discover, loadConfig, loadWorkspace, writeFileAtomic } from './index.js';
+import { DEFAULT_PROFILE, PARSER_VERSION, compileProfile } from '@govern/workplan';
+import { GraphSnapshot } from './cache.js';
+import { ParseCache, discover, loadConfig, loadWorkspace, writeFileAtomic, type LoadOptions } from './index.js';
 import { readAndParse } from './parse-files.js';
 
 let root: string;
@@ -67,6 +70,37 @@ function spyDocumentReads(): () => string[] {
       .filter((p) => p.startsWith(root) && p.endsWith('.md'))
       .map((p) => path.relative(root, p).split(path.sep).join('/'))
       .sort();
+}
+
+const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+
+interface CacheHeader {
+  key: string;
+  writtenAt: number;
+  files: string[];
+  sizes: number[];
+  mtimes: number[];
+  hashes: string[];
+  lengths: number[];
+}
+
+/** The parts of a parse cache file (format 2: magic, u32 header length, u32 header crc, u32 body crc, header, body). */
+function readCacheFile(file: string): { header: CacheHeader; body: Buffer } {
+  const bytes = fs.readFileSync(file);
+  expect(bytes.subarray(0, 8).toString('latin1')).toBe('GVPARSE2');
+  const length = bytes.readUInt32LE(8);
+  return { header: JSON.parse(bytes.subarray(20, 20 + length).toString('utf8')) as CacheHeader, body: bytes.subarray(20 + length) };
+}
+
+/** Writes a parse cache file with correct checksums around any header and body. */
+function writeCacheFile(file: string, header: CacheHeader, body: Buffer): void {
+  const h = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(20);
+  prefix.write('GVPARSE2', 0, 'latin1');
+  prefix.writeUInt32LE(h.length, 8);
+  prefix.writeUInt32LE(zlib.crc32(h), 12);
+  prefix.writeUInt32LE(zlib.crc32(body), 16);
+  fs.writeFileSync(file, Buffer.concat([prefix, h, body]));
 }
 
 describe('discovery', () => {
@@ -360,18 +394,88 @@ describe('parse cache', () => {
     expect(ws.documents.map((d) => d.file)).toEqual(Object.keys(FILES).sort());
   });
 
-  it('ignores a cache file that deserializes but has a malformed body', async () => {
+  it('ignores a cache file whose header has valid checksums but malformed entries', async () => {
     writeAll();
     const reference = await loadWorkspace({ root });
     const cacheFile = ParseCache.fileFor(path.join(root, '.govern', 'cache'));
+    const { header, body } = readCacheFile(cacheFile);
     // Keep the key the loader wrote (so the file is not rejected as another profile's
-    // cache), but replace the entries table with null.
-    const valid = v8.deserialize(fs.readFileSync(cacheFile)) as { key: string };
-    expect(typeof valid.key).toBe('string');
-    fs.writeFileSync(cacheFile, v8.serialize({ key: valid.key, writtenAt: Date.now(), entries: null }));
+    // cache), but drop one length: the arrays no longer line up.
+    writeCacheFile(cacheFile, { ...header, lengths: header.lengths.slice(1) }, body);
     const ws = await loadWorkspace({ root });
     expect(ws.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
     expect(ws.documents).toEqual(reference.documents);
+  });
+
+  it('a corrupt body under an intact header costs a re-parse, never a wrong result, and the cache is rewritten', async () => {
+    writeAll();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    const reference = await loadWorkspace({ root });
+    const cacheFile = ParseCache.fileFor(path.join(root, '.govern', 'cache'));
+    const { header, body } = readCacheFile(cacheFile);
+    const bad = Buffer.from(body);
+    const at = Math.floor(bad.length / 2);
+    bad[at] = bad[at]! ^ 0xff;
+    // Same checksum fields as before: the body's no longer matches.
+    const bytes = fs.readFileSync(cacheFile);
+    fs.writeFileSync(cacheFile, Buffer.concat([bytes.subarray(0, bytes.length - body.length), bad]));
+    expect(readCacheFile(cacheFile).header).toEqual(header);
+
+    const ws = await loadWorkspace({ root });
+    expect(ws.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
+    expect(ws.documents).toEqual(reference.documents);
+    expect(ws.diagnostics).toEqual(reference.diagnostics);
+    const again = await loadWorkspace({ root });
+    expect(again.stats).toEqual({ files: N, parsed: 0, cached: N, workers: 0 });
+  });
+
+  it('Workspace.hashes is the sha256 of every file as it is now: cold, warm from the cache, and from the graph snapshot', async () => {
+    writeAll();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    const expected = Object.fromEntries(Object.entries(FILES).map(([rel, text]) => [rel, sha256(text)]));
+    const cold = await loadWorkspace({ root });
+    expect(Object.fromEntries(cold.hashes)).toEqual(expected);
+    cold.graphJson(); // writes the graph snapshot
+
+    const reads = spyDocumentReads();
+    const warm = await loadWorkspace({ root });
+    expect(reads()).toEqual([]);
+    expect(Object.fromEntries(warm.hashes)).toEqual(expected);
+    vi.restoreAllMocks();
+
+    const changed = plan('Beta', 'Done');
+    write('workplans/plan-b.md', changed);
+    const after = await loadWorkspace({ root });
+    expect(Object.fromEntries(after.hashes)).toEqual({ ...expected, 'workplans/plan-b.md': sha256(changed) });
+  });
+
+  it('never serves a sha1 hash: an older cache file is not read, and a cache holding 40-hex hashes is a cold start', async () => {
+    writeAll();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    const cacheDir = path.join(root, '.govern', 'cache');
+    const sha1 = (text: string) => crypto.createHash('sha1').update(text).digest('hex');
+    // The previous format's file (v8, sha1 hashes, a wrong parse result) under its own name.
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const stale = Object.fromEntries(
+      Object.entries(FILES).map(([rel, text]) => {
+        const st = fs.statSync(path.join(root, rel));
+        return [rel, { size: st.size, mtimeMs: st.mtimeMs, hash: sha1(text), result: { document: null, diagnostics: [] } }];
+      }),
+    );
+    fs.writeFileSync(path.join(cacheDir, `parse-v${PARSER_VERSION}.bin`), v8.serialize({ key: 'x', writtenAt: Date.now(), entries: stale }));
+    const expected = Object.fromEntries(Object.entries(FILES).map(([rel, text]) => [rel, sha256(text)]));
+    const cold = await loadWorkspace({ root });
+    expect(cold.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
+    expect(Object.fromEntries(cold.hashes)).toEqual(expected);
+    expect(cold.documents.map((d) => d.file)).toEqual(Object.keys(FILES).sort());
+
+    // The current format with sha1 hashes slipped in under valid checksums: rejected too.
+    const cacheFile = ParseCache.fileFor(cacheDir);
+    const { header, body } = readCacheFile(cacheFile);
+    writeCacheFile(cacheFile, { ...header, hashes: header.files.map((rel) => sha1(FILES[rel]!)) }, body);
+    const ws = await loadWorkspace({ root });
+    expect(ws.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
+    expect(Object.fromEntries(ws.hashes)).toEqual(expected);
   });
 
   it('cacheDir: null reads and writes no cache and creates nothing under .govern', async () => {
@@ -392,6 +496,166 @@ describe('parse cache', () => {
     const ws = await loadWorkspace({ root, cacheDir });
     expect(ws.stats.cached).toBe(N);
     expect(fs.existsSync(ParseCache.fileFor(cacheDir))).toBe(true);
+    expect(fs.existsSync(path.join(root, '.govern'))).toBe(false);
+  });
+});
+
+describe('graph snapshot', () => {
+  const FILES: Record<string, string> = {
+    'trackers/tracker.md': TRACKER,
+    'workplans/wp-01.md': WORKPLAN,
+    'workplans/plan-a.md': plan('Alpha'),
+    'workplans/plan-b.md': plan('Beta', 'Eventually'),
+  };
+  const N = Object.keys(FILES).length;
+  const writeAll = () => Object.entries(FILES).forEach(([rel, text]) => write(rel, text));
+  const snapshotFile = () => GraphSnapshot.fileFor(path.join(root, '.govern', 'cache'));
+  /** What `graph --json` prints, computed without any cache. */
+  const reference = async () => {
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    return JSON.stringify({ nodes: ws.index.graph.nodes, diagnostics: ws.diagnostics });
+  };
+  const load = async (extra: Partial<LoadOptions> = {}) => {
+    const phases: string[] = [];
+    const ws = await loadWorkspace({ root, trace: (p) => phases.push(p), ...extra });
+    return { ws, phases };
+  };
+  const SNAPSHOT_HIT = ['config', 'discover', 'cache-open', 'validate', 'snapshot', 'cache-save'];
+  const BUILT = ['config', 'discover', 'cache-open', 'validate', 'snapshot', 'results', 'parse', 'cache-save', 'graph'];
+
+  it('a warm run with nothing changed serves the graph JSON from the snapshot: no document read, no graph built', async () => {
+    writeAll();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    const expected = await reference();
+    const cold = await load();
+    expect(cold.phases).toEqual(['config', 'discover', 'cache-open', 'validate', 'results', 'parse', 'cache-save', 'graph']);
+    expect(cold.ws.graphJson().toString('utf8')).toBe(expected);
+    expect(fs.existsSync(snapshotFile())).toBe(true);
+
+    const reads = spyDocumentReads();
+    const warm = await load();
+    expect(warm.phases).toEqual(SNAPSHOT_HIT);
+    expect(reads()).toEqual([]);
+    expect(warm.ws.graphJson().toString('utf8')).toBe(expected);
+    expect(warm.ws.diagnostics).toEqual(cold.ws.diagnostics);
+    expect(warm.ws.diagnostics.map((d) => d.code)).toEqual(['status-unrecognized']);
+    expect(warm.ws.stats).toEqual({ files: N, parsed: 0, cached: N, workers: 0 });
+  });
+
+  it('documents and index are built on first access after a snapshot hit, once, equal to the cold ones', async () => {
+    writeAll();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    const cold = await load();
+    cold.ws.graphJson();
+    const warm = await load();
+    expect(warm.phases).toEqual(SNAPSHOT_HIT);
+    expect(warm.ws.documents).toEqual(cold.ws.documents);
+    expect(warm.phases).toEqual([...SNAPSHOT_HIT, 'materialize']);
+    expect(JSON.stringify(warm.ws.index.graph)).toBe(JSON.stringify(cold.ws.index.graph));
+    expect(warm.ws.index.graph.diagnostics).toBe(warm.ws.diagnostics);
+    expect([...warm.ws.index.rank]).toEqual([...cold.ws.index.rank]);
+    expect(warm.phases).toEqual([...SNAPSHOT_HIT, 'materialize']);
+  });
+
+  it('misses on any change of input: a document, a deleted document, the profile, a config problem, the build', async () => {
+    writeAll();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    // Without 'snapshot' when a file had to be parsed anyway (the cache could not vouch for it).
+    const PARSED = BUILT.filter((p) => p !== 'snapshot');
+    const changes: [string, () => void, Partial<LoadOptions>, string[]][] = [
+      ['document', () => write('workplans/plan-a.md', plan('Alpha', 'Planned')), {}, PARSED],
+      ['deleted document', () => fs.rmSync(path.join(root, 'workplans/plan-b.md')), {}, BUILT],
+      ['profile', () => write('profiles/default.yaml', 'name: custom\nextends: default\nstatuses:\n  done:\n    - eventually\n'), {}, PARSED],
+      ['config problem', () => write('govern.config.yaml', 'bogus: true\n'), {}, BUILT],
+      ['build', () => {}, { buildId: 'another build' }, BUILT],
+    ];
+    for (const [what, change, extra, phases] of changes) {
+      (await load()).ws.graphJson();
+      expect((await load()).phases, what).toEqual(SNAPSHOT_HIT);
+      change();
+      const expected = await reference();
+      const after = await load(extra);
+      expect(after.phases, what).toEqual(phases);
+      expect(after.ws.graphJson().toString('utf8'), what).toBe(expected);
+      expect((await load(extra)).ws.graphJson().toString('utf8'), what).toBe(expected);
+    }
+    expect(await reference()).toContain('"code":"config-invalid"');
+  });
+
+  it('a corrupt or truncated snapshot is a miss, never wrong output, and is written again', async () => {
+    writeAll();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    const expected = await reference();
+    (await load()).ws.graphJson();
+    const good = fs.readFileSync(snapshotFile());
+    const flipped = Buffer.from(good);
+    flipped[good.length - 10] = flipped[good.length - 10]! ^ 0x01; // inside the graph JSON: still text, but not what was written
+    for (const bad of [flipped, good.subarray(0, good.length - 1), Buffer.from('not a snapshot')]) {
+      fs.writeFileSync(snapshotFile(), bad);
+      const ws = await load();
+      expect(ws.phases).toEqual(BUILT);
+      expect(ws.ws.graphJson().toString('utf8')).toBe(expected);
+      expect(fs.readFileSync(snapshotFile())).toEqual(good);
+    }
+  });
+
+  it('re-hashes recently modified files and still serves the snapshot; once they are old enough the cache is rewritten and the stat trusted', async () => {
+    writeAll();
+    const T = Date.now();
+    Object.keys(FILES).forEach((rel) => age(rel, 1)); // modified 1 s before the cold run started: racy
+    const now = vi.spyOn(Date, 'now').mockReturnValue(T);
+    (await load()).ws.graphJson();
+
+    // 5 s later: all four are re-hashed (same content), the snapshot still serves.
+    now.mockReturnValue(T + 5000);
+    let reads = spyDocumentReads();
+    const first = await load();
+    expect(first.phases).toEqual(SNAPSHOT_HIT);
+    expect(reads()).toEqual(Object.keys(FILES).sort());
+
+    // The cache was rewritten with this run as reference: the stat is trusted now.
+    vi.restoreAllMocks();
+    vi.spyOn(Date, 'now').mockReturnValue(T + 6000);
+    reads = spyDocumentReads();
+    expect((await load()).phases).toEqual(SNAPSHOT_HIT);
+    expect(reads()).toEqual([]);
+  });
+
+  it('a file modified within 2 s of the run that wrote the cache is re-hashed on every run until it is older', async () => {
+    writeAll();
+    const T = Date.now();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    fs.utimesSync(path.join(root, 'workplans/plan-a.md'), new Date(T + 4500), new Date(T + 4500));
+    const now = vi.spyOn(Date, 'now').mockReturnValue(T);
+    (await load()).ws.graphJson();
+    now.mockReturnValue(T + 5000);
+    for (let i = 0; i < 2; i++) {
+      vi.restoreAllMocks();
+      vi.spyOn(Date, 'now').mockReturnValue(T + 5000 + i);
+      const reads = spyDocumentReads();
+      expect((await load()).phases).toEqual(SNAPSHOT_HIT);
+      expect(reads()).toEqual(['workplans/plan-a.md']);
+    }
+  });
+
+  it('keeps no snapshot of a root with an unreadable file', async () => {
+    writeAll();
+    fs.symlinkSync(path.join(root, 'missing-target.md'), path.join(root, 'workplans/dangling.md'));
+    const expected = await reference();
+    expect(expected).toContain('"code":"file-unreadable"');
+    const cold = await load();
+    expect(cold.ws.graphJson().toString('utf8')).toBe(expected);
+    expect(fs.existsSync(snapshotFile())).toBe(false);
+    const warm = await load();
+    expect(warm.phases).toEqual(['config', 'discover', 'cache-open', 'validate', 'results', 'parse', 'cache-save', 'graph']);
+    expect(warm.ws.graphJson().toString('utf8')).toBe(expected);
+  });
+
+  it('without a cache directory the graph JSON is computed and nothing is written', async () => {
+    writeAll();
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    expect(ws.graphJson().toString('utf8')).toBe(JSON.stringify({ nodes: ws.index.graph.nodes, diagnostics: ws.diagnostics }));
+    expect(ws.graphJson()).toBe(ws.graphJson());
     expect(fs.existsSync(path.join(root, '.govern'))).toBe(false);
   });
 });

@@ -1,9 +1,10 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildGraph, type GraphIndex } from '@govern/graph';
-import { compareDiagnostics, type CompiledProfile, type Diagnostic, type WorkDocument } from '@govern/workplan';
-import { ParseCache } from './cache.js';
+import { buildGraph, type GraphIndex, type GraphNode } from '@govern/graph';
+import { PARSER_VERSION, compareDiagnostics, type CompiledProfile, type Diagnostic, type ParseOptions, type WorkDocument } from '@govern/workplan';
+import { CACHE_FORMAT, GraphSnapshot, ParseCache, type CacheMeta } from './cache.js';
 import { loadConfig, type Config } from './config.js';
 import { discover } from './discover.js';
 import { hashText, parseBuffer, readAndParse, type ParsedFile } from './parse-files.js';
@@ -20,89 +21,191 @@ export interface LoadOptions {
   parallelThreshold?: number;
   /** Markdown engine; see `ParseOptions.engine` in @govern/workplan. */
   engine?: 'auto' | 'remark';
+  /**
+   * Identifies the code that builds the graph (the CLI passes its bundle's size
+   * and mtime). It is part of the graph snapshot's key, so a rebuilt or upgraded
+   * CLI never prints a graph that an older build computed.
+   */
+  buildId?: string;
+  /** Called after each phase with its wall time, for `GOVERN_TIMING=1`. */
+  trace?: (phase: string, ms: number) => void;
 }
 
 export interface Workspace {
   root: string;
   config: Config;
   profile: CompiledProfile;
+  /** Parsed documents. After a warm run served from the graph snapshot, computed on first access. */
   documents: WorkDocument[];
+  /** The graph. After a warm run served from the graph snapshot, computed on first access. */
   index: GraphIndex;
   /**
    * sha256 (hex) of each discovered file's bytes as read: the value a writer's
-   * `expect` compares against (optimistic concurrency).
+   * `expect` compares against (optimistic concurrency). On a warm run it comes
+   * from the cache, which trusts a file's size and mtime as git does.
    */
   hashes: Map<string, string>;
   /** Config, parse and graph diagnostics, sorted. */
   diagnostics: Diagnostic[];
   stats: { files: number; parsed: number; cached: number; workers: number };
+  /**
+   * `{"nodes":[...],"diagnostics":[...]}` (index.graph's nodes and
+   * `diagnostics`) as UTF-8 JSON without a trailing newline: what
+   * `govern graph --json` prints. From the cache when nothing changed since the
+   * run that wrote it; otherwise serialized on the first call and written to
+   * the cache for the next run.
+   */
+  graphJson(): Buffer;
+}
+
+/** A file the cache could not vouch for. `buf` and `hash` are set when it was already read. */
+interface Pending {
+  rel: string;
+  st?: fs.Stats;
+  buf?: Buffer;
+  hash?: string;
 }
 
 /**
  * Discovers, parses (through the cache) and builds the graph of a root.
  * This is what every CLI command, and later every server, starts from.
+ *
+ * Warm runs take one of two paths. When every file is vouched for by the
+ * cache (unchanged stat, or unchanged content) and the graph snapshot of that
+ * exact set of files, rules and build exists, the workspace is served from the
+ * snapshot: no parse result is deserialized and no graph built unless
+ * `documents` or `index` is read. Otherwise the cached parse results of the
+ * unchanged files are deserialized, only the others are parsed, and the graph
+ * is built.
  */
 export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
+  // Taken before any document is stat'ed or read: the reference of the cache's
+  // racy-stat rule (see ParseCache).
+  const startedAt = Date.now();
+  const lap = stopwatch(opts.trace);
   const root = path.resolve(opts.root);
-  const { config, profile, profileKey, diagnostics } = loadConfig(root);
+  const loaded = loadConfig(root);
+  const { config, profile, profileKey } = loaded;
+  const configDiagnostics = [...loaded.diagnostics];
+  lap('config');
   const files = discover(root, config);
+  lap('discover');
   const cacheDir = opts.cacheDir === undefined ? path.join(root, '.govern', 'cache') : opts.cacheDir;
   const parseOptions = { engine: opts.engine ?? 'auto' } as const;
-  const cache = new ParseCache(cacheDir ? ParseCache.fileFor(cacheDir) : null, `${parseOptions.engine}\u0000${profileKey}`);
+  const key = `${parseOptions.engine}\u0000${profileKey}`;
+  const cacheFile = cacheDir ? ParseCache.fileFor(cacheDir) : null;
+  const snapshotFile = cacheDir ? GraphSnapshot.fileFor(cacheDir) : null;
+  const fingerprintOf = (hashes: Map<string, string>) => fingerprint(key, opts.buildId ?? '', configDiagnostics, files, hashes);
+  const cache = new ParseCache(cacheFile, key);
+  lap('cache-open');
 
-  const results = new Map<string, ParsedFile>();
-  const toParse: string[] = [];
-  const stats = new Map<string, fs.Stats>();
-  let cached = 0;
+  // What the cache can vouch for: an unchanged stat, or else unchanged content.
+  const known = new Map<string, CacheMeta>();
+  const pending: Pending[] = [];
   for (const rel of files) {
+    const abs = path.join(root, rel);
     let st: fs.Stats;
     try {
-      st = fs.statSync(path.join(root, rel));
+      st = fs.statSync(abs);
     } catch {
-      toParse.push(rel);
+      pending.push({ rel });
       continue;
     }
-    stats.set(rel, st);
     const hit = cache.byStat(rel, st);
     if (hit) {
-      results.set(rel, { file: rel, ...hit });
-      cached++;
+      known.set(rel, hit);
       continue;
     }
-    toParse.push(rel);
+    const prev = cache.meta(rel);
+    if (!prev || prev.size !== st.size) {
+      pending.push({ rel, st });
+      continue;
+    }
+    // A touched, or too recently modified, file of the same size: compare content.
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(abs);
+    } catch {
+      pending.push({ rel });
+      continue;
+    }
+    const meta = { size: st.size, mtimeMs: st.mtimeMs, hash: hashText(buf) };
+    if (meta.hash === prev.hash) {
+      cache.confirm(rel, meta, startedAt);
+      known.set(rel, meta);
+    } else {
+      pending.push({ rel, st, buf, hash: meta.hash });
+    }
   }
+  lap('validate');
+
+  if (snapshotFile && pending.length === 0) {
+    const hashes = new Map(files.map((rel) => [rel, known.get(rel)!.hash]));
+    const snap = GraphSnapshot.read(snapshotFile, fingerprintOf(hashes));
+    lap('snapshot');
+    if (snap) {
+      cache.retain(new Set(files));
+      cache.save(startedAt);
+      cache.close();
+      lap('cache-save');
+      let built: { documents: WorkDocument[]; index: GraphIndex } | null = null;
+      const build = () => {
+        if (!built) {
+          const t0 = performance.now();
+          built = materialize({ root, files, hashes, cacheFile, key, profile, parseOptions, startedAt }, snap.diagnostics);
+          opts.trace?.('materialize', performance.now() - t0);
+        }
+        return built;
+      };
+      return {
+        root,
+        config,
+        profile,
+        get documents() {
+          return build().documents;
+        },
+        get index() {
+          return build().index;
+        },
+        hashes,
+        diagnostics: snap.diagnostics,
+        stats: { files: files.length, parsed: 0, cached: files.length, workers: 0 },
+        graphJson: () => snap.graph,
+      };
+    }
+  }
+
+  const results = new Map<string, ParsedFile>();
+  for (const [rel, meta] of known) {
+    const result = cache.result(rel);
+    if (result) results.set(rel, { file: rel, ...meta, result });
+    else pending.push({ rel }); // the cache's body is unreadable: parse the file again
+  }
+  lap('results');
 
   const threshold = opts.parallelThreshold ?? 200;
-  const workers = opts.workerUrl && toParse.length >= threshold ? Math.min(4, Math.max(2, os.availableParallelism())) : 0;
+  const workers = opts.workerUrl && pending.length >= threshold ? Math.min(4, Math.max(2, os.availableParallelism())) : 0;
   let fresh: ParsedFile[];
-  if (workers > 0) {
-    fresh = await parseInWorkers(opts.workerUrl!, root, profile.profile, toParse, workers, parseOptions);
-  } else {
-    fresh = toParse.map((rel) => {
-      // A stat-miss may still be a content hit (touched but unchanged file).
-      const st = stats.get(rel);
-      if (!st) return readAndParse(root, rel, profile, parseOptions);
-      try {
-        const buf = fs.readFileSync(path.join(root, rel));
-        const hash = hashText(buf);
-        const hit = cache.byHash(rel, hash);
-        if (hit) {
-          cached++;
-          return { file: rel, size: st.size, mtimeMs: st.mtimeMs, hash, result: hit.result };
-        }
-        return { file: rel, size: st.size, mtimeMs: st.mtimeMs, hash, result: parseBuffer(rel, buf, profile, parseOptions) };
-      } catch {
-        return readAndParse(root, rel, profile, parseOptions);
-      }
-    });
+  try {
+    fresh =
+      workers > 0
+        ? await parseInWorkers(opts.workerUrl!, root, profile.profile, pending.map((p) => p.rel), workers, parseOptions)
+        : pending.map((p) => parsePending(root, p, profile, parseOptions));
+  } catch (err) {
+    cache.close(); // a failed worker: do not leave the cache file open
+    throw err;
   }
+  lap('parse');
   for (const f of fresh) {
     results.set(f.file, f);
-    if (f.size >= 0) cache.set(f.file, { size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, result: f.result });
+    if (f.size >= 0) cache.set(f.file, { size: f.size, mtimeMs: f.mtimeMs, hash: f.hash }, f.result);
   }
   cache.retain(new Set(files));
-  cache.save();
+  cache.save(startedAt);
+  cache.close();
+  lap('cache-save');
 
+  const diagnostics = [...configDiagnostics];
   const documents: WorkDocument[] = [];
   const hashes = new Map<string, string>();
   for (const rel of files) {
@@ -115,6 +218,11 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   diagnostics.push(...index.graph.diagnostics);
   diagnostics.sort(compareDiagnostics);
   index.graph.diagnostics = diagnostics;
+  lap('graph');
+  // A file that could not be read has no hash, and its diagnostic depends on why:
+  // such a graph is not kept.
+  const snapshotKey = snapshotFile && hashes.size === files.length ? fingerprintOf(hashes) : null;
+  let json: Buffer | null = null;
   return {
     root,
     config,
@@ -123,6 +231,94 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
     index,
     hashes,
     diagnostics,
-    stats: { files: files.length, parsed: files.length - cached, cached, workers },
+    stats: { files: files.length, parsed: fresh.length, cached: files.length - fresh.length, workers },
+    graphJson() {
+      if (!json) {
+        let t0 = performance.now();
+        json = serializeGraph(index.graph.nodes, diagnostics);
+        opts.trace?.('serialize', performance.now() - t0);
+        if (snapshotKey) {
+          t0 = performance.now();
+          GraphSnapshot.write(snapshotFile!, snapshotKey, diagnostics, json);
+          opts.trace?.('snapshot-save', performance.now() - t0);
+        }
+      }
+      return json;
+    },
+  };
+}
+
+/** The bytes `graph --json` prints (before its newline). */
+function serializeGraph(nodes: GraphNode[], diagnostics: Diagnostic[]): Buffer {
+  return Buffer.from(JSON.stringify({ nodes, diagnostics }), 'utf8');
+}
+
+/**
+ * The key of the graph snapshot: everything the graph is computed from. Files
+ * are identified by content (sha256), the rules by the cache key (engine and
+ * profile), the code by the parser version, the cache format and the build id;
+ * configuration problems are part of the printed diagnostics.
+ */
+function fingerprint(key: string, buildId: string, configDiagnostics: Diagnostic[], files: string[], hashes: Map<string, string>): string {
+  const parts = [JSON.stringify([CACHE_FORMAT, PARSER_VERSION, key, buildId, configDiagnostics])];
+  for (const rel of files) parts.push(`${rel}\u0000${hashes.get(rel) ?? ''}`);
+  return crypto.createHash('sha256').update(parts.join('\n')).digest('hex');
+}
+
+function parsePending(root: string, p: Pending, profile: CompiledProfile, options: ParseOptions): ParsedFile {
+  if (!p.st) return readAndParse(root, p.rel, profile, options);
+  try {
+    const buf = p.buf ?? fs.readFileSync(path.join(root, p.rel));
+    return { file: p.rel, size: p.st.size, mtimeMs: p.st.mtimeMs, hash: p.hash ?? hashText(buf), result: parseBuffer(p.rel, buf, profile, options) };
+  } catch {
+    return readAndParse(root, p.rel, profile, options);
+  }
+}
+
+interface MaterializeInput {
+  root: string;
+  files: string[];
+  hashes: Map<string, string>;
+  cacheFile: string | null;
+  key: string;
+  profile: CompiledProfile;
+  parseOptions: ParseOptions;
+  startedAt: number;
+}
+
+/**
+ * Documents and graph behind a snapshot hit, for the commands that need more
+ * than the serialized graph. The cache is opened again (its body was never
+ * read); a result it no longer holds for the content hashed earlier in this run
+ * is parsed from the file. The diagnostics are the snapshot's, computed from
+ * the same inputs.
+ */
+function materialize(m: MaterializeInput, diagnostics: Diagnostic[]): { documents: WorkDocument[]; index: GraphIndex } {
+  const cache = new ParseCache(m.cacheFile, m.key);
+  const documents: WorkDocument[] = [];
+  for (const rel of m.files) {
+    let result = cache.meta(rel)?.hash === m.hashes.get(rel) ? cache.result(rel) : null;
+    if (!result) {
+      const f = readAndParse(m.root, rel, m.profile, m.parseOptions);
+      if (f.size >= 0) cache.set(rel, { size: f.size, mtimeMs: f.mtimeMs, hash: f.hash }, f.result);
+      result = f.result;
+    }
+    if (result.document) documents.push(result.document);
+  }
+  cache.retain(new Set(m.files));
+  cache.save(m.startedAt);
+  cache.close();
+  const index = buildGraph(documents, m.profile);
+  index.graph.diagnostics = diagnostics;
+  return { documents, index };
+}
+
+function stopwatch(trace: LoadOptions['trace']): (phase: string) => void {
+  let t = performance.now();
+  return (phase) => {
+    if (!trace) return;
+    const now = performance.now();
+    trace(phase, now - t);
+    t = now;
   };
 }
