@@ -143,6 +143,16 @@ describe('govern gates', () => {
     ]);
   });
 
+  it('validate reports the same unknown milestone id and exits 1', async () => {
+    const r = await cli(['validate', '--json'], tempRoot({ ...FILES, 'govern.config.yaml': 'gates:\n  reader:\n    requires: [GV-01, GV-99]\n' }));
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).diagnostics.map((d: { code: string; line: number; column: number }) => [d.code, d.line, d.column])).toEqual([
+      ['gate-unknown-milestone', 3, 23],
+      // The fixture's own K1 has no status: validate reports every diagnostic.
+      ['status-missing', 7, 4],
+    ]);
+  });
+
   it('--require: exit 0 and the gate when enabled', async () => {
     const r = await cli(['gates', '--require', 'reader'], tempRoot(FILES));
     expect(r).toEqual({

@@ -1,18 +1,25 @@
-import { exitCodeFor, openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { evaluateGates } from '@govern/gates';
+import { compareDiagnostics } from '@govern/workplan';
+import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, summarize, summaryLine } from '../render.js';
 
-/** `govern validate`: every diagnostic; exit 1 on any error. For CI and pre-commit hooks. */
+/**
+ * `govern validate`: every diagnostic of the documents and of the configuration,
+ * including gates that name a milestone no document defines; exit 1 on any error.
+ * For CI and pre-commit hooks.
+ */
 export async function validateCommand(ctx: CommandContext, opts: CommonOptions): Promise<number> {
   const ws = await openWorkspace(ctx, opts);
-  const code = exitCodeFor(ws);
+  const diagnostics = [...ws.diagnostics, ...evaluateGates(ws).diagnostics].sort(compareDiagnostics);
+  const code = diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
   if (opts.json) {
-    writeJson(ctx, { ok: code === 0, files: ws.stats.files, ...summarize(ws.diagnostics), diagnostics: ws.diagnostics });
+    writeJson(ctx, { ok: code === 0, files: ws.stats.files, ...summarize(diagnostics), diagnostics });
     return code;
   }
   const c = colorsFor(ctx, opts);
   let out = '';
-  for (const d of ws.diagnostics) out += formatDiagnostic(d, c);
-  out += `${ws.stats.files} files, ${ws.index.graph.nodes.length} items: ${summaryLine(ws.diagnostics, c)}\n`;
+  for (const d of diagnostics) out += formatDiagnostic(d, c);
+  out += `${ws.stats.files} files, ${ws.index.graph.nodes.length} items: ${summaryLine(diagnostics, c)}\n`;
   ctx.stdout.write(out);
   return code;
 }
