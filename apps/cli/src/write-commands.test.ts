@@ -93,7 +93,7 @@ describe('govern task', () => {
   });
 });
 
-describe('govern close and govern audit log', () => {
+describe('govern close and govern audit log', { timeout: 30_000 }, () => {
   test('close passes for AB-01, fails for AB-02 (exit 1, status unchanged); the audit log lists both', async () => {
     const root = tempRoot({ 'trackers/t.md': TRACKER });
     const closed = await cli(root, 'close', 'AB-01', '--json');

@@ -50,7 +50,8 @@ let tick = 0;
 const clock = () => new Date(Date.UTC(2026, 10, 21, 12, 0, tick++));
 const base = { actor: 'tester', via: 'test', toolVersion: '9.9.9', cacheDir: null, now: clock } as const;
 
-describe('closeItem', () => {
+// Checks are real processes; on a loaded 2-core machine a test can take seconds.
+describe('closeItem', { timeout: 30_000 }, () => {
   test('passing checks: attempt and root manifests written, status set to done, audit passes', async () => {
     const root = repo({ 'trackers/t.md': tracker({ checks: ['node -e "console.log(42)"', 'echo second'] }) });
     const r = await closeItem({ ...base, root, id: 'LM-01' });
