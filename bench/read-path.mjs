@@ -7,8 +7,8 @@
 // For each size N it generates (or reuses) a synthetic corpus in bench/.corpus/<N>/, runs
 //   node apps/cli/bin/govern.mjs graph --json --root bench/.corpus/<N>
 // as a child process cold (no .govern/ cache), warm (nothing changed) and after one
-// document changed, and measures wall time, the child's peak RSS, documents per second and
-// the size of the JSON it prints. It then runs a naive in-process baseline (gray-matter +
+// document changed, and measures wall time, CPU time (user + sys, with GNU time), the
+// child's peak RSS, documents per second and the size of the JSON it prints. It then runs a naive in-process baseline (gray-matter +
 // remark + remark-gfm, one file after another) over the same files and prints the ratios
 // against the targets.
 //
@@ -24,6 +24,8 @@
 //                        benchmark against a stand-in)
 //   --no-cli, --no-naive skip one half
 //   --check              exit 1 when a target is missed (by default only failed runs do)
+//   --phases             run the CLI with GOVERN_TIMING=1 and report its per-phase times
+//                        (start-up, cache, graph, serialize, write, GC) for each run
 //
 // Dependency-free apart from gray-matter, remark and remark-gfm for the baseline.
 import fs from 'node:fs';
@@ -57,6 +59,7 @@ function parseArgs(argv) {
     runCli: true,
     runNaive: true,
     check: false,
+    phases: false,
   };
   const value = (i, name) => {
     const v = argv[i + 1];
@@ -107,6 +110,9 @@ function parseArgs(argv) {
       case '--check':
         opts.check = true;
         break;
+      case '--phases':
+        opts.phases = true;
+        break;
       case '-h':
       case '--help':
         usage();
@@ -122,7 +128,7 @@ function usage(msg) {
   if (msg) console.error(`read-path: ${msg}`);
   console.error(
     'usage: node bench/read-path.mjs [--sizes 1000,10000] [--json] [--repeat N] [--naive-sample N | --naive-full]\n' +
-      '                                [--timeout S] [--rss auto|time|proc] [--cli PATH] [--no-cli] [--no-naive] [--check]',
+      '                                [--timeout S] [--rss auto|time|proc] [--cli PATH] [--no-cli] [--no-naive] [--check] [--phases]',
   );
   process.exit(msg ? 2 : 0);
 }
@@ -167,14 +173,19 @@ function environment(rssMethod) {
   };
 }
 
+// GNU time: peak RSS (KiB), user and system CPU seconds. CPU time is less sensitive to other
+// load on the machine than wall time (though not immune: caches and frequency are shared).
+const TIME_FORMAT = '%M %U %S';
+const TIME_LINE = /^(\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)\s*$/;
+
 /** Picks how to measure a child's peak RSS: GNU time's %M, else /proc/<pid>/status VmHWM polling. */
 function chooseRssMethod(pref) {
   const timeWorks = () => {
     try {
       if (!fs.existsSync('/usr/bin/time')) return false;
       const tmp = path.join(os.tmpdir(), `govern-bench-time-${process.pid}.txt`);
-      execFileSync('/usr/bin/time', ['-f', '%M', '-o', tmp, 'true'], { stdio: 'ignore' });
-      const ok = /^\d+\s*$/.test(fs.readFileSync(tmp, 'utf8').trim().split('\n').pop());
+      execFileSync('/usr/bin/time', ['-f', TIME_FORMAT, '-o', tmp, 'true'], { stdio: 'ignore' });
+      const ok = TIME_LINE.test(fs.readFileSync(tmp, 'utf8').trim().split('\n').pop());
       fs.rmSync(tmp, { force: true });
       return ok;
     } catch {
@@ -226,21 +237,21 @@ process.on('SIGTERM', onSignal);
  * Runs `node <cli> <args>` with stdout and stderr going to files (never buffered in this
  * process). Returns wall time, peak RSS (KiB) and how the child ended.
  */
-function runChild({ cli, args, stdoutPath, stderrPath, rssMethod, timeoutMs }) {
+function runChild({ cli, args, stdoutPath, stderrPath, rssMethod, timeoutMs, env }) {
   return new Promise((resolve) => {
     const outFd = fs.openSync(stdoutPath, 'w');
     const errFd = fs.openSync(stderrPath, 'w');
     const timeFile = `${stderrPath}.time`;
     const nodeArgv = [process.execPath, cli, ...args];
     const [cmd, argv] =
-      rssMethod === 'time' ? ['/usr/bin/time', ['-f', '%M', '-o', timeFile, ...nodeArgv]] : [nodeArgv[0], nodeArgv.slice(1)];
+      rssMethod === 'time' ? ['/usr/bin/time', ['-f', TIME_FORMAT, '-o', timeFile, ...nodeArgv]] : [nodeArgv[0], nodeArgv.slice(1)];
     let hwmKb = null;
     let poll = null;
     let timedOut = false;
     const t0 = performance.now();
     // detached: the child leads its own process group, so a timeout can kill node
     // together with /usr/bin/time.
-    const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', outFd, errFd], detached: true });
+    const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', outFd, errFd], detached: true, env: { ...process.env, ...env } });
     fs.closeSync(outFd);
     fs.closeSync(errFd);
     if (child.pid) activeChildren.add(child.pid);
@@ -273,11 +284,15 @@ function runChild({ cli, args, stdoutPath, stderrPath, rssMethod, timeoutMs }) {
       let exitCode = code;
       let sig = signal;
       let peakRssKb = rssMethod === 'proc' ? hwmKb : null;
+      let cpuMs = null;
       if (rssMethod === 'time') {
         try {
           const lines = fs.readFileSync(timeFile, 'utf8').trim().split('\n');
-          const last = lines.pop();
-          if (/^\d+$/.test(last?.trim() ?? '')) peakRssKb = Number(last.trim());
+          const m = TIME_LINE.exec(lines.pop()?.trim() ?? '');
+          if (m) {
+            peakRssKb = Number(m[1]);
+            cpuMs = (Number(m[2]) + Number(m[3])) * 1000;
+          }
           for (const l of lines) {
             const s = /terminated by signal (\d+)/.exec(l);
             if (s) {
@@ -290,7 +305,7 @@ function runChild({ cli, args, stdoutPath, stderrPath, rssMethod, timeoutMs }) {
           /* no time output */
         }
       }
-      resolve({ wallMs, peakRssKb, exitCode, signal: sig, timedOut, spawnError: spawnError?.message ?? null });
+      resolve({ wallMs, cpuMs, peakRssKb, exitCode, signal: sig, timedOut, spawnError: spawnError?.message ?? null });
     };
     child.once('error', (err) => finish(null, null, err));
     child.once('exit', (code, signal) => finish(code, signal, null));
@@ -324,10 +339,18 @@ function inspectStdout(file) {
   return out;
 }
 
-async function measureCli({ label, n, dir, cli, rssMethod, timeoutMs, runsDir }) {
+/** `govern timing: <phase> <ms> ms` lines (GOVERN_TIMING=1) from a run's stderr, as { phase: ms }. */
+function readPhases(file) {
+  const phases = {};
+  for (const m of tail(file, 1 << 20).matchAll(/^govern timing: (\S+) (\d+(?:\.\d+)?) ms/gm)) phases[m[1]] = Number(m[2]);
+  return Object.keys(phases).length ? phases : null;
+}
+
+async function measureCli({ label, n, dir, cli, rssMethod, timeoutMs, runsDir, phases }) {
   const stdoutPath = path.join(runsDir, `${n}-${label}.stdout.json`);
   const stderrPath = path.join(runsDir, `${n}-${label}.stderr.txt`);
-  const r = await runChild({ cli, args: ['graph', '--json', '--root', dir], stdoutPath, stderrPath, rssMethod, timeoutMs });
+  const env = phases ? { GOVERN_TIMING: '1' } : { GOVERN_TIMING: '' };
+  const r = await runChild({ cli, args: ['graph', '--json', '--root', dir], stdoutPath, stderrPath, rssMethod, timeoutMs, env });
   const out = inspectStdout(stdoutPath);
   const ok = !r.spawnError && !r.timedOut && r.signal == null && (r.exitCode === 0 || r.exitCode === 1) && out.jsonOk;
   const res = {
@@ -337,13 +360,15 @@ async function measureCli({ label, n, dir, cli, rssMethod, timeoutMs, runsDir })
     signal: r.signal,
     timedOut: r.timedOut,
     wallMs: round(r.wallMs, 1),
+    cpuMs: round(r.cpuMs, 0),
     peakRssMB: r.peakRssKb == null ? null : round(r.peakRssKb / 1024, 1),
     docsPerSec: null,
     ...out,
     stdoutFile: path.relative(ROOT, stdoutPath),
   };
   if (ok) res.docsPerSec = round((n / r.wallMs) * 1000, 0);
-  else {
+  if (phases) res.phases = readPhases(stderrPath);
+  if (!ok) {
     res.error = r.spawnError
       ? `spawn failed: ${r.spawnError}`
       : r.timedOut
@@ -358,17 +383,17 @@ async function measureCli({ label, n, dir, cli, rssMethod, timeoutMs, runsDir })
     res.stderrTail = tail(stderrPath);
   }
   log(
-    `  ${label.padEnd(10)} ${ok ? 'ok  ' : 'FAIL'} ${String(res.wallMs).padStart(9)} ms  ` +
+    `  ${label.padEnd(10)} ${ok ? 'ok  ' : 'FAIL'} ${String(res.wallMs).padStart(9)} ms  cpu ${String(res.cpuMs ?? '?').padStart(7)} ms  ` +
       `${String(res.peakRssMB ?? '?').padStart(7)} MB  ${String(res.docsPerSec ?? '-').padStart(7)} docs/s  ${res.stdoutBytes} B` +
       (ok ? '' : `  (${res.error})`),
   );
   return res;
 }
 
-async function runCliScenarios({ n, dir, files, cli, rssMethod, timeoutMs, repeat, runsDir }) {
+async function runCliScenarios({ n, dir, files, cli, rssMethod, timeoutMs, repeat, runsDir, phases }) {
   const cacheDir = path.join(dir, '.govern');
   const runs = { cold: [], warm: [], changed: [] };
-  const common = { n, dir, cli, rssMethod, timeoutMs, runsDir };
+  const common = { n, dir, cli, rssMethod, timeoutMs, runsDir, phases };
   for (let i = 0; i < repeat; i++) {
     fs.rmSync(cacheDir, { recursive: true, force: true });
     runs.cold.push(await measureCli({ ...common, label: 'cold' }));
@@ -401,6 +426,7 @@ async function runCliScenarios({ n, dir, files, cli, rssMethod, timeoutMs, repea
     summary[k] = {
       ok: rs.every((r) => r.ok),
       wallMs: round(median(rs.map((r) => r.wallMs)), 1),
+      cpuMs: round(median(rs.map((r) => r.cpuMs)), 0),
       peakRssMB: round(median(rs.map((r) => r.peakRssMB)), 1),
       docsPerSec: round(median(rs.map((r) => (n / r.wallMs) * 1000)), 0),
       stdoutBytes: rs.at(-1)?.stdoutBytes ?? null,
@@ -490,23 +516,28 @@ function printHuman(report) {
   lines.push('govern read-path benchmark');
   lines.push(`date ${e.date}  node ${e.node}  nproc ${e.nproc}  ${e.platform}`);
   lines.push(`load average (1/5/15 min) at start ${e.loadAvgAtStart.join(' ')}, at end ${e.loadAvgAtEnd.join(' ')}`);
-  lines.push(`cpu ${e.cpu}  memory ${e.memoryGiB} GiB  peak RSS via ${e.rssMethod === 'time' ? '/usr/bin/time -f %M' : e.rssMethod === 'proc' ? '/proc/<pid>/status VmHWM polling (5 ms)' : 'not measured'}`);
+  lines.push(`cpu ${e.cpu}  memory ${e.memoryGiB} GiB  peak RSS via ${e.rssMethod === 'time' ? `/usr/bin/time -f '${TIME_FORMAT}' (also CPU time)` : e.rssMethod === 'proc' ? '/proc/<pid>/status VmHWM polling (5 ms; no CPU time)' : 'not measured'}`);
   lines.push(`cli: node ${report.cli} graph --json --root <corpus>${report.cliMissing ? '  (NOT FOUND: CLI runs skipped)' : ''}`);
   for (const s of report.sizes) {
     lines.push('');
     lines.push(`== ${s.n} documents, ${(s.corpusBytes / 1024 / 1024).toFixed(1)} MiB (${s.corpusDir}) ==`);
     if (s.cli) {
-      lines.push('| run | ok | wall ms | peak RSS MB | docs/s | stdout bytes | exit | nodes | diagnostics |');
-      lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+      lines.push('| run | ok | wall ms | cpu ms (user+sys) | peak RSS MB | docs/s | stdout bytes | exit | nodes | diagnostics |');
+      lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const k of ['cold', 'warm', 'changed']) {
         for (const r of s.cli.runs[k]) {
           lines.push(
-            `| ${k} | ${r.ok ? 'yes' : 'NO'} | ${r.wallMs} | ${r.peakRssMB ?? '?'} | ${r.docsPerSec ?? '-'} | ${r.stdoutBytes} | ` +
+            `| ${k} | ${r.ok ? 'yes' : 'NO'} | ${r.wallMs} | ${r.cpuMs ?? '?'} | ${r.peakRssMB ?? '?'} | ${r.docsPerSec ?? '-'} | ${r.stdoutBytes} | ` +
               `${r.exitCode ?? (r.signal != null ? `sig ${r.signal}` : '?')} | ${r.nodes ?? '-'} | ${r.diagnostics ?? '-'} |`,
           );
         }
       }
       lines.push(`(changed = one line appended to ${s.cli.changedFile}, restored afterwards)`);
+      const withPhases = ['cold', 'warm', 'changed'].flatMap((k) => s.cli.runs[k].map((r, i) => [`${k}${s.cli.runs[k].length > 1 ? ` #${i + 1}` : ''}`, r.phases])).filter(([, p]) => p);
+      if (withPhases.length) {
+        lines.push('phases (GOVERN_TIMING=1, ms; gc overlaps the others, total is the CLI\'s own clock):');
+        for (const [k, p] of withPhases) lines.push(`  ${k.padEnd(10)} ${Object.entries(p).map(([name, ms]) => `${name} ${Math.round(ms)}`).join(', ')}`);
+      }
       for (const k of ['cold', 'warm', 'changed'])
         for (const r of s.cli.runs[k]) if (!r.ok) lines.push(`${k} FAILED: ${r.error}\n${r.stderrTail}`);
     }
@@ -552,7 +583,7 @@ async function main() {
     const entry = { n, corpusDir: path.relative(ROOT, corpus.dir), corpusBytes: corpus.bytes, generatedNow: corpus.generated, cli: null, naive: null };
     if (opts.runCli && !cliMissing) {
       log(`CLI runs (${n} documents):`);
-      entry.cli = await runCliScenarios({ n, dir: corpus.dir, files, cli: cliAbs, rssMethod, timeoutMs: opts.timeoutS * 1000, repeat: opts.repeat, runsDir });
+      entry.cli = await runCliScenarios({ n, dir: corpus.dir, files, cli: cliAbs, rssMethod, timeoutMs: opts.timeoutS * 1000, repeat: opts.repeat, runsDir, phases: opts.phases });
     }
     if (opts.runNaive) {
       log(`naive baseline (${n} documents):`);
