@@ -1,6 +1,7 @@
 import { readAuditLog } from '@govern/write';
 import { resolveRoot, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, table } from '../render.js';
+import { selectAuditRecords } from '../views.js';
 
 export interface AuditLogOptions extends CommonOptions {
   item?: string;
@@ -11,8 +12,7 @@ export interface AuditLogOptions extends CommonOptions {
 export async function auditLogCommand(ctx: CommandContext, opts: AuditLogOptions): Promise<number> {
   const root = resolveRoot(ctx, opts.root);
   const { records, diagnostics } = readAuditLog(root);
-  let shown = opts.item ? records.filter((r) => r.item === opts.item) : records;
-  if (opts.limit !== undefined) shown = shown.slice(Math.max(0, shown.length - opts.limit));
+  const shown = selectAuditRecords(records, opts);
   if (opts.json) {
     writeJson(ctx, { records: shown, diagnostics });
     return 0;

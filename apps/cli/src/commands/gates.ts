@@ -1,8 +1,8 @@
 import { CONFIG_FILE } from '@govern/workspace';
-import { GateConfigError, GateDisabledError, UnknownGateError, gateReport, type GateReport } from '@govern/gates';
-import { compareDiagnostics } from '@govern/workplan';
+import { GateConfigError, GateDisabledError, UnknownGateError, type GateReport } from '@govern/gates';
 import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, pad, statusCell, summaryLine, table, type Colors } from '../render.js';
+import { gatesView } from '../views.js';
 
 export interface GatesOptions extends CommonOptions {
   /** Exit 1 with the explanation unless this gate is enabled (for scripts). */
@@ -17,9 +17,7 @@ export interface GatesOptions extends CommonOptions {
  */
 export async function gatesCommand(ctx: CommandContext, opts: GatesOptions): Promise<number> {
   const ws = await openWorkspace(ctx, opts);
-  const report = gateReport(ws);
-  const configDiagnostics = ws.diagnostics.filter((d) => d.file === CONFIG_FILE);
-  const diagnostics = [...configDiagnostics, ...report.diagnostics].sort(compareDiagnostics);
+  const { report, configDiagnostics, diagnostics } = gatesView(ws);
   let gates = report.gates;
   if (opts.require !== undefined) {
     // A broken configuration never enables anything: fail closed, as assertEnabled does.

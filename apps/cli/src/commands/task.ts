@@ -4,6 +4,7 @@ import { defaultActor, setStatus } from '@govern/write';
 import { openWorkspace, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, statusCell } from '../render.js';
 import { reportWriteError } from './write-errors.js';
+import { itemView } from '../views.js';
 
 export interface SetStatusCliOptions extends CommonOptions {
   expect?: string;
@@ -65,7 +66,7 @@ export async function showCommand(ctx: CommandContext, id: string, opts: CommonO
   const blockers = blockersOf(ws.index, node);
   const fileHash = ws.hashes.get(node.source.file) ?? null;
   if (opts.json) {
-    writeJson(ctx, { node, fileHash, blockers, dependents: ws.index.graph.nodes.filter((n) => n.dependsOn.includes(id)).map((n) => n.id) });
+    writeJson(ctx, itemView(ws, node));
     return 0;
   }
   const c = colorsFor(ctx, opts);
