@@ -6,6 +6,7 @@ import { auditLogCommand } from './commands/audit-log.js';
 import { closeCommand } from './commands/close.js';
 import { setStatusCommand, showCommand } from './commands/task.js';
 import { gatesCommand } from './commands/gates.js';
+import { mcpCommand } from './commands/mcp.js';
 import { graphCommand } from './commands/graph.js';
 import { nextCommand } from './commands/next.js';
 import { statusCommand } from './commands/status.js';
@@ -114,6 +115,14 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--require <name>', 'exit 1 with the explanation unless this gate is enabled (for scripts)')
     .addHelpText('after', '\nWith --require: exit 1 when the gate is disabled (why on stderr; { error } with --json), 2 when no gate has that name.')
     .action(run((o) => gatesCommand(ctx, o)));
+  // Not `common`: stdout carries only the MCP protocol, so --json and --no-color mean nothing here.
+  program
+    .command('mcp')
+    .description('serve graph, next, item, set_status, close, gates, audit and audit_log to agents: an MCP server over stdio (see docs/cli-contract.md)')
+    .option('--root <dir>', 'repository to serve (default: the repository root around the working directory)')
+    .option('--no-cache', 'do not read or write the parse cache in <root>/.govern/cache')
+    .addHelpText('after', '\nRuns until the client closes stdin (exit 0); exit 2 when --root is not a directory. Logs go to stderr.')
+    .action(run((o) => mcpCommand(ctx, o)));
   return program;
 }
 

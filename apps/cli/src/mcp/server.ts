@@ -1,0 +1,100 @@
+import type { Readable, Writable } from 'node:stream';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { openWorkspace, type CommandContext } from '../context.js';
+import { VERSION } from '../version.js';
+import { fail } from './results.js';
+import type { ToolContext } from './tool.js';
+import { registerReadTools } from './tools/read.js';
+import { registerReportTools } from './tools/report.js';
+import { registerWriteTools } from './tools/write.js';
+
+/** Where the server reads: the repository root (absolute) and whether the parse cache is used. */
+export interface GovernMcpOptions {
+  root: string;
+  /** `false` (`--no-cache`): never read or write `<root>/.govern/cache`. */
+  cache: boolean;
+}
+
+const INSTRUCTIONS = `govern reads the repository's Markdown workplans and trackers into a milestone graph.
+Read with next (what to work on), graph (filtered, paged) and item (one item in full, with fileHash).
+Write with set_status (pass item's fileHash as expect) and close (runs the item's checks; the only way to done).
+gates says which libraries the milestones enable; audit checks done claims against evidence; audit_log lists every write.
+Lists are paged: pass nextOffset as offset. Refusals are { error: { code, message, details } } with isError.`;
+
+/** The server and a way to wait for the tool calls it is running. */
+export interface GovernMcp {
+  server: McpServer;
+  /** Resolves when no tool call is running (a close may run checks for minutes). */
+  idle(): Promise<void>;
+}
+
+/**
+ * The MCP server over the same library functions the CLI commands call. Each
+ * tool call loads the workspace afresh, so the answers follow the files as they
+ * are now, edited by hand, by the CLI or by another agent.
+ */
+export function createGovernMcpServer(ctx: CommandContext, opts: GovernMcpOptions): GovernMcp {
+  const log = (s: string) => void ctx.stderr.write(s);
+  // Library code never prints, but a stray write to the context's stdout would
+  // corrupt the JSON-RPC stream: send it to stderr instead.
+  const quiet: CommandContext = { ...ctx, stdout: { write: (s: string | Uint8Array) => log(typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), isTTY: false } };
+  const running = new Set<Promise<unknown>>();
+  const tc: ToolContext = { ctx: quiet, root: opts.root, open: () => openWorkspace(quiet, { root: opts.root, cache: opts.cache }), log, running };
+  const server = new McpServer({ name: 'govern', version: VERSION }, { instructions: INSTRUCTIONS });
+  registerReadTools(server, tc);
+  registerWriteTools(server, tc);
+  registerReportTools(server, tc);
+  structureSdkErrors(server);
+  const idle = async () => {
+    while (running.size) await Promise.allSettled([...running]);
+  };
+  return { server, idle };
+}
+
+/**
+ * The SDK answers a call it refuses before any tool runs (arguments that fail the
+ * input schema, an unknown tool name) with a plain-text error result, which its
+ * private `createToolError` builds. Replacing that on this instance gives those
+ * refusals the same `{ error: { code, message, details } }` shape as every other
+ * error. If a later SDK renames the method, the SDK's plain text comes back (the
+ * MCP tests check the structured form, so the upgrade would show it).
+ */
+function structureSdkErrors(server: McpServer): void {
+  const target = server as unknown as { createToolError?: (message: string) => CallToolResult };
+  if (typeof target.createToolError !== 'function') return;
+  target.createToolError = (message: string) => {
+    const code = /Input validation error/.test(message) ? 'invalid-arguments' : /Tool .* not found/.test(message) ? 'tool-not-found' : 'internal-error';
+    return fail({ code, message: message.replace(/^MCP error -?\d+: /, ''), details: {} });
+  };
+}
+
+/**
+ * Serves over stdio until the client closes stdin. The SDK's stdio transport does
+ * not watch for the end of its input, so that is done here: a client that goes
+ * away ends the process, after the tool calls already received have finished
+ * (a client may write its requests and close stdin at once; and a close that is
+ * running checks should still record its result).
+ */
+export async function serveStdio(mcp: GovernMcp, log: (s: string) => void, stdin: Readable = process.stdin, stdout: Writable = process.stdout): Promise<void> {
+  const { server } = mcp;
+  const transport = new StdioServerTransport(stdin, stdout);
+  transport.onerror = (err) => log(`govern mcp: ${err.message}\n`);
+  // A client that went away before its answer was written is not a crash.
+  const onStdoutError = (err: Error) => log(`govern mcp: cannot write to the client: ${err.message}\n`);
+  stdout.on('error', onStdoutError);
+  const closed = new Promise<void>((resolve) => {
+    server.server.onclose = resolve;
+  });
+  await server.connect(transport);
+  // Requests read with the last chunk start within the microtasks that follow, and an
+  // answer is written within those that follow its tool call: a macrotask later each
+  // has happened (stdout on a pipe is written synchronously).
+  const later = (fn: () => unknown) => setImmediate(() => void fn());
+  const end = () => later(() => mcp.idle().then(() => later(() => server.close())));
+  stdin.once('end', end);
+  await closed;
+  stdin.off('end', end);
+  stdout.off('error', onStdoutError);
+}

@@ -1,0 +1,98 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { nextActionable, type GraphNode } from '@govern/graph';
+import { filterNodes } from '../../commands/graph.js';
+import { summarize } from '../../render.js';
+import { itemView } from '../../views.js';
+import { atLeast, compactNode, page } from '../bounds.js';
+import { ToolFailure } from '../results.js';
+import { GraphInput, GraphOutput, ItemInput, ItemOutput, NextInput, NextOutput } from '../schemas.js';
+import { defineTool, type ToolContext } from '../tool.js';
+
+const READ_ONLY = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
+
+interface NodeQuery {
+  doc?: string | undefined;
+  status?: string[] | undefined;
+  kind?: string[] | undefined;
+  idPrefix?: string | undefined;
+}
+
+/** `govern graph`'s filters (shared with the command) plus the id prefix only the tools have. */
+function select(nodes: GraphNode[], q: NodeQuery): GraphNode[] {
+  const filtered = filterNodes(nodes, { doc: q.doc, status: q.status, kind: q.kind });
+  return q.idPrefix ? filtered.filter((n) => n.id.startsWith(q.idPrefix!)) : filtered;
+}
+
+/** `graph`, `next` and `item`: reading the milestone graph, bounded. */
+export function registerReadTools(server: McpServer, tc: ToolContext): void {
+  defineTool(
+    server,
+    tc,
+    'graph',
+    {
+      title: 'Milestone graph',
+      description:
+        'Milestones, tasks and workplans of the repository with status and dependencies, filtered and paged (default 50 per page), ' +
+        'plus the diagnostics of a severity (errors by default, capped). Use next for what to work on, item for one item in full.',
+      inputSchema: GraphInput,
+      outputSchema: GraphOutput,
+      annotations: READ_ONLY,
+    },
+    async (args) => {
+      const ws = await tc.open();
+      const p = page(select(ws.index.graph.nodes, args), args.offset, args.limit);
+      const diagnostics = atLeast(ws.diagnostics, args.severity);
+      return {
+        nodes: args.shape === 'full' ? p.items : p.items.map(compactNode),
+        total: p.total,
+        offset: p.offset,
+        nextOffset: p.nextOffset,
+        diagnostics: diagnostics.slice(0, args.diagnosticsLimit),
+        diagnosticsTotal: diagnostics.length,
+        summary: summarize(ws.diagnostics),
+      };
+    },
+  );
+
+  defineTool(
+    server,
+    tc,
+    'next',
+    {
+      title: 'Next actionable items',
+      description:
+        'Items that can be worked on now (planned, in progress or partial, every dependency done), in dependency order, then priority, ' +
+        'then document order; filtered and paged like graph.',
+      inputSchema: NextInput,
+      outputSchema: NextOutput,
+      annotations: READ_ONLY,
+    },
+    async (args) => {
+      const ws = await tc.open();
+      const p = page(select(nextActionable(ws.index), args), args.offset, args.limit);
+      return { nodes: args.shape === 'full' ? p.items : p.items.map(compactNode), total: p.total, offset: p.offset, nextOffset: p.nextOffset };
+    },
+  );
+
+  defineTool(
+    server,
+    tc,
+    'item',
+    {
+      title: 'One item',
+      description:
+        'One item in full (criteria, checks, evidence root), what blocks it, what depends on it, and fileHash: the sha256 of its file, ' +
+        "to pass as set_status's expect. Same data as `govern task show --json`.",
+      inputSchema: ItemInput,
+      outputSchema: ItemOutput,
+      annotations: READ_ONLY,
+    },
+    async (args) => {
+      const ws = await tc.open();
+      const node = ws.index.byId.get(args.id);
+      // The same error object `govern task show --json` prints for an unknown id.
+      if (!node) throw new ToolFailure({ code: 'item-not-found', message: `no item ${args.id}`, details: { item: args.id } });
+      return { ...itemView(ws, node) };
+    },
+  );
+}

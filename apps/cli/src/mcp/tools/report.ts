@@ -1,0 +1,80 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { auditWorkspace } from '@govern/closure';
+import { UnknownGateError } from '@govern/gates';
+import { readAuditLog } from '@govern/write';
+import { summarize } from '../../render.js';
+import { gatesView, selectAuditRecords } from '../../views.js';
+import { atLeast, page } from '../bounds.js';
+import { AuditInput, AuditLogInput, AuditLogOutput, AuditOutput, GatesInput, GatesOutput } from '../schemas.js';
+import { defineTool, type ToolContext } from '../tool.js';
+
+const READ_ONLY = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
+
+/** `gates`, `audit` and `audit_log`: the reports of `govern gates`, `govern audit` and `govern audit log`. */
+export function registerReportTools(server: McpServer, tc: ToolContext): void {
+  defineTool(
+    server,
+    tc,
+    'gates',
+    {
+      title: 'Gates',
+      description:
+        'Every gate of govern.config.yaml: enabled or not, each required item with its status and where it is written, and what blocks a ' +
+        'disabled gate; diagnostics of the configuration and the gates. Same data as `govern gates --json`. A disabled gate is not an error.',
+      inputSchema: GatesInput,
+      outputSchema: GatesOutput,
+      annotations: READ_ONLY,
+    },
+    async (args) => {
+      const ws = await tc.open();
+      const { report, diagnostics } = gatesView(ws);
+      if (args.name === undefined) return { gates: report.gates, diagnostics };
+      const gate = report.gates.find((g) => g.name === args.name);
+      if (!gate) throw new UnknownGateError(args.name, report.gates.map((g) => g.name));
+      return { gates: [gate], diagnostics };
+    },
+  );
+
+  defineTool(
+    server,
+    tc,
+    'audit',
+    {
+      title: 'Truthfulness audit',
+      description:
+        'Is every done item backed by a passing evidence manifest, do cited evidence roots exist, does no summary contradict the items? ' +
+        'The counts and ok cover everything; diagnostics are filtered (errors by default) and paged.',
+      inputSchema: AuditInput,
+      outputSchema: AuditOutput,
+      annotations: READ_ONLY,
+    },
+    async (args) => {
+      const ws = await tc.open();
+      const { diagnostics, checked } = auditWorkspace(ws);
+      const s = summarize(diagnostics);
+      const shown = atLeast(diagnostics, args.severity).filter((d) => (!args.code || d.code === args.code) && (!args.file || d.file === args.file));
+      const p = page(shown, args.offset, args.limit);
+      return { ok: s.errors === 0, checked, ...s, diagnostics: p.items, total: p.total, offset: p.offset, nextOffset: p.nextOffset };
+    },
+  );
+
+  defineTool(
+    server,
+    tc,
+    'audit_log',
+    {
+      title: 'Audit log',
+      description:
+        'The append-only record of every status write and closure (ops/audit/govern-audit.jsonl): who, when, through what, from/to, file hashes, ' +
+        'forced rules. The newest records (50 by default), oldest first; optionally of one item.',
+      inputSchema: AuditLogInput,
+      outputSchema: AuditLogOutput,
+      annotations: READ_ONLY,
+    },
+    async (args) => {
+      const { records, diagnostics } = readAuditLog(tc.root);
+      const total = selectAuditRecords(records, { item: args.item }).length;
+      return { records: selectAuditRecords(records, { item: args.item, limit: args.limit }), total, diagnostics };
+    },
+  );
+}
