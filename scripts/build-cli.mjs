@@ -18,6 +18,10 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
+  // Code splitting: modules reached only through a dynamic import (the MCP SDK behind
+  // `govern mcp`) go to their own chunk, so other commands do not load them.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
