@@ -1,9 +1,9 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import zlib from 'node:zlib';
 import { PARSER_VERSION, type Diagnostic, type ParseResult } from '@govern/workplan';
-import { writeFileAtomic } from './atomic.js';
 
 /**
  * The persistent parse cache: one file per root under `.govern/cache/`
@@ -205,9 +205,11 @@ export class ParseCache {
       const files: string[] = [];
       const blobs: Buffer[] = [];
       const h: Header = { key: this.key, writtenAt: startedAt, files, sizes: [], mtimes: [], hashes: [], lengths: [] };
+      let bodyCrc = 0;
       for (const [rel, e] of this.entries) {
-        let blob = e.blob ?? (e.result ? null : this.blobOf(e));
-        if (!blob && e.result) blob = v8.serialize(e.result);
+        // Unchanged documents keep the bytes they were read with; new results are
+        // serialized here (and not kept: a later save serializes them again).
+        const blob = e.blob ?? (e.result ? v8.serialize(e.result) : this.blobOf(e));
         if (!blob) continue; // its bytes were lost with a corrupt body: parse it again next time
         files.push(rel);
         h.sizes.push(e.size);
@@ -215,23 +217,25 @@ export class ParseCache {
         h.hashes.push(e.hash);
         h.lengths.push(blob.length);
         blobs.push(blob);
+        bodyCrc = zlib.crc32(blob, bodyCrc);
       }
       const header = Buffer.from(JSON.stringify(h), 'utf8');
-      const body = Buffer.concat(blobs);
       const prefix = Buffer.alloc(PREFIX);
       MAGIC.copy(prefix, 0);
       prefix.writeUInt32LE(header.length, MAGIC.length);
       prefix.writeUInt32LE(zlib.crc32(header), MAGIC.length + 4);
-      prefix.writeUInt32LE(zlib.crc32(body), MAGIC.length + 8);
-      writeFileAtomic(this.file, Buffer.concat([prefix, header, body]));
+      prefix.writeUInt32LE(bodyCrc, MAGIC.length + 8);
+      writeParts(this.file, [prefix, header, ...blobs]);
       this.dirty = false;
     } catch {
       // ignore: read-only checkouts still work, only slower
     }
   }
 
-  /** Releases the file; results not deserialized yet are no longer available. */
+  /** Releases the file and the loaded body; results not deserialized yet are no longer available. */
   close(): void {
+    this.body = null;
+    for (const e of this.entries.values()) e.blob = null;
     if (this.fd !== null) {
       try {
         fs.closeSync(this.fd);
@@ -241,6 +245,56 @@ export class ParseCache {
       this.fd = null;
     }
   }
+}
+
+/**
+ * Writes a cache file from parts without joining them (tens of megabytes
+ * would be copied once more, at the run's peak of memory): a temp file in the
+ * same directory, fsync, rename. A reader sees the old file or the new one;
+ * after a crash, a torn file fails its checksums and is only a cold start.
+ */
+function writeParts(file: string, parts: Buffer[]): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    // Small parts are gathered into ~1 MiB writes: one syscall per document would
+    // cost more than the copy.
+    let batch: Buffer[] = [];
+    let batched = 0;
+    const flush = () => {
+      if (batch.length) writeAll(fd, batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched));
+      batch = [];
+      batched = 0;
+    };
+    for (const part of parts) {
+      if (part.length >= 1 << 20) {
+        flush();
+        writeAll(fd, part);
+        continue;
+      }
+      batch.push(part);
+      batched += part.length;
+      if (batched >= 1 << 20) flush();
+    }
+    flush();
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  for (let done = 0; done < buf.length; ) done += fs.writeSync(fd, buf, done, buf.length - done);
 }
 
 function readExactly(fd: number, position: number, length: number): Buffer {
@@ -322,7 +376,7 @@ export const GraphSnapshot = {
       prefix.writeUInt32LE(header.length, SNAPSHOT_MAGIC.length);
       prefix.writeUInt32LE(zlib.crc32(header), SNAPSHOT_MAGIC.length + 4);
       prefix.writeUInt32LE(zlib.crc32(graph, zlib.crc32(diag)), SNAPSHOT_MAGIC.length + 8);
-      writeFileAtomic(file, Buffer.concat([prefix, header, diag, graph]));
+      writeParts(file, [prefix, header, diag, graph]);
     } catch {
       // ignore: the next run builds the graph again
     }
