@@ -1,0 +1,251 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openApiText, StateHubClient, StateHubError, type HubRecord } from '@govern/statehub';
+import { afterAll, describe, expect, test } from 'vitest';
+import { isLoopback, startStateHub, StateHubConfigError, type RunningStateHub } from './server.js';
+
+// The real server on 127.0.0.1 (ephemeral port) over a temporary DuckDB file.
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'statehub-server-'));
+const running: RunningStateHub[] = [];
+afterAll(async () => {
+  for (const s of running) await s.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+let n = 0;
+async function hub(opts: { token?: string; db?: string } = {}): Promise<RunningStateHub> {
+  const s = await startStateHub({ db: opts.db ?? path.join(tmp, `hub-${++n}.duckdb`), port: 0, ...(opts.token ? { token: opts.token } : {}) });
+  running.push(s);
+  return s;
+}
+
+const WS = { repo: 'r', itemId: 'WP-1', title: 'Plan one', status: 'planned' as const };
+
+/** The StateHubError a call must fail with. */
+async function fails(p: Promise<unknown>): Promise<StateHubError> {
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  if (!(e instanceof StateHubError)) throw new Error(`expected a StateHubError, got ${String(e)}`);
+  return e;
+}
+
+async function raw(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+
+describe('bind and auth', () => {
+  test('loopback detection', () => {
+    expect(['127.0.0.1', '127.8.0.1', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'].map(isLoopback)).toEqual([true, true, true, true, true, true]);
+    expect(['0.0.0.0', '::', '10.0.0.5', '192.168.1.2', 'example.com', '::ffff:10.0.0.1'].map(isLoopback)).toEqual([false, false, false, false, false, false]);
+  });
+
+  test('a non-loopback bind without a token is refused before the database is opened', async () => {
+    const db = path.join(tmp, 'refused.duckdb');
+    await expect(startStateHub({ db, host: '0.0.0.0', port: 0 })).rejects.toThrow(StateHubConfigError);
+    await expect(startStateHub({ db, host: '0.0.0.0', port: 0, token: '   ' })).rejects.toThrow(/without a token/);
+    expect(fs.existsSync(db)).toBe(false);
+  });
+
+  test('with a token: 401 without it or with a wrong one, 200 with it; /health and /openapi.json stay open', async () => {
+    const s = await hub({ token: 's3cret-token' });
+    const none = await raw(`${s.url}/workstreams`);
+    expect([none.status, none.headers.get('www-authenticate'), none.body]).toEqual([
+      401,
+      'Bearer realm="statehub"',
+      { error: { code: 'unauthorized', message: 'this StateHub needs Authorization: Bearer <token>' } },
+    ]);
+    const wrong = await raw(`${s.url}/workstreams`, { headers: { authorization: 'Bearer s3cret-tokeN' } });
+    expect(wrong.status).toBe(401);
+    expect((await raw(`${s.url}/changes`, { headers: { authorization: 'Basic czNjcmV0' } })).status).toBe(401);
+    expect(await new StateHubClient({ url: s.url, token: 's3cret-token' }).list('workstream')).toEqual([]);
+    expect((await raw(`${s.url}/health`)).body).toEqual({ ok: true, service: 'statehub', apiVersion: '1.0.0', schemaVersion: 1 });
+    expect((await raw(`${s.url}/openapi.json`)).status).toBe(200);
+    // The client surfaces the refusal as a typed error that does not echo the token.
+    const err = await new StateHubClient({ url: s.url, token: 'nope' }).list('task').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StateHubError);
+    expect([(err as StateHubError).code, (err as StateHubError).status, JSON.stringify((err as StateHubError).toJSON()).includes('nope')]).toEqual([
+      'unauthorized',
+      401,
+      false,
+    ]);
+  });
+
+  test('serves the OpenAPI document generated from the schemas', async () => {
+    const s = await hub();
+    const res = await fetch(`${s.url}/openapi.json`);
+    expect(await res.text()).toBe(openApiText());
+  });
+});
+
+describe('records and versions', () => {
+  test('PUT by key creates once; repeating it changes nothing; a structural change bumps the version', async () => {
+    const s = await hub();
+    const c = new StateHubClient({ url: s.url });
+    const first = await c.putByKey('workstream', 'r:WP-1', WS);
+    expect([first.created, first.changed, first.record.version, first.record.status, first.record.externalKey]).toEqual([true, true, 1, 'planned', 'r:WP-1']);
+    expect(first.record.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const again = await c.putByKey('workstream', 'r:WP-1', { ...WS, status: 'done' });
+    expect(again).toEqual({ record: first.record, created: false, changed: false });
+    const renamed = await c.putByKey('workstream', 'r:WP-1', { ...WS, title: 'Plan one, renamed', dependsOn: ['r:WP-0'] });
+    expect([renamed.created, renamed.changed, renamed.record.version, renamed.record.title, renamed.record.dependsOn, renamed.record.status]).toEqual([
+      false,
+      true,
+      2,
+      'Plan one, renamed',
+      ['r:WP-0'],
+      'planned',
+    ]);
+    expect(await c.get('workstream', first.record.id)).toEqual(renamed.record);
+    expect(await c.list('workstream', 'other')).toEqual([]);
+  });
+
+  test('an adopted id is kept; another id for the same key, or a taken id, is a 409 with the current record', async () => {
+    const s = await hub();
+    const c = new StateHubClient({ url: s.url });
+    const adopted = await c.putByKey('workstream', 'r:WP-1', { ...WS, id: 'a427c05f-0ff5-49d1-b719-7dfd4f1f8571' });
+    expect(adopted.record.id).toBe('a427c05f-0ff5-49d1-b719-7dfd4f1f8571');
+    const mismatch = await fails(c.putByKey('workstream', 'r:WP-1', { ...WS, id: 'other-id' }));
+    expect([mismatch.code, mismatch.status, mismatch.current]).toEqual(['id-mismatch', 409, adopted.record]);
+    const taken = await fails(c.putByKey('workstream', 'r:WP-2', { ...WS, itemId: 'WP-2', id: adopted.record.id }));
+    expect([taken.code, taken.status, taken.current]).toEqual(['id-taken', 409, adopted.record]);
+  });
+
+  test('a task needs its workstream (422)', async () => {
+    const s = await hub();
+    const c = new StateHubClient({ url: s.url });
+    const e = await fails(c.putByKey('task', 'r:WP-1-T01', { repo: 'r', itemId: 'WP-1-T01', title: 'T', workstreamKey: 'r:WP-1' }));
+    expect([e.code, e.status]).toEqual(['unprocessable', 422]);
+    const ws = await c.putByKey('workstream', 'r:WP-1', WS);
+    const t = await c.putByKey('task', 'r:WP-1-T01', { repo: 'r', itemId: 'WP-1-T01', title: 'T', workstreamKey: 'r:WP-1' });
+    expect([t.created, t.record.workstreamId, t.record.kind, t.record.status]).toEqual([true, ws.record.id, 'task', null]);
+    // Kinds are separate: the task's id is not a workstream.
+    expect((await fails(c.get('workstream', t.record.id))).code).toBe('not-found');
+  });
+
+  test('a status change needs the version it is based on: stale is 409 with the current record, none is 428', async () => {
+    const s = await hub();
+    const c = new StateHubClient({ url: s.url });
+    const { record } = await c.putByKey('workstream', 'r:WP-1', WS);
+    const moved = await c.setStatus('workstream', record.id, { status: 'in_progress', ifVersion: 1, actor: 'alice' });
+    expect([moved.changed, moved.record.version, moved.record.status]).toEqual([true, 2, 'in_progress']);
+    const stale = await fails(c.setStatus('workstream', record.id, { status: 'blocked', ifVersion: 1 }));
+    expect([stale.code, stale.status, stale.current]).toEqual(['version-conflict', 409, moved.record]);
+    const same = await c.setStatus('workstream', record.id, { status: 'in_progress', ifVersion: 2 });
+    expect(same).toEqual({ record: moved.record, changed: false });
+
+    const patch = (headers: Record<string, string>, body: unknown) =>
+      raw(`${s.url}/workstreams/${record.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const none = await patch({}, { status: 'done' });
+    expect([none.status, (none.body as { error: { code: string } }).error.code]).toEqual([428, 'precondition-required']);
+    const staleMatch = await patch({ 'if-match': '"1"' }, { status: 'done' });
+    expect([staleMatch.status, (staleMatch.body as { current: HubRecord }).current.version]).toEqual([409, 2]);
+    const ok = await patch({ 'if-match': '"2"' }, { status: 'done' });
+    expect([ok.status, ok.headers.get('etag'), (ok.body as { record: HubRecord }).record.status]).toEqual([200, '"3"', 'done']);
+    const bad = await patch({}, { status: 'finished', ifVersion: 3 });
+    expect([bad.status, (bad.body as { error: { code: string; details: unknown } }).error]).toEqual([
+      400,
+      {
+        code: 'bad-request',
+        message: 'the request body does not match the schema',
+        details: { issues: [{ path: 'status', message: expect.stringContaining('Invalid option') }] },
+      },
+    ]);
+    expect((await fails(c.setStatus('workstream', 'nope', { status: 'done', ifVersion: 1 }))).status).toBe(404);
+  });
+
+  test('unknown routes, wrong methods, bad JSON and bad queries are answered with the error body', async () => {
+    const s = await hub();
+    expect((await raw(`${s.url}/nope`)).status).toBe(404);
+    const m = await raw(`${s.url}/workstreams`, { method: 'DELETE' });
+    expect([m.status, m.headers.get('allow')]).toEqual([405, 'GET']);
+    const j = await raw(`${s.url}/workstreams/by-key/x`, { method: 'PUT', body: '{nope' });
+    expect([j.status, (j.body as { error: { code: string } }).error.code]).toEqual([400, 'bad-request']);
+    expect((await raw(`${s.url}/changes?since=-1`)).status).toBe(400);
+    expect((await raw(`${s.url}/next?kind=milestone`)).status).toBe(400);
+  });
+});
+
+describe('change feed', () => {
+  test('every create, structural update and status change once, in seq order; paging with since/limit', async () => {
+    const s = await hub();
+    const c = new StateHubClient({ url: s.url });
+    const a = await c.putByKey('workstream', 'r:A', { ...WS, itemId: 'A', actor: 'bridge' });
+    const b = await c.putByKey('workstream', 'r:B', { ...WS, itemId: 'B' });
+    await c.putByKey('workstream', 'r:A', { ...WS, itemId: 'A' }); // no change, no entry
+    await c.setStatus('workstream', b.record.id, { status: 'in_progress', ifVersion: 1, actor: 'bob' });
+    await c.putByKey('workstream', 'r:A', { ...WS, itemId: 'A', title: 'A2' });
+    await c.setStatus('workstream', a.record.id, { status: 'blocked', ifVersion: 1 }).catch(() => null); // stale: no entry
+    await c.setStatus('workstream', a.record.id, { status: 'done', ifVersion: 2 });
+
+    const all = await c.changes(0);
+    expect(all.changes.map((x) => [x.seq, x.op, x.externalKey, x.version, x.status, x.fromStatus, x.actor])).toEqual([
+      [1, 'created', 'r:A', 1, 'planned', null, 'bridge'],
+      [2, 'created', 'r:B', 1, 'planned', null, null],
+      [3, 'status', 'r:B', 2, 'in_progress', 'planned', 'bob'],
+      [4, 'updated', 'r:A', 2, 'planned', null, null],
+      [5, 'status', 'r:A', 3, 'done', 'planned', null],
+    ]);
+    expect([all.next, all.hasMore]).toEqual([5, false]);
+    const page1 = await c.changes(1, 2);
+    expect([page1.changes.map((x) => x.seq), page1.next, page1.hasMore]).toEqual([[2, 3], 3, true]);
+    const page2 = await c.changes(page1.next, 2);
+    expect([page2.changes.map((x) => x.seq), page2.next, page2.hasMore]).toEqual([[4, 5], 5, false]);
+    expect(await c.changes(5)).toEqual({ changes: [], next: 5, hasMore: false });
+  });
+});
+
+describe('next', () => {
+  test('not done, every dependency done (a task inherits its workstream’s), ordered by depth, priority, key', async () => {
+    const s = await hub();
+    const c = new StateHubClient({ url: s.url });
+    const put = (key: string, extra: Record<string, unknown>) => c.putByKey('workstream', key, { repo: 'r', itemId: key.slice(2), title: key, ...extra });
+    await put('r:A', { status: 'done' });
+    await put('r:B', { status: 'planned', dependsOn: ['r:A'], priority: 'P2' });
+    await put('r:C', { status: 'in_progress', dependsOn: ['r:A'], priority: 'P0' });
+    await put('r:D', { status: 'planned', dependsOn: ['r:B'] });
+    await put('r:E', { status: 'planned', dependsOn: ['x:GONE'] });
+    await put('r:F', { status: 'blocked' });
+    await put('r:G', { status: 'planned' });
+    const next = await c.next({ repo: 'r' });
+    expect(next.next.map((r) => r.externalKey)).toEqual(['r:G', 'r:C', 'r:B']);
+    expect(next.blocked.map((b) => [b.record.externalKey, b.waitingOn])).toEqual([
+      ['r:E', [{ externalKey: 'x:GONE', found: false, status: null }]],
+      ['r:F', []],
+      ['r:D', [{ externalKey: 'r:B', found: true, status: 'planned' }]],
+    ]);
+    expect((await c.next({ repo: 'r', limit: 1 })).next.map((r) => r.externalKey)).toEqual(['r:G']);
+
+    await c.putByKey('task', 'r:D-T1', { repo: 'r', itemId: 'D-T1', title: 't', status: 'planned', workstreamKey: 'r:D' });
+    await c.putByKey('task', 'r:G-T1', { repo: 'r', itemId: 'G-T1', title: 't', status: 'planned', workstreamKey: 'r:G' });
+    const tasks = await c.next({ kind: 'task' });
+    expect([tasks.kind, tasks.next.map((r) => r.externalKey), tasks.blocked.map((b) => b.record.externalKey)]).toEqual(['task', ['r:G-T1'], ['r:D-T1']]);
+  });
+});
+
+describe('durability', () => {
+  test('a restart on the same file keeps records, versions and the feed; a clean stop leaves no WAL', async () => {
+    const db = path.join(tmp, 'restart.duckdb');
+    const first = await startStateHub({ db, port: 0 });
+    const c1 = new StateHubClient({ url: first.url });
+    const { record } = await c1.putByKey('workstream', 'r:WP-1', WS);
+    await c1.setStatus('workstream', record.id, { status: 'in_progress', ifVersion: 1 });
+    expect(fs.existsSync(`${db}.wal`)).toBe(true);
+    await first.close();
+    await first.close(); // idempotent
+    expect(fs.existsSync(`${db}.wal`)).toBe(false);
+
+    const second = await hub({ db });
+    const c2 = new StateHubClient({ url: second.url });
+    const kept = await c2.get('workstream', record.id);
+    expect([kept.version, kept.status]).toEqual([2, 'in_progress']);
+    const moved = await c2.setStatus('workstream', record.id, { status: 'done', ifVersion: 2 });
+    expect(moved.record.version).toBe(3);
+    expect((await c2.changes(0)).changes.map((x) => x.seq)).toEqual([1, 2, 3]);
+  });
+});
