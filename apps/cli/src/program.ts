@@ -9,6 +9,7 @@ import { gatesCommand } from './commands/gates.js';
 import { mcpCommand } from './commands/mcp.js';
 import { graphCommand } from './commands/graph.js';
 import { nextCommand } from './commands/next.js';
+import { prOpenCommand } from './commands/pr.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 
@@ -115,6 +116,23 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--require <name>', 'exit 1 with the explanation unless this gate is enabled (for scripts)')
     .addHelpText('after', '\nWith --require: exit 1 when the gate is disabled (why on stderr; { error } with --json), 2 when no gate has that name.')
     .action(run((o) => gatesCommand(ctx, o)));
+  const pr = program.command('pr').description('closure pull requests on GitHub (see docs/cli-contract.md#pr-open)');
+  common(
+    pr
+      .command('open')
+      .argument('<id>', 'a closed item (done, with a passing evidence manifest)')
+      .description("put a closed item's status change, evidence and audit log on the branch govern/close/<id> and open its pull request; rerunning updates (or reopens) the same one"),
+  )
+    .option('--dry-run', 'print the branch, files (sha256), title, body, labels and reviewers; change nothing (only reads, and only with a token)')
+    .option('--repo <owner/name>', 'repository (default: GITHUB_REPOSITORY, else the origin remote)')
+    .option('--base <branch>', 'branch to merge into (default: origin/HEAD, else main)')
+    .option('--label <name>', 'label to add (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--reviewer <login>', 'reviewer to request, or org/team (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--draft', 'open a new pull request as a draft')
+    .option('--api-url <url>', 'GitHub API root (default: GITHUB_API_URL, else https://api.github.com)')
+    .option('--force', 'overwrite the branch even if its head was not written by govern for this item')
+    .addHelpText('after', '\nToken: GITHUB_TOKEN, else GH_TOKEN, else gh\'s hosts.yml. Exit 0 when done (or planned with --dry-run), 1 when refused ({ error } with --json), 2 on usage.')
+    .action((id: string, o) => run((x: typeof o) => prOpenCommand(ctx, id, x))(o));
   // Not `common`: stdout carries only the MCP protocol, so --json and --no-color mean nothing here.
   program
     .command('mcp')

@@ -1,0 +1,82 @@
+import os from 'node:os';
+import { findToken, GitHubError, openClosurePr, resolveSettings, type PrOpenResult } from '@govern/github';
+import { openWorkspace, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { colorsFor } from '../render.js';
+import { VERSION } from '../version.js';
+
+export interface PrOpenCliOptions extends CommonOptions {
+  dryRun?: boolean;
+  repo?: string;
+  base?: string;
+  label?: string[];
+  reviewer?: string[];
+  draft?: boolean;
+  apiUrl?: string;
+  force?: boolean;
+}
+
+/**
+ * `govern pr open <id>`: the closure PR of a closed item, opened, updated or
+ * reopened idempotently. Exit 0 when the PR is as planned (or, with --dry-run,
+ * when the plan was printed), 1 when GitHub or the item refused, 2 on usage.
+ */
+export async function prOpenCommand(ctx: CommandContext, id: string, opts: PrOpenCliOptions): Promise<number> {
+  const ws = await openWorkspace(ctx, opts);
+  const resolved = resolveSettings(
+    { repo: opts.repo, base: opts.base, labels: opts.label, reviewers: opts.reviewer, draft: opts.draft, apiUrl: opts.apiUrl },
+    ctx.env,
+    ws.root,
+  );
+  if (!resolved.ok) throw new UsageError(resolved.problems.join('; '));
+  const host = new URL(resolved.settings.webUrl).host;
+  const token = findToken(ctx.env, host, ctx.env.HOME || os.homedir());
+  try {
+    const r = await openClosurePr({
+      workspace: ws,
+      id,
+      settings: resolved.settings,
+      token,
+      dryRun: opts.dryRun === true,
+      force: opts.force === true,
+      toolVersion: VERSION,
+      client: { onLog: (line) => ctx.stderr.write(`govern: ${line}\n`) },
+    });
+    if (opts.json) writeJson(ctx, r);
+    else ctx.stdout.write(render(ctx, opts, r));
+    return 0;
+  } catch (err) {
+    if (!(err instanceof GitHubError)) throw err;
+    if (opts.json) writeJson(ctx, { error: err.toJSON() });
+    else ctx.stderr.write(`govern: ${err.message} [${err.code}]\n`);
+    return 1;
+  }
+}
+
+function render(ctx: CommandContext, opts: CommonOptions, r: PrOpenResult): string {
+  const c = colorsFor(ctx, opts);
+  const lines: string[] = [];
+  if (r.dryRun) {
+    const found = r.probe?.pr ? ` #${r.probe.pr.number} (${r.probe.pr.url})` : '';
+    lines.push(
+      c.bold('dry run: nothing was changed'),
+      r.probe
+        ? `  read-only requests: ${r.requests.reads}; would ${r.probe.wouldDo} the pull request${found}; branch ${r.probe.branchHead ? `exists at ${r.probe.branchHead.slice(0, 12)}` : 'does not exist yet'}`
+        : `  no request was made (no token found${r.tokenSource ? '' : '; set GITHUB_TOKEN to also check what exists on GitHub'})`,
+      `branch     ${r.branch} → ${r.base} of ${r.repo}`,
+      `files      ${r.files.length}`,
+      ...r.files.map((f) => `  ${f.sha256}  ${f.path}`),
+      `title      ${r.title}`,
+      `labels     ${r.labels.join(', ') || '-'}`,
+      `reviewers  ${[...r.reviewers, ...r.teamReviewers.map((t) => `team ${t}`)].join(', ') || '-'}`,
+      `draft      ${r.draft ? 'yes' : 'no'}`,
+      'body:',
+      ...r.body.trimEnd().split('\n').map((l) => `  ${l}`),
+    );
+  } else {
+    const verb = r.action === 'opened' || r.action === 'reopened' ? c.green(r.action) : r.action;
+    lines.push(r.pr ? `${verb} #${r.pr.number} ${r.pr.url}` : `${verb}: no pull request`);
+    if (r.commit) lines.push(c.dim(`  ${r.branch} → ${r.base} (${r.ref}, ${r.commit.slice(0, 12)}); ${r.files.filter((f) => f.vsBase === 'changed').length} of ${r.files.length} files differ from ${r.base}, ${r.files.filter((f) => f.uploaded).length} uploaded`));
+  }
+  for (const w of r.warnings) lines.push(c.yellow(`  warning: ${w}`));
+  return `${lines.join('\n')}\n`;
+}
