@@ -58,9 +58,9 @@ export function exitCodeFor(ws: Workspace): number {
   return ws.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
-/** `GOVERN_TIMING=1`: one line per phase on stderr, for profiling the read path. */
+/** `GOVERN_TIMING=1`: one line per phase on stderr (wall time, resident set at its end), for profiling the read path. */
 export function trace(ctx: CommandContext, phase: string, ms: number): void {
-  if (ctx.env.GOVERN_TIMING === '1') ctx.stderr.write(`govern timing: ${phase} ${ms.toFixed(1)} ms\n`);
+  if (ctx.env.GOVERN_TIMING === '1') ctx.stderr.write(`govern timing: ${phase} ${ms.toFixed(1)} ms (rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB)\n`);
 }
 
 export function writeJson(ctx: CommandContext, value: unknown): void {

@@ -19,11 +19,14 @@ import { PARSER_VERSION, type Diagnostic, type ParseResult } from '@govern/workp
  * version and this format, so a rule change re-parses everything and a cache
  * of another format (with sha1 hashes, say) is never read.
  *
- * Format 2, all integers little-endian:
+ * Format 3, all integers little-endian:
  *
- *   magic "GVPARSE2" | u32 header length | u32 crc32 of the header | u32 crc32 of the body
- *   header: UTF-8 JSON { key, writtenAt, files, sizes, mtimes, hashes, lengths }
+ *   magic "GVPARSE3" | body | header | u32 header length | u32 crc32 of the header | u32 crc32 of the body
  *   body:   v8.serialize(ParseResult) of each file, in header order
+ *   header: UTF-8 JSON { key, writtenAt, files, sizes, mtimes, hashes, lengths }
+ *
+ * The header comes last so that a save can stream the documents out one by one
+ * instead of holding every serialized result until the lengths are known.
  *
  * Only the header is read when the cache is opened: a warm run that needs no
  * parse result (see GraphSnapshot) never loads or deserializes the body, and a
@@ -31,10 +34,10 @@ import { PARSER_VERSION, type Diagnostic, type ParseResult } from '@govern/workp
  * bytes of unchanged documents instead of serializing them again. Both
  * checksums make a torn or corrupt file a cold start, never wrong data.
  */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 
-const MAGIC = Buffer.from('GVPARSE2', 'latin1');
-const PREFIX = MAGIC.length + 12;
+const MAGIC = Buffer.from('GVPARSE3', 'latin1');
+const TRAILER = 12;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** What the cache knows of a file without its parse result. */
@@ -97,13 +100,14 @@ export class ParseCache {
   }
 
   private readHeader(fd: number, fileSize: number): void {
-    const prefix = readExactly(fd, 0, PREFIX);
-    if (!prefix.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not a parse cache');
-    const headerLength = prefix.readUInt32LE(MAGIC.length);
-    const headerCrc = prefix.readUInt32LE(MAGIC.length + 4);
-    if (PREFIX + headerLength > fileSize) throw new Error('truncated');
-    const raw = readExactly(fd, PREFIX, headerLength);
-    if (zlib.crc32(raw) !== headerCrc) throw new Error('header checksum');
+    if (fileSize < MAGIC.length + TRAILER) throw new Error('truncated');
+    if (!readExactly(fd, 0, MAGIC.length).equals(MAGIC)) throw new Error('not a parse cache');
+    const trailer = readExactly(fd, fileSize - TRAILER, TRAILER);
+    const headerLength = trailer.readUInt32LE(0);
+    const headerStart = fileSize - TRAILER - headerLength;
+    if (headerStart < MAGIC.length) throw new Error('truncated');
+    const raw = readExactly(fd, headerStart, headerLength);
+    if (zlib.crc32(raw) !== trailer.readUInt32LE(4)) throw new Error('header checksum');
     const h = JSON.parse(raw.toString('utf8')) as Header;
     if (!isHeader(h) || h.key !== this.key) throw new Error('other key or malformed header');
     let offset = 0;
@@ -111,10 +115,10 @@ export class ParseCache {
       this.entries.set(h.files[i]!, { size: h.sizes[i]!, mtimeMs: h.mtimes[i]!, hash: h.hashes[i]!, blob: null, offset, length: h.lengths[i]!, result: null });
       offset += h.lengths[i]!;
     }
-    this.bodyOffset = PREFIX + headerLength;
+    this.bodyOffset = MAGIC.length;
     this.bodyLength = offset;
-    if (this.bodyOffset + this.bodyLength !== fileSize) throw new Error('truncated or trailing bytes');
-    this.bodyCrc = prefix.readUInt32LE(MAGIC.length + 8);
+    if (this.bodyOffset + this.bodyLength !== headerStart) throw new Error('body length does not match the header');
+    this.bodyCrc = trailer.readUInt32LE(8);
     this.writtenAt = h.writtenAt;
   }
 
@@ -202,30 +206,31 @@ export class ParseCache {
   save(startedAt: number): void {
     if (!this.file || !this.dirty) return;
     try {
-      const files: string[] = [];
-      const blobs: Buffer[] = [];
-      const h: Header = { key: this.key, writtenAt: startedAt, files, sizes: [], mtimes: [], hashes: [], lengths: [] };
-      let bodyCrc = 0;
-      for (const [rel, e] of this.entries) {
-        // Unchanged documents keep the bytes they were read with; new results are
-        // serialized here (and not kept: a later save serializes them again).
-        const blob = e.blob ?? (e.result ? v8.serialize(e.result) : this.blobOf(e));
-        if (!blob) continue; // its bytes were lost with a corrupt body: parse it again next time
-        files.push(rel);
-        h.sizes.push(e.size);
-        h.mtimes.push(e.mtimeMs);
-        h.hashes.push(e.hash);
-        h.lengths.push(blob.length);
-        blobs.push(blob);
-        bodyCrc = zlib.crc32(blob, bodyCrc);
-      }
-      const header = Buffer.from(JSON.stringify(h), 'utf8');
-      const prefix = Buffer.alloc(PREFIX);
-      MAGIC.copy(prefix, 0);
-      prefix.writeUInt32LE(header.length, MAGIC.length);
-      prefix.writeUInt32LE(zlib.crc32(header), MAGIC.length + 4);
-      prefix.writeUInt32LE(bodyCrc, MAGIC.length + 8);
-      writeParts(this.file, [prefix, header, ...blobs]);
+      writeAtomically(this.file, (write) => {
+        const h: Header = { key: this.key, writtenAt: startedAt, files: [], sizes: [], mtimes: [], hashes: [], lengths: [] };
+        let bodyCrc = 0;
+        write(MAGIC);
+        for (const [rel, e] of this.entries) {
+          // Unchanged documents keep the bytes they were read with; new results are
+          // serialized here and written at once (not kept: a later save serializes again).
+          const blob = e.blob ?? (e.result ? v8.serialize(e.result) : this.blobOf(e));
+          if (!blob) continue; // its bytes were lost with a corrupt body: parse it again next time
+          h.files.push(rel);
+          h.sizes.push(e.size);
+          h.mtimes.push(e.mtimeMs);
+          h.hashes.push(e.hash);
+          h.lengths.push(blob.length);
+          bodyCrc = zlib.crc32(blob, bodyCrc);
+          write(blob);
+        }
+        const header = Buffer.from(JSON.stringify(h), 'utf8');
+        const trailer = Buffer.alloc(TRAILER);
+        trailer.writeUInt32LE(header.length, 0);
+        trailer.writeUInt32LE(zlib.crc32(header), 4);
+        trailer.writeUInt32LE(bodyCrc, 8);
+        write(header);
+        write(trailer);
+      });
       this.dirty = false;
     } catch {
       // ignore: read-only checkouts still work, only slower
@@ -248,12 +253,12 @@ export class ParseCache {
 }
 
 /**
- * Writes a cache file from parts without joining them (tens of megabytes
- * would be copied once more, at the run's peak of memory): a temp file in the
- * same directory, fsync, rename. A reader sees the old file or the new one;
- * after a crash, a torn file fails its checksums and is only a cold start.
+ * Writes a cache file part by part, never joining the parts (tens of megabytes
+ * would be held or copied once more, at the run's peak of memory): a temp file
+ * in the same directory, fsync, rename. A reader sees the old file or the new
+ * one; after a crash, a torn file fails its checksums and is only a cold start.
  */
-function writeParts(file: string, parts: Buffer[]): void {
+function writeAtomically(file: string, produce: (write: (part: Buffer) => void) => void): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
@@ -268,16 +273,16 @@ function writeParts(file: string, parts: Buffer[]): void {
       batch = [];
       batched = 0;
     };
-    for (const part of parts) {
+    produce((part) => {
       if (part.length >= 1 << 20) {
         flush();
         writeAll(fd, part);
-        continue;
+        return;
       }
       batch.push(part);
       batched += part.length;
       if (batched >= 1 << 20) flush();
-    }
+    });
     flush();
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -323,7 +328,8 @@ function isHeader(h: unknown): h is Header {
   return true;
 }
 
-const SNAPSHOT_MAGIC = Buffer.from('GVGRAPH2', 'latin1');
+const SNAPSHOT_MAGIC = Buffer.from('GVGRAPH3', 'latin1');
+const PREFIX = SNAPSHOT_MAGIC.length + 12;
 
 /**
  * The serialized graph of the last run, `{"nodes":[...],"diagnostics":[...]}`
@@ -333,7 +339,7 @@ const SNAPSHOT_MAGIC = Buffer.from('GVGRAPH2', 'latin1');
  * no document, rule or build changed a run prints these bytes instead of
  * deserializing every parse result, building the graph and serializing it.
  *
- *   magic "GVGRAPH2" | u32 header length | u32 crc32 of the header | u32 crc32 of the rest
+ *   magic "GVGRAPH3" | u32 header length | u32 crc32 of the header | u32 crc32 of the rest
  *   header: UTF-8 JSON { fingerprint, diagnosticsLength, graphLength }
  *   diagnostics JSON | graph JSON
  */
@@ -376,7 +382,7 @@ export const GraphSnapshot = {
       prefix.writeUInt32LE(header.length, SNAPSHOT_MAGIC.length);
       prefix.writeUInt32LE(zlib.crc32(header), SNAPSHOT_MAGIC.length + 4);
       prefix.writeUInt32LE(zlib.crc32(graph, zlib.crc32(diag)), SNAPSHOT_MAGIC.length + 8);
-      writeParts(file, [prefix, header, diag, graph]);
+      writeAtomically(file, (write) => [prefix, header, diag, graph].forEach(write));
     } catch {
       // ignore: the next run builds the graph again
     }

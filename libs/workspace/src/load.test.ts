@@ -84,23 +84,23 @@ interface CacheHeader {
   lengths: number[];
 }
 
-/** The parts of a parse cache file (format 2: magic, u32 header length, u32 header crc, u32 body crc, header, body). */
+/** The parts of a parse cache file (format 3: magic, body, header, u32 header length, u32 header crc, u32 body crc). */
 function readCacheFile(file: string): { header: CacheHeader; body: Buffer } {
   const bytes = fs.readFileSync(file);
-  expect(bytes.subarray(0, 8).toString('latin1')).toBe('GVPARSE2');
-  const length = bytes.readUInt32LE(8);
-  return { header: JSON.parse(bytes.subarray(20, 20 + length).toString('utf8')) as CacheHeader, body: bytes.subarray(20 + length) };
+  expect(bytes.subarray(0, 8).toString('latin1')).toBe('GVPARSE3');
+  const length = bytes.readUInt32LE(bytes.length - 12);
+  const headerStart = bytes.length - 12 - length;
+  return { header: JSON.parse(bytes.subarray(headerStart, headerStart + length).toString('utf8')) as CacheHeader, body: bytes.subarray(8, headerStart) };
 }
 
 /** Writes a parse cache file with correct checksums around any header and body. */
 function writeCacheFile(file: string, header: CacheHeader, body: Buffer): void {
   const h = Buffer.from(JSON.stringify(header), 'utf8');
-  const prefix = Buffer.alloc(20);
-  prefix.write('GVPARSE2', 0, 'latin1');
-  prefix.writeUInt32LE(h.length, 8);
-  prefix.writeUInt32LE(zlib.crc32(h), 12);
-  prefix.writeUInt32LE(zlib.crc32(body), 16);
-  fs.writeFileSync(file, Buffer.concat([prefix, h, body]));
+  const trailer = Buffer.alloc(12);
+  trailer.writeUInt32LE(h.length, 0);
+  trailer.writeUInt32LE(zlib.crc32(h), 4);
+  trailer.writeUInt32LE(zlib.crc32(body), 8);
+  fs.writeFileSync(file, Buffer.concat([Buffer.from('GVPARSE3', 'latin1'), body, h, trailer]));
 }
 
 describe('discovery', () => {
@@ -418,7 +418,7 @@ describe('parse cache', () => {
     bad[at] = bad[at]! ^ 0xff;
     // Same checksum fields as before: the body's no longer matches.
     const bytes = fs.readFileSync(cacheFile);
-    fs.writeFileSync(cacheFile, Buffer.concat([bytes.subarray(0, bytes.length - body.length), bad]));
+    fs.writeFileSync(cacheFile, Buffer.concat([bytes.subarray(0, 8), bad, bytes.subarray(8 + body.length)]));
     expect(readCacheFile(cacheFile).header).toEqual(header);
 
     const ws = await loadWorkspace({ root });
