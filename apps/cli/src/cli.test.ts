@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -744,6 +744,18 @@ describe('parallel parsing', () => {
     // More than a pipe's buffer: the binary must not exit before stdout has drained.
     expect(Buffer.byteLength(warm.out)).toBeGreaterThan(256 * 1024);
     expect(warm.out.endsWith(']}\n')).toBe(true);
+  }, 60_000);
+
+  it('a reader that closes the pipe early ends the binary quietly with the run\'s exit code', async () => {
+    bin(['graph', '--json', '--root', big]); // warm the cache: the JSON is written at once
+    const child = spawn(process.execPath, [BIN, 'graph', '--json', '--root', big], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString('utf8'))));
+    child.stdout.destroy(); // like `| head -c 100`
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(first.startsWith('{"nodes":[')).toBe(true);
+    expect({ code, err }).toEqual({ code: 1, err: '' }); // 1: the fixture has error diagnostics
   }, 60_000);
 });
 

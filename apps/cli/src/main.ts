@@ -29,6 +29,14 @@ function buildId(): string | undefined {
   }
 }
 
+// A reader that stops early (`govern graph --json | head`, an agent that has seen
+// enough) closes the pipe: stop quietly with the exit code of the run, as other
+// command-line tools do, instead of dying on an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 // The bundled binary's entry. Setting exitCode (not calling process.exit) lets a
 // large JSON document finish draining into a pipe before the process ends.
 const code = await runCli(process.argv.slice(2), {
