@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { phaseTrace } from '@govern/telemetry';
 import { loadWorkspace, type Workspace } from '@govern/workspace';
+import { noteWorkspace } from './telemetry.js';
 
 /** What every command receives: where it runs and where it writes. Injectable for tests. */
 export interface CommandContext {
@@ -43,14 +45,14 @@ export function resolveRoot(ctx: CommandContext, root: string | undefined): stri
 export async function openWorkspace(ctx: CommandContext, opts: CommonOptions): Promise<Workspace> {
   const root = resolveRoot(ctx, opts.root);
   const noCache = opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1';
-  return loadWorkspace({
+  return noteWorkspace(await loadWorkspace({
     root,
     cacheDir: noCache ? null : ctx.env.GOVERN_CACHE_DIR ? path.resolve(ctx.cwd, ctx.env.GOVERN_CACHE_DIR) : undefined,
     ...(ctx.workerUrl ? { workerUrl: ctx.workerUrl } : {}),
     ...(ctx.buildId ? { buildId: ctx.buildId } : {}),
     ...(ctx.env.GOVERN_PARSER === 'remark' ? { engine: 'remark' as const } : {}),
-    ...(ctx.env.GOVERN_TIMING === '1' ? { trace: (phase: string, ms: number) => trace(ctx, phase, ms) } : {}),
-  });
+    ...phaseTrace(ctx.env.GOVERN_TIMING === '1' ? (phase: string, ms: number) => trace(ctx, phase, ms) : undefined),
+  }));
 }
 
 /** Exit code contract: 0 no errors, 1 any error diagnostic (2 is usage, raised elsewhere). */

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { withRunTelemetry } from '@govern/telemetry';
 import { runCli } from './program.js';
+import { cliTelemetryOptions } from './telemetry.js';
 
 // GOVERN_TIMING=1 breaks the run down on stderr. performance.now() counts from the
 // process start, so the first figure is Node start-up plus loading this bundle; the
@@ -39,14 +41,14 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 // The bundled binary's entry. Setting exitCode (not calling process.exit) lets a
 // large JSON document finish draining into a pipe before the process ends.
-const code = await runCli(process.argv.slice(2), {
+const code = await withRunTelemetry(cliTelemetryOptions(process.env, process.stderr), () => runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
   workerUrl: new URL('./parse-worker.js', import.meta.url),
   buildId: buildId(),
-});
+}));
 process.exitCode = code;
 if (timing) {
   // GC entries reach the observer from a timer, not on the next immediate.

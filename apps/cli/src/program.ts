@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isGateError, UnknownGateError } from '@govern/gates';
+import { recordRunError } from '@govern/telemetry';
 import { UsageError, type CommandContext } from './context.js';
 import { auditCommand } from './commands/audit.js';
 import { auditLogCommand } from './commands/audit-log.js';
@@ -13,6 +14,7 @@ import { prOpenCommand } from './commands/pr.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 
+import { noteCommand } from './telemetry.js';
 import { VERSION } from './version.js';
 
 export { VERSION };
@@ -42,7 +44,8 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .exitOverride()
     // `audit` has options and a subcommand (`audit log`) with the same names: options
     // after a subcommand must belong to it, not to its parent.
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    .hook('preAction', (_program, cmd) => noteCommand(cmd));
 
   const common = (cmd: Command) =>
     cmd
@@ -161,12 +164,14 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
       return 2;
     }
     if (isGateError(err)) {
+      recordRunError(err);
       // A disabled gate (from `gates --require` or a gated command's assertEnabled) is an
       // answer, not a crash: one paragraph, or the error object with --json; no stack.
       if (argv.includes('--json')) ctx.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } })}\n`);
       else ctx.stderr.write(`govern: ${err.message}\n`);
       return err instanceof UnknownGateError ? 2 : 1;
     }
+    recordRunError(err);
     ctx.stderr.write(`govern: internal error: ${(err as Error).stack ?? String(err)}\n`);
     return 3;
   }

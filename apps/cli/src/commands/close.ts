@@ -1,4 +1,5 @@
 import { closeItem } from '@govern/closure';
+import { outcomeOfChecks, withSpan } from '@govern/telemetry';
 import { defaultActor } from '@govern/write';
 import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor } from '../render.js';
@@ -16,7 +17,7 @@ export async function closeCommand(ctx: CommandContext, id: string, opts: CloseC
   const ws = await openWorkspace(ctx, opts);
   const c = colorsFor(ctx, opts);
   try {
-    const r = await closeItem({
+    const r = await withSpan('close', { 'govern.item.id': id }, () => closeItem({
       root: ws.root,
       id,
       workspace: ws,
@@ -36,7 +37,7 @@ export async function closeCommand(ctx: CommandContext, id: string, opts: CloseC
               ctx.stderr.write(`${ok ? c.green('  passed') : c.red(`  failed: exit ${e.result.exitCode}`)} in ${(e.result.durationMs / 1000).toFixed(1)} s\n`);
             }
           },
-    });
+    }), outcomeOfChecks);
     if (opts.json) writeJson(ctx, r);
     else {
       let out = '';

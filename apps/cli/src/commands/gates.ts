@@ -2,6 +2,7 @@ import { CONFIG_FILE } from '@govern/workspace';
 import { GateConfigError, GateDisabledError, UnknownGateError, type GateReport } from '@govern/gates';
 import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, pad, statusCell, summaryLine, table, type Colors } from '../render.js';
+import { withSpan } from '@govern/telemetry';
 import { gatesView } from '../views.js';
 
 export interface GatesOptions extends CommonOptions {
@@ -17,7 +18,7 @@ export interface GatesOptions extends CommonOptions {
  */
 export async function gatesCommand(ctx: CommandContext, opts: GatesOptions): Promise<number> {
   const ws = await openWorkspace(ctx, opts);
-  const { report, configDiagnostics, diagnostics } = gatesView(ws);
+  const { report, configDiagnostics, diagnostics } = await withSpan('gate', {}, () => gatesView(ws));
   let gates = report.gates;
   if (opts.require !== undefined) {
     // A broken configuration never enables anything: fail closed, as assertEnabled does.

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { findToken, GitHubError, openClosurePr, resolveSettings, type PrOpenResult } from '@govern/github';
+import { withSpan } from '@govern/telemetry';
 import { openWorkspace, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor } from '../render.js';
 import { VERSION } from '../version.js';
@@ -31,7 +32,7 @@ export async function prOpenCommand(ctx: CommandContext, id: string, opts: PrOpe
   const host = new URL(resolved.settings.webUrl).host;
   const token = findToken(ctx.env, host, ctx.env.HOME || os.homedir());
   try {
-    const r = await openClosurePr({
+    const r = await withSpan('pr', { 'govern.item.id': id }, () => openClosurePr({
       workspace: ws,
       id,
       settings: resolved.settings,
@@ -40,7 +41,7 @@ export async function prOpenCommand(ctx: CommandContext, id: string, opts: PrOpe
       force: opts.force === true,
       toolVersion: VERSION,
       client: { onLog: (line) => ctx.stderr.write(`govern: ${line}\n`) },
-    });
+    }));
     if (opts.json) writeJson(ctx, r);
     else ctx.stdout.write(render(ctx, opts, r));
     return 0;

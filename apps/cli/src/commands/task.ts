@@ -1,5 +1,6 @@
 import { blockersOf } from '@govern/graph';
 import { normalizeStatus, STATUSES, type Status } from '@govern/workplan';
+import { withSpan } from '@govern/telemetry';
 import { defaultActor, setStatus } from '@govern/write';
 import { openWorkspace, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, statusCell } from '../render.js';
@@ -25,7 +26,7 @@ export async function setStatusCommand(ctx: CommandContext, id: string, rawStatu
   const ws = await openWorkspace(ctx, opts);
   const status = parseStatus(rawStatus, ws);
   try {
-    const r = await setStatus({
+    const r = await withSpan('write', { 'govern.item.id': id }, () => setStatus({
       root: ws.root,
       id,
       status,
@@ -35,7 +36,7 @@ export async function setStatusCommand(ctx: CommandContext, id: string, rawStatu
       ...(opts.reason ? { reason: opts.reason } : {}),
       actor: defaultActor(ctx.env),
       via: 'cli',
-    });
+    }));
     if (opts.json) {
       writeJson(ctx, r);
       return 0;
