@@ -25,6 +25,9 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
+  // DuckDB (apps/statehub) is a native addon with per-platform packages: it cannot be
+  // bundled, so it stays an import resolved from node_modules when a database is opened.
+  external: ['@duckdb/*'],
   banner: {
     // Some CommonJS dependencies (gray-matter) call require(); give the ESM bundle one.
     js: "import { createRequire as __govCreateRequire } from 'node:module'; const require = __govCreateRequire(import.meta.url);",

@@ -12,6 +12,7 @@ import { graphCommand } from './commands/graph.js';
 import { nextCommand } from './commands/next.js';
 import { prOpenCommand } from './commands/pr.js';
 import { statusCommand } from './commands/status.js';
+import { registerStatehubCommands } from './commands/statehub.js';
 import { validateCommand } from './commands/validate.js';
 
 import { noteCommand } from './telemetry.js';
@@ -144,6 +145,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--no-cache', 'do not read or write the parse cache in <root>/.govern/cache')
     .addHelpText('after', '\nRuns until the client closes stdin (exit 0); exit 2 when --root is not a directory. Logs go to stderr.')
     .action(run((o) => mcpCommand(ctx, o)));
+  registerStatehubCommands(program, ctx, common, setExit);
   return program;
 }
 

@@ -1,0 +1,198 @@
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { assertEnabled } from '@govern/gates';
+import type { SyncReport } from '@govern/statehub';
+import { CONFIG_FILE, loadConfig } from '@govern/workspace';
+import { defaultActor } from '@govern/write';
+import { resolveRoot, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { colorsFor } from '../render.js';
+
+const TOKEN_ENV = 'STATEHUB_TOKEN';
+/** DEFAULT_PORT of @govern/statehub-server, repeated so the help text does not load the server (a test checks they agree). */
+export const STATEHUB_PORT = 4870;
+
+// The StateHub libraries are imported when a statehub command runs, not when the CLI
+// starts: with code splitting they are their own chunks, so other commands never load
+// them (nor DuckDB's native addon, which db.ts imports only when a database is opened).
+const server = () => import('@govern/statehub-server');
+const lib = () => import('@govern/statehub');
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535; 0 picks a free one)');
+  return n;
+}
+
+/**
+ * `govern statehub serve|sync` are gated: when the governed root's
+ * govern.config.yaml declares a `statehub` gate, they run only once it is
+ * enabled (its milestones done); a broken config fails closed. A root that
+ * declares no such gate is not governed by one. The library functions are not
+ * gated — only these entry points.
+ */
+async function checkGate(root: string, opts: CommonOptions): Promise<void> {
+  const { config, diagnostics } = loadConfig(root);
+  const broken = diagnostics.some((d) => d.file === CONFIG_FILE && d.severity === 'error');
+  if (config.gates?.statehub || broken) await assertEnabled('statehub', { root, ...(opts.cache === false ? { cacheDir: null } : {}) });
+}
+
+/** The bearer token from the environment variable named by --token-env (default STATEHUB_TOKEN). Never printed. */
+function tokenFrom(ctx: CommandContext, tokenEnv: string | undefined): string | undefined {
+  const name = tokenEnv ?? TOKEN_ENV;
+  const value = ctx.env[name]?.trim();
+  if (tokenEnv !== undefined && !value) throw new UsageError(`--token-env ${name}: the environment variable ${name} is not set`);
+  return value || undefined;
+}
+
+interface ServeOptions extends CommonOptions {
+  port?: number;
+  host?: string;
+  db?: string;
+  tokenEnv?: string;
+}
+
+/**
+ * `govern statehub serve`: the embedded StateHub until SIGINT/SIGTERM (or `stop`
+ * resolves, for in-process callers and tests); then it checkpoints the database
+ * and exits 0.
+ */
+export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop?: Promise<unknown>): Promise<number> {
+  const root = resolveRoot(ctx, opts.root);
+  await checkGate(root, opts);
+  const token = tokenFrom(ctx, opts.tokenEnv);
+  const db = opts.db ? path.resolve(ctx.cwd, opts.db) : path.join(root, '.govern', 'statehub.duckdb');
+  const { DbError, DEFAULT_PORT, startStateHub, StateHubConfigError } = await server();
+  let hub;
+  try {
+    hub = await startStateHub({
+      db,
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port ?? DEFAULT_PORT,
+      ...(token ? { token } : {}),
+      log: (line) => ctx.stderr.write(`govern statehub: ${line}\n`),
+    });
+  } catch (err) {
+    if (err instanceof StateHubConfigError) throw new UsageError(err.message);
+    if (err instanceof DbError || (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
+      ctx.stderr.write(`govern: statehub: ${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  if (opts.json) writeJson(ctx, { url: hub.url, host: hub.host, port: hub.port, db: hub.db, auth: token !== undefined });
+  ctx.stderr.write(
+    `govern statehub: listening on ${hub.url} (database ${hub.db}; ${token ? `bearer token from $${opts.tokenEnv ?? TOKEN_ENV}` : 'no token: loopback only'}); stop with Ctrl-C\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    void stop?.then(done);
+  });
+  await hub.close();
+  ctx.stderr.write('govern statehub: stopped; database checkpointed\n');
+  return 0;
+}
+
+interface SyncCliOptions extends CommonOptions {
+  push?: boolean;
+  pull?: boolean;
+  dryRun?: boolean;
+  url?: string;
+  tokenEnv?: string;
+  repo?: string;
+}
+
+/** `govern statehub sync`: push and/or pull workplan and task state; exit 1 on conflicts, refusals or problems. */
+export async function syncCommand(ctx: CommandContext, opts: SyncCliOptions): Promise<number> {
+  const root = resolveRoot(ctx, opts.root);
+  if (opts.push && opts.pull) throw new UsageError('--push and --pull: give one, or neither for both directions');
+  const url = opts.url ?? ctx.env.STATEHUB_URL ?? `http://127.0.0.1:${STATEHUB_PORT}`;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--url ${url}: not an http(s) URL`);
+  await checkGate(root, opts);
+  const token = tokenFrom(ctx, opts.tokenEnv);
+  const { StateHubClient, StateHubError, syncStateHub } = await lib();
+  let report: SyncReport;
+  try {
+    report = await syncStateHub({
+      root,
+      client: new StateHubClient({ url, ...(token ? { token } : {}) }),
+      ...(opts.repo ? { repo: opts.repo } : {}),
+      mode: opts.push ? 'push' : opts.pull ? 'pull' : 'both',
+      dryRun: opts.dryRun === true,
+      actor: defaultActor(ctx.env),
+      ...(opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1' ? { cacheDir: null } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof StateHubError)) throw err;
+    if (opts.json) writeJson(ctx, { error: err.toJSON() });
+    else ctx.stderr.write(`govern: statehub: ${err.message} [${err.code}]\n`);
+    return 1;
+  }
+  if (opts.json) writeJson(ctx, report);
+  else renderReport(ctx, opts, report);
+  return report.ok ? 0 : 1;
+}
+
+function renderReport(ctx: CommandContext, opts: CommonOptions, r: SyncReport): void {
+  const c = colorsFor(ctx, opts);
+  const out = (s: string) => ctx.stdout.write(`${s}\n`);
+  const would = r.dryRun ? 'would ' : '';
+  const dir = r.mode === 'both' ? 'push and pull' : r.mode;
+  out(`${c.bold('statehub sync')} ${r.url} as repo ${r.repo} (${dir})${r.dryRun ? c.yellow(' — dry run: nothing changed') : ''}`);
+  const st = (s: string | null | undefined) => s ?? 'none';
+  for (const a of r.actions) {
+    const what =
+      a.op === 'status'
+        ? `${st(a.from)} → ${st(a.to)}`
+        : a.op === 'write-id'
+          ? `${a.kind === 'task' ? 'state_hub_task_id' : 'state_hub_workstream_id'} ${a.id ?? '(assigned on create)'} into ${a.file}`
+          : `${a.kind}${a.id ? ` ${a.id}` : ''}`;
+    out(`  ${a.side === 'remote' ? c.cyan('remote') : c.green('local ')} ${would}${a.op.padEnd(8)} ${c.bold(a.item)}  ${what}`);
+  }
+  for (const x of r.conflicts) out(`  ${c.red('conflict')} ${c.bold(x.item)}: ${x.message}`);
+  for (const x of r.refused) {
+    out(`  ${c.red('refused ')} ${c.bold(x.item)}: StateHub has ${st(x.remote)}; ${x.message} [${x.code}]`);
+    if (x.note) out(c.dim(`           note: ${x.note}`));
+  }
+  for (const x of r.pending) out(`  ${c.yellow('pending ')} ${c.bold(x.item)} (${x.side}): ${x.what}`);
+  for (const x of r.problems) out(`  ${c.red('problem ')} ${x.item ? `${c.bold(x.item)}: ` : ''}${x.message} [${x.code}]`);
+  const remote = r.actions.filter((a) => a.side === 'remote').length;
+  const local = r.actions.length - remote;
+  out(
+    c.dim(
+      `${r.items} items: ${remote} remote and ${local} local change${local === 1 ? '' : 's'}${r.dryRun ? ' planned' : ''}, ${r.conflicts.length} conflicts, ${r.refused.length} refused, ${r.pending.length} pending, ${r.problems.length} problems; ${r.unchanged} unchanged`,
+    ),
+  );
+}
+
+/** Declares `govern statehub serve` and `govern statehub sync` (called from program.ts). */
+export function registerStatehubCommands(
+  program: Command,
+  ctx: CommandContext,
+  common: (cmd: Command) => Command,
+  setExit: (code: number) => void,
+): void {
+  const statehub = program.command('statehub').description('the embedded StateHub service and the bridge that syncs workplans and tasks with a StateHub (see docs/statehub.md)');
+  const gated = '\nGated: when govern.config.yaml declares a `statehub` gate, this runs only once the gate is enabled (see `govern gates`).';
+  common(statehub.command('serve').description('run the StateHub HTTP service on a DuckDB file until interrupted (--json prints { url, host, port, db, auth } once listening)'))
+    .option('--port <n>', `port (default ${STATEHUB_PORT}; 0 picks a free one)`, port)
+    .option('--host <address>', 'address to bind (default 127.0.0.1); anything but loopback requires a token')
+    .option('--db <file>', 'DuckDB database file (default <root>/.govern/statehub.duckdb)')
+    .option('--token-env <name>', `environment variable holding the bearer token clients must send (default ${TOKEN_ENV}, if set)`)
+    .addHelpText('after', `${gated}\nExit 0 after SIGINT/SIGTERM (the database is checkpointed), 1 when it cannot start, 2 on usage (e.g. a non-loopback --host without a token).`)
+    .action(async (o: ServeOptions) => setExit(await serveCommand(ctx, o)));
+  common(statehub.command('sync').description('push workplans and tasks to StateHub (creating them, writing the assigned ids back) and pull its status changes into the Markdown'))
+    .option('--push', 'only push (create/update on StateHub, write ids back); remote changes are reported as pending')
+    .option('--pull', 'only pull (apply StateHub status changes through the lifecycle rules); local changes are reported as pending')
+    .option('--dry-run', 'print what would change on each side; change nothing')
+    .option('--url <url>', `StateHub URL (default STATEHUB_URL, else http://127.0.0.1:${STATEHUB_PORT})`)
+    .option('--token-env <name>', `environment variable holding the bearer token (default ${TOKEN_ENV}, if set)`)
+    .option('--repo <name>', "this repository's name on StateHub, the prefix of every key (default: the root folder's name)")
+    .addHelpText('after', `${gated}\nExit 0 when both sides agree (or only pending changes remain), 1 on a conflict, a refused pull, a problem or an unreachable StateHub, 2 on usage.`)
+    .action(async (o: SyncCliOptions) => setExit(await syncCommand(ctx, o)));
+}
