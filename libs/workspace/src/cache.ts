@@ -49,7 +49,7 @@ export interface CacheMeta {
 }
 
 interface Entry extends CacheMeta {
-  /** The serialized result: a view of the loaded body, or freshly serialized. */
+  /** The serialized result as read: a view of the loaded body (null until the body is loaded, and for new results). */
   blob: Buffer | null;
   /** Offset of the blob in the body of the file this entry was read from. */
   offset: number;
