@@ -54,7 +54,8 @@ const base = { actor: 'tester', via: 'test', toolVersion: '9.9.9', cacheDir: nul
 describe('closeItem', { timeout: 30_000 }, () => {
   test('passing checks: attempt and root manifests written, status set to done, audit passes', async () => {
     const root = repo({ 'trackers/t.md': tracker({ checks: ['node -e "console.log(42)"', 'echo second'] }) });
-    const r = await closeItem({ ...base, root, id: 'LM-01' });
+    // Colours are off in checks even when the caller forces them (the log is evidence).
+    const r = await closeItem({ ...base, root, id: 'LM-01', env: { FORCE_COLOR: '1' } });
     expect(r.failures).toEqual([]);
     expect(r.passed).toBe(true);
     expect(r.manifest).toBe('ops/runtime/lm-01/manifest.json');

@@ -225,7 +225,7 @@ function runCheck(root: string, command: string, logFile: string, timeoutMs: num
     let timedOut = false;
     const child = spawn('/bin/sh', ['-c', command], {
       cwd: root,
-      env: { ...process.env, ...(env ?? {}), GOVERN_CLOSE: '1' },
+      env: checkEnv(env),
       stdio: ['ignore', fd, fd],
       detached: true,
     });
@@ -256,6 +256,17 @@ function runCheck(root: string, command: string, logFile: string, timeoutMs: num
     });
     child.on('exit', (code, signal) => finish(code ?? 128 + (signal ? (osSignal(signal) ?? 0) : 0)));
   });
+}
+
+/**
+ * The environment of a check: the caller's, plus `GOVERN_CLOSE=1`, with colours
+ * off — the output is evidence in a file, and escape codes would make the same
+ * result hash differently depending on the terminal `govern close` ran in.
+ */
+function checkEnv(env: CloseOptions['env']): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...process.env, ...(env ?? {}), GOVERN_CLOSE: '1', NO_COLOR: '1' };
+  delete out.FORCE_COLOR;
+  return out;
 }
 
 function osSignal(signal: NodeJS.Signals): number | undefined {

@@ -22,7 +22,8 @@ function variants(text: string): [string, string][] {
   ];
 }
 
-describe.each(FILES)('%s', (name) => {
+// The largest seed takes ~2 s per variant on an idle machine; allow for a loaded one.
+describe.each(FILES)('%s', { timeout: 60_000 }, (name) => {
   const original = fs.readFileSync(`${DIR}${name}`, 'utf8');
   test.each(variants(original))('%s: every item, one write at a time', (_label, text) => {
     const file = `docs/${name}`;
