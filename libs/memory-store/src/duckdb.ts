@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+
+/**
+ * The only file that touches DuckDB (@duckdb/node-api 1.5.5-r.5, pinned: later
+ * releases lack platform binaries on our registry mirror). What it hides:
+ *
+ * - **One writer per file, across processes and within one.** DuckDB takes an
+ *   OS lock on the file: a second *process* opening it fails with
+ *   `IO Error: Could not set lock on file …` ({@link StoreError} `locked`).
+ *   Within one process nothing stops a second `DuckDBInstance` on the same
+ *   file (the OS lock is per process) and two instances would corrupt it, so
+ *   {@link openDuckDb} keeps a registry of the files this process has open.
+ *   memoryd is that one process; everything else goes through its API.
+ * - **One connection, a FIFO queue.** Transactions are per connection, and
+ *   statements of concurrent callers would interleave inside each other's
+ *   BEGIN…COMMIT. Every call runs alone, in order; {@link Db.exclusive} holds
+ *   the queue for a whole transaction.
+ * - **A failed statement poisons the transaction** ("Current transaction is
+ *   aborted (please ROLLBACK)"): `exclusive` callers roll back before
+ *   anything else runs.
+ * - **The appender** is the fast way in (one native call per value instead of
+ *   a parsed INSERT): rows are appended in the open transaction and checked
+ *   against PRIMARY KEY constraints when flushed, so a duplicate key throws at
+ *   `flush` and the transaction must be rolled back. `closeSync` on a
+ *   poisoned transaction throws too; it is swallowed after a failed flush.
+ *   Appends and flushes are synchronous and block the event loop;
+ *   `run()` statements (COMMIT included) run on DuckDB's threads.
+ * - **Types.** BIGINT is a JS `bigint` both ways (a bound JS number is a
+ *   DOUBLE, which DuckDB casts on insert and compare). JSON columns are
+ *   VARCHAR underneath and take a string. Rows read back through
+ *   `getRowObjectsJS()`: BIGINT as bigint, JSON as its text.
+ * - **Checkpoint on close.** Commits go to the write-ahead log
+ *   (`<file>.wal`), replayed on the next open, so a killed process loses no
+ *   committed transaction. {@link Db.close} runs CHECKPOINT, then closes the
+ *   connection and the instance, which releases the file lock.
+ */
+export interface Db {
+  readonly file: string;
+  /** Runs one statement alone on the connection; `params` bind `$1`, `$2`, …; returns the rows changed. */
+  run(sql: string, params?: Param[]): Promise<number>;
+  /** Runs one query and returns its rows as plain JS objects. */
+  all(sql: string, params?: Param[]): Promise<Row[]>;
+  /** Runs `fn` with the connection to itself (nothing else runs meanwhile). `fn` manages BEGIN/COMMIT/ROLLBACK. */
+  exclusive<T>(fn: (conn: Conn) => Promise<T>): Promise<T>;
+  /** CHECKPOINT, close the connection and the instance, release the file. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The connection while a caller holds it. */
+export interface Conn {
+  run(sql: string, params?: Param[]): Promise<number>;
+  all(sql: string, params?: Param[]): Promise<Row[]>;
+  /** Appends `rows` to `table` (in the open transaction) with `write` per row, then flushes. Throws on a key violation. */
+  append<T>(table: string, rows: readonly T[], write: (a: RowAppender, row: T) => void, catalog?: 'temp'): Promise<void>;
+}
+
+/** The appender calls the store needs, null-aware. */
+export interface RowAppender {
+  varchar(v: string | null): void;
+  bigint(v: bigint): void;
+  integer(v: number): void;
+  boolean(v: boolean): void;
+}
+
+export type Param = string | number | boolean | bigint | null;
+export type Row = Record<string, unknown>;
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'locked' | 'open-failed' | 'closed' | 'schema' | 'checkpoint',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/** True for DuckDB's PRIMARY KEY / UNIQUE violation (from an appender flush or an INSERT). */
+export function isDuplicateKey(err: unknown): boolean {
+  return /Duplicate key|PRIMARY KEY or UNIQUE constraint violation|violates primary key constraint/i.test((err as Error)?.message ?? '');
+}
+
+const openFiles = new Set<string>();
+
+/** Opens (creating it and its directory if needed) a database file, or `:memory:`. */
+export async function openDuckDb(file: string): Promise<Db> {
+  const target = file === ':memory:' ? file : path.resolve(file);
+  if (target !== ':memory:') {
+    if (openFiles.has(target)) throw new StoreError('locked', `${target} is already open in this process (DuckDB allows one writer per file)`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+  }
+  let instance: DuckDBInstance;
+  let conn: DuckDBConnection;
+  try {
+    // create(), not fromCache(): the instance is ours alone, and closing it really
+    // releases the file (a restart in the same process must be able to reopen it).
+    instance = await DuckDBInstance.create(target);
+    conn = await instance.connect();
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/Could not set lock on file/i.test(msg)) throw new StoreError('locked', `${target} is open in another process (DuckDB allows one writer per file; memoryd owns it)`);
+    throw new StoreError('open-failed', `cannot open DuckDB database ${target}: ${msg}`);
+  }
+  if (target !== ':memory:') openFiles.add(target);
+
+  let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
+    const result = queue.then(() => {
+      if (closed) throw new StoreError('closed', `database ${target} is closed`);
+      return job();
+    });
+    queue = result.catch(() => undefined);
+    return result;
+  };
+  const run = async (sql: string, params?: Param[]) => (await conn.run(sql, params as DuckDBValue[] | undefined)).rowsChanged;
+  const all = async (sql: string, params?: Param[]) => (await conn.runAndReadAll(sql, params as DuckDBValue[] | undefined)).getRowObjectsJS() as Row[];
+  const c: Conn = {
+    run,
+    all,
+    async append(table, rows, write, catalog) {
+      const app = await conn.createAppender(table, catalog ? 'main' : null, catalog ?? null);
+      const a = rowAppender(app);
+      try {
+        for (const row of rows) {
+          write(a, row);
+          app.endRow();
+        }
+        app.flushSync();
+      } catch (err) {
+        try {
+          app.closeSync();
+        } catch {
+          // The transaction is aborted; the caller rolls back.
+        }
+        throw err;
+      }
+      app.closeSync();
+    },
+  };
+
+  return {
+    file: target,
+    run: (sql, params) => enqueue(() => run(sql, params)),
+    all: (sql, params) => enqueue(() => all(sql, params)),
+    exclusive: (fn) => enqueue(() => fn(c)),
+    close: () =>
+      enqueue(async () => {
+        try {
+          if (target !== ':memory:') await conn.run('CHECKPOINT');
+        } finally {
+          closed = true;
+          conn.closeSync();
+          instance.closeSync();
+          openFiles.delete(target);
+        }
+      }).catch((err) => {
+        if (!(err instanceof StoreError && err.code === 'closed')) throw err;
+      }),
+  };
+}
+
+function rowAppender(app: DuckDBAppender): RowAppender {
+  return {
+    varchar: (v) => (v === null ? app.appendNull() : app.appendVarchar(v)),
+    bigint: (v) => app.appendBigInt(v),
+    integer: (v) => app.appendInteger(v),
+    boolean: (v) => app.appendBoolean(v),
+  };
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { toFacts } from './facts.js';
+import type { ResourceSpans } from './model.js';
+import { canonicalJson, splitResource } from './resource.js';
+
+const T0 = 1_771_000_000_000_000_000n; // 2026-02-13 in ns: beyond 2^53, kept exact
+
+function snapshot(resource: ResourceSpans['resource']): ResourceSpans[] {
+  return [
+    {
+      resource,
+      scopeSpans: [
+        {
+          scope: { name: 'govern', version: '0.1.0' },
+          spans: [
+            {
+              traceId: '0af7651916cd43dd8448eb211c80319c',
+              spanId: 'b7ad6b7169203331',
+              parentSpanId: '00f067aa0ba902b7',
+              name: 'govern.close',
+              kind: 1,
+              startNs: T0 + 1n,
+              endNs: T0 + 501n,
+              attributes: { 'govern.stage': 'close', 'govern.run.id': 'run-1', 'govern.item.id': 'LM-02', 'govern.document.id': 'lm', 'govern.command': 'close', reason_code: 'check-failed' },
+              events: [
+                { timeNs: T0 + 100n, name: 'guard.denied', attributes: { policy_reason_code: 'dependencies-not-done', message: 'LM-01 is planned' } },
+                { timeNs: T0 + 200n, name: 'exception', attributes: { 'exception.type': 'Error' } },
+              ],
+              statusCode: 2,
+              statusMessage: 'exit 1',
+            },
+          ],
+        },
+      ],
+    },
+  ];
+}
+
+describe('toFacts', () => {
+  it('one task fact per span, one event fact per event, the reason split, times as exact integers', () => {
+    const batch = toFacts(snapshot({ 'service.name': 'govern', 'process.pid': 4242, 'host.name': 'box-a' }));
+    const resourceKey = splitResource({ 'service.name': 'govern' }).key;
+    expect(batch.tasks).toEqual([
+      {
+        trace_id: '0af7651916cd43dd8448eb211c80319c',
+        span_id: 'b7ad6b7169203331',
+        parent_span_id: '00f067aa0ba902b7',
+        name: 'govern.close',
+        kind: 'internal',
+        start_ns: 1_771_000_000_000_000_001n,
+        end_ns: 1_771_000_000_000_000_501n,
+        duration_ns: 500n,
+        status_code: 'error',
+        status_message: 'exit 1',
+        outcome: 'failed',
+        failure_reason_code: 'check-failed',
+        failure_reason_source: 'reason_code',
+        policy_reason_code: 'dependencies-not-done',
+        run_id: 'run-1',
+        command: 'close',
+        stage: 'close',
+        document_id: 'lm',
+        item_id: 'LM-02',
+        service_name: 'govern',
+        scope_name: 'govern',
+        scope_version: '0.1.0',
+        resource_key: resourceKey,
+        event_count: 2,
+        attributes: '{"govern.command":"close","govern.document.id":"lm","govern.item.id":"LM-02","govern.run.id":"run-1","govern.stage":"close","reason_code":"check-failed"}',
+        resource_volatile: '{"host.name":"box-a","process.pid":4242}',
+      },
+    ]);
+    expect(batch.events).toEqual([
+      {
+        trace_id: '0af7651916cd43dd8448eb211c80319c',
+        span_id: 'b7ad6b7169203331',
+        event_index: 0,
+        name: 'guard.denied',
+        time_ns: T0 + 100n,
+        is_guard_denial: true,
+        failure_reason_code: null,
+        failure_reason_source: null,
+        policy_reason_code: 'dependencies-not-done',
+        run_id: 'run-1',
+        item_id: 'LM-02',
+        stage: 'close',
+        attributes: '{"message":"LM-01 is planned","policy_reason_code":"dependencies-not-done"}',
+      },
+      {
+        trace_id: '0af7651916cd43dd8448eb211c80319c',
+        span_id: 'b7ad6b7169203331',
+        event_index: 1,
+        name: 'exception',
+        time_ns: T0 + 200n,
+        is_guard_denial: false,
+        failure_reason_code: null,
+        failure_reason_source: null,
+        policy_reason_code: null,
+        run_id: 'run-1',
+        item_id: 'LM-02',
+        stage: 'close',
+        attributes: '{"exception.type":"Error"}',
+      },
+    ]);
+    expect([...batch.resources.values()]).toEqual([{ resource_key: resourceKey, service_name: 'govern', attributes: '{"service.name":"govern"}' }]);
+  });
+
+  it('volatile resource attributes never reach a key: the same spans from another process are the same facts', () => {
+    const a = toFacts(snapshot({ 'service.name': 'govern', 'process.pid': 1, 'host.id': 'h1', 'service.instance.id': 'i1' }));
+    const b = toFacts(snapshot({ 'service.instance.id': 'i2', 'host.id': 'h2', 'process.pid': 2, 'service.name': 'govern' }));
+    const keyOf = (t: (typeof a.tasks)[number]) => ({ ...t, resource_volatile: undefined });
+    expect(b.tasks.map(keyOf)).toEqual(a.tasks.map(keyOf));
+    expect(b.events).toEqual(a.events);
+    expect([...b.resources.keys()]).toEqual([...a.resources.keys()]);
+    // …while a stable attribute does make another resource.
+    const c = toFacts(snapshot({ 'service.name': 'govern', 'deployment.environment': 'ci' }));
+    expect([...c.resources.keys()]).not.toEqual([...a.resources.keys()]);
+  });
+
+  it('the same snapshot gives the same rows, whatever order its attributes arrive in', () => {
+    const s1 = snapshot({ 'service.name': 'govern' });
+    const s2 = snapshot({ 'service.name': 'govern' });
+    const span2 = s2[0]!.scopeSpans[0]!.spans[0]!;
+    span2.attributes = Object.fromEntries(Object.entries(span2.attributes).reverse());
+    expect(toFacts(s2)).toEqual(toFacts(s1));
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys at every level and keeps array order', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+  });
+});

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import type { Attributes, ResourceSpans } from './model.js';
+import { failureReason, isGuardDenial, policyReason, spanReasons } from './reason.js';
+import { canonicalJson, splitResource } from './resource.js';
+
+/**
+ * The facts spine: what a span and its events become in the store.
+ *
+ * - one **task fact** per span (a unit of work: a CLI stage, a task run),
+ *   keyed by (trace_id, span_id);
+ * - one **event fact** per span event, keyed by (trace_id, span_id,
+ *   event_index), with the span's correlation attributes copied in so the
+ *   query primitives need no join;
+ * - one **resource** per distinct stable resource (`resource_key`).
+ *
+ * Times are the span's own, in integer nanoseconds; nothing here depends on
+ * when or how often a span was received, so replaying a snapshot gives the
+ * same rows. Canonical order, for every query that lists facts (ties broken by
+ * the key): {@link TASK_FACTS_ORDER}, {@link EVENT_FACTS_ORDER}.
+ */
+export const TASK_FACTS_ORDER = 'start_ns, trace_id, span_id';
+export const EVENT_FACTS_ORDER = 'time_ns, trace_id, span_id, event_index';
+
+/**
+ * The correlation attributes read from a span (first name found wins): govern's
+ * own names (libs/telemetry), then the envelope names of seed 002 (K1).
+ */
+export const CORRELATION_ATTRS = {
+  runId: ['govern.run.id', 'run_id'],
+  command: ['govern.command'],
+  stage: ['govern.stage'],
+  documentId: ['govern.document.id'],
+  itemId: ['govern.item.id', 'task_id'],
+} as const;
+
+const outcome = z.enum(['ok', 'failed', 'denied']);
+const source = z.enum(['failure_reason_code', 'reason_code']).nullable();
+
+export const TaskFactSchema = z.object({
+  trace_id: z.string(),
+  span_id: z.string(),
+  parent_span_id: z.string().nullable(),
+  name: z.string(),
+  kind: z.enum(['unspecified', 'internal', 'server', 'client', 'producer', 'consumer']),
+  start_ns: z.bigint(),
+  end_ns: z.bigint(),
+  duration_ns: z.bigint(),
+  status_code: z.enum(['unset', 'ok', 'error']),
+  status_message: z.string().nullable(),
+  outcome,
+  failure_reason_code: z.string().nullable(),
+  failure_reason_source: source,
+  policy_reason_code: z.string().nullable(),
+  run_id: z.string().nullable(),
+  command: z.string().nullable(),
+  stage: z.string().nullable(),
+  document_id: z.string().nullable(),
+  item_id: z.string().nullable(),
+  service_name: z.string().nullable(),
+  scope_name: z.string(),
+  scope_version: z.string().nullable(),
+  resource_key: z.string(),
+  event_count: z.int(),
+  /** Canonical JSON of the span's attributes. */
+  attributes: z.string(),
+  /** Canonical JSON of the resource's volatile attributes (never part of a key). */
+  resource_volatile: z.string(),
+});
+export type TaskFact = z.infer<typeof TaskFactSchema>;
+
+export const EventFactSchema = z.object({
+  trace_id: z.string(),
+  span_id: z.string(),
+  event_index: z.int(),
+  name: z.string(),
+  time_ns: z.bigint(),
+  is_guard_denial: z.boolean(),
+  failure_reason_code: z.string().nullable(),
+  failure_reason_source: source,
+  policy_reason_code: z.string().nullable(),
+  run_id: z.string().nullable(),
+  item_id: z.string().nullable(),
+  stage: z.string().nullable(),
+  attributes: z.string(),
+});
+export type EventFact = z.infer<typeof EventFactSchema>;
+
+export const ResourceRowSchema = z.object({
+  resource_key: z.string(),
+  service_name: z.string().nullable(),
+  attributes: z.string(),
+});
+export type ResourceRow = z.infer<typeof ResourceRowSchema>;
+
+export interface FactBatch {
+  tasks: TaskFact[];
+  events: EventFact[];
+  resources: Map<string, ResourceRow>;
+}
+
+export function emptyBatch(): FactBatch {
+  return { tasks: [], events: [], resources: new Map() };
+}
+
+const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
+const STATUSES = ['unset', 'ok', 'error'] as const;
+
+function firstString(attrs: Attributes, names: readonly string[]): string | null {
+  for (const n of names) {
+    const v = attrs[n];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return null;
+}
+
+/** Adds the facts of decoded spans to `into` (a new batch by default). Pure: same spans, same rows. */
+export function toFacts(resourceSpans: readonly ResourceSpans[], into: FactBatch = emptyBatch()): FactBatch {
+  for (const rs of resourceSpans) {
+    const res = splitResource(rs.resource);
+    if (!into.resources.has(res.key)) into.resources.set(res.key, { resource_key: res.key, service_name: res.serviceName, attributes: res.stable });
+    for (const ss of rs.scopeSpans) {
+      for (const span of ss.spans) {
+        const a = span.attributes;
+        const reasons = spanReasons(span);
+        const runId = firstString(a, CORRELATION_ATTRS.runId);
+        const itemId = firstString(a, CORRELATION_ATTRS.itemId);
+        const stage = firstString(a, CORRELATION_ATTRS.stage);
+        into.tasks.push({
+          trace_id: span.traceId,
+          span_id: span.spanId,
+          parent_span_id: span.parentSpanId,
+          name: span.name,
+          kind: KINDS[span.kind] ?? 'unspecified',
+          start_ns: span.startNs,
+          end_ns: span.endNs,
+          duration_ns: span.endNs - span.startNs,
+          status_code: STATUSES[span.statusCode] ?? 'unset',
+          status_message: span.statusMessage,
+          outcome: reasons.outcome,
+          failure_reason_code: reasons.failureReasonCode,
+          failure_reason_source: reasons.failureReasonSource,
+          policy_reason_code: reasons.policyReasonCode,
+          run_id: runId,
+          command: firstString(a, CORRELATION_ATTRS.command),
+          stage,
+          document_id: firstString(a, CORRELATION_ATTRS.documentId),
+          item_id: itemId,
+          service_name: res.serviceName,
+          scope_name: ss.scope.name,
+          scope_version: ss.scope.version,
+          resource_key: res.key,
+          event_count: span.events.length,
+          attributes: canonicalJson(a),
+          resource_volatile: res.volatile,
+        });
+        for (let i = 0; i < span.events.length; i++) {
+          const e = span.events[i]!;
+          const failure = failureReason(e.attributes);
+          into.events.push({
+            trace_id: span.traceId,
+            span_id: span.spanId,
+            event_index: i,
+            name: e.name,
+            time_ns: e.timeNs,
+            is_guard_denial: isGuardDenial(e),
+            failure_reason_code: failure.code,
+            failure_reason_source: failure.source,
+            policy_reason_code: policyReason(e.attributes),
+            run_id: runId,
+            item_id: itemId,
+            stage,
+            attributes: canonicalJson(e.attributes),
+          });
+        }
+      }
+    }
+  }
+  return into;
+}

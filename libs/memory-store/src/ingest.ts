@@ -1,0 +1,217 @@
+import { StoreError } from './duckdb.js';
+import { emptyBatch, toFacts } from './facts.js';
+import type { DecodedTraces } from './model.js';
+import { Spool, type SpoolFrame } from './spool.js';
+import type { CommitResult, MemoryStore } from './store.js';
+
+/**
+ * The checkpointed ingest loop.
+ *
+ * 1. `submit` appends the payload to the spool and waits for fdatasync: only
+ *    then is the sender acknowledged.
+ * 2. The durable frame joins the in-memory queue (decoded already).
+ * 3. The loop takes whole frames, up to `maxBatchSpans` spans, materializes
+ *    their facts and commits rows + checkpoint (the batch's last seq) in one
+ *    DuckDB transaction (MemoryStore.commit).
+ * 4. Spool segments at or below the checkpoint are deleted.
+ *
+ * On start, frames after the checkpoint are read back from the spool and
+ * queued first. So a process killed anywhere — before the ack, mid-batch,
+ * between COMMIT and the spool cleanup — restarts with every acknowledged
+ * payload either committed (its seq at or below the checkpoint) or queued
+ * again, never both.
+ */
+export interface IngestorOptions {
+  store: MemoryStore;
+  spoolDir: string;
+  /** Decodes a recovered frame's payload (the same decoder the receiver used). */
+  decode: (kind: number, body: Buffer) => DecodedTraces;
+  /** Spans per batch at most (a frame is never split). Default 20,000. */
+  maxBatchSpans?: number;
+  /** Queued, uncommitted spans above which `accepting` answers false. Default 200,000. */
+  maxQueuedSpans?: number;
+  segmentBytes?: number;
+  /** After each committed batch (for logs and figures). */
+  onCommit?: (r: CommitResult & { ms: number }) => void;
+  /** A batch that failed to commit (it stays queued and is retried). */
+  onError?: (err: Error) => void;
+}
+
+export interface IngestStatus {
+  /** Frames and spans acknowledged since start. */
+  received: { frames: number; spans: number };
+  /** Uncommitted frames and spans in the queue. */
+  queued: { frames: number; spans: number };
+  checkpoint: ReturnType<MemoryStore['checkpoint']>;
+  recovered: { frames: number; droppedBytes: number };
+  dedupeBatches: number;
+  lastError: string | null;
+}
+
+interface Queued {
+  seq: number;
+  kind: number;
+  body: Buffer | null;
+  decoded: DecodedTraces | null;
+  spans: number;
+}
+
+/** Raised by `submit` when the queue is full: the receiver answers 503 so the exporter retries. */
+export class BackpressureError extends Error {
+  readonly code = 'backpressure';
+}
+
+export class Ingestor {
+  private queue: Queued[] = [];
+  private queuedSpans = 0;
+  private wake: (() => void) | null = null;
+  private idleWaiters: (() => void)[] = [];
+  private busy = false;
+  private stopping = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private received = { frames: 0, spans: 0 };
+  private dedupeBatches = 0;
+  private lastError: string | null = null;
+  private spool!: Spool<DecodedTraces>;
+  private recovered = { frames: 0, droppedBytes: 0 };
+
+  private constructor(private readonly opts: IngestorOptions) {}
+
+  /** Opens the spool, queues what it recovered, and starts the loop. */
+  static async start(opts: IngestorOptions): Promise<Ingestor> {
+    const ing = new Ingestor(opts);
+    const afterSeq = opts.store.checkpoint().lastSeq;
+    const { spool, recovered } = await Spool.open<DecodedTraces>(opts.spoolDir, {
+      afterSeq,
+      ...(opts.segmentBytes ? { segmentBytes: opts.segmentBytes } : {}),
+      onDurable: (frames) => ing.enqueue(frames),
+    });
+    ing.spool = spool;
+    let expect = afterSeq + 1;
+    for (const f of recovered.frames) {
+      if (f.seq !== expect) {
+        await spool.close();
+        throw new StoreError('checkpoint', `spool ${opts.spoolDir} lacks frames ${expect}..${f.seq - 1} after checkpoint ${afterSeq} (a segment was removed or damaged)`);
+      }
+      expect++;
+    }
+    ing.recovered = { frames: recovered.frames.length, droppedBytes: recovered.droppedBytes };
+    ing.enqueue(recovered.frames as SpoolFrame<DecodedTraces>[]); // no meta: decoded when batched
+    await spool.release(afterSeq);
+    ing.loopDone = ing.loop();
+    return ing;
+  }
+
+  /** False while the queue holds more than `maxQueuedSpans`: refuse new payloads (the sender retries). */
+  get accepting(): boolean {
+    return !this.stopping && this.queuedSpans < (this.opts.maxQueuedSpans ?? 200_000);
+  }
+
+  /** Makes a decoded payload durable and queues it; resolves with its seq once acknowledged-safe. */
+  async submit(kind: number, body: Buffer, decoded: DecodedTraces): Promise<number> {
+    if (!this.accepting) throw new BackpressureError(this.stopping ? 'memoryd is stopping' : 'ingest queue is full');
+    return this.spool.append(kind, body, decoded);
+  }
+
+  status(): IngestStatus {
+    return {
+      received: { ...this.received },
+      queued: { frames: this.queue.length, spans: this.queuedSpans },
+      checkpoint: this.opts.store.checkpoint(),
+      recovered: { ...this.recovered },
+      dedupeBatches: this.dedupeBatches,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Resolves when everything queued so far is committed. */
+  idle(): Promise<void> {
+    if (!this.queue.length && !this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops accepting, commits what is queued, closes the spool. The store stays open (its owner closes it). */
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loopDone;
+    await this.spool.close();
+  }
+
+  private enqueue(frames: SpoolFrame<DecodedTraces>[]): void {
+    for (const f of frames) {
+      const decoded = f.meta ?? null;
+      const spans = decoded ? decoded.spans : 0;
+      this.queue.push({ seq: f.seq, kind: f.kind, body: decoded ? null : f.body, decoded, spans });
+      this.queuedSpans += spans;
+      if (f.meta) {
+        this.received.frames++;
+        this.received.spans += spans;
+      }
+    }
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    let backoff = 100;
+    for (;;) {
+      if (!this.queue.length) {
+        for (const w of this.idleWaiters.splice(0)) w();
+        if (this.stopping) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = null;
+        continue;
+      }
+      this.busy = true;
+      const take = this.takeBatch();
+      const batch = emptyBatch();
+      for (const q of take) if (q.decoded) toFacts(q.decoded.resourceSpans, batch);
+      const t0 = performance.now();
+      try {
+        const r = await this.opts.store.commit(batch, { firstSeq: take[0]!.seq, lastSeq: take.at(-1)!.seq });
+        this.queue.splice(0, take.length);
+        for (const q of take) this.queuedSpans -= q.spans;
+        if (r.path === 'dedupe') this.dedupeBatches++;
+        this.lastError = null;
+        backoff = 100;
+        this.opts.onCommit?.({ ...r, ms: performance.now() - t0 });
+        await this.spool.release(take.at(-1)!.seq);
+      } catch (err) {
+        // The batch stays queued; a transient failure (disk full, …) is retried.
+        this.lastError = (err as Error).message;
+        this.opts.onError?.(err as Error);
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 5000);
+        // Stopping: what is not committed stays in the spool for the next start.
+        if (this.stopping) return;
+      } finally {
+        this.busy = false;
+      }
+    }
+  }
+
+  /** Whole frames from the head of the queue, up to maxBatchSpans spans (at least one frame). Decodes recovered ones. */
+  private takeBatch(): Queued[] {
+    const max = this.opts.maxBatchSpans ?? 20_000;
+    const out: Queued[] = [];
+    let spans = 0;
+    for (const q of this.queue) {
+      if (!q.decoded) {
+        try {
+          q.decoded = this.opts.decode(q.kind, q.body!);
+        } catch (err) {
+          // It decoded when it was received; a decoder that changed since must not block ingest.
+          this.lastError = `frame ${q.seq} no longer decodes: ${(err as Error).message}; its spans are skipped`;
+          q.decoded = { resourceSpans: [], spans: 0, rejected: 0, errors: [] };
+        }
+        q.body = null;
+        q.spans = q.decoded.spans;
+        this.queuedSpans += q.spans;
+      }
+      if (out.length && spans + q.spans > max) break;
+      out.push(q);
+      spans += q.spans;
+    }
+    return out;
+  }
+}

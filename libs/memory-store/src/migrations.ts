@@ -1,0 +1,140 @@
+import crypto from 'node:crypto';
+import { StoreError, type Db } from './duckdb.js';
+
+/**
+ * The schema, as numbered migrations. `schema_migrations` records each
+ * applied migration with a checksum of its statements; opening a database
+ * applies the missing ones in order, each in its own transaction (DuckDB runs
+ * DDL transactionally), so a crash mid-migration leaves the previous version.
+ * Never edit a released migration — opening a database refuses one whose
+ * checksum changed — add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'facts spine (task_facts, event_facts, resources) and checkpointed ingest',
+    statements: [
+      `CREATE TABLE resources (
+        resource_key VARCHAR PRIMARY KEY,
+        service_name VARCHAR,
+        attributes JSON NOT NULL
+      )`,
+      // One row per span. Column order is the appender's (store.ts writeTask).
+      `CREATE TABLE task_facts (
+        trace_id VARCHAR NOT NULL,
+        span_id VARCHAR NOT NULL,
+        parent_span_id VARCHAR,
+        name VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        start_ns BIGINT NOT NULL,
+        end_ns BIGINT NOT NULL,
+        duration_ns BIGINT NOT NULL,
+        status_code VARCHAR NOT NULL,
+        status_message VARCHAR,
+        outcome VARCHAR NOT NULL,
+        failure_reason_code VARCHAR,
+        failure_reason_source VARCHAR,
+        policy_reason_code VARCHAR,
+        run_id VARCHAR,
+        command VARCHAR,
+        stage VARCHAR,
+        document_id VARCHAR,
+        item_id VARCHAR,
+        service_name VARCHAR,
+        scope_name VARCHAR NOT NULL,
+        scope_version VARCHAR,
+        resource_key VARCHAR NOT NULL,
+        event_count INTEGER NOT NULL,
+        attributes JSON NOT NULL,
+        resource_volatile JSON NOT NULL,
+        PRIMARY KEY (trace_id, span_id)
+      )`,
+      // One row per span event. Column order is the appender's (store.ts writeEvent).
+      `CREATE TABLE event_facts (
+        trace_id VARCHAR NOT NULL,
+        span_id VARCHAR NOT NULL,
+        event_index INTEGER NOT NULL,
+        name VARCHAR NOT NULL,
+        time_ns BIGINT NOT NULL,
+        is_guard_denial BOOLEAN NOT NULL,
+        failure_reason_code VARCHAR,
+        failure_reason_source VARCHAR,
+        policy_reason_code VARCHAR,
+        run_id VARCHAR,
+        item_id VARCHAR,
+        stage VARCHAR,
+        attributes JSON NOT NULL,
+        PRIMARY KEY (trace_id, span_id, event_index)
+      )`,
+      // The ingest checkpoint: the last spool frame whose spans are committed. Updated
+      // in the same transaction as the rows of each batch.
+      `CREATE TABLE ingest_checkpoint (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_seq BIGINT NOT NULL,
+        batches BIGINT NOT NULL,
+        spans BIGINT NOT NULL,
+        events BIGINT NOT NULL
+      )`,
+      `INSERT INTO ingest_checkpoint VALUES (1, 0, 0, 0, 0)`,
+      // One row per committed batch: the spool frames it covered. Contiguous,
+      // non-overlapping ranges are the proof that no frame was skipped or ingested twice.
+      `CREATE TABLE ingest_batches (
+        batch_id BIGINT PRIMARY KEY,
+        first_seq BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL,
+        spans_received INTEGER NOT NULL,
+        spans_inserted INTEGER NOT NULL,
+        events_received INTEGER NOT NULL,
+        events_inserted INTEGER NOT NULL,
+        path VARCHAR NOT NULL
+      )`,
+    ],
+  },
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export function checksum(m: Migration): string {
+  return crypto.createHash('sha256').update(m.statements.join('\n;\n')).digest('hex');
+}
+
+/**
+ * Brings the database to {@link SCHEMA_VERSION}. Refuses (StoreError `schema`)
+ * a database written by a newer build or whose applied migration differs
+ * from this build's.
+ */
+export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<{ applied: number[]; version: number }> {
+  await db.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL)');
+  const rows = await db.all('SELECT version, checksum FROM schema_migrations ORDER BY version');
+  const known = new Map(migrations.map((m) => [m.version, m]));
+  for (const r of rows) {
+    const m = known.get(Number(r.version));
+    if (!m) throw new StoreError('schema', `${db.file} has schema version ${r.version}, newer than this build's ${migrations.at(-1)?.version ?? 0}; upgrade memoryd`);
+    if (r.checksum !== checksum(m)) throw new StoreError('schema', `${db.file}: migration ${m.version} (${m.name}) differs from the one applied; released migrations must not change`);
+  }
+  const done = new Set(rows.map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (done.has(m.version)) continue;
+    await db.exclusive(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        for (const s of m.statements) await c.run(s);
+        await c.run('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, checksum(m)]);
+        await c.run('COMMIT');
+      } catch (err) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+    applied.push(m.version);
+  }
+  return { applied, version: migrations.at(-1)?.version ?? 0 };
+}

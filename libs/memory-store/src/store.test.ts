@@ -1,0 +1,173 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDuckDb, StoreError } from './duckdb.js';
+import { EVENT_FACTS_ORDER, TASK_FACTS_ORDER, toFacts } from './facts.js';
+import { checksum, migrate, MIGRATIONS } from './migrations.js';
+import type { ResourceSpans, Span } from './model.js';
+import { MemoryStore } from './store.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+function dbFile(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'memory-store-'));
+  dirs.push(d);
+  return path.join(d, 'memory.duckdb');
+}
+
+const T0 = 1_771_000_000_000_000_000n;
+function span(i: number, over: Partial<Span> = {}): Span {
+  return {
+    traceId: (1000 + Math.floor(i / 4)).toString(16).padStart(32, '0'),
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    parentSpanId: null,
+    name: `work ${i}`,
+    kind: 1,
+    startNs: T0 + BigInt(Math.floor(i / 2)), // pairs share a start time: ties to break
+    endNs: T0 + 1000n,
+    attributes: { 'govern.run.id': `run-${Math.floor(i / 4)}`, ...(i % 3 === 0 ? { failure_reason_code: 'check-failed' } : {}) },
+    events: i % 2 === 0 ? [{ timeNs: T0 + 5n, name: 'guard.denied', attributes: { policy_reason_code: 'gate-disabled' } }] : [],
+    statusCode: 0,
+    statusMessage: null,
+    ...over,
+  };
+}
+function traces(spans: Span[], pid = 1): ResourceSpans[] {
+  return [{ resource: { 'service.name': 'govern', 'process.pid': pid }, scopeSpans: [{ scope: { name: 'govern', version: null }, spans }] }];
+}
+const range = (a: number, b: number) => Array.from({ length: b - a }, (_, k) => a + k);
+
+async function facts(store: MemoryStore) {
+  return {
+    tasks: await store.all(`SELECT * EXCLUDE (resource_volatile) FROM task_facts ORDER BY ${TASK_FACTS_ORDER}`),
+    events: await store.all(`SELECT * FROM event_facts ORDER BY ${EVENT_FACTS_ORDER}`),
+    resources: await store.all('SELECT * FROM resources ORDER BY resource_key'),
+  };
+}
+
+describe('migrations', () => {
+  it('creates the schema once, records it, and the appender order matches the table columns', async () => {
+    const file = dbFile();
+    const store = await MemoryStore.open(file);
+    expect(await store.all('SELECT version, name, checksum FROM schema_migrations')).toEqual([
+      { version: 1, name: MIGRATIONS[0]!.name, checksum: checksum(MIGRATIONS[0]!) },
+    ]);
+    const cols = await store.all("SELECT table_name, column_name FROM information_schema.columns WHERE table_name IN ('task_facts', 'event_facts') ORDER BY table_name, ordinal_position");
+    // writeTask / writeEvent append in TaskFactSchema / EventFactSchema key order.
+    const { TaskFactSchema, EventFactSchema } = await import('./facts.js');
+    expect(cols.filter((c) => c.table_name === 'task_facts').map((c) => c.column_name)).toEqual(Object.keys(TaskFactSchema.shape));
+    expect(cols.filter((c) => c.table_name === 'event_facts').map((c) => c.column_name)).toEqual(Object.keys(EventFactSchema.shape));
+    await store.close();
+    const again = await MemoryStore.open(file);
+    expect(await again.all('SELECT count(*)::INTEGER AS n FROM schema_migrations')).toEqual([{ n: 1 }]);
+    await again.close();
+  });
+
+  it('refuses a database whose applied migration changed, or one from a newer build', async () => {
+    const file = dbFile();
+    await (await MemoryStore.open(file)).close();
+    const db = await openDuckDb(file);
+    try {
+      const edited = [{ ...MIGRATIONS[0]!, statements: [...MIGRATIONS[0]!.statements, 'SELECT 1'] }];
+      await expect(migrate(db, edited)).rejects.toThrow(/migration 1 .* differs from the one applied/);
+      await db.run("INSERT INTO schema_migrations VALUES (2, 'future', 'x')");
+      await expect(migrate(db)).rejects.toMatchObject({ code: 'schema', message: expect.stringMatching(/schema version 2, newer than this build's 1/) });
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('commit: rows and checkpoint in one transaction', () => {
+  it('appends a batch and advances the checkpoint; replaying it stores nothing twice and changes nothing', async () => {
+    const store = await MemoryStore.open(dbFile());
+    const batch = toFacts(traces(range(0, 8).map((i) => span(i))));
+    expect(await store.commit(batch, { firstSeq: 1, lastSeq: 2 })).toEqual({ batchId: 1, path: 'append', spansReceived: 8, spansInserted: 8, eventsReceived: 4, eventsInserted: 4 });
+    const before = await facts(store);
+    expect(before.tasks).toHaveLength(8);
+    // The same snapshot again (sent again from another process: another pid), plus one new span.
+    const replay = toFacts(traces([...range(0, 8).map((i) => span(i)), span(8)], 99));
+    expect(await store.commit(replay, { firstSeq: 3, lastSeq: 3 })).toEqual({ batchId: 2, path: 'dedupe', spansReceived: 9, spansInserted: 1, eventsReceived: 5, eventsInserted: 1 });
+    const after = await facts(store);
+    expect(after.tasks.slice(0, 8)).toEqual(before.tasks);
+    expect(after.tasks).toHaveLength(9);
+    expect(after.resources).toEqual(before.resources);
+    expect(store.checkpoint()).toEqual({ lastSeq: 3, batches: 2, spans: 9, events: 5 });
+    expect(await store.all('SELECT * FROM ingest_checkpoint')).toEqual([{ id: 1, last_seq: 3n, batches: 2n, spans: 9n, events: 5n }]);
+    expect(await store.all('SELECT batch_id, first_seq, last_seq, path FROM ingest_batches ORDER BY batch_id')).toEqual([
+      { batch_id: 1n, first_seq: 1n, last_seq: 2n, path: 'append' },
+      { batch_id: 2n, first_seq: 3n, last_seq: 3n, path: 'dedupe' },
+    ]);
+    await store.close();
+  });
+
+  it('a key twice in one batch is stored once (the first occurrence)', async () => {
+    const store = await MemoryStore.open(dbFile());
+    const r = await store.commit(toFacts(traces([span(0), span(0, { name: 'second copy' })])), { firstSeq: 1, lastSeq: 1 });
+    expect(r).toMatchObject({ path: 'append', spansReceived: 2, spansInserted: 1 });
+    expect(await store.all('SELECT name FROM task_facts')).toEqual([{ name: 'work 0' }]);
+    await store.close();
+  });
+
+  it('a failure before COMMIT leaves neither rows nor checkpoint; the batch can be committed again', async () => {
+    let fail = true;
+    const store = await MemoryStore.open(dbFile(), {
+      beforeCommit: async () => {
+        if (fail) throw new Error('killed');
+      },
+    });
+    const batch = toFacts(traces(range(0, 4).map((i) => span(i))));
+    await expect(store.commit(batch, { firstSeq: 1, lastSeq: 1 })).rejects.toThrow('killed');
+    expect(store.checkpoint().lastSeq).toBe(0);
+    expect(await store.all('SELECT count(*)::INTEGER AS n FROM task_facts')).toEqual([{ n: 0 }]);
+    fail = false;
+    expect(await store.commit(batch, { firstSeq: 1, lastSeq: 1 })).toMatchObject({ path: 'append', spansInserted: 4 });
+    await store.close();
+  });
+
+  it('refuses frames that do not follow the checkpoint', async () => {
+    const store = await MemoryStore.open(dbFile());
+    await expect(store.commit(toFacts([]), { firstSeq: 2, lastSeq: 2 })).rejects.toMatchObject({ code: 'checkpoint' });
+    await store.close();
+  });
+
+  it('ordering ties are broken by the key: two arrival orders, one ordered result', async () => {
+    const spans = range(0, 12).map((i) => span(i));
+    const a = await MemoryStore.open(dbFile());
+    const b = await MemoryStore.open(dbFile());
+    await a.commit(toFacts(traces(spans)), { firstSeq: 1, lastSeq: 1 });
+    const reversed = [...spans].reverse();
+    await b.commit(toFacts(traces(reversed.slice(0, 6))), { firstSeq: 1, lastSeq: 1 });
+    await b.commit(toFacts(traces(reversed.slice(6))), { firstSeq: 2, lastSeq: 2 });
+    const fa = await facts(a);
+    expect(await facts(b)).toEqual(fa);
+    // Equal start times were present, and their order is the key's.
+    expect(fa.tasks.map((t) => t.span_id).slice(0, 2)).toEqual(['0000000000000001', '0000000000000002']);
+    await a.close();
+    await b.close();
+  });
+});
+
+describe('one writer', () => {
+  it('a second open in this process is refused', async () => {
+    const file = dbFile();
+    const store = await MemoryStore.open(file);
+    await expect(MemoryStore.open(file)).rejects.toMatchObject({ code: 'locked' });
+    await store.close();
+    await (await MemoryStore.open(file)).close(); // released on close
+  });
+
+  it('another process cannot open the file while memoryd has it', async () => {
+    const file = dbFile();
+    const store = await MemoryStore.open(file);
+    const probe = `import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(${JSON.stringify(file)})).then(() => console.log('opened'), (e) => console.log(e.message))`;
+    const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', cwd: path.dirname(new URL(import.meta.url).pathname) });
+    expect(r.stdout).toMatch(/Could not set lock on file/);
+    await store.close();
+    expect(new StoreError('locked', 'x')).toBeInstanceOf(Error);
+  });
+});
