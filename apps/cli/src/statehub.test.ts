@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StateHubClient, type SyncReport } from '@govern/statehub';
-import { DEFAULT_PORT, startStateHub, type RunningStateHub } from '@govern/statehub-server';
+import type { SyncReport } from '@govern/statehub';
+import type { RunningStateHub } from '@govern/statehub-server';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { serveCommand, STATEHUB_PORT } from './commands/statehub.js';
@@ -19,9 +19,15 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-cli-statehub-'));
 // resolves from its node_modules; node_modules/.cache is git-ignored.
 const bundleDir = path.join(REPO, 'node_modules/.cache', `govern-statehub-cli-test-${process.pid}`);
 let hub: RunningStateHub;
+// Imported dynamically, as the command does: the CLI loads the StateHub libraries lazily.
+let StateHubClient: typeof import('@govern/statehub').StateHubClient;
+let DEFAULT_PORT: number;
 
 beforeAll(async () => {
-  hub = await startStateHub({ db: path.join(tmp, 'hub.duckdb'), port: 0 });
+  ({ StateHubClient } = await import('@govern/statehub'));
+  const server = await import('@govern/statehub-server');
+  DEFAULT_PORT = server.DEFAULT_PORT;
+  hub = await server.startStateHub({ db: path.join(tmp, 'hub.duckdb'), port: 0 });
   await build({
     entryPoints: { main: path.join(REPO, 'apps/cli/src/main.ts') },
     outdir: bundleDir,
