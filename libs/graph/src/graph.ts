@@ -245,35 +245,32 @@ function sortByDocumentOrder(nodes: GraphNode[]): GraphNode[] {
  * order. Nodes on cycles are appended in document order.
  */
 function topoRank(nodes: GraphNode[], byId: Map<string, GraphNode>, profile: CompiledProfile): Map<string, number> {
-  const indeg = new Map<GraphNode, number>();
-  const dependents = new Map<GraphNode, GraphNode[]>();
-  for (const n of nodes) {
-    let d = 0;
+  // Integer indexes in document order: the heap compares O(n log n) times, and with
+  // precomputed priority ranks each comparison is two array reads (string and Map
+  // comparisons here were a third of a 10k-document graph build).
+  const sorted = sortByDocumentOrder(nodes);
+  const index = new Map<GraphNode, number>();
+  sorted.forEach((n, i) => index.set(n, i));
+  const prio = sorted.map((n) => priorityRank(n.priority, profile));
+  const indeg = new Int32Array(sorted.length);
+  const dependents: number[][] = sorted.map(() => []);
+  sorted.forEach((n, i) => {
     for (const id of n.dependsOn) {
       const dep = byId.get(id);
       if (!dep) continue;
-      d++;
-      const list = dependents.get(dep) ?? [];
-      list.push(n);
-      dependents.set(dep, list);
+      indeg[i]!++;
+      dependents[index.get(dep)!]!.push(i);
     }
-    indeg.set(n, d);
-  }
-  const key = (n: GraphNode) => priorityRank(n.priority, profile);
-  const before = (a: GraphNode, b: GraphNode) => key(a) - key(b) || compareNodes(a, b);
-  const ready = new MinHeap<GraphNode>(before);
-  for (const n of nodes) if (indeg.get(n) === 0) ready.push(n);
+  });
+  const ready = new MinHeap<number>((a, b) => prio[a]! - prio[b]! || a - b);
+  for (let i = 0; i < sorted.length; i++) if (indeg[i] === 0) ready.push(i);
   const rank = new Map<string, number>();
   while (ready.size) {
-    const n = ready.pop()!;
-    rank.set(n.id, rank.size);
-    for (const m of dependents.get(n) ?? []) {
-      const d = indeg.get(m)! - 1;
-      indeg.set(m, d);
-      if (d === 0) ready.push(m);
-    }
+    const i = ready.pop()!;
+    rank.set(sorted[i]!.id, rank.size);
+    for (const m of dependents[i]!) if (--indeg[m]! === 0) ready.push(m);
   }
-  for (const n of sortByDocumentOrder(nodes)) if (!rank.has(n.id)) rank.set(n.id, rank.size);
+  for (const n of sorted) if (!rank.has(n.id)) rank.set(n.id, rank.size);
   return rank;
 }
 
