@@ -1,0 +1,42 @@
+/**
+ * What the JSON and protobuf decoders share: the error that makes a whole
+ * request unusable (HTTP 400), and the span-level rejections that make it a
+ * partial success.
+ */
+
+/** The request as a whole cannot be decoded: answered 400 with a google.rpc.Status. */
+export class DecodeError extends Error {
+  readonly code = 'bad-request';
+}
+
+/** Counts rejected spans and keeps a few distinct reasons for `partialSuccess.errorMessage`. */
+export class Rejections {
+  count = 0;
+  readonly messages: string[] = [];
+
+  reject(message: string): void {
+    this.count++;
+    if (this.messages.length < 5 && !this.messages.includes(message)) this.messages.push(message);
+  }
+}
+
+const HEX_ID = /^[0-9a-f]+$/;
+
+/** A trace (32 hex digits) or span (16) id, lowercased; null when absent, malformed or all zeros (invalid in OTLP). */
+export function validId(hex: string, digits: 32 | 16): string | null {
+  if (hex.length !== digits) return null;
+  const h = hex.toLowerCase();
+  if (!HEX_ID.test(h) || /^0+$/.test(h)) return null;
+  return h;
+}
+
+/** A parent span id: empty means none; a malformed one is treated as none too (the span itself is still valid). */
+export function parentId(hex: string | undefined): string | null {
+  if (!hex) return null;
+  return validId(hex, 16);
+}
+
+/** int64 as a JS value: a number when exact, else its decimal string. */
+export function int64Value(v: bigint): number | string {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+}

@@ -1,0 +1,109 @@
+import { DecodedTracesSchema } from '@govern/memory-store';
+import { describe, expect, it } from 'vitest';
+import { jsonPayload, protobufPayload, readableSpans } from '../testing/otlp.js';
+import { decodeJsonTraces, decodeProtobufTraces, DecodeError, exportResponse, statusResponse } from './index.js';
+
+// 2026-02-13T16:26:40.000000123Z: a time whose nanoseconds do not survive a JS number.
+const SPANS = readableSpans({ attributes: { 'service.name': 'govern', 'process.pid': 4242, 'host.arch': 'amd64' } }, [
+  {
+    traceId: '0AF7651916CD43DD8448EB211C80319C',
+    spanId: 'b7ad6b7169203331',
+    parentSpanId: '00f067aa0ba902b7',
+    name: 'govern.write',
+    kind: 0,
+    start: [1_771_000_000, 123],
+    end: [1_771_000_001, 456],
+    attributes: { 'govern.stage': 'write', count: 3, ratio: 0.5, ok: true, tags: ['a', 'b'], big: 2 ** 53 + 2, policy_reason_code: 'dependencies-not-done' },
+    events: [{ name: 'guard.denied', time: [1_771_000_000, 999], attributes: { policy_reason_code: 'dependencies-not-done' } }],
+    status: { code: 2, message: 'refused' },
+  },
+  { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: '00f067aa0ba902b7', name: 'govern.run', kind: 1, start: [1_771_000_000, 0], end: [1_771_000_002, 0] },
+]);
+
+const EXPECTED = {
+  resourceSpans: [
+    {
+      resource: { 'service.name': 'govern', 'process.pid': 4242, 'host.arch': 'amd64' },
+      scopeSpans: [
+        {
+          scope: { name: 'govern', version: '0.1.0' },
+          spans: [
+            {
+              traceId: '0af7651916cd43dd8448eb211c80319c',
+              spanId: 'b7ad6b7169203331',
+              parentSpanId: '00f067aa0ba902b7',
+              name: 'govern.write',
+              kind: 1,
+              startNs: 1_771_000_000_000_000_123n,
+              endNs: 1_771_000_001_000_000_456n,
+              // int64 beyond 2^53: a decimal string (exact), from either encoding.
+              attributes: { 'govern.stage': 'write', count: 3, ratio: 0.5, ok: true, tags: ['a', 'b'], big: '9007199254740994', policy_reason_code: 'dependencies-not-done' },
+              events: [{ timeNs: 1_771_000_000_000_000_999n, name: 'guard.denied', attributes: { policy_reason_code: 'dependencies-not-done' } }],
+              statusCode: 2,
+              statusMessage: 'refused',
+            },
+            {
+              traceId: '0af7651916cd43dd8448eb211c80319c',
+              spanId: '00f067aa0ba902b7',
+              parentSpanId: null,
+              name: 'govern.run',
+              kind: 2,
+              startNs: 1_771_000_000_000_000_000n,
+              endNs: 1_771_000_002_000_000_000n,
+              attributes: {},
+              events: [],
+              statusCode: 0,
+              statusMessage: null,
+            },
+          ],
+        },
+      ],
+    },
+  ],
+  spans: 2,
+  rejected: 0,
+  errors: [],
+};
+
+describe('OTLP decoders, on the bytes the OTel exporter sends', () => {
+  it('protobuf: exact nanoseconds, hex ids, typed attributes', () => {
+    const d = decodeProtobufTraces(protobufPayload(SPANS));
+    expect(d).toEqual(EXPECTED);
+    expect(DecodedTracesSchema.safeParse(d).success).toBe(true);
+  });
+
+  it('JSON: the same result as protobuf', () => {
+    expect(decodeJsonTraces(jsonPayload(SPANS))).toEqual(EXPECTED);
+  });
+
+  it('a span with an invalid id or time is rejected alone (partial success)', () => {
+    const body = JSON.parse(jsonPayload(SPANS).toString('utf8'));
+    body.resourceSpans[0].scopeSpans[0].spans[1].spanId = '0000000000000000';
+    body.resourceSpans[0].scopeSpans[0].spans[0].endTimeUnixNano = '12';
+    expect(decodeJsonTraces(Buffer.from(JSON.stringify(body)))).toMatchObject({
+      spans: 0,
+      rejected: 2,
+      errors: ['span with a missing or invalid startTimeUnixNano/endTimeUnixNano', 'span with a missing or invalid traceId/spanId'],
+    });
+  });
+
+  it('a body that is not a request is a DecodeError', () => {
+    expect(() => decodeJsonTraces(Buffer.from('{"resourceSpans": 3}'))).toThrow(DecodeError);
+    expect(() => decodeJsonTraces(Buffer.from('not json'))).toThrow(/not JSON/);
+    const pb = protobufPayload(SPANS);
+    expect(() => decodeProtobufTraces(pb.subarray(0, pb.length - 7))).toThrow(DecodeError);
+    expect(() => decodeProtobufTraces(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]))).toThrow(/truncated/);
+  });
+});
+
+describe('responses', () => {
+  it('ExportTraceServiceResponse and google.rpc.Status in both encodings', () => {
+    expect(exportResponse('json', 0, '')).toEqual(Buffer.from('{}'));
+    expect(JSON.parse(exportResponse('json', 2, 'bad ids').toString())).toEqual({ partialSuccess: { rejectedSpans: '2', errorMessage: 'bad ids' } });
+    expect(exportResponse('protobuf', 0, '')).toEqual(Buffer.alloc(0));
+    // field 1 (len 9) { field 1 varint 2, field 2 "bad ids" }
+    expect([...exportResponse('protobuf', 2, 'bad ids')]).toEqual([0x0a, 11, 0x08, 2, 0x12, 7, ...Buffer.from('bad ids')]);
+    expect(JSON.parse(statusResponse('json', 3, 'nope').toString())).toEqual({ code: 3, message: 'nope' });
+    expect([...statusResponse('protobuf', 3, 'nope')]).toEqual([0x08, 3, 0x12, 4, ...Buffer.from('nope')]);
+  });
+});

@@ -1,0 +1,333 @@
+import type { AttrValue, Attributes, DecodedTraces, ResourceSpans, ScopeSpans, Span, SpanEvent } from '@govern/memory-store';
+import { DecodeError, int64Value, parentId, Rejections, validId } from './common.js';
+
+/**
+ * OTLP/HTTP protobuf (`application/x-protobuf`) → decoded traces: a reader
+ * for exactly the messages of `ExportTraceServiceRequest`
+ * (opentelemetry/proto/collector/trace/v1, trace/v1, common/v1,
+ * resource/v1). Hand-written rather than through protobufjs because times
+ * are fixed64 nanoseconds beyond 2^53 (protobufjs gives `Long` objects, or
+ * loses precision without the long package) and this is the ingest hot path;
+ * @opentelemetry/otlp-transformer only *encodes* requests (its reader is
+ * internal and reads responses). Unknown fields are skipped, as protobuf
+ * requires. A truncated or malformed message is a DecodeError (400).
+ */
+export function decodeProtobufTraces(body: Uint8Array): DecodedTraces {
+  const r = new Reader(body);
+  const rej = new Rejections();
+  const resourceSpans: ResourceSpans[] = [];
+  let spans = 0;
+  try {
+    while (r.more(body.length)) {
+      const tag = r.varint();
+      if (tag === ((1 << 3) | 2)) {
+        const rs = resourceSpansMsg(r, r.end(), rej);
+        for (const ss of rs.scopeSpans) spans += ss.spans.length;
+        resourceSpans.push(rs);
+      } else r.skip(tag & 7);
+    }
+  } catch (err) {
+    if (err instanceof DecodeError) throw err;
+    throw new DecodeError(`malformed protobuf: ${(err as Error).message}`);
+  }
+  return { resourceSpans, spans, rejected: rej.count, errors: rej.messages };
+}
+
+function resourceSpansMsg(r: Reader, end: number, rej: Rejections): ResourceSpans {
+  let resource: Attributes = {};
+  const scopeSpans: ScopeSpans[] = [];
+  while (r.more(end)) {
+    const tag = r.varint();
+    if (tag === ((1 << 3) | 2)) resource = resourceMsg(r, r.end());
+    else if (tag === ((2 << 3) | 2)) scopeSpans.push(scopeSpansMsg(r, r.end(), rej));
+    else r.skip(tag & 7);
+  }
+  return { resource, scopeSpans };
+}
+
+function resourceMsg(r: Reader, end: number): Attributes {
+  const attrs: Attributes = {};
+  while (r.more(end)) {
+    const tag = r.varint();
+    if (tag === ((1 << 3) | 2)) keyValue(r, r.end(), attrs);
+    else r.skip(tag & 7);
+  }
+  return attrs;
+}
+
+function scopeSpansMsg(r: Reader, end: number, rej: Rejections): ScopeSpans {
+  let name = '';
+  let version: string | null = null;
+  const spans: Span[] = [];
+  while (r.more(end)) {
+    const tag = r.varint();
+    if (tag === ((1 << 3) | 2)) {
+      const e = r.end();
+      while (r.more(e)) {
+        const t = r.varint();
+        if (t === ((1 << 3) | 2)) name = r.string();
+        else if (t === ((2 << 3) | 2)) version = r.string() || null;
+        else r.skip(t & 7);
+      }
+    } else if (tag === ((2 << 3) | 2)) {
+      const span = spanMsg(r, r.end(), rej);
+      if (span) spans.push(span);
+    } else r.skip(tag & 7);
+  }
+  return { scope: { name, version }, spans };
+}
+
+function spanMsg(r: Reader, end: number, rej: Rejections): Span | null {
+  let traceId = '';
+  let spanId = '';
+  let parent = '';
+  let name = '';
+  let kind = 0;
+  let startNs = 0n;
+  let endNs = 0n;
+  const attributes: Attributes = {};
+  const events: SpanEvent[] = [];
+  let statusCode: 0 | 1 | 2 = 0;
+  let statusMessage: string | null = null;
+  while (r.more(end)) {
+    const tag = r.varint();
+    switch (tag) {
+      case (1 << 3) | 2:
+        traceId = r.hex();
+        break;
+      case (2 << 3) | 2:
+        spanId = r.hex();
+        break;
+      case (4 << 3) | 2:
+        parent = r.hex();
+        break;
+      case (5 << 3) | 2:
+        name = r.string();
+        break;
+      case (6 << 3) | 0:
+        kind = r.varint();
+        break;
+      case (7 << 3) | 1:
+        startNs = r.fixed64();
+        break;
+      case (8 << 3) | 1:
+        endNs = r.fixed64();
+        break;
+      case (9 << 3) | 2:
+        keyValue(r, r.end(), attributes);
+        break;
+      case (11 << 3) | 2:
+        events.push(eventMsg(r, r.end()));
+        break;
+      case (15 << 3) | 2: {
+        const e = r.end();
+        while (r.more(e)) {
+          const t = r.varint();
+          if (t === ((2 << 3) | 2)) statusMessage = r.string() || null;
+          else if (t === ((3 << 3) | 0)) {
+            const c = r.varint();
+            statusCode = c === 1 || c === 2 ? c : 0;
+          } else r.skip(t & 7);
+        }
+        break;
+      }
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  const tid = validId(traceId, 32);
+  const sid = validId(spanId, 16);
+  if (!tid || !sid) return rej.reject('span with a missing or invalid trace_id/span_id'), null;
+  if (startNs === 0n || endNs < startNs) return rej.reject('span with a missing or invalid start_time_unix_nano/end_time_unix_nano'), null;
+  return {
+    traceId: tid,
+    spanId: sid,
+    parentSpanId: parentId(parent),
+    name,
+    kind: kind >= 0 && kind <= 5 ? kind : 0,
+    startNs,
+    endNs,
+    attributes,
+    events,
+    statusCode,
+    statusMessage,
+  };
+}
+
+function eventMsg(r: Reader, end: number): SpanEvent {
+  let timeNs = 0n;
+  let name = '';
+  const attributes: Attributes = {};
+  while (r.more(end)) {
+    const tag = r.varint();
+    if (tag === ((1 << 3) | 1)) timeNs = r.fixed64();
+    else if (tag === ((2 << 3) | 2)) name = r.string();
+    else if (tag === ((3 << 3) | 2)) keyValue(r, r.end(), attributes);
+    else r.skip(tag & 7);
+  }
+  return { timeNs, name, attributes };
+}
+
+function keyValue(r: Reader, end: number, into: Attributes): void {
+  let key = '';
+  let value: AttrValue = null;
+  while (r.more(end)) {
+    const tag = r.varint();
+    if (tag === ((1 << 3) | 2)) key = r.string();
+    else if (tag === ((2 << 3) | 2)) value = anyValue(r, r.end());
+    else r.skip(tag & 7);
+  }
+  into[key] = value;
+}
+
+function anyValue(r: Reader, end: number): AttrValue {
+  let value: AttrValue = null;
+  while (r.more(end)) {
+    const tag = r.varint();
+    switch (tag) {
+      case (1 << 3) | 2:
+        value = r.string();
+        break;
+      case (2 << 3) | 0:
+        value = r.varint() !== 0;
+        break;
+      case (3 << 3) | 0:
+        value = int64Value(BigInt.asIntN(64, r.varint64()));
+        break;
+      case (4 << 3) | 1:
+        value = r.double();
+        break;
+      case (5 << 3) | 2: {
+        const e = r.end();
+        const list: AttrValue[] = [];
+        while (r.more(e)) {
+          const t = r.varint();
+          if (t === ((1 << 3) | 2)) list.push(anyValue(r, r.end()));
+          else r.skip(t & 7);
+        }
+        value = list;
+        break;
+      }
+      case (6 << 3) | 2: {
+        const e = r.end();
+        const kv: Attributes = {};
+        while (r.more(e)) {
+          const t = r.varint();
+          if (t === ((1 << 3) | 2)) keyValue(r, r.end(), kv);
+          else r.skip(t & 7);
+        }
+        value = kv;
+        break;
+      }
+      case (7 << 3) | 2:
+        value = r.base64();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return value;
+}
+
+/** A cursor over the bytes. `end()` reads a length prefix and returns where that message ends. */
+class Reader {
+  pos = 0;
+  private readonly view: DataView;
+  private readonly buf: Buffer;
+
+  constructor(bytes: Uint8Array) {
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  more(end: number): boolean {
+    if (this.pos > end) throw new DecodeError('malformed protobuf: a field overruns its message');
+    return this.pos < end;
+  }
+
+  /** A varint that fits 32 bits (tags, lengths, enums, bools); larger ones keep their low bits. */
+  varint(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      if (this.pos >= this.buf.length) throw new DecodeError('malformed protobuf: truncated varint');
+      const b = this.buf[this.pos++]!;
+      if (shift < 32) result |= (b & 0x7f) << shift;
+      if (b < 0x80) return result >>> 0;
+      shift += 7;
+      if (shift > 63) throw new DecodeError('malformed protobuf: varint too long');
+    }
+  }
+
+  varint64(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (this.pos >= this.buf.length) throw new DecodeError('malformed protobuf: truncated varint');
+      const b = this.buf[this.pos++]!;
+      result |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return result;
+      shift += 7n;
+      if (shift > 63n) throw new DecodeError('malformed protobuf: varint too long');
+    }
+  }
+
+  end(): number {
+    const len = this.varint();
+    const end = this.pos + len;
+    if (end > this.buf.length) throw new DecodeError('malformed protobuf: truncated message');
+    return end;
+  }
+
+  fixed64(): bigint {
+    this.need(8);
+    const v = this.view.getBigUint64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  double(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  string(): string {
+    const end = this.end();
+    const s = this.buf.toString('utf8', this.pos, end);
+    this.pos = end;
+    return s;
+  }
+
+  hex(): string {
+    const end = this.end();
+    const s = this.buf.toString('hex', this.pos, end);
+    this.pos = end;
+    return s;
+  }
+
+  base64(): string {
+    const end = this.end();
+    const s = this.buf.toString('base64', this.pos, end);
+    this.pos = end;
+    return s;
+  }
+
+  skip(wireType: number): void {
+    if (wireType === 0) this.varint64();
+    else if (wireType === 1) this.advance(8);
+    else if (wireType === 2) this.pos = this.end();
+    else if (wireType === 5) this.advance(4);
+    else throw new DecodeError(`malformed protobuf: unsupported wire type ${wireType}`);
+  }
+
+  private advance(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new DecodeError('malformed protobuf: truncated field');
+  }
+}

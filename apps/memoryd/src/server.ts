@@ -1,0 +1,145 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { BackpressureError, type Ingestor } from '@govern/memory-store';
+import { CONTENT_TYPES, DecodeError, decodeJsonTraces, decodeProtobufTraces, exportResponse, PAYLOAD_KIND, RPC, statusResponse, wireOf, type Wire } from './otlp/index.js';
+
+export interface ServerOptions {
+  ingestor: Ingestor;
+  host: string;
+  port: number;
+  /** Largest accepted request body, after decompression. */
+  maxBodyBytes: number;
+  log: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The OTLP/HTTP receiver (https://opentelemetry.io/docs/specs/otlp/#otlphttp):
+ *
+ * - `POST /v1/traces` with `application/x-protobuf` or `application/json`,
+ *   optionally `Content-Encoding: gzip`: 200 with an ExportTraceServiceResponse
+ *   once the payload is durable in the spool (partial success names the
+ *   rejected spans); 400 with a google.rpc.Status when the body cannot be
+ *   decoded or every span in it was invalid; 413 over the size limit; 415 for
+ *   another content type or encoding; 503 with `Retry-After` while the ingest
+ *   queue is full (exporters retry 503).
+ * - `POST /v1/logs`, `/v1/metrics`: 404 (memoryd receives traces only).
+ * - `GET /health`: ingest counters and the checkpoint, as JSON.
+ */
+export function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const server = http.createServer((req, res) => {
+    handle(req, res, opts).catch((err) => {
+      opts.log(`memoryd: internal error: ${(err as Error).stack ?? err}`);
+      if (!res.headersSent) send(res, 500, 'json', statusResponse('json', RPC.internal, 'internal error'));
+    });
+  });
+  // Exporters keep connections alive between batches.
+  server.keepAliveTimeout = 30_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      const a = server.address() as AddressInfo;
+      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      resolve({
+        url: `http://${host}:${a.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: ServerOptions): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://memoryd');
+  if (url.pathname === '/health' && req.method === 'GET') {
+    const body = Buffer.from(JSON.stringify({ status: 'ok', ...opts.ingestor.status() }));
+    return send(res, 200, 'json', body);
+  }
+  if (url.pathname === '/v1/logs' || url.pathname === '/v1/metrics') {
+    req.resume();
+    return send(res, 404, 'json', statusResponse('json', RPC.unimplemented, `memoryd receives traces only (POST /v1/traces), not ${url.pathname}`));
+  }
+  if (url.pathname !== '/v1/traces') {
+    req.resume();
+    return send(res, 404, 'json', statusResponse('json', RPC.unimplemented, `no route ${req.method} ${url.pathname}`));
+  }
+  if (req.method !== 'POST') {
+    req.resume();
+    res.setHeader('Allow', 'POST');
+    return send(res, 405, 'json', statusResponse('json', RPC.invalidArgument, 'use POST'));
+  }
+  const wire = wireOf(req.headers['content-type']);
+  if (!wire) {
+    req.resume();
+    return send(res, 415, 'json', statusResponse('json', RPC.invalidArgument, `unsupported content type ${req.headers['content-type'] ?? '(none)'}; use application/x-protobuf or application/json`));
+  }
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    req.resume();
+    return send(res, 415, wire, statusResponse(wire, RPC.invalidArgument, `unsupported content encoding ${encoding}`));
+  }
+
+  let body = await readBody(req, opts.maxBodyBytes);
+  if (body && encoding === 'gzip') {
+    try {
+      body = zlib.gunzipSync(body, { maxOutputLength: opts.maxBodyBytes });
+    } catch (err) {
+      const tooBig = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      return send(res, tooBig ? 413 : 400, wire, statusResponse(wire, RPC.invalidArgument, tooBig ? `body exceeds ${opts.maxBodyBytes} bytes` : 'body is not valid gzip'));
+    }
+  }
+  if (!body) return send(res, 413, wire, statusResponse(wire, RPC.invalidArgument, `body exceeds ${opts.maxBodyBytes} bytes`), true);
+
+  let decoded;
+  try {
+    decoded = wire === 'json' ? decodeJsonTraces(body) : decodeProtobufTraces(body);
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    return send(res, 400, wire, statusResponse(wire, RPC.invalidArgument, err.message));
+  }
+  if (decoded.spans === 0) {
+    if (decoded.rejected > 0) return send(res, 400, wire, statusResponse(wire, RPC.invalidArgument, `every span was rejected: ${decoded.errors.join('; ')}`));
+    return send(res, 200, wire, exportResponse(wire, 0, ''));
+  }
+  try {
+    await opts.ingestor.submit(PAYLOAD_KIND[wire], body, decoded);
+  } catch (err) {
+    // Not durable, so not acknowledged: a retryable answer.
+    if (!(err instanceof BackpressureError)) opts.log(`memoryd: spool write failed: ${(err as Error).message}`);
+    res.setHeader('Retry-After', '1');
+    return send(res, 503, wire, statusResponse(wire, RPC.unavailable, (err as Error).message));
+  }
+  return send(res, 200, wire, exportResponse(wire, decoded.rejected, decoded.errors.join('; ')));
+}
+
+/** The whole body, or null as soon as it exceeds `max` bytes (the rest is discarded). */
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > max) {
+        over = true;
+        chunks.length = 0;
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, wire: Wire, body: Buffer, close = false): void {
+  res.writeHead(status, { 'Content-Type': CONTENT_TYPES[wire], 'Content-Length': body.length, ...(close ? { Connection: 'close' } : {}) });
+  res.end(body);
+}
