@@ -62,4 +62,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Each project's vitest.config.ts is one line over the shared vitest.shared.ts at the
+    // root; test configuration is not product code, so the project boundaries do not apply.
+    files: ['**/vitest.config.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
 );
