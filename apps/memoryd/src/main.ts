@@ -16,12 +16,13 @@ import { startMemoryd } from './daemon.js';
  * COMMIT, and waits that long — the window in which the kill test SIGKILLs it.
  * MEMORYD_FAULT_SKIP_BATCHES=<n> lets the first n batches commit normally.
  */
-const USAGE = `usage: memoryd serve [--db FILE] [--spool DIR] [--host HOST] [--port N] [--max-batch-spans N] [--max-queued-spans N]
+const USAGE = `usage: memoryd serve [--db FILE] [--spool DIR] [--host HOST] [--port N] [--max-batch-spans N] [--max-queued-spans N] [--log-batches]
 
   --db FILE     the DuckDB file (default .govern/memory/memory.duckdb)
   --spool DIR   the spool of received payloads (default <db>.spool)
   --host HOST   listen address (default 127.0.0.1)
   --port N      listen port (default 4318, the OTLP/HTTP port; 0 for any free port)
+  --log-batches one line per committed batch on stderr (spans, events, milliseconds)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
         port: { type: 'string' },
         'max-batch-spans': { type: 'string' },
         'max-queued-spans': { type: 'string' },
+        'log-batches': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     });
@@ -77,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
       },
       {
         log: (line) => void process.stderr.write(`${line}\n`),
+        ...(values['log-batches'] ? { onCommit: (r) => void process.stderr.write(`memoryd: batch ${r.batchId} ${r.path}: ${r.spansInserted}/${r.spansReceived} spans, ${r.eventsInserted} events in ${r.ms.toFixed(1)} ms\n`) } : {}),
         ...(pauseMs > 0
           ? {
               beforeCommit: async () => {

@@ -84,8 +84,8 @@ export function isDuplicateKey(err: unknown): boolean {
 
 const openFiles = new Set<string>();
 
-/** Opens (creating it and its directory if needed) a database file, or `:memory:`. */
-export async function openDuckDb(file: string): Promise<Db> {
+/** Opens (creating it and its directory if needed) a database file, or `:memory:`, with DuckDB settings (`SET` names). */
+export async function openDuckDb(file: string, settings: Record<string, string> = {}): Promise<Db> {
   const target = file === ':memory:' ? file : path.resolve(file);
   if (target !== ':memory:') {
     if (openFiles.has(target)) throw new StoreError('locked', `${target} is already open in this process (DuckDB allows one writer per file)`);
@@ -96,7 +96,7 @@ export async function openDuckDb(file: string): Promise<Db> {
   try {
     // create(), not fromCache(): the instance is ours alone, and closing it really
     // releases the file (a restart in the same process must be able to reopen it).
-    instance = await DuckDBInstance.create(target);
+    instance = await DuckDBInstance.create(target, settings);
     conn = await instance.connect();
   } catch (err) {
     const msg = (err as Error).message;

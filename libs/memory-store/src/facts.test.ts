@@ -129,5 +129,13 @@ describe('toFacts', () => {
 describe('canonicalJson', () => {
   it('sorts keys at every level and keeps array order', () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ z: ['x', 2, true], a: 'é"' })).toBe('{"a":"é\\"","z":["x",2,true]}');
+  });
+
+  it('a key named __proto__ is a key like any other', () => {
+    const attrs = JSON.parse('{"__proto__": {"polluted": true}, "b": 1}');
+    expect(canonicalJson(attrs)).toBe('{"__proto__":{"polluted":true},"b":1}');
+    expect(splitResource(attrs).stable).toBe('{"__proto__":{"polluted":true},"b":1}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

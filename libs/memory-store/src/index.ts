@@ -17,6 +17,7 @@ export {
   ScopeSpansSchema,
   SpanEventSchema,
   SpanSchema,
+  setAttr,
 } from './model.js';
 export type { AttrValue, Attributes, DecodedTraces, ResourceSpans, ScopeSpans, Span, SpanEvent } from './model.js';
 export { GUARD_DENIED_EVENT, REASON_ATTRS, failureReason, isGuardDenial, policyReason, spanReasons } from './reason.js';
@@ -34,9 +35,9 @@ export {
   toFacts,
 } from './facts.js';
 export type { EventFact, FactBatch, ResourceRow, TaskFact } from './facts.js';
-export { MemoryStore, writeEvent, writeTask } from './store.js';
+export { MemoryStore, STORE_SETTINGS, writeEvent, writeTask } from './store.js';
 export type { Checkpoint, CommitResult, FrameRange, StoreOptions } from './store.js';
 export { Spool, readFrames } from './spool.js';
 export type { SpoolFrame, SpoolOptions, SpoolRecovery } from './spool.js';
 export { BackpressureError, Ingestor } from './ingest.js';
-export type { IngestStatus, IngestorOptions } from './ingest.js';
+export type { FactSink, IngestStatus, IngestorOptions } from './ingest.js';

@@ -1,18 +1,32 @@
 import { StoreError } from './duckdb.js';
-import { emptyBatch, toFacts } from './facts.js';
+import { emptyBatch, toFacts, type FactBatch } from './facts.js';
 import type { DecodedTraces } from './model.js';
 import { Spool, type SpoolFrame } from './spool.js';
-import type { CommitResult, MemoryStore } from './store.js';
+import type { Checkpoint, CommitResult, FrameRange } from './store.js';
+
+/**
+ * Where batches go: the MemoryStore itself, or a proxy to one in another
+ * thread (memoryd runs the store in a worker so appends do not compete with
+ * the receiver for the event loop).
+ */
+export interface FactSink {
+  checkpoint(): Checkpoint;
+  commit(batch: FactBatch, frames: FrameRange): Promise<CommitResult>;
+  /** Housekeeping when ingest is idle. */
+  maintain(): Promise<boolean>;
+}
 
 /**
  * The checkpointed ingest loop.
  *
  * 1. `submit` appends the payload to the spool and waits for fdatasync: only
  *    then is the sender acknowledged.
- * 2. The durable frame joins the in-memory queue (decoded already).
- * 3. The loop takes whole frames, up to `maxBatchSpans` spans, materializes
- *    their facts and commits rows + checkpoint (the batch's last seq) in one
- *    DuckDB transaction (MemoryStore.commit).
+ * 2. The durable frame's facts are materialized at once and join the
+ *    in-memory queue (so the decoded spans are short-lived garbage: only the
+ *    rows wait for the commit).
+ * 3. The loop takes whole frames, up to `maxBatchSpans` spans, and commits
+ *    their rows + the checkpoint (the batch's last seq) in one DuckDB
+ *    transaction (MemoryStore.commit).
  * 4. Spool segments at or below the checkpoint are deleted.
  *
  * On start, frames after the checkpoint are read back from the spool and
@@ -22,7 +36,7 @@ import type { CommitResult, MemoryStore } from './store.js';
  * again, never both.
  */
 export interface IngestorOptions {
-  store: MemoryStore;
+  store: FactSink;
   spoolDir: string;
   /** Decodes a recovered frame's payload (the same decoder the receiver used). */
   decode: (kind: number, body: Buffer) => DecodedTraces;
@@ -42,7 +56,7 @@ export interface IngestStatus {
   received: { frames: number; spans: number };
   /** Uncommitted frames and spans in the queue. */
   queued: { frames: number; spans: number };
-  checkpoint: ReturnType<MemoryStore['checkpoint']>;
+  checkpoint: Checkpoint;
   recovered: { frames: number; droppedBytes: number };
   dedupeBatches: number;
   lastError: string | null;
@@ -51,8 +65,9 @@ export interface IngestStatus {
 interface Queued {
   seq: number;
   kind: number;
+  /** The payload of a recovered frame, until it is decoded. */
   body: Buffer | null;
-  decoded: DecodedTraces | null;
+  facts: FactBatch | null;
   spans: number;
 }
 
@@ -142,7 +157,7 @@ export class Ingestor {
     for (const f of frames) {
       const decoded = f.meta ?? null;
       const spans = decoded ? decoded.spans : 0;
-      this.queue.push({ seq: f.seq, kind: f.kind, body: decoded ? null : f.body, decoded, spans });
+      this.queue.push({ seq: f.seq, kind: f.kind, body: decoded ? null : f.body, facts: decoded ? toFacts(decoded.resourceSpans) : null, spans });
       this.queuedSpans += spans;
       if (f.meta) {
         this.received.frames++;
@@ -158,6 +173,9 @@ export class Ingestor {
       if (!this.queue.length) {
         for (const w of this.idleWaiters.splice(0)) w();
         if (this.stopping) return;
+        // Idle: a good moment for the store's housekeeping (a CHECKPOINT), not during a burst.
+        await this.opts.store.maintain().catch((err: Error) => this.opts.onError?.(err));
+        if (this.queue.length || this.stopping) continue;
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = null;
         continue;
@@ -165,7 +183,11 @@ export class Ingestor {
       this.busy = true;
       const take = this.takeBatch();
       const batch = emptyBatch();
-      for (const q of take) if (q.decoded) toFacts(q.decoded.resourceSpans, batch);
+      for (const q of take) {
+        for (const t of q.facts!.tasks) batch.tasks.push(t);
+        for (const e of q.facts!.events) batch.events.push(e);
+        for (const [k, r] of q.facts!.resources) batch.resources.set(k, r);
+      }
       const t0 = performance.now();
       try {
         const r = await this.opts.store.commit(batch, { firstSeq: take[0]!.seq, lastSeq: take.at(-1)!.seq });
@@ -196,16 +218,18 @@ export class Ingestor {
     const out: Queued[] = [];
     let spans = 0;
     for (const q of this.queue) {
-      if (!q.decoded) {
+      if (!q.facts) {
+        let decoded: DecodedTraces;
         try {
-          q.decoded = this.opts.decode(q.kind, q.body!);
+          decoded = this.opts.decode(q.kind, q.body!);
         } catch (err) {
           // It decoded when it was received; a decoder that changed since must not block ingest.
           this.lastError = `frame ${q.seq} no longer decodes: ${(err as Error).message}; its spans are skipped`;
-          q.decoded = { resourceSpans: [], spans: 0, rejected: 0, errors: [] };
+          decoded = { resourceSpans: [], spans: 0, rejected: 0, errors: [] };
         }
+        q.facts = toFacts(decoded.resourceSpans);
         q.body = null;
-        q.spans = q.decoded.spans;
+        q.spans = decoded.spans;
         this.queuedSpans += q.spans;
       }
       if (out.length && spans + q.spans > max) break;

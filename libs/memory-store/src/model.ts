@@ -18,6 +18,16 @@ export const AttrValueSchema: z.ZodType<AttrValue> = z.lazy(() =>
 export const AttributesSchema = z.record(z.string(), AttrValueSchema);
 export type Attributes = z.infer<typeof AttributesSchema>;
 
+/**
+ * Sets an attribute on a plain object. Keys come from the wire: `__proto__`
+ * assigned with `=` would replace the object's prototype instead of adding a
+ * key, so it is defined as an own property.
+ */
+export function setAttr(into: Attributes, key: string, value: AttrValue): void {
+  if (key === '__proto__') Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  else into[key] = value;
+}
+
 const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-f]{${n}}$`));
 
 export const SpanEventSchema = z.object({

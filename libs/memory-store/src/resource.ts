@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { AttrValue, Attributes } from './model.js';
+import { setAttr, type AttrValue, type Attributes } from './model.js';
 
 /**
  * Resource attributes that differ between two processes emitting the same
@@ -43,7 +43,7 @@ export interface ResourceSplit {
 export function splitResource(attrs: Attributes): ResourceSplit {
   const stable: Attributes = {};
   const volatile: Attributes = {};
-  for (const [k, v] of Object.entries(attrs)) (VOLATILE_RESOURCE_KEYS.has(k) ? volatile : stable)[k] = v;
+  for (const [k, v] of Object.entries(attrs)) setAttr(VOLATILE_RESOURCE_KEYS.has(k) ? volatile : stable, k, v);
   const stableJson = canonicalJson(stable);
   const serviceName = typeof attrs['service.name'] === 'string' ? attrs['service.name'] : null;
   return { key: crypto.createHash('sha256').update(stableJson).digest('hex').slice(0, 32), serviceName, stable: stableJson, volatile: canonicalJson(volatile) };
@@ -55,6 +55,15 @@ export function splitResource(attrs: Attributes): ResourceSplit {
  */
 export function canonicalJson(value: AttrValue | Attributes): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  // Fast path (the common case, once per span on the ingest path): a flat map of
+  // primitives or arrays of primitives, copied in key order and serialized natively
+  // (measured faster than a key-list replacer, which leaves V8's fast serializer).
+  if (!Array.isArray(value) && isFlat(value)) {
+    const keys = Object.keys(value).sort();
+    const sorted: Attributes = {};
+    for (const k of keys) setAttr(sorted, k, value[k]!);
+    return JSON.stringify(sorted);
+  }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(value);
   // Most attribute maps are small; skip the sort when they already are in order.
@@ -67,4 +76,15 @@ export function canonicalJson(value: AttrValue | Attributes): string {
     out += `${i ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(value[k]!)}`;
   }
   return `${out}}`;
+}
+
+function isFlat(o: Attributes): boolean {
+  for (const k in o) {
+    const v = o[k];
+    if (v !== null && typeof v === 'object') {
+      if (!Array.isArray(v)) return false;
+      for (const x of v) if (x !== null && typeof x === 'object') return false;
+    }
+  }
+  return true;
 }

@@ -30,6 +30,13 @@ export function validId(hex: string, digits: 32 | 16): string | null {
   return h;
 }
 
+const ZEROS = { 32: '0'.repeat(32), 16: '0'.repeat(16) } as const;
+
+/** An id decoded from bytes (already lowercase hex): only its length and the all-zero value can be wrong. */
+export function validBytesId(hex: string, digits: 32 | 16): string | null {
+  return hex.length === digits && hex !== ZEROS[digits] ? hex : null;
+}
+
 /** A parent span id: empty means none; a malformed one is treated as none too (the span itself is still valid). */
 export function parentId(hex: string | undefined): string | null {
   if (!hex) return null;

@@ -1,4 +1,4 @@
-import type { AttrValue, Attributes, DecodedTraces, ResourceSpans, Span, SpanEvent } from '@govern/memory-store';
+import { setAttr, type AttrValue, type Attributes, type DecodedTraces, type ResourceSpans, type Span, type SpanEvent } from '@govern/memory-store';
 import { DecodeError, int64Value, parentId, Rejections, validId } from './common.js';
 
 /**
@@ -76,7 +76,7 @@ function decodeSpan(s: Record<string, unknown>, rej: Rejections): Span | null {
 function attributes(list: unknown): Attributes {
   const out: Attributes = {};
   for (const kv of arr(list)) {
-    if (isObj(kv) && typeof kv.key === 'string') out[kv.key] = anyValue(kv.value);
+    if (isObj(kv) && typeof kv.key === 'string') setAttr(out, kv.key, anyValue(kv.value));
   }
   return out;
 }

@@ -1,5 +1,5 @@
-import type { AttrValue, Attributes, DecodedTraces, ResourceSpans, ScopeSpans, Span, SpanEvent } from '@govern/memory-store';
-import { DecodeError, int64Value, parentId, Rejections, validId } from './common.js';
+import { setAttr, type AttrValue, type Attributes, type DecodedTraces, type ResourceSpans, type ScopeSpans, type Span, type SpanEvent } from '@govern/memory-store';
+import { DecodeError, int64Value, Rejections, validBytesId } from './common.js';
 
 /**
  * OTLP/HTTP protobuf (`application/x-protobuf`) → decoded traces: a reader
@@ -135,14 +135,14 @@ function spanMsg(r: Reader, end: number, rej: Rejections): Span | null {
         r.skip(tag & 7);
     }
   }
-  const tid = validId(traceId, 32);
-  const sid = validId(spanId, 16);
+  const tid = validBytesId(traceId, 32);
+  const sid = validBytesId(spanId, 16);
   if (!tid || !sid) return rej.reject('span with a missing or invalid trace_id/span_id'), null;
   if (startNs === 0n || endNs < startNs) return rej.reject('span with a missing or invalid start_time_unix_nano/end_time_unix_nano'), null;
   return {
     traceId: tid,
     spanId: sid,
-    parentSpanId: parentId(parent),
+    parentSpanId: parent ? validBytesId(parent, 16) : null,
     name,
     kind: kind >= 0 && kind <= 5 ? kind : 0,
     startNs,
@@ -177,7 +177,7 @@ function keyValue(r: Reader, end: number, into: Attributes): void {
     else if (tag === ((2 << 3) | 2)) value = anyValue(r, r.end());
     else r.skip(tag & 7);
   }
-  into[key] = value;
+  setAttr(into, key, value);
 }
 
 function anyValue(r: Reader, end: number): AttrValue {
@@ -229,14 +229,23 @@ function anyValue(r: Reader, end: number): AttrValue {
   return value;
 }
 
+/**
+ * Node's Buffer slice decoders. `buf.toString(encoding, start, end)` checks its
+ * arguments and dispatches on the encoding name before calling these; on the
+ * hot path (several short strings per span) that wrapper cost more than the
+ * decoding. They exist on every Buffer (they are what toString calls) but are
+ * not in @types/node.
+ */
+type SliceDecoders = Buffer & { utf8Slice(start: number, end: number): string; hexSlice(start: number, end: number): string; base64Slice(start: number, end: number): string };
+
 /** A cursor over the bytes. `end()` reads a length prefix and returns where that message ends. */
 class Reader {
   pos = 0;
   private readonly view: DataView;
-  private readonly buf: Buffer;
+  private readonly buf: SliceDecoders;
 
   constructor(bytes: Uint8Array) {
-    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as SliceDecoders;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -295,21 +304,21 @@ class Reader {
 
   string(): string {
     const end = this.end();
-    const s = this.buf.toString('utf8', this.pos, end);
+    const s = this.buf.utf8Slice(this.pos, end);
     this.pos = end;
     return s;
   }
 
   hex(): string {
     const end = this.end();
-    const s = this.buf.toString('hex', this.pos, end);
+    const s = this.buf.hexSlice(this.pos, end);
     this.pos = end;
     return s;
   }
 
   base64(): string {
     const end = this.end();
-    const s = this.buf.toString('base64', this.pos, end);
+    const s = this.buf.base64Slice(this.pos, end);
     this.pos = end;
     return s;
   }

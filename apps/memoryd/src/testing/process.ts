@@ -12,10 +12,10 @@ export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url))
  * so parallel test files never share one.
  */
 export function buildDaemon(name: string): string {
-  const out = path.join(APP_DIR, 'dist', `${name}-${process.pid}.mjs`);
-  const r = spawnSync(process.execPath, [path.join(APP_DIR, 'scripts/build.mjs'), out], { encoding: 'utf8' });
+  const outdir = path.join(APP_DIR, 'dist', `${name}-${process.pid}`);
+  const r = spawnSync(process.execPath, [path.join(APP_DIR, 'scripts/build.mjs'), outdir], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`memoryd build failed: ${r.stderr}`);
-  return out;
+  return path.join(outdir, 'memoryd.mjs');
 }
 
 export interface DaemonProcess {
@@ -93,5 +93,5 @@ export async function waitForHealth(url: string, ok: (h: Health) => boolean, tim
 }
 
 export function removeBundle(bundle: string): void {
-  for (const f of [bundle, `${bundle}.map`]) fs.rmSync(f, { force: true });
+  fs.rmSync(path.dirname(bundle), { recursive: true, force: true });
 }
