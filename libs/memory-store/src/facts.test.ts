@@ -21,7 +21,16 @@ function snapshot(resource: ResourceSpans['resource']): ResourceSpans[] {
               kind: 1,
               startNs: T0 + 1n,
               endNs: T0 + 501n,
-              attributes: { 'govern.stage': 'close', 'govern.run.id': 'run-1', 'govern.item.id': 'LM-02', 'govern.document.id': 'lm', 'govern.command': 'close', reason_code: 'check-failed' },
+              attributes: {
+                'govern.stage': 'close',
+                'govern.run.id': 'run-1',
+                'govern.item.id': 'LM-02',
+                'govern.document.id': 'lm',
+                'govern.command': 'close',
+                reason_code: 'check-failed',
+                task_id: 'T-9',
+                'check.exit_code': 1,
+              },
               events: [
                 { timeNs: T0 + 100n, name: 'guard.denied', attributes: { policy_reason_code: 'dependencies-not-done', message: 'LM-01 is planned' } },
                 { timeNs: T0 + 200n, name: 'exception', attributes: { 'exception.type': 'Error' } },
@@ -66,7 +75,8 @@ describe('toFacts', () => {
         scope_version: '0.1.0',
         resource_key: resourceKey,
         event_count: 2,
-        attributes: '{"govern.command":"close","govern.document.id":"lm","govern.item.id":"LM-02","govern.run.id":"run-1","govern.stage":"close","reason_code":"check-failed"}',
+        // What went to a column is not repeated; task_id stays (govern.item.id was the item).
+        attributes: '{"check.exit_code":1,"task_id":"T-9"}',
         resource_volatile: '{"host.name":"box-a","process.pid":4242}',
       },
     ]);
@@ -84,7 +94,7 @@ describe('toFacts', () => {
         run_id: 'run-1',
         item_id: 'LM-02',
         stage: 'close',
-        attributes: '{"message":"LM-01 is planned","policy_reason_code":"dependencies-not-done"}',
+        attributes: '{"message":"LM-01 is planned"}',
       },
       {
         trace_id: '0af7651916cd43dd8448eb211c80319c',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Attributes, ResourceSpans } from './model.js';
-import { failureReason, isGuardDenial, policyReason, spanReasons } from './reason.js';
+import { failureReason, isGuardDenial, policyReason, REASON_ATTRS, spanReasons } from './reason.js';
 import { canonicalJson, splitResource } from './resource.js';
 
 /**
@@ -61,7 +61,7 @@ export const TaskFactSchema = z.object({
   scope_version: z.string().nullable(),
   resource_key: z.string(),
   event_count: z.int(),
-  /** Canonical JSON of the span's attributes. */
+  /** Canonical JSON of the span's attributes, without those promoted to the columns above (the name each column was read from). */
   attributes: z.string(),
   /** Canonical JSON of the resource's volatile attributes (never part of a key). */
   resource_volatile: z.string(),
@@ -81,6 +81,7 @@ export const EventFactSchema = z.object({
   run_id: z.string().nullable(),
   item_id: z.string().nullable(),
   stage: z.string().nullable(),
+  /** Canonical JSON of the event's attributes, without the reason codes promoted to the columns above. */
   attributes: z.string(),
 });
 export type EventFact = z.infer<typeof EventFactSchema>;
@@ -105,10 +106,14 @@ export function emptyBatch(): FactBatch {
 const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
 const STATUSES = ['unset', 'ok', 'error'] as const;
 
-function firstString(attrs: Attributes, names: readonly string[]): string | null {
+/** The first of `names` holding a non-empty string; the name it came from is added to `used`. */
+function take(attrs: Attributes, names: readonly string[], used: string[]): string | null {
   for (const n of names) {
     const v = attrs[n];
-    if (typeof v === 'string' && v !== '') return v;
+    if (typeof v === 'string' && v !== '') {
+      used.push(n);
+      return v;
+    }
   }
   return null;
 }
@@ -122,9 +127,15 @@ export function toFacts(resourceSpans: readonly ResourceSpans[], into: FactBatch
       for (const span of ss.spans) {
         const a = span.attributes;
         const reasons = spanReasons(span);
-        const runId = firstString(a, CORRELATION_ATTRS.runId);
-        const itemId = firstString(a, CORRELATION_ATTRS.itemId);
-        const stage = firstString(a, CORRELATION_ATTRS.stage);
+        // Attributes promoted to a column are not repeated in the attributes JSON.
+        const used: string[] = [];
+        const runId = take(a, CORRELATION_ATTRS.runId, used);
+        const itemId = take(a, CORRELATION_ATTRS.itemId, used);
+        const stage = take(a, CORRELATION_ATTRS.stage, used);
+        const command = take(a, CORRELATION_ATTRS.command, used);
+        const documentId = take(a, CORRELATION_ATTRS.documentId, used);
+        if (reasons.failureReasonSource) used.push(reasons.failureReasonSource);
+        if (policyReason(a) !== null) used.push(REASON_ATTRS.policy);
         into.tasks.push({
           trace_id: span.traceId,
           span_id: span.spanId,
@@ -141,21 +152,23 @@ export function toFacts(resourceSpans: readonly ResourceSpans[], into: FactBatch
           failure_reason_source: reasons.failureReasonSource,
           policy_reason_code: reasons.policyReasonCode,
           run_id: runId,
-          command: firstString(a, CORRELATION_ATTRS.command),
+          command,
           stage,
-          document_id: firstString(a, CORRELATION_ATTRS.documentId),
+          document_id: documentId,
           item_id: itemId,
           service_name: res.serviceName,
           scope_name: ss.scope.name,
           scope_version: ss.scope.version,
           resource_key: res.key,
           event_count: span.events.length,
-          attributes: canonicalJson(a),
+          attributes: canonicalJson(a, used),
           resource_volatile: res.volatile,
         });
         for (let i = 0; i < span.events.length; i++) {
           const e = span.events[i]!;
           const failure = failureReason(e.attributes);
+          const policy = policyReason(e.attributes);
+          const promoted = [...(failure.source ? [failure.source] : []), ...(policy !== null ? [REASON_ATTRS.policy] : [])];
           into.events.push({
             trace_id: span.traceId,
             span_id: span.spanId,
@@ -165,11 +178,11 @@ export function toFacts(resourceSpans: readonly ResourceSpans[], into: FactBatch
             is_guard_denial: isGuardDenial(e),
             failure_reason_code: failure.code,
             failure_reason_source: failure.source,
-            policy_reason_code: policyReason(e.attributes),
+            policy_reason_code: policy,
             run_id: runId,
             item_id: itemId,
             stage,
-            attributes: canonicalJson(e.attributes),
+            attributes: canonicalJson(e.attributes, promoted),
           });
         }
       }

@@ -51,9 +51,10 @@ export function splitResource(attrs: Attributes): ResourceSplit {
 
 /**
  * JSON with object keys sorted (recursively): the same attributes give the
- * same bytes whatever order an exporter sent them in.
+ * same bytes whatever order an exporter sent them in. `omit` leaves out
+ * top-level keys (the facts omit attributes they promoted to columns).
  */
-export function canonicalJson(value: AttrValue | Attributes): string {
+export function canonicalJson(value: AttrValue | Attributes, omit?: readonly string[]): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   // Fast path (the common case, once per span on the ingest path): a flat map of
   // primitives or arrays of primitives, copied in key order and serialized natively
@@ -61,11 +62,11 @@ export function canonicalJson(value: AttrValue | Attributes): string {
   if (!Array.isArray(value) && isFlat(value)) {
     const keys = Object.keys(value).sort();
     const sorted: Attributes = {};
-    for (const k of keys) setAttr(sorted, k, value[k]!);
+    for (const k of keys) if (!omit?.includes(k)) setAttr(sorted, k, value[k]!);
     return JSON.stringify(sorted);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value);
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  const keys = Object.keys(value).filter((k) => !omit?.includes(k));
   // Most attribute maps are small; skip the sort when they already are in order.
   let sorted = true;
   for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) sorted = false;

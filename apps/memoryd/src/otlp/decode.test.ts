@@ -72,6 +72,21 @@ describe('OTLP decoders, on the bytes the OTel exporter sends', () => {
     expect(DecodedTracesSchema.safeParse(d).success).toBe(true);
   });
 
+  it('protobuf: strings and ids served from the intern table are the ones in the bytes', () => {
+    const one = readableSpans({ attributes: { ab: 'xy', 'service.name': 'a' } }, [
+      { traceId: '11'.repeat(16), spanId: '22'.repeat(8), name: 'ab', start: [1, 0], end: [2, 0], attributes: { xy: 'ab' } },
+    ]);
+    const two = readableSpans({ attributes: { ba: 'yx', 'service.name': 'b' } }, [
+      { traceId: '22'.repeat(16), spanId: '11'.repeat(8), parentSpanId: '22'.repeat(8), name: 'ba', start: [1, 0], end: [2, 0], attributes: { yx: 'ba' } },
+    ]);
+    for (let round = 0; round < 2; round++) {
+      const a = decodeProtobufTraces(protobufPayload(one)).resourceSpans[0]!;
+      const b = decodeProtobufTraces(protobufPayload(two)).resourceSpans[0]!;
+      expect([a.resource, a.scopeSpans[0]!.spans[0]!.name, a.scopeSpans[0]!.spans[0]!.attributes, a.scopeSpans[0]!.spans[0]!.traceId]).toEqual([{ ab: 'xy', 'service.name': 'a' }, 'ab', { xy: 'ab' }, '11'.repeat(16)]);
+      expect([b.resource, b.scopeSpans[0]!.spans[0]!.name, b.scopeSpans[0]!.spans[0]!.parentSpanId, b.scopeSpans[0]!.spans[0]!.traceId]).toEqual([{ ba: 'yx', 'service.name': 'b' }, 'ba', '22'.repeat(8), '22'.repeat(16)]);
+    }
+  });
+
   it('JSON: the same result as protobuf', () => {
     expect(decodeJsonTraces(jsonPayload(SPANS))).toEqual(EXPECTED);
   });

@@ -238,6 +238,18 @@ function anyValue(r: Reader, end: number): AttrValue {
  */
 type SliceDecoders = Buffer & { utf8Slice(start: number, end: number): string; hexSlice(start: number, end: number): string; base64Slice(start: number, end: number): string };
 
+/**
+ * Short strings repeat from span to span (attribute keys, span names, stages,
+ * commands, run ids within a run). A direct-mapped table from their bytes to
+ * the string already made returns the same string instead of decoding a new
+ * one: less decoding and less garbage on the ingest path. A collision just
+ * replaces the slot; the table's size is fixed.
+ */
+const INTERN_MAX_BYTES = 48;
+const INTERN_SLOTS = 4096;
+const internBytes: (Uint8Array | undefined)[] = new Array(INTERN_SLOTS);
+const internStrings: (string | undefined)[] = new Array(INTERN_SLOTS);
+
 /** A cursor over the bytes. `end()` reads a length prefix and returns where that message ends. */
 class Reader {
   pos = 0;
@@ -302,13 +314,38 @@ class Reader {
     return v;
   }
 
+  /** A string field; short ones come from the intern table (see below) when their bytes were seen before. */
   string(): string {
     const end = this.end();
-    const s = this.buf.utf8Slice(this.pos, end);
+    const start = this.pos;
     this.pos = end;
+    const len = end - start;
+    if (len === 0) return '';
+    const b = this.buf;
+    if (len > INTERN_MAX_BYTES) return b.utf8Slice(start, end);
+    // FNV-1a over the bytes.
+    let h = len;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 16777619);
+    const slot = (h >>> 0) & (INTERN_SLOTS - 1);
+    const seen = internBytes[slot];
+    if (seen !== undefined && seen.length === len) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (seen[i] !== b[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return internStrings[slot]!;
+    }
+    const s = b.utf8Slice(start, end);
+    // A copy: Buffer#slice is a view, and the request's memory may be reused (Node's pool).
+    internBytes[slot] = new Uint8Array(b.subarray(start, end));
+    internStrings[slot] = s;
     return s;
   }
 
+  /** An id as lowercase hex. (Interning ids as well measured slower: hashing 16 bytes costs more than hexSlice.) */
   hex(): string {
     const end = this.end();
     const s = this.buf.hexSlice(this.pos, end);
