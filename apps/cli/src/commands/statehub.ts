@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { assertEnabled } from '@govern/gates';
+import { withSpan } from '@govern/telemetry';
 import type { SyncReport } from '@govern/statehub';
 import { CONFIG_FILE, loadConfig } from '@govern/workspace';
 import { defaultActor } from '@govern/write';
@@ -113,12 +114,12 @@ export async function syncCommand(ctx: CommandContext, opts: SyncCliOptions): Pr
   if (opts.push && opts.pull) throw new UsageError('--push and --pull: give one, or neither for both directions');
   const url = opts.url ?? ctx.env.STATEHUB_URL ?? `http://127.0.0.1:${STATEHUB_PORT}`;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--url ${url}: not an http(s) URL`);
-  await checkGate(root, opts);
+  await withSpan('gate', {}, () => checkGate(root, opts));
   const token = tokenFrom(ctx, opts.tokenEnv);
   const { StateHubClient, StateHubError, syncStateHub } = await lib();
   let report: SyncReport;
   try {
-    report = await syncStateHub({
+    report = await withSpan('sync', {}, () => syncStateHub({
       root,
       client: new StateHubClient({ url, ...(token ? { token } : {}) }),
       ...(opts.repo ? { repo: opts.repo } : {}),
@@ -126,7 +127,7 @@ export async function syncCommand(ctx: CommandContext, opts: SyncCliOptions): Pr
       dryRun: opts.dryRun === true,
       actor: defaultActor(ctx.env),
       ...(opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1' ? { cacheDir: null } : {}),
-    });
+    }));
   } catch (err) {
     if (!(err instanceof StateHubError)) throw err;
     if (opts.json) writeJson(ctx, { error: err.toJSON() });
