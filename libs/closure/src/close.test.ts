@@ -165,6 +165,35 @@ describe('closeItem', { timeout: 30_000 }, () => {
     expect(r.checks.map((c) => c.exitCode)).toEqual([0]);
   });
 
+  test('a workplan closes only after every task it contains is done', async () => {
+    const root = repo({
+      'workplans/wp.md': [
+        '---',
+        'id: WP-2',
+        'type: workplan',
+        'title: Two',
+        'status: in_progress',
+        'evidence_root: ops/runtime/wp-2',
+        'checks: [true]',
+        '---',
+        '',
+        '## T01 - Done task',
+        '',
+        'id: WP-2-T01',
+        'status: done',
+        '',
+        '## T02 - Open task',
+        '',
+        'id: WP-2-T02',
+        'status: in_progress',
+        '',
+      ].join('\n'),
+    });
+    const r = await closeItem({ ...base, root, id: 'WP-2' });
+    expect(r.failures).toEqual([{ code: 'children-not-done', message: 'WP-2 contains items that are not done: WP-2-T02 (in_progress)' }]);
+    expect(r.checks).toEqual([]);
+  });
+
   test('a check over its time limit is killed and fails', async () => {
     const root = repo({ 'trackers/t.md': tracker({ checks: ['sleep 5'] }) });
     const t0 = Date.now();

@@ -35,6 +35,7 @@ export interface CloseFailure {
     | 'check-failed'
     | 'criteria-unchecked'
     | 'dependencies-not-done'
+    | 'children-not-done'
     | 'transition-forbidden'
     | 'status-write-failed';
   message: string;
@@ -174,6 +175,14 @@ function preconditions(root: string, node: GraphNode, ws: Workspace, force: bool
   for (const v of lifecycleViolations(node.id, node.status, 'done', blockersOf(ws.index, node), ws.profile, { closure: true })) {
     if (v.forceable && force) continue;
     failures.push({ code: v.code === 'dependencies-not-done' ? 'dependencies-not-done' : 'transition-forbidden', message: v.message });
+  }
+  // A workplan is done only when everything it contains is: its tasks close first.
+  const open = ws.index.graph.nodes.filter((n) => n.parent === node.id && n.id !== node.id && n.status !== 'done');
+  if (open.length) {
+    failures.push({
+      code: 'children-not-done',
+      message: `${node.id} contains items that are not done: ${open.map((n) => `${n.id} (${n.status ?? 'no status'})`).join(', ')}`,
+    });
   }
   return { failures, evidence };
 }
