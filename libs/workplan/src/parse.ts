@@ -11,7 +11,7 @@ import type { CompiledProfile } from './profile.js';
 import { normalizeStatus } from './status.js';
 
 /** Bump when the parse output changes shape, so persistent caches are invalidated. */
-export const PARSER_VERSION = 3;
+export const PARSER_VERSION = 4;
 
 export interface ParseOptions {
   /**

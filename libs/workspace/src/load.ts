@@ -23,8 +23,9 @@ export interface LoadOptions {
   engine?: 'auto' | 'remark';
   /**
    * Identifies the code that builds the graph (the CLI passes its bundle's size
-   * and mtime). It is part of the graph snapshot's key, so a rebuilt or upgraded
-   * CLI never prints a graph that an older build computed.
+   * and mtime). It is part of the graph snapshot's key and of the parse cache's,
+   * so a rebuilt or upgraded CLI never prints a graph or a parse result that an
+   * older build computed.
    */
   buildId?: string;
   /** Called after each phase with its wall time, for `GOVERN_TIMING=1`. */
@@ -96,7 +97,9 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   const cacheFile = cacheDir ? ParseCache.fileFor(cacheDir) : null;
   const snapshotFile = cacheDir ? GraphSnapshot.fileFor(cacheDir) : null;
   const fingerprintOf = (hashes: Map<string, string>) => fingerprint(key, opts.buildId ?? '', configDiagnostics, files, hashes);
-  const cache = new ParseCache(cacheFile, key);
+  // The build is part of the parse cache's key too: a parser change that forgot to bump
+  // PARSER_VERSION must not be served stale results by the next build (one cold run).
+  const cache = new ParseCache(cacheFile, opts.buildId ? `${key}\u0000${opts.buildId}` : key);
   lap('cache-open');
 
   // What the cache can vouch for: an unchanged stat, or else unchanged content.

@@ -16,6 +16,8 @@ describe('checks', () => {
 
 ## Checks
 
+\`govern close\` runs these; a sentence may sit between the heading and its list.
+
 - LM-01: \`npx nx run telemetry:test\`
 - LM-01, LM-02: \`npm run validate\`
 - LM-1: \`echo not LM-10 nor LM-01\`

@@ -254,16 +254,26 @@ interface ListEntry extends Located {
   raw: string;
 }
 
-/** The list that follows a heading or paragraph label matching `label`. */
+/**
+ * The lists a label matching `label` introduces: the list right after a paragraph
+ * label (`Evidence roots:`), or every list of a heading's section before the next
+ * heading, so a sentence of explanation may sit between the heading and its list.
+ */
 function listAfter(blocks: Block[], label: RegExp): ListEntry[] {
   const out: ListEntry[] = [];
+  const take = (list: Block | undefined) => {
+    if (list?.type === 'list') for (const it of list.items) out.push({ text: stripCode(it.text), raw: it.text, line: it.line, column: it.column });
+  };
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
     const text =
       b.type === 'heading' ? b.text : b.type === 'paragraph' ? (b.lines[b.lines.length - 1]?.text ?? '') : null;
     if (text === null || !label.test(text.replace(/[*_]/g, '').replace(/:\s*$/, '').trim())) continue;
-    const next = blocks[i + 1];
-    if (next?.type === 'list') for (const it of next.items) out.push({ text: stripCode(it.text), raw: it.text, line: it.line, column: it.column });
+    if (b.type === 'paragraph') {
+      take(blocks[i + 1]);
+      continue;
+    }
+    for (let j = i + 1; j < blocks.length && blocks[j]!.type !== 'heading'; j++) take(blocks[j]);
   }
   return out;
 }
