@@ -2,61 +2,21 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GraphSnapshot, ParseCache, loadWorkspace } from '@govern/workspace';
 import { runCli } from './program.js';
+import { BIN, ensureFreshBundle, REPO, tempRoot, WORKER } from './test-support.js';
 
-const REPO = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const BIN = path.join(REPO, 'apps/cli/bin/govern.mjs');
-const BUNDLE = path.join(REPO, 'apps/cli/dist/main.js');
-const WORKER = path.join(REPO, 'apps/cli/dist/parse-worker.js');
 // eslint-disable-next-line no-control-regex -- matching ANSI escapes is the point
 const ANSI = /\x1b\[[0-9;]*m/;
 
-/** Newest mtime of the sources the bundle is built from. */
-function newestSource(): number {
-  let newest = 0;
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-    }
-  };
-  for (const d of ['apps/cli/src', ...fs.readdirSync(path.join(REPO, 'libs')).map((l) => `libs/${l}/src`)]) {
-    if (fs.existsSync(path.join(REPO, d))) walk(path.join(REPO, d));
-  }
-  return newest;
-}
 
-beforeAll(() => {
-  // Build the bundle when it is missing (or older than the sources, so the binary and
-  // the in-process CLI run the same code).
-  const stale = !fs.existsSync(BUNDLE) || !fs.existsSync(WORKER) || fs.statSync(BUNDLE).mtimeMs < newestSource();
-  if (stale) {
-    const r = spawnSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: REPO, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build-cli failed: ${r.stderr}`);
-  }
-}, 120_000);
+beforeAll(ensureFreshBundle, 120_000);
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
-const roots: string[] = [];
-function tempRoot(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-'));
-  roots.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), text);
-  }
-  return root;
-}
-afterAll(() => {
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
-});
 
 interface Run {
   code: number;

@@ -1,37 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './program.js';
+import { describe, expect, it } from 'vitest';
+import { runCaptured, tempRoot } from './test-support.js';
 
 const REPO = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
-const roots: string[] = [];
-function tempRoot(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-gates-cli-'));
-  roots.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), text);
-  }
-  return root;
-}
-afterAll(() => {
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
-});
-
 async function cli(argv: string[], root: string): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli([...argv, '--root', root, '--no-cache'], {
-    cwd: os.tmpdir(),
-    stdout: { write: (s: string) => ((out += s), true), isTTY: false },
-    stderr: { write: (s: string) => ((err += s), true) },
-    env: {},
-  });
-  return { code, out, err };
+  const r = await runCaptured([...argv, '--root', root, '--no-cache']);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 // Ids with a colon (plan ids), quotes, angle brackets, `&` and `#` in titles: what the

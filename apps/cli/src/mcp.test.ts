@@ -2,41 +2,18 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { BIN, ensureFreshBundle, tempRoot as writeRoot } from './test-support.js';
 
 // `govern mcp` as an agent sees it: the SDK's own client spawns the bundled binary
 // over stdio, against temporary repositories written inline.
 
-const REPO = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const BIN = path.join(REPO, 'apps/cli/bin/govern.mjs');
-const BUNDLE = path.join(REPO, 'apps/cli/dist/main.js');
 
-/** Newest mtime of the sources the bundle is built from (as in cli.test.ts). */
-function newestSource(): number {
-  let newest = 0;
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-    }
-  };
-  for (const d of ['apps/cli/src', ...fs.readdirSync(path.join(REPO, 'libs')).map((l) => `libs/${l}/src`)]) {
-    if (fs.existsSync(path.join(REPO, d))) walk(path.join(REPO, d));
-  }
-  return newest;
-}
 
-beforeAll(() => {
-  if (!fs.existsSync(BUNDLE) || fs.statSync(BUNDLE).mtimeMs < newestSource()) {
-    const r = spawnSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: REPO, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build-cli failed: ${r.stderr}`);
-  }
-}, 120_000);
+beforeAll(ensureFreshBundle, 120_000);
 
 // ---------------------------------------------------------------------------
 // Fixtures
@@ -103,19 +80,7 @@ const CONFIG = 'gates:\n  one:\n    requires: [AB-01]\n  two:\n    requires: [AB
 
 const FILES = { 'trackers/t.md': TRACKER, 'trackers/big.md': BIG, 'workplans/wp-1.md': WORKPLAN, 'govern.config.yaml': CONFIG };
 
-const roots: string[] = [];
-function tempRoot(files: Record<string, string> = FILES): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-mcp-'));
-  roots.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), text);
-  }
-  return root;
-}
-afterAll(() => {
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
-});
+const tempRoot = (files: Record<string, string> = FILES) => writeRoot(files, 'govern-mcp-');
 
 // ---------------------------------------------------------------------------
 // Helpers

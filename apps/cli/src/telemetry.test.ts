@@ -1,54 +1,19 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ensureFreshBundle, tempRoot } from './test-support.js';
 
 // The bundled `govern` binary exporting its spans to a real OTLP/HTTP endpoint on
 // loopback (libs/telemetry), and what that costs when the endpoint fails.
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const BIN = path.join(REPO, 'apps/cli/bin/govern.mjs');
-const BUNDLE = path.join(REPO, 'apps/cli/dist/main.js');
 
-function newestSource(): number {
-  let newest = 0;
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-    }
-  };
-  for (const d of ['apps/cli/src', ...fs.readdirSync(path.join(REPO, 'libs')).map((l) => `libs/${l}/src`)]) {
-    if (fs.existsSync(path.join(REPO, d))) walk(path.join(REPO, d));
-  }
-  return newest;
-}
 
-beforeAll(() => {
-  if (!fs.existsSync(BUNDLE) || fs.statSync(BUNDLE).mtimeMs < newestSource()) {
-    const r = spawnSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: REPO, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build-cli failed: ${r.stderr}`);
-  }
-}, 120_000);
+beforeAll(ensureFreshBundle, 120_000);
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-function tempDir(files: Record<string, string> = {}): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-otel-'));
-  dirs.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), text);
-  }
-  return root;
-}
+const tempDir = (files: Record<string, string> = {}) => tempRoot(files, 'govern-otel-');
 
 const TRACKER = ['# Tracker', '', '| Order | Milestone | Depends On | Status |', '|---|---|---|---|', '| 1 | AB-01 One | - | In Progress |', '| 2 | AB-02 Two | AB-01 | Planned |', ''].join('\n');
 const CONFIG = ['gates:', '  memory-store:', '    requires: [AB-01]', '    project: libs/memory-store', ''].join('\n');

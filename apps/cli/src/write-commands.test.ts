@@ -1,37 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
-import { runCli } from './program.js';
+import { describe, expect, test } from 'vitest';
+import { runCaptured, tempRoot } from './test-support.js';
 
 // `govern task`, `govern close` and `govern audit log` through the CLI, in process.
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
-});
-
-function tempRoot(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-cli-write-'));
-  roots.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), text);
-  }
-  return root;
-}
-
-async function cli(root: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli([...argv, '--root', root, '--no-cache'], {
-    cwd: root,
-    stdout: { write: (s: string | Uint8Array) => (stdout += typeof s === 'string' ? s : Buffer.from(s).toString()) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env: { GOVERN_ACTOR: 'cli-test' },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (root: string, ...argv: string[]) => runCaptured([...argv, '--root', root, '--no-cache'], { cwd: root, env: { GOVERN_ACTOR: 'cli-test' } });
 
 const TRACKER = [
   '# Tracker',
