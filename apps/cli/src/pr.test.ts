@@ -84,6 +84,21 @@ describe('govern pr open', { timeout: 60_000 }, () => {
     expect(lines[14]).toBe('  <!-- govern:closure item=AB-01 v=1 -->');
   });
 
+  test('labels, reviewers and draft come from the profile unless flags are given', async () => {
+    fs.mkdirSync(path.join(root, 'profiles'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'profiles/team.yaml'), 'extends: default\ngithub:\n  labels: [governance, closure]\n  reviewers: [octocat, acme/leads]\n  draft: true\n');
+    fs.writeFileSync(path.join(root, 'govern.config.yaml'), 'profile: profiles/team.yaml\n');
+    try {
+      const fromProfile = (await cli({}, 'pr', 'open', 'AB-01', '--dry-run', ...api())).stdout.split('\n').slice(10, 13);
+      expect(fromProfile).toEqual(['labels     governance, closure', 'reviewers  octocat, team leads', 'draft      yes']);
+      const fromFlags = (await cli({}, 'pr', 'open', 'AB-01', '--dry-run', ...api(), '--label', 'x', '--reviewer', 'hubot')).stdout.split('\n').slice(10, 13);
+      expect(fromFlags).toEqual(['labels     x', 'reviewers  hubot', 'draft      yes']);
+    } finally {
+      fs.rmSync(path.join(root, 'profiles'), { recursive: true, force: true });
+      fs.rmSync(path.join(root, 'govern.config.yaml'), { force: true });
+    }
+  });
+
   test('opens the PR, then a rerun leaves it as is; --json prints the result object', async () => {
     const first = await cli({ GITHUB_TOKEN: CANARY }, 'pr', 'open', 'AB-01', ...api(), '--label', 'closure');
     expect([first.code, first.stderr]).toEqual([0, '']);

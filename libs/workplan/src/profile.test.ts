@@ -18,6 +18,7 @@ describe('profiles', () => {
       taskHeadings: [],
       criteriaLabels: [],
       lifecycle: {},
+      github: {},
     });
   });
 
@@ -28,6 +29,7 @@ describe('profiles', () => {
       planHeadings: ['^Sprint (?<id>[0-9]+)$'],
       criteriaLabels: ['ready when'],
       lifecycle: { closureRequired: [] },
+      github: { labels: ['governance'] },
     });
     const merged = mergeProfiles(DEFAULT_PROFILE, over);
     expect(merged).toEqual({
@@ -42,6 +44,7 @@ describe('profiles', () => {
       criteriaLabels: ['ready when', ...DEFAULT_PROFILE.criteriaLabels],
       // Lifecycle fields the profile gives replace the base's; the others are inherited.
       lifecycle: { ...DEFAULT_PROFILE.lifecycle, closureRequired: [] },
+      github: { labels: ['governance'] },
     });
   });
 

@@ -36,6 +36,20 @@ export const ProfileSchema = z.object({
     })
     .strict()
     .default({}),
+  /**
+   * Closure pull requests (`govern pr open`): labels, reviewers (logins, or
+   * `org/team`), the base branch and draft mode. Flags given on the command
+   * line win; a field given here replaces the base profile's.
+   */
+  github: z
+    .object({
+      labels: z.array(z.string().min(1)).optional(),
+      reviewers: z.array(z.string().min(1)).optional(),
+      base: z.string().min(1).optional(),
+      draft: z.boolean().optional(),
+    })
+    .strict()
+    .default({}),
 });
 export type ProfileInput = z.input<typeof ProfileSchema>;
 export type Profile = z.output<typeof ProfileSchema>;
@@ -68,6 +82,7 @@ export const DEFAULT_PROFILE: Profile = {
     closureRequired: ['done'],
     dependenciesDoneFor: ['in_progress', 'partial', 'done'],
   },
+  github: {},
 };
 
 /** Merges a profile over its base: its rules are tried first, the base's after. */
@@ -87,6 +102,7 @@ export function mergeProfiles(base: Profile, over: Profile): Profile {
     taskHeadings: [...over.taskHeadings, ...base.taskHeadings],
     criteriaLabels: [...over.criteriaLabels, ...base.criteriaLabels],
     lifecycle: { ...base.lifecycle, ...definedOnly(over.lifecycle) },
+    github: { ...base.github, ...definedOnly(over.github) },
   };
 }
 

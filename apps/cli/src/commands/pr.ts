@@ -24,7 +24,15 @@ export interface PrOpenCliOptions extends CommonOptions {
 export async function prOpenCommand(ctx: CommandContext, id: string, opts: PrOpenCliOptions): Promise<number> {
   const ws = await openWorkspace(ctx, opts);
   const resolved = resolveSettings(
-    { repo: opts.repo, base: opts.base, labels: opts.label, reviewers: opts.reviewer, draft: opts.draft, apiUrl: opts.apiUrl },
+    // Flags win; labels, reviewers, base and draft otherwise come from the profile's `github:` section.
+    {
+      repo: opts.repo,
+      base: opts.base ?? ws.profile.profile.github.base,
+      labels: opts.label?.length ? opts.label : ws.profile.profile.github.labels,
+      reviewers: opts.reviewer?.length ? opts.reviewer : ws.profile.profile.github.reviewers,
+      draft: opts.draft ?? ws.profile.profile.github.draft,
+      apiUrl: opts.apiUrl,
+    },
     ctx.env,
     ws.root,
   );
