@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument, type CompiledProfile, type Item } from '@govern/workplan';
 import { writeFileAtomic } from '@govern/workspace';
-import { applyEdits, sha256, withLock, type LockOptions, type TextEdit } from '@govern/write';
+import { appendAudit, applyEdits, defaultActor, sha256, withLock, type LockOptions, type TextEdit } from '@govern/write';
 import { planKeyInsert, stateHubKeyFor } from './insert-key.js';
 
 export interface IdWrite {
@@ -64,7 +64,17 @@ function meaning(i: Item): unknown {
  * interrupted sync that got this far); one holding another id is a problem and
  * is never overwritten. Problems come back as data.
  */
-export async function writeStateHubIds(opts: { root: string; file: string; ids: IdWrite[]; profile: CompiledProfile; lock?: LockOptions }): Promise<IdWriteResult> {
+export async function writeStateHubIds(opts: {
+  root: string;
+  file: string;
+  ids: IdWrite[];
+  profile: CompiledProfile;
+  lock?: LockOptions;
+  /** Who, for the audit log (default `GOVERN_ACTOR` or the OS user). */
+  actor?: string;
+  /** Through what, for the audit log (default `statehub`). */
+  via?: string;
+}): Promise<IdWriteResult> {
   const root = path.resolve(opts.root);
   const abs = path.join(root, opts.file);
   return withLock(
@@ -139,7 +149,33 @@ export async function writeStateHubIds(opts: { root: string; file: string; ids: 
         for (const w of planned) result.problems.push({ item: w.item, code: 'io-error', message: `cannot write ${opts.file}: ${(err as Error).message}` });
         return result;
       }
-      return { ...result, changed: true, hashAfter: sha256(bytes), written: planned };
+      // Every write is audited, ids included: one record per id, all sharing this
+      // write's hashes, appended while the file's lock is still held.
+      const hashAfter = sha256(bytes);
+      for (const w of planned) {
+        const item = before!.items.find((i) => i.id === w.item)!;
+        await appendAudit(
+          root,
+          {
+            action: 'write-id',
+            actor: opts.actor ?? defaultActor(),
+            via: opts.via ?? 'statehub',
+            item: w.item,
+            file: opts.file,
+            from: null,
+            to: null,
+            hashBefore: result.hashBefore,
+            hashAfter,
+            reason: 'id assigned by StateHub',
+            forced: [],
+            evidence: null,
+            key: stateHubKeyFor(item.kind)!,
+            value: w.value,
+          },
+          opts.lock,
+        );
+      }
+      return { ...result, changed: true, hashAfter, written: planned };
     },
     opts.lock,
   );

@@ -19,7 +19,7 @@ export const AuditRecordSchema = z.object({
   v: z.literal(1),
   id: z.string(),
   at: z.string(),
-  action: z.enum(['set-status', 'close', 'close-failed']),
+  action: z.enum(['set-status', 'close', 'close-failed', 'write-id']),
   /** Who: `GOVERN_ACTOR`, else the OS user name. */
   actor: z.string(),
   /** Through what: `cli`, `mcp`, `library`, ... */
@@ -37,6 +37,9 @@ export const AuditRecordSchema = z.object({
   evidence: z.string().nullable(),
   /** For failed closures: what failed. */
   failures: z.array(z.string()).optional(),
+  /** For `write-id`: the metadata key and the value written (a StateHub id). */
+  key: z.string().optional(),
+  value: z.string().optional(),
 });
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;
 export type AuditInput = Omit<AuditRecord, 'v' | 'id' | 'at'> & { at?: Date };

@@ -23,7 +23,7 @@ export async function auditLogCommand(ctx: CommandContext, opts: AuditLogOptions
     r.actor,
     r.action === 'close-failed' ? c.red(r.action) : r.action,
     c.bold(r.item),
-    r.from || r.to ? `${r.from?.text ?? '-'} → ${r.to?.text ?? '-'}` : (r.failures ?? []).join('; '),
+    r.action === 'write-id' ? `${r.key} = ${r.value}` : r.from || r.to ? `${r.from?.text ?? '-'} → ${r.to?.text ?? '-'}` : (r.failures ?? []).join('; '),
     [r.reason ?? '', r.forced.length ? c.yellow(`forced: ${r.forced.join('; ')}`) : ''].filter(Boolean).join(' '),
   ]);
   let out = table(rows, c);
