@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api';
 
 /**
  * The only file that touches DuckDB (@duckdb/node-api 1.5.5-r.5, pinned: later
@@ -35,6 +35,16 @@ import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDB
  *   (`<file>.wal`), replayed on the next open, so a killed process loses no
  *   committed transaction. {@link Db.close} runs CHECKPOINT, then closes the
  *   connection and the instance, which releases the file lock.
+ * - **A read connection.** Queries of the memory API run on a second
+ *   connection of the same instance (same process, so no second file lock),
+ *   with its own FIFO queue: they see committed data only (DuckDB's MVCC) and
+ *   do not wait behind an ingest transaction. Their prepared statements are
+ *   cached by SQL text; DuckDB rebinds them when a table they read was
+ *   replaced (retention rewrites tables). A CHECKPOINT on the write connection
+ *   proceeds while a read transaction is open (tested).
+ * - **Loaded on first open.** `@duckdb/node-api` (a native addon) is imported
+ *   when a database is opened, not when this module is: the API schemas and
+ *   client of this library can be loaded (by the CLI's MCP tools) without it.
  */
 export interface Db {
   readonly file: string;
@@ -44,7 +54,13 @@ export interface Db {
   all(sql: string, params?: Param[]): Promise<Row[]>;
   /** Runs `fn` with the connection to itself (nothing else runs meanwhile). `fn` manages BEGIN/COMMIT/ROLLBACK. */
   exclusive<T>(fn: (conn: Conn) => Promise<T>): Promise<T>;
-  /** CHECKPOINT, close the connection and the instance, release the file. Idempotent. */
+  /** CHECKPOINT, between two reads (see {@link Conn.checkpoint}). */
+  checkpoint(): Promise<void>;
+  /** Runs one read-only query on the read connection (committed data; prepared once per SQL text). */
+  read(sql: string, params?: Param[]): Promise<Row[]>;
+  /** Runs `fn` in one transaction of the read connection: every query it makes sees the same snapshot. */
+  snapshot<T>(fn: (read: (sql: string, params?: Param[]) => Promise<Row[]>) => Promise<T>): Promise<T>;
+  /** CHECKPOINT, close the connections and the instance, release the file. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -52,6 +68,13 @@ export interface Db {
 export interface Conn {
   run(sql: string, params?: Param[]): Promise<number>;
   all(sql: string, params?: Param[]): Promise<Row[]>;
+  /**
+   * CHECKPOINT while no read is running. DuckDB refuses a CHECKPOINT while another
+   * connection's transaction is open ("there are other write transactions active",
+   * seen with a read snapshot open across a table replacement), so it waits for the
+   * read queue and holds it meanwhile; reads are short.
+   */
+  checkpoint(): Promise<void>;
   /** Appends `rows` to `table` (in the open transaction) with `write` per row, then flushes. Throws on a key violation. */
   append<T>(table: string, rows: readonly T[], write: (a: RowAppender, row: T) => void, catalog?: 'temp'): Promise<void>;
 }
@@ -94,6 +117,7 @@ export async function openDuckDb(file: string, settings: Record<string, string> 
   let instance: DuckDBInstance;
   let conn: DuckDBConnection;
   try {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     // create(), not fromCache(): the instance is ours alone, and closing it really
     // releases the file (a restart in the same process must be able to reopen it).
     instance = await DuckDBInstance.create(target, settings);
@@ -117,9 +141,11 @@ export async function openDuckDb(file: string, settings: Record<string, string> 
   };
   const run = async (sql: string, params?: Param[]) => (await conn.run(sql, params as DuckDBValue[] | undefined)).rowsChanged;
   const all = async (sql: string, params?: Param[]) => (await conn.runAndReadAll(sql, params as DuckDBValue[] | undefined)).getRowObjectsJS() as Row[];
+  const reader = readConnection(instance, target);
   const c: Conn = {
     run,
     all,
+    checkpoint: () => reader.hold(async () => void (await conn.run('CHECKPOINT'))),
     async append(table, rows, write, catalog) {
       const app = await conn.createAppender(table, catalog ? 'main' : null, catalog ?? null);
       const a = rowAppender(app);
@@ -146,9 +172,13 @@ export async function openDuckDb(file: string, settings: Record<string, string> 
     run: (sql, params) => enqueue(() => run(sql, params)),
     all: (sql, params) => enqueue(() => all(sql, params)),
     exclusive: (fn) => enqueue(() => fn(c)),
+    checkpoint: () => enqueue(() => c.checkpoint()),
+    read: reader.read,
+    snapshot: reader.snapshot,
     close: () =>
       enqueue(async () => {
         try {
+          await reader.close();
           if (target !== ':memory:') await conn.run('CHECKPOINT');
         } finally {
           closed = true;
@@ -159,6 +189,67 @@ export async function openDuckDb(file: string, settings: Record<string, string> 
       }).catch((err) => {
         if (!(err instanceof StoreError && err.code === 'closed')) throw err;
       }),
+  };
+}
+
+/** Most distinct query texts the read connection keeps prepared (the API builds a few dozen at most). */
+const MAX_PREPARED = 128;
+
+/** The read connection: created on first use, its own FIFO queue, prepared statements cached by SQL text. */
+function readConnection(instance: DuckDBInstance, target: string) {
+  let conn: DuckDBConnection | null = null;
+  const prepared = new Map<string, DuckDBPreparedStatement>();
+  let queue: Promise<unknown> = Promise.resolve();
+  let closing = false;
+  const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
+    if (closing) return Promise.reject(new StoreError('closed', `database ${target} is closed`));
+    const result = queue.then(job);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+  const connection = async () => (conn ??= await instance.connect());
+  const query = async (sql: string, params?: Param[]): Promise<Row[]> => {
+    const c = await connection();
+    let stmt = prepared.get(sql);
+    if (!stmt) {
+      stmt = await c.prepare(sql);
+      if (prepared.size >= MAX_PREPARED) {
+        const [oldest, old] = prepared.entries().next().value!;
+        old.destroySync();
+        prepared.delete(oldest);
+      }
+      prepared.set(sql, stmt);
+    }
+    if (params?.length) stmt.bind(params as DuckDBValue[]);
+    else stmt.clearBindings();
+    return (await stmt.runAndReadAll()).getRowObjectsJS() as Row[];
+  };
+  return {
+    read: (sql: string, params?: Param[]) => enqueue(() => query(sql, params)),
+    snapshot: <T>(fn: (read: (sql: string, params?: Param[]) => Promise<Row[]>) => Promise<T>) =>
+      enqueue(async () => {
+        const c = await connection();
+        await c.run('BEGIN TRANSACTION');
+        try {
+          const out = await fn(query);
+          await c.run('COMMIT');
+          return out;
+        } catch (err) {
+          await c.run('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }),
+    /** Runs `fn` when the reads queued before it are done, holding the read queue meanwhile. */
+    hold: (fn: () => Promise<void>) => (closing ? fn() : enqueue(fn)),
+    /** Refuses new reads, waits for the queued ones, then closes the connection. */
+    async close(): Promise<void> {
+      closing = true;
+      await queue;
+      for (const s of prepared.values()) s.destroySync();
+      prepared.clear();
+      conn?.closeSync();
+      conn = null;
+    },
   };
 }
 

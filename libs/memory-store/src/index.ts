@@ -2,8 +2,11 @@
  * @govern/memory-store: the memory store behind memoryd. DuckDB schema and
  * versioned migrations, the spool and the checkpointed ingest loop, the facts
  * spine (task_facts, event_facts) with the failure/policy reason split, and
- * replay-stable keys and ordering. Library code: the gate `memory-store`
- * guards the product's entry points (memoryd's CLI), not these functions.
+ * replay-stable keys and ordering; the memory API (its zod schemas, the query
+ * primitives, upserts, the audit, retention, redaction), its HTTP client and
+ * the versioned contract schemas. Library code: the gate `memory-store`
+ * guards the product's entry points (govern's memory tools), not these
+ * functions. DuckDB's native addon loads only when a database is opened.
  */
 export { openDuckDb, isDuplicateKey, StoreError } from './duckdb.js';
 export type { Conn, Db, Param, Row, RowAppender } from './duckdb.js';
@@ -36,8 +39,79 @@ export {
 } from './facts.js';
 export type { EventFact, FactBatch, ResourceRow, TaskFact } from './facts.js';
 export { MemoryStore, STORE_SETTINGS, writeEvent, writeTask } from './store.js';
-export type { Checkpoint, CommitResult, FrameRange, StoreOptions } from './store.js';
+export type { Checkpoint, CommitResult, FrameRange, StoreOptions, StoreStats } from './store.js';
 export { Spool, readFrames } from './spool.js';
 export type { SpoolFrame, SpoolOptions, SpoolRecovery } from './spool.js';
 export { BackpressureError, Ingestor } from './ingest.js';
 export type { FactSink, IngestStatus, IngestorOptions } from './ingest.js';
+export { ApiErrorEnvelopeSchema, ApiErrorSchema, ERROR_STATUS, MemoryApiError, invalidRequest } from './api/errors.js';
+export type { ApiError, ApiErrorCode, ApiErrorEnvelope } from './api/errors.js';
+export {
+  DAY_MS,
+  DEFAULT_WINDOW_MS,
+  HOUR_MS,
+  MAX_WINDOW_MS,
+  NS_PER_MS,
+  ResolvedWindowSchema,
+  TimeSchema,
+  WindowSchema,
+  isoOfNs,
+  parseTime,
+  resolveWindow,
+} from './api/window.js';
+export type { ResolvedWindow, WindowInput } from './api/window.js';
+export {
+  DEFAULT_QUERY_LIMIT,
+  GateRollupRequestSchema,
+  GateRollupRowSchema,
+  GuardDenialRowSchema,
+  GuardDenialsRequestSchema,
+  MAX_QUERY_LIMIT,
+  PRIMITIVES,
+  QueryRequestSchema,
+  QueryResponseSchema,
+  RecentFailureRowSchema,
+  RecentFailuresRequestSchema,
+  TaskspecFiltersSchema,
+} from './api/query.js';
+export type { GateRollupRow, GuardDenialRow, Primitive, QueryRequest, QueryRequestInput, QueryResponse, RecentFailureRow } from './api/query.js';
+export {
+  ALERT_NAMES,
+  ANNOTATION_NAME,
+  AUDIT_OPS,
+  AlertStateSchema,
+  AnnotationUpsertSchema,
+  AuditRequestSchema,
+  AuditResponseSchema,
+  AuditRowSchema,
+  HealthResponseSchema,
+  MAX_ANNOTATION_BYTES,
+  RetentionPolicySchema,
+  RetentionRequestSchema,
+  RetentionResultSchema,
+  UpsertRequestSchema,
+  UpsertResponseSchema,
+} from './api/ops.js';
+export type {
+  AlertName,
+  AlertState,
+  AuditRequest,
+  AuditResponse,
+  AuditRow,
+  HealthResponse,
+  RetentionPolicy,
+  RetentionRequest,
+  RetentionResult,
+  UpsertRequest,
+  UpsertResponse,
+} from './api/ops.js';
+export { PRIMITIVE_SQL, filterSql, primitiveStatements, runQuery } from './primitives.js';
+export type { PrimitiveSql } from './primitives.js';
+export { upsertAnnotation } from './annotations.js';
+export type { UpsertOptions } from './annotations.js';
+export { appendAudit, listAudit } from './audit.js';
+export type { AuditEntry } from './audit.js';
+export { applyRetention } from './retention.js';
+export type { RetentionOptions } from './retention.js';
+export { DEFAULT_REDACT_KEYS, REDACTED, REDACTION_RULES, Redactor } from './redact.js';
+export type { RedactionRule, RedactorOptions } from './redact.js';

@@ -96,6 +96,58 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'memory API: query primitives (mv_* table macros), task_annotations, memory_audit',
+    statements: [
+      // The query primitives (docs/memory.md#query-primitives). Table macros: views that
+      // take the time window [from_ns, to_ns), so an aggregate is computed over the window
+      // and not over all time. Callers add filters, ORDER BY with key tie-breaks, LIMIT.
+      //
+      // Failed task facts with their taskspec: what was attempted (command, stage) on what
+      // (document_id, item_id). A guard denial alone (outcome 'denied') is not a failure.
+      `CREATE MACRO mv_recent_failures_by_taskspec(from_ns, to_ns) AS TABLE
+        SELECT command, stage, document_id, item_id, failure_reason_code, failure_reason_source, policy_reason_code,
+               trace_id, span_id, run_id, name, start_ns, duration_ns, status_message
+        FROM task_facts
+        WHERE outcome = 'failed' AND start_ns >= from_ns AND start_ns < to_ns`,
+      // Failures per gate (the stage a span belonged to) and failure_reason_code.
+      `CREATE MACRO mv_gate_rollup_by_failure_reason_code(from_ns, to_ns) AS TABLE
+        SELECT stage, failure_reason_code, count(*) AS failures, min(start_ns) AS first_ns, max(start_ns) AS last_ns
+        FROM task_facts
+        WHERE outcome = 'failed' AND start_ns >= from_ns AND start_ns < to_ns
+        GROUP BY stage, failure_reason_code`,
+      // Guard-denial events per policy_reason_code and stage. Events, not spans: a denial
+      // is an event (guard.denied, or one carrying policy_reason_code).
+      `CREATE MACRO mv_guard_denials_by_policy_reason_code(from_ns, to_ns) AS TABLE
+        SELECT policy_reason_code, stage, count(*) AS denials, min(time_ns) AS first_ns, max(time_ns) AS last_ns
+        FROM event_facts
+        WHERE is_guard_denial AND time_ns >= from_ns AND time_ns < to_ns
+        GROUP BY policy_reason_code, stage`,
+      // Annotations upserted through the API, by natural key. Kept apart from the facts,
+      // which stay exactly as ingested (replay stability). value: canonical JSON.
+      `CREATE TABLE task_annotations (
+        trace_id VARCHAR NOT NULL,
+        span_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        value JSON NOT NULL,
+        actor VARCHAR,
+        audit_id BIGINT NOT NULL,
+        PRIMARY KEY (trace_id, span_id, name)
+      )`,
+      // One record per upsert call and per retention run. audit_id is max + 1 under the
+      // single writer (gapless, unlike a sequence); at_ns is the wall clock (not a fact time).
+      `CREATE TABLE memory_audit (
+        audit_id BIGINT PRIMARY KEY,
+        at_ns BIGINT NOT NULL,
+        op VARCHAR NOT NULL,
+        actor VARCHAR,
+        subject VARCHAR NOT NULL,
+        outcome VARCHAR NOT NULL,
+        details JSON NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

@@ -53,9 +53,10 @@ describe('migrations', () => {
   it('creates the schema once, records it, and the appender order matches the table columns', async () => {
     const file = dbFile();
     const store = await MemoryStore.open(file);
-    expect(await store.all('SELECT version, name, checksum FROM schema_migrations')).toEqual([
-      { version: 1, name: MIGRATIONS[0]!.name, checksum: checksum(MIGRATIONS[0]!) },
-    ]);
+    expect(await store.all('SELECT version, name, checksum FROM schema_migrations ORDER BY version')).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name, checksum: checksum(m) })),
+    );
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2]);
     const cols = await store.all("SELECT table_name, column_name FROM information_schema.columns WHERE table_name IN ('task_facts', 'event_facts') ORDER BY table_name, ordinal_position");
     // writeTask / writeEvent append in TaskFactSchema / EventFactSchema key order.
     const { TaskFactSchema, EventFactSchema } = await import('./facts.js');
@@ -63,8 +64,20 @@ describe('migrations', () => {
     expect(cols.filter((c) => c.table_name === 'event_facts').map((c) => c.column_name)).toEqual(Object.keys(EventFactSchema.shape));
     await store.close();
     const again = await MemoryStore.open(file);
-    expect(await again.all('SELECT count(*)::INTEGER AS n FROM schema_migrations')).toEqual([{ n: 1 }]);
+    expect(await again.all('SELECT count(*)::INTEGER AS n FROM schema_migrations')).toEqual([{ n: 2 }]);
     await again.close();
+  });
+
+  it('upgrades a version-1 database in place: its facts stay, the primitives read them', async () => {
+    const file = dbFile();
+    const db = await openDuckDb(file);
+    await migrate(db, MIGRATIONS.slice(0, 1));
+    await db.run("INSERT INTO task_facts (trace_id, span_id, name, kind, start_ns, end_ns, duration_ns, status_code, outcome, failure_reason_code, stage, scope_name, resource_key, event_count, attributes, resource_volatile) VALUES ('t', 's', 'govern.close', 'internal', 5, 6, 1, 'error', 'failed', 'check-failed', 'close', 'govern', 'r', 0, '{}', '{}')");
+    await db.close();
+    const store = await MemoryStore.open(file);
+    expect(await store.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await store.all('SELECT stage, failure_reason_code, failures FROM mv_gate_rollup_by_failure_reason_code(0, 10)')).toEqual([{ stage: 'close', failure_reason_code: 'check-failed', failures: 1n }]);
+    await store.close();
   });
 
   it('refuses a database whose applied migration changed, or one from a newer build', async () => {
@@ -74,8 +87,8 @@ describe('migrations', () => {
     try {
       const edited = [{ ...MIGRATIONS[0]!, statements: [...MIGRATIONS[0]!.statements, 'SELECT 1'] }];
       await expect(migrate(db, edited)).rejects.toThrow(/migration 1 .* differs from the one applied/);
-      await db.run("INSERT INTO schema_migrations VALUES (2, 'future', 'x')");
-      await expect(migrate(db)).rejects.toMatchObject({ code: 'schema', message: expect.stringMatching(/schema version 2, newer than this build's 1/) });
+      await db.run("INSERT INTO schema_migrations VALUES (3, 'future', 'x')");
+      await expect(migrate(db)).rejects.toMatchObject({ code: 'schema', message: expect.stringMatching(/schema version 3, newer than this build's 2/) });
     } finally {
       await db.close();
     }

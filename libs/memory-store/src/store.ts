@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import { isDuplicateKey, openDuckDb, StoreError, type Conn, type Db, type RowAppender } from './duckdb.js';
+import { upsertAnnotation, type UpsertOptions } from './annotations.js';
+import type { AuditRequest, AuditResponse, RetentionPolicy, RetentionResult, UpsertRequest, UpsertResponse } from './api/ops.js';
+import type { QueryRequest, QueryResponse } from './api/query.js';
+import { listAudit } from './audit.js';
 import type { EventFact, FactBatch, TaskFact } from './facts.js';
 import { migrate } from './migrations.js';
+import { runQuery } from './primitives.js';
+import { applyRetention, type RetentionOptions } from './retention.js';
 
 /** Where ingest stands: the last spool frame committed, and totals. */
 export interface Checkpoint {
@@ -38,6 +44,18 @@ export interface CommitResult {
   eventsInserted: number;
 }
 
+/** Sizes of the database, and when this process last committed and checkpointed. */
+export interface StoreStats {
+  fileBytes: number;
+  walBytes: number;
+  /** Used blocks × block size: the data, without the free blocks DuckDB reuses. */
+  usedBytes: number;
+  /** Wall-clock ms of the last committed batch (this process), or null. */
+  lastCommitAt: number | null;
+  /** Wall-clock ms of the last CHECKPOINT this process ran (idle maintenance, retention), or null. */
+  lastCheckpointAt: number | null;
+}
+
 export interface StoreOptions {
   /** Called inside each batch's transaction after its rows are appended, before COMMIT (fault injection in tests). */
   beforeCommit?: () => Promise<void>;
@@ -53,6 +71,8 @@ export interface StoreOptions {
 export class MemoryStore {
   private cp: Checkpoint;
   private readonly knownResources = new Set<string>();
+  private lastCommitAt: number | null = null;
+  private lastCheckpointAt: number | null = null;
 
   private constructor(
     private readonly db: Db,
@@ -131,6 +151,7 @@ export class MemoryStore {
       }
     });
     for (const r of newResources) this.knownResources.add(r.resource_key);
+    this.lastCommitAt = Date.now();
     this.cp = { lastSeq: frames.lastSeq, batches: result.batchId, spans: this.cp.spans + result.spansInserted, events: this.cp.events + result.eventsInserted };
     return result;
   }
@@ -144,13 +165,47 @@ export class MemoryStore {
       return false; // no WAL: nothing to fold in
     }
     if (size < IDLE_CHECKPOINT_WAL_BYTES) return false;
-    await this.db.run('CHECKPOINT');
+    await this.db.checkpoint();
+    this.lastCheckpointAt = Date.now();
     return true;
   }
 
-  /** Runs a read query (tests, and the memory API of a later milestone). */
+  /** Runs a read query on the write connection, queued with ingest (tests, tools). */
   all(sql: string, params?: (string | number | boolean | bigint | null)[]): Promise<Record<string, unknown>[]> {
     return this.db.all(sql, params);
+  }
+
+  /** A query primitive, on the read connection, in one snapshot (primitives.ts). */
+  query(req: QueryRequest, nowNs: bigint): Promise<QueryResponse> {
+    return runQuery(this.db, req, nowNs);
+  }
+
+  /** An upsert with its audit record, queued with ingest on the write connection (annotations.ts). */
+  upsert(req: UpsertRequest, opts: UpsertOptions): Promise<UpsertResponse> {
+    return upsertAnnotation(this.db, req, opts);
+  }
+
+  /** Audit records, newest first (audit.ts). */
+  auditLog(req: AuditRequest, nowNs: bigint): Promise<AuditResponse> {
+    return listAudit(this.db, req, nowNs);
+  }
+
+  /** Applies a retention policy now (retention.ts). */
+  retention(policy: RetentionPolicy, opts: Omit<RetentionOptions, 'onCheckpoint'>): Promise<RetentionResult> {
+    return applyRetention(this.db, policy, { ...opts, onCheckpoint: () => (this.lastCheckpointAt = Date.now()) });
+  }
+
+  /** File sizes and the times of the last commit and checkpoint. */
+  async stats(): Promise<StoreStats> {
+    const stat = async (f: string) => (await fs.promises.stat(f).catch(() => null))?.size ?? 0;
+    const [r] = await this.db.read('SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()');
+    return {
+      fileBytes: await stat(this.db.file),
+      walBytes: await stat(`${this.db.file}.wal`),
+      usedBytes: r ? Number(r.used_blocks) * Number(r.block_size) : 0,
+      lastCommitAt: this.lastCommitAt,
+      lastCheckpointAt: this.lastCheckpointAt,
+    };
   }
 
   /** Checkpoints the file and releases it. */

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { ResolvedWindowSchema, WindowSchema } from './window.js';
+
+/**
+ * The query primitives' requests and answers (POST /v1/memory/query, the MCP
+ * memory tools). Each primitive is a table macro of migration 2 (see
+ * primitives.ts); a request names it, a window, a limit and exact-match
+ * filters on its columns. Filters and rows use the macros' column names.
+ */
+export const DEFAULT_QUERY_LIMIT = 50;
+export const MAX_QUERY_LIMIT = 500;
+
+export const PRIMITIVES = ['recent_failures_by_taskspec', 'gate_rollup_by_failure_reason_code', 'guard_denials_by_policy_reason_code'] as const;
+export type Primitive = (typeof PRIMITIVES)[number];
+
+const limit = z
+  .int()
+  .min(1)
+  .max(MAX_QUERY_LIMIT)
+  .default(DEFAULT_QUERY_LIMIT)
+  .describe(`at most this many rows (default ${DEFAULT_QUERY_LIMIT}, max ${MAX_QUERY_LIMIT}); truncated says whether more matched`);
+const code = z.string().min(1).max(200);
+const ns = z.string().regex(/^-?\d+$/).describe('Unix nanoseconds, exact, as a decimal string');
+const iso = z.string().describe('ISO 8601 of the *_ns column beside it (millisecond precision)');
+
+/** The taskspec of a task fact: what was attempted (command, stage) on what (document, item). */
+export const TaskspecFiltersSchema = z.strictObject({
+  command: code.optional().describe('govern.command, e.g. "task set-status"'),
+  stage: code.optional().describe('govern.stage: discover, parse, graph, gate, write, close, sync, pr'),
+  document_id: code.optional(),
+  item_id: code.optional(),
+  run_id: code.optional(),
+  failure_reason_code: code.optional(),
+});
+
+export const RecentFailuresRequestSchema = z.strictObject({
+  primitive: z.literal('recent_failures_by_taskspec'),
+  window: WindowSchema.optional(),
+  limit,
+  filters: TaskspecFiltersSchema.default({}).describe('exact matches on the columns; all must hold'),
+});
+
+export const GateRollupRequestSchema = z.strictObject({
+  primitive: z.literal('gate_rollup_by_failure_reason_code'),
+  window: WindowSchema.optional(),
+  limit,
+  filters: z.strictObject({ stage: code.optional(), failure_reason_code: code.optional() }).default({}),
+});
+
+export const GuardDenialsRequestSchema = z.strictObject({
+  primitive: z.literal('guard_denials_by_policy_reason_code'),
+  window: WindowSchema.optional(),
+  limit,
+  filters: z.strictObject({ stage: code.optional(), policy_reason_code: code.optional() }).default({}),
+});
+
+export const QueryRequestSchema = z
+  .discriminatedUnion('primitive', [RecentFailuresRequestSchema, GateRollupRequestSchema, GuardDenialsRequestSchema])
+  .describe('POST /v1/memory/query');
+export type QueryRequest = z.output<typeof QueryRequestSchema>;
+export type QueryRequestInput = z.input<typeof QueryRequestSchema>;
+
+/** A failed task fact with its taskspec: `mv_recent_failures_by_taskspec`, plus the annotations written on it. */
+export const RecentFailureRowSchema = z.object({
+  command: z.string().nullable(),
+  stage: z.string().nullable(),
+  document_id: z.string().nullable(),
+  item_id: z.string().nullable(),
+  failure_reason_code: z.string().nullable().describe('null: the span had status ERROR without a reason code'),
+  failure_reason_source: z.enum(['failure_reason_code', 'reason_code']).nullable(),
+  policy_reason_code: z.string().nullable().describe('a guard denial on the same span (kept apart, never merged)'),
+  trace_id: z.string(),
+  span_id: z.string(),
+  run_id: z.string().nullable(),
+  name: z.string(),
+  start_ns: ns,
+  start_at: iso,
+  duration_ns: ns,
+  status_message: z.string().nullable(),
+  annotations: z.record(z.string(), z.unknown()).describe('name → value of the annotations upserted on this span ({} when none)'),
+});
+
+/** One (stage, failure_reason_code) group of failed task facts: `mv_gate_rollup_by_failure_reason_code`. */
+export const GateRollupRowSchema = z.object({
+  stage: z.string().nullable().describe('the gate: the stage the failed span belonged to'),
+  failure_reason_code: z.string().nullable(),
+  failures: z.int(),
+  first_ns: ns,
+  first_at: iso,
+  last_ns: ns,
+  last_at: iso,
+});
+
+/** One (policy_reason_code, stage) group of guard-denial events: `mv_guard_denials_by_policy_reason_code`. */
+export const GuardDenialRowSchema = z.object({
+  policy_reason_code: z.string().nullable().describe('null: a guard.denied event without a code'),
+  stage: z.string().nullable(),
+  denials: z.int(),
+  first_ns: ns,
+  first_at: iso,
+  last_ns: ns,
+  last_at: iso,
+});
+
+const answer = <P extends Primitive, R extends z.ZodType>(primitive: P, row: R) =>
+  z.object({
+    primitive: z.literal(primitive),
+    window: ResolvedWindowSchema,
+    limit: z.int(),
+    rows: z.array(row),
+    truncated: z.boolean().describe('more rows matched than limit'),
+    snapshot: z
+      .object({
+        ingestSeq: z.int().describe('the ingest checkpoint (last spool frame committed) the query read'),
+        auditSeq: z.int().describe('the last audit record (upsert, retention) the query read'),
+      })
+      .describe('the same snapshot and the same request give the same rows, in the same order'),
+  });
+
+export const QueryResponseSchema = z
+  .discriminatedUnion('primitive', [
+    answer('recent_failures_by_taskspec', RecentFailureRowSchema),
+    answer('gate_rollup_by_failure_reason_code', GateRollupRowSchema),
+    answer('guard_denials_by_policy_reason_code', GuardDenialRowSchema),
+  ])
+  .describe('200 answer of POST /v1/memory/query');
+export type QueryResponse = z.infer<typeof QueryResponseSchema>;
+export type RecentFailureRow = z.infer<typeof RecentFailureRowSchema>;
+export type GateRollupRow = z.infer<typeof GateRollupRowSchema>;
+export type GuardDenialRow = z.infer<typeof GuardDenialRowSchema>;

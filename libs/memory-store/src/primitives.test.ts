@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { QueryRequestSchema, type QueryRequestInput, type QueryResponse } from './api/query.js';
+import { toFacts } from './facts.js';
+import type { ResourceSpans, Span } from './model.js';
+import { MemoryStore } from './store.js';
+
+const dirs: string[] = [];
+const stores: MemoryStore[] = [];
+afterAll(async () => {
+  for (const s of stores) await s.close();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+async function open(): Promise<MemoryStore> {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'primitives-'));
+  dirs.push(d);
+  const s = await MemoryStore.open(path.join(d, 'memory.duckdb'));
+  stores.push(s);
+  return s;
+}
+
+const MIN = 60_000_000_000n;
+const T0 = 1_771_000_000_000_000_000n; // 2026-02-13T16:26:40Z
+const NOW = T0 + 24n * 60n * MIN;
+const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+/** The span id of span `i`. */
+const sid = (i: number) => hex(i + 1, 16);
+
+/** A span `i` minutes after T0 with the run attributes of a govern stage. */
+function span(i: number, attrs: Record<string, string>, over: Partial<Span> = {}): Span {
+  return {
+    traceId: hex(100 + i, 32),
+    spanId: sid(i),
+    parentSpanId: null,
+    name: `govern.${attrs['govern.stage'] ?? 'run'}`,
+    kind: 1,
+    startNs: T0 + BigInt(i) * MIN,
+    endNs: T0 + BigInt(i) * MIN + 5_000_000n,
+    attributes: { 'govern.run.id': `run-${i}`, 'govern.command': 'close', ...attrs },
+    events: [],
+    statusCode: 0,
+    statusMessage: null,
+    ...over,
+  };
+}
+const denied = (code: string | null): Span['events'][number] => ({ timeNs: 0n, name: 'guard.denied', attributes: code ? { policy_reason_code: code } : {} });
+
+/** Twelve spans: failures, denials, a failure that was also denied, successes; two failures at the same start time. */
+function snapshot(): Span[] {
+  const s = [
+    span(1, { 'govern.stage': 'close', 'govern.item.id': 'LM-03', failure_reason_code: 'check-failed' }, { statusCode: 2, statusMessage: 'exit 1' }),
+    span(2, { 'govern.stage': 'close', 'govern.item.id': 'LM-04', reason_code: 'check-failed' }, { statusCode: 2 }),
+    span(3, { 'govern.stage': 'write', 'govern.item.id': 'LM-05' }, { events: [denied('dependencies-not-done')] }),
+    span(4, { 'govern.stage': 'write', 'govern.item.id': 'LM-05', failure_reason_code: 'lock-timeout' }, { events: [denied('transition-forbidden')] }),
+    span(5, { 'govern.stage': 'gate', 'govern.item.id': 'LM-06' }, { events: [denied('gate-disabled')] }),
+    span(6, { 'govern.stage': 'gate' }, { events: [denied(null)] }),
+    span(7, { 'govern.stage': 'parse' }, { statusCode: 2 }), // ERROR without a reason: failed, no code
+    span(8, { 'govern.stage': 'parse' }),
+    span(9, { 'govern.stage': 'close', 'govern.item.id': 'LM-07', failure_reason_code: 'check-failed' }),
+    span(10, { 'govern.stage': 'close', 'govern.item.id': 'LM-08', failure_reason_code: 'check-failed' }),
+    span(11, { 'govern.stage': 'close', 'govern.item.id': 'LM-09' }),
+    span(12, { 'govern.stage': 'gate', 'govern.item.id': 'LM-06' }, { events: [denied('gate-disabled'), denied('gate-disabled')] }),
+  ];
+  // Two failures at the same start time: the key breaks the tie.
+  s[9]!.startNs = s[8]!.startNs;
+  // Event times follow their spans.
+  for (const x of s) x.events.forEach((e, k) => (e.timeNs = x.startNs + BigInt(k + 1)));
+  return s;
+}
+const traces = (spans: Span[]): ResourceSpans[] => [{ resource: { 'service.name': 'govern' }, scopeSpans: [{ scope: { name: 'govern', version: null }, spans }] }];
+const q = (r: QueryRequestInput) => QueryRequestSchema.parse(r);
+type Failures = Extract<QueryResponse, { primitive: 'recent_failures_by_taskspec' }>;
+type Rollup = Extract<QueryResponse, { primitive: 'gate_rollup_by_failure_reason_code' }>;
+type Denials = Extract<QueryResponse, { primitive: 'guard_denials_by_policy_reason_code' }>;
+const WINDOW = { from: String(T0), to: String(NOW) };
+
+describe('recent_failures_by_taskspec', () => {
+  it('lists failed task facts newest first, ties broken by the key; a denial alone is not a failure', async () => {
+    const store = await open();
+    await store.commit(toFacts(traces(snapshot())), { firstSeq: 1, lastSeq: 1 });
+    const r = (await store.query(q({ primitive: 'recent_failures_by_taskspec', window: WINDOW }), NOW)) as Failures;
+    expect(r.rows.map((x) => [x.span_id, x.item_id, x.failure_reason_code, x.policy_reason_code])).toEqual([
+      [sid(10), 'LM-08', 'check-failed', null], // same start as span 9, larger trace id first
+      [sid(9), 'LM-07', 'check-failed', null],
+      [sid(7), null, null, null],
+      [sid(4), 'LM-05', 'lock-timeout', 'transition-forbidden'],
+      [sid(2), 'LM-04', 'check-failed', null],
+      [sid(1), 'LM-03', 'check-failed', null],
+    ]);
+    expect(r.rows.at(-1)).toEqual({
+      command: 'close',
+      stage: 'close',
+      document_id: null,
+      item_id: 'LM-03',
+      failure_reason_code: 'check-failed',
+      failure_reason_source: 'failure_reason_code',
+      policy_reason_code: null,
+      trace_id: hex(101, 32),
+      span_id: sid(1),
+      run_id: 'run-1',
+      name: 'govern.close',
+      start_ns: String(T0 + MIN),
+      start_at: '2026-02-13T16:27:40.000Z',
+      duration_ns: '5000000',
+      status_message: 'exit 1',
+      annotations: {},
+    });
+    expect(r.rows[4]!.failure_reason_source).toBe('reason_code');
+    expect({ ...r, rows: r.rows.length }).toEqual({
+      primitive: 'recent_failures_by_taskspec',
+      window: { from: '2026-02-13T16:26:40.000Z', to: '2026-02-14T16:26:40.000Z', fromNs: String(T0), toNs: String(NOW) },
+      limit: 50,
+      truncated: false,
+      snapshot: { ingestSeq: 1, auditSeq: 0 },
+      rows: 6,
+    });
+  });
+
+  it('limit, truncated, filters and the window bounds ([from, to)) hold', async () => {
+    const store = await open();
+    await store.commit(toFacts(traces(snapshot())), { firstSeq: 1, lastSeq: 1 });
+    const ids = async (r: QueryRequestInput) => ((await store.query(q(r), NOW)) as Failures).rows.map((x) => x.span_id);
+    const two = (await store.query(q({ primitive: 'recent_failures_by_taskspec', window: WINDOW, limit: 2 }), NOW)) as Failures;
+    expect([two.rows.map((x) => x.span_id), two.truncated]).toEqual([[sid(10), sid(9)], true]);
+    // The limit falls inside a tie: the two-step query still gives the one-step order.
+    expect(await ids({ primitive: 'recent_failures_by_taskspec', window: WINDOW, limit: 1 })).toEqual([sid(10)]);
+    expect(await ids({ primitive: 'recent_failures_by_taskspec', window: WINDOW, filters: { stage: 'close', failure_reason_code: 'check-failed' } })).toEqual([
+      sid(10),
+      sid(9),
+      sid(2),
+      sid(1),
+    ]);
+    expect(await ids({ primitive: 'recent_failures_by_taskspec', window: WINDOW, filters: { item_id: 'LM-05', command: 'close' } })).toEqual([sid(4)]);
+    expect(await ids({ primitive: 'recent_failures_by_taskspec', window: WINDOW, filters: { item_id: 'nope' } })).toEqual([]);
+    // from is inclusive (span 1 starts at T0 + 1 min), to exclusive (spans 9 and 10 start at T0 + 9 min).
+    expect(await ids({ primitive: 'recent_failures_by_taskspec', window: { from: String(T0 + MIN), to: String(T0 + 9n * MIN) } })).toEqual([
+      sid(7),
+      sid(4),
+      sid(2),
+      sid(1),
+    ]);
+    // ISO times work too; the default window is the week before `to`.
+    expect(await ids({ primitive: 'recent_failures_by_taskspec', window: { from: '2026-02-13T16:28:40Z', to: '2026-02-13T16:31:40Z' } })).toEqual([sid(4), sid(2)]);
+    expect((await store.query(q({ primitive: 'recent_failures_by_taskspec' }), NOW)).window.from).toBe('2026-02-07T16:26:40.000Z');
+  });
+
+  it('refuses empty, inverted and over-wide windows', async () => {
+    const store = await open();
+    const run = (window: { from?: string; to?: string }) => store.query(q({ primitive: 'recent_failures_by_taskspec', window }), NOW);
+    await expect(run({ from: String(NOW), to: String(NOW) })).rejects.toMatchObject({ code: 'window-invalid', status: 400 });
+    await expect(run({ from: '2026-03-01T00:00:00Z', to: '2026-02-01T00:00:00Z' })).rejects.toMatchObject({ code: 'window-invalid' });
+    await expect(run({ from: '2026-01-01T00:00:00Z', to: '2026-02-14T00:00:00Z' })).rejects.toMatchObject({
+      code: 'window-too-wide',
+      details: { maxMs: 31 * 86_400_000, spanMs: 44 * 86_400_000 },
+    });
+  });
+});
+
+describe('rollups', () => {
+  it('gate_rollup_by_failure_reason_code: failures per stage and code; denials do not count', async () => {
+    const store = await open();
+    await store.commit(toFacts(traces(snapshot())), { firstSeq: 1, lastSeq: 1 });
+    const r = (await store.query(q({ primitive: 'gate_rollup_by_failure_reason_code', window: WINDOW }), NOW)) as Rollup;
+    const at = (m: number) => ({ ns: String(T0 + BigInt(m) * MIN) });
+    expect(r.rows.map((x) => [x.stage, x.failure_reason_code, x.failures, x.first_ns, x.last_ns])).toEqual([
+      ['close', 'check-failed', 4, at(1).ns, at(9).ns],
+      ['parse', null, 1, at(7).ns, at(7).ns],
+      ['write', 'lock-timeout', 1, at(4).ns, at(4).ns],
+    ]);
+    expect(r.rows[1]).toEqual({ stage: 'parse', failure_reason_code: null, failures: 1, first_ns: at(7).ns, first_at: '2026-02-13T16:33:40.000Z', last_ns: at(7).ns, last_at: '2026-02-13T16:33:40.000Z' });
+    const write = (await store.query(q({ primitive: 'gate_rollup_by_failure_reason_code', window: WINDOW, filters: { stage: 'write' }, limit: 1 }), NOW)) as Rollup;
+    expect([write.rows.map((x) => x.failure_reason_code), write.truncated]).toEqual([['lock-timeout'], false]);
+    const gate = await store.query(q({ primitive: 'gate_rollup_by_failure_reason_code', window: WINDOW, filters: { stage: 'gate' } }), NOW);
+    expect(gate.rows).toEqual([]); // three denied gate spans, no failure
+  });
+
+  it('guard_denials_by_policy_reason_code: denial events per code and stage, a missing code as null', async () => {
+    const store = await open();
+    await store.commit(toFacts(traces(snapshot())), { firstSeq: 1, lastSeq: 1 });
+    const r = (await store.query(q({ primitive: 'guard_denials_by_policy_reason_code', window: WINDOW }), NOW)) as Denials;
+    expect(r.rows.map((x) => [x.policy_reason_code, x.stage, x.denials])).toEqual([
+      ['gate-disabled', 'gate', 3],
+      [null, 'gate', 1],
+      ['dependencies-not-done', 'write', 1],
+      ['transition-forbidden', 'write', 1],
+    ]);
+    const one = await store.query(q({ primitive: 'guard_denials_by_policy_reason_code', window: WINDOW, limit: 1, filters: { stage: 'gate' } }), NOW);
+    expect([one.rows.length, one.truncated]).toEqual([1, true]);
+  });
+});
+
+describe('determinism', () => {
+  it('the same facts, ingested in another order and batching, answer every primitive identically', async () => {
+    const a = await open();
+    const b = await open();
+    const spans = snapshot();
+    await a.commit(toFacts(traces(spans)), { firstSeq: 1, lastSeq: 1 });
+    const rev = [...spans].reverse();
+    await b.commit(toFacts(traces(rev.slice(0, 5))), { firstSeq: 1, lastSeq: 1 });
+    await b.commit(toFacts(traces(rev.slice(5))), { firstSeq: 2, lastSeq: 2 });
+    await b.commit(toFacts(traces(spans)), { firstSeq: 3, lastSeq: 3 }); // a replay: stores nothing
+    for (const primitive of ['recent_failures_by_taskspec', 'gate_rollup_by_failure_reason_code', 'guard_denials_by_policy_reason_code'] as const) {
+      for (const limit of [1, 3, 50]) {
+        const ra = await a.query(q({ primitive, window: WINDOW, limit }), NOW);
+        const rb = await b.query(q({ primitive, window: WINDOW, limit }), NOW);
+        expect({ ...rb, snapshot: null }).toEqual({ ...ra, snapshot: null });
+        // Same snapshot, same request: same answer.
+        expect(await b.query(q({ primitive, window: WINDOW, limit }), NOW)).toEqual(rb);
+      }
+    }
+  });
+});
