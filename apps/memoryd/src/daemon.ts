@@ -1,6 +1,9 @@
-import { Ingestor, MemoryStore, type CommitResult, type IngestStatus } from '@govern/memory-store';
+import { Ingestor, MemoryStore, Redactor, type CommitResult, type HealthResponse, type IngestStatus, type RetentionPolicy } from '@govern/memory-store';
+import { AlertMonitor, type AlertSample } from './alerts.js';
 import { resolveConfig, type MemorydConfig, type MemorydConfigInput } from './config.js';
+import { healthReport, sampleAlerts } from './health.js';
 import { decodePayload } from './otlp/index.js';
+import { RetentionScheduler } from './retention.js';
 import { startServer } from './server.js';
 
 export interface MemorydHooks {
@@ -10,12 +13,17 @@ export interface MemorydHooks {
   beforeCommit?: () => Promise<void>;
 }
 
-/** A running memoryd: the receiver, the ingest loop and the store. */
+/** A running memoryd: the receiver, the ingest loop, the store and the memory API. */
 export interface Memoryd {
   url: string;
   config: MemorydConfig;
   store: MemoryStore;
+  redactor: Redactor;
+  retention: RetentionScheduler;
+  alerts: AlertMonitor | null;
   status(): IngestStatus;
+  /** The GET /health report. */
+  health(): Promise<HealthResponse>;
   /** Resolves when everything acknowledged so far is committed. */
   idle(): Promise<void>;
   /** Stops receiving, commits what is queued, checkpoints and closes the database. */
@@ -24,19 +32,27 @@ export interface Memoryd {
 
 /**
  * Opens the store (migrating it), recovers the spool, starts the ingest loop,
- * then listens. Recovered payloads are queued before the first request is
- * accepted, so their seqs stay ahead of new ones.
+ * then listens; then starts the retention schedule and the alert checks when
+ * configured. Recovered payloads are queued before the first request is
+ * accepted, so their seqs stay ahead of new ones. Recovered frames are
+ * redacted again (a spool written by a memoryd without redaction holds the
+ * bytes received).
  */
 export async function startMemoryd(input: MemorydConfigInput, hooks: MemorydHooks = {}): Promise<Memoryd> {
   const config = resolveConfig(input);
   const log = hooks.log ?? (() => {});
+  const redactor = new Redactor({ keys: config.redactKeys });
   const store = await MemoryStore.open(config.db, hooks.beforeCommit ? { beforeCommit: hooks.beforeCommit } : {});
   let ingestor: Ingestor;
   try {
     ingestor = await Ingestor.start({
       store,
       spoolDir: config.spoolDir,
-      decode: decodePayload,
+      decode: (kind, body) => {
+        const d = decodePayload(kind, body);
+        redactor.traces(d);
+        return d;
+      },
       maxBatchSpans: config.maxBatchSpans,
       maxQueuedSpans: config.maxQueuedSpans,
       segmentBytes: config.segmentBytes,
@@ -47,26 +63,77 @@ export async function startMemoryd(input: MemorydConfigInput, hooks: MemorydHook
     await store.close();
     throw err;
   }
+  const policy = retentionPolicy(config);
+  const retention = new RetentionScheduler(store, policy, policy ? config.retention!.intervalMs : null, log);
+  // The hooks learn the URL once the server listens.
+  const origin = { db: config.db, url: '' };
+  const alerts = alertMonitor(config, origin, () => sampleAlerts(ingestor, store), log);
   let server;
   try {
-    server = await startServer({ ingestor, host: config.host, port: config.port, maxBodyBytes: config.maxBodyBytes, log });
+    server = await startServer({
+      ingestor,
+      redactor,
+      api: { ingestor, store, redactor, retention, alerts, maxBodyBytes: config.apiMaxBodyBytes, log },
+      host: config.host,
+      port: config.port,
+      maxBodyBytes: config.maxBodyBytes,
+      log,
+    });
   } catch (err) {
     await ingestor.close();
     await store.close();
     throw err;
   }
+  origin.url = server.url;
+  alerts?.start();
+  retention.start();
   let stopped: Promise<void> | null = null;
   return {
     url: server.url,
     config,
     store,
+    redactor,
+    retention,
+    alerts,
     status: () => ingestor.status(),
+    health: () => healthReport({ ingestor, store, redactor, retention, alerts }),
     idle: () => ingestor.idle(),
     stop: () =>
       (stopped ??= (async () => {
         await server.close();
+        await alerts?.stop();
+        await retention.stop();
         await ingestor.close();
         await store.close();
       })()),
   };
+}
+
+/** The configured retention limits, or null when none is set. */
+function retentionPolicy(config: MemorydConfig): RetentionPolicy | null {
+  const r = config.retention;
+  if (!r || (r.maxAgeMs === undefined && r.maxBytes === undefined)) return null;
+  return { ...(r.maxAgeMs !== undefined ? { maxAgeMs: r.maxAgeMs } : {}), ...(r.maxBytes !== undefined ? { maxBytes: r.maxBytes } : {}) };
+}
+
+/** The alert monitor of the configured thresholds and hooks, or null when no threshold is set. */
+function alertMonitor(config: MemorydConfig, origin: { db: string; url: string }, sample: () => Promise<AlertSample>, log: (line: string) => void): AlertMonitor | null {
+  const a = config.alerts;
+  if (!a || (a.ingestLagMs === undefined && a.queuedSpans === undefined && a.databaseBytes === undefined)) return null;
+  return new AlertMonitor(
+    {
+      thresholds: {
+        ...(a.ingestLagMs !== undefined ? { ingest_lag_ms: a.ingestLagMs } : {}),
+        ...(a.queuedSpans !== undefined ? { queued_spans: a.queuedSpans } : {}),
+        ...(a.databaseBytes !== undefined ? { database_bytes: a.databaseBytes } : {}),
+      },
+      ...(a.command ? { command: a.command } : {}),
+      ...(a.webhook ? { webhook: a.webhook } : {}),
+      intervalMs: a.intervalMs,
+      timeoutMs: a.hookTimeoutMs,
+    },
+    sample,
+    origin,
+    log,
+  );
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseBytes, parseDuration, type MemorydConfigInput } from './config.js';
 import { startMemoryd } from './daemon.js';
 
 /**
@@ -16,14 +17,58 @@ import { startMemoryd } from './daemon.js';
  * COMMIT, and waits that long — the window in which the kill test SIGKILLs it.
  * MEMORYD_FAULT_SKIP_BATCHES=<n> lets the first n batches commit normally.
  */
-const USAGE = `usage: memoryd serve [--db FILE] [--spool DIR] [--host HOST] [--port N] [--max-batch-spans N] [--max-queued-spans N] [--log-batches]
+const USAGE = `usage: memoryd serve [--db FILE] [--spool DIR] [--host HOST] [--port N] [options]
 
-  --db FILE     the DuckDB file (default .govern/memory/memory.duckdb)
-  --spool DIR   the spool of received payloads (default <db>.spool)
-  --host HOST   listen address (default 127.0.0.1)
-  --port N      listen port (default 4318, the OTLP/HTTP port; 0 for any free port)
-  --log-batches one line per committed batch on stderr (spans, events, milliseconds)
+  --db FILE                 the DuckDB file (default .govern/memory/memory.duckdb)
+  --spool DIR               the spool of received payloads (default <db>.spool)
+  --host HOST               listen address (default 127.0.0.1: there is no authentication)
+  --port N                  listen port (default 4318, the OTLP/HTTP port; 0 for any free port)
+  --max-batch-spans N       spans per ingest transaction at most (default 20000)
+  --max-queued-spans N      uncommitted spans above which requests get 503 (default 200000)
+  --log-batches             one line per committed batch on stderr (spans, events, milliseconds)
+
+  --redact-key KEY          an attribute key whose values are always redacted (repeatable;
+                            added to the defaults: process.command_args, …authorization, …)
+  --retain-age DURATION     delete task facts older than this (30d, 12h, 90m)
+  --retain-bytes SIZE       delete the oldest task facts while the data exceeds this (2GiB, 500MB)
+  --retention-interval DURATION   how often retention runs (default 1h; also at start)
+  --alert-ingest-lag DURATION     alert when the oldest uncommitted payload is older than this
+  --alert-queued-spans N    alert when more spans than this wait for their commit
+  --alert-db-bytes SIZE     alert when the database file and its WAL exceed this
+  --alert-command CMD       run with /bin/sh -c when an alert fires or resolves (JSON on stdin)
+  --alert-webhook URL       POST the alert as JSON when it fires or resolves
+  --alert-interval DURATION how often alerts are checked (default 10s)
 `;
+
+/** The policy flags as config (undefined when none of a group is given). Throws on a malformed value. */
+function policyConfig(v: Record<string, string | string[] | boolean | undefined>): Pick<MemorydConfigInput, 'redactKeys' | 'retention' | 'alerts'> {
+  const str = (name: string) => v[name] as string | undefined;
+  const parse = (name: string, fn: (s: string) => number | null, what: string) => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    const n = fn(raw);
+    if (n === null || n <= 0) throw new Error(`--${name} ${raw}: expected ${what}`);
+    return n;
+  };
+  const duration = (name: string) => parse(name, parseDuration, 'a duration such as 30d, 12h, 15m, 10s or 500ms');
+  const bytes = (name: string) => parse(name, parseBytes, 'a size such as 2GiB, 500MB or 1048576');
+  const count = (name: string) => parse(name, (s) => (/^\d+$/.test(s) ? Number(s) : null), 'a positive integer');
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
+  const retention = defined({ maxAgeMs: duration('retain-age'), maxBytes: bytes('retain-bytes'), intervalMs: duration('retention-interval') });
+  const alerts = defined({
+    ingestLagMs: duration('alert-ingest-lag'),
+    queuedSpans: count('alert-queued-spans'),
+    databaseBytes: bytes('alert-db-bytes'),
+    command: str('alert-command'),
+    webhook: str('alert-webhook'),
+    intervalMs: duration('alert-interval'),
+  });
+  return {
+    redactKeys: (v['redact-key'] as string[] | undefined) ?? [],
+    ...(Object.keys(retention).length ? { retention } : {}),
+    ...(Object.keys(alerts).length ? { alerts } : {}),
+  };
+}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -39,6 +84,16 @@ async function main(argv: string[]): Promise<number> {
         'max-batch-spans': { type: 'string' },
         'max-queued-spans': { type: 'string' },
         'log-batches': { type: 'boolean' },
+        'redact-key': { type: 'string', multiple: true },
+        'retain-age': { type: 'string' },
+        'retain-bytes': { type: 'string' },
+        'retention-interval': { type: 'string' },
+        'alert-ingest-lag': { type: 'string' },
+        'alert-queued-spans': { type: 'string' },
+        'alert-db-bytes': { type: 'string' },
+        'alert-command': { type: 'string' },
+        'alert-webhook': { type: 'string' },
+        'alert-interval': { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -61,6 +116,13 @@ async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} ${v}: expected a non-negative integer`);
     return n;
   };
+  let policy;
+  try {
+    policy = policyConfig(values);
+  } catch (err) {
+    process.stderr.write(`memoryd: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
   const pauseMs = Number(process.env.MEMORYD_FAULT_PAUSE_BEFORE_COMMIT_MS ?? 0);
   let unpausedBatches = Number(process.env.MEMORYD_FAULT_SKIP_BATCHES ?? 0);
   let daemon;
@@ -76,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
         ...(port !== undefined ? { port } : {}),
         ...(maxBatchSpans ? { maxBatchSpans } : {}),
         ...(maxQueuedSpans ? { maxQueuedSpans } : {}),
+        ...policy,
       },
       {
         log: (line) => void process.stderr.write(`${line}\n`),

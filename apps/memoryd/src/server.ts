@@ -1,11 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { BackpressureError, type Ingestor } from '@govern/memory-store';
-import { CONTENT_TYPES, DecodeError, decodeJsonTraces, decodeProtobufTraces, exportResponse, PAYLOAD_KIND, RPC, statusResponse, wireOf, type Wire } from './otlp/index.js';
+import { BackpressureError, type Ingestor, type Redactor } from '@govern/memory-store';
+import { handleApi, isApiPath, type ApiContext } from './api.js';
+import { CONTENT_TYPES, DecodeError, decodeJsonTraces, decodeProtobufTraces, encodeSpooled, exportResponse, RPC, SPOOLED_KIND, statusResponse, wireOf, type Wire } from './otlp/index.js';
 
 export interface ServerOptions {
   ingestor: Ingestor;
+  /** Applied to every decoded payload before it is spooled. */
+  redactor: Redactor;
+  /** The memory API (api.ts). */
+  api: ApiContext;
   host: string;
   port: number;
   /** Largest accepted request body, after decompression. */
@@ -29,7 +34,11 @@ export interface RunningServer {
  *   another content type or encoding; 503 with `Retry-After` while the ingest
  *   queue is full (exporters retry 503).
  * - `POST /v1/logs`, `/v1/metrics`: 404 (memoryd receives traces only).
- * - `GET /health`: ingest counters and the checkpoint, as JSON.
+ * - `GET /health` and `/v1/memory/*`: the memory API (api.ts).
+ *
+ * Redaction comes between decoding and the spool: the spool frame is the
+ * redacted spans in memoryd's own encoding (otlp/spooled.ts), never the bytes
+ * received, so no secret of a payload reaches the disk.
  */
 export function startServer(opts: ServerOptions): Promise<RunningServer> {
   const server = http.createServer((req, res) => {
@@ -59,10 +68,7 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: ServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://memoryd');
-  if (url.pathname === '/health' && req.method === 'GET') {
-    const body = Buffer.from(JSON.stringify({ status: 'ok', ...opts.ingestor.status() }));
-    return send(res, 200, 'json', body);
-  }
+  if (isApiPath(url.pathname)) return handleApi(req, res, url.pathname, opts.api);
   if (url.pathname === '/v1/logs' || url.pathname === '/v1/metrics') {
     req.resume();
     return send(res, 404, 'json', statusResponse('json', RPC.unimplemented, `memoryd receives traces only (POST /v1/traces), not ${url.pathname}`));
@@ -109,8 +115,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
     if (decoded.rejected > 0) return send(res, 400, wire, statusResponse(wire, RPC.invalidArgument, `every span was rejected: ${decoded.errors.join('; ')}`));
     return send(res, 200, wire, exportResponse(wire, 0, ''));
   }
+  opts.redactor.traces(decoded);
   try {
-    await opts.ingestor.submit(PAYLOAD_KIND[wire], body, decoded);
+    await opts.ingestor.submit(SPOOLED_KIND, encodeSpooled(decoded), decoded);
   } catch (err) {
     // Not durable, so not acknowledged: a retryable answer.
     if (!(err instanceof BackpressureError)) opts.log(`memoryd: spool write failed: ${(err as Error).message}`);

@@ -60,6 +60,8 @@ export interface IngestStatus {
   recovered: { frames: number; droppedBytes: number };
   dedupeBatches: number;
   lastError: string | null;
+  /** Wall-clock ms when the oldest uncommitted frame was acknowledged (or recovered); null when none is queued. The ingest lag is now minus this. */
+  oldestQueuedAt: number | null;
 }
 
 interface Queued {
@@ -69,6 +71,8 @@ interface Queued {
   body: Buffer | null;
   facts: FactBatch | null;
   spans: number;
+  /** Wall-clock ms when it was queued. */
+  at: number;
 }
 
 /** Raised by `submit` when the queue is full: the receiver answers 503 so the exporter retries. */
@@ -136,6 +140,7 @@ export class Ingestor {
       recovered: { ...this.recovered },
       dedupeBatches: this.dedupeBatches,
       lastError: this.lastError,
+      oldestQueuedAt: this.queue[0]?.at ?? null,
     };
   }
 
@@ -154,10 +159,11 @@ export class Ingestor {
   }
 
   private enqueue(frames: SpoolFrame<DecodedTraces>[]): void {
+    const at = Date.now();
     for (const f of frames) {
       const decoded = f.meta ?? null;
       const spans = decoded ? decoded.spans : 0;
-      this.queue.push({ seq: f.seq, kind: f.kind, body: decoded ? null : f.body, facts: decoded ? toFacts(decoded.resourceSpans) : null, spans });
+      this.queue.push({ seq: f.seq, kind: f.kind, body: decoded ? null : f.body, facts: decoded ? toFacts(decoded.resourceSpans) : null, spans, at });
       this.queuedSpans += spans;
       if (f.meta) {
         this.received.frames++;

@@ -3,17 +3,26 @@ import { DecodeError } from './common.js';
 import { decodeJsonTraces } from './json.js';
 import { decodeProtobufTraces } from './protobuf.js';
 import type { Wire } from './response.js';
+import { decodeSpooled } from './spooled.js';
 
 export { DecodeError } from './common.js';
 export { decodeJsonTraces } from './json.js';
 export { decodeProtobufTraces } from './protobuf.js';
 export { CONTENT_TYPES, exportResponse, RPC, statusResponse, type Wire } from './response.js';
+export { decodeSpooled, encodeSpooled } from './spooled.js';
 
-/** The spool's `kind` byte for each encoding: a recovered frame is decoded as it was received. */
+/**
+ * The spool's `kind` byte of each payload encoding: a recovered frame is decoded
+ * as it was written. memoryd writes {@link SPOOLED_KIND} (the redacted spans in
+ * its own encoding, spooled.ts); spools written before redaction existed hold
+ * the received bytes (kinds 1 and 2).
+ */
 export const PAYLOAD_KIND: Record<Wire, number> = { json: 1, protobuf: 2 };
+export const SPOOLED_KIND = 3;
 
 /** Decodes a spooled payload by its kind. */
 export function decodePayload(kind: number, body: Buffer): DecodedTraces {
+  if (kind === SPOOLED_KIND) return decodeSpooled(body);
   if (kind === PAYLOAD_KIND.json) return decodeJsonTraces(body);
   if (kind === PAYLOAD_KIND.protobuf) return decodeProtobufTraces(body);
   throw new DecodeError(`unknown payload kind ${kind}`);

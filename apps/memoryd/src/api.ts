@@ -1,0 +1,130 @@
+import type http from 'node:http';
+import {
+  AuditRequestSchema,
+  invalidRequest,
+  MemoryApiError,
+  NS_PER_MS,
+  QueryRequestSchema,
+  RetentionRequestSchema,
+  StoreError,
+  UpsertRequestSchema,
+  type MemoryStore,
+  type Redactor,
+} from '@govern/memory-store';
+import type { z } from 'zod';
+import { healthReport, type HealthSources } from './health.js';
+
+/**
+ * The memory API over HTTP (docs/memory.md#the-memory-api): JSON in and out,
+ * every body validated by its zod schema from @govern/memory-store, every
+ * refusal `{ error: { code, message, details } }` with the status of its code.
+ *
+ * | route | body | answer |
+ * |---|---|---|
+ * | POST /v1/memory/query | QueryRequest | QueryResponse |
+ * | POST /v1/memory/upsert | UpsertRequest | UpsertResponse |
+ * | POST /v1/memory/audit | AuditRequest | AuditResponse |
+ * | POST /v1/memory/retention | RetentionRequest | RetentionResult |
+ * | GET /v1/memory/health, GET /health | — | HealthResponse |
+ *
+ * Queries read a snapshot on the store's read connection; upserts and
+ * retention write on its write connection, queued with ingest. No
+ * authentication: memoryd listens on loopback by default.
+ */
+export interface ApiContext extends HealthSources {
+  store: MemoryStore;
+  redactor: Redactor;
+  maxBodyBytes: number;
+  log: (line: string) => void;
+}
+
+interface Route {
+  method: 'GET' | 'POST';
+  schema?: z.ZodType;
+  run(ctx: ApiContext, body: never): Promise<unknown>;
+}
+
+const nowNs = () => BigInt(Date.now()) * NS_PER_MS;
+const health: Route = { method: 'GET', run: (ctx) => healthReport(ctx) };
+
+const ROUTES: Record<string, Route> = {
+  '/v1/memory/query': { method: 'POST', schema: QueryRequestSchema, run: (ctx, body: z.output<typeof QueryRequestSchema>) => ctx.store.query(body, nowNs()) },
+  '/v1/memory/upsert': {
+    method: 'POST',
+    schema: UpsertRequestSchema,
+    run: (ctx, body: z.output<typeof UpsertRequestSchema>) => ctx.store.upsert(body, { nowNs: nowNs(), redactor: ctx.redactor }),
+  },
+  '/v1/memory/audit': { method: 'POST', schema: AuditRequestSchema, run: (ctx, body: z.output<typeof AuditRequestSchema>) => ctx.store.auditLog(body, nowNs()) },
+  '/v1/memory/retention': {
+    method: 'POST',
+    schema: RetentionRequestSchema,
+    run: (ctx, body: z.output<typeof RetentionRequestSchema>) => ctx.retention.run(body, body.actor ?? 'api'),
+  },
+  '/v1/memory/health': health,
+  '/health': health,
+};
+
+/** True for the paths this module answers. */
+export function isApiPath(pathname: string): boolean {
+  return pathname === '/health' || pathname.startsWith('/v1/memory/');
+}
+
+/** Answers one memory API request. */
+export async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, ctx: ApiContext): Promise<void> {
+  try {
+    const route = ROUTES[pathname];
+    if (!route) throw new MemoryApiError('not-found', `no route ${req.method} ${pathname}`, { routes: Object.keys(ROUTES) });
+    if (req.method !== route.method) {
+      res.setHeader('Allow', route.method);
+      throw new MemoryApiError('method-not-allowed', `use ${route.method} ${pathname}`, { allow: route.method });
+    }
+    let body: unknown;
+    if (route.schema) {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json') throw new MemoryApiError('unsupported-media-type', `send application/json, not ${type || '(none)'}`, {});
+      const raw = await readJson(req, ctx.maxBodyBytes);
+      const parsed = route.schema.safeParse(raw);
+      if (!parsed.success) throw invalidRequest(`POST ${pathname}`, parsed.error);
+      body = parsed.data;
+    } else req.resume();
+    send(res, 200, await route.run(ctx, body as never));
+  } catch (err) {
+    const e = toApiError(err, ctx.log);
+    req.resume();
+    send(res, e.status, { error: e.toJSON() });
+  }
+}
+
+function toApiError(err: unknown, log: (line: string) => void): MemoryApiError {
+  if (err instanceof MemoryApiError) return err;
+  if (err instanceof StoreError && err.code === 'closed') return new MemoryApiError('unavailable', 'memoryd is stopping', {});
+  // A bug, or the database failing: the stack goes to the log (no request data in it), not to the caller.
+  log(`memoryd: memory API internal error: ${(err as Error)?.stack ?? String(err)}`);
+  return new MemoryApiError('internal-error', (err as Error)?.message ?? String(err), {});
+}
+
+function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= max) chunks.push(c);
+    });
+    req.on('end', () => {
+      if (size > max) return reject(new MemoryApiError('payload-too-large', `body exceeds ${max} bytes`, { max }));
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'));
+      } catch (err) {
+        reject(new MemoryApiError('invalid-request', `body is not JSON: ${(err as Error).message}`, {}));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.end(body);
+}
