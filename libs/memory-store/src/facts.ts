@@ -33,8 +33,19 @@ export const CORRELATION_ATTRS = {
   itemId: ['govern.item.id', 'task_id'],
 } as const;
 
-const outcome = z.enum(['ok', 'failed', 'denied']);
-const source = z.enum(['failure_reason_code', 'reason_code']).nullable();
+// The reason semantics (reason.ts), described once here: ReasonSemanticsSchema picks these fields.
+const outcome = z
+  .enum(['ok', 'failed', 'denied'])
+  .describe('failed: a failure reason, or status ERROR without any reason; denied: a policy reason and no failure reason; ok otherwise');
+const source = z
+  .enum(['failure_reason_code', 'reason_code'])
+  .nullable()
+  .describe('which attribute supplied failure_reason_code: the canonical name, or its legacy alias reason_code (the canonical name wins when both are present)');
+const failureReasonCode = z.string().nullable().describe('why the work failed; never set or changed by a guard denial');
+const policyReasonCode = z
+  .string()
+  .nullable()
+  .describe('why a guard denied it: the span\'s own policy_reason_code, else its first guard-denial event\'s (an event named guard.denied or carrying policy_reason_code)');
 
 export const TaskFactSchema = z.object({
   trace_id: z.string(),
@@ -48,9 +59,9 @@ export const TaskFactSchema = z.object({
   status_code: z.enum(['unset', 'ok', 'error']),
   status_message: z.string().nullable(),
   outcome,
-  failure_reason_code: z.string().nullable(),
+  failure_reason_code: failureReasonCode,
   failure_reason_source: source,
-  policy_reason_code: z.string().nullable(),
+  policy_reason_code: policyReasonCode,
   run_id: z.string().nullable(),
   command: z.string().nullable(),
   stage: z.string().nullable(),
@@ -74,10 +85,10 @@ export const EventFactSchema = z.object({
   event_index: z.int(),
   name: z.string(),
   time_ns: z.bigint(),
-  is_guard_denial: z.boolean(),
-  failure_reason_code: z.string().nullable(),
+  is_guard_denial: z.boolean().describe('an event named guard.denied, or one carrying policy_reason_code; never a failure'),
+  failure_reason_code: failureReasonCode,
   failure_reason_source: source,
-  policy_reason_code: z.string().nullable(),
+  policy_reason_code: z.string().nullable().describe("the event's own policy_reason_code"),
   run_id: z.string().nullable(),
   item_id: z.string().nullable(),
   stage: z.string().nullable(),

@@ -1,0 +1,166 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ApiErrorEnvelopeSchema } from './api/errors.js';
+import {
+  AuditRequestSchema,
+  AuditResponseSchema,
+  HealthResponseSchema,
+  RetentionRequestSchema,
+  RetentionResultSchema,
+  UpsertRequestSchema,
+  UpsertResponseSchema,
+} from './api/ops.js';
+import { QueryRequestSchema, QueryResponseSchema } from './api/query.js';
+import { EventFactSchema, TaskFactSchema } from './facts.js';
+
+/**
+ * The versioned contract schemas (LM-07): the reason semantics, the facts as
+ * the API shows them, and every request and answer envelope of the memory
+ * API, exported as JSON Schema (zod 4's `z.toJSONSchema`, draft 2020-12) to
+ * `libs/memory-store/contracts/<name>.v<version>.json` and pinned by sha256 in
+ * `contracts/manifest.json`.
+ *
+ * A pinned version is immutable. When a schema changes, the contract test
+ * fails (`drift`) until its version in {@link CONTRACTS} is raised; then it
+ * fails (`unpinned`) until the new version is written and pinned
+ * (`npm run contracts -w @govern/memory-store`, Nx `@govern/memory-store:contracts`),
+ * which adds files and manifest entries and never rewrites a pinned one. Old
+ * versions stay in the directory, checked against their pins, for consumers
+ * that still read them.
+ */
+export interface Contract {
+  name: string;
+  version: number;
+  /** Requests are described as a client sends them (defaults optional), answers as they are sent. */
+  io: 'input' | 'output';
+  schema: z.ZodType;
+}
+
+/** A fact as the API and the contracts show it: BIGINT nanoseconds as decimal strings. */
+function wire<S extends z.ZodRawShape>(facts: z.ZodObject<S>, what: string) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [k, v] of Object.entries(facts.shape)) shape[k] = v instanceof z.ZodBigInt ? z.string().regex(/^-?\d+$/).describe('Unix nanoseconds, exact, as a decimal string') : (v as z.ZodType);
+  return z.object(shape).describe(what);
+}
+
+/** The reason semantics (seed 002, K0): the four fields every task fact carries. */
+export const ReasonSemanticsSchema = TaskFactSchema.pick({ failure_reason_code: true, failure_reason_source: true, policy_reason_code: true, outcome: true }).describe(
+  'failure_reason_code (why it failed; input alias reason_code) and policy_reason_code (why a guard denied it) are separate and never overwrite each other; a guard denial is never a failure',
+);
+
+export const CONTRACTS: readonly Contract[] = [
+  { name: 'reason-semantics', version: 1, io: 'output', schema: ReasonSemanticsSchema },
+  { name: 'task-fact', version: 1, io: 'output', schema: wire(TaskFactSchema, 'one span as a task fact (table task_facts)') },
+  { name: 'event-fact', version: 1, io: 'output', schema: wire(EventFactSchema, 'one span event as an event fact (table event_facts)') },
+  { name: 'memory-error', version: 1, io: 'output', schema: ApiErrorEnvelopeSchema },
+  { name: 'memory-query-request', version: 1, io: 'input', schema: QueryRequestSchema },
+  { name: 'memory-query-response', version: 1, io: 'output', schema: QueryResponseSchema },
+  { name: 'memory-upsert-request', version: 1, io: 'input', schema: UpsertRequestSchema },
+  { name: 'memory-upsert-response', version: 1, io: 'output', schema: UpsertResponseSchema },
+  { name: 'memory-audit-request', version: 1, io: 'input', schema: AuditRequestSchema },
+  { name: 'memory-audit-response', version: 1, io: 'output', schema: AuditResponseSchema },
+  { name: 'memory-retention-request', version: 1, io: 'input', schema: RetentionRequestSchema },
+  { name: 'memory-retention-response', version: 1, io: 'output', schema: RetentionResultSchema },
+  { name: 'memory-health-response', version: 1, io: 'output', schema: HealthResponseSchema },
+];
+
+export const ContractManifestSchema = z.object({
+  $comment: z.string().optional(),
+  contracts: z.array(z.object({ name: z.string(), version: z.int().positive(), file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+});
+export type ContractManifest = z.infer<typeof ContractManifestSchema>;
+
+export const MANIFEST_FILE = 'manifest.json';
+const MANIFEST_COMMENT = 'Pinned contract schemas of @govern/memory-store (docs/memory.md#contracts). A pinned version never changes: raise the version in src/contracts.ts and run `npm run contracts -w @govern/memory-store`.';
+
+export const contractFile = (c: Pick<Contract, 'name' | 'version'>) => `${c.name}.v${c.version}.json`;
+
+/** The artifact's text: the JSON Schema with its id and version, two-space indented, newline-terminated. */
+export function contractJson(c: Contract): string {
+  const schema = z.toJSONSchema(c.schema, { target: 'draft-2020-12', io: c.io, unrepresentable: 'throw' }) as Record<string, unknown>;
+  const { $schema, ...rest } = schema;
+  return `${JSON.stringify({ $schema, $id: `urn:govern:memory-store:${c.name}:v${c.version}`, title: `${c.name} v${c.version}`, 'x-contract': { name: c.name, version: c.version }, ...rest }, null, 2)}\n`;
+}
+
+export const sha256 = (text: string | Buffer) => crypto.createHash('sha256').update(text).digest('hex');
+
+export interface ContractProblem {
+  code: 'unpinned' | 'drift' | 'artifact-missing' | 'artifact-modified' | 'duplicate' | 'manifest-invalid';
+  name: string;
+  version: number;
+  message: string;
+}
+
+function readManifest(dir: string): { manifest: ContractManifest; problem: ContractProblem | null } {
+  const file = path.join(dir, MANIFEST_FILE);
+  if (!fs.existsSync(file)) return { manifest: { contracts: [] }, problem: null };
+  const parsed = ContractManifestSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  if (!parsed.success) return { manifest: { contracts: [] }, problem: { code: 'manifest-invalid', name: MANIFEST_FILE, version: 0, message: `${file}: ${parsed.error.message}` } };
+  return { manifest: parsed.data, problem: null };
+}
+
+/**
+ * Compares the code's contracts with the pins in `dir`: every contract of the
+ * code pinned with the sha256 of what the code generates now, every pinned
+ * artifact present and unmodified. No problem means no drift.
+ */
+export function checkContracts(contracts: readonly Contract[], dir: string): ContractProblem[] {
+  const { manifest, problem } = readManifest(dir);
+  const problems: ContractProblem[] = problem ? [problem] : [];
+  const pins = new Map<string, ContractManifest['contracts'][number]>();
+  for (const p of manifest.contracts) {
+    const key = `${p.name}@${p.version}`;
+    if (pins.has(key)) problems.push({ code: 'duplicate', name: p.name, version: p.version, message: `${p.name} v${p.version} is pinned twice in ${MANIFEST_FILE}` });
+    pins.set(key, p);
+    const file = path.join(dir, p.file);
+    if (!fs.existsSync(file)) problems.push({ code: 'artifact-missing', name: p.name, version: p.version, message: `${p.file} is pinned but missing` });
+    else if (sha256(fs.readFileSync(file)) !== p.sha256) {
+      problems.push({ code: 'artifact-modified', name: p.name, version: p.version, message: `${p.file} differs from its pin (sha256 ${p.sha256}); a pinned artifact is never rewritten` });
+    }
+  }
+  const names = new Set<string>();
+  for (const c of contracts) {
+    if (names.has(c.name)) problems.push({ code: 'duplicate', name: c.name, version: c.version, message: `${c.name} is declared twice in the code` });
+    names.add(c.name);
+    const pin = pins.get(`${c.name}@${c.version}`);
+    const now = sha256(contractJson(c));
+    if (!pin) {
+      problems.push({ code: 'unpinned', name: c.name, version: c.version, message: `${c.name} v${c.version} is not pinned: run \`npm run contracts -w @govern/memory-store\` to add ${contractFile(c)}` });
+    } else if (pin.sha256 !== now) {
+      problems.push({
+        code: 'drift',
+        name: c.name,
+        version: c.version,
+        message: `${c.name} v${c.version} changed (pinned ${pin.sha256.slice(0, 12)}…, code ${now.slice(0, 12)}…): a pinned version is immutable; raise its version in src/contracts.ts`,
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Writes and pins the contracts the manifest does not have yet. Never rewrites
+ * a pinned version: a contract whose version is pinned with another hash is
+ * returned as `drift` and left alone.
+ */
+export function writeContracts(contracts: readonly Contract[], dir: string): { written: string[]; refused: ContractProblem[] } {
+  const { manifest, problem } = readManifest(dir);
+  if (problem) return { written: [], refused: [problem] };
+  const written: string[] = [];
+  const refused = checkContracts(contracts, dir).filter((p) => p.code === 'drift');
+  for (const c of contracts) {
+    if (manifest.contracts.some((p) => p.name === c.name && p.version === c.version)) continue;
+    const text = contractJson(c);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, contractFile(c)), text);
+    manifest.contracts.push({ name: c.name, version: c.version, file: contractFile(c), sha256: sha256(text) });
+    written.push(contractFile(c));
+  }
+  if (written.length) {
+    manifest.contracts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version - b.version));
+    fs.writeFileSync(path.join(dir, MANIFEST_FILE), `${JSON.stringify({ $comment: MANIFEST_COMMENT, contracts: manifest.contracts }, null, 2)}\n`);
+  }
+  return { written, refused };
+}
