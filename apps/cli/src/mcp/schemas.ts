@@ -115,7 +115,7 @@ export type ToolError = z.infer<typeof ToolErrorSchema>;
  * is set, so a schema without `error` would turn every refusal into a protocol
  * error the agent never sees.
  */
-function resultSchema<S extends z.ZodRawShape>(success: S) {
+export function resultSchema<S extends z.ZodRawShape>(success: S) {
   return z
     .object(success)
     .partial()

@@ -6,6 +6,7 @@ import { openWorkspace, type CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
 import { fail } from './results.js';
 import type { ToolContext } from './tool.js';
+import { registerMemoryTools } from './tools/memory.js';
 import { registerReadTools } from './tools/read.js';
 import { registerReportTools } from './tools/report.js';
 import { registerWriteTools } from './tools/write.js';
@@ -21,6 +22,7 @@ const INSTRUCTIONS = `govern reads the repository's Markdown workplans and track
 Read with next (what to work on), graph (filtered, paged) and item (one item in full, with fileHash).
 Write with set_status (pass item's fileHash as expect) and close (runs the item's checks; the only way to done).
 gates says which libraries the milestones enable; audit checks done claims against evidence; audit_log lists every write.
+memory_* tools read memoryd (GOVERN_MEMORYD_URL): recent failures, gate rollup, guard denials (bounded time windows), annotations, health, audit.
 Lists are paged: pass nextOffset as offset. Refusals are { error: { code, message, details } } with isError.`;
 
 /** The server and a way to wait for the tool calls it is running. */
@@ -46,6 +48,7 @@ export function createGovernMcpServer(ctx: CommandContext, opts: GovernMcpOption
   registerReadTools(server, tc);
   registerWriteTools(server, tc);
   registerReportTools(server, tc);
+  registerMemoryTools(server, tc);
   structureSdkErrors(server);
   const idle = async () => {
     while (running.size) await Promise.allSettled([...running]);
