@@ -38,7 +38,7 @@ export {
   toFacts,
 } from './facts.js';
 export type { EventFact, FactBatch, ResourceRow, TaskFact } from './facts.js';
-export { MemoryStore, STORE_SETTINGS, writeEvent, writeTask } from './store.js';
+export { FAILURE_FACT_COLUMNS, MemoryStore, STORE_SETTINGS, writeEvent, writeFailure, writeTask } from './store.js';
 export type { Checkpoint, CommitResult, FrameRange, StoreOptions, StoreStats } from './store.js';
 export { Spool, readFrames } from './spool.js';
 export type { SpoolFrame, SpoolOptions, SpoolRecovery } from './spool.js';

@@ -5,7 +5,8 @@ import { isoOfNs, resolveWindow } from './api/window.js';
 
 /**
  * The query primitives as prepared queries over the `mv_*` table macros of
- * migration 2. Deterministic: every ORDER BY ends with the key (a fact's
+ * migrations 2 and 3 (the failure primitives read `failure_facts`, the failed
+ * task facts materialized at ingest; the denials read `event_facts`). Deterministic: every ORDER BY ends with the key (a fact's
  * (start_ns, trace_id, span_id); a group's columns), so the same snapshot and
  * the same request give the same rows in the same order. Bounded: a window
  * (window.ts) and a limit; one row more than the limit is read to say whether
@@ -53,39 +54,47 @@ export function filterSql(spec: PrimitiveSql, filters: Record<string, string | u
 
 /**
  * The statements a request runs, in order (exposed for the benchmark, which
- * times the same SQL directly on DuckDB). Recent failures run in two steps: the
- * start time of the (limit+1)-th newest failure, then the rows from that time
- * on — the same rows as one ORDER BY … LIMIT over the whole window, but the
- * sort reads one column instead of sixteen (measured 2× faster over a week).
+ * times the same SQL directly on DuckDB). Parameters: $1 and $2 the window,
+ * then the filters, then the row count (limit + 1), so the SQL text depends
+ * only on which filters are present. Recent failures run in two steps: the
+ * oldest start time among the (limit + 1) newest failures (reading one column),
+ * then the rows from that time on — the same rows as one ORDER BY … LIMIT over
+ * the whole window, but the wide rows are read only for the narrow window that
+ * holds the answer (over a million facts, unfiltered: 7 instead of 12 ms for a
+ * month, 3.7 instead of 4.6 for a week, 0.5–1 ms slower under a day; the second
+ * step is skipped when nothing matched).
  */
-export function primitiveStatements(req: QueryRequest): { boundary: string | null; rows: string; filterParams: string[] } {
+export function primitiveStatements(req: QueryRequest): { boundary: string | null; rows: string; params: Param[] } {
   const spec = PRIMITIVE_SQL[req.primitive];
   const { where, params } = filterSql(spec, req.filters as Record<string, string | undefined>);
-  const n = req.limit + 1;
+  const n = `$${params.length + 3}`;
+  const all: Param[] = [...params, BigInt(req.limit + 1)];
   if (req.primitive !== 'recent_failures_by_taskspec') {
-    return { boundary: null, rows: `SELECT * FROM ${spec.macro}($1, $2) ${where} ORDER BY ${spec.order} LIMIT ${n}`, filterParams: params };
+    return { boundary: null, rows: `SELECT * FROM ${spec.macro}($1, $2) ${where} ORDER BY ${spec.order} LIMIT ${n}`, params: all };
   }
-  const boundary = `SELECT start_ns FROM ${spec.macro}($1, $2) ${where} ORDER BY start_ns DESC LIMIT 1 OFFSET ${req.limit}`;
+  const boundary = `SELECT min(start_ns) AS start_ns FROM (SELECT start_ns FROM ${spec.macro}($1, $2) ${where} ORDER BY start_ns DESC LIMIT ${n})`;
   const rows =
     `WITH f AS (SELECT * FROM ${spec.macro}($1, $2) ${where} ORDER BY ${spec.order} LIMIT ${n}), ` +
     `a AS (SELECT t.trace_id, t.span_id, json_group_object(t.name, t.value)::VARCHAR AS annotations FROM task_annotations t ` +
     `SEMI JOIN f ON t.trace_id = f.trace_id AND t.span_id = f.span_id GROUP BY t.trace_id, t.span_id) ` +
     `SELECT f.*, a.annotations FROM f LEFT JOIN a USING (trace_id, span_id) ORDER BY ${spec.order}`;
-  return { boundary, rows, filterParams: params };
+  return { boundary, rows, params: all };
 }
 
 /** Runs a query primitive in one read snapshot of `db`. `nowNs` is the default end of the window. */
 export async function runQuery(db: Db, req: QueryRequest, nowNs: bigint): Promise<QueryResponse> {
   const { fromNs, toNs, window } = resolveWindow(req.window, nowNs);
-  const { boundary, rows: rowsSql, filterParams } = primitiveStatements(req);
+  const { boundary, rows: rowsSql, params } = primitiveStatements(req);
   const { rows, snapshot } = await db.snapshot(async (read) => {
     const [s] = await read(SNAPSHOT_SQL);
+    const snapshot = { ingestSeq: Number(s!.ingest_seq), auditSeq: Number(s!.audit_seq) };
     let from = fromNs;
     if (boundary) {
-      const [b] = await read(boundary, [fromNs, toNs, ...filterParams]);
-      if (b) from = b.start_ns as bigint;
+      const [b] = await read(boundary, [fromNs, toNs, ...params]);
+      if (b?.start_ns === null || b?.start_ns === undefined) return { rows: [], snapshot };
+      from = b.start_ns as bigint;
     }
-    return { rows: await read(rowsSql, [from, toNs, ...filterParams] as Param[]), snapshot: { ingestSeq: Number(s!.ingest_seq), auditSeq: Number(s!.audit_seq) } };
+    return { rows: await read(rowsSql, [from, toNs, ...params]), snapshot };
   });
   const truncated = rows.length > req.limit;
   const kept = truncated ? rows.slice(0, req.limit) : rows;

@@ -104,7 +104,7 @@ async function transaction(c: Conn, fn: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Replaces task_facts and event_facts by copies without the facts older than `cutoff`; deletes their annotations. */
+/** Replaces task_facts, event_facts and failure_facts by copies without the facts older than `cutoff`; deletes their annotations. */
 async function rewrite(c: Conn, cutoff: bigint): Promise<void> {
   await c.run('DELETE FROM task_annotations a WHERE EXISTS (SELECT 1 FROM task_facts t WHERE t.trace_id = a.trace_id AND t.span_id = a.span_id AND t.start_ns < $1)', [cutoff]);
   await c.run(ddlOf(await tableSql(c, 'task_facts'), 'task_facts', 'task_facts__keep'));
@@ -114,10 +114,12 @@ async function rewrite(c: Conn, cutoff: bigint): Promise<void> {
     'INSERT INTO event_facts__keep SELECT e.* FROM event_facts e SEMI JOIN task_facts__keep t ON e.trace_id = t.trace_id AND e.span_id = t.span_id ' +
       'ORDER BY e.time_ns, e.trace_id, e.span_id, e.event_index',
   );
-  await c.run('DROP TABLE task_facts');
-  await c.run('DROP TABLE event_facts');
-  await c.run('ALTER TABLE task_facts__keep RENAME TO task_facts');
-  await c.run('ALTER TABLE event_facts__keep RENAME TO event_facts');
+  await c.run(ddlOf(await tableSql(c, 'failure_facts'), 'failure_facts', 'failure_facts__keep'));
+  await c.run('INSERT INTO failure_facts__keep SELECT * FROM failure_facts WHERE start_ns >= $1 ORDER BY start_ns, trace_id, span_id', [cutoff]);
+  for (const t of ['task_facts', 'event_facts', 'failure_facts']) {
+    await c.run(`DROP TABLE ${t}`);
+    await c.run(`ALTER TABLE ${t}__keep RENAME TO ${t}`);
+  }
 }
 
 async function taskRows(c: Conn): Promise<number> {

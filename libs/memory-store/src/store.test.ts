@@ -7,7 +7,7 @@ import { openDuckDb, StoreError } from './duckdb.js';
 import { EVENT_FACTS_ORDER, TASK_FACTS_ORDER, toFacts } from './facts.js';
 import { checksum, migrate, MIGRATIONS } from './migrations.js';
 import type { ResourceSpans, Span } from './model.js';
-import { MemoryStore } from './store.js';
+import { FAILURE_FACT_COLUMNS, MemoryStore } from './store.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -56,15 +56,17 @@ describe('migrations', () => {
     expect(await store.all('SELECT version, name, checksum FROM schema_migrations ORDER BY version')).toEqual(
       MIGRATIONS.map((m) => ({ version: m.version, name: m.name, checksum: checksum(m) })),
     );
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2]);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3]);
     const cols = await store.all("SELECT table_name, column_name FROM information_schema.columns WHERE table_name IN ('task_facts', 'event_facts') ORDER BY table_name, ordinal_position");
     // writeTask / writeEvent append in TaskFactSchema / EventFactSchema key order.
     const { TaskFactSchema, EventFactSchema } = await import('./facts.js');
     expect(cols.filter((c) => c.table_name === 'task_facts').map((c) => c.column_name)).toEqual(Object.keys(TaskFactSchema.shape));
     expect(cols.filter((c) => c.table_name === 'event_facts').map((c) => c.column_name)).toEqual(Object.keys(EventFactSchema.shape));
+    const failureCols = await store.all("SELECT column_name FROM information_schema.columns WHERE table_name = 'failure_facts' ORDER BY ordinal_position");
+    expect(failureCols.map((c) => c.column_name)).toEqual([...FAILURE_FACT_COLUMNS]);
     await store.close();
     const again = await MemoryStore.open(file);
-    expect(await again.all('SELECT count(*)::INTEGER AS n FROM schema_migrations')).toEqual([{ n: 2 }]);
+    expect(await again.all('SELECT count(*)::INTEGER AS n FROM schema_migrations')).toEqual([{ n: 3 }]);
     await again.close();
   });
 
@@ -75,7 +77,8 @@ describe('migrations', () => {
     await db.run("INSERT INTO task_facts (trace_id, span_id, name, kind, start_ns, end_ns, duration_ns, status_code, outcome, failure_reason_code, stage, scope_name, resource_key, event_count, attributes, resource_volatile) VALUES ('t', 's', 'govern.close', 'internal', 5, 6, 1, 'error', 'failed', 'check-failed', 'close', 'govern', 'r', 0, '{}', '{}')");
     await db.close();
     const store = await MemoryStore.open(file);
-    expect(await store.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await store.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(await store.all('SELECT trace_id, failure_reason_code FROM failure_facts')).toEqual([{ trace_id: 't', failure_reason_code: 'check-failed' }]); // backfilled
     expect(await store.all('SELECT stage, failure_reason_code, failures FROM mv_gate_rollup_by_failure_reason_code(0, 10)')).toEqual([{ stage: 'close', failure_reason_code: 'check-failed', failures: 1n }]);
     await store.close();
   });
@@ -87,8 +90,8 @@ describe('migrations', () => {
     try {
       const edited = [{ ...MIGRATIONS[0]!, statements: [...MIGRATIONS[0]!.statements, 'SELECT 1'] }];
       await expect(migrate(db, edited)).rejects.toThrow(/migration 1 .* differs from the one applied/);
-      await db.run("INSERT INTO schema_migrations VALUES (3, 'future', 'x')");
-      await expect(migrate(db)).rejects.toMatchObject({ code: 'schema', message: expect.stringMatching(/schema version 3, newer than this build's 2/) });
+      await db.run("INSERT INTO schema_migrations VALUES (4, 'future', 'x')");
+      await expect(migrate(db)).rejects.toMatchObject({ code: 'schema', message: expect.stringMatching(/schema version 4, newer than this build's 3/) });
     } finally {
       await db.close();
     }
@@ -115,6 +118,21 @@ describe('commit: rows and checkpoint in one transaction', () => {
       { batch_id: 1n, first_seq: 1n, last_seq: 2n, path: 'append' },
       { batch_id: 2n, first_seq: 3n, last_seq: 3n, path: 'dedupe' },
     ]);
+    await store.close();
+  });
+
+  it('failure_facts holds exactly the stored failed task facts, on the append and the dedupe path', async () => {
+    const store = await MemoryStore.open(dbFile());
+    const failedOf = async () => store.all(`SELECT trace_id, span_id, start_ns, failure_reason_code FROM task_facts WHERE outcome = 'failed' ORDER BY ${TASK_FACTS_ORDER}`);
+    const materialized = async () => store.all(`SELECT trace_id, span_id, start_ns, failure_reason_code FROM failure_facts ORDER BY ${TASK_FACTS_ORDER}`);
+    await store.commit(toFacts(traces(range(0, 12).map((i) => span(i)))), { firstSeq: 1, lastSeq: 1 });
+    expect(await materialized()).toEqual(await failedOf());
+    expect(await materialized()).toHaveLength(4);
+    // A replay where span 1 now claims a failure (the stored fact says ok: it stays ok), plus a new failed span.
+    const replay = [span(1, { attributes: { failure_reason_code: 'late-claim' } }), span(12)];
+    expect(await store.commit(toFacts(traces(replay)), { firstSeq: 2, lastSeq: 2 })).toMatchObject({ path: 'dedupe', spansInserted: 1 });
+    expect(await materialized()).toEqual(await failedOf());
+    expect((await materialized()).map((r) => r.failure_reason_code)).toEqual(Array(5).fill('check-failed'));
     await store.close();
   });
 

@@ -218,6 +218,7 @@ export class MemoryStore {
       // A key twice in the batch, or one already stored, fails the flush: the dedupe path follows.
       await c.append('task_facts', tasks, writeTask);
       await c.append('event_facts', events, writeEvent);
+      await c.append('failure_facts', tasks.filter((t) => t.outcome === 'failed'), writeFailure);
       return { spans: tasks.length, events: events.length };
     }
     // First occurrence wins within the batch; INSERT OR IGNORE keeps what is stored.
@@ -225,6 +226,14 @@ export class MemoryStore {
     await c.append('stage_event_facts', uniqueBy(events, (e) => `${e.trace_id}/${e.span_id}/${e.event_index}`), writeEvent, 'temp');
     const spans = await c.run('INSERT OR IGNORE INTO task_facts SELECT * FROM temp.stage_task_facts');
     const evs = await c.run('INSERT OR IGNORE INTO event_facts SELECT * FROM temp.stage_event_facts');
+    // failure_facts follows what task_facts *stored* for the batch's keys (a replay that
+    // differs from the stored fact must not add a failure the facts do not have). The
+    // time bounds let the scan of task_facts skip the row groups outside the batch.
+    await c.run(
+      `INSERT OR IGNORE INTO failure_facts SELECT ${FAILURE_FACT_COLUMNS.map((k) => `t.${k}`).join(', ')} FROM task_facts t ` +
+        'SEMI JOIN temp.stage_task_facts s ON t.trace_id = s.trace_id AND t.span_id = s.span_id ' +
+        "WHERE t.outcome = 'failed' AND t.start_ns >= (SELECT min(start_ns) FROM temp.stage_task_facts) AND t.start_ns <= (SELECT max(start_ns) FROM temp.stage_task_facts)",
+    );
     await c.run('DELETE FROM temp.stage_task_facts');
     await c.run('DELETE FROM temp.stage_event_facts');
     return { spans, events: evs };
@@ -308,4 +317,40 @@ export function writeEvent(a: RowAppender, e: EventFact): void {
   a.varchar(e.item_id);
   a.varchar(e.stage);
   a.varchar(e.attributes);
+}
+
+/** The columns of failure_facts, in table order (migration 3). */
+export const FAILURE_FACT_COLUMNS = [
+  'trace_id',
+  'span_id',
+  'start_ns',
+  'duration_ns',
+  'name',
+  'command',
+  'stage',
+  'document_id',
+  'item_id',
+  'run_id',
+  'failure_reason_code',
+  'failure_reason_source',
+  'policy_reason_code',
+  'status_message',
+] as const;
+
+/** A failed task fact's row of failure_facts, in {@link FAILURE_FACT_COLUMNS} order. */
+export function writeFailure(a: RowAppender, t: TaskFact): void {
+  a.varchar(t.trace_id);
+  a.varchar(t.span_id);
+  a.bigint(t.start_ns);
+  a.bigint(t.duration_ns);
+  a.varchar(t.name);
+  a.varchar(t.command);
+  a.varchar(t.stage);
+  a.varchar(t.document_id);
+  a.varchar(t.item_id);
+  a.varchar(t.run_id);
+  a.varchar(t.failure_reason_code);
+  a.varchar(t.failure_reason_source);
+  a.varchar(t.policy_reason_code);
+  a.varchar(t.status_message);
 }
