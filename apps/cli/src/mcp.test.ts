@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { BIN, ensureFreshBundle, tempRoot as writeRoot } from './test-support.js';
+import { BIN, ensureFreshBundle, tempRoot as writeRoot, CLOSABLE_TRACKER } from './test-support.js';
 
 // `govern mcp` as an agent sees it: the SDK's own client spawns the bundled binary
 // over stdio, against temporary repositories written inline.
@@ -19,25 +19,7 @@ beforeAll(ensureFreshBundle, 120_000);
 // Fixtures
 // ---------------------------------------------------------------------------
 
-const TRACKER = [
-  '# Tracker',
-  '',
-  '| Order | Milestone | Depends On | Status |',
-  '|---|---|---|---|',
-  '| 1 | AB-01 One | - | In Progress |',
-  '| 2 | AB-02 Two | AB-01 | Planned |',
-  '',
-  '## Checks',
-  '',
-  '- AB-01: `echo checked`',
-  '- AB-02: `exit 4`',
-  '',
-  '## Evidence Roots',
-  '',
-  '- AB-01: `ops/runtime/ab-01/`',
-  '- AB-02: `ops/runtime/ab-02/`',
-  '',
-].join('\n');
+const TRACKER = CLOSABLE_TRACKER;
 
 // Six milestones: enough to page through, with one unknown dependency (an error) and
 // one unrecognized status (a warning).

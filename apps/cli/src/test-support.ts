@@ -79,3 +79,27 @@ export async function runCaptured(argv: string[], ctx: Partial<Omit<CommandConte
   });
   return { code, stdout, stderr };
 }
+
+/**
+ * A tracker two of whose milestones can be closed: AB-01's check passes, AB-02's
+ * exits 4; both declare evidence roots. Shared by the write, close and MCP tests.
+ */
+export const CLOSABLE_TRACKER = [
+  '# Tracker',
+  '',
+  '| Order | Milestone | Depends On | Status |',
+  '|---|---|---|---|',
+  '| 1 | AB-01 One | - | In Progress |',
+  '| 2 | AB-02 Two | AB-01 | Planned |',
+  '',
+  '## Checks',
+  '',
+  '- AB-01: `echo checked`',
+  '- AB-02: `exit 4`',
+  '',
+  '## Evidence Roots',
+  '',
+  '- AB-01: `ops/runtime/ab-01/`',
+  '- AB-02: `ops/runtime/ab-02/`',
+  '',
+].join('\n');

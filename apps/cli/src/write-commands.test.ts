@@ -1,31 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runCaptured, tempRoot } from './test-support.js';
+import { runCaptured, tempRoot, CLOSABLE_TRACKER } from './test-support.js';
 
 // `govern task`, `govern close` and `govern audit log` through the CLI, in process.
 
 const cli = (root: string, ...argv: string[]) => runCaptured([...argv, '--root', root, '--no-cache'], { cwd: root, env: { GOVERN_ACTOR: 'cli-test' } });
 
-const TRACKER = [
-  '# Tracker',
-  '',
-  '| Order | Milestone | Depends On | Status |',
-  '|---|---|---|---|',
-  '| 1 | AB-01 One | - | In Progress |',
-  '| 2 | AB-02 Two | AB-01 | Planned |',
-  '',
-  '## Checks',
-  '',
-  '- AB-01: `echo checked`',
-  '- AB-02: `exit 4`',
-  '',
-  '## Evidence Roots',
-  '',
-  '- AB-01: `ops/runtime/ab-01/`',
-  '- AB-02: `ops/runtime/ab-02/`',
-  '',
-].join('\n');
+const TRACKER = CLOSABLE_TRACKER;
 
 describe('govern task', () => {
   test('show --json gives the node, its blockers and the file hash that set-status --expect takes', async () => {

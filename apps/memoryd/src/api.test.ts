@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
   ApiErrorEnvelopeSchema,
   AuditResponseSchema,
@@ -9,26 +7,15 @@ import {
   RetentionResultSchema,
   UpsertResponseSchema,
 } from '@govern/memory-store';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startMemoryd, type Memoryd } from './daemon.js';
+import { tempDb, tempMemoryd } from './testing/daemon.js';
 import { numberedSpans, protobufPayload, readableSpans } from './testing/otlp.js';
 
 // The memory API over real HTTP on 127.0.0.1, against memoryd with a real DuckDB file.
 // Every answer is parsed with its contract schema: the server cannot drift from it.
 
-const dirs: string[] = [];
-const daemons: Memoryd[] = [];
-afterAll(async () => {
-  for (const d of daemons) await d.stop();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-async function memoryd(extra: Partial<Parameters<typeof startMemoryd>[0]> = {}): Promise<Memoryd> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memoryd-api-'));
-  dirs.push(dir);
-  const d = await startMemoryd({ db: path.join(dir, 'memory.duckdb'), port: 0, ...extra });
-  daemons.push(d);
-  return d;
-}
+const memoryd = (extra: Parameters<typeof tempMemoryd>[1] = {}): Promise<Memoryd> => tempMemoryd('memoryd-api-', extra);
 async function ingest(d: Memoryd, first: number, n: number): Promise<void> {
   const r = await fetch(`${d.url}/v1/traces`, { method: 'POST', body: protobufPayload(readableSpans({ attributes: { 'service.name': 'govern' } }, numberedSpans(first, n))), headers: { 'content-type': 'application/x-protobuf' } });
   expect(r.status).toBe(200);
@@ -128,14 +115,11 @@ describe('upsert, audit, retention, health', () => {
   });
 
   it('applies the configured retention at start and reports its policy', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memoryd-api-'));
-    dirs.push(dir);
-    const db = path.join(dir, 'memory.duckdb');
+    const db = tempDb('memoryd-api-');
     const first = await startMemoryd({ db, port: 0 });
     await ingest(first, 0, 20);
     await first.stop();
-    const d = await startMemoryd({ db, port: 0, retention: { maxAgeMs: 86_400_000 } });
-    daemons.push(d);
+    const d = await tempMemoryd('memoryd-api-', { db, retention: { maxAgeMs: 86_400_000 } });
     await new Promise((r) => setTimeout(r, 50));
     while (!d.retention.lastRun) await new Promise((r) => setTimeout(r, 20));
     const h = await d.health();

@@ -1,28 +1,18 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { MemoryApiError, MemoryClient } from '@govern/memory-store';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startMemoryd, type Memoryd } from './daemon.js';
+import type { Memoryd } from './daemon.js';
+import { tempMemoryd } from './testing/daemon.js';
 
 // The memory API's HTTP client (libs/memory-store client.ts) against the real memoryd,
 // and against loopback servers that answer what memoryd never would.
 
-const dirs: string[] = [];
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of closers) await c();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-async function memoryd(): Promise<Memoryd> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memoryd-client-'));
-  dirs.push(dir);
-  const d = await startMemoryd({ db: path.join(dir, 'memory.duckdb'), port: 0 });
-  closers.push(() => d.stop());
-  return d;
-}
+const memoryd = (): Promise<Memoryd> => tempMemoryd('memoryd-client-');
 async function fake(handler: http.RequestListener): Promise<string> {
   const server = http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

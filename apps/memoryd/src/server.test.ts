@@ -1,25 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import zlib from 'node:zlib';
 import { EVENT_FACTS_ORDER, TASK_FACTS_ORDER } from '@govern/memory-store';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startMemoryd, type Memoryd } from './daemon.js';
+import { describe, expect, it } from 'vitest';
+import type { Memoryd } from './daemon.js';
+import { tempMemoryd } from './testing/daemon.js';
 import { jsonPayload, numberedSpans, protobufPayload, readableSpans } from './testing/otlp.js';
 
-const dirs: string[] = [];
-const daemons: Memoryd[] = [];
-afterAll(async () => {
-  for (const d of daemons) await d.stop();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-async function memoryd(extra: Partial<Parameters<typeof startMemoryd>[0]> = {}): Promise<Memoryd> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memoryd-'));
-  dirs.push(dir);
-  const d = await startMemoryd({ db: path.join(dir, 'memory.duckdb'), port: 0, ...extra });
-  daemons.push(d);
-  return d;
-}
+const memoryd = (extra: Parameters<typeof tempMemoryd>[1] = {}): Promise<Memoryd> => tempMemoryd('memoryd-', extra);
 
 function post(d: Memoryd, body: Buffer, contentType: string, headers: Record<string, string> = {}, route = '/v1/traces') {
   return fetch(`${d.url}${route}`, { method: 'POST', body, headers: { 'content-type': contentType, ...headers } });

@@ -1,26 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditRequestSchema, UpsertRequestSchema } from './api/ops.js';
 import { QueryRequestSchema } from './api/query.js';
 import { toFacts } from './facts.js';
 import { Redactor } from './redact.js';
-import { MemoryStore } from './store.js';
+import { tempStore } from './testing.js';
 
-const dirs: string[] = [];
-const stores: MemoryStore[] = [];
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-async function open(): Promise<MemoryStore> {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'annotations-'));
-  dirs.push(d);
-  const s = await MemoryStore.open(path.join(d, 'memory.duckdb'));
-  stores.push(s);
-  return s;
-}
+const open = () => tempStore('annotations-');
 
 const T0 = 1_771_000_000_000_000_000n;
 const TRACE = 'a'.repeat(32);

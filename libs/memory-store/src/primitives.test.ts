@@ -1,25 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QueryRequestSchema, type QueryRequestInput, type QueryResponse } from './api/query.js';
 import { toFacts } from './facts.js';
 import type { ResourceSpans, Span } from './model.js';
-import { MemoryStore } from './store.js';
+import { tempStore } from './testing.js';
 
-const dirs: string[] = [];
-const stores: MemoryStore[] = [];
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-async function open(): Promise<MemoryStore> {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'primitives-'));
-  dirs.push(d);
-  const s = await MemoryStore.open(path.join(d, 'memory.duckdb'));
-  stores.push(s);
-  return s;
-}
+const open = () => tempStore('primitives-');
 
 const MIN = 60_000_000_000n;
 const T0 = 1_771_000_000_000_000_000n; // 2026-02-13T16:26:40Z

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument, type CompiledProfile, type Item } from '@govern/workplan';
 import { writeFileAtomic } from '@govern/workspace';
-import { appendAudit, applyEdits, defaultActor, sha256, withLock, type LockOptions, type TextEdit } from '@govern/write';
+import { appendAuditRecords, applyEdits, defaultActor, sha256, withLock, type LockOptions, type TextEdit } from '@govern/write';
 import { planKeyInsert, stateHubKeyFor } from './insert-key.js';
 
 export interface IdWrite {
@@ -150,31 +150,28 @@ export async function writeStateHubIds(opts: {
         return result;
       }
       // Every write is audited, ids included: one record per id, all sharing this
-      // write's hashes, appended while the file's lock is still held.
+      // write's hashes, appended in one write while the file's lock is still held.
       const hashAfter = sha256(bytes);
-      for (const w of planned) {
-        const item = before!.items.find((i) => i.id === w.item)!;
-        await appendAudit(
-          root,
-          {
-            action: 'write-id',
-            actor: opts.actor ?? defaultActor(),
-            via: opts.via ?? 'statehub',
-            item: w.item,
-            file: opts.file,
-            from: null,
-            to: null,
-            hashBefore: result.hashBefore,
-            hashAfter,
-            reason: 'id assigned by StateHub',
-            forced: [],
-            evidence: null,
-            key: stateHubKeyFor(item.kind)!,
-            value: w.value,
-          },
-          opts.lock,
-        );
-      }
+      await appendAuditRecords(
+        root,
+        planned.map((w) => ({
+          action: 'write-id' as const,
+          actor: opts.actor ?? defaultActor(),
+          via: opts.via ?? 'statehub',
+          item: w.item,
+          file: opts.file,
+          from: null,
+          to: null,
+          hashBefore: result.hashBefore,
+          hashAfter,
+          reason: 'id assigned by StateHub',
+          forced: [],
+          evidence: null,
+          key: stateHubKeyFor(before!.items.find((i) => i.id === w.item)!.kind)!,
+          value: w.value,
+        })),
+        opts.lock,
+      );
       return { ...result, changed: true, hashAfter, written: planned };
     },
     opts.lock,

@@ -50,8 +50,15 @@ export type AuditInput = Omit<AuditRecord, 'v' | 'id' | 'at'> & { at?: Date };
  * held, so the order of records for a file is the order of its writes.
  */
 export async function appendAudit(root: string, input: AuditInput, lock?: LockOptions): Promise<AuditRecord> {
-  const { at, ...rest } = input;
-  const record: AuditRecord = AuditRecordSchema.parse({ v: 1, id: crypto.randomUUID(), at: (at ?? new Date()).toISOString(), ...rest });
+  return (await appendAuditRecords(root, [input], lock))[0]!;
+}
+
+/** Appends several records in one locked write and one fsync (a write that changed several things at once). */
+export async function appendAuditRecords(root: string, inputs: AuditInput[], lock?: LockOptions): Promise<AuditRecord[]> {
+  const records = inputs.map(({ at, ...rest }): AuditRecord =>
+    AuditRecordSchema.parse({ v: 1, id: crypto.randomUUID(), at: (at ?? new Date()).toISOString(), ...rest }),
+  );
+  if (!records.length) return records;
   const file = path.join(root, AUDIT_LOG);
   await withLock(
     root,
@@ -69,7 +76,7 @@ export async function appendAudit(root: string, input: AuditInput, lock?: LockOp
           fs.readSync(fd, last, 0, 1, size - 1);
           if (last[0] !== 0x0a) prefix = '\n';
         }
-        fs.writeSync(fd, `${prefix}${JSON.stringify(record)}\n`);
+        fs.writeSync(fd, `${prefix}${records.map((r) => `${JSON.stringify(r)}\n`).join('')}`);
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
@@ -77,7 +84,7 @@ export async function appendAudit(root: string, input: AuditInput, lock?: LockOp
     },
     lock,
   );
-  return record;
+  return records;
 }
 
 export interface AuditLogRead {
