@@ -1,8 +1,8 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compareDiagnostics, type Diagnostic, type Item, type WorkDocument } from '@govern/workplan';
 import type { Workspace } from '@govern/workspace';
+import { sha256 } from '@govern/write';
 import { resolveEvidenceRoot } from './evidence-path.js';
 import { EvidenceManifestSchema, MANIFEST_FILE, type EvidenceManifest } from './manifest.js';
 
@@ -97,7 +97,7 @@ function auditDoneItem(root: string, doc: WorkDocument, item: Item, reported: Se
   ];
   for (const f of hashed) {
     const fr = resolveEvidenceRoot(r.abs, f.path);
-    const actual = fr.ok && fr.exists ? crypto.createHash('sha256').update(fs.readFileSync(fr.abs)).digest('hex') : null;
+    const actual = fr.ok && fr.exists ? sha256(fs.readFileSync(fr.abs)) : null;
     if (actual !== f.sha256) {
       out.push(...err('evidence-output-changed', `${item.id}: ${r.rel}/${f.path} ${actual === null ? 'is missing' : 'no longer matches the hash its manifest recorded'}`));
     }

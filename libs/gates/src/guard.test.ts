@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GateConfigError, GateDisabledError, UnknownGateError, isGateError } from './errors.js';
-import { assertEnabled } from './guard.js';
+import { assertEnabled, assertEnabledWhereDeclared } from './guard.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -76,5 +76,18 @@ describe('assertEnabled', () => {
       'gate-config-invalid',
       'cannot evaluate gate memory-store: govern.config.yaml is invalid (govern.config.yaml:2:3: gates.memory-store: missing key "requires" (Invalid input: expected array, received undefined), and 1 more)',
     ]);
+  });
+});
+
+describe('assertEnabledWhereDeclared', () => {
+  it('a root that declares no such gate is not governed by one; a declared gate is asserted; a broken config fails closed', async () => {
+    const undeclared = repo({ 'trackers/t.md': tracker('Planned') });
+    expect(await assertEnabledWhereDeclared('memory-store', { root: undeclared, cacheDir: null })).toBeNull();
+    const declared = repo({ 'trackers/t.md': tracker('Planned'), 'govern.config.yaml': CONFIG });
+    expect(await thrown(assertEnabledWhereDeclared('memory-store', { root: declared, cacheDir: null }))).toBeInstanceOf(GateDisabledError);
+    const done = repo({ 'trackers/t.md': tracker('Done'), 'govern.config.yaml': CONFIG });
+    expect((await assertEnabledWhereDeclared('memory-store', { root: done, cacheDir: null }))?.enabled).toBe(true);
+    const broken = repo({ 'trackers/t.md': tracker('Done'), 'govern.config.yaml': 'bogus: true\n' });
+    expect(await thrown(assertEnabledWhereDeclared('memory-store', { root: broken, cacheDir: null }))).toBeInstanceOf(GateConfigError);
   });
 });

@@ -1,4 +1,4 @@
-import { CONFIG_FILE, loadWorkspace } from '@govern/workspace';
+import { CONFIG_FILE, loadConfig, loadWorkspace } from '@govern/workspace';
 import { GateConfigError, GateDisabledError, UnknownGateError } from './errors.js';
 import { evaluateGates } from './evaluate.js';
 import type { GateState } from './model.js';
@@ -36,4 +36,19 @@ export async function assertEnabled(name: string, opts: GuardOptions): Promise<G
   const state = await gateState(name, opts);
   if (!state.enabled) throw new GateDisabledError(state);
   return state;
+}
+
+/**
+ * The guard for product entry points that also run in other repositories
+ * (`govern statehub …`, the memory tools): a root whose govern.config.yaml
+ * declares no gate of this name is not governed by one (resolves `null`); a
+ * declared gate is asserted; a broken config fails closed, as in
+ * {@link assertEnabled}. Reading only the config first keeps the ungated case
+ * to one small file read.
+ */
+export async function assertEnabledWhereDeclared(name: string, opts: GuardOptions): Promise<GateState | null> {
+  const { config, diagnostics } = loadConfig(opts.root);
+  const broken = diagnostics.some((d) => d.file === CONFIG_FILE && d.severity === 'error');
+  if (!config.gates?.[name] && !broken) return null;
+  return assertEnabled(name, opts);
 }

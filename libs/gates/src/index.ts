@@ -7,7 +7,7 @@ export { evaluateGates, isEnabled } from './evaluate.js';
 export type { GateInput } from './evaluate.js';
 export { GateReportSchema, GateStateSchema, RequirementSchema } from './model.js';
 export type { GateConfig, GateReport, GateState, Requirement } from './model.js';
-export { assertEnabled, gateState } from './guard.js';
+export { assertEnabled, assertEnabledWhereDeclared, gateState } from './guard.js';
 export type { GuardOptions } from './guard.js';
 export { GateConfigError, GateDisabledError, GateError, UnknownGateError, isGateError } from './errors.js';
 export type { GateBlocker } from './errors.js';

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { assertEnabled } from '@govern/gates';
+import { assertEnabledWhereDeclared } from '@govern/gates';
 import { withSpan } from '@govern/telemetry';
 import type { SyncReport } from '@govern/statehub';
-import { CONFIG_FILE, loadConfig } from '@govern/workspace';
 import { defaultActor } from '@govern/write';
 import { resolveRoot, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor } from '../render.js';
@@ -32,9 +31,7 @@ function port(value: string): number {
  * gated — only these entry points.
  */
 async function checkGate(root: string, opts: CommonOptions): Promise<void> {
-  const { config, diagnostics } = loadConfig(root);
-  const broken = diagnostics.some((d) => d.file === CONFIG_FILE && d.severity === 'error');
-  if (config.gates?.statehub || broken) await assertEnabled('statehub', { root, ...(opts.cache === false ? { cacheDir: null } : {}) });
+  await assertEnabledWhereDeclared('statehub', { root, ...(opts.cache === false ? { cacheDir: null } : {}) });
 }
 
 /** The bearer token from the environment variable named by --token-env (default STATEHUB_TOKEN). Never printed. */

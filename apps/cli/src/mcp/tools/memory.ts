@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { assertEnabled } from '@govern/gates';
+import { assertEnabledWhereDeclared } from '@govern/gates';
 import {
   AlertStateSchema,
   AuditRowSchema,
@@ -17,7 +17,6 @@ import {
   UpsertResponseSchema,
   type QueryRequestInput,
 } from '@govern/memory-store';
-import { CONFIG_FILE, loadConfig } from '@govern/workspace';
 import { resultSchema } from '../schemas.js';
 import { ToolFailure } from '../results.js';
 import { defineTool, type ToolContext } from '../tool.js';
@@ -55,9 +54,7 @@ export function registerMemoryTools(server: McpServer, tc: ToolContext): void {
   const client = new MemoryClient({ url: tc.ctx.env[MEMORYD_URL_ENV]?.trim() || DEFAULT_MEMORYD_URL });
   /** The gate check, then the call; memoryd's refusals become tool errors with their code. */
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
-    const { config, diagnostics } = loadConfig(tc.root);
-    const broken = diagnostics.some((d) => d.file === CONFIG_FILE && d.severity === 'error');
-    if (config.gates?.['memory-store'] || broken) await assertEnabled('memory-store', { root: tc.root });
+    await assertEnabledWhereDeclared('memory-store', { root: tc.root });
     try {
       return await fn();
     } catch (err) {
