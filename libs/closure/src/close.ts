@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { blockersOf, type GraphNode } from '@govern/graph';
 import { loadWorkspace, writeFileAtomic, type Workspace } from '@govern/workspace';
@@ -263,7 +264,8 @@ function runCheck(root: string, command: string, logFile: string, timeoutMs: num
       fs.writeSync(fd, `govern: could not start the check: ${err.message}\n`);
       finish(127);
     });
-    child.on('exit', (code, signal) => finish(code ?? 128 + (signal ? (osSignal(signal) ?? 0) : 0)));
+    // Killed by a signal: the shell's convention, 128 + the signal's number.
+    child.on('exit', (code, signal) => finish(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
   });
 }
 
@@ -276,10 +278,6 @@ function checkEnv(env: CloseOptions['env']): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...process.env, ...(env ?? {}), GOVERN_CLOSE: '1', NO_COLOR: '1' };
   delete out.FORCE_COLOR;
   return out;
-}
-
-function osSignal(signal: NodeJS.Signals): number | undefined {
-  return ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal];
 }
 
 function gitCommit(root: string): string | null {
