@@ -1,5 +1,7 @@
 import zlib from 'node:zlib';
-import { EVENT_FACTS_ORDER, TASK_FACTS_ORDER } from '@govern/memory-store';
+import fs from 'node:fs';
+import path from 'node:path';
+import { EVENT_FACTS_ORDER, readFrames, TASK_FACTS_ORDER } from '@govern/memory-store';
 import { describe, expect, it } from 'vitest';
 import type { Memoryd } from './daemon.js';
 import { tempMemoryd } from './testing/daemon.js';
@@ -38,6 +40,24 @@ describe('POST /v1/traces', () => {
     expect(f.events.map((e) => [e.is_guard_denial, e.policy_reason_code])).toEqual(Array(10).fill([true, 'gate-disabled']));
     const health = await (await fetch(`${d.url}/health`)).json();
     expect(health).toMatchObject({ status: 'ok', received: { frames: 3, spans: 50 }, queued: { frames: 0, spans: 0 }, checkpoint: { lastSeq: 3, spans: 50, events: 10 } });
+  });
+
+  it('spools a protobuf payload as received only when it holds nothing the redacted spans do not', async () => {
+    const d = await memoryd();
+    const clean = protobufPayload(readableSpans(pid(1), numberedSpans(0, 4)));
+    const secret = readableSpans(pid(1), numberedSpans(4, 1));
+    (secret[0] as unknown as { attributes: Record<string, unknown> }).attributes['git.author'] = 'jane.doe@example.org';
+    for (const [body, type] of [[clean, PB], [protobufPayload(secret), PB], [jsonPayload(readableSpans(pid(1), numberedSpans(5, 1))), JSON_T]] as const) {
+      expect((await post(d, body, type)).status).toBe(200);
+    }
+    await d.idle();
+    const dir = d.config.spoolDir;
+    const frames = fs.readdirSync(dir).flatMap((f) => readFrames(fs.readFileSync(path.join(dir, f))).frames);
+    // 2: the protobuf bytes received; 3: memoryd's encoding of the redacted spans.
+    expect(frames.map((f) => [f.seq, f.kind])).toEqual([[1, 2], [2, 3], [3, 3]]);
+    expect(frames[0]!.body.equals(clean)).toBe(true);
+    expect(frames[1]!.body.includes('jane.doe')).toBe(false);
+    expect((await d.store.all("SELECT count(*)::INT AS n FROM task_facts WHERE attributes LIKE '%[REDACTED:email]%'"))[0]).toEqual({ n: 1 });
   });
 
   it('partial success names the rejected spans; a request of only bad spans, or not a request, is 400', async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { BackpressureError, type Ingestor, type Redactor } from '@govern/memory-store';
 import { handleApi, isApiPath, type ApiContext } from './api.js';
-import { CONTENT_TYPES, DecodeError, decodeJsonTraces, decodeProtobufTraces, encodeSpooled, exportResponse, RPC, SPOOLED_KIND, statusResponse, wireOf, type Wire } from './otlp/index.js';
+import { CONTENT_TYPES, DecodeError, decodeJsonTraces, decodeProtobufTraces, encodeSpooled, exportResponse, PAYLOAD_KIND, RPC, SPOOLED_KIND, statusResponse, wireOf, type DecodeInfo, type Wire } from './otlp/index.js';
 
 export interface ServerOptions {
   ingestor: Ingestor;
@@ -36,9 +36,14 @@ export interface RunningServer {
  * - `POST /v1/logs`, `/v1/metrics`: 404 (memoryd receives traces only).
  * - `GET /health` and `/v1/memory/*`: the memory API (api.ts).
  *
- * Redaction comes between decoding and the spool: the spool frame is the
- * redacted spans in memoryd's own encoding (otlp/spooled.ts), never the bytes
- * received, so no secret of a payload reaches the disk.
+ * Redaction comes between decoding and the spool, so no secret of a payload
+ * reaches the disk: the spool frame is the redacted spans in memoryd's own
+ * encoding (otlp/spooled.ts), except for a protobuf payload in which
+ * redaction changed nothing and every string is one the decoded spans show
+ * (DecodeInfo.opaque 0, nothing rejected): its bytes say nothing more than
+ * the redacted spans, and are spooled as received (the encoding costs more
+ * CPU than anything else between the request and the spool, and the bytes
+ * are ~20% smaller).
  */
 export function startServer(opts: ServerOptions): Promise<RunningServer> {
   const server = http.createServer((req, res) => {
@@ -105,8 +110,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
   if (!body) return send(res, 413, wire, statusResponse(wire, RPC.invalidArgument, `body exceeds ${opts.maxBodyBytes} bytes`), true);
 
   let decoded;
+  const info: DecodeInfo = { opaque: 0 };
   try {
-    decoded = wire === 'json' ? decodeJsonTraces(body) : decodeProtobufTraces(body);
+    decoded = wire === 'json' ? decodeJsonTraces(body) : decodeProtobufTraces(body, info);
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
     return send(res, 400, wire, statusResponse(wire, RPC.invalidArgument, err.message));
@@ -115,9 +121,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
     if (decoded.rejected > 0) return send(res, 400, wire, statusResponse(wire, RPC.invalidArgument, `every span was rejected: ${decoded.errors.join('; ')}`));
     return send(res, 200, wire, exportResponse(wire, 0, ''));
   }
-  opts.redactor.traces(decoded);
+  const redacted = opts.redactor.traces(decoded);
+  // The bytes received are spooled as they are only when they hold nothing the decoded,
+  // redacted spans do not: protobuf (its strings are raw bytes; JSON could spell a secret
+  // with \u escapes), no value redacted, no span rejected, no text the decoder skipped.
+  const verbatim = wire === 'protobuf' && redacted === 0 && decoded.rejected === 0 && info.opaque === 0;
   try {
-    await opts.ingestor.submit(SPOOLED_KIND, encodeSpooled(decoded), decoded);
+    await opts.ingestor.submit(verbatim ? PAYLOAD_KIND.protobuf : SPOOLED_KIND, verbatim ? body : encodeSpooled(decoded), decoded);
   } catch (err) {
     // Not durable, so not acknowledged: a retryable answer.
     if (!(err instanceof BackpressureError)) opts.log(`memoryd: spool write failed: ${(err as Error).message}`);

@@ -1,7 +1,7 @@
 import { DecodedTracesSchema } from '@govern/memory-store';
 import { describe, expect, it } from 'vitest';
 import { jsonPayload, protobufPayload, readableSpans } from '../testing/otlp.js';
-import { decodeJsonTraces, decodeProtobufTraces, DecodeError, exportResponse, statusResponse } from './index.js';
+import { decodeJsonTraces, decodeProtobufTraces, DecodeError, exportResponse, statusResponse, type DecodeInfo } from './index.js';
 
 // 2026-02-13T16:26:40.000000123Z: a time whose nanoseconds do not survive a JS number.
 const SPANS = readableSpans({ attributes: { 'service.name': 'govern', 'process.pid': 4242, 'host.arch': 'amd64' } }, [
@@ -108,6 +108,52 @@ describe('OTLP decoders, on the bytes the OTel exporter sends', () => {
     const pb = protobufPayload(SPANS);
     expect(() => decodeProtobufTraces(pb.subarray(0, pb.length - 7))).toThrow(DecodeError);
     expect(() => decodeProtobufTraces(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]))).toThrow(/truncated/);
+  });
+});
+
+// A minimal protobuf writer, for requests the SDK never sends (fields twice, unknown fields).
+const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(n >>> 7)]);
+const len = (field: number, bytes: number[]): number[] => [...varint((field << 3) | 2), ...varint(bytes.length), ...bytes];
+const str = (field: number, s: string): number[] => len(field, [...Buffer.from(s)]);
+const fixed64 = (field: number, v: bigint): number[] => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(v);
+  return [...varint((field << 3) | 1), ...b];
+};
+const kv = (key: string, value: number[]) => len(9, [...str(1, key), ...len(2, value)]);
+/** A request of one span: `extra` is appended to the span message. */
+function request(extra: number[] = []): Buffer {
+  const span = [...len(1, Array(16).fill(0xab)), ...len(2, Array(8).fill(0xcd)), ...str(5, 'govern.write'), ...fixed64(7, 10n), ...fixed64(8, 20n), ...kv('k', str(1, 'v')), ...extra];
+  return Buffer.from(len(1, len(2, len(2, span))));
+}
+function opaque(body: Buffer): number {
+  const info: DecodeInfo = { opaque: -1 };
+  decodeProtobufTraces(body, info);
+  return info.opaque;
+}
+
+describe('protobuf DecodeInfo.opaque: text of the payload the decoded spans do not show', () => {
+  it('is 0 for what the OTel exporter sends, and for a plain request', () => {
+    expect(opaque(protobufPayload(SPANS))).toBe(0);
+    expect(opaque(request())).toBe(0);
+    expect(decodeProtobufTraces(request()).resourceSpans[0]!.scopeSpans[0]!.spans[0]).toMatchObject({ name: 'govern.write', attributes: { k: 'v' } });
+  });
+
+  it('counts skipped length-delimited fields, bytes values, and fields or keys sent twice', () => {
+    expect({
+      traceState: opaque(request(str(3, 'vendor=secret'))),
+      link: opaque(request(len(13, [...len(1, Array(16).fill(1)), ...len(2, Array(8).fill(2))]))),
+      unknownField: opaque(request(str(99, 'x'))),
+      bytesValue: opaque(request(kv('b', len(7, [1, 2, 3])))),
+      keyTwice: opaque(request(kv('k', str(1, 'w')))),
+      nameTwice: opaque(request(str(5, 'other'))),
+      valueTwice: opaque(request(len(9, [...str(1, 'x'), ...len(2, [...str(1, 'a'), ...str(1, 'b')])]))),
+      statusTwice: opaque(request(len(15, [...str(2, 'a'), ...str(2, 'b')]))),
+      // Not text: a varint field the decoder does not read (dropped_attributes_count).
+      droppedCount: opaque(request([...varint((10 << 3) | 0), 3])),
+    }).toEqual({ traceState: 1, link: 1, unknownField: 1, bytesValue: 1, keyTwice: 1, nameTwice: 1, valueTwice: 1, statusTwice: 1, droppedCount: 0 });
+    // The last value wins, as protobuf requires.
+    expect(decodeProtobufTraces(request(kv('k', str(1, 'w')))).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes).toEqual({ k: 'w' });
   });
 });
 

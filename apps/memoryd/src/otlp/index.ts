@@ -7,15 +7,17 @@ import { decodeSpooled } from './spooled.js';
 
 export { DecodeError } from './common.js';
 export { decodeJsonTraces } from './json.js';
-export { decodeProtobufTraces } from './protobuf.js';
+export { decodeProtobufTraces, type DecodeInfo } from './protobuf.js';
 export { CONTENT_TYPES, exportResponse, RPC, statusResponse, type Wire } from './response.js';
 export { decodeSpooled, encodeSpooled } from './spooled.js';
 
 /**
  * The spool's `kind` byte of each payload encoding: a recovered frame is decoded
- * as it was written. memoryd writes {@link SPOOLED_KIND} (the redacted spans in
- * its own encoding, spooled.ts); spools written before redaction existed hold
- * the received bytes (kinds 1 and 2).
+ * (and redacted again) as it was written. memoryd writes {@link SPOOLED_KIND}
+ * (the redacted spans in its own encoding, spooled.ts), or kind 2 for a
+ * protobuf payload whose bytes show nothing the redacted spans do not
+ * (server.ts); spools written before redaction existed hold the received
+ * bytes (kinds 1 and 2).
  */
 export const PAYLOAD_KIND: Record<Wire, number> = { json: 1, protobuf: 2 };
 export const SPOOLED_KIND = 3;

@@ -12,7 +12,7 @@ import { DecodeError, int64Value, Rejections, validBytesId } from './common.js';
  * internal and reads responses). Unknown fields are skipped, as protobuf
  * requires. A truncated or malformed message is a DecodeError (400).
  */
-export function decodeProtobufTraces(body: Uint8Array): DecodedTraces {
+export function decodeProtobufTraces(body: Uint8Array, info?: DecodeInfo): DecodedTraces {
   const r = new Reader(body);
   const rej = new Rejections();
   const resourceSpans: ResourceSpans[] = [];
@@ -30,7 +30,21 @@ export function decodeProtobufTraces(body: Uint8Array): DecodedTraces {
     if (err instanceof DecodeError) throw err;
     throw new DecodeError(`malformed protobuf: ${(err as Error).message}`);
   }
+  if (info) info.opaque = r.opaque;
   return { resourceSpans, spans, rejected: rej.count, errors: rej.messages };
+}
+
+/**
+ * What a decode leaves out of the decoded spans. `opaque` counts the parts of
+ * the payload that may hold text the decoded spans do not show: skipped
+ * length-delimited fields (links, trace_state, schema_url, scope attributes,
+ * unknown fields) and bytes-valued attributes (decoded as base64, so a pattern
+ * in their raw bytes is not seen by redaction). Ids, times, counts and flags
+ * are not text and do not count. When it is 0, every string of the payload is
+ * a string of the decoded spans.
+ */
+export interface DecodeInfo {
+  opaque: number;
 }
 
 function resourceSpansMsg(r: Reader, end: number, rej: Rejections): ResourceSpans {
@@ -65,8 +79,9 @@ function scopeSpansMsg(r: Reader, end: number, rej: Rejections): ScopeSpans {
       const e = r.end();
       while (r.more(e)) {
         const t = r.varint();
-        if (t === ((1 << 3) | 2)) name = r.string();
-        else if (t === ((2 << 3) | 2)) version = r.string() || null;
+        // A field sent twice keeps its last value (protobuf): the first one is not in the decoded spans.
+        if (t === ((1 << 3) | 2)) name = r.replaced(name, '') + r.string();
+        else if (t === ((2 << 3) | 2)) version = r.replaced(version, null) ?? (r.string() || null);
         else r.skip(t & 7);
       }
     } else if (tag === ((2 << 3) | 2)) {
@@ -102,7 +117,7 @@ function spanMsg(r: Reader, end: number, rej: Rejections): Span | null {
         parent = r.hex();
         break;
       case (5 << 3) | 2:
-        name = r.string();
+        name = r.replaced(name, '') + r.string();
         break;
       case (6 << 3) | 0:
         kind = r.varint();
@@ -123,7 +138,7 @@ function spanMsg(r: Reader, end: number, rej: Rejections): Span | null {
         const e = r.end();
         while (r.more(e)) {
           const t = r.varint();
-          if (t === ((2 << 3) | 2)) statusMessage = r.string() || null;
+          if (t === ((2 << 3) | 2)) statusMessage = r.replaced(statusMessage, null) ?? (r.string() || null);
           else if (t === ((3 << 3) | 0)) {
             const c = r.varint();
             statusCode = c === 1 || c === 2 ? c : 0;
@@ -161,7 +176,7 @@ function eventMsg(r: Reader, end: number): SpanEvent {
   while (r.more(end)) {
     const tag = r.varint();
     if (tag === ((1 << 3) | 1)) timeNs = r.fixed64();
-    else if (tag === ((2 << 3) | 2)) name = r.string();
+    else if (tag === ((2 << 3) | 2)) name = r.replaced(name, '') + r.string();
     else if (tag === ((3 << 3) | 2)) keyValue(r, r.end(), attributes);
     else r.skip(tag & 7);
   }
@@ -173,10 +188,12 @@ function keyValue(r: Reader, end: number, into: Attributes): void {
   let value: AttrValue = null;
   while (r.more(end)) {
     const tag = r.varint();
-    if (tag === ((1 << 3) | 2)) key = r.string();
-    else if (tag === ((2 << 3) | 2)) value = anyValue(r, r.end());
+    if (tag === ((1 << 3) | 2)) key = r.replaced(key, '') + r.string();
+    else if (tag === ((2 << 3) | 2)) value = r.replaced(value, null) ?? anyValue(r, r.end());
     else r.skip(tag & 7);
   }
+  // A key sent twice keeps its last value: the first one is not in the decoded spans.
+  if (Object.hasOwn(into, key)) r.opaque++;
   setAttr(into, key, value);
 }
 
@@ -184,6 +201,7 @@ function anyValue(r: Reader, end: number): AttrValue {
   let value: AttrValue = null;
   while (r.more(end)) {
     const tag = r.varint();
+    r.replaced(value, null);
     switch (tag) {
       case (1 << 3) | 2:
         value = r.string();
@@ -221,6 +239,7 @@ function anyValue(r: Reader, end: number): AttrValue {
       }
       case (7 << 3) | 2:
         value = r.base64();
+        r.opaque++;
         break;
       default:
         r.skip(tag & 7);
@@ -253,12 +272,25 @@ const internStrings: (string | undefined)[] = new Array(INTERN_SLOTS);
 /** A cursor over the bytes. `end()` reads a length prefix and returns where that message ends. */
 class Reader {
   pos = 0;
+  /** Length-delimited fields skipped and bytes values read (see {@link DecodeInfo}). */
+  opaque = 0;
   private readonly view: DataView;
   private readonly buf: SliceDecoders;
 
   constructor(bytes: Uint8Array) {
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as SliceDecoders;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /**
+   * Counts a field about to be read again as opaque when it already holds a value
+   * (`v !== unset`): protobuf keeps the last one, so the earlier text is not in
+   * the decoded spans. Returns `unset`'s "nothing" so callers can chain it:
+   * `''` for strings, `null` otherwise.
+   */
+  replaced<T extends '' | null>(v: unknown, unset: T): T {
+    if (v !== unset) this.opaque++;
+    return unset;
   }
 
   more(end: number): boolean {
@@ -363,7 +395,10 @@ class Reader {
   skip(wireType: number): void {
     if (wireType === 0) this.varint64();
     else if (wireType === 1) this.advance(8);
-    else if (wireType === 2) this.pos = this.end();
+    else if (wireType === 2) {
+      this.pos = this.end();
+      this.opaque++;
+    }
     else if (wireType === 5) this.advance(4);
     else throw new DecodeError(`malformed protobuf: unsupported wire type ${wireType}`);
   }

@@ -8,9 +8,10 @@ import { DecodeError } from './common.js';
  * payload must not reach the disk even there. So the receiver decodes,
  * redacts, and spools *this* encoding of the redacted spans instead of the
  * bytes it received (which also hold what the decoder skips: rejected spans,
- * links, unknown fields). Compact JSON: spans as arrays, times as decimal
- * strings (nanoseconds exceed 2^53). Written on every request, read only when
- * recovering.
+ * links, unknown fields) — unless those bytes are protobuf that redaction left
+ * as it was and that hold nothing the decoder skipped (server.ts). Compact
+ * JSON: spans as arrays, times as decimal strings (nanoseconds exceed 2^53).
+ * Read only when recovering.
  */
 type SpanRow = [string, string, string | null, string, number, string, string, Attributes, [string, string, Attributes][], number, string | null];
 
