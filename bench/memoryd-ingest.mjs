@@ -28,7 +28,8 @@
 //
 // Environment, for investigation: MEMORYD_BENCH_NODE_ARGS (node flags for the daemon,
 // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), MEMORYD_BENCH_LOG_BATCHES=1 (the
-// daemon's --log-batches).
+// daemon's --log-batches), MEMORYD_BENCH_THREADS=1 (the daemon's CPU time by thread,
+// from /proc, when every span is committed).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -184,6 +185,7 @@ async function e2eRun(bundle, bodies, contentType, totalSpans, concurrency, maxB
     }
     const ms = performance.now() - t0;
     const cpuMs = procCpuMs(child.pid) - cpu0;
+    if (process.env.MEMORYD_BENCH_THREADS === '1') log(`  daemon threads (CPU ms since start): ${threadCpu(child.pid)}`);
     if (health.checkpoint.spans !== totalSpans) throw new Error(`committed ${health.checkpoint.spans} spans, sent ${totalSpans}`);
     agent.destroy();
     return { ms, ackedMs: acked, cpuMs, cpuUsPerSpan: (cpuMs * 1000) / totalSpans, spansPerSec: (totalSpans / ms) * 1000, batches: health.checkpoint.batches, retries };
@@ -268,6 +270,22 @@ function procCpuMs(pid) {
   } catch {
     return NaN;
   }
+}
+
+/** CPU ms of each thread of a process so far, busiest first (Linux /proc; threads are listed by id and name). */
+function threadCpu(pid) {
+  const by = new Map();
+  try {
+    for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      by.set(`${t === String(pid) ? 'main' : t}:${name}`, ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+    }
+  } catch {
+    return 'unavailable';
+  }
+  return [...by].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([n, ms]) => `${n} ${Math.round(ms)}`).join(', ');
 }
 
 function getJson(agent, url) {

@@ -8,11 +8,11 @@ import {
   RetentionRequestSchema,
   StoreError,
   UpsertRequestSchema,
-  type MemoryStore,
   type Redactor,
 } from '@govern/memory-store';
 import type { z } from 'zod';
 import { healthReport, type HealthSources } from './health.js';
+import type { MemorydStore } from './store-thread.js';
 
 /**
  * The memory API over HTTP (docs/memory.md#the-memory-api): JSON in and out,
@@ -32,7 +32,7 @@ import { healthReport, type HealthSources } from './health.js';
  * authentication: memoryd listens on loopback by default.
  */
 export interface ApiContext extends HealthSources {
-  store: MemoryStore;
+  store: MemorydStore;
   redactor: Redactor;
   maxBodyBytes: number;
   log: (line: string) => void;

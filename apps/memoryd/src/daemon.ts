@@ -1,23 +1,32 @@
-import { Ingestor, MemoryStore, Redactor, type CommitResult, type HealthResponse, type IngestStatus, type RetentionPolicy } from '@govern/memory-store';
+import { factSink, Ingestor, MemoryStore, Redactor, type CommitResult, type FrameSink, type HealthResponse, type IngestStatus, type RetentionPolicy } from '@govern/memory-store';
 import { AlertMonitor, type AlertSample } from './alerts.js';
 import { resolveConfig, type MemorydConfig, type MemorydConfigInput } from './config.js';
 import { healthReport, sampleAlerts } from './health.js';
 import { decodePayload } from './otlp/index.js';
 import { RetentionScheduler } from './retention.js';
 import { startServer } from './server.js';
+import { StoreThread, type MemorydStore } from './store-thread.js';
 
 export interface MemorydHooks {
   log?: (line: string) => void;
   onCommit?: (r: CommitResult & { ms: number }) => void;
-  /** Inside each batch's transaction, before COMMIT (fault injection for the kill test). */
+  /** Inside each batch's transaction, before COMMIT (fault injection; a store in this thread only). */
   beforeCommit?: () => Promise<void>;
+  /**
+   * Run the store in a worker thread started from this script (memoryd's
+   * bundle, whose entry runs the worker's side when started as one; see
+   * store-thread.ts). Without it the store runs in this thread.
+   */
+  storeWorker?: string;
+  /** The store worker died: the store is gone (the command line exits; a restart recovers from the spool). */
+  onFatal?: (err: Error) => void;
 }
 
 /** A running memoryd: the receiver, the ingest loop, the store and the memory API. */
 export interface Memoryd {
   url: string;
   config: MemorydConfig;
-  store: MemoryStore;
+  store: MemorydStore;
   redactor: Redactor;
   retention: RetentionScheduler;
   alerts: AlertMonitor | null;
@@ -42,17 +51,29 @@ export async function startMemoryd(input: MemorydConfigInput, hooks: MemorydHook
   const config = resolveConfig(input);
   const log = hooks.log ?? (() => {});
   const redactor = new Redactor({ keys: config.redactKeys });
-  const store = await MemoryStore.open(config.db, hooks.beforeCommit ? { beforeCommit: hooks.beforeCommit } : {});
+  let store: MemorydStore;
+  let sink: FrameSink;
+  if (hooks.storeWorker) {
+    const thread = await StoreThread.open(hooks.storeWorker, config.db, redactor, (err) => {
+      log(`memoryd: ${err.message}`);
+      hooks.onFatal?.(err);
+    });
+    store = thread;
+    sink = thread as FrameSink;
+  } else {
+    const local = await MemoryStore.open(config.db, hooks.beforeCommit ? { beforeCommit: hooks.beforeCommit } : {});
+    store = local;
+    sink = factSink(local, (kind, body) => {
+      const d = decodePayload(kind, body);
+      redactor.traces(d);
+      return d;
+    }) as FrameSink;
+  }
   let ingestor: Ingestor;
   try {
     ingestor = await Ingestor.start({
-      store,
+      sink,
       spoolDir: config.spoolDir,
-      decode: (kind, body) => {
-        const d = decodePayload(kind, body);
-        redactor.traces(d);
-        return d;
-      },
       maxBatchSpans: config.maxBatchSpans,
       maxQueuedSpans: config.maxQueuedSpans,
       segmentBytes: config.segmentBytes,

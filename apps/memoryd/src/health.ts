@@ -1,11 +1,12 @@
-import type { HealthResponse, Ingestor, MemoryStore, Redactor } from '@govern/memory-store';
+import type { HealthResponse, Ingestor, Redactor } from '@govern/memory-store';
 import type { AlertMonitor, AlertSample } from './alerts.js';
 import type { RetentionScheduler } from './retention.js';
+import type { MemorydStore } from './store-thread.js';
 
 /** What GET /health reads. */
 export interface HealthSources {
   ingestor: Ingestor;
-  store: MemoryStore;
+  store: MemorydStore;
   redactor: Redactor;
   retention: RetentionScheduler;
   alerts: AlertMonitor | null;
@@ -14,7 +15,7 @@ export interface HealthSources {
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The values alerts are checked against. Database bytes: the file and its WAL. */
-export async function sampleAlerts(ingestor: Ingestor, store: MemoryStore): Promise<AlertSample> {
+export async function sampleAlerts(ingestor: Ingestor, store: MemorydStore): Promise<AlertSample> {
   const s = ingestor.status();
   const stats = await store.stats();
   return {

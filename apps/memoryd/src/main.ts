@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { parseBytes, parseDuration, type MemorydConfigInput } from './config.js';
 import { startMemoryd } from './daemon.js';
+import { runStoreWorker } from './store-worker.js';
 
 /**
  * The daemon's command line (bundled to dist/memoryd.mjs by scripts/build.mjs):
@@ -12,7 +15,9 @@ import { startMemoryd } from './daemon.js';
  * database checkpointed). Exit 0 after a clean stop, 1 when it cannot start
  * (e.g. the database is open in another process), 2 on a usage error.
  *
- * Test hook: MEMORYD_FAULT_PAUSE_BEFORE_COMMIT_MS=<ms> prints
+ * The store runs in a worker thread started from this same bundle (store-thread.ts).
+ *
+ * Test hook (faults.ts): MEMORYD_FAULT_PAUSE_BEFORE_COMMIT_MS=<ms> prints
  * `{"event":"before-commit"}` inside a batch's transaction, just before
  * COMMIT, and waits that long — the window in which the kill test SIGKILLs it.
  * MEMORYD_FAULT_SKIP_BATCHES=<n> lets the first n batches commit normally.
@@ -123,8 +128,6 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`memoryd: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const pauseMs = Number(process.env.MEMORYD_FAULT_PAUSE_BEFORE_COMMIT_MS ?? 0);
-  let unpausedBatches = Number(process.env.MEMORYD_FAULT_SKIP_BATCHES ?? 0);
   let daemon;
   try {
     const port = int(values.port, 'port');
@@ -143,15 +146,13 @@ async function main(argv: string[]): Promise<number> {
       {
         log: (line) => void process.stderr.write(`${line}\n`),
         ...(values['log-batches'] ? { onCommit: (r) => void process.stderr.write(`memoryd: batch ${r.batchId} ${r.path}: ${r.spansInserted}/${r.spansReceived} spans, ${r.eventsInserted} events in ${r.ms.toFixed(1)} ms\n`) } : {}),
-        ...(pauseMs > 0
-          ? {
-              beforeCommit: async () => {
-                if (unpausedBatches-- > 0) return;
-                process.stdout.write(`${JSON.stringify({ event: 'before-commit' })}\n`);
-                await new Promise((r) => setTimeout(r, pauseMs));
-              },
-            }
-          : {}),
+        // This bundle is also the store worker's script (see the end of this file); the
+        // worker reads the fault-injection variables itself (faults.ts).
+        storeWorker: fileURLToPath(import.meta.url),
+        onFatal: (err) => {
+          process.stderr.write(`memoryd: ${err.message}; exiting (acknowledged payloads are in the spool)\n`);
+          process.exit(1);
+        },
       },
     );
   } catch (err) {
@@ -169,4 +170,5 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+if (isMainThread) process.exitCode = await main(process.argv.slice(2));
+else if ((workerData as Record<string, unknown> | null)?.memorydStoreWorker) runStoreWorker();

@@ -8,6 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMemoryd } from './daemon.js';
+import { storeWorkerScript, type StoreThreadMode } from './testing/daemon.js';
 
 // Secrets sent by the real OpenTelemetry SDK and OTLP exporters (protobuf and JSON) must
 // reach neither the spool nor the DuckDB file (nor its WAL). A control marker sent beside
@@ -68,12 +69,12 @@ async function send(exporter: SpanExporter, run: string): Promise<void> {
   await provider.shutdown();
 }
 
-describe('redaction before anything is persisted', () => {
+describe.each<StoreThreadMode>(['worker', 'main'])('redaction before anything is persisted (store in the %s thread)', (mode) => {
   it('no secret from either exporter reaches the spool, the WAL or the DuckDB file; the facts keep the rest', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memoryd-redact-'));
     dirs.push(dir);
     const db = path.join(dir, 'memory.duckdb');
-    const d = await startMemoryd({ db, port: 0, redactKeys: ['deploy.key'] });
+    const d = await startMemoryd({ db, port: 0, redactKeys: ['deploy.key'] }, mode === 'worker' ? { storeWorker: storeWorkerScript() } : {});
     try {
       await send(new ProtobufTraceExporter({ url: `${d.url}/v1/traces` }), 'run-proto');
       await send(new JsonTraceExporter({ url: `${d.url}/v1/traces` }), 'run-json');

@@ -1,4 +1,5 @@
-import { MemoryApiError, NS_PER_MS, type MemoryStore, type RetentionPolicy, type RetentionRequest, type RetentionResult } from '@govern/memory-store';
+import { MemoryApiError, NS_PER_MS, type RetentionPolicy, type RetentionRequest, type RetentionResult } from '@govern/memory-store';
+import type { MemorydStore } from './store-thread.js';
 
 /**
  * memoryd's retention: the configured policy applied at start and every
@@ -11,7 +12,7 @@ export class RetentionScheduler {
   private running: Promise<RetentionResult> | null = null;
 
   constructor(
-    private readonly store: MemoryStore,
+    private readonly store: MemorydStore,
     readonly policy: RetentionPolicy | null,
     readonly intervalMs: number | null,
     private readonly log: (line: string) => void,

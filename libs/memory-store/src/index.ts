@@ -42,8 +42,8 @@ export { FAILURE_FACT_COLUMNS, MemoryStore, STORE_SETTINGS, writeEvent, writeFai
 export type { Checkpoint, CommitResult, FrameRange, StoreOptions, StoreStats } from './store.js';
 export { Spool, readFrames } from './spool.js';
 export type { SpoolFrame, SpoolOptions, SpoolRecovery } from './spool.js';
-export { BackpressureError, Ingestor } from './ingest.js';
-export type { FactSink, IngestStatus, IngestorOptions } from './ingest.js';
+export { BackpressureError, factSink, Ingestor } from './ingest.js';
+export type { FactSink, FrameSink, IngestStatus, IngestorOptions } from './ingest.js';
 export { ApiErrorEnvelopeSchema, ApiErrorSchema, ERROR_STATUS, MemoryApiError, invalidRequest } from './api/errors.js';
 export type { ApiError, ApiErrorCode, ApiErrorEnvelope } from './api/errors.js';
 export {

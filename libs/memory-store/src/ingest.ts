@@ -4,16 +4,65 @@ import type { DecodedTraces } from './model.js';
 import { Spool, type SpoolFrame } from './spool.js';
 import type { Checkpoint, CommitResult, FrameRange } from './store.js';
 
-/**
- * Where batches go: the MemoryStore itself, or a proxy to one in another
- * thread (memoryd runs the store in a worker so appends do not compete with
- * the receiver for the event loop).
- */
+/** Where batches of facts go when the store is in this thread: the MemoryStore itself. */
 export interface FactSink {
   checkpoint(): Checkpoint;
   commit(batch: FactBatch, frames: FrameRange): Promise<CommitResult>;
   /** Housekeeping when ingest is idle. */
   maintain(): Promise<boolean>;
+}
+
+/**
+ * Where queued frames go, in general: `prepare` turns a durable frame into what
+ * the queue keeps until its commit, and `commit` takes those for a batch of
+ * whole frames. For a store in this thread ({@link factSink}) that is the
+ * frame's facts, made at once so the decoded spans die young; for a store in
+ * another thread (memoryd's worker) it is the frame's bytes, decoded there.
+ */
+export interface FrameSink<P = unknown> {
+  checkpoint(): Checkpoint;
+  /**
+   * What the queue keeps for a frame, and its span count. `frame.meta` is the
+   * decoded payload of a fresh frame; a recovered one has only its bytes (and
+   * `spans` may then be 0 until it is committed). `error`: the frame's bytes
+   * no longer decode; its spans are skipped (the item must still commit).
+   */
+  prepare(frame: SpoolFrame<DecodedTraces>): { item: P; spans: number; error?: string };
+  commit(items: P[], frames: FrameRange): Promise<CommitResult>;
+  /** Housekeeping when ingest is idle. */
+  maintain(): Promise<boolean>;
+}
+
+/** A {@link FrameSink} over a store in this thread: facts are made when a frame is prepared. */
+export function factSink(store: FactSink, decode: (kind: number, body: Buffer) => DecodedTraces): FrameSink<FactBatch> {
+  return {
+    checkpoint: () => store.checkpoint(),
+    maintain: () => store.maintain(),
+    prepare(frame) {
+      let decoded = frame.meta;
+      let error: string | undefined;
+      if (!decoded) {
+        try {
+          decoded = decode(frame.kind, frame.body);
+        } catch (err) {
+          // It decoded when it was received; a decoder that changed since must not block ingest.
+          error = `frame ${frame.seq} no longer decodes: ${(err as Error).message}; its spans are skipped`;
+          decoded = { resourceSpans: [], spans: 0, rejected: 0, errors: [] };
+        }
+      }
+      return { item: toFacts(decoded.resourceSpans), spans: decoded.spans, ...(error ? { error } : {}) };
+    },
+    commit(items, frames) {
+      if (items.length === 1) return store.commit(items[0]!, frames);
+      const batch = emptyBatch();
+      for (const f of items) {
+        for (const t of f.tasks) batch.tasks.push(t);
+        for (const e of f.events) batch.events.push(e);
+        for (const [k, r] of f.resources) batch.resources.set(k, r);
+      }
+      return store.commit(batch, frames);
+    },
+  };
 }
 
 /**
@@ -35,11 +84,18 @@ export interface FactSink {
  * payload either committed (its seq at or below the checkpoint) or queued
  * again, never both.
  */
-export interface IngestorOptions {
-  store: FactSink;
+export type IngestorOptions = IngestorCommon &
+  (
+    | {
+        store: FactSink;
+        /** Decodes a recovered frame's payload (the same decoder the receiver used). */
+        decode: (kind: number, body: Buffer) => DecodedTraces;
+      }
+    | { sink: FrameSink }
+  );
+
+interface IngestorCommon {
   spoolDir: string;
-  /** Decodes a recovered frame's payload (the same decoder the receiver used). */
-  decode: (kind: number, body: Buffer) => DecodedTraces;
   /** Spans per batch at most (a frame is never split). Default 20,000. */
   maxBatchSpans?: number;
   /** Queued, uncommitted spans above which `accepting` answers false. Default 200,000. */
@@ -67,9 +123,9 @@ export interface IngestStatus {
 interface Queued {
   seq: number;
   kind: number;
-  /** The payload of a recovered frame, until it is decoded. */
+  /** The payload of a recovered frame, until it is prepared. */
   body: Buffer | null;
-  facts: FactBatch | null;
+  prepared: { item: unknown } | null;
   spans: number;
   /** Wall-clock ms when it was queued. */
   at: number;
@@ -93,13 +149,16 @@ export class Ingestor {
   private lastError: string | null = null;
   private spool!: Spool<DecodedTraces>;
   private recovered = { frames: 0, droppedBytes: 0 };
+  private readonly sink: FrameSink;
 
-  private constructor(private readonly opts: IngestorOptions) {}
+  private constructor(private readonly opts: IngestorOptions) {
+    this.sink = 'sink' in opts ? opts.sink : factSink(opts.store, opts.decode);
+  }
 
   /** Opens the spool, queues what it recovered, and starts the loop. */
   static async start(opts: IngestorOptions): Promise<Ingestor> {
     const ing = new Ingestor(opts);
-    const afterSeq = opts.store.checkpoint().lastSeq;
+    const afterSeq = ing.sink.checkpoint().lastSeq;
     const { spool, recovered } = await Spool.open<DecodedTraces>(opts.spoolDir, {
       afterSeq,
       ...(opts.segmentBytes ? { segmentBytes: opts.segmentBytes } : {}),
@@ -136,7 +195,7 @@ export class Ingestor {
     return {
       received: { ...this.received },
       queued: { frames: this.queue.length, spans: this.queuedSpans },
-      checkpoint: this.opts.store.checkpoint(),
+      checkpoint: this.sink.checkpoint(),
       recovered: { ...this.recovered },
       dedupeBatches: this.dedupeBatches,
       lastError: this.lastError,
@@ -161,14 +220,13 @@ export class Ingestor {
   private enqueue(frames: SpoolFrame<DecodedTraces>[]): void {
     const at = Date.now();
     for (const f of frames) {
-      const decoded = f.meta ?? null;
-      const spans = decoded ? decoded.spans : 0;
-      this.queue.push({ seq: f.seq, kind: f.kind, body: decoded ? null : f.body, facts: decoded ? toFacts(decoded.resourceSpans) : null, spans, at });
-      this.queuedSpans += spans;
       if (f.meta) {
+        const p = this.sink.prepare(f);
+        this.queue.push({ seq: f.seq, kind: f.kind, body: null, prepared: p, spans: p.spans, at });
+        this.queuedSpans += p.spans;
         this.received.frames++;
-        this.received.spans += spans;
-      }
+        this.received.spans += f.meta.spans;
+      } else this.queue.push({ seq: f.seq, kind: f.kind, body: f.body, prepared: null, spans: 0, at });
     }
     this.wake?.();
   }
@@ -180,7 +238,7 @@ export class Ingestor {
         for (const w of this.idleWaiters.splice(0)) w();
         if (this.stopping) return;
         // Idle: a good moment for the store's housekeeping (a CHECKPOINT), not during a burst.
-        await this.opts.store.maintain().catch((err: Error) => this.opts.onError?.(err));
+        await this.sink.maintain().catch((err: Error) => this.opts.onError?.(err));
         if (this.queue.length || this.stopping) continue;
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = null;
@@ -188,15 +246,12 @@ export class Ingestor {
       }
       this.busy = true;
       const take = this.takeBatch();
-      const batch = emptyBatch();
-      for (const q of take) {
-        for (const t of q.facts!.tasks) batch.tasks.push(t);
-        for (const e of q.facts!.events) batch.events.push(e);
-        for (const [k, r] of q.facts!.resources) batch.resources.set(k, r);
-      }
       const t0 = performance.now();
       try {
-        const r = await this.opts.store.commit(batch, { firstSeq: take[0]!.seq, lastSeq: take.at(-1)!.seq });
+        const r = await this.sink.commit(
+          take.map((q) => q.prepared!.item),
+          { firstSeq: take[0]!.seq, lastSeq: take.at(-1)!.seq },
+        );
         this.queue.splice(0, take.length);
         for (const q of take) this.queuedSpans -= q.spans;
         if (r.path === 'dedupe') this.dedupeBatches++;
@@ -218,24 +273,18 @@ export class Ingestor {
     }
   }
 
-  /** Whole frames from the head of the queue, up to maxBatchSpans spans (at least one frame). Decodes recovered ones. */
+  /** Whole frames from the head of the queue, up to maxBatchSpans spans (at least one frame). Prepares recovered ones. */
   private takeBatch(): Queued[] {
     const max = this.opts.maxBatchSpans ?? 20_000;
     const out: Queued[] = [];
     let spans = 0;
     for (const q of this.queue) {
-      if (!q.facts) {
-        let decoded: DecodedTraces;
-        try {
-          decoded = this.opts.decode(q.kind, q.body!);
-        } catch (err) {
-          // It decoded when it was received; a decoder that changed since must not block ingest.
-          this.lastError = `frame ${q.seq} no longer decodes: ${(err as Error).message}; its spans are skipped`;
-          decoded = { resourceSpans: [], spans: 0, rejected: 0, errors: [] };
-        }
-        q.facts = toFacts(decoded.resourceSpans);
+      if (!q.prepared) {
+        const p = this.sink.prepare({ seq: q.seq, kind: q.kind, body: q.body! });
+        if (p.error) this.lastError = p.error;
+        q.prepared = p;
         q.body = null;
-        q.spans = decoded.spans;
+        q.spans = p.spans;
         this.queuedSpans += q.spans;
       }
       if (out.length && spans + q.spans > max) break;

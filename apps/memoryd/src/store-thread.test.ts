@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redactor, StoreError } from '@govern/memory-store';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreThread } from './store-thread.js';
+import { storeWorkerScript } from './testing/daemon.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+function workDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'store-thread-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('StoreThread: the store in a worker thread', () => {
+  it('a database that cannot be opened fails the open with the store error, and ends the worker', async () => {
+    const dir = workDir();
+    const db = path.join(dir, 'is-a-directory.duckdb');
+    fs.mkdirSync(db);
+    const crashes: Error[] = [];
+    const err = await StoreThread.open(storeWorkerScript(), db, new Redactor(), (e) => crashes.push(e)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe('open-failed');
+    expect(crashes).toEqual([]);
+  });
+
+  it('a worker that dies fails the pending call and every later one, and reports the crash once', async () => {
+    const dir = workDir();
+    // A stand-in worker: answers the open, then exits in the middle of the next call.
+    const script = path.join(dir, 'dies.mjs');
+    fs.writeFileSync(
+      script,
+      `import { parentPort } from 'node:worker_threads';
+parentPort.on('message', (m) => {
+  if (m.op === 'open') parentPort.postMessage({ id: m.id, redacted: 0, checkpoint: { lastSeq: 7, batches: 1, spans: 3, events: 0 }, ok: true, value: null });
+  else process.exit(3);
+});`,
+    );
+    const crashes: Error[] = [];
+    const t = await StoreThread.open(script, path.join(dir, 'm.duckdb'), new Redactor(), (e) => crashes.push(e));
+    expect(t.checkpoint()).toEqual({ lastSeq: 7, batches: 1, spans: 3, events: 0 });
+    await expect(t.stats()).rejects.toThrow('the store worker exited (3)');
+    await expect(t.all('SELECT 1')).rejects.toThrow('the store worker exited (3)');
+    expect(crashes.map((e) => e.message)).toEqual(['the store worker exited (3)']);
+    await t.close();
+  });
+
+  it('errors of the store cross back with their class and fields', async () => {
+    const dir = workDir();
+    const t = await StoreThread.open(storeWorkerScript(), path.join(dir, 'm.duckdb'), new Redactor(), () => undefined);
+    try {
+      const err = await t.commit([], { firstSeq: 5, lastSeq: 5 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreError);
+      expect([(err as StoreError).code, (err as StoreError).message]).toEqual(['checkpoint', 'batch frames 5..5 do not follow checkpoint 0']);
+      await expect(t.all('SELECT nope FROM nowhere')).rejects.toThrow(/nowhere/);
+      expect(await t.all('SELECT 41 + 1 AS n')).toEqual([{ n: 42 }]);
+    } finally {
+      await t.close();
+    }
+  });
+});
