@@ -5,6 +5,7 @@ import { Redactor, StoreError } from '@govern/memory-store';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreThread } from './store-thread.js';
 import { storeWorkerScript } from './testing/daemon.js';
+import { numberedSpans, protobufPayload, readableSpans } from './testing/otlp.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -58,6 +59,30 @@ parentPort.on('message', (m) => {
       expect([(err as StoreError).code, (err as StoreError).message]).toEqual(['checkpoint', 'batch frames 5..5 do not follow checkpoint 0']);
       await expect(t.all('SELECT nope FROM nowhere')).rejects.toThrow(/nowhere/);
       expect(await t.all('SELECT 41 + 1 AS n')).toEqual([{ n: 42 }]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('recovered frames are decoded and redacted in the worker; one that no longer decodes is skipped and named', async () => {
+    const dir = workDir();
+    const redactor = new Redactor();
+    const t = await StoreThread.open(storeWorkerScript(), path.join(dir, 'm.duckdb'), redactor, () => undefined);
+    try {
+      const spans = readableSpans({ attributes: { 'service.name': 'govern' } }, numberedSpans(0, 2));
+      (spans[0] as unknown as { attributes: Record<string, unknown> }).attributes['git.author'] = 'jane.doe@example.org';
+      const r = await t.commit(
+        [
+          { seq: 1, kind: 2, body: protobufPayload(spans) },
+          { seq: 2, kind: 2, body: Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]) },
+        ],
+        { firstSeq: 1, lastSeq: 2 },
+      );
+      expect(r).toMatchObject({ spansInserted: 2, skipped: [expect.stringMatching(/^frame 2 no longer decodes: .*truncated.*; its spans are skipped$/)] });
+      expect(t.checkpoint()).toMatchObject({ lastSeq: 2, spans: 2 });
+      expect(await t.all("SELECT count(*)::INT AS n FROM task_facts WHERE attributes LIKE '%jane.doe%'")).toEqual([{ n: 0 }]);
+      // The worker's redactions are counted where health reads them.
+      expect(redactor.replaced).toBe(1);
     } finally {
       await t.close();
     }

@@ -30,11 +30,12 @@ export function runStoreWorker(): void {
    * outlive a young-generation GC and are copied to the old generation.
    */
   const staged = new Map<number, PackedFacts>();
-  const decode = (kind: number, body: Uint8Array): DecodedTraces | null => {
+  /** A recovered frame's spans; null when its bytes no longer decode (noted in `skipped`: its spans are skipped, the checkpoint moves on). */
+  const decode = (seq: number, kind: number, body: Uint8Array, skipped: string[]): DecodedTraces | null => {
     try {
       return decodePayload(kind, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-    } catch {
-      // It decoded when it was received (or was spooled by an older memoryd): its spans are skipped, the checkpoint moves on.
+    } catch (err) {
+      skipped.push(`frame ${seq} no longer decodes: ${(err as Error).message}; its spans are skipped`);
       return null;
     }
   };
@@ -50,13 +51,14 @@ export function runStoreWorker(): void {
     switch (msg.op) {
       case 'commit': {
         const batch = emptyBatch();
+        const skipped: string[] = [];
         for (const f of msg.frames) {
           const packed = staged.get(f.seq);
           if (packed) {
             unpackFacts(packed, batch);
             continue;
           }
-          const decoded = f.body ? decode(f.kind, f.body) : null;
+          const decoded = f.body ? decode(f.seq, f.kind, f.body, skipped) : null;
           if (!decoded) continue;
           // A recovered frame: redacted again (a spool written before redaction holds the bytes received).
           redactor.traces(decoded);
@@ -64,7 +66,7 @@ export function runStoreWorker(): void {
         }
         const r = await store.commit(batch, msg.range);
         for (const f of msg.frames) staged.delete(f.seq);
-        return r;
+        return skipped.length ? { ...r, skipped } : r;
       }
       case 'maintain':
         return store.maintain();

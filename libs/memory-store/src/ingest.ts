@@ -255,7 +255,7 @@ export class Ingestor {
         this.queue.splice(0, take.length);
         for (const q of take) this.queuedSpans -= q.spans;
         if (r.path === 'dedupe') this.dedupeBatches++;
-        this.lastError = null;
+        this.lastError = r.skipped?.length ? r.skipped.join('; ') : null;
         backoff = 100;
         this.opts.onCommit?.({ ...r, ms: performance.now() - t0 });
         await this.spool.release(take.at(-1)!.seq);

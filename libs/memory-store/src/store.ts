@@ -42,6 +42,8 @@ export interface CommitResult {
   spansInserted: number;
   eventsReceived: number;
   eventsInserted: number;
+  /** Frames of the batch whose spans were skipped because their bytes no longer decode (set by a sink that decodes at commit). */
+  skipped?: string[];
 }
 
 /** Sizes of the database, and when this process last committed and checkpointed. */
