@@ -16,7 +16,8 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBPreparedSt
  * - **One connection, a FIFO queue.** Transactions are per connection, and
  *   statements of concurrent callers would interleave inside each other's
  *   BEGIN…COMMIT. Every call runs alone, in order; {@link Db.exclusive} holds
- *   the queue for a whole transaction.
+ *   the queue for a whole transaction. Ingest alone uses a second write
+ *   connection ({@link Db.writer}), and every other call holds both queues.
  * - **A failed statement poisons the transaction** ("Current transaction is
  *   aborted (please ROLLBACK)"): `exclusive` callers roll back before
  *   anything else runs.
@@ -52,8 +53,17 @@ export interface Db {
   run(sql: string, params?: Param[]): Promise<number>;
   /** Runs one query and returns its rows as plain JS objects. */
   all(sql: string, params?: Param[]): Promise<Row[]>;
-  /** Runs `fn` with the connection to itself (nothing else runs meanwhile). `fn` manages BEGIN/COMMIT/ROLLBACK. */
+  /** Runs `fn` with the connection to itself (nothing else runs meanwhile on either write connection). `fn` manages BEGIN/COMMIT/ROLLBACK. */
   exclusive<T>(fn: (conn: Conn) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on write connection 0 (the one `exclusive` uses) or 1, holding
+   * only that connection's queue: two transactions, one on each, can be open
+   * at once (ingest appends a batch on one while the other commits). DuckDB
+   * resolves them optimistically: inserts do not conflict, an update of a row
+   * the other changed does ("Conflict on update"), and a key inserted by both
+   * fails the second COMMIT as a duplicate.
+   */
+  writer<T>(i: 0 | 1, fn: (conn: Conn) => Promise<T>): Promise<T>;
   /** CHECKPOINT, between two reads (see {@link Conn.checkpoint}). */
   checkpoint(): Promise<void>;
   /** Runs one read-only query on the read connection (committed data; prepared once per SQL text). */
@@ -129,22 +139,66 @@ export async function openDuckDb(file: string, settings: Record<string, string> 
   }
   if (target !== ':memory:') openFiles.add(target);
 
-  let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
-  const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
-    const result = queue.then(() => {
-      if (closed) throw new StoreError('closed', `database ${target} is closed`);
-      return job();
-    });
-    queue = result.catch(() => undefined);
-    return result;
+  const fifo = () => {
+    let queue: Promise<unknown> = Promise.resolve();
+    return <T>(job: () => Promise<T>): Promise<T> => {
+      const result = queue.then(() => {
+        if (closed) throw new StoreError('closed', `database ${target} is closed`);
+        return job();
+      });
+      queue = result.catch(() => undefined);
+      return result;
+    };
   };
-  const run = async (sql: string, params?: Param[]) => (await conn.run(sql, params as DuckDBValue[] | undefined)).rowsChanged;
-  const all = async (sql: string, params?: Param[]) => (await conn.runAndReadAll(sql, params as DuckDBValue[] | undefined)).getRowObjectsJS() as Row[];
+  const onFirst = fifo();
+  const onSecond = fifo();
+  // Everything but a pipelined ingest batch holds both write queues (the second's first,
+  // so the order is always the same), so nothing runs on the other write connection meanwhile.
+  const alone = <T>(job: () => Promise<T>): Promise<T> => onSecond(() => onFirst(job));
   const reader = readConnection(instance, target);
-  const c: Conn = {
-    run,
-    all,
+  const first = writeConn(conn, reader);
+  let second: { raw: DuckDBConnection; conn: Conn } | null = null;
+  const secondConn = async () => {
+    if (!second) {
+      const raw = await instance.connect();
+      second = { raw, conn: writeConn(raw, reader) };
+    }
+    return second.conn;
+  };
+
+  return {
+    file: target,
+    run: (sql, params) => alone(() => first.run(sql, params)),
+    all: (sql, params) => alone(() => first.all(sql, params)),
+    exclusive: (fn) => alone(() => fn(first)),
+    writer: (i, fn) => (i === 0 ? onFirst(() => fn(first)) : onSecond(async () => fn(await secondConn()))),
+    checkpoint: () => alone(() => first.checkpoint()),
+    read: reader.read,
+    snapshot: reader.snapshot,
+    close: () =>
+      alone(async () => {
+        try {
+          await reader.close();
+          if (target !== ':memory:') await conn.run('CHECKPOINT');
+        } finally {
+          closed = true;
+          second?.raw.closeSync();
+          conn.closeSync();
+          instance.closeSync();
+          openFiles.delete(target);
+        }
+      }).catch((err) => {
+        if (!(err instanceof StoreError && err.code === 'closed')) throw err;
+      }),
+  };
+}
+
+/** A write connection's calls (used while its queue is held). */
+function writeConn(conn: DuckDBConnection, reader: { hold: (fn: () => Promise<void>) => Promise<void> }): Conn {
+  return {
+    run: async (sql, params) => (await conn.run(sql, params as DuckDBValue[] | undefined)).rowsChanged,
+    all: async (sql, params) => (await conn.runAndReadAll(sql, params as DuckDBValue[] | undefined)).getRowObjectsJS() as Row[],
     checkpoint: () => reader.hold(async () => void (await conn.run('CHECKPOINT'))),
     async append(table, rows, write, catalog) {
       const app = await conn.createAppender(table, catalog ? 'main' : null, catalog ?? null);
@@ -165,30 +219,6 @@ export async function openDuckDb(file: string, settings: Record<string, string> 
       }
       app.closeSync();
     },
-  };
-
-  return {
-    file: target,
-    run: (sql, params) => enqueue(() => run(sql, params)),
-    all: (sql, params) => enqueue(() => all(sql, params)),
-    exclusive: (fn) => enqueue(() => fn(c)),
-    checkpoint: () => enqueue(() => c.checkpoint()),
-    read: reader.read,
-    snapshot: reader.snapshot,
-    close: () =>
-      enqueue(async () => {
-        try {
-          await reader.close();
-          if (target !== ':memory:') await conn.run('CHECKPOINT');
-        } finally {
-          closed = true;
-          conn.closeSync();
-          instance.closeSync();
-          openFiles.delete(target);
-        }
-      }).catch((err) => {
-        if (!(err instanceof StoreError && err.code === 'closed')) throw err;
-      }),
   };
 }
 

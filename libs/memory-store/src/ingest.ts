@@ -75,7 +75,8 @@ export function factSink(store: FactSink, decode: (kind: number, body: Buffer) =
  *    rows wait for the commit).
  * 3. The loop takes whole frames, up to `maxBatchSpans` spans, and commits
  *    their rows + the checkpoint (the batch's last seq) in one DuckDB
- *    transaction (MemoryStore.commit).
+ *    transaction (MemoryStore.commit). It hands over the next batch while one
+ *    is committing (two in flight at most; the store commits them in order).
  * 4. Spool segments at or below the checkpoint are deleted.
  *
  * On start, frames after the checkpoint are read back from the spool and
@@ -233,8 +234,26 @@ export class Ingestor {
 
   private async loop(): Promise<void> {
     let backoff = 100;
+    // Batches handed to the sink and not yet settled, oldest first, and how many frames
+    // at the head of the queue they hold.
+    const inflight: { take: Queued[]; result: Promise<CommitResult>; t0: number }[] = [];
+    let taken = 0;
     for (;;) {
-      if (!this.queue.length) {
+      // Up to two batches in flight: the store appends the next while the previous commits.
+      // The second waits for a quarter of maxBatchSpans behind the first: a batch of a few
+      // frames would add a COMMIT's fixed cost without enough appends to overlap it with.
+      while (inflight.length < 2 && this.queue.length > taken && (inflight.length === 0 || this.untakenSpans(taken) >= this.maxBatchSpans / 4)) {
+        const take = this.takeBatch(taken);
+        taken += take.length;
+        const result = this.sink.commit(
+          take.map((q) => q.prepared!.item),
+          { firstSeq: take[0]!.seq, lastSeq: take.at(-1)!.seq },
+        );
+        result.catch(() => undefined); // settled below, in order
+        inflight.push({ take, result, t0: performance.now() });
+      }
+      this.busy = inflight.length > 0;
+      if (!inflight.length) {
         for (const w of this.idleWaiters.splice(0)) w();
         if (this.stopping) return;
         // Idle: a good moment for the store's housekeeping (a CHECKPOINT), not during a burst.
@@ -244,41 +263,61 @@ export class Ingestor {
         this.wake = null;
         continue;
       }
-      this.busy = true;
-      const take = this.takeBatch();
-      const t0 = performance.now();
+      const head = inflight[0]!;
+      const settled = head.result.then(
+        () => true,
+        () => true,
+      );
+      // With one batch in flight, new frames wake the loop to hand over the next one.
+      const woken = inflight.length < 2 ? await Promise.race([settled, new Promise<false>((resolve) => (this.wake = () => resolve(false)))]) : await settled;
+      this.wake = null;
+      if (!woken) continue;
       try {
-        const r = await this.sink.commit(
-          take.map((q) => q.prepared!.item),
-          { firstSeq: take[0]!.seq, lastSeq: take.at(-1)!.seq },
-        );
-        this.queue.splice(0, take.length);
-        for (const q of take) this.queuedSpans -= q.spans;
+        const r = await head.result;
+        inflight.shift();
+        taken -= head.take.length;
+        this.queue.splice(0, head.take.length);
+        for (const q of head.take) this.queuedSpans -= q.spans;
         if (r.path === 'dedupe') this.dedupeBatches++;
         this.lastError = r.skipped?.length ? r.skipped.join('; ') : null;
         backoff = 100;
-        this.opts.onCommit?.({ ...r, ms: performance.now() - t0 });
-        await this.spool.release(take.at(-1)!.seq);
+        this.opts.onCommit?.({ ...r, ms: performance.now() - head.t0 });
+        await this.spool.release(head.take.at(-1)!.seq);
       } catch (err) {
-        // The batch stays queued; a transient failure (disk full, …) is retried.
+        // Not committed, and neither is the batch after it (the store commits a batch only
+        // after the one before it): all stay queued, and a transient failure (disk full, …)
+        // is retried from the head.
+        await Promise.allSettled(inflight.map((b) => b.result));
+        inflight.length = 0;
+        taken = 0;
         this.lastError = (err as Error).message;
         this.opts.onError?.(err as Error);
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5000);
         // Stopping: what is not committed stays in the spool for the next start.
         if (this.stopping) return;
-      } finally {
-        this.busy = false;
       }
     }
   }
 
-  /** Whole frames from the head of the queue, up to maxBatchSpans spans (at least one frame). Prepares recovered ones. */
-  private takeBatch(): Queued[] {
-    const max = this.opts.maxBatchSpans ?? 20_000;
+  private get maxBatchSpans(): number {
+    return this.opts.maxBatchSpans ?? 20_000;
+  }
+
+  /** Spans queued from index `from` on (recovered frames not yet prepared count 0). */
+  private untakenSpans(from: number): number {
+    let n = 0;
+    for (let i = from; i < this.queue.length; i++) n += this.queue[i]!.spans;
+    return n;
+  }
+
+  /** Whole frames of the queue from index `from`, up to maxBatchSpans spans (at least one frame). Prepares recovered ones. */
+  private takeBatch(from: number): Queued[] {
+    const max = this.maxBatchSpans;
     const out: Queued[] = [];
     let spans = 0;
-    for (const q of this.queue) {
+    for (let i = from; i < this.queue.length; i++) {
+      const q = this.queue[i]!;
       if (!q.prepared) {
         const p = this.sink.prepare({ seq: q.seq, kind: q.kind, body: q.body! });
         if (p.error) this.lastError = p.error;

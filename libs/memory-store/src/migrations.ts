@@ -192,6 +192,25 @@ export const MIGRATIONS: readonly Migration[] = [
         GROUP BY stage, failure_reason_code`,
     ],
   },
+  {
+    version: 4,
+    name: 'the ingest checkpoint is read from ingest_batches (batches commit from two connections)',
+    statements: [
+      // Ingest commits a batch on one write connection while the next batch appends on the
+      // other (store.ts). Both updating one checkpoint row is a write-write conflict in
+      // DuckDB ("Conflict on update"); inserting a row each is not. The batch's own row in
+      // ingest_batches, written in its transaction, was always the record of what it
+      // committed, so the checkpoint becomes a view over it, with the old table's columns.
+      `DROP TABLE ingest_checkpoint`,
+      `CREATE VIEW ingest_checkpoint AS
+        SELECT 1 AS id,
+               coalesce(max(last_seq), 0)::BIGINT AS last_seq,
+               coalesce(max(batch_id), 0)::BIGINT AS batches,
+               coalesce(sum(spans_inserted), 0)::BIGINT AS spans,
+               coalesce(sum(events_inserted), 0)::BIGINT AS events
+        FROM ingest_batches`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

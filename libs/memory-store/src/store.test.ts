@@ -56,7 +56,7 @@ describe('migrations', () => {
     expect(await store.all('SELECT version, name, checksum FROM schema_migrations ORDER BY version')).toEqual(
       MIGRATIONS.map((m) => ({ version: m.version, name: m.name, checksum: checksum(m) })),
     );
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4]);
     const cols = await store.all("SELECT table_name, column_name FROM information_schema.columns WHERE table_name IN ('task_facts', 'event_facts') ORDER BY table_name, ordinal_position");
     // writeTask / writeEvent append in TaskFactSchema / EventFactSchema key order.
     const { TaskFactSchema, EventFactSchema } = await import('./facts.js');
@@ -66,7 +66,7 @@ describe('migrations', () => {
     expect(failureCols.map((c) => c.column_name)).toEqual([...FAILURE_FACT_COLUMNS]);
     await store.close();
     const again = await MemoryStore.open(file);
-    expect(await again.all('SELECT count(*)::INTEGER AS n FROM schema_migrations')).toEqual([{ n: 3 }]);
+    expect(await again.all('SELECT count(*)::INTEGER AS n FROM schema_migrations')).toEqual([{ n: 4 }]);
     await again.close();
   });
 
@@ -75,9 +75,14 @@ describe('migrations', () => {
     const db = await openDuckDb(file);
     await migrate(db, MIGRATIONS.slice(0, 1));
     await db.run("INSERT INTO task_facts (trace_id, span_id, name, kind, start_ns, end_ns, duration_ns, status_code, outcome, failure_reason_code, stage, scope_name, resource_key, event_count, attributes, resource_volatile) VALUES ('t', 's', 'govern.close', 'internal', 5, 6, 1, 'error', 'failed', 'check-failed', 'close', 'govern', 'r', 0, '{}', '{}')");
+    // The version-1 checkpoint: a row of its own, updated with each batch's record.
+    await db.run("INSERT INTO ingest_batches VALUES (1, 1, 2, 1, 1, 0, 0, 'append')");
+    await db.run('UPDATE ingest_checkpoint SET last_seq = 2, batches = 1, spans = 1 WHERE id = 1');
     await db.close();
     const store = await MemoryStore.open(file);
-    expect(await store.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(await store.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    // Read from ingest_batches since migration 4: the same checkpoint.
+    expect(store.checkpoint()).toEqual({ lastSeq: 2, batches: 1, spans: 1, events: 0 });
     expect(await store.all('SELECT trace_id, failure_reason_code FROM failure_facts')).toEqual([{ trace_id: 't', failure_reason_code: 'check-failed' }]); // backfilled
     expect(await store.all('SELECT stage, failure_reason_code, failures FROM mv_gate_rollup_by_failure_reason_code(0, 10)')).toEqual([{ stage: 'close', failure_reason_code: 'check-failed', failures: 1n }]);
     await store.close();
@@ -90,8 +95,8 @@ describe('migrations', () => {
     try {
       const edited = [{ ...MIGRATIONS[0]!, statements: [...MIGRATIONS[0]!.statements, 'SELECT 1'] }];
       await expect(migrate(db, edited)).rejects.toThrow(/migration 1 .* differs from the one applied/);
-      await db.run("INSERT INTO schema_migrations VALUES (4, 'future', 'x')");
-      await expect(migrate(db)).rejects.toMatchObject({ code: 'schema', message: expect.stringMatching(/schema version 4, newer than this build's 3/) });
+      await db.run("INSERT INTO schema_migrations VALUES (5, 'future', 'x')");
+      await expect(migrate(db)).rejects.toMatchObject({ code: 'schema', message: expect.stringMatching(/schema version 5, newer than this build's 4/) });
     } finally {
       await db.close();
     }
@@ -158,6 +163,50 @@ describe('commit: rows and checkpoint in one transaction', () => {
     expect(await store.all('SELECT count(*)::INTEGER AS n FROM task_facts')).toEqual([{ n: 0 }]);
     fail = false;
     expect(await store.commit(batch, { firstSeq: 1, lastSeq: 1 })).toMatchObject({ path: 'append', spansInserted: 4 });
+    await store.close();
+  });
+
+  it('a batch handed over while the one before commits: both commit, in order, on the two write connections', async () => {
+    const store = await MemoryStore.open(dbFile());
+    const [a, b] = await Promise.all([
+      store.commit(toFacts(traces(range(0, 6).map((i) => span(i)))), { firstSeq: 1, lastSeq: 2 }),
+      store.commit(toFacts(traces(range(6, 10).map((i) => span(i)))), { firstSeq: 3, lastSeq: 3 }),
+    ]);
+    expect([a.batchId, a.path, a.spansInserted, b.batchId, b.path, b.spansInserted]).toEqual([1, 'append', 6, 2, 'append', 4]);
+    expect(store.checkpoint()).toEqual({ lastSeq: 3, batches: 2, spans: 10, events: 5 });
+    expect(await store.all('SELECT * FROM ingest_checkpoint')).toEqual([{ id: 1, last_seq: 3n, batches: 2n, spans: 10n, events: 5n }]);
+    // The resource is new to both; only the first inserts it (it is marked known when handed over).
+    expect(await store.all('SELECT count(*)::INT AS n FROM resources')).toEqual([{ n: 1 }]);
+    await store.close();
+  });
+
+  it('a key in both of two batches in flight is stored once: the second one\'s COMMIT fails as a duplicate and it takes the dedupe path', async () => {
+    const store = await MemoryStore.open(dbFile());
+    const [, second] = await Promise.all([
+      store.commit(toFacts(traces(range(0, 6).map((i) => span(i)))), { firstSeq: 1, lastSeq: 1 }),
+      store.commit(toFacts(traces(range(4, 8).map((i) => span(i)))), { firstSeq: 2, lastSeq: 2 }),
+    ]);
+    expect([second.path, second.spansReceived, second.spansInserted]).toEqual(['dedupe', 4, 2]);
+    expect(await store.all('SELECT count(*)::INT AS n, count(DISTINCT span_id)::INT AS d FROM task_facts')).toEqual([{ n: 8, d: 8 }]);
+    await store.close();
+  });
+
+  it('when a batch fails, the one handed over after it rolls back too; both can be committed again', async () => {
+    let failures = 1;
+    const store = await MemoryStore.open(dbFile(), {
+      beforeCommit: async () => {
+        if (failures-- > 0) throw new Error('killed');
+      },
+    });
+    const first = toFacts(traces(range(0, 4).map((i) => span(i))));
+    const second = toFacts(traces(range(4, 8).map((i) => span(i))));
+    const settled = await Promise.allSettled([store.commit(first, { firstSeq: 1, lastSeq: 1 }), store.commit(second, { firstSeq: 2, lastSeq: 2 })]);
+    expect(settled.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'fulfilled'))).toEqual(['killed', 'batch 2 not committed: the batch before it failed']);
+    expect(store.checkpoint().lastSeq).toBe(0);
+    expect(await store.all('SELECT (SELECT count(*) FROM task_facts)::INT AS facts, (SELECT count(*) FROM ingest_batches)::INT AS batches')).toEqual([{ facts: 0, batches: 0 }]);
+    await store.commit(first, { firstSeq: 1, lastSeq: 1 });
+    await store.commit(second, { firstSeq: 2, lastSeq: 2 });
+    expect(store.checkpoint()).toMatchObject({ lastSeq: 2, batches: 2, spans: 8 });
     await store.close();
   });
 

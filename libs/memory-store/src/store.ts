@@ -65,13 +65,19 @@ export interface StoreOptions {
 
 /**
  * The memory store: the DuckDB file of facts, opened read-write by one
- * process (memoryd). `commit` writes a batch's rows and advances the ingest
- * checkpoint in one transaction: either both are durable or neither is, so a
- * process killed at any point resumes from the checkpoint without losing or
- * repeating a frame.
+ * process (memoryd). `commit` writes a batch's rows and its ingest_batches
+ * record (the checkpoint is the last of those, migration 4) in one
+ * transaction: either both are durable or neither is, and batches commit in
+ * order, so a process killed at any point resumes from the checkpoint without
+ * losing or repeating a frame.
  */
 export class MemoryStore {
   private cp: Checkpoint;
+  /** The checkpoint once every batch handed to `commit` so far is committed (ahead of `cp` while batches are in flight). */
+  private issued: { lastSeq: number; batches: number };
+  /** Settles when the last batch handed to `commit` has committed (rejects if it did not). */
+  private tail: Promise<void> = Promise.resolve();
+  private nextWriter: 0 | 1 = 0;
   private readonly knownResources = new Set<string>();
   private lastCommitAt: number | null = null;
   private lastCheckpointAt: number | null = null;
@@ -82,6 +88,7 @@ export class MemoryStore {
     private readonly opts: StoreOptions,
   ) {
     this.cp = cp;
+    this.issued = { lastSeq: cp.lastSeq, batches: cp.batches };
   }
 
   /** Opens (creating and migrating) the database file. */
@@ -89,9 +96,6 @@ export class MemoryStore {
     const db = await openDuckDb(file, STORE_SETTINGS);
     try {
       await migrate(db);
-      // Staging for the dedupe path: connection-local, never written to the file.
-      await db.run('CREATE TEMP TABLE stage_task_facts AS SELECT * FROM task_facts LIMIT 0');
-      await db.run('CREATE TEMP TABLE stage_event_facts AS SELECT * FROM event_facts LIMIT 0');
       const store = new MemoryStore(db, await readCheckpoint(db), opts);
       return store;
     } catch (err) {
@@ -114,31 +118,47 @@ export class MemoryStore {
    * transaction. Rows whose key exists already (a replayed snapshot, a span
    * sent twice) are skipped: the first stored version stays. Within the batch
    * the first occurrence of a key wins.
+   *
+   * The next batch may be handed over before this one resolves (it must follow
+   * it: `frames.firstSeq` is this one's lastSeq + 1). The two use the two write
+   * connections: the next one appends while this one's COMMIT runs (DuckDB
+   * writes the WAL on its own thread), then waits for it, and commits only if
+   * it committed; if it failed, the next one rolls back and fails too.
    */
   async commit(batch: FactBatch, frames: FrameRange): Promise<CommitResult> {
-    if (frames.firstSeq !== this.cp.lastSeq + 1 || frames.lastSeq < frames.firstSeq) {
-      throw new StoreError('checkpoint', `batch frames ${frames.firstSeq}..${frames.lastSeq} do not follow checkpoint ${this.cp.lastSeq}`);
+    if (frames.firstSeq !== this.issued.lastSeq + 1 || frames.lastSeq < frames.firstSeq) {
+      throw new StoreError('checkpoint', `batch frames ${frames.firstSeq}..${frames.lastSeq} do not follow checkpoint ${this.issued.lastSeq}`);
     }
+    const batchId = this.issued.batches + 1;
+    this.issued = { lastSeq: frames.lastSeq, batches: batchId };
+    // Marked as known now: the next batch may be issued before this one commits, and it commits only if this one did.
     const newResources = [...batch.resources.values()].filter((r) => !this.knownResources.has(r.resource_key));
-    const result = await this.db.exclusive(async (c) => {
+    for (const r of newResources) this.knownResources.add(r.resource_key);
+    const prev = this.tail;
+    const writer = this.nextWriter;
+    this.nextWriter = writer === 0 ? 1 : 0;
+    const run = this.db.writer(writer, async (c) => {
       const attempt = async (path: CommitResult['path']) => {
         await c.run('BEGIN TRANSACTION');
         try {
           const r = await this.writeRows(c, path, batch.tasks, batch.events);
           for (const res of newResources) await c.run('INSERT OR IGNORE INTO resources VALUES ($1, $2, $3)', [res.resource_key, res.service_name, res.attributes]);
-          const batchId = this.cp.batches + 1;
-          // Integers only, so inlined: the batch record, the checkpoint and COMMIT go in one
-          // round trip (each await waits for a busy event loop). batch_id is the primary key of
-          // ingest_batches, so committing a batch twice fails instead of counting it twice.
-          const tail =
+          // The batch before this one commits first (or this one does not commit at all):
+          // the batches in ingest_batches, and so the checkpoint, never have a gap.
+          await prev.catch(() => {
+            throw new StoreError('checkpoint', `batch ${batchId} not committed: the batch before it failed`);
+          });
+          // Integers only, so inlined: the batch record and COMMIT go in one round trip (each
+          // await waits for a busy event loop). batch_id is the primary key of ingest_batches,
+          // so committing a batch twice fails instead of counting it twice.
+          const record =
             `INSERT INTO ingest_batches VALUES (${int(batchId)}, ${int(frames.firstSeq)}, ${int(frames.lastSeq)}, ${int(batch.tasks.length)}, ${int(r.spans)}, ` +
-            `${int(batch.events.length)}, ${int(r.events)}, '${path}'); ` +
-            `UPDATE ingest_checkpoint SET last_seq = ${int(frames.lastSeq)}, batches = ${int(batchId)}, spans = spans + ${int(r.spans)}, events = events + ${int(r.events)} WHERE id = 1`;
+            `${int(batch.events.length)}, ${int(r.events)}, '${path}')`;
           if (this.opts.beforeCommit) {
-            await c.run(tail);
+            await c.run(record);
             await this.opts.beforeCommit();
             await c.run('COMMIT');
-          } else await c.run(`${tail}; COMMIT`);
+          } else await c.run(`${record}; COMMIT`);
           return { batchId, path, spansReceived: batch.tasks.length, spansInserted: r.spans, eventsReceived: batch.events.length, eventsInserted: r.events };
         } catch (err) {
           await c.run('ROLLBACK').catch(() => undefined);
@@ -148,11 +168,25 @@ export class MemoryStore {
       try {
         return await attempt('append');
       } catch (err) {
+        // A key stored already, twice in the batch, or also inserted by the batch committed
+        // just before this one on the other connection (then the COMMIT is what fails).
         if (!isDuplicateKey(err)) throw err;
         return attempt('dedupe');
       }
     });
-    for (const r of newResources) this.knownResources.add(r.resource_key);
+    const settled = run.then(() => undefined);
+    settled.catch(() => undefined); // awaited by the next batch, if there is one
+    this.tail = settled;
+    let result: CommitResult;
+    try {
+      result = await run;
+    } catch (err) {
+      // Not committed, and neither is any batch issued after it (each waits for the one before).
+      this.issued = { lastSeq: this.cp.lastSeq, batches: this.cp.batches };
+      this.tail = Promise.resolve();
+      for (const r of newResources) this.knownResources.delete(r.resource_key);
+      throw err;
+    }
     this.lastCommitAt = Date.now();
     this.cp = { lastSeq: frames.lastSeq, batches: result.batchId, spans: this.cp.spans + result.spansInserted, events: this.cp.events + result.eventsInserted };
     return result;
@@ -223,6 +257,9 @@ export class MemoryStore {
       await c.append('failure_facts', tasks.filter((t) => t.outcome === 'failed'), writeFailure);
       return { spans: tasks.length, events: events.length };
     }
+    // Staging: connection-local (each write connection has its own), never written to the file.
+    await c.run('CREATE TEMP TABLE IF NOT EXISTS stage_task_facts AS SELECT * FROM task_facts LIMIT 0');
+    await c.run('CREATE TEMP TABLE IF NOT EXISTS stage_event_facts AS SELECT * FROM event_facts LIMIT 0');
     // First occurrence wins within the batch; INSERT OR IGNORE keeps what is stored.
     await c.append('stage_task_facts', uniqueBy(tasks, (t) => `${t.trace_id}/${t.span_id}`), writeTask, 'temp');
     await c.append('stage_event_facts', uniqueBy(events, (e) => `${e.trace_id}/${e.span_id}/${e.event_index}`), writeEvent, 'temp');
