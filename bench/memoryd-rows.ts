@@ -1,7 +1,7 @@
 // Helpers for bench/memoryd-ingest.mjs, bundled by it at start (esbuild): the raw
 // DuckDB appender baseline on exactly the rows memoryd writes.
 import { decodeProtobufTraces } from '@govern/memoryd';
-import { emptyBatch, MIGRATIONS, openDuckDb, toFacts, writeEvent, writeTask, type FactBatch } from '@govern/memory-store';
+import { emptyBatch, MIGRATIONS, openDuckDb, STORE_SETTINGS, toFacts, writeEvent, writeTask, type FactBatch } from '@govern/memory-store';
 
 /** The facts memoryd materializes from these OTLP/protobuf payloads (same decoder, same mapping). */
 export function factsOf(payloads: Uint8Array[]): FactBatch {
@@ -17,7 +17,8 @@ export function factsOf(payloads: Uint8Array[]): FactBatch {
  * the same columns without constraints (the appender alone).
  */
 export async function rawAppend(file: string, batch: FactBatch, keys: boolean): Promise<{ ms: number; spans: number; events: number }> {
-  const db = await openDuckDb(file);
+  // memoryd's own DuckDB settings (checkpoint threshold, threads): the same engine configuration on both sides.
+  const db = await openDuckDb(file, process.env.MEMORYD_BENCH_RAW_DEFAULTS === '1' ? {} : STORE_SETTINGS);
   try {
     for (const sql of MIGRATIONS[0]!.statements) {
       if (!/^\s*CREATE TABLE (task_facts|event_facts)/.test(sql)) continue;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { isDuplicateKey, openDuckDb, StoreError, type Conn, type Db, type RowAppender } from './duckdb.js';
 import { upsertAnnotation, type UpsertOptions } from './annotations.js';
 import type { AuditRequest, AuditResponse, RetentionPolicy, RetentionResult, UpsertRequest, UpsertResponse } from './api/ops.js';
@@ -24,8 +25,15 @@ export interface Checkpoint {
  * The threshold is raised, and {@link MemoryStore.maintain} checkpoints at
  * the old size when ingest is idle instead. Nothing about durability changes:
  * a committed transaction is in the fsynced WAL either way.
+ *
+ * `threads`: DuckDB's pool defaults to one thread per core, but under ingest
+ * memoryd's own two threads (receiver, store) are busy too. On the 2-core
+ * machine of docs/benchmarks-memory.md, DuckDB's second thread used ~0.5–0.7 s
+ * of CPU per 200,000 spans ingested without making ingest faster (the appender
+ * and COMMIT run on the calling thread), and the query primitives' p99 did not
+ * change with one thread. So one core fewer than the machine has, at least one.
  */
-export const STORE_SETTINGS: Record<string, string> = { checkpoint_threshold: '256MiB' };
+export const STORE_SETTINGS: Record<string, string> = { checkpoint_threshold: '256MiB', threads: String(Math.max(1, os.availableParallelism() - 1)) };
 const IDLE_CHECKPOINT_WAL_BYTES = 16 * 2 ** 20;
 
 /** The spool frames a batch covers: `firstSeq` must follow the checkpoint. */
