@@ -1,21 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Redactor, StoreError } from '@govern/memory-store';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreThread } from './store-thread.js';
-import { storeWorkerScript } from './testing/daemon.js';
+import { storeWorkerScript, tempDb } from './testing/daemon.js';
 import { numberedSpans, protobufPayload, readableSpans } from './testing/otlp.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-function workDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'store-thread-'));
-  dirs.push(d);
-  return d;
-}
+/** A fresh temporary directory, removed after the test file. */
+const workDir = () => path.dirname(tempDb('store-thread-'));
 
 describe('StoreThread: the store in a worker thread', () => {
   it('a database that cannot be opened fails the open with the store error, and ends the worker', async () => {
