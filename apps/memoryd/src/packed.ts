@@ -129,15 +129,27 @@ function packRows<T extends object>(rows: readonly T[], keys: readonly (keyof T)
   let bigints = new BigInt64Array(rows.length * 3);
   let b = 0;
   let i = 0;
+  // Most columns repeat the row before (a run's spans share trace, run, command and
+  // resource), so each column's last string and index are checked before the map;
+  // span ids never repeat, so they skip the map (a lookup that always misses, then an insert).
+  const lastString: (string | undefined)[] = new Array(keys.length);
+  const lastIndex = new Int32Array(keys.length);
   for (const row of rows) {
-    for (const k of keys) {
+    for (let c = 0; c < keys.length; c++) {
+      const k = keys[c]!;
       const v = row[k] as unknown;
       if (typeof v === 'string') {
-        let s = index.get(v);
-        if (s === undefined) {
-          s = strings.length;
-          strings.push(v);
-          index.set(v, s);
+        let s: number;
+        if (v === lastString[c]) s = lastIndex[c]!;
+        else {
+          const found = k === 'span_id' ? undefined : index.get(v);
+          if (found === undefined) {
+            s = strings.length;
+            strings.push(v);
+            if (k !== 'span_id') index.set(v, s);
+          } else s = found;
+          lastString[c] = v;
+          lastIndex[c] = s;
         }
         tags[i] = TAG.string;
         values[i] = s;
