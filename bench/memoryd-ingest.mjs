@@ -20,8 +20,8 @@
 //    committed (spool fsync, decode, facts, appender, checkpoint, COMMIT).
 //
 // Printed: spans per second for each (median over --repeat interleaved runs), CPU time
-// per span (the daemon's user+system from /proc for end to end; this process's for raw,
-// opening the database included), and end to end ÷ raw: each run's end-to-end rate
+// per span (the daemon's user+system from /proc for end to end, and the senders' — this
+// process — beside it; this process's for raw, opening the database included), and end to end ÷ raw: each run's end-to-end rate
 // against the raw rates of the same run, then the median. The goal is end to end at no
 // less than half the raw appender rate of the same run. The load average is printed at
 // start and end (the machine may be shared).
@@ -161,6 +161,7 @@ async function e2eRun(bundle, bodies, contentType, totalSpans, concurrency, maxB
     let retries = 0;
     let next = 0;
     const cpu0 = procCpuMs(child.pid);
+    const senderCpu0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -185,10 +186,12 @@ async function e2eRun(bundle, bodies, contentType, totalSpans, concurrency, maxB
     }
     const ms = performance.now() - t0;
     const cpuMs = procCpuMs(child.pid) - cpu0;
+    const sc = process.cpuUsage(senderCpu0);
+    const senderCpuMs = (sc.user + sc.system) / 1000;
     if (process.env.MEMORYD_BENCH_THREADS === '1') log(`  daemon threads (CPU ms since start): ${threadCpu(child.pid)}`);
     if (health.checkpoint.spans !== totalSpans) throw new Error(`committed ${health.checkpoint.spans} spans, sent ${totalSpans}`);
     agent.destroy();
-    return { ms, ackedMs: acked, cpuMs, cpuUsPerSpan: (cpuMs * 1000) / totalSpans, spansPerSec: (totalSpans / ms) * 1000, batches: health.checkpoint.batches, retries };
+    return { ms, ackedMs: acked, cpuMs, cpuUsPerSpan: (cpuMs * 1000) / totalSpans, senderCpuMs, spansPerSec: (totalSpans / ms) * 1000, batches: health.checkpoint.batches, retries };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -219,7 +222,7 @@ async function main() {
     for (const enc of o.encodings) {
       results[enc].push(await e2eRun(bundle, bodies[enc], enc === 'json' ? 'application/json' : 'application/x-protobuf', spans.length, o.concurrency, o.maxBatchSpans));
     }
-    log(`  run ${r + 1}: ${Object.entries(results).filter(([, v]) => v.length).map(([k, v]) => `${k} ${Math.round(v.at(-1).spansPerSec)}/s${` [${v.at(-1).cpuUsPerSpan.toFixed(1)} µs CPU/span]`}${v.at(-1).batches ? ` (${v.at(-1).batches} batches, all acknowledged at ${Math.round(v.at(-1).ackedMs)} of ${Math.round(v.at(-1).ms)} ms)` : ''}`).join(', ')}`);
+    log(`  run ${r + 1}: ${Object.entries(results).filter(([, v]) => v.length).map(([k, v]) => `${k} ${Math.round(v.at(-1).spansPerSec)}/s${` [${v.at(-1).cpuUsPerSpan.toFixed(1)} µs CPU/span]`}${v.at(-1).batches ? ` (${v.at(-1).batches} batches, all acknowledged at ${Math.round(v.at(-1).ackedMs)} of ${Math.round(v.at(-1).ms)} ms; senders ${Math.round(v.at(-1).senderCpuMs)} ms CPU)` : ''}`).join(', ')}`);
   }
   fs.rmSync(path.dirname(bundle), { recursive: true, force: true });
 
