@@ -210,6 +210,13 @@ function writeConn(conn: DuckDBConnection, reader: { hold: (fn: () => Promise<vo
         }
         app.flushSync();
       } catch (err) {
+        // Drop the rows the failed flush kept, so nothing can flush them later (closing or
+        // destroying an appender flushes what it holds, into whatever transaction is open then).
+        try {
+          app.clear();
+        } catch {
+          // nothing to drop
+        }
         try {
           app.closeSync();
         } catch {

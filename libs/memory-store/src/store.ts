@@ -147,6 +147,12 @@ export class MemoryStore {
     this.nextWriter = writer === 0 ? 1 : 0;
     const run = this.db.writer(writer, async (c) => {
       const attempt = async (path: CommitResult['path']) => {
+        // The dedupe path's staging tables: connection-local (each write connection has its
+        // own), never written to the file; created outside the transaction (DDL, once).
+        if (path === 'dedupe') {
+          await c.run('CREATE TEMP TABLE IF NOT EXISTS stage_task_facts AS SELECT * FROM task_facts LIMIT 0');
+          await c.run('CREATE TEMP TABLE IF NOT EXISTS stage_event_facts AS SELECT * FROM event_facts LIMIT 0');
+        }
         await c.run('BEGIN TRANSACTION');
         try {
           const r = await this.writeRows(c, path, batch.tasks, batch.events);
@@ -265,9 +271,6 @@ export class MemoryStore {
       await c.append('failure_facts', tasks.filter((t) => t.outcome === 'failed'), writeFailure);
       return { spans: tasks.length, events: events.length };
     }
-    // Staging: connection-local (each write connection has its own), never written to the file.
-    await c.run('CREATE TEMP TABLE IF NOT EXISTS stage_task_facts AS SELECT * FROM task_facts LIMIT 0');
-    await c.run('CREATE TEMP TABLE IF NOT EXISTS stage_event_facts AS SELECT * FROM event_facts LIMIT 0');
     // First occurrence wins within the batch; INSERT OR IGNORE keeps what is stored.
     await c.append('stage_task_facts', uniqueBy(tasks, (t) => `${t.trace_id}/${t.span_id}`), writeTask, 'temp');
     await c.append('stage_event_facts', uniqueBy(events, (e) => `${e.trace_id}/${e.span_id}/${e.event_index}`), writeEvent, 'temp');
