@@ -210,8 +210,9 @@ function writeConn(conn: DuckDBConnection, reader: { hold: (fn: () => Promise<vo
         }
         app.flushSync();
       } catch (err) {
-        // Drop the rows the failed flush kept, so nothing can flush them later (closing or
-        // destroying an appender flushes what it holds, into whatever transaction is open then).
+        // Drop the rows the failed flush kept. Measured: an appender whose flush failed stays
+        // open with its rows, and closing it again later appends them into whatever transaction
+        // the connection has open then; cleared, it closes at once and holds nothing.
         try {
           app.clear();
         } catch {
