@@ -20,9 +20,9 @@ afterAll(async () => {
 
 const TRACKER = ['# Tracker', '', '| Order | Milestone | Depends On | Status |', '|---|---|---|---|', '| 1 | AB-01 One | - | In Progress |', ''].join('\n');
 
-async function memoryd(): Promise<Memoryd> {
+async function memoryd(token?: string): Promise<Memoryd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-memoryd-'));
-  const d = await startMemoryd({ db: path.join(dir, 'memory.duckdb'), port: 0 });
+  const d = await startMemoryd({ db: path.join(dir, 'memory.duckdb'), port: 0, ...(token ? { token } : {}) });
   closers.push(async () => {
     await d.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -131,6 +131,18 @@ describe('govern mcp: memory tools', () => {
     expect(await s.call('memory_gate_rollup', { limit: 501 })).toMatchObject({ isError: true, value: { error: { code: 'invalid-arguments' } } });
     const down = await connect(tempRoot({ 'trackers/t.md': TRACKER }), { GOVERN_MEMORYD_URL: 'http://127.0.0.1:9' });
     expect(await down.call('memory_health')).toMatchObject({ isError: true, value: { error: { code: 'memoryd-unavailable', details: { url: 'http://127.0.0.1:9' } } } });
+  });
+
+  test('a memoryd with a token: the tools send GOVERN_MEMORYD_TOKEN; without it they get unauthorized', async () => {
+    const token = 'mcp-memoryd-token';
+    const d = await memoryd(token);
+    const root = tempRoot({ 'trackers/t.md': TRACKER });
+    const withToken = await connect(root, { GOVERN_MEMORYD_URL: d.url, GOVERN_MEMORYD_TOKEN: token });
+    expect(await withToken.call('memory_health')).toMatchObject({ isError: false, value: { status: 'ok' } });
+    const without = await connect(root, { GOVERN_MEMORYD_URL: d.url });
+    const r = await without.call('memory_health');
+    expect(r).toMatchObject({ isError: true, value: { error: { code: 'unauthorized' } } });
+    expect(JSON.stringify(r)).not.toContain(token);
   });
 
   test('a root that declares the memory-store gate answers gate-disabled until its milestones are done', async () => {

@@ -89,9 +89,8 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
     } else req.resume();
     send(res, 200, await route.run(ctx, body as never));
   } catch (err) {
-    const e = toApiError(err, ctx.log);
     req.resume();
-    send(res, e.status, { error: e.toJSON() });
+    sendApiError(res, toApiError(err, ctx.log));
   }
 }
 
@@ -121,6 +120,11 @@ function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
     });
     req.on('error', reject);
   });
+}
+
+/** Answers with a refusal's envelope and status (also used by the receiver for an unauthenticated API request). */
+export function sendApiError(res: http.ServerResponse, e: MemoryApiError): void {
+  send(res, e.status, { error: e.toJSON() });
 }
 
 function send(res: http.ServerResponse, status: number, value: unknown): void {

@@ -83,4 +83,20 @@ describe('govern → OTLP/HTTP → memoryd → facts', () => {
     expect(volatile).toHaveLength(2);
     for (const v of volatile) expect(JSON.parse(v.resource_volatile as string)).toHaveProperty('process.pid');
   }, 60_000);
+
+  it('to a memoryd with a token: the header from OTEL_EXPORTER_OTLP_HEADERS gets the spans in; without it none arrive and the command is unaffected', async () => {
+    const token = 'cli-export-token';
+    const d = await startMemoryd({ db: path.join(tempDir(), 'memory.duckdb'), port: 0, token });
+    try {
+      const root = tempDir({ 'trackers/t.md': TRACKER });
+      expect(await govern(root, ['task', 'show', 'AB-01'], { GOVERN_OTLP_ENDPOINT: d.url })).toBe(0);
+      await d.idle();
+      expect(d.status().received.spans).toBe(0);
+      expect(await govern(root, ['task', 'show', 'AB-01'], { GOVERN_OTLP_ENDPOINT: d.url, OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${token}` })).toBe(0);
+      await d.idle();
+      expect(d.status().received.spans).toBeGreaterThan(0);
+    } finally {
+      await d.stop();
+    }
+  }, 60_000);
 });

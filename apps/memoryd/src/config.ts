@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { isLoopback } from './auth.js';
 
 /** memoryd's settings: where the store and spool live, where it listens, its bounds and its policies. */
 export const MemorydConfigSchema = z.object({
@@ -7,8 +8,10 @@ export const MemorydConfigSchema = z.object({
   db: z.string().min(1),
   /** The spool directory; default `<db>.spool`. */
   spoolDir: z.string().min(1).optional(),
-  /** Loopback by default: the receiver has no authentication. */
+  /** Loopback by default. Any other address requires `token`. */
   host: z.string().default('127.0.0.1'),
+  /** The bearer token every request must carry (auth.ts). Never printed or logged. */
+  token: z.string().trim().min(1).optional(),
   /** 4318 is the OTLP/HTTP default port; 0 picks a free one. */
   port: z.int().min(0).max(65_535).default(4318),
   maxBodyBytes: z.int().positive().default(16 * 2 ** 20),
@@ -46,9 +49,18 @@ export const MemorydConfigSchema = z.object({
 export type MemorydConfigInput = z.input<typeof MemorydConfigSchema>;
 export type MemorydConfig = z.infer<typeof MemorydConfigSchema> & { spoolDir: string };
 
-/** Validates the settings and resolves the paths (the spool next to the database by default). */
+/** A setting memoryd refuses to start with (the command line exits 2). */
+export class MemorydConfigError extends Error {}
+
+/**
+ * Validates the settings and resolves the paths (the spool next to the
+ * database by default). Refuses a non-loopback `host` without a `token`.
+ */
 export function resolveConfig(input: MemorydConfigInput): MemorydConfig {
   const c = MemorydConfigSchema.parse(input);
+  if (!isLoopback(c.host) && !c.token) {
+    throw new MemorydConfigError(`refusing to listen on ${c.host} without a token: a memoryd reachable from the network needs --token-env (an environment variable holding the bearer token)`);
+  }
   const db = path.resolve(c.db);
   return { ...c, db, spoolDir: path.resolve(c.spoolDir ?? `${db}.spool`) };
 }

@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { parseBytes, parseDuration, type MemorydConfigInput } from './config.js';
+import { MemorydConfigError, parseBytes, parseDuration, type MemorydConfigInput } from './config.js';
+
+/** The default environment variable of the bearer token (`--token-env` names another). */
+const TOKEN_ENV = 'MEMORYD_TOKEN';
 import { startMemoryd } from './daemon.js';
 import { runStoreWorker } from './store-worker.js';
 
@@ -13,7 +16,8 @@ import { runStoreWorker } from './store-worker.js';
  * Prints one JSON line on stdout when listening (`{"event":"listening","url":…}`),
  * logs on stderr, stops cleanly on SIGTERM/SIGINT (queued payloads committed,
  * database checkpointed). Exit 0 after a clean stop, 1 when it cannot start
- * (e.g. the database is open in another process), 2 on a usage error.
+ * (e.g. the database is open in another process), 2 on a usage error (a
+ * non-loopback --host without a token included).
  *
  * The store runs in a worker thread started from this same bundle (store-thread.ts).
  *
@@ -26,8 +30,11 @@ const USAGE = `usage: memoryd serve [--db FILE] [--spool DIR] [--host HOST] [--p
 
   --db FILE                 the DuckDB file (default .govern/memory/memory.duckdb)
   --spool DIR               the spool of received payloads (default <db>.spool)
-  --host HOST               listen address (default 127.0.0.1: there is no authentication)
+  --host HOST               listen address (default 127.0.0.1); anything but loopback needs a token
   --port N                  listen port (default 4318, the OTLP/HTTP port; 0 for any free port)
+  --token-env NAME          the environment variable holding the bearer token every request must
+                            carry (default MEMORYD_TOKEN, if set); exporters send it with
+                            OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>
   --max-batch-spans N       spans per ingest transaction at most (default 20000)
   --max-queued-spans N      uncommitted spans above which requests get 503 (default 200000)
   --log-batches             one line per committed batch on stderr (spans, events, milliseconds)
@@ -86,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
         spool: { type: 'string' },
         host: { type: 'string' },
         port: { type: 'string' },
+        'token-env': { type: 'string' },
         'max-batch-spans': { type: 'string' },
         'max-queued-spans': { type: 'string' },
         'log-batches': { type: 'boolean' },
@@ -128,6 +136,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`memoryd: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
+  // The token comes from the environment, never from an argument (process lists show arguments).
+  const tokenEnv = values['token-env'] ?? TOKEN_ENV;
+  const token = process.env[tokenEnv]?.trim() || undefined;
+  if (values['token-env'] !== undefined && !token) {
+    process.stderr.write(`memoryd: --token-env ${tokenEnv}: the environment variable ${tokenEnv} is not set\n${USAGE}`);
+    return 2;
+  }
   let daemon;
   try {
     const port = int(values.port, 'port');
@@ -138,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
         db: values.db ?? '.govern/memory/memory.duckdb',
         ...(values.spool ? { spoolDir: values.spool } : {}),
         ...(values.host ? { host: values.host } : {}),
+        ...(token ? { token } : {}),
         ...(port !== undefined ? { port } : {}),
         ...(maxBatchSpans ? { maxBatchSpans } : {}),
         ...(maxQueuedSpans ? { maxQueuedSpans } : {}),
@@ -156,11 +172,15 @@ async function main(argv: string[]): Promise<number> {
       },
     );
   } catch (err) {
+    if (err instanceof MemorydConfigError) {
+      process.stderr.write(`memoryd: ${err.message}\n`);
+      return 2;
+    }
     process.stderr.write(`memoryd: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
   const s = daemon.status();
-  process.stdout.write(`${JSON.stringify({ event: 'listening', url: daemon.url, db: daemon.config.db, spool: daemon.config.spoolDir, recovered: s.recovered, checkpoint: s.checkpoint })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'listening', url: daemon.url, auth: token ? 'bearer' : 'none', db: daemon.config.db, spool: daemon.config.spoolDir, recovered: s.recovered, checkpoint: s.checkpoint })}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { BackpressureError, type Ingestor, type Redactor } from '@govern/memory-store';
-import { handleApi, isApiPath, type ApiContext } from './api.js';
+import { BackpressureError, MemoryApiError, type Ingestor, type Redactor } from '@govern/memory-store';
+import { handleApi, isApiPath, sendApiError, type ApiContext } from './api.js';
 import { CONTENT_TYPES, DecodeError, decodeJsonTraces, decodeProtobufTraces, encodeSpooled, exportResponse, PAYLOAD_KIND, RPC, SPOOLED_KIND, statusResponse, wireOf, type DecodeInfo, type Wire } from './otlp/index.js';
 
 export interface ServerOptions {
@@ -15,6 +15,8 @@ export interface ServerOptions {
   port: number;
   /** Largest accepted request body, after decompression. */
   maxBodyBytes: number;
+  /** When set, a request it refuses gets 401 before anything else is read (auth.ts bearerCheck). */
+  authorized?: ((req: http.IncomingMessage) => boolean) | null;
   log: (line: string) => void;
 }
 
@@ -35,6 +37,9 @@ export interface RunningServer {
  *   queue is full (exporters retry 503).
  * - `POST /v1/logs`, `/v1/metrics`: 404 (memoryd receives traces only).
  * - `GET /health` and `/v1/memory/*`: the memory API (api.ts).
+ * - With a token configured, any request without it: 401 with
+ *   `WWW-Authenticate: Bearer` (a google.rpc.Status, code 16, for OTLP
+ *   paths; the API's error envelope, code `unauthorized`, for the API).
  *
  * Redaction comes between decoding and the spool, so no secret of a payload
  * reaches the disk: the spool frame is the redacted spans in memoryd's own
@@ -73,6 +78,14 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: ServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://memoryd');
+  if (opts.authorized && !opts.authorized(req)) {
+    req.resume();
+    res.setHeader('WWW-Authenticate', 'Bearer realm="memoryd"');
+    const why = 'missing or wrong bearer token: send Authorization: Bearer <token> (for an OTLP exporter, OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>)';
+    if (isApiPath(url.pathname)) return sendApiError(res, new MemoryApiError('unauthorized', why, {}));
+    const wire = wireOf(req.headers['content-type']) ?? 'json';
+    return send(res, 401, wire, statusResponse(wire, RPC.unauthenticated, why));
+  }
   if (isApiPath(url.pathname)) return handleApi(req, res, url.pathname, opts.api);
   if (url.pathname === '/v1/logs' || url.pathname === '/v1/metrics') {
     req.resume();

@@ -8,12 +8,16 @@ import { QueryResponseSchema, type QueryRequestInput, type QueryResponse } from 
 export const DEFAULT_MEMORYD_URL = 'http://127.0.0.1:4318';
 /** The environment variable govern's memory tools read memoryd's URL from. */
 export const MEMORYD_URL_ENV = 'GOVERN_MEMORYD_URL';
+/** The environment variable govern's memory tools read memoryd's bearer token from (when memoryd has one). */
+export const MEMORYD_TOKEN_ENV = 'GOVERN_MEMORYD_TOKEN';
 
 export interface MemoryClientOptions {
   /** memoryd's base URL (default {@link DEFAULT_MEMORYD_URL}). */
   url?: string;
   /** Per request (default 10 s). */
   timeoutMs?: number;
+  /** memoryd's bearer token, when it has one. Sent on every request; never in an error's message or details. */
+  token?: string;
 }
 
 /**
@@ -27,10 +31,13 @@ export interface MemoryClientOptions {
 export class MemoryClient {
   readonly url: string;
   private readonly timeoutMs: number;
+  private readonly auth: Record<string, string>;
 
   constructor(opts: MemoryClientOptions = {}) {
     this.url = (opts.url ?? DEFAULT_MEMORYD_URL).replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    const token = opts.token?.trim();
+    this.auth = token ? { authorization: `Bearer ${token}` } : {};
   }
 
   query(req: QueryRequestInput): Promise<QueryResponse> {
@@ -58,7 +65,8 @@ export class MemoryClient {
     try {
       res = await fetch(`${this.url}${route}`, {
         method,
-        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        headers: { ...this.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {

@@ -115,7 +115,7 @@ export { applyRetention } from './retention.js';
 export type { RetentionOptions } from './retention.js';
 export { DEFAULT_REDACT_KEYS, REDACTED, REDACTION_RULES, Redactor } from './redact.js';
 export type { RedactionRule, RedactorOptions } from './redact.js';
-export { DEFAULT_MEMORYD_URL, MEMORYD_URL_ENV, MemoryClient } from './client.js';
+export { DEFAULT_MEMORYD_URL, MEMORYD_TOKEN_ENV, MEMORYD_URL_ENV, MemoryClient } from './client.js';
 export type { MemoryClientOptions } from './client.js';
 export {
   CONTRACTS,

@@ -22,7 +22,7 @@ const INSTRUCTIONS = `govern reads the repository's Markdown workplans and track
 Read with next (what to work on), graph (filtered, paged) and item (one item in full, with fileHash).
 Write with set_status (pass item's fileHash as expect) and close (runs the item's checks; the only way to done).
 gates says which libraries the milestones enable; audit checks done claims against evidence; audit_log lists every write.
-memory_* tools read memoryd (GOVERN_MEMORYD_URL): recent failures, gate rollup, guard denials (bounded time windows), annotations, health, audit.
+memory_* tools read memoryd (GOVERN_MEMORYD_URL, GOVERN_MEMORYD_TOKEN): recent failures, gate rollup, guard denials (bounded time windows), annotations, health, audit.
 Lists are paged: pass nextOffset as offset. Refusals are { error: { code, message, details } } with isError.`;
 
 /** The server and a way to wait for the tool calls it is running. */

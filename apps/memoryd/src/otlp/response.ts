@@ -8,7 +8,7 @@ export type Wire = 'json' | 'protobuf';
 export const CONTENT_TYPES: Record<Wire, string> = { json: 'application/json', protobuf: 'application/x-protobuf' };
 
 /** gRPC status codes used in error bodies. */
-export const RPC = { invalidArgument: 3, resourceExhausted: 8, unimplemented: 12, internal: 13, unavailable: 14 } as const;
+export const RPC = { invalidArgument: 3, resourceExhausted: 8, unimplemented: 12, internal: 13, unavailable: 14, unauthenticated: 16 } as const;
 
 /** ExportTraceServiceResponse: `{}` / empty bytes, or partial success with the rejected count and a message. */
 export function exportResponse(wire: Wire, rejected: number, errorMessage: string): Buffer {

@@ -18,6 +18,7 @@ export type ApiErrorEnvelope = z.infer<typeof ApiErrorEnvelopeSchema>;
 /** HTTP status of each code the API answers with. */
 export const ERROR_STATUS = {
   'invalid-request': 400,
+  unauthorized: 401,
   'window-invalid': 400,
   'window-too-wide': 400,
   'not-found': 404,

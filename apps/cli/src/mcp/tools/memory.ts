@@ -8,6 +8,7 @@ import {
   GateRollupRowSchema,
   GuardDenialRowSchema,
   MAX_QUERY_LIMIT,
+  MEMORYD_TOKEN_ENV,
   MEMORYD_URL_ENV,
   MemoryApiError,
   MemoryClient,
@@ -24,7 +25,8 @@ import { defineTool, type ToolContext } from '../tool.js';
 /**
  * The memory tools: memoryd's query primitives, annotation upserts, health and
  * audit for agents. They talk to memoryd over HTTP (memoryd alone opens the
- * database), at GOVERN_MEMORYD_URL or http://127.0.0.1:4318. When the served
+ * database), at GOVERN_MEMORYD_URL or http://127.0.0.1:4318, with the bearer
+ * token in GOVERN_MEMORYD_TOKEN when memoryd has one. When the served
  * root's govern.config.yaml declares a `memory-store` gate, each call first
  * asserts it (a disabled gate is the answer, as `gate-disabled`); a root that
  * declares none is not governed by one. memoryd's refusals come back with
@@ -51,7 +53,8 @@ function windowOf(args: { from?: string | undefined; to?: string | undefined }) 
 }
 
 export function registerMemoryTools(server: McpServer, tc: ToolContext): void {
-  const client = new MemoryClient({ url: tc.ctx.env[MEMORYD_URL_ENV]?.trim() || DEFAULT_MEMORYD_URL });
+  const token = tc.ctx.env[MEMORYD_TOKEN_ENV]?.trim();
+  const client = new MemoryClient({ url: tc.ctx.env[MEMORYD_URL_ENV]?.trim() || DEFAULT_MEMORYD_URL, ...(token ? { token } : {}) });
   /** The gate check, then the call; memoryd's refusals become tool errors with their code. */
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
     await assertEnabledWhereDeclared('memory-store', { root: tc.root });
