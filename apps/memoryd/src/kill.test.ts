@@ -145,4 +145,48 @@ describe('a daemon killed mid-batch resumes without loss or duplicates', () => {
     expectContiguous(r.batches, r.checkpoint.lastSeq);
     expect(r.batches.every((b) => b.path === 'append')).toBe(true);
   }, 120_000);
+
+  it('SIGTERM under load from kept-alive senders: it stops without waiting for them, every acknowledged payload committed, exit 0', async () => {
+    const db = path.join(workDir(), 'memory.duckdb');
+    const SPANS = 200;
+    const d = start(db);
+    const { url } = (await d.waitFor('listening')) as { url: string };
+    const acked = new Set<number>();
+    let next = 0;
+    let stopped = false;
+    const senders = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (!stopped) {
+          const i = next++;
+          try {
+            const res = await post(url, payload(i, SPANS));
+            if (res.status === 200) acked.add(i);
+            else await res.arrayBuffer();
+          } catch {
+            // the server closed: not acknowledged
+            return;
+          }
+        }
+      }),
+    );
+    // Stop while batches are being appended and committed (two in flight).
+    await new Promise((r) => setTimeout(r, 400));
+    const t0 = Date.now();
+    d.proc.kill('SIGTERM');
+    const exit = await d.exited;
+    const stopMs = Date.now() - t0;
+    stopped = true;
+    await senders;
+    expect(exit.code).toBe(0);
+    // Not a timing target: a stop that waits for the senders' kept-alive connections to time
+    // out (30 s) instead of closing them took 28 s here before the fix; measured now ~0.1 s.
+    expect(stopMs).toBeLessThan(10_000);
+    expect(acked.size).toBeGreaterThan(3);
+
+    const r = await inspect(db);
+    expect(r.counts.rows).toBe(r.counts.keys);
+    expect(r.counts.rows).toBe(acked.size * SPANS); // a clean stop commits every acknowledged payload before it exits
+    for (const i of acked) expect(r.spanIds.has(numberedSpans(i * SPANS, 1)[0]!.spanId)).toBe(true);
+    expectContiguous(r.batches, r.checkpoint.lastSeq);
+  }, 60_000);
 });

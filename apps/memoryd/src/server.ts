@@ -51,7 +51,9 @@ export interface RunningServer {
  * are ~20% smaller).
  */
 export function startServer(opts: ServerOptions): Promise<RunningServer> {
+  let closing = false;
   const server = http.createServer((req, res) => {
+    if (closing) return refuseWhileClosing(req, res);
     handle(req, res, opts).catch((err) => {
       opts.log(`memoryd: internal error: ${(err as Error).stack ?? err}`);
       if (!res.headersSent) send(res, 500, 'json', statusResponse('json', RPC.internal, 'internal error'));
@@ -66,9 +68,20 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       resolve({
         url: `http://${host}:${a.port}`,
+        // Requests already being handled finish (a payload made durable is acknowledged);
+        // any later one, also on a kept-alive connection, is refused with Connection: close,
+        // so an exporter that keeps sending cannot hold the stop open.
+        // closeIdleConnections closes only the connections idle at that moment; one busy then
+        // goes idle when its answer is sent and would wait out keepAliveTimeout (30 s), so
+        // idle connections are closed again until the server has none.
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            closing = true;
+            const sweep = setInterval(() => server.closeIdleConnections(), 25);
+            server.close(() => {
+              clearInterval(sweep);
+              done();
+            });
             server.closeIdleConnections();
           }),
       });
@@ -148,6 +161,19 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
     return send(res, 503, wire, statusResponse(wire, RPC.unavailable, (err as Error).message));
   }
   return send(res, 200, wire, exportResponse(wire, decoded.rejected, decoded.errors.join('; ')));
+}
+
+/** 503 + Connection: close, in the encoding of the path (exporters retry 503). */
+function refuseWhileClosing(req: http.IncomingMessage, res: http.ServerResponse): void {
+  req.resume();
+  res.setHeader('Retry-After', '1');
+  const pathname = new URL(req.url ?? '/', 'http://memoryd').pathname;
+  if (isApiPath(pathname)) {
+    res.setHeader('Connection', 'close');
+    return sendApiError(res, new MemoryApiError('unavailable', 'memoryd is stopping', {}));
+  }
+  const wire = wireOf(req.headers['content-type']) ?? 'json';
+  send(res, 503, wire, statusResponse(wire, RPC.unavailable, 'memoryd is stopping'), true);
 }
 
 /** The whole body, or null as soon as it exceeds `max` bytes (the rest is discarded). */

@@ -250,6 +250,10 @@ describe('parseDocument never throws on garbage', () => {
     if (text.includes('\u0000')) expect(r.diagnostics.map((d) => d.code)).toEqual(['file-binary']);
   });
 
+  // Hundreds of parses in one test: on a loaded 2-core CI machine they passed vitest's
+  // default 5 s once (1,500 parses). Not a timing target, so a generous limit.
+  const FUZZ_TIMEOUT_MS = 60_000;
+
   test('random bytes without NULs (200 seeds) parse sanely', () => {
     for (let seed = 1000; seed < 1200; seed++) {
       const text = randomBytes(seed, false);
@@ -259,7 +263,7 @@ describe('parseDocument never throws on garbage', () => {
         throw new Error(`seed ${seed}: ${(err as Error).message}`);
       }
     }
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   test('random Markdown-ish token soup (500 seeds) parses sanely', () => {
     for (let seed = 1; seed <= 500; seed++) {
@@ -272,7 +276,7 @@ describe('parseDocument never throws on garbage', () => {
         throw new Error(`seed ${seed}: ${(err as Error).message}\ninput: ${JSON.stringify(text)}`);
       }
     }
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   test.each([
     ['---'],
