@@ -106,11 +106,12 @@ function fromWireError(w: WireError): Error {
  * sent and which cost more than it saved).
  *
  * The DuckDB instance lives in the worker only: it is still one process and
- * one instance owning the file. Calls are answered in order; the worker runs
- * them one at a time except queries, which DuckDB's read connection serves
- * while ingest commits (as in one thread). If the worker dies, every pending
- * and later call fails and `onCrash` is told (memoryd exits; the spool keeps
- * what was acknowledged).
+ * one instance owning the file. The worker starts each call as it arrives and
+ * the store's own queues order them (duckdb.ts): ingest batches on the two
+ * write connections, queries on the read connection while ingest commits,
+ * anything else alone. If the worker dies, every pending and later call fails
+ * and `onCrash` is told (memoryd exits; the spool keeps what was
+ * acknowledged).
  */
 export class StoreThread implements MemorydStore, FrameSink<WorkerFrame> {
   private nextId = 1;

@@ -17,7 +17,8 @@ export interface FactSink {
  * the queue keeps until its commit, and `commit` takes those for a batch of
  * whole frames. For a store in this thread ({@link factSink}) that is the
  * frame's facts, made at once so the decoded spans die young; for a store in
- * another thread (memoryd's worker) it is the frame's bytes, decoded there.
+ * another thread (memoryd's StoreThread) it is the frame's seq, its facts
+ * having been sent ahead, or a recovered frame's bytes, decoded there.
  */
 export interface FrameSink<P = unknown> {
   checkpoint(): Checkpoint;
