@@ -91,6 +91,16 @@ describe('OTLP decoders, on the bytes the OTel exporter sends', () => {
     expect(decodeJsonTraces(jsonPayload(SPANS))).toEqual(EXPECTED);
   });
 
+  it('JSON and protobuf agree on text beyond ASCII (an ASCII JSON body takes a faster path to a string)', () => {
+    const text = readableSpans({ attributes: { 'service.name': 'gövern' } }, [
+      { traceId: '11'.repeat(16), spanId: '22'.repeat(8), name: 'schließen ✓', start: [1, 0], end: [2, 0], attributes: { note: 'naïve — 日本語 🚀' } },
+    ]);
+    const fromJson = decodeJsonTraces(jsonPayload(text));
+    expect(fromJson).toEqual(decodeProtobufTraces(protobufPayload(text)));
+    expect(fromJson.resourceSpans[0]!.scopeSpans[0]!.spans[0]).toMatchObject({ name: 'schließen ✓', attributes: { note: 'naïve — 日本語 🚀' } });
+    expect(fromJson.resourceSpans[0]!.resource).toEqual({ 'service.name': 'gövern' });
+  });
+
   it('a span with an invalid id or time is rejected alone (partial success)', () => {
     const body = JSON.parse(jsonPayload(SPANS).toString('utf8'));
     body.resourceSpans[0].scopeSpans[0].spans[1].spanId = '0000000000000000';

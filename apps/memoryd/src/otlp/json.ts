@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { setAttr, type AttrValue, type Attributes, type DecodedTraces, type ResourceSpans, type Span, type SpanEvent } from '@govern/memory-store';
 import { DecodeError, int64Value, parentId, Rejections, validId } from './common.js';
 
@@ -13,7 +14,9 @@ import { DecodeError, int64Value, parentId, Rejections, validId } from './common
 export function decodeJsonTraces(body: Buffer): DecodedTraces {
   let doc: unknown;
   try {
-    doc = JSON.parse(body.toString('utf8'));
+    // An ASCII body (the usual OTLP/JSON: ids are hex, times decimal) becomes a string by a
+    // byte copy; UTF-8 decoding is only needed, and only paid, for anything else.
+    doc = JSON.parse(isAscii(body) ? (body as Buffer & { latin1Slice(s: number, e: number): string }).latin1Slice(0, body.length) : body.toString('utf8'));
   } catch (err) {
     throw new DecodeError(`request body is not JSON: ${(err as Error).message}`);
   }
