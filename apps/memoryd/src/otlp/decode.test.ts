@@ -1,6 +1,7 @@
 import { DecodedTracesSchema } from '@govern/memory-store';
 import { describe, expect, it } from 'vitest';
 import { jsonPayload, protobufPayload, readableSpans } from '../testing/otlp.js';
+import { validId } from './common.js';
 import { decodeJsonTraces, decodeProtobufTraces, DecodeError, exportResponse, statusResponse, type DecodeInfo } from './index.js';
 
 // 2026-02-13T16:26:40.000000123Z: a time whose nanoseconds do not survive a JS number.
@@ -99,6 +100,23 @@ describe('OTLP decoders, on the bytes the OTel exporter sends', () => {
     expect(fromJson).toEqual(decodeProtobufTraces(protobufPayload(text)));
     expect(fromJson.resourceSpans[0]!.scopeSpans[0]!.spans[0]).toMatchObject({ name: 'schließen ✓', attributes: { note: 'naïve — 日本語 🚀' } });
     expect(fromJson.resourceSpans[0]!.resource).toEqual({ 'service.name': 'gövern' });
+  });
+
+  it('ids from JSON: 16 or 32 hex digits in either case, lowercased; all zeros, other lengths or other characters are invalid', () => {
+    const cases: [string, 32 | 16, string | null][] = [
+      ['00f067aa0ba902b7', 16, '00f067aa0ba902b7'],
+      ['00F067AA0BA902B7', 16, '00f067aa0ba902b7'],
+      ['0af7651916Cd43dd8448eb211c80319c', 32, '0af7651916cd43dd8448eb211c80319c'],
+      ['0000000000000000', 16, null],
+      ['0000000000000001', 16, '0000000000000001'],
+      ['00f067aa0ba902b', 16, null],
+      ['00f067aa0ba902b7', 32, null],
+      ['00f067aa0ba902g7', 16, null],
+      ['00f067aa0ba902-7', 16, null],
+      ['00f067aa0ba902 7', 16, null],
+      ['', 16, null],
+    ];
+    expect(cases.map(([hex, digits]) => validId(hex, digits))).toEqual(cases.map(([, , want]) => want));
   });
 
   it('a span with an invalid id or time is rejected alone (partial success)', () => {
