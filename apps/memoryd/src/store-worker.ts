@@ -97,7 +97,7 @@ export function runStoreWorker(): void {
       staged.set(m.seq, m.facts);
       return;
     }
-    // Calls run concurrently; the store queues its own statements (one write connection, one read connection).
+    // Calls run concurrently; the store queues its own statements (two write connections, one read connection: duckdb.ts).
     void handle(m).then(
       (value) => send(m, { ok: true, value }),
       (err) => send(m, { ok: false, error: toWireError(err) }),
