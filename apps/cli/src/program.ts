@@ -140,10 +140,14 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
   // Not `common`: stdout carries only the MCP protocol, so --json and --no-color mean nothing here.
   program
     .command('mcp')
-    .description('serve graph, next, item, set_status, close, gates, audit and audit_log to agents: an MCP server over stdio (see docs/cli-contract.md)')
+    .description('serve graph, next, item, set_status, close, gates, audit, audit_log and the memory_* tools to agents: an MCP server over stdio (see docs/cli-contract.md)')
     .option('--root <dir>', 'repository to serve (default: the repository root around the working directory)')
     .option('--no-cache', 'do not read or write the parse cache in <root>/.govern/cache')
-    .addHelpText('after', '\nRuns until the client closes stdin (exit 0); exit 2 when --root is not a directory. Logs go to stderr.')
+    .addHelpText(
+      'after',
+      '\nThe memory_* tools call memoryd at $GOVERN_MEMORYD_URL (default http://127.0.0.1:4318), sending $GOVERN_MEMORYD_TOKEN as the bearer token when it is set.' +
+        '\nRuns until the client closes stdin (exit 0); exit 2 when --root is not a directory. Logs go to stderr.',
+    )
     .action(run((o) => mcpCommand(ctx, o)));
   registerStatehubCommands(program, ctx, common, setExit);
   return program;
