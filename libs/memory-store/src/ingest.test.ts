@@ -110,6 +110,51 @@ describe('Ingestor', () => {
     await again.close();
   });
 
+  it('with two batches in flight, a failure of either is retried from the first uncommitted frame: every frame once, in order', async () => {
+    const dir = workDir();
+    let commits = 0;
+    const errors: string[] = [];
+    // The 2nd and 5th COMMITs fail (each time the batch after it is in flight or about to be).
+    const store = await MemoryStore.open(path.join(dir, 'm.duckdb'), {
+      beforeCommit: async () => {
+        commits++;
+        await new Promise((r) => setTimeout(r, 5));
+        if (commits === 2 || commits === 5) throw new Error(`commit ${commits} failed`);
+      },
+    });
+    // The store, counting the batches handed to it and not yet settled.
+    let inFlight = 0;
+    let most = 0;
+    const counted = {
+      checkpoint: () => store.checkpoint(),
+      maintain: () => store.maintain(),
+      async commit(batch: Parameters<MemoryStore['commit']>[0], frames: Parameters<MemoryStore['commit']>[1]) {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await store.commit(batch, frames);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const ing = await Ingestor.start({ store: counted, spoolDir: path.join(dir, 'spool'), decode, maxBatchSpans: 20, onError: (e) => errors.push(e.message) });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => payload(i * 10, 10)).map((p) => ing.submit(1, p.body, p.decoded)));
+    await ing.idle();
+    expect(most).toBe(2);
+    expect(errors.filter((e) => /commit \d failed/.test(e))).toEqual(['commit 2 failed', 'commit 5 failed']);
+    expect(await count(store)).toEqual({ n: 120, d: 120 });
+    const batches = await store.all('SELECT first_seq, last_seq FROM ingest_batches ORDER BY batch_id');
+    let next = 1n;
+    for (const b of batches) {
+      expect(b.first_seq).toBe(next);
+      next = (b.last_seq as bigint) + 1n;
+    }
+    expect(next).toBe(13n);
+    expect(ing.status()).toMatchObject({ queued: { frames: 0, spans: 0 }, checkpoint: { lastSeq: 12, spans: 120 } });
+    await ing.close();
+    await store.close();
+  });
+
   it('refuses new payloads while too many spans wait (the receiver answers 503, the exporter retries)', async () => {
     const dir = workDir();
     let release!: () => void;
