@@ -7,7 +7,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startMemoryd, type Memoryd } from '@govern/memoryd';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createGovernMcpServer } from './mcp/server.js';
-import { tempRoot } from './test-support.js';
+import { MEMORY_BASE_MS as BASE, memoryOtlpJson as otlpJson, tempRoot } from './test-support.js';
+
+const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
 // govern mcp's memory_* tools as an agent sees them: the SDK's client over an in-memory
 // transport to the real server, which calls a real memoryd (real DuckDB file) over HTTP
@@ -48,25 +50,6 @@ async function connect(root: string, env: Record<string, string>) {
   };
 }
 
-const BASE = 1_771_000_000_000; // ms
-const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-/** OTLP/JSON of `n` govern spans, one per second: every 2nd failed (check-failed), every 3rd denied by a gate. */
-function otlpJson(n: number): string {
-  const spans = Array.from({ length: n }, (_, i) => ({
-    traceId: hex(i + 1, 32),
-    spanId: hex(i + 1, 16),
-    name: 'govern.close',
-    startTimeUnixNano: String(BigInt(BASE + i * 1000) * 1_000_000n),
-    endTimeUnixNano: String(BigInt(BASE + i * 1000 + 5) * 1_000_000n),
-    attributes: [
-      { key: 'govern.stage', value: { stringValue: 'close' } },
-      { key: 'govern.item.id', value: { stringValue: `LM-0${(i % 3) + 1}` } },
-      ...(i % 2 === 0 ? [{ key: 'failure_reason_code', value: { stringValue: 'check-failed' } }] : []),
-    ],
-    events: i % 3 === 0 ? [{ name: 'guard.denied', timeUnixNano: String(BigInt(BASE + i * 1000 + 1) * 1_000_000n), attributes: [{ key: 'policy_reason_code', value: { stringValue: 'gate-disabled' } }] }] : [],
-  }));
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'govern' } }] }, scopeSpans: [{ scope: { name: 'govern' }, spans }] }] });
-}
 const window = { from: new Date(BASE).toISOString(), to: new Date(BASE + 3_600_000).toISOString() };
 
 describe('govern mcp: memory tools', () => {

@@ -12,6 +12,7 @@ import { graphCommand } from './commands/graph.js';
 import { nextCommand } from './commands/next.js';
 import { prOpenCommand } from './commands/pr.js';
 import { statusCommand } from './commands/status.js';
+import { registerMemoryCommands } from './commands/memory.js';
 import { registerStatehubCommands } from './commands/statehub.js';
 import { validateCommand } from './commands/validate.js';
 
@@ -150,6 +151,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     )
     .action(run((o) => mcpCommand(ctx, o)));
   registerStatehubCommands(program, ctx, common, setExit);
+  registerMemoryCommands(program, ctx, common, setExit);
   return program;
 }
 

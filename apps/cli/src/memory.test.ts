@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { QueryResponseSchema, type RecentFailureRow } from '@govern/memory-store';
+import { startMemoryd, type Memoryd } from '@govern/memoryd';
+import { afterAll, describe, expect, test } from 'vitest';
+import { MEMORY_BASE_MS, memoryOtlpJson, runCaptured, tempRoot } from './test-support.js';
+
+// `govern memory health|query` against a real memoryd (real DuckDB file) on 127.0.0.1.
+
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of closers.reverse()) await c();
+});
+async function memoryd(token?: string): Promise<Memoryd> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-memoryd-'));
+  const d = await startMemoryd({ db: path.join(dir, 'memory.duckdb'), port: 0, ...(token ? { token } : {}) });
+  closers.push(async () => {
+    await d.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return d;
+}
+
+const TRACKER = ['# Tracker', '', '| Order | Milestone | Depends On | Status |', '|---|---|---|---|', '| 1 | AB-01 One | - | In Progress |', ''].join('\n');
+const BASE = MEMORY_BASE_MS;
+const OTLP = memoryOtlpJson(6);
+const FROM = new Date(BASE).toISOString();
+const TO = new Date(BASE + 3_600_000).toISOString();
+
+describe('govern memory', () => {
+  test('query: each primitive as a table and as memoryd\'s JSON answer; filters and limit', async () => {
+    const d = await memoryd();
+    expect((await fetch(`${d.url}/v1/traces`, { method: 'POST', body: OTLP, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+    await d.idle();
+    const root = tempRoot({ 'trackers/t.md': TRACKER });
+    const env = { GOVERN_MEMORYD_URL: d.url };
+
+    const json = await runCaptured(['memory', 'query', 'failures', '--root', root, '--from', FROM, '--to', TO, '--filter', 'item_id=LM-01', '--json'], { env });
+    expect(json.code).toBe(0);
+    const answer = QueryResponseSchema.parse(JSON.parse(json.stdout));
+    expect(answer.primitive).toBe('recent_failures_by_taskspec');
+    expect((answer.rows as RecentFailureRow[]).map((r) => [r.item_id, r.failure_reason_code, r.span_id])).toEqual([['LM-01', 'check-failed', '0000000000000001']]);
+
+    const rollup = await runCaptured(['memory', 'query', 'rollup', '--root', root, '--from', FROM, '--to', TO, '--no-color'], { env });
+    expect(rollup.code).toBe(0);
+    expect(rollup.stdout).toMatch(/close\s+check-failed\s+3\s/);
+    expect(rollup.stdout).toContain('1 row; window 2026-02-13T16:26:40.000Z to 2026-02-13T17:26:40.000Z');
+
+    const denials = await runCaptured(['memory', 'query', 'guard_denials_by_policy_reason_code', '--root', root, '--from', FROM, '--to', TO, '--limit', '1', '--json'], { env });
+    expect(JSON.parse(denials.stdout)).toMatchObject({ primitive: 'guard_denials_by_policy_reason_code', limit: 1, rows: [{ policy_reason_code: 'gate-disabled', stage: 'close', denials: 2 }], truncated: false });
+
+    const failures = await runCaptured(['memory', 'query', 'failures', '--root', root, '--from', FROM, '--to', TO, '--limit', '2', '--no-color'], { env });
+    expect(failures.stdout.split('\n').filter((l) => l.includes('check-failed'))).toHaveLength(2);
+    expect(failures.stdout).toContain('2 rows (more matched: raise --limit');
+  });
+
+  test('health, a token, and the refusals: memoryd\'s code on exit 1, usage on exit 2', async () => {
+    const token = 'cli-memory-token';
+    const d = await memoryd(token);
+    const root = tempRoot({ 'trackers/t.md': TRACKER });
+    const env = { GOVERN_MEMORYD_URL: d.url, GOVERN_MEMORYD_TOKEN: token };
+
+    const health = await runCaptured(['memory', 'health', '--root', root, '--no-color'], { env });
+    expect([health.code, health.stdout.split('\n')[0]]).toEqual([0, 'memoryd ok']);
+    expect(JSON.parse((await runCaptured(['memory', 'health', '--root', root, '--json'], { env })).stdout)).toMatchObject({ status: 'ok', checkpoint: { lastSeq: 0 } });
+
+    const noToken = await runCaptured(['memory', 'health', '--root', root, '--json'], { env: { GOVERN_MEMORYD_URL: d.url } });
+    expect([noToken.code, JSON.parse(noToken.stdout).error.code]).toEqual([1, 'unauthorized']);
+    expect(noToken.stdout + noToken.stderr).not.toContain(token);
+    const wide = await runCaptured(['memory', 'query', 'rollup', '--root', root, '--from', '2026-01-01T00:00:00Z', '--to', '2026-03-01T00:00:00Z'], { env });
+    expect([wide.code, wide.stderr]).toEqual([1, 'govern memory: the window spans more than 31 days; narrow it or page by time [window-too-wide]\n']);
+    const down = await runCaptured(['memory', 'health', '--root', root, '--url', 'http://127.0.0.1:9', '--json'], { env });
+    expect([down.code, JSON.parse(down.stdout).error.code]).toEqual([1, 'memoryd-unavailable']);
+
+    for (const argv of [
+      ['memory', 'query', 'everything'],
+      ['memory', 'query', 'rollup', '--filter', 'stage'],
+      ['memory', 'query', 'rollup', '--limit', '501'],
+      ['memory', 'health', '--token-env', 'NO_SUCH_TOKEN_VAR'],
+      ['memory', 'health', '--url', 'ftp://x'],
+    ]) {
+      const r = await runCaptured([...argv, '--root', root], { env });
+      expect([argv.join(' '), r.code, r.stdout]).toEqual([argv.join(' '), 2, '']);
+    }
+  });
+
+  test('gated where the root declares memory-store: exit 1 with the gate explanation until its milestones are done', async () => {
+    const d = await memoryd();
+    const root = tempRoot({ 'trackers/t.md': TRACKER, 'govern.config.yaml': 'gates:\n  memory-store:\n    requires: [AB-01]\n    project: libs/memory-store\n' });
+    const r = await runCaptured(['memory', 'health', '--root', root, '--json'], { env: { GOVERN_MEMORYD_URL: d.url } });
+    expect([r.code, JSON.parse(r.stdout).error.code]).toEqual([1, 'gate-disabled']);
+  });
+});
