@@ -4,3 +4,4 @@ export declare const MANIFEST: string;
 export declare function makeDocument(n: number): { rel: string; text: string };
 export declare function generateCorpus(outDir: string, count: number): unknown;
 export declare function readManifest(outDir: string): unknown;
+export declare function mulberry32(seed: number): () => number;

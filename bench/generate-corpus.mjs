@@ -27,7 +27,8 @@ export const MANIFEST = '.corpus.json';
 // ---------------------------------------------------------------------------------------
 // PRNG: mulberry32 over a seed mixed from the document number.
 
-function mulberry32(seed) {
+/** mulberry32: a small seeded generator (also the memory query benchmark's). */
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -26,7 +26,6 @@
 // Both paths run 20 unmeasured requests first. Printed: p50, p99 and max per primitive
 // and path, rows per answer, the load average before and after. The goal is p99 under
 // 20 ms through the API.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -34,6 +33,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { buildMemoryd } from '../apps/memoryd/scripts/build.mjs';
+import { mulberry32 } from './generate-corpus.mjs';
+import { startMemorydProcess } from './memoryd-process.mjs';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const PRIMITIVES = ['recent_failures_by_taskspec', 'gate_rollup_by_failure_reason_code', 'guard_denials_by_policy_reason_code'];
@@ -110,20 +111,9 @@ const EVENT_FACTS_SQL = `INSERT INTO event_facts
     outcome = 'denied', NULL, NULL, policy_reason_code, run_id, item_id, stage, '{}'
   FROM task_facts WHERE outcome IN ('failed', 'denied')`;
 
-/** A small seeded generator (mulberry32): the same request list on every run. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function requests(n) {
-  const r = rng(20260215);
+  // Seeded: the same request list on every run.
+  const r = mulberry32(20260215);
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const widths = [3600n * SEC, 6n * 3600n * SEC, DAY, 7n * DAY, 31n * DAY];
   const out = [];
@@ -203,16 +193,8 @@ async function direct(lib, file, reqs) {
 }
 
 async function viaHttp(bundle, file, reqs) {
-  const child = spawn(process.execPath, [bundle, 'serve', '--db', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (c) => {
-      buf += c;
-      const line = buf.split('\n').find((l) => l.includes('"listening"'));
-      if (line) resolve(JSON.parse(line).url);
-    });
-    child.on('exit', (code) => reject(new Error(`memoryd exited (${code}) before listening`)));
-  });
+  const daemon = await startMemorydProcess(bundle, file);
+  const url = daemon.url;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const post = (body) =>
     new Promise((resolve, reject) => {
@@ -240,8 +222,7 @@ async function viaHttp(bundle, file, reqs) {
     return out;
   } finally {
     agent.destroy();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.on('exit', r));
+    await daemon.stop();
   }
 }
 

@@ -30,7 +30,6 @@
 // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), MEMORYD_BENCH_LOG_BATCHES=1 (the
 // daemon's --log-batches), MEMORYD_BENCH_THREADS=1 (the daemon's CPU time by thread,
 // from /proc, when every span is committed).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -42,6 +41,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { buildMemoryd } from '../apps/memoryd/scripts/build.mjs';
+import { startMemorydProcess } from './memoryd-process.mjs';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -145,17 +145,9 @@ async function e2eRun(bundle, bodies, contentType, totalSpans, concurrency, maxB
   // MEMORYD_BENCH_NODE_ARGS: extra node flags for the daemon, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.MEMORYD_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const extra = [...(process.env.MEMORYD_BENCH_LOG_BATCHES === '1' ? ['--log-batches'] : []), ...(maxBatchSpans ? ['--max-batch-spans', String(maxBatchSpans)] : [])];
-  const child = spawn(process.execPath, [...nodeArgs, bundle, 'serve', '--db', path.join(dir, 'memory.duckdb'), '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const daemon = await startMemorydProcess(bundle, path.join(dir, 'memory.duckdb'), { args: extra, nodeArgs });
+  const { child, url } = daemon;
   try {
-    const url = await new Promise((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (c) => {
-        buf += c;
-        const line = buf.split('\n').find((l) => l.includes('"listening"'));
-        if (line) resolve(JSON.parse(line).url);
-      });
-      child.on('exit', (code) => reject(new Error(`memoryd exited (${code}) before listening`)));
-    });
     // node:http with keep-alive, as the OTLP/HTTP exporter sends (fetch costs the client several times the CPU).
     const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     let retries = 0;
@@ -193,8 +185,7 @@ async function e2eRun(bundle, bodies, contentType, totalSpans, concurrency, maxB
     agent.destroy();
     return { ms, ackedMs: acked, cpuMs, cpuUsPerSpan: (cpuMs * 1000) / totalSpans, senderCpuMs, spansPerSec: (totalSpans / ms) * 1000, batches: health.checkpoint.batches, retries };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await daemon.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -265,30 +256,32 @@ async function main() {
 
 const sum = (bufs) => bufs.reduce((n, b) => n + b.length, 0);
 
-/** User + system CPU of a process so far, in ms (Linux /proc; null elsewhere). */
-function procCpuMs(pid) {
+/** User + system CPU in ms of a /proc stat file (a process's, or one of its threads'); NaN where there is no /proc. */
+function statCpuMs(file) {
   try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const f = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
   } catch {
     return NaN;
   }
 }
 
-/** CPU ms of each thread of a process so far, busiest first (Linux /proc; threads are listed by id and name). */
+/** User + system CPU of a process so far, in ms. */
+const procCpuMs = (pid) => statCpuMs(`/proc/${pid}/stat`);
+
+/** CPU ms of each thread of a process so far, busiest first (threads are listed by id and name). */
 function threadCpu(pid) {
-  const by = new Map();
+  let tids;
   try {
-    for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
-      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      by.set(`${t === String(pid) ? 'main' : t}:${name}`, ((Number(f[11]) + Number(f[12])) * 1000) / 100);
-    }
+    tids = fs.readdirSync(`/proc/${pid}/task`);
   } catch {
     return 'unavailable';
   }
-  return [...by].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([n, ms]) => `${n} ${Math.round(ms)}`).join(', ');
+  const rows = tids.map((t) => {
+    const name = fs.readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+    return [`${t === String(pid) ? 'main' : t}:${name}`, statCpuMs(`/proc/${pid}/task/${t}/stat`)];
+  });
+  return rows.filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([n, ms]) => `${n} ${Math.round(ms)}`).join(', ');
 }
 
 function getJson(agent, url) {
