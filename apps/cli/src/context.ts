@@ -27,6 +27,19 @@ export interface CommonOptions {
 export class UsageError extends Error {}
 
 /**
+ * A bearer token from the environment variable `--token-env` names, else from
+ * `defaultName` when that is set. Naming an unset variable is a usage error.
+ * Tokens come from the environment, never from arguments (process lists show
+ * arguments), and are never printed.
+ */
+export function tokenFromEnv(ctx: CommandContext, tokenEnv: string | undefined, defaultName: string): string | undefined {
+  const name = tokenEnv ?? defaultName;
+  const value = ctx.env[name]?.trim();
+  if (tokenEnv !== undefined && !value) throw new UsageError(`--token-env ${name}: the environment variable ${name} is not set`);
+  return value || undefined;
+}
+
+/**
  * The default root is the repository: the nearest ancestor of the working
  * directory with a `govern.config.yaml` or a `.git`, else the working directory.
  */

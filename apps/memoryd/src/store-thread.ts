@@ -2,46 +2,40 @@ import { Worker } from 'node:worker_threads';
 import {
   MemoryApiError,
   StoreError,
+  toFacts,
   type AuditRequest,
   type AuditResponse,
   type Checkpoint,
   type CommitResult,
+  type DecodedTraces,
   type FrameRange,
   type FrameSink,
+  type MemoryStore,
   type QueryRequest,
   type QueryResponse,
   type Redactor,
+  type RetentionOptions,
   type RetentionPolicy,
   type RetentionResult,
   type Row,
+  type SpoolFrame,
   type StoreStats,
   type UpsertOptions,
   type UpsertRequest,
   type UpsertResponse,
 } from '@govern/memory-store';
-import { toFacts, type DecodedTraces, type RetentionOptions, type SpoolFrame } from '@govern/memory-store';
 import { packFacts, type PackedFacts } from './packed.js';
 
 /**
  * What memoryd needs of its store, wherever it runs: the MemoryStore itself
  * (in this thread), or {@link StoreThread} (a worker thread).
  */
-export interface MemorydStore {
-  readonly file: string;
-  checkpoint(): Checkpoint;
-  all(sql: string, params?: (string | number | boolean | bigint | null)[]): Promise<Row[]>;
-  query(req: QueryRequest, nowNs: bigint): Promise<QueryResponse>;
-  upsert(req: UpsertRequest, opts: UpsertOptions): Promise<UpsertResponse>;
-  auditLog(req: AuditRequest, nowNs: bigint): Promise<AuditResponse>;
-  retention(policy: RetentionPolicy, opts: Omit<RetentionOptions, 'onCheckpoint'>): Promise<RetentionResult>;
-  stats(): Promise<StoreStats>;
-  close(): Promise<void>;
-}
+export type MemorydStore = Pick<MemoryStore, 'file' | 'checkpoint' | 'all' | 'query' | 'upsert' | 'auditLog' | 'retention' | 'stats' | 'close'>;
 
 /**
- * A frame as a commit names it: by seq when it was staged (its facts are made
- * in the worker already), or with its bytes when it was recovered from the
- * spool (decoded, redacted and made into facts at commit).
+ * A frame as a commit names it: by seq when it was staged (its facts were sent
+ * ahead, packed), or with its bytes when it was recovered from the spool
+ * (decoded, redacted and made into facts at commit).
  */
 export interface WorkerFrame {
   seq: number;

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { assertEnabledWhereDeclared } from '@govern/gates';
 import { DEFAULT_MEMORYD_URL, MAX_QUERY_LIMIT, MEMORYD_TOKEN_ENV, MEMORYD_URL_ENV, MemoryApiError, MemoryClient, type HealthResponse, type QueryRequestInput, type QueryResponse } from '@govern/memory-store';
-import { resolveRoot, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { resolveRoot, tokenFromEnv, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, table, type Colors } from '../render.js';
 
 /**
@@ -33,9 +33,7 @@ const PRIMITIVES = {
 } as const;
 
 function client(ctx: CommandContext, opts: MemoryOptions): MemoryClient {
-  const name = opts.tokenEnv ?? MEMORYD_TOKEN_ENV;
-  const token = ctx.env[name]?.trim();
-  if (opts.tokenEnv !== undefined && !token) throw new UsageError(`--token-env ${name}: the environment variable ${name} is not set`);
+  const token = tokenFromEnv(ctx, opts.tokenEnv, MEMORYD_TOKEN_ENV);
   const url = opts.url ?? (ctx.env[MEMORYD_URL_ENV]?.trim() || DEFAULT_MEMORYD_URL);
   if (!/^https?:\/\//.test(url)) throw new UsageError(`--url ${url}: expected an http(s) URL`);
   return new MemoryClient({ url, ...(token ? { token } : {}) });

@@ -4,7 +4,7 @@ import { assertEnabledWhereDeclared } from '@govern/gates';
 import { withSpan } from '@govern/telemetry';
 import type { SyncReport } from '@govern/statehub';
 import { defaultActor } from '@govern/write';
-import { resolveRoot, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { resolveRoot, tokenFromEnv, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor } from '../render.js';
 
 const TOKEN_ENV = 'STATEHUB_TOKEN';
@@ -34,13 +34,6 @@ async function checkGate(root: string, opts: CommonOptions): Promise<void> {
   await assertEnabledWhereDeclared('statehub', { root, ...(opts.cache === false ? { cacheDir: null } : {}) });
 }
 
-/** The bearer token from the environment variable named by --token-env (default STATEHUB_TOKEN). Never printed. */
-function tokenFrom(ctx: CommandContext, tokenEnv: string | undefined): string | undefined {
-  const name = tokenEnv ?? TOKEN_ENV;
-  const value = ctx.env[name]?.trim();
-  if (tokenEnv !== undefined && !value) throw new UsageError(`--token-env ${name}: the environment variable ${name} is not set`);
-  return value || undefined;
-}
 
 interface ServeOptions extends CommonOptions {
   port?: number;
@@ -57,7 +50,7 @@ interface ServeOptions extends CommonOptions {
 export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop?: Promise<unknown>): Promise<number> {
   const root = resolveRoot(ctx, opts.root);
   await checkGate(root, opts);
-  const token = tokenFrom(ctx, opts.tokenEnv);
+  const token = tokenFromEnv(ctx, opts.tokenEnv, TOKEN_ENV);
   const db = opts.db ? path.resolve(ctx.cwd, opts.db) : path.join(root, '.govern', 'statehub.duckdb');
   const { DbError, DEFAULT_PORT, startStateHub, StateHubConfigError } = await server();
   let hub;
@@ -112,7 +105,7 @@ export async function syncCommand(ctx: CommandContext, opts: SyncCliOptions): Pr
   const url = opts.url ?? ctx.env.STATEHUB_URL ?? `http://127.0.0.1:${STATEHUB_PORT}`;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--url ${url}: not an http(s) URL`);
   await withSpan('gate', {}, () => checkGate(root, opts));
-  const token = tokenFrom(ctx, opts.tokenEnv);
+  const token = tokenFromEnv(ctx, opts.tokenEnv, TOKEN_ENV);
   const { StateHubClient, StateHubError, syncStateHub } = await lib();
   let report: SyncReport;
   try {
