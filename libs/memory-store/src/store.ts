@@ -387,20 +387,11 @@ export const FAILURE_FACT_COLUMNS = [
   'status_message',
 ] as const;
 
-/** A failed task fact's row of failure_facts, in {@link FAILURE_FACT_COLUMNS} order. */
+/** A failed task fact's row of failure_facts: its {@link FAILURE_FACT_COLUMNS}, in that order (BIGINT times, VARCHAR the rest). */
 export function writeFailure(a: RowAppender, t: TaskFact): void {
-  a.varchar(t.trace_id);
-  a.varchar(t.span_id);
-  a.bigint(t.start_ns);
-  a.bigint(t.duration_ns);
-  a.varchar(t.name);
-  a.varchar(t.command);
-  a.varchar(t.stage);
-  a.varchar(t.document_id);
-  a.varchar(t.item_id);
-  a.varchar(t.run_id);
-  a.varchar(t.failure_reason_code);
-  a.varchar(t.failure_reason_source);
-  a.varchar(t.policy_reason_code);
-  a.varchar(t.status_message);
+  for (const k of FAILURE_FACT_COLUMNS) {
+    const v = t[k];
+    if (typeof v === 'bigint') a.bigint(v);
+    else a.varchar(v);
+  }
 }
