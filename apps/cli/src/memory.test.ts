@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { QueryResponseSchema, type RecentFailureRow } from '@govern/memory-store';
+import { DEFAULT_MEMORYD_URL, MAX_QUERY_LIMIT, MEMORYD_TOKEN_ENV, MEMORYD_URL_ENV, QueryResponseSchema, type RecentFailureRow } from '@govern/memory-store';
 import { startMemoryd, type Memoryd } from '@govern/memoryd';
 import { afterAll, describe, expect, test } from 'vitest';
+import { MEMORY_CONSTANTS } from './commands/memory.js';
 import { MEMORY_BASE_MS, memoryOtlpJson, runCaptured, tempRoot } from './test-support.js';
 
 // `govern memory health|query` against a real memoryd (real DuckDB file) on 127.0.0.1.
@@ -29,6 +30,10 @@ const FROM = new Date(BASE).toISOString();
 const TO = new Date(BASE + 3_600_000).toISOString();
 
 describe('govern memory', () => {
+  test('the constants the command repeats (so that the CLI loads the library only when it runs) are the library\'s', () => {
+    expect(MEMORY_CONSTANTS).toEqual({ DEFAULT_MEMORYD_URL, MEMORYD_URL_ENV, MEMORYD_TOKEN_ENV, MAX_QUERY_LIMIT });
+  });
+
   test('query: each primitive as a table and as memoryd\'s JSON answer; filters and limit', async () => {
     const d = await memoryd();
     expect((await fetch(`${d.url}/v1/traces`, { method: 'POST', body: OTLP, headers: { 'content-type': 'application/json' } })).status).toBe(200);

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { assertEnabledWhereDeclared } from '@govern/gates';
-import { DEFAULT_MEMORYD_URL, MAX_QUERY_LIMIT, MEMORYD_TOKEN_ENV, MEMORYD_URL_ENV, MemoryApiError, MemoryClient, type HealthResponse, type QueryRequestInput, type QueryResponse } from '@govern/memory-store';
+import type { HealthResponse, MemoryClient, QueryRequestInput, QueryResponse } from '@govern/memory-store';
 import { resolveRoot, tokenFromEnv, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, table, type Colors } from '../render.js';
 
@@ -12,6 +12,18 @@ import { colorsFor, table, type Colors } from '../render.js';
  * contracts) or `{ "error": … }`. Gated like the MCP tools: when the root
  * declares a `memory-store` gate, these run only once it is enabled.
  */
+
+// @govern/memory-store is imported when a memory command runs, not when the CLI starts
+// (it is its own chunk; every other command would load it otherwise). These constants
+// repeat the library's for the help text and option parsing; a test checks they agree.
+const lib = () => import('@govern/memory-store');
+export const MEMORY_CONSTANTS = {
+  DEFAULT_MEMORYD_URL: 'http://127.0.0.1:4318',
+  MEMORYD_URL_ENV: 'GOVERN_MEMORYD_URL',
+  MEMORYD_TOKEN_ENV: 'GOVERN_MEMORYD_TOKEN',
+  MAX_QUERY_LIMIT: 500,
+} as const;
+const { DEFAULT_MEMORYD_URL, MEMORYD_URL_ENV, MEMORYD_TOKEN_ENV, MAX_QUERY_LIMIT } = MEMORY_CONSTANTS;
 
 interface MemoryOptions extends CommonOptions {
   url?: string;
@@ -32,10 +44,11 @@ const PRIMITIVES = {
   denials: 'guard_denials_by_policy_reason_code',
 } as const;
 
-function client(ctx: CommandContext, opts: MemoryOptions): MemoryClient {
+async function client(ctx: CommandContext, opts: MemoryOptions): Promise<MemoryClient> {
   const token = tokenFromEnv(ctx, opts.tokenEnv, MEMORYD_TOKEN_ENV);
   const url = opts.url ?? (ctx.env[MEMORYD_URL_ENV]?.trim() || DEFAULT_MEMORYD_URL);
   if (!/^https?:\/\//.test(url)) throw new UsageError(`--url ${url}: expected an http(s) URL`);
+  const { MemoryClient } = await lib();
   return new MemoryClient({ url, ...(token ? { token } : {}) });
 }
 
@@ -44,9 +57,11 @@ async function call<T>(ctx: CommandContext, opts: MemoryOptions, fn: (c: MemoryC
   const root = resolveRoot(ctx, opts.root);
   await assertEnabledWhereDeclared('memory-store', { root, ...(opts.cache === false ? { cacheDir: null } : {}) });
   const c = colorsFor(ctx, opts);
+  const m = await client(ctx, opts);
+  const { MemoryApiError } = await lib();
   let value: T;
   try {
-    value = await fn(client(ctx, opts));
+    value = await fn(m);
   } catch (err) {
     if (!(err instanceof MemoryApiError)) throw err;
     if (opts.json) writeJson(ctx, { error: err.toJSON() });
