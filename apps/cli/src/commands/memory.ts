@@ -13,10 +13,11 @@ import { colorsFor, table, type Colors } from '../render.js';
  * declares a `memory-store` gate, these run only once it is enabled.
  */
 
-// @govern/memory-store is imported when a memory command runs, not when the CLI starts
-// (it is its own chunk; every other command would load it otherwise). These constants
-// repeat the library's for the help text and option parsing; a test checks they agree.
-const lib = () => import('@govern/memory-store');
+// @govern/memory-store is loaded when a memory command runs, not when the CLI starts
+// (memory-lib.ts, its own chunk; every other command would load it otherwise). These
+// constants repeat the library's for the help text and option parsing; a test checks
+// they agree.
+const lib = () => import('../memory-lib.js');
 export const MEMORY_CONSTANTS = {
   DEFAULT_MEMORYD_URL: 'http://127.0.0.1:4318',
   MEMORYD_URL_ENV: 'GOVERN_MEMORYD_URL',
