@@ -3,7 +3,7 @@
  * token only, per-file locks, atomic renames, optimistic concurrency (`expect`),
  * the profile's lifecycle rules, and the append-only audit log under ops/.
  */
-export { setStatus, sha256, defaultActor } from './set-status.js';
+export { setStatus, sha256, defaultActor, MAX_REASON_LENGTH } from './set-status.js';
 export type { SetStatusOptions, SetStatusResult } from './set-status.js';
 export { planStatusEdit, locateStatus, spell, coreSpan, updatedEdit } from './edit.js';
 export type { StatusEdit, StatusToken, TokenForm } from './edit.js';

@@ -50,6 +50,13 @@ export interface SetStatusResult {
   audit: AuditRecord | null;
 }
 
+/**
+ * The longest `reason` a status write accepts, in characters. A reason is copied into
+ * the audit log, which every later write hashes and `govern audit log` prints; a
+ * megabytes-long reason would bloat both for good, so it is refused (`invalid-reason`).
+ */
+export const MAX_REASON_LENGTH = 2000;
+
 export function sha256(data: Uint8Array | string): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
