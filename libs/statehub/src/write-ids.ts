@@ -142,7 +142,19 @@ export async function writeStateHubIds(opts: {
         return result;
       }
       const bytes = Buffer.from(out, 'utf8');
+      // The commit checks of setStatus: the lock is still ours and the file is still the
+      // bytes the edit was made from; otherwise renaming would undo another writer's change.
       lock.assertHeld();
+      let hashNow: string | null;
+      try {
+        hashNow = sha256(fs.readFileSync(abs));
+      } catch {
+        hashNow = null;
+      }
+      if (hashNow !== result.hashBefore) {
+        for (const w of planned) result.problems.push({ item: w.item, code: 'conflict', message: `${opts.file} changed while the ids were being inserted; nothing written` });
+        return result;
+      }
       try {
         writeFileAtomic(abs, bytes);
       } catch (err) {

@@ -1,50 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { compileProfile, DEFAULT_PROFILE, parseDocument } from '@govern/workplan';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { writerProcs, type Procs } from './__fixtures__/procs.js';
 import { readAuditLog, type AuditRecord } from './audit-log.js';
 import { setStatus, sha256 } from './set-status.js';
 
 // Real processes against a real directory: 8 writers × 25 updates at once, and
-// writers killed with SIGKILL. The writer (src/__fixtures__/writer.ts) is
-// bundled with esbuild so node can run it without a TypeScript loader.
+// writers killed with SIGKILL (src/__fixtures__/writer.ts, bundled by procs.ts).
 
 const P = compileProfile(DEFAULT_PROFILE);
-let tmp: string;
-let writer: string;
+let procs: Procs;
 
 beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-concurrency-'));
-  writer = path.join(tmp, 'writer.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./__fixtures__/writer.ts', import.meta.url))],
-    outfile: writer,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  procs = await writerProcs('govern-concurrency-');
 }, 60_000);
 
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => procs.cleanup());
 
-function run(job: unknown): ChildProcess & { done: Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }> } {
-  const child = spawn(process.execPath, [writer, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  child.stdout!.on('data', (d) => (stdout += d));
-  const done = new Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout })),
-  );
-  return Object.assign(child, { done });
-}
+const run = (job: unknown) => procs.run(job);
+const newRepo = (name: string, files: Record<string, string>) => procs.newRepo(name, files);
 
 function workplan(f: number, tasks: number): string {
   const out = ['---', `id: WP-${f}`, 'type: workplan', `title: Plan ${f}`, 'status: in_progress', 'updated: 2026-01-01', '---', ''];
@@ -53,15 +28,6 @@ function workplan(f: number, tasks: number): string {
     out.push(`## T${String(t).padStart(2, '0')} - Task ${t}`, '', '```yaml', `id: ${id}`, 'status: planned', 'priority: P2', '```', '');
   }
   return out.join('\n');
-}
-
-function newRepo(name: string, files: Record<string, string>): string {
-  const root = path.join(tmp, name);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), text);
-  }
-  return root;
 }
 
 describe('concurrent writers', () => {
@@ -143,7 +109,7 @@ describe('killed writers', () => {
     expect(next.to.status).toBe('in_progress');
   }, 60_000);
 
-  test('a lock left by a killed holder is taken over once stale (within ~5 s), not waited on forever', async () => {
+  test('a lock left by a killed holder is taken over as soon as its process is gone, not waited on', async () => {
     const root = newRepo('stale', { 'trackers/t.md': TRACKER });
     const holder = run({ mode: 'hold', root, file: 'trackers/t.md' });
     const deadline = Date.now() + 30_000;

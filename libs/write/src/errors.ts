@@ -35,7 +35,11 @@ export type WriteErrorCode =
   | 'status-token-mismatch'
   /** The new status cannot be written in this token's form (a checkbox holds only done/planned). */
   | 'status-unwritable'
-  /** The file lock was not acquired within the timeout. */
+  /** The file lock was not acquired within the timeout (a live writer holds it). */
   | 'lock-timeout'
+  /** The lock was taken over before this writer committed; nothing was written. */
+  | 'lock-lost'
+  /** The reason is longer than `MAX_REASON_LENGTH`. */
+  | 'invalid-reason'
   /** Reading or writing the file failed. */
   | 'io-error';

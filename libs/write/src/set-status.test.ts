@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { readAuditLog } from './audit-log.js';
-import { setStatus, sha256 } from './set-status.js';
+import { MAX_REASON_LENGTH, setStatus, sha256 } from './set-status.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -137,6 +137,32 @@ describe('setStatus', () => {
     fs.writeFileSync(path.join(root, 'trackers/t.md'), bytes);
     await expect(setStatus({ ...base, root, id: 'LM-03', status: 'blocked' })).rejects.toMatchObject({ code: 'io-error' });
     expect(fs.readFileSync(path.join(root, 'trackers/t.md')).equals(bytes)).toBe(true);
+  });
+});
+
+describe('commit checks', () => {
+  test('a file changed after it was read (another writer that got in, a hand edit) is a conflict at commit: that change is kept, nothing written, nothing logged', async () => {
+    const root = repo({ 'trackers/t.md': TRACKER });
+    const file = path.join(root, 'trackers/t.md');
+    const theirs = TRACKER.replace('| 1 | LM-01 Telemetry | - | In Progress |', '| 1 | LM-01 Telemetry | - | Blocked |');
+    const err = await setStatus({
+      ...base,
+      root,
+      id: 'LM-03',
+      status: 'in_progress',
+      beforeCommit: () => fs.writeFileSync(file, theirs),
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'conflict', details: { file: 'trackers/t.md', expected: sha256(TRACKER), actual: sha256(theirs) } });
+    expect(fs.readFileSync(file, 'utf8')).toBe(theirs);
+    expect(readAuditLog(root).records).toEqual([]);
+  });
+
+  test(`a reason over ${MAX_REASON_LENGTH} characters is refused before anything is read or written`, async () => {
+    const root = repo({ 'trackers/t.md': TRACKER });
+    const err = await setStatus({ ...base, root, id: 'LM-03', status: 'in_progress', reason: 'x'.repeat(MAX_REASON_LENGTH + 1) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'invalid-reason', details: { length: MAX_REASON_LENGTH + 1, max: MAX_REASON_LENGTH } });
+    expect(fs.readFileSync(path.join(root, 'trackers/t.md'), 'utf8')).toBe(TRACKER);
+    expect(readAuditLog(root).records).toEqual([]);
   });
 });
 

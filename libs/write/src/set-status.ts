@@ -34,6 +34,12 @@ export interface SetStatusOptions {
   cacheDir?: string | null;
   /** Set by `closeItem` only: the manifest that allows a closure-only status. */
   closure?: { evidence: string };
+  /**
+   * Called under the lock after the edit is planned and before the commit checks
+   * (instrumentation and the stall tests; a stalled holder must not lose anyone's write).
+   * @internal
+   */
+  beforeCommit?: () => void | Promise<void>;
 }
 
 export interface SetStatusResult {
@@ -79,6 +85,12 @@ export function defaultActor(env: Record<string, string | undefined> = process.e
  * written then.
  */
 export async function setStatus(opts: SetStatusOptions): Promise<SetStatusResult> {
+  if (opts.reason !== undefined && opts.reason.length > MAX_REASON_LENGTH) {
+    throw new WriteError('invalid-reason', `the reason is ${opts.reason.length} characters long; at most ${MAX_REASON_LENGTH} are accepted (it is copied into the audit log)`, {
+      length: opts.reason.length,
+      max: MAX_REASON_LENGTH,
+    });
+  }
   const root = path.resolve(opts.root);
   const ws = opts.workspace ?? (await loadWorkspace({ root, ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}) }));
   const node = ws.index.byId.get(opts.id);
@@ -145,7 +157,26 @@ export async function setStatus(opts: SetStatusOptions): Promise<SetStatusResult
       }
       const out = Buffer.from(edit.text, 'utf8');
       const hashAfter = sha256(out);
+      await opts.beforeCommit?.();
+      // The commit checks, as late as possible and with nothing asynchronous between them
+      // and the rename: the lock must still be ours (fencing token), and the file must still
+      // be the bytes this edit was made from. Either failing means another writer (or a hand
+      // edit) got in; renaming now would silently undo its change.
       lock.assertHeld();
+      let current: Buffer;
+      try {
+        current = fs.readFileSync(abs);
+      } catch (err) {
+        throw new WriteError('io-error', `cannot read ${file}: ${(err as Error).message}`, { file });
+      }
+      const hashNow = sha256(current);
+      if (hashNow !== hashBefore) {
+        throw new WriteError('conflict', `${file} changed while this write was being prepared (sha256 ${hashBefore.slice(0, 12)}… became ${hashNow.slice(0, 12)}…); nothing written, read it again and retry`, {
+          file,
+          expected: hashBefore,
+          actual: hashNow,
+        });
+      }
       try {
         writeFileAtomic(abs, out);
       } catch (err) {
