@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -5,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadWorkspace } from '@govern/workspace';
 import { auditWorkspace } from './audit.js';
-import { resolveEvidenceRoot } from './evidence-path.js';
+import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 
 let root: string;
 beforeEach(() => {
@@ -198,18 +199,36 @@ evidence_root: ops/runtime/t09/
 });
 
 describe('resolveEvidenceRoot', () => {
-  it('refuses absolute paths, climbing out and symlinks that lead out', () => {
+  it('refuses absolute paths, climbing out, the root itself, .git/ and any existing part that is a symlink leading out', () => {
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-outside-'));
     try {
       fs.mkdirSync(path.join(root, 'ops'), { recursive: true });
+      fs.mkdirSync(path.join(root, '.git'), { recursive: true });
       fs.symlinkSync(outside, path.join(root, 'ops/link'));
-      expect(resolveEvidenceRoot(root, '/etc/')).toEqual({ ok: false, rel: '/etc', reason: 'an evidence root must be a relative path inside the repository' });
-      expect(resolveEvidenceRoot(root, 'ops/../../x')).toMatchObject({ ok: false, reason: 'ops/../../x leaves the repository' });
-      expect(resolveEvidenceRoot(root, 'ops/link/')).toMatchObject({ ok: false, reason: 'ops/link/ is a symlink that leads out of the repository' });
-      expect(resolveEvidenceRoot(root, 'ops/')).toEqual({ ok: true, rel: 'ops', abs: path.join(root, 'ops'), exists: true });
-      expect(resolveEvidenceRoot(root, 'ops/none/')).toEqual({ ok: true, rel: 'ops/none', abs: path.join(root, 'ops/none'), exists: false });
+      fs.symlinkSync(root, path.join(root, 'ops/self'));
+      fs.symlinkSync(path.join(root, '.git'), path.join(root, 'ops/git'));
+      const r = (p: string) => resolveEvidenceRoot(root, p);
+      expect(r('/etc/')).toEqual({ ok: false, rel: '/etc/', reason: 'an evidence root must be a relative path inside the repository' });
+      expect(r('ops/../../x')).toMatchObject({ ok: false, reason: 'ops/../../x leaves the repository' });
+      expect(r('ops/link/')).toMatchObject({ ok: false, reason: 'ops/link/ passes through a symlink that leads out of the repository (ops/link)' });
+      // The evidence root does not exist yet, but a parent of it leads out: refused all the same.
+      expect(r('ops/link/lm-01/')).toMatchObject({ ok: false, reason: 'ops/link/lm-01/ passes through a symlink that leads out of the repository (ops/link)' });
+      expect(r('.')).toMatchObject({ ok: false, reason: '. is the repository root itself; evidence needs a folder of its own (e.g. ops/runtime/<item>/)' });
+      expect(r('ops/..')).toMatchObject({ ok: false, rel: '.' });
+      expect(r('ops/self/')).toMatchObject({ ok: false, reason: 'ops/self/ is a symlink to the repository root' });
+      expect(r('.git/evidence/')).toMatchObject({ ok: false, reason: '.git/evidence/ is inside .git/, which is never committed' });
+      expect(r('ops/git/x/')).toMatchObject({ ok: false, reason: 'ops/git/x/ leads into .git/, which is never committed' });
+      expect(r('ops/')).toEqual({ ok: true, rel: 'ops', abs: path.join(root, 'ops'), exists: true });
+      expect(r('ops/none/')).toEqual({ ok: true, rel: 'ops/none', abs: path.join(root, 'ops/none'), exists: false });
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('evidenceRootIgnored asks git: ignored folders are true, others false, outside a git tree null', () => {
+    expect(evidenceRootIgnored(root, 'ops/runtime/x')).toBe(null);
+    execFileSync('git', ['init', '-q'], { cwd: root });
+    fs.writeFileSync(path.join(root, '.gitignore'), 'build/\n*.log\nops/runtime/ignored-*\n');
+    expect(['build/x', 'ops/runtime/ignored-1', 'ops/runtime/lm-01'].map((p) => evidenceRootIgnored(root, p))).toEqual([true, true, false]);
   });
 });

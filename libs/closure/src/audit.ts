@@ -3,7 +3,7 @@ import path from 'node:path';
 import { compareDiagnostics, type Diagnostic, type Item, type WorkDocument } from '@govern/workplan';
 import type { Workspace } from '@govern/workspace';
 import { sha256 } from '@govern/write';
-import { resolveEvidenceRoot } from './evidence-path.js';
+import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { EvidenceManifestSchema, MANIFEST_FILE, type EvidenceManifest } from './manifest.js';
 
 export interface AuditResult {
@@ -69,6 +69,7 @@ function auditDoneItem(root: string, doc: WorkDocument, item: Item, reported: Se
   }
   const r = resolveEvidenceRoot(root, item.evidenceRoot);
   if (!r.ok) return err('evidence-root-outside', `${item.id}: ${r.reason}`);
+  if (evidenceRootIgnored(root, r.rel) === true) return err('evidence-root-ignored', `${item.id}: ${r.rel}/ is ignored by git, so its evidence is never committed`);
   if (!r.exists) return reported.has(r.rel) ? [] : err('evidence-root-missing', `${item.id} is done but its evidence root ${item.evidenceRoot} does not exist`);
   const manifestRel = `${r.rel}/${MANIFEST_FILE}`;
   const manifestAbs = path.join(r.abs, MANIFEST_FILE);

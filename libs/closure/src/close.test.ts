@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -200,5 +201,112 @@ describe('closeItem', { timeout: 30_000 }, () => {
     const r = await closeItem({ ...base, root, id: 'LM-01', checkTimeoutMs: 300 });
     expect(Date.now() - t0).toBeLessThan(4000);
     expect(r.failures.map((f) => f.message)).toEqual([expect.stringContaining('(killed: over the time limit)')]);
+  });
+});
+
+// Issue 11, parts 2, 3 and 5: evidence stays inside the repository, secrets stay out of
+// it, and no output is too large to record.
+describe('closeItem under hostile use', { timeout: 30_000 }, () => {
+  test('an evidence root under a symlinked parent that leads outside is refused before any check runs, though it does not exist yet', async () => {
+    const outside = repo({ 'x.txt': 'x' });
+    const root = repo({ 'trackers/t.md': tracker({ checks: ['touch ran'], evidence: 'ops/runtime/lm-01/' }) });
+    fs.mkdirSync(path.join(root, 'ops'));
+    fs.symlinkSync(outside, path.join(root, 'ops/runtime'));
+    const r = await closeItem({ ...base, root, id: 'LM-01' });
+    expect(r.failures).toEqual([
+      { code: 'evidence-root-outside', message: 'LM-01: ops/runtime/lm-01/ passes through a symlink that leads out of the repository (ops/runtime); nothing was run' },
+    ]);
+    expect([fs.existsSync(path.join(root, 'ran')), fs.readdirSync(outside)]).toEqual([false, ['x.txt']]);
+  });
+
+  test('.git/, the repository root and git-ignored folders are refused as evidence roots', async () => {
+    for (const [evidence, code] of [
+      ['.git/evidence/', 'evidence-root-outside'],
+      ['.', 'evidence-root-outside'],
+      ['build/evidence/', 'evidence-root-ignored'],
+    ] as const) {
+      const root = repo({ 'trackers/t.md': tracker({ checks: ['touch ran'], evidence }), '.gitignore': 'build/\n' });
+      execFileSync('git', ['init', '-q'], { cwd: root });
+      const r = await closeItem({ ...base, root, id: 'LM-01' });
+      expect([evidence, r.failures.map((f) => f.code), fs.existsSync(path.join(root, 'ran'))]).toEqual([evidence, [code], false]);
+    }
+  });
+
+  test('a check that replaces its evidence folder with a symlink to outside gets no evidence written there', async () => {
+    const outside = repo({ 'x.txt': 'x' });
+    const root = repo({ 'trackers/t.md': tracker({ checks: [`mkdir -p ops/runtime && ln -s ${outside} ops/runtime/lm-01`] }) });
+    const r = await closeItem({ ...base, root, id: 'LM-01' });
+    expect(r.failures.map((f) => f.code)).toEqual(['evidence-root-outside']);
+    expect(fs.readdirSync(outside)).toEqual(['x.txt']);
+  });
+
+  test('checks get only the allowed environment; secrets are passed only when the profile names them, and never reach the log', async () => {
+    const GH = `ghp_${'k3Jw'.repeat(9)}`;
+    const AWS = 'zQ8k3Lm9Np2Qr5St7Uv0Wx4Yz6Ab1Cd3Ef5Gh7Ij';
+    const NPM = 'npm-secret-value-1234';
+    const check = 'echo "gh=$GITHUB_TOKEN aws=$AWS_SECRET_ACCESS_KEY npm=$NPM_TOKEN mine=$MY_SETTING other=$OTHER_SETTING path=${PATH:+set}"; cat token.txt; echo "npm again: $NPM_TOKEN"';
+    const root = repo({
+      'trackers/t.md': tracker({ checks: [check] }),
+      'profiles/default.yaml': 'extends: default\nchecks:\n  env: [MY_SETTING]\n  secrets: [NPM_TOKEN]\n',
+      'token.txt': `leaked from a file: ${GH}\n`,
+    });
+    const r = await closeItem({
+      ...base,
+      root,
+      id: 'LM-01',
+      env: { GITHUB_TOKEN: GH, AWS_SECRET_ACCESS_KEY: AWS, NPM_TOKEN: NPM, MY_SETTING: 'visible', OTHER_SETTING: 'not passed' },
+    });
+    expect(r.failures).toEqual([]);
+    const log = fs.readFileSync(path.join(root, 'ops/runtime/lm-01', r.checks[0]!.outputFile!), 'utf8');
+    expect(log).toBe(
+      'gh= aws= npm=[REDACTED:env:NPM_TOKEN] mine=visible other= path=set\nleaked from a file: [REDACTED:github]\nnpm again: [REDACTED:env:NPM_TOKEN]\n',
+    );
+    expect(r.checks[0]).toMatchObject({ redactions: 3, outputSha256: sha256(log), outputTruncated: false });
+    const everything = fs.readdirSync(path.join(root, 'ops'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    for (const f of everything) {
+      const text = fs.readFileSync(path.join(f.parentPath, f.name), 'utf8');
+      expect([f.name, [GH, AWS, NPM].filter((s) => text.includes(s))]).toEqual([f.name, []]);
+    }
+  });
+
+  test('a large output is hashed while streaming and stored as head and tail, with its full size and hash', async () => {
+    const root = repo({ 'trackers/t.md': tracker({ checks: ["head -c 3000000 /dev/zero | tr '\\0' a; echo; echo END"] }) });
+    const r = await closeItem({ ...base, root, id: 'LM-01', output: { headBytes: 1000, tailBytes: 1000 } });
+    expect(r.failures).toEqual([]);
+    const full = `${'a'.repeat(3_000_000)}\nEND\n`;
+    const log = fs.readFileSync(path.join(root, 'ops/runtime/lm-01', r.checks[0]!.outputFile!), 'utf8');
+    expect(log).toBe(`${'a'.repeat(1000)}\n[govern: 2998005 bytes left out here; the whole output was 3000005 bytes, sha256 ${sha256(full)}]\n${full.slice(-1000)}`);
+    expect(r.checks[0]).toMatchObject({ exitCode: 0, outputBytes: 3_000_005, outputTruncated: true, fullOutputSha256: sha256(full), outputSha256: sha256(log) });
+    const audit = auditWorkspace(await loadWorkspace({ root, cacheDir: null }));
+    expect(audit.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  test('a check that prints more than the limit is killed and fails cleanly, with a recorded attempt', async () => {
+    const root = repo({ 'trackers/t.md': tracker({ checks: ['yes'] }) });
+    const r = await closeItem({ ...base, root, id: 'LM-01', output: { maxOutputBytes: 2_000_000 } });
+    expect(r.failures).toEqual([
+      { code: 'check-failed', message: `\`yes\` exited 137 (killed: printed more than 2000000 bytes); output in ops/runtime/lm-01/${r.checks[0]!.outputFile}`, line: 10 },
+    ]);
+    expect(r.checks[0]).toMatchObject({ outputBytes: 2_000_000, outputTruncated: true });
+    expect(EvidenceManifestSchema.parse(JSON.parse(fs.readFileSync(path.join(root, r.attemptManifest!), 'utf8'))).passed).toBe(false);
+    expect(readAuditLog(root).records.map((x) => [x.action, x.evidence])).toEqual([['close-failed', r.attemptManifest]]);
+  });
+
+  test('on timeout the whole tree is killed, including a child that left the process group with setsid', async () => {
+    const root = repo({ 'trackers/t.md': tracker({ checks: ["setsid sh -c 'echo $$ > escaped.pid; exec sleep 30' & sleep 30"] }) });
+    const r = await closeItem({ ...base, root, id: 'LM-01', checkTimeoutMs: 1000 });
+    expect(r.failures.map((f) => f.message)).toEqual([expect.stringContaining('(killed: over the time limit)')]);
+    const pid = Number(fs.readFileSync(path.join(root, 'escaped.pid'), 'utf8'));
+    // Gone, or a zombie waiting for its new parent (init) to reap it: either way, not running.
+    const alive = () => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 50 && alive(); i++) await new Promise((res) => setTimeout(res, 20));
+    expect(alive()).toBe(false);
   });
 });

@@ -1,11 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { blockersOf, type GraphNode } from '@govern/graph';
 import { loadWorkspace, writeFileAtomic, type Workspace } from '@govern/workspace';
 import { appendAudit, defaultActor, lifecycleViolations, setStatus, sha256, WriteError, type LockOptions, type SetStatusResult } from '@govern/write';
-import { resolveEvidenceRoot } from './evidence-path.js';
+import { isSecretName, knownSecretsFromEnv, redactSecrets, type KnownSecret } from '@govern/secrets';
+import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { EvidenceManifestSchema, MANIFEST_FILE, type CheckRecord, type EvidenceManifest } from './manifest.js';
 
 export interface CloseOptions {
@@ -20,7 +22,10 @@ export interface CloseOptions {
   via?: string;
   toolVersion?: string;
   now?: () => Date;
+  /** The environment checks are chosen from (default `process.env`, with these over it); filtered by the profile's `checks` rules. */
   env?: Record<string, string | undefined>;
+  /** Output limits of one check (defaults: {@link DEFAULT_OUTPUT_LIMITS}). */
+  output?: Partial<OutputLimits>;
   lock?: LockOptions;
   workspace?: Workspace;
   cacheDir?: string | null;
@@ -32,6 +37,7 @@ export interface CloseFailure {
   code:
     | 'evidence-root-missing'
     | 'evidence-root-outside'
+    | 'evidence-root-ignored'
     | 'checks-missing'
     | 'check-failed'
     | 'criteria-unchecked'
@@ -95,22 +101,36 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   const stamp = now().toISOString().replace(/:/g, '-');
   const attemptRel = `attempts/${stamp}`;
   const attemptAbs = path.join(pre.evidence.abs, attemptRel);
-  fs.mkdirSync(path.join(attemptAbs, 'checks'), { recursive: true });
+  const source = { ...process.env, ...(opts.env ?? {}) };
+  const env = checkEnv(source, ws.profile.profile.checks);
+  const known = knownSecretsFromEnv(source);
+  const limits = { ...DEFAULT_OUTPUT_LIMITS, ...(opts.output ?? {}) };
+  const outputs: { file: string; bytes: Buffer }[] = [];
   for (const [i, check] of node.checks.entries()) {
     opts.onCheck?.({ index: i, total: node.checks.length, command: check.command });
     const outputFile = `${attemptRel}/checks/${String(i + 1).padStart(2, '0')}-${slug(check.command)}.log`;
-    const { timedOut, ...record } = await runCheck(root, check.command, path.join(pre.evidence.abs, outputFile), opts.checkTimeoutMs ?? 600_000, opts.env, now);
+    const { timedOut, overLimit, log, ...record } = await runCheck(root, check.command, opts.checkTimeoutMs ?? 600_000, env, known, limits, now);
+    outputs.push({ file: outputFile, bytes: log });
     const full: CheckRecord = { name: checkName(check.command), command: check.command, ...record, outputFile };
     result.checks.push(full);
     opts.onCheck?.({ index: i, total: node.checks.length, command: check.command, result: full });
     if (full.exitCode !== 0) {
+      const why = timedOut ? ' (killed: over the time limit)' : overLimit ? ` (killed: printed more than ${limits.maxOutputBytes} bytes)` : '';
       result.failures.push({
         code: 'check-failed',
-        message: `\`${check.command}\` exited ${full.exitCode}${timedOut ? ' (killed: over the time limit)' : ''}; output in ${pre.evidence.rel}/${outputFile}`,
+        message: `\`${check.command}\` exited ${full.exitCode}${why}; output in ${pre.evidence.rel}/${outputFile}`,
         line: check.line,
       });
     }
   }
+  // The checks ran arbitrary commands: the evidence root is resolved again before
+  // anything is written into it (a check may have replaced a folder with a symlink).
+  const again = [resolveEvidenceRoot(root, pre.evidence.rel), resolveEvidenceRoot(root, `${pre.evidence.rel}/${attemptRel}/checks`)].find((r) => !r.ok);
+  if (again && !again.ok) {
+    result.failures.push({ code: 'evidence-root-outside', message: `${node.id}: ${again.reason} (after the checks ran); no evidence was written` });
+    return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
+  }
+  for (const o of outputs) writeFileAtomic(path.join(pre.evidence.abs, o.file), o.bytes);
   for (const c of node.criteria) {
     if (c.checked === false) result.failures.push({ code: 'criteria-unchecked', message: `exit criterion not checked: ${c.text}`, line: c.line });
   }
@@ -168,7 +188,9 @@ function preconditions(root: string, node: GraphNode, ws: Workspace, force: bool
   } else {
     const r = resolveEvidenceRoot(root, node.evidenceRoot);
     if (!r.ok) failures.push({ code: 'evidence-root-outside', message: `${node.id}: ${r.reason}; nothing was run` });
-    else evidence = { rel: r.rel, abs: r.abs };
+    else if (evidenceRootIgnored(root, r.rel) === true) {
+      failures.push({ code: 'evidence-root-ignored', message: `${node.id}: ${r.rel}/ is ignored by git, so its evidence could never be committed; nothing was run` });
+    } else evidence = { rel: r.rel, abs: r.abs };
   }
   if (!node.checks.length) {
     failures.push({ code: 'checks-missing', message: `${node.id} declares no checks; a closure without a check proves nothing (see docs/formats.md)` });
@@ -217,65 +239,242 @@ async function recordFailure(
   return result;
 }
 
+/** How much of a check's output is kept as evidence, and how much it may print at all. */
+export interface OutputLimits {
+  /** Bytes kept from the start of the output (default 256 KiB). */
+  headBytes: number;
+  /** Bytes kept from the end (default 256 KiB). */
+  tailBytes: number;
+  /** A check that prints more is killed and fails (default 512 MiB). */
+  maxOutputBytes: number;
+}
+
+export const DEFAULT_OUTPUT_LIMITS: OutputLimits = { headBytes: 256 * 1024, tailBytes: 256 * 1024, maxOutputBytes: 512 * 1024 * 1024 };
+
 interface RunRecord {
   exitCode: number;
   durationMs: number;
   startedAt: string;
   outputSha256: string;
+  outputBytes: number;
+  outputTruncated: boolean;
+  fullOutputSha256?: string;
+  redactions: number;
   timedOut: boolean;
+  overLimit: boolean;
+  /** The log as it is to be stored: redacted, and capped to head and tail. */
+  log: Buffer;
 }
 
-/** Runs one check through the shell with stdout and stderr into one log file. */
-function runCheck(root: string, command: string, logFile: string, timeoutMs: number, env: CloseOptions['env'], now: () => Date): Promise<RunRecord> {
-  fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const fd = fs.openSync(logFile, 'w');
-  const startedAt = now().toISOString();
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    let timedOut = false;
-    const child = spawn('/bin/sh', ['-c', command], {
-      cwd: root,
-      env: checkEnv(env),
-      stdio: ['ignore', fd, fd],
-      detached: true,
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        // The whole process group: `sh -c` may have started children of its own.
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, timeoutMs);
-    const finish = (code: number) => {
-      clearTimeout(timer);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      resolve({
-        exitCode: code,
-        durationMs: Math.round(performance.now() - t0),
-        startedAt,
-        outputSha256: sha256(fs.readFileSync(logFile)),
-        timedOut,
-      });
-    };
-    child.on('error', (err) => {
-      fs.writeSync(fd, `govern: could not start the check: ${err.message}\n`);
-      finish(127);
-    });
-    // Killed by a signal: the shell's convention, 128 + the signal's number.
-    child.on('exit', (code, signal) => finish(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
-  });
+/** Keeps the first `head` bytes and the last `tail` bytes of a stream in bounded memory. */
+class HeadTail {
+  private readonly headParts: Buffer[] = [];
+  private headLen = 0;
+  private tailParts: Buffer[] = [];
+  private tailLen = 0;
+  total = 0;
+  constructor(
+    private readonly head: number,
+    private readonly tail: number,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    if (this.headLen < this.head) {
+      const take = Math.min(this.head - this.headLen, chunk.length);
+      this.headParts.push(chunk.subarray(0, take));
+      this.headLen += take;
+      chunk = chunk.subarray(take);
+    }
+    if (!chunk.length) return;
+    this.tailParts.push(Buffer.from(chunk));
+    this.tailLen += chunk.length;
+    while (this.tailParts.length > 1 && this.tailLen - this.tailParts[0]!.length >= this.tail) this.tailLen -= this.tailParts.shift()!.length;
+    if (this.tailParts.length > 8 * 1024) this.tailParts = [Buffer.concat(this.tailParts)];
+  }
+
+  /** The kept bytes; `omitted` is how many were dropped between head and tail. */
+  result(): { head: Buffer; tail: Buffer; omitted: number } {
+    const head = Buffer.concat(this.headParts);
+    let tail = Buffer.concat(this.tailParts);
+    if (tail.length > this.tail) tail = tail.subarray(tail.length - this.tail);
+    return { head, tail, omitted: this.total - head.length - tail.length };
+  }
 }
 
 /**
- * The environment of a check: the caller's, plus `GOVERN_CLOSE=1`, with colours
- * off — the output is evidence in a file, and escape codes would make the same
- * result hash differently depending on the terminal `govern close` ran in.
+ * Runs one check through the shell, stdout and stderr together into one log, hashed as
+ * it streams (a check may print gigabytes; nothing is read back). The stored log keeps
+ * the first and last bytes only, with a line saying how much was left out and the full
+ * output's size and sha256, and is redacted of secrets before it is returned. A check
+ * that prints more than `maxOutputBytes` is killed and fails.
+ *
+ * Every process the check starts carries a marker variable, so on timeout, on the output
+ * limit and when the check's shell exits, its whole tree is killed, including processes
+ * that left its process group with `setsid`.
  */
-function checkEnv(env: CloseOptions['env']): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...process.env, ...(env ?? {}), GOVERN_CLOSE: '1', NO_COLOR: '1' };
+async function runCheck(
+  root: string,
+  command: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv,
+  known: KnownSecret[],
+  limits: OutputLimits,
+  now: () => Date,
+): Promise<RunRecord> {
+  const startedAt = now().toISOString();
+  const t0 = performance.now();
+  const marker = `${MARKER}=${crypto.randomBytes(12).toString('hex')}`;
+  const hash = crypto.createHash('sha256');
+  const kept = new HeadTail(limits.headBytes, limits.tailBytes);
+  let timedOut = false;
+  let overLimit = false;
+  const exitCode = await new Promise<number>((resolve) => {
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: root,
+      env: { ...env, [MARKER]: marker.slice(MARKER.length + 1) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const kill = () => killTree(child.pid, marker);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      if (overLimit) return;
+      if (kept.total + chunk.length > limits.maxOutputBytes) {
+        chunk = chunk.subarray(0, limits.maxOutputBytes - kept.total);
+        overLimit = true;
+        kill();
+      }
+      hash.update(chunk);
+      kept.push(chunk);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    let code: number | null = null;
+    let open = 2;
+    const done = () => {
+      if (code === null || open > 0) return;
+      clearTimeout(timer);
+      resolve(code);
+    };
+    for (const s of [child.stdout!, child.stderr!]) {
+      s.on('close', () => {
+        open--;
+        done();
+      });
+    }
+    child.on('error', (err) => {
+      const msg = Buffer.from(`govern: could not start the check: ${err.message}\n`);
+      hash.update(msg);
+      kept.push(msg);
+      code = 127;
+      open = 0;
+      done();
+    });
+    child.on('exit', (c, signal) => {
+      // Killed by a signal: the shell's convention, 128 + the signal's number.
+      code = c ?? 128 + (signal ? os.constants.signals[signal] : 0);
+      // What the check left running would hold its output pipes open: the check is over.
+      kill();
+      setTimeout(() => {
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+      }, 2000).unref();
+      done();
+    });
+  });
+  const { head, tail, omitted } = kept.result();
+  const fullSha = hash.digest('hex');
+  const note = omitted > 0 ? Buffer.from(`\n[govern: ${omitted} bytes left out here; the whole output was ${kept.total} bytes, sha256 ${fullSha}]\n`) : Buffer.alloc(0);
+  const raw = Buffer.concat([head, note, tail]).toString('utf8');
+  const { text, findings } = await redactSecrets(raw, { known });
+  const log = Buffer.from(text, 'utf8');
+  return {
+    exitCode: overLimit && exitCode === 0 ? 1 : exitCode,
+    durationMs: Math.round(performance.now() - t0),
+    startedAt,
+    outputSha256: sha256(log),
+    outputBytes: kept.total,
+    outputTruncated: omitted > 0,
+    ...(omitted > 0 ? { fullOutputSha256: fullSha } : {}),
+    redactions: findings.length,
+    timedOut,
+    overLimit,
+    log,
+  };
+}
+
+const MARKER = 'GOVERN_CHECK_RUN';
+
+/**
+ * SIGKILLs a check's process group and every process that carries its marker in its
+ * environment (found through /proc; a `setsid` child has left the group but not the
+ * environment). Processes of other users cannot be read and are not ours.
+ */
+function killTree(pid: number | undefined, marker: string): void {
+  if (pid !== undefined) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+  }
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return;
+  }
+  const needle = Buffer.from(`${marker}\0`);
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    let environ: Buffer;
+    try {
+      environ = fs.readFileSync(`/proc/${e}/environ`);
+    } catch {
+      continue;
+    }
+    if (environ.includes(needle)) {
+      try {
+        process.kill(Number(e), 'SIGKILL');
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+  }
+}
+
+/** The variables every check gets (when set), besides those the profile's `checks.env` adds. */
+export const BASE_CHECK_ENV: readonly string[] = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'HOSTNAME', 'LANG', 'LANGUAGE', 'LC_*', 'TERM', 'TZ', 'TMPDIR', 'TMP', 'TEMP',
+  'CI', 'XDG_*', 'NODE_OPTIONS', 'NODE_ENV', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
+  'NX_*', 'npm_config_*', 'GOVERN_*', 'JAVA_HOME', 'GOPATH', 'GOROOT', 'GOCACHE', 'CARGO_HOME', 'RUSTUP_HOME', 'VIRTUAL_ENV', 'PYTHONPATH',
+];
+
+/**
+ * The environment of a check: {@link BASE_CHECK_ENV} and the variables the profile's `checks.env` names (minus any
+ * whose name says it is a secret, unless `checks.secrets` names it exactly), plus
+ * `GOVERN_CLOSE=1`, with colours off — the output is evidence in a file, and escape codes
+ * would make the same result hash differently depending on the terminal.
+ */
+export function checkEnv(source: Record<string, string | undefined>, rules: { env?: string[]; secrets?: string[] }): NodeJS.ProcessEnv {
+  const allow = [...BASE_CHECK_ENV, ...(rules.env ?? [])].map((p) => (p.endsWith('*') ? { prefix: p.slice(0, -1) } : { name: p }));
+  const secrets = new Set(rules.secrets ?? []);
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(source)) {
+    if (value === undefined) continue;
+    if (secrets.has(name)) {
+      out[name] = value;
+      continue;
+    }
+    if (isSecretName(name) || name === MARKER) continue;
+    if (allow.some((a) => ('name' in a ? a.name === name : name.startsWith(a.prefix)))) out[name] = value;
+  }
+  out.GOVERN_CLOSE = '1';
+  out.NO_COLOR = '1';
   delete out.FORCE_COLOR;
   return out;
 }

@@ -10,8 +10,16 @@ export const CheckRecordSchema = z.object({
   exitCode: z.number().int(),
   durationMs: z.number().nonnegative(),
   startedAt: z.string(),
-  /** sha256 of the check's combined output. */
+  /** sha256 of the output as stored in `outputFile` (redacted, and capped when `outputTruncated`). */
   outputSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Bytes the check printed in all (stdout and stderr together). */
+  outputBytes: z.number().int().nonnegative().optional(),
+  /** True when only the head and tail of the output are stored. */
+  outputTruncated: z.boolean().optional(),
+  /** sha256 of the whole output as printed, when it was truncated. */
+  fullOutputSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** Secrets replaced by `[REDACTED:<rule>]` in the stored output. */
+  redactions: z.number().int().nonnegative().optional(),
   /** The output as kept in the evidence root (relative to it), when it is kept. */
   outputFile: z.string().optional(),
 });

@@ -11,6 +11,7 @@ describe('profiles', () => {
 
   test('ProfileSchema fills defaults for a minimal profile', () => {
     expect(ProfileSchema.parse({})).toEqual({
+      checks: {},
       name: 'custom',
       statuses: {},
       priorities: [],
@@ -33,6 +34,7 @@ describe('profiles', () => {
     });
     const merged = mergeProfiles(DEFAULT_PROFILE, over);
     expect(merged).toEqual({
+      checks: {},
       name: 'team',
       statuses: {
         ...DEFAULT_PROFILE.statuses,

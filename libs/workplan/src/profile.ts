@@ -50,6 +50,20 @@ export const ProfileSchema = z.object({
     })
     .strict()
     .default({}),
+  /**
+   * The environment of `govern close`'s checks. A check gets only the variables of
+   * @govern/closure's BASE_CHECK_ENV (PATH, HOME, locale, CI, NX_*, …) and those named
+   * here (`NAME`, or `PREFIX*`), never one whose name says it holds a secret (`*TOKEN*`,
+   * `*SECRET*`, `*PASSWORD*`, `*_KEY`, …) unless that exact name is in `secrets`. Both
+   * lists add to the base profile's.
+   */
+  checks: z
+    .object({
+      env: z.array(z.string().min(1)).optional(),
+      secrets: z.array(z.string().min(1)).optional(),
+    })
+    .strict()
+    .default({}),
 });
 export type ProfileInput = z.input<typeof ProfileSchema>;
 export type Profile = z.output<typeof ProfileSchema>;
@@ -83,6 +97,7 @@ export const DEFAULT_PROFILE: Profile = {
     dependenciesDoneFor: ['in_progress', 'partial', 'done'],
   },
   github: {},
+  checks: {},
 };
 
 /** Merges a profile over its base: its rules are tried first, the base's after. */
@@ -103,6 +118,10 @@ export function mergeProfiles(base: Profile, over: Profile): Profile {
     criteriaLabels: [...over.criteriaLabels, ...base.criteriaLabels],
     lifecycle: { ...base.lifecycle, ...definedOnly(over.lifecycle) },
     github: { ...base.github, ...definedOnly(over.github) },
+    checks: definedOnly({
+      env: base.checks.env || over.checks.env ? [...(base.checks.env ?? []), ...(over.checks.env ?? [])] : undefined,
+      secrets: base.checks.secrets || over.checks.secrets ? [...(base.checks.secrets ?? []), ...(over.checks.secrets ?? [])] : undefined,
+    }),
   };
 }
 
