@@ -144,6 +144,20 @@ describe('govern statehub sync', () => {
     ]);
   });
 
+  test('a remote in_progress on a locally done task is a conflict (exit 1), and the Markdown stays done', async () => {
+    const done = WORKPLAN.replace('status: planned', 'status: done');
+    const root = tempRoot({ 'workplans/cl.md': done });
+    expect((await cli(['statehub', 'sync', '--root', root, '--url', hub.url, '--repo', 'cli-reopen', '--no-cache'])).code).toBe(0);
+    const before = fs.readFileSync(path.join(root, 'workplans/cl.md'), 'utf8');
+    const client = new StateHubClient({ url: hub.url });
+    const task = (await client.list('task', 'cli-reopen'))[0]!;
+    await client.setStatus('task', task.id, { status: 'in_progress', ifVersion: task.version });
+    const r = await cli(['statehub', 'sync', '--root', root, '--url', hub.url, '--repo', 'cli-reopen', '--json', '--no-cache']);
+    const report = JSON.parse(r.out) as SyncReport;
+    expect([r.code, report.ok, report.actions, report.conflicts.map((c) => [c.item, c.local, c.remote])]).toEqual([1, false, [], [['CL-1-T01', 'done', 'in_progress']]]);
+    expect(fs.readFileSync(path.join(root, 'workplans/cl.md'), 'utf8')).toBe(before);
+  });
+
   test('usage errors exit 2; an unreachable StateHub exits 1 with { error }', async () => {
     const root = tempRoot({ 'workplans/cl.md': WORKPLAN });
     expect((await cli(['statehub', 'sync', '--root', root, '--push', '--pull'])).code).toBe(2);
@@ -153,6 +167,28 @@ describe('govern statehub sync', () => {
     expect([noToken.code, noToken.err]).toEqual([2, 'govern: --token-env NOPE_TOKEN: the environment variable NOPE_TOKEN is not set\n']);
     const down = await cli(['statehub', 'sync', '--root', root, '--url', 'http://127.0.0.1:9', '--json', '--no-cache']);
     expect([down.code, JSON.parse(down.out).error.code]).toEqual([1, 'unreachable']);
+  });
+
+  test('a URL with credentials is a usage error (exit 2) that never prints the password, from --url or STATEHUB_URL', async () => {
+    const root = tempRoot({ 'workplans/cl.md': WORKPLAN });
+    const secret = 'hunter2-Pa55';
+    const message = (shown: string, from: string) =>
+      `govern: ${from}: the StateHub URL ${shown} has credentials in it; they are refused, never sent or printed: pass a bearer token instead (govern statehub sync --token-env, default STATEHUB_TOKEN)\n`;
+    const runs = [
+      [await cli(['statehub', 'sync', '--root', root, '--url', `http://user:${secret}@127.0.0.1:9`, '--no-cache']), 'http://***@127.0.0.1:9', '--url'],
+      [await cli(['statehub', 'sync', '--root', root, '--url', `http://user:${secret}@127.0.0.1:9`, '--json', '--no-cache']), 'http://***@127.0.0.1:9', '--url'],
+      [await cli(['statehub', 'sync', '--root', root, '--dry-run', '--no-cache'], { STATEHUB_URL: `https://${secret}@hub.example.com/x` }), 'https://***@hub.example.com/x', 'STATEHUB_URL'],
+      [await cli(['statehub', 'sync', '--root', root, '--url', `ftp://me:${secret}@x`, '--no-cache']), 'ftp://***@x', '--url'],
+      [await cli(['statehub', 'sync', '--root', root, '--url', `http://me:${secret}@bad host`, '--no-cache']), 'http://***@bad host', '--url'],
+    ] as const;
+    for (const [r, shown, from] of runs) {
+      expect([r.code, r.out, r.err]).toEqual([2, '', message(shown, from)]);
+      expect(r.err + r.out).not.toContain(secret);
+    }
+    expect(fs.existsSync(path.join(root, '.govern'))).toBe(false);
+    expect(fs.readFileSync(path.join(root, 'workplans/cl.md'), 'utf8')).toBe(WORKPLAN);
+    const colon = await cli(['statehub', 'sync', '--root', root, '--url', hub.url, '--repo', 'a:b']);
+    expect([colon.code, colon.err]).toEqual([2, 'govern: --repo a:b: a repository name cannot contain ":" (keys are <repo>:<item id>)\n']);
   });
 
   test('a root whose config declares a statehub gate that is disabled gets the gate explanation, and nothing runs', async () => {
@@ -196,6 +232,17 @@ describe('govern statehub serve', () => {
     expect([r.code, r.err]).toEqual([
       2,
       'govern: refusing to listen on 0.0.0.0 without a token: a non-loopback StateHub needs --token-env (an environment variable holding the bearer token)\n',
+    ]);
+    expect(fs.existsSync(path.join(root, '.govern/statehub.duckdb'))).toBe(false);
+  });
+
+  test('a non-loopback host with a token shorter than 32 bytes is a usage error (exit 2) that does not print the token', async () => {
+    const root = tempRoot({ 'workplans/cl.md': WORKPLAN });
+    const r = await cli(['statehub', 'serve', '--root', root, '--host', '0.0.0.0', '--port', '0', '--token-env', 'HUB_T'], { HUB_T: 'tiny-secret' });
+    expect([r.code, r.out, r.err]).toEqual([
+      2,
+      '',
+      'govern: refusing to listen on 0.0.0.0 with a 11-byte token: a non-loopback StateHub needs a token of at least 32 bytes (e.g. openssl rand -hex 32)\n',
     ]);
     expect(fs.existsSync(path.join(root, '.govern/statehub.duckdb'))).toBe(false);
   });

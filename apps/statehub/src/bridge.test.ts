@@ -103,6 +103,19 @@ describe('push', () => {
     expect({ a: r.read('workplans/WP-1.md'), b: r.read('workplans/WP-2.md'), feed: (await client.changes(0)).next }).toEqual(before);
   });
 
+  test('the bridge reads StateHub\'s lists page by page: with one record per page, a second sync still changes nothing', async () => {
+    const r = repo(twoWorkplans());
+    const ops: string[] = [];
+    const paged = new StateHubClient({ url: hub.url, pageSize: 1, onResponse: (op) => void ops.push(op) });
+    expect((await syncStateHub({ root: r.root, client: paged, cacheDir: null })).actions).toHaveLength(10);
+    ops.length = 0;
+    const again = await syncStateHub({ root: r.root, client: paged, cacheDir: null });
+    expect([again.actions, again.conflicts, again.unchanged, again.ok]).toEqual([[], [], 5, true]);
+    // Two workstreams and three tasks, one per page.
+    expect(ops.filter((o) => o === 'listWorkstreams')).toHaveLength(2);
+    expect(ops.filter((o) => o === 'listTasks')).toHaveLength(3);
+  });
+
   test('CRLF and a BOM are kept byte for byte when ids are written', async () => {
     const text = `\ufeff${workplan('WP-3', { status: 'planned', tasks: [{ n: 1, status: 'planned' }] }).replaceAll('\n', '\r\n')}`;
     const r = repo({ 'workplans/WP-3.md': text });
@@ -212,6 +225,37 @@ describe('pull', () => {
       ]);
       expect([report.ok, report.actions, r.read('workplans/WP-1.md')]).toEqual([false, [], before]);
     }
+  });
+
+  test('a remote status that would reopen a locally done item is a conflict: the Markdown stays done, every time', async () => {
+    const text = workplan('WP-5', { status: 'done', tasks: [{ n: 1, status: 'done' }, { n: 2, status: 'in_progress' }] });
+    const r = repo({ 'workplans/WP-5.md': text });
+    expect((await sync(r.root)).ok).toBe(true);
+    const recs = await records(r.name);
+    const t1 = recs.get('WP-5-T01')!;
+    const ws = recs.get('WP-5')!;
+    await client.setStatus('task', t1.id, { status: 'in_progress', ifVersion: t1.version, actor: 'someone-else' });
+    await client.setStatus('workstream', ws.id, { status: 'planned', ifVersion: ws.version });
+    const before = r.read('workplans/WP-5.md');
+    const auditBefore = readAuditLog(r.root).records.length;
+    for (let i = 0; i < 2; i++) {
+      for (const dryRun of [true, false]) {
+        const report = await sync(r.root, { dryRun });
+        expect(report.conflicts.map((c) => [c.item, c.local, c.remote, c.base, c.hasBase])).toEqual([
+          ['WP-5', 'done', 'planned', 'done', true],
+          ['WP-5-T01', 'done', 'in_progress', 'done', true],
+        ]);
+        expect(report.conflicts[1]!.message).toBe(
+          `WP-5-T01: the Markdown says done, StateHub says in_progress (version 2); reopening a done item is not pulled (done is reached only through govern close). ` +
+            'Set it back to done on StateHub, or reopen it here by hand (govern task set-status) and sync again',
+        );
+        expect([report.ok, report.actions, report.refused]).toEqual([false, [], []]);
+        expect(r.read('workplans/WP-5.md')).toBe(before);
+      }
+    }
+    expect(readAuditLog(r.root).records).toHaveLength(auditBefore);
+    // --pull alone reports it the same way.
+    expect((await sync(r.root, { mode: 'pull' })).conflicts.map((c) => c.item)).toEqual(['WP-5', 'WP-5-T01']);
   });
 
   test('a remote change that would start an item whose dependencies are not done is refused with the lifecycle reason', async () => {

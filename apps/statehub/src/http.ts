@@ -51,7 +51,10 @@ function handlers(store: Store): Record<string, Handler> {
   };
   for (const kind of ['workstream', 'task'] as const) {
     const K = kind === 'task' ? 'Task' : 'Workstream';
-    h[`list${K}s`] = async ({ query }) => ({ status: 200, body: { records: await store.list(kind, (query as z.output<typeof ListQuerySchema>).repo) } });
+    h[`list${K}s`] = async ({ query }) => {
+      const q = query as z.output<typeof ListQuerySchema>;
+      return { status: 200, body: await store.page(kind, { repo: q.repo, limit: q.limit, after: q.after }) };
+    };
     h[`get${K}`] = async ({ params }) => {
       const record = await store.get(kind, params.id!);
       return { status: 200, body: record, headers: { etag: `"${record.version}"` } };

@@ -52,6 +52,42 @@ describe('bind and auth', () => {
     expect(fs.existsSync(db)).toBe(false);
   });
 
+  test('a non-loopback bind with a token shorter than 32 bytes is refused, without echoing it; 32 bytes are enough', async () => {
+    const db = path.join(tmp, 'short-token.duckdb');
+    for (const token of ['x', 'only-thirty-one-bytes-long-tokn']) {
+      const e = await startStateHub({ db, host: '0.0.0.0', port: 0, token }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(StateHubConfigError);
+      expect((e as Error).message).toBe(
+        `refusing to listen on 0.0.0.0 with a ${Buffer.byteLength(token)}-byte token: a non-loopback StateHub needs a token of at least 32 bytes (e.g. openssl rand -hex 32)`,
+      );
+    }
+    expect(fs.existsSync(db)).toBe(false);
+    // Loopback keeps accepting any token; 32 bytes open a non-loopback bind.
+    await hub({ token: 'x' });
+    const wide = await startStateHub({ db, host: '0.0.0.0', port: 0, token: 'k'.repeat(32) });
+    running.push(wide);
+    expect(wide.host).toBe('0.0.0.0');
+  });
+
+  test('a client refuses a URL with credentials in it, and never repeats the password', () => {
+    for (const url of ['http://user:hunter2-secret@127.0.0.1:4870', 'https://hunter2-secret@hub.example.com/statehub', 'http://:hunter2-secret@[::1]:1/']) {
+      let e: unknown;
+      try {
+        new StateHubClient({ url });
+      } catch (x) {
+        e = x;
+      }
+      expect(e).toBeInstanceOf(StateHubError);
+      expect([(e as StateHubError).code, (e as StateHubError).message]).toEqual([
+        'invalid-url',
+        expect.stringMatching(
+          /^the StateHub URL https?:\/\/\*\*\*@\S+ has credentials in it; they are refused, never sent or printed: pass a bearer token instead \(govern statehub sync --token-env, default STATEHUB_TOKEN\)$/,
+        ),
+      ]);
+      expect(JSON.stringify({ m: (e as Error).message, j: (e as StateHubError).toJSON(), s: String((e as Error).stack) })).not.toContain('hunter2');
+    }
+  });
+
   test('with a token: 401 without it or with a wrong one, 200 with it; /health and /openapi.json stay open', async () => {
     const s = await hub({ token: 's3cret-token' });
     const none = await raw(`${s.url}/workstreams`);
@@ -64,7 +100,7 @@ describe('bind and auth', () => {
     expect(wrong.status).toBe(401);
     expect((await raw(`${s.url}/changes`, { headers: { authorization: 'Basic czNjcmV0' } })).status).toBe(401);
     expect(await new StateHubClient({ url: s.url, token: 's3cret-token' }).list('workstream')).toEqual([]);
-    expect((await raw(`${s.url}/health`)).body).toEqual({ ok: true, service: 'statehub', apiVersion: '1.0.0', schemaVersion: 1 });
+    expect((await raw(`${s.url}/health`)).body).toEqual({ ok: true, service: 'statehub', apiVersion: '1.1.0', schemaVersion: 1 });
     expect((await raw(`${s.url}/openapi.json`)).status).toBe(200);
     // The client surfaces the refusal as a typed error that does not echo the token.
     const err = await new StateHubClient({ url: s.url, token: 'nope' }).list('task').catch((e: unknown) => e);
@@ -114,6 +150,29 @@ describe('records and versions', () => {
     expect([mismatch.code, mismatch.status, mismatch.current]).toEqual(['id-mismatch', 409, adopted.record]);
     const taken = await fails(c.putByKey('workstream', 'r:WP-2', { ...WS, itemId: 'WP-2', id: adopted.record.id }));
     expect([taken.code, taken.status, taken.current]).toEqual(['id-taken', 409, adopted.record]);
+  });
+
+  test('PUT by key refuses a key that is not the body\'s repo:itemId (422), so one item cannot get two records', async () => {
+    const s = await hub();
+    const c = new StateHubClient({ url: s.url });
+    const put = (kind: string, key: string, body: unknown) =>
+      raw(`${s.url}/${kind}/by-key/${encodeURIComponent(key)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const other = await put('workstreams', 'r:WP-9', WS);
+    expect([other.status, other.body]).toEqual([
+      422,
+      { error: { code: 'unprocessable', message: 'the key r:WP-9 is not the body\'s <repo>:<itemId>, r:WP-1', details: { key: 'r:WP-9', expected: 'r:WP-1' } } },
+    ]);
+    expect((await put('workstreams', 'WP-1', WS)).status).toBe(422);
+    await c.putByKey('workstream', 'r:WP-1', WS);
+    const task = await put('tasks', 'r:WP-1-T01', { repo: 'r', itemId: 'WP-1-T02', title: 'T', workstreamKey: 'r:WP-1' });
+    expect([task.status, (task.body as { error: { code: string } }).error.code]).toEqual([422, 'unprocessable']);
+    const e = await fails(c.putByKey('workstream', 'q:WP-1', WS));
+    expect([e.code, e.status]).toEqual(['unprocessable', 422]);
+    // A ':' in repo would make `<repo>:<itemId>` ambiguous (a:b + c and a + b:c).
+    const colon = await put('workstreams', 'a:b:c', { repo: 'a:b', itemId: 'c', title: 't' });
+    expect([colon.status, (colon.body as { error: { details: unknown } }).error.details]).toEqual([400, { issues: [{ path: 'repo', message: expect.stringContaining(':') }] }]);
+    expect((await c.list('workstream')).map((r) => r.externalKey)).toEqual(['r:WP-1']);
+    expect(await c.list('task')).toEqual([]);
   });
 
   test('a task needs its workstream (422)', async () => {
@@ -168,6 +227,37 @@ describe('records and versions', () => {
     expect([j.status, (j.body as { error: { code: string } }).error.code]).toEqual([400, 'bad-request']);
     expect((await raw(`${s.url}/changes?since=-1`)).status).toBe(400);
     expect((await raw(`${s.url}/next?kind=milestone`)).status).toBe(400);
+  });
+});
+
+describe('paging', () => {
+  test('list endpoints honour limit (1 to 1000) and page with the after cursor; the client pages through all', async () => {
+    const s = await hub();
+    const c = new StateHubClient({ url: s.url });
+    for (const id of ['E', 'B', 'D', 'A', 'C']) await c.putByKey('workstream', `r:${id}`, { ...WS, itemId: id });
+    await c.putByKey('workstream', 'q:Z', { ...WS, repo: 'q', itemId: 'Z' });
+    const get = (q: string) => raw(`${s.url}/workstreams${q}`) as Promise<{ status: number; body: { records: HubRecord[]; next: string | null } }>;
+    const keys = (b: { records: HubRecord[] }) => b.records.map((r) => r.externalKey);
+    const p1 = await get('?repo=r&limit=2');
+    expect([p1.status, keys(p1.body), p1.body.next]).toEqual([200, ['r:A', 'r:B'], 'r:B']);
+    const p2 = await get(`?repo=r&limit=2&after=${encodeURIComponent(p1.body.next!)}`);
+    expect([keys(p2.body), p2.body.next]).toEqual([['r:C', 'r:D'], 'r:D']);
+    const p3 = await get(`?repo=r&limit=2&after=${encodeURIComponent(p2.body.next!)}`);
+    expect([keys(p3.body), p3.body.next]).toEqual([['r:E'], null]);
+    // An exact fit: the last page says so without an empty page after it.
+    expect((await get('?repo=r&limit=5')).body.next).toBeNull();
+    expect(keys((await get('')).body)).toEqual(['q:Z', 'r:A', 'r:B', 'r:C', 'r:D', 'r:E']);
+    for (const bad of ['?limit=0', '?limit=1001', '?limit=x']) {
+      const r = await raw(`${s.url}/workstreams${bad}`);
+      expect([bad, r.status, (r.body as { error: { code: string } }).error.code]).toEqual([bad, 400, 'bad-request']);
+    }
+
+    // The client pages through everything, one request per page.
+    const ops: string[] = [];
+    const paging = new StateHubClient({ url: s.url, pageSize: 2, onResponse: (op) => void ops.push(op) });
+    expect((await paging.list('workstream', 'r')).map((r) => r.externalKey)).toEqual(['r:A', 'r:B', 'r:C', 'r:D', 'r:E']);
+    expect(ops).toEqual(['listWorkstreams', 'listWorkstreams', 'listWorkstreams']);
+    expect(await paging.listPage('workstream', { repo: 'r', limit: 3, after: 'r:A' })).toEqual({ records: [p1.body.records[1], ...p2.body.records], next: 'r:D' });
   });
 });
 

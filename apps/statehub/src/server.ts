@@ -7,7 +7,7 @@ import { Store } from './store.js';
 export interface StateHubOptions {
   /** DuckDB database file (created if missing), or `:memory:`. */
   db: string;
-  /** Address to bind; default 127.0.0.1. Anything but loopback requires `token`. */
+  /** Address to bind; default 127.0.0.1. Anything but loopback requires a `token` of at least {@link MIN_TOKEN_BYTES} bytes. */
   host?: string;
   /** Port; default 4870; 0 picks a free one (see the returned `url`). */
   port?: number;
@@ -37,6 +37,9 @@ export class StateHubConfigError extends Error {
 
 export const DEFAULT_PORT = 4870;
 
+/** The shortest bearer token (in UTF-8 bytes) a StateHub bound to a non-loopback address accepts. */
+export const MIN_TOKEN_BYTES = 32;
+
 /** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and `localhost`. */
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -49,14 +52,21 @@ export function isLoopback(host: string): boolean {
 /**
  * Starts the embedded StateHub: opens (and migrates) the database, then
  * listens. Refuses — before opening anything — to bind a non-loopback address
- * without a token: a hub reachable from the network must not be writable by
- * anyone who can reach it.
+ * without a token, or with one shorter than {@link MIN_TOKEN_BYTES} bytes: a hub
+ * reachable from the network must not be writable by anyone who can reach it.
  */
 export async function startStateHub(opts: StateHubOptions): Promise<RunningStateHub> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token?.trim() || undefined;
   if (!isLoopback(host) && !token) {
     throw new StateHubConfigError(`refusing to listen on ${host} without a token: a non-loopback StateHub needs --token-env (an environment variable holding the bearer token)`);
+  }
+  // Reachable from the network, the token is all that guards the writes: one that can
+  // be guessed is none. Its length is named, never the token.
+  if (!isLoopback(host) && token && Buffer.byteLength(token, 'utf8') < MIN_TOKEN_BYTES) {
+    throw new StateHubConfigError(
+      `refusing to listen on ${host} with a ${Buffer.byteLength(token, 'utf8')}-byte token: a non-loopback StateHub needs a token of at least ${MIN_TOKEN_BYTES} bytes (e.g. openssl rand -hex 32)`,
+    );
   }
   const store = await Store.open(opts.db, opts.now ? { now: opts.now } : {});
   const server = http.createServer(createHandler(store, { ...(token ? { token } : {}), ...(opts.log ? { log: opts.log } : {}) }));

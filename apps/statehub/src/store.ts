@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Change, ChangePage, ErrorCode, HubRecord, HubStatus, PatchResult, PutResult, RecordKind } from '@govern/statehub';
-import { num, openDb, type Db, type Row, type Tx } from './db.js';
+import { num, openDb, type Db, type Param, type Row, type Tx } from './db.js';
 import { migrate } from './migrations.js';
 
 /** A refusal the HTTP layer turns into `{ error, current? }` with this status. */
@@ -103,6 +103,22 @@ export class Store {
     return rows.map(toRecord);
   }
 
+  /**
+   * One page of `kind`'s records (of `repo`), ordered by externalKey, after the
+   * key `after`: a keyset cursor, so records created or changed between two pages
+   * neither repeat nor shift the ones not yet read. `next` is the last key
+   * returned when more follow, else null.
+   */
+  async page(kind: RecordKind, q: { repo?: string | undefined; limit: number; after?: string | undefined }): Promise<{ records: HubRecord[]; next: string | null }> {
+    const params: Param[] = [kind];
+    const where = ['kind = $1'];
+    if (q.repo !== undefined) where.push(`repo = $${params.push(q.repo)}`);
+    if (q.after !== undefined) where.push(`external_key > $${params.push(q.after)}`);
+    const rows = await this.db.all(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY external_key LIMIT $${params.push(q.limit + 1)}`, params);
+    const records = rows.slice(0, q.limit).map(toRecord);
+    return { records, next: rows.length > q.limit ? records[records.length - 1]!.externalKey : null };
+  }
+
   async get(kind: RecordKind, id: string): Promise<HubRecord> {
     const rows = await this.db.all(`${SELECT} WHERE kind = $1 AND id = $2`, [kind, id]);
     if (!rows[0]) throw new StoreError('not-found', 404, `no ${kind} with id ${id}`, { id });
@@ -110,12 +126,19 @@ export class Store {
   }
 
   /**
-   * Creates the record with this key, or updates its structure (repo, item id,
-   * title, priority, dependencies, workstream). Status is set only on creation;
+   * Creates the record with this key — which must be `<repo>:<itemId>` of the
+   * input (422 otherwise) — or updates its structure (title, priority,
+   * dependencies, workstream). Status is set only on creation;
    * a request that changes nothing leaves the version alone, so repeating it is
    * harmless: that is what makes a create whose answer was lost safe to resend.
    */
   putByKey(kind: RecordKind, key: string, input: PutInput): Promise<PutResult> {
+    // The key is derived, not chosen: were it free, one item could be created again
+    // under a second key and have two records.
+    const expected = `${input.repo}:${input.itemId}`;
+    if (key !== expected) {
+      return Promise.reject(new StoreError('unprocessable', 422, `the key ${key} is not the body's <repo>:<itemId>, ${expected}`, { key, expected }));
+    }
     return this.db.transaction(async (tx) => {
       const at = this.now().toISOString();
       let workstreamId: string | null = null;

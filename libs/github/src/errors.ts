@@ -43,6 +43,10 @@ export type GitHubErrorCode =
   | 'blob-mismatch'
   /** A mutating request was attempted in dry-run mode (a bug: dry-run must only read). */
   | 'read-only'
+  /** A file the branch would carry holds a secret (a token shape, or the value of a secret-named variable); nothing was sent. */
+  | 'secret-found'
+  /** The API URL is plain `http://` to a host other than loopback: the token would cross the network in clear. */
+  | 'insecure-url'
   /** Any other response GitHub refused (422 validation and the like). */
   | 'github-error';
 

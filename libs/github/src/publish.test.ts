@@ -309,3 +309,49 @@ describe('--dry-run', { timeout: 30_000 }, () => {
     expect([after.title, after.body, after.files]).toEqual([opened.title, opened.body, opened.files.map((f) => ({ ...f, vsBase: null, uploaded: false }))]);
   });
 });
+
+// Issue 11: a closure PR never carries a secret, and the token never crosses the network in clear.
+describe('govern pr open refuses to leak', { timeout: 30_000 }, () => {
+  test('a file under the evidence root holding a token: refused before any request, named by file, line and column, never by value', async () => {
+    const secret = `ghp_${'Zr4t'.repeat(9)}`;
+    fs.writeFileSync(path.join(repo.root, 'ops/runtime/ab-01/notes.txt'), `ran by hand\nexport GITHUB_TOKEN=${secret}\n`);
+    for (const dryRun of [true, false]) {
+      const err = await open({ dryRun }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GitHubError);
+      expect((err as GitHubError).toJSON()).toEqual({
+        code: 'secret-found',
+        message:
+          'a secret was found in the files the closure branch would carry, so nothing was sent: ops/runtime/ab-01/notes.txt:2:21 (github). Remove it (and rotate it), then close again',
+        details: { item: 'AB-01', findings: [{ file: 'ops/runtime/ab-01/notes.txt', line: 2, column: 21, rule: 'github' }] },
+      });
+      expect(JSON.stringify(err)).not.toContain(secret);
+    }
+    expect(gh.requests).toEqual([]);
+  });
+
+  test('the value of a secret-named variable is found whatever its shape, and the token itself too', async () => {
+    fs.writeFileSync(path.join(repo.root, 'ops/runtime/ab-01/notes.txt'), `db: shapeless-password-value\ntoken ${TOKEN}\n`);
+    const err = await open({ dryRun: true, env: { DB_PASSWORD: 'shapeless-password-value' } }).catch((e: unknown) => e);
+    expect((err as GitHubError).details).toEqual({
+      item: 'AB-01',
+      findings: [
+        { file: 'ops/runtime/ab-01/notes.txt', line: 1, column: 5, rule: 'env:DB_PASSWORD' },
+        { file: 'ops/runtime/ab-01/notes.txt', line: 2, column: 7, rule: 'github-token' },
+      ],
+    });
+  });
+
+  test('an http:// API URL that is not loopback is refused before the token is sent; loopback http and https are accepted', async () => {
+    const s = resolveSettings({ repo: `${gh.owner}/${gh.repo}`, apiUrl: 'http://github.example.com/api/v3' }, {}, repo.root);
+    if (!s.ok) throw new Error(s.problems.join('; '));
+    const err = await openClosurePr({ workspace: await repo.workspace(), id: 'AB-01', settings: s.settings, token: { token: TOKEN, source: 'GITHUB_TOKEN' }, dryRun: true }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as GitHubError).toJSON()).toEqual({
+      code: 'insecure-url',
+      message: 'refusing to send the GitHub token to http://github.example.com: use https (plain http is accepted only for a loopback address)',
+      details: { apiUrl: 'http://github.example.com' },
+    });
+    expect((await open({ dryRun: true })).action).toBe('dry-run'); // gh.url is http://127.0.0.1:<port>
+  });
+});

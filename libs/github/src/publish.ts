@@ -1,3 +1,4 @@
+import { findSecrets, knownSecretsFromEnv, type KnownSecret } from '@govern/secrets';
 import type { Workspace } from '@govern/workspace';
 import { markerItem } from './body.js';
 import { GitHubError, redactDeep } from './errors.js';
@@ -18,6 +19,8 @@ export interface OpenClosurePrOptions {
   /** Overwrite the closure branch even when its head was not written by govern for this item. */
   force?: boolean;
   toolVersion?: string;
+  /** The environment whose secret-named variables' values must not appear in any file pushed (default `process.env`). */
+  env?: Record<string, string | undefined>;
   /** Client tuning: timeouts, retries, write spacing (tests use 0). */
   client?: Pick<GitHubClientOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'maxRateLimitWaitS' | 'writeSpacingMs' | 'onLog'>;
 }
@@ -43,6 +46,9 @@ export interface OpenClosurePrOptions {
 export async function openClosurePr(opts: OpenClosurePrOptions): Promise<PrOpenResult> {
   const { settings } = opts;
   const plan = planClosurePr(opts.workspace, opts.id, settings);
+  const known: KnownSecret[] = [...knownSecretsFromEnv(opts.env ?? process.env), ...(opts.token ? [{ name: 'the GitHub token', value: opts.token.token }] : [])];
+  await refuseSecrets(plan, known);
+  if (opts.token) refuseInsecureUrl(settings.apiUrl);
   const result: PrOpenResult = {
     item: plan.item,
     action: 'dry-run',
@@ -90,6 +96,37 @@ export async function openClosurePr(opts: OpenClosurePrOptions): Promise<PrOpenR
     result.requests = { ...api.counts };
   }
   return redactDeep(result, secrets);
+}
+
+/**
+ * Refuses (`secret-found`) when a file the branch would carry holds a secret: every
+ * finding is named by file, line, column and rule, never by its value. Check logs are
+ * redacted when `govern close` writes them; this is the last gate before GitHub, for
+ * files edited or written by anything else.
+ */
+async function refuseSecrets(plan: ClosurePlan, known: KnownSecret[]): Promise<void> {
+  const found: { file: string; line: number; column: number; rule: string }[] = [];
+  for (const f of plan.files) {
+    for (const s of await findSecrets(f.content.toString('utf8'), { known, strict: true })) found.push({ file: f.path, line: s.line, column: s.column, rule: s.rule.replace(/^env:the GitHub token$/, 'github-token') });
+  }
+  if (!found.length) return;
+  const where = found.slice(0, 10).map((x) => `${x.file}:${x.line}:${x.column} (${x.rule})`);
+  throw new GitHubError(
+    'secret-found',
+    `${found.length === 1 ? 'a secret was' : `${found.length} secrets were`} found in the files the closure branch would carry, so nothing was sent: ${where.join(', ')}${found.length > 10 ? ', …' : ''}. Remove it (and rotate it), then close again`,
+    { item: plan.item, findings: found },
+  );
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/** A token is sent only over https, or over http to this machine (tests, a local proxy). */
+function refuseInsecureUrl(apiUrl: string): void {
+  const u = new URL(apiUrl);
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.test(u.hostname))) return;
+  throw new GitHubError('insecure-url', `refusing to send the GitHub token to ${u.protocol}//${u.host}: use https (plain http is accepted only for a loopback address)`, {
+    apiUrl: `${u.protocol}//${u.host}`,
+  });
 }
 
 async function run(api: GitHubApi, plan: ClosurePlan, result: PrOpenResult, opts: OpenClosurePrOptions): Promise<void> {

@@ -42,6 +42,12 @@ describe('findSecrets', () => {
   });
 });
 
+test('strict leaves out the rules that match prose', async () => {
+  const text = `a bearer token: required on every request\nToken authentication is used\n${GH}\n`;
+  expect((await findSecrets(text)).map((f) => f.rule)).toEqual(['secret-pair', 'auth-scheme', 'github']);
+  expect((await findSecrets(text, { strict: true })).map((f) => f.rule)).toEqual(['github']);
+});
+
 describe('redactSecrets', () => {
   test('replaces each secret and keeps everything else byte for byte', async () => {
     const { text } = await redactSecrets(`ok\nGITHUB_TOKEN=${GH}\nclone https://bot:s3cretpass@git.example.com/x\nok\n`);

@@ -14,6 +14,8 @@ export interface TokenRule {
   /** Must have the `g` and `d` flags; the secret is capture group `group`, or the whole match. */
   pattern: RegExp;
   group?: number;
+  /** Matches prose too (`token: required`): right for redacting a log, too noisy to refuse a push on. */
+  loose?: true;
 }
 
 /**
@@ -25,7 +27,7 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   { name: 'private-key', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/dg },
   { name: 'url-credentials', pattern: /\b[a-z][a-z0-9+.-]*:\/\/([^\s/:@]+:[^\s/@]+)@/dgi, group: 1 },
   { name: 'github-token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b/dg },
-  { name: 'auth-scheme', pattern: /\b(?:Bearer|Basic|Token)\s+([A-Za-z0-9._~+/=-]{8,})/dgi, group: 1 },
+  { name: 'auth-scheme', pattern: /\b(?:Bearer|Basic|Token)\s+([A-Za-z0-9._~+/=-]{8,})/dgi, group: 1, loose: true },
   { name: 'aws-access-key-id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/dg },
   { name: 'aws-secret-access-key', pattern: /\b(?:aws_?)?secret_?access_?key\s*[=:]\s*["']?([A-Za-z0-9/+=]{40})/dgi, group: 1 },
   { name: 'slack-token', pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}/dg },
@@ -34,6 +36,7 @@ export const TOKEN_RULES: readonly TokenRule[] = [
     name: 'secret-pair',
     pattern: /\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?token|client[_-]?secret)\s*[=:]\s*("[^"\n]{4,}"|'[^'\n]{4,}'|[^\s&,;"']{4,})/dgi,
     group: 1,
+    loose: true,
   },
 ];
 
@@ -62,6 +65,8 @@ export function knownSecretsFromEnv(env: Record<string, string | undefined>): Kn
 
 export interface ScanOptions {
   known?: readonly KnownSecret[];
+  /** Only rules that do not match prose: secretlint's, the exact token shapes and the known values (for refusing, not redacting). */
+  strict?: boolean;
 }
 
 function lineStarts(text: string): number[] {
@@ -90,6 +95,7 @@ export async function findSecrets(text: string, opts: ScanOptions = {}): Promise
   const hits: { rule: string; start: number; end: number }[] = [];
   for (const h of await secretlintHits(text)) hits.push(h);
   for (const r of TOKEN_RULES) {
+    if (opts.strict && r.loose) continue;
     r.pattern.lastIndex = 0;
     for (const m of text.matchAll(r.pattern)) {
       const span = m.indices?.[r.group ?? 0];

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { fillPath, ROUTES, type Route } from './routes.js';
+import { fillPath, MAX_LIST_LIMIT, ROUTES, type Route } from './routes.js';
 import {
   ChangePageSchema,
   ErrorBodySchema,
@@ -33,16 +33,54 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Called with every response before it is used (the bridge's interruption tests hook in here). */
   onResponse?: (operationId: string, status: number) => void | Promise<void>;
+  /** Records per request when {@link StateHubClient.list} pages through a list (default and max 1000). */
+  pageSize?: number;
+}
+
+/** One page of a list endpoint: `next` is the `after` of the following page, null on the last. */
+export interface RecordPage {
+  records: HubRecord[];
+  next: string | null;
+}
+
+/** A URL as given, with its user and password (if any) replaced by `***`, for messages; also when it does not parse. */
+export function redactUrl(url: string): string {
+  const redacted = url.replace(/^([a-z][a-z0-9+.-]*:[/\\]{2})[^/?#\\]*@/i, '$1***@');
+  // Whatever the pattern missed that the URL parser would still read as credentials goes too;
+  // in a string that does not parse, everything before its last `@`.
+  if (URL.canParse(redacted)) {
+    const u = new URL(redacted);
+    if (u.password || (u.username && u.username !== '***')) {
+      u.username = '***';
+      u.password = '';
+      return u.href;
+    }
+    return redacted;
+  }
+  return redacted === url && url.includes('@') ? `***@${url.slice(url.lastIndexOf('@') + 1)}` : redacted;
+}
+
+/**
+ * Why a StateHub URL is refused for carrying credentials (`http://user:pass@host`),
+ * or null. They would travel with every request and show wherever the URL is
+ * printed (reports, errors, the sync state's keys); the message shows the URL
+ * redacted, never the password.
+ */
+export function urlCredentialsProblem(url: string): string | null {
+  const has = URL.canParse(url) ? ((u) => u.username !== '' || u.password !== '')(new URL(url)) : /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url);
+  if (!has) return null;
+  return `the StateHub URL ${redactUrl(url)} has credentials in it; they are refused, never sent or printed: pass a bearer token instead (govern statehub sync --token-env, default STATEHUB_TOKEN)`;
 }
 
 /**
  * A StateHub answer other than success, or no answer. `code` is the server's
  * error code, or `unreachable` (network error, timeout) / `bad-response` (a
- * body the schema rejects). A 409 carries the record as it is now in `current`.
+ * body the schema rejects) / `invalid-url` (a URL with credentials, refused when
+ * the client is made). A 409 carries the record as it is now in `current`.
  */
 export class StateHubError extends Error {
   constructor(
-    readonly code: ErrorCode | 'unreachable' | 'bad-response',
+    readonly code: ErrorCode | 'unreachable' | 'bad-response' | 'invalid-url',
     message: string,
     readonly status: number | null,
     readonly details: Record<string, unknown> = {},
@@ -71,9 +109,13 @@ export class StateHubClient {
   private readonly timeoutMs: number;
   private readonly fetchFn: typeof fetch;
   private readonly onResponse: ClientOptions['onResponse'];
+  private readonly pageSize: number;
 
   constructor(opts: ClientOptions) {
+    const credentials = urlCredentialsProblem(opts.url);
+    if (credentials) throw new StateHubError('invalid-url', credentials, null);
     this.url = opts.url.replace(/\/+$/, '');
+    this.pageSize = Math.min(Math.max(1, Math.floor(opts.pageSize ?? MAX_LIST_LIMIT)), MAX_LIST_LIMIT);
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.fetchFn = opts.fetch ?? fetch;
@@ -84,8 +126,28 @@ export class StateHubClient {
     return this.call('health', {}, HealthSchema);
   }
 
-  list(kind: RecordKind, repo?: string): Promise<HubRecord[]> {
-    return this.call(`list${plural(kind)}s`, { query: repo !== undefined ? { repo } : {} }, RecordListSchema).then((r) => r.records);
+  /** Every record of `kind` (of `repo`), ordered by externalKey: pages through the list, one request per page. */
+  async list(kind: RecordKind, repo?: string): Promise<HubRecord[]> {
+    const all: HubRecord[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.listPage(kind, { ...(repo !== undefined ? { repo } : {}), limit: this.pageSize, ...(after !== undefined ? { after } : {}) });
+      all.push(...page.records);
+      if (page.next === null) return all;
+      if (page.next === after || page.records.length === 0) {
+        throw new StateHubError('bad-response', `StateHub's list of ${kind}s did not advance past ${after ?? 'its start'}`, 200, { operation: `list${plural(kind)}s` });
+      }
+      after = page.next;
+    }
+  }
+
+  /** One page of records (`GET /{kind}s?repo&limit&after`). */
+  listPage(kind: RecordKind, query: { repo?: string; limit?: number; after?: string } = {}): Promise<RecordPage> {
+    const q: Record<string, string> = {};
+    if (query.repo !== undefined) q.repo = query.repo;
+    if (query.limit !== undefined) q.limit = String(query.limit);
+    if (query.after !== undefined) q.after = query.after;
+    return this.call(`list${plural(kind)}s`, { query: q }, RecordListSchema);
   }
 
   get(kind: RecordKind, id: string): Promise<HubRecord> {

@@ -4,11 +4,11 @@
  * that syncs workplans and their tasks with a StateHub over HTTP.
  */
 export * from './schemas.js';
-export { ROUTES, API_VERSION, matchPath, fillPath, ListQuerySchema, ChangesQuerySchema, NextQuerySchema } from './routes.js';
+export { ROUTES, API_VERSION, matchPath, fillPath, ListQuerySchema, ChangesQuerySchema, NextQuerySchema, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './routes.js';
 export type { Route } from './routes.js';
 export { buildOpenApi, openApiText } from './openapi.js';
-export { StateHubClient, StateHubError } from './client.js';
-export type { ClientOptions } from './client.js';
+export { StateHubClient, StateHubError, urlCredentialsProblem, redactUrl } from './client.js';
+export type { ClientOptions, RecordPage } from './client.js';
 export { planKeyInsert, stateHubKeyFor } from './insert-key.js';
 export type { KeyInsert } from './insert-key.js';
 export { writeStateHubIds } from './write-ids.js';

@@ -54,7 +54,7 @@ export function buildOpenApi(): JsonObject {
       description:
         'Workstreams and tasks across repositories, with per-record versions for optimistic concurrency and an append-only change feed. ' +
         'A server started with a token requires `Authorization: Bearer <token>` on every route except /health and /openapi.json; ' +
-        'a server bound to a non-loopback address always has one. See docs/statehub.md.',
+        'a server bound to a non-loopback address always has one, of at least 32 bytes. See docs/statehub.md.',
     },
     servers: [{ url: 'http://127.0.0.1:4870', description: 'the embedded default (`govern statehub serve`)' }],
     security: [{ bearer: [] }],

@@ -39,7 +39,21 @@ const err = (description: string) => ({ description, schema: ErrorBodySchema });
 const UNAUTHORIZED = { 401: err('missing or wrong bearer token') };
 const BAD = { 400: err('malformed JSON or a body/query the schema rejects (details.issues)') };
 
-export const ListQuerySchema = z.object({ repo: z.string().optional().describe('only records of this repository') });
+/** Page size of the list endpoints when a request gives none, and the largest it may ask for. */
+export const DEFAULT_LIST_LIMIT = 500;
+export const MAX_LIST_LIMIT = 1000;
+
+export const ListQuerySchema = z.object({
+  repo: z.string().optional().describe('only records of this repository'),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_LIST_LIMIT)
+    .default(DEFAULT_LIST_LIMIT)
+    .describe(`at most this many records (default ${DEFAULT_LIST_LIMIT}, max ${MAX_LIST_LIMIT})`),
+  after: z.string().min(1).optional().describe("return records whose externalKey sorts after this: the previous page's next"),
+});
 export const ChangesQuerySchema = z.object({
   since: z.coerce.number().int().min(0).default(0).describe('return changes with seq greater than this'),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
@@ -56,10 +70,10 @@ function recordRoutes(kind: 'workstreams' | 'tasks', put: z.ZodType, label: stri
       operationId: `list${kind === 'tasks' ? 'Tasks' : 'Workstreams'}`,
       method: 'GET',
       path: `/${kind}`,
-      summary: `list ${label}s, ordered by externalKey`,
+      summary: `list ${label}s, ordered by externalKey, one page at a time (limit; after = the previous page's next)`,
       auth: true,
       query: ListQuerySchema,
-      responses: { 200: { description: `the ${label}s`, schema: RecordListSchema }, ...UNAUTHORIZED, ...BAD },
+      responses: { 200: { description: `a page of ${label}s; next is null on the last`, schema: RecordListSchema }, ...UNAUTHORIZED, ...BAD },
     },
     {
       operationId: `get${kind === 'tasks' ? 'Task' : 'Workstream'}`,
@@ -73,7 +87,7 @@ function recordRoutes(kind: 'workstreams' | 'tasks', put: z.ZodType, label: stri
       operationId: `put${kind === 'tasks' ? 'Task' : 'Workstream'}ByKey`,
       method: 'PUT',
       path: `/${kind}/by-key/{key}`,
-      summary: `create the ${label} with this idempotency key, or update its structure (title, priority, dependencies); repeating a request changes nothing`,
+      summary: `create the ${label} with this idempotency key (\`<repo>:<itemId>\` of the body), or update its structure (title, priority, dependencies); repeating a request changes nothing`,
       auth: true,
       body: put,
       responses: {
@@ -82,7 +96,7 @@ function recordRoutes(kind: 'workstreams' | 'tasks', put: z.ZodType, label: stri
         ...BAD,
         ...UNAUTHORIZED,
         409: err('ifVersion is stale (version-conflict), the adopted id belongs to another record (id-taken) or the key has another id (id-mismatch); current is the record'),
-        ...(kind === 'tasks' ? { 422: err('no workstream has workstreamKey') } : ({} as Route['responses'])),
+        422: err(`the key is not the body's <repo>:<itemId>${kind === 'tasks' ? ', or no workstream has workstreamKey' : ''} (unprocessable)`),
       },
     },
     {
@@ -145,7 +159,7 @@ export const ROUTES: readonly Route[] = [
 ];
 
 /** The API version the OpenAPI document and `/health` report; bump on any contract change. */
-export const API_VERSION = '1.0.0';
+export const API_VERSION = '1.1.0';
 
 /** Matches a request path against a route template; returns the decoded `{name}` segments. */
 export function matchPath(template: string, pathname: string): Record<string, string> | null {

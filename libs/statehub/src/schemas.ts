@@ -52,7 +52,11 @@ const actor = z.string().max(200).optional().describe('who makes the change; rec
 /** `PUT /workstreams/by-key/{key}`: create the workstream if the key is new, else update its structure. */
 export const PutWorkstreamSchema = z
   .object({
-    repo: z.string().min(1),
+    repo: z
+      .string()
+      .min(1)
+      .regex(/^[^:]+$/, 'no ":" in a repo name (the key is <repo>:<itemId>, which a ":" would make ambiguous)')
+      .describe('the repository; with itemId it makes the key, which must be `<repo>:<itemId>` (422 otherwise)'),
     itemId: z.string().min(1),
     title: z.string(),
     priority: z.string().nullable().default(null),
@@ -95,7 +99,14 @@ export type PatchStatus = z.input<typeof PatchStatusSchema>;
 export const PatchResultSchema = z.object({ record: RecordSchema, changed: z.boolean() }).meta({ id: 'PatchResult' });
 export type PatchResult = z.infer<typeof PatchResultSchema>;
 
-export const RecordListSchema = z.object({ records: z.array(RecordSchema) }).meta({ id: 'RecordList' });
+export const RecordListSchema = z
+  .object({
+    /** At most `limit`, ordered by externalKey. */
+    records: z.array(RecordSchema),
+    /** Pass as `after` for the next page: the last externalKey returned; null when this page is the last. */
+    next: z.string().nullable(),
+  })
+  .meta({ id: 'RecordList', description: 'One page of records, ordered by externalKey.' });
 export type RecordList = z.infer<typeof RecordListSchema>;
 
 /** One entry of the append-only change feed. */

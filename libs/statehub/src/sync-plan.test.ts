@@ -31,6 +31,12 @@ describe('decideStatus: the three-way merge against the last agreed status', () 
     [null, 'planned', base('planned'), { op: 'push', from: 'planned', to: null }],
     ['blocked', 'partial', base('planned'), { op: 'conflict', base: 'planned', hasBase: true }],
     ['blocked', 'partial', undefined, { op: 'conflict', base: null, hasBase: false }],
+    // Reopening a done item is never pulled: done is reached only through govern close.
+    ['done', 'in_progress', base('done'), { op: 'conflict', base: 'done', hasBase: true, reopen: true }],
+    ['done', 'planned', base('done'), { op: 'conflict', base: 'done', hasBase: true, reopen: true }],
+    ['done', null, base('done'), { op: 'conflict', base: 'done', hasBase: true, reopen: true }],
+    // A local reopen (by hand, in the Markdown) is pushed.
+    ['in_progress', 'done', base('done'), { op: 'push', from: 'done', to: 'in_progress' }],
     // A base recorded for another record (the hub was reset) does not count.
     ['planned', 'in_progress', base('planned', 'old-id'), { op: 'conflict', base: null, hasBase: false }],
   ] as const)('local %s, remote %s, base %o', (local, remote, b, decision) => {

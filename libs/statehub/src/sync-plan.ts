@@ -70,7 +70,7 @@ export type StatusDecision =
   | { op: 'agree' }
   | { op: 'push'; from: HubStatus; to: HubStatus }
   | { op: 'pull'; from: HubStatus; to: HubStatus }
-  | { op: 'conflict'; base: HubStatus; hasBase: boolean };
+  | { op: 'conflict'; base: HubStatus; hasBase: boolean; reopen?: true };
 
 /**
  * Three-way status merge against the last agreed status (`base`):
@@ -82,7 +82,11 @@ export type StatusDecision =
  * | changed | unchanged | push the local status to StateHub |
  * | changed | changed, different | conflict: both values reported, nothing written |
  * | no base recorded, local ≠ remote | | conflict (which side changed is unknowable) |
+ * | unchanged and done | changed | conflict (`reopen`): a done item is never reopened by a pull |
  *
+ * Done is reached only through `govern close`, with checks and evidence; a remote
+ * status that would take a done item back is a decision for a person, so it is
+ * reported, not applied (a reopen made in the Markdown is pushed as usual).
  * A base recorded for another record id (the hub was reset, the key re-created)
  * does not count.
  */
@@ -90,7 +94,7 @@ export function decideStatus(local: HubStatus, remote: HubRecord, base: SyncItem
   if (local === remote.status) return { op: 'agree' };
   const b = base && base.id === remote.id ? base : undefined;
   if (!b) return { op: 'conflict', base: null, hasBase: false };
-  if (local === b.status) return { op: 'pull', from: local, to: remote.status };
+  if (local === b.status) return local === 'done' ? { op: 'conflict', base: b.status, hasBase: true, reopen: true } : { op: 'pull', from: local, to: remote.status };
   if (remote.status === b.status) return { op: 'push', from: remote.status, to: local };
   return { op: 'conflict', base: b.status, hasBase: true };
 }

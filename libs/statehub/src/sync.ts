@@ -47,7 +47,8 @@ export interface SyncOptions {
  *    is re-decided against the current record), a remote change is pulled
  *    through `setStatus` and its lifecycle rules (a remote `done` is refused
  *    — only `govern close` sets done — and reported), a change on both sides
- *    is a conflict reported with both values; nothing is overwritten.
+ *    is a conflict reported with both values, and so is a remote status that
+ *    would reopen a done item; nothing is overwritten.
  *
  * After every item's change the agreed state is recorded in
  * `.govern/statehub-sync.json`, so a sync killed at any point and run again
@@ -193,7 +194,7 @@ export async function syncStateHub(opts: SyncOptions): Promise<SyncReport> {
     }
     touched.add(it.key);
     if (d.op === 'conflict') {
-      report.conflicts.push(conflict(it, rec, d.base, d.hasBase));
+      report.conflicts.push(conflict(it, rec, d.base, d.hasBase, d.reopen === true));
       continue;
     }
     if (d.op === 'push') {
@@ -269,8 +270,9 @@ export async function syncStateHub(opts: SyncOptions): Promise<SyncReport> {
   return report;
 }
 
-function conflict(it: LocalItem, rec: HubRecord, base: SyncItemState['status'], hasBase: boolean): SyncReport['conflicts'][number] {
+function conflict(it: LocalItem, rec: HubRecord, base: SyncItemState['status'], hasBase: boolean, reopen = false): SyncReport['conflicts'][number] {
   const was = hasBase ? `both changed since they last agreed on ${base ?? 'no status'}` : 'they differ and no earlier agreement is recorded here';
+  const says = `${it.item}: the Markdown says ${it.status ?? 'no status'}, StateHub says ${rec.status ?? 'no status'} (version ${rec.version})`;
   return {
     kind: it.kind,
     item: it.item,
@@ -282,7 +284,9 @@ function conflict(it: LocalItem, rec: HubRecord, base: SyncItemState['status'], 
     base,
     hasBase,
     remoteVersion: rec.version,
-    message: `${it.item}: the Markdown says ${it.status ?? 'no status'}, StateHub says ${rec.status ?? 'no status'} (version ${rec.version}); ${was}. Make them equal on one side (govern task set-status, or on StateHub) and sync again`,
+    message: reopen
+      ? `${says}; reopening a done item is not pulled (done is reached only through govern close). Set it back to done on StateHub, or reopen it here by hand (govern task set-status) and sync again`
+      : `${says}; ${was}. Make them equal on one side (govern task set-status, or on StateHub) and sync again`,
   };
 }
 

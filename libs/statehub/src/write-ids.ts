@@ -14,7 +14,7 @@ export interface IdWrite {
 
 export interface IdWriteProblem {
   item: string;
-  code: 'item-not-found' | 'anchor-missing' | 'key-present' | 'id-differs' | 'verify-failed' | 'io-error';
+  code: 'item-not-found' | 'anchor-missing' | 'key-present' | 'id-differs' | 'verify-failed' | 'conflict' | 'io-error';
   message: string;
 }
 

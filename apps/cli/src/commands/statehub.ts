@@ -103,16 +103,29 @@ export async function syncCommand(ctx: CommandContext, opts: SyncCliOptions): Pr
   const root = resolveRoot(ctx, opts.root);
   if (opts.push && opts.pull) throw new UsageError('--push and --pull: give one, or neither for both directions');
   const url = opts.url ?? ctx.env.STATEHUB_URL ?? `http://127.0.0.1:${STATEHUB_PORT}`;
-  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--url ${url}: not an http(s) URL`);
+  const from = opts.url === undefined && ctx.env.STATEHUB_URL !== undefined ? 'STATEHUB_URL' : '--url';
+  const { StateHubClient, StateHubError, syncStateHub, urlCredentialsProblem, redactUrl } = await lib();
+  // Credentials in the URL are refused before anything else, and the URL is shown
+  // redacted from here on: the password must not reach stdout, stderr or the JSON.
+  const credentials = urlCredentialsProblem(url);
+  if (credentials) throw new UsageError(`${from}: ${credentials}`);
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`${from} ${redactUrl(url)}: not an http(s) URL`);
+  const repo = opts.repo || path.basename(root);
+  if (repo.includes(':')) {
+    throw new UsageError(
+      opts.repo
+        ? `--repo ${repo}: a repository name cannot contain ":" (keys are <repo>:<item id>)`
+        : `the root folder's name ${repo} contains ":", which a repository name on StateHub cannot (keys are <repo>:<item id>): pass --repo`,
+    );
+  }
   await withSpan('gate', {}, () => checkGate(root, opts));
   const token = tokenFromEnv(ctx, opts.tokenEnv, TOKEN_ENV);
-  const { StateHubClient, StateHubError, syncStateHub } = await lib();
   let report: SyncReport;
   try {
     report = await withSpan('sync', {}, () => syncStateHub({
       root,
       client: new StateHubClient({ url, ...(token ? { token } : {}) }),
-      ...(opts.repo ? { repo: opts.repo } : {}),
+      repo,
       mode: opts.push ? 'push' : opts.pull ? 'pull' : 'both',
       dryRun: opts.dryRun === true,
       actor: defaultActor(ctx.env),
@@ -172,18 +185,18 @@ export function registerStatehubCommands(
   const gated = '\nGated: when govern.config.yaml declares a `statehub` gate, this runs only once the gate is enabled (see `govern gates`).';
   common(statehub.command('serve').description('run the StateHub HTTP service on a DuckDB file until interrupted (--json prints { url, host, port, db, auth } once listening)'))
     .option('--port <n>', `port (default ${STATEHUB_PORT}; 0 picks a free one)`, port)
-    .option('--host <address>', 'address to bind (default 127.0.0.1); anything but loopback requires a token')
+    .option('--host <address>', 'address to bind (default 127.0.0.1); anything but loopback requires a token of at least 32 bytes')
     .option('--db <file>', 'DuckDB database file (default <root>/.govern/statehub.duckdb)')
     .option('--token-env <name>', `environment variable holding the bearer token clients must send (default ${TOKEN_ENV}, if set)`)
-    .addHelpText('after', `${gated}\nExit 0 after SIGINT/SIGTERM (the database is checkpointed), 1 when it cannot start, 2 on usage (e.g. a non-loopback --host without a token).`)
+    .addHelpText('after', `${gated}\nExit 0 after SIGINT/SIGTERM (the database is checkpointed), 1 when it cannot start, 2 on usage (e.g. a non-loopback --host without a token of at least 32 bytes).`)
     .action(async (o: ServeOptions) => setExit(await serveCommand(ctx, o)));
   common(statehub.command('sync').description('push workplans and tasks to StateHub (creating them, writing the assigned ids back) and pull its status changes into the Markdown'))
     .option('--push', 'only push (create/update on StateHub, write ids back); remote changes are reported as pending')
     .option('--pull', 'only pull (apply StateHub status changes through the lifecycle rules); local changes are reported as pending')
     .option('--dry-run', 'print what would change on each side; change nothing')
-    .option('--url <url>', `StateHub URL (default STATEHUB_URL, else http://127.0.0.1:${STATEHUB_PORT})`)
+    .option('--url <url>', `StateHub URL (default STATEHUB_URL, else http://127.0.0.1:${STATEHUB_PORT}); no user or password in it: the token comes from --token-env`)
     .option('--token-env <name>', `environment variable holding the bearer token (default ${TOKEN_ENV}, if set)`)
     .option('--repo <name>', "this repository's name on StateHub, the prefix of every key (default: the root folder's name)")
-    .addHelpText('after', `${gated}\nExit 0 when both sides agree (or only pending changes remain), 1 on a conflict, a refused pull, a problem or an unreachable StateHub, 2 on usage.`)
+    .addHelpText('after', `${gated}\nExit 0 when both sides agree (or only pending changes remain), 1 on a conflict (a remote status that would reopen a done item is one), a refused pull, a problem or an unreachable StateHub, 2 on usage (a URL with credentials in it, among others).`)
     .action(async (o: SyncCliOptions) => setExit(await syncCommand(ctx, o)));
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GateReportSchema } from '@govern/gates';
 import { CheckRecordSchema } from '@govern/closure';
-import { AuditRecordSchema } from '@govern/write';
+import { AuditRecordSchema, MAX_REASON_LENGTH } from '@govern/write';
 import { CheckSchema, CriterionSchema, DiagnosticSchema, ItemKindSchema, SeveritySchema, SourceSchema, STATUSES, StatusSchema } from '@govern/workplan';
 
 // The MCP tools' input and output schemas, declared once; the SDK turns them into
@@ -50,6 +50,9 @@ export const NextInput = z.object({ ...nodeFilters, limit: limit('items'), offse
 /** `item`: one item by id. */
 export const ItemInput = z.object({ id: z.string().min(1).describe('item id as in graph (GV-01, WP-1-T01, kickoff:K0)') });
 
+/** A reason for the audit log: bounded, as the library bounds it (a longer one is an invalid-arguments refusal naming the limit). */
+const reason = z.string().min(1).max(MAX_REASON_LENGTH).optional().describe(`why, for the audit log (at most ${MAX_REASON_LENGTH} characters)`);
+
 /** `set_status`: the inputs of `govern task set-status`. */
 export const SetStatusInput = z.object({
   id: z.string().min(1).describe('item id as in graph'),
@@ -60,7 +63,7 @@ export const SetStatusInput = z.object({
     .optional()
     .describe("sha256 of the item's file as you read it (item's fileHash); if the file changed since, the write is refused with code conflict"),
   force: z.boolean().default(false).describe('override unfinished dependencies or a transition the profile forbids; recorded in the audit log'),
-  reason: z.string().min(1).optional().describe('why, for the audit log'),
+  reason,
 });
 
 /** `close`: the inputs of `govern close`. */
@@ -68,7 +71,7 @@ export const CloseInput = z.object({
   id: z.string().min(1).describe('item id as in graph'),
   timeoutSeconds: z.number().int().min(1).max(86_400).optional().describe('time limit per check in seconds (default 600)'),
   force: z.boolean().default(false).describe('close even though a dependency is not done (recorded); never overrides a failing check'),
-  reason: z.string().min(1).optional().describe('why, for the audit log'),
+  reason,
 });
 
 /** `gates`: every gate, or one. */

@@ -1,10 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { openWorkspace, type CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
 import { fail } from './results.js';
+import { LineTransport } from './stdio.js';
 import type { ToolContext } from './tool.js';
 import { registerMemoryTools } from './tools/memory.js';
 import { registerReadTools } from './tools/read.js';
@@ -74,15 +74,17 @@ function structureSdkErrors(server: McpServer): void {
 }
 
 /**
- * Serves over stdio until the client closes stdin. The SDK's stdio transport does
- * not watch for the end of its input, so that is done here: a client that goes
- * away ends the process, after the tool calls already received have finished
+ * Serves over stdio until the client closes stdin. The transport is our own
+ * {@link LineTransport}: an oversized or malformed line is answered with a
+ * JSON-RPC error and the session goes on (the SDK's closes on the first line over
+ * its buffer limit). It does not watch for the end of its input, so that is done
+ * here: a client that goes away ends the process, after the tool calls already received have finished
  * (a client may write its requests and close stdin at once; and a close that is
  * running checks should still record its result).
  */
 export async function serveStdio(mcp: GovernMcp, log: (s: string) => void, stdin: Readable = process.stdin, stdout: Writable = process.stdout): Promise<void> {
   const { server } = mcp;
-  const transport = new StdioServerTransport(stdin, stdout);
+  const transport = new LineTransport(stdin, stdout);
   transport.onerror = (err) => log(`govern mcp: ${err.message}\n`);
   // A client that went away before its answer was written is not a crash.
   const onStdoutError = (err: Error) => log(`govern mcp: cannot write to the client: ${err.message}\n`);
