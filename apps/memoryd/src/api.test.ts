@@ -91,6 +91,17 @@ describe('upsert, audit, retention, health', () => {
     const q = QueryResponseSchema.parse((await call(d, '/v1/memory/query', { primitive: 'recent_failures_by_taskspec', window: WINDOW })).body);
     expect(q.rows.map((r) => 'annotations' in r && r.annotations)).toEqual([{ triage: { verdict: 'flaky' } }]);
     expect(q.snapshot).toEqual({ ingestSeq: 1, auditSeq: 2 });
+
+    // A value may nest as deeply as an attribute value (32 levels), not deeper: a bad request,
+    // refused before anything recursive meets it (nested 30,000 deep, it was an internal error).
+    const nested = (depth: number) => `{"kind":"annotation","trace_id":"${key.trace_id}","span_id":"${key.span_id}","name":"deep","value":${'['.repeat(depth)}1${']'.repeat(depth)}}`;
+    expect((await call(d, '/v1/memory/upsert', nested(32))).body).toMatchObject({ outcome: 'created' });
+    for (const depth of [33, 30_000]) {
+      expect(await call(d, '/v1/memory/upsert', nested(depth))).toEqual({
+        status: 400,
+        body: { error: { code: 'invalid-request', message: 'body nests deeper than 33 levels (an annotation value at most 32)', details: { maxDepth: 33 } } },
+      });
+    }
   });
 
   it('runs retention on request (a policy is required) and reports it in health', async () => {

@@ -2,7 +2,9 @@ import type http from 'node:http';
 import {
   AuditRequestSchema,
   invalidRequest,
+  MAX_ATTRIBUTE_DEPTH,
   MemoryApiError,
+  nestedDeeperThan,
   NS_PER_MS,
   QueryRequestSchema,
   RetentionRequestSchema,
@@ -102,6 +104,14 @@ function toApiError(err: unknown, log: (line: string) => void): MemoryApiError {
   return new MemoryApiError('internal-error', (err as Error)?.message ?? String(err), {});
 }
 
+/**
+ * How deeply a request body may nest: an annotation value as deeply as an attribute
+ * value (MAX_ATTRIBUTE_DEPTH), inside the request object. Checked (without recursion)
+ * before the schema, the redactor and canonical JSON, which recurse: a value nested
+ * 30,000 deep overflowed the stack there (an internal error for a bad request).
+ */
+export const MAX_REQUEST_DEPTH = MAX_ATTRIBUTE_DEPTH + 1;
+
 function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -112,11 +122,16 @@ function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
     });
     req.on('end', () => {
       if (size > max) return reject(new MemoryApiError('payload-too-large', `body exceeds ${max} bytes`, { max }));
+      let value: unknown;
       try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'));
+        value = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
       } catch (err) {
-        reject(new MemoryApiError('invalid-request', `body is not JSON: ${(err as Error).message}`, {}));
+        return reject(new MemoryApiError('invalid-request', `body is not JSON: ${(err as Error).message}`, {}));
       }
+      if (nestedDeeperThan(value, MAX_REQUEST_DEPTH)) {
+        return reject(new MemoryApiError('invalid-request', `body nests deeper than ${MAX_REQUEST_DEPTH} levels (an annotation value at most ${MAX_ATTRIBUTE_DEPTH})`, { maxDepth: MAX_REQUEST_DEPTH }));
+      }
+      resolve(value);
     });
     req.on('error', reject);
   });

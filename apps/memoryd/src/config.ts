@@ -19,6 +19,12 @@ export const MemorydConfigSchema = z.object({
   apiMaxBodyBytes: z.int().positive().default(64 * 1024),
   maxBatchSpans: z.int().positive().default(20_000),
   maxQueuedSpans: z.int().positive().default(200_000),
+  /**
+   * Health is `degraded` while the oldest acknowledged, uncommitted payload is older than
+   * this (and while the queue is at maxQueuedSpans). A batch commits in well under a second;
+   * a retention run holds ingest for seconds: a minute means ingest is not keeping up.
+   */
+  degradedLagMs: z.int().positive().default(60_000),
   segmentBytes: z.int().positive().default(64 * 2 ** 20),
   /** Attribute keys whose values are always redacted, besides the defaults (libs/memory-store redact.ts). */
   redactKeys: z.array(z.string().min(1)).default([]),

@@ -1,4 +1,4 @@
-import { factSink, Ingestor, MemoryStore, Redactor, type CommitResult, type FrameSink, type HealthResponse, type IngestStatus, type RetentionPolicy } from '@govern/memory-store';
+import { factSink, Ingestor, MemoryStore, Redactor, type CommitResult, type FrameSink, type HealthResponse, type IngestStatus, type RetentionPolicy, type StoreOptions } from '@govern/memory-store';
 import { AlertMonitor, type AlertSample } from './alerts.js';
 import { resolveConfig, type MemorydConfig, type MemorydConfigInput } from './config.js';
 import { healthReport, sampleAlerts } from './health.js';
@@ -11,8 +11,8 @@ import { StoreThread, type MemorydStore } from './store-thread.js';
 export interface MemorydHooks {
   log?: (line: string) => void;
   onCommit?: (r: CommitResult & { ms: number }) => void;
-  /** Inside each batch's transaction, before COMMIT (fault injection; a store in this thread only). */
-  beforeCommit?: () => Promise<void>;
+  /** Inside each batch's transaction, before COMMIT (fault injection: throwing fails the batch; a store in this thread only). */
+  beforeCommit?: StoreOptions['beforeCommit'];
   /**
    * Run the store in a worker thread started from this script (memoryd's
    * bundle, whose entry runs the worker's side when started as one; see
@@ -80,6 +80,7 @@ export async function startMemoryd(input: MemorydConfigInput, hooks: MemorydHook
       segmentBytes: config.segmentBytes,
       ...(hooks.onCommit ? { onCommit: hooks.onCommit } : {}),
       onError: (err) => log(`memoryd: batch not committed (will retry): ${err.message}`),
+      onQuarantine: (r) => log(`memoryd: frame ${r.seq} can never be ingested; quarantined in ${config.spoolDir}/quarantine and skipped: ${r.reason}`),
     });
   } catch (err) {
     await store.close();
@@ -95,7 +96,7 @@ export async function startMemoryd(input: MemorydConfigInput, hooks: MemorydHook
     server = await startServer({
       ingestor,
       redactor,
-      api: { ingestor, store, redactor, retention, alerts, maxBodyBytes: config.apiMaxBodyBytes, log },
+      api: { ingestor, store, redactor, retention, alerts, degradedLagMs: config.degradedLagMs, maxBodyBytes: config.apiMaxBodyBytes, log },
       host: config.host,
       port: config.port,
       maxBodyBytes: config.maxBodyBytes,
@@ -119,7 +120,7 @@ export async function startMemoryd(input: MemorydConfigInput, hooks: MemorydHook
     retention,
     alerts,
     status: () => ingestor.status(),
-    health: () => healthReport({ ingestor, store, redactor, retention, alerts }),
+    health: () => healthReport({ ingestor, store, redactor, retention, alerts, degradedLagMs: config.degradedLagMs }),
     idle: () => ingestor.idle(),
     stop: () =>
       (stopped ??= (async () => {

@@ -37,6 +37,8 @@ const USAGE = `usage: memoryd serve [--db FILE] [--spool DIR] [--host HOST] [--p
                             OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>
   --max-batch-spans N       spans per ingest transaction at most (default 20000)
   --max-queued-spans N      uncommitted spans above which requests get 503 (default 200000)
+  --degraded-lag DURATION   /health says degraded while the oldest acknowledged payload has waited
+                            longer than this for its commit (default 60s; also while the queue is full)
   --log-batches             one line per committed batch on stderr (spans, events, milliseconds)
 
   --redact-key KEY          an attribute key whose values are always redacted (repeatable;
@@ -53,7 +55,7 @@ const USAGE = `usage: memoryd serve [--db FILE] [--spool DIR] [--host HOST] [--p
 `;
 
 /** The policy flags as config (undefined when none of a group is given). Throws on a malformed value. */
-function policyConfig(v: Record<string, string | string[] | boolean | undefined>): Pick<MemorydConfigInput, 'redactKeys' | 'retention' | 'alerts'> {
+function policyConfig(v: Record<string, string | string[] | boolean | undefined>): Pick<MemorydConfigInput, 'redactKeys' | 'retention' | 'alerts' | 'degradedLagMs'> {
   const str = (name: string) => v[name] as string | undefined;
   const parse = (name: string, fn: (s: string) => number | null, what: string) => {
     const raw = str(name);
@@ -75,8 +77,10 @@ function policyConfig(v: Record<string, string | string[] | boolean | undefined>
     webhook: str('alert-webhook'),
     intervalMs: duration('alert-interval'),
   });
+  const degradedLagMs = duration('degraded-lag');
   return {
     redactKeys: (v['redact-key'] as string[] | undefined) ?? [],
+    ...(degradedLagMs !== undefined ? { degradedLagMs } : {}),
     ...(Object.keys(retention).length ? { retention } : {}),
     ...(Object.keys(alerts).length ? { alerts } : {}),
   };
@@ -96,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
         'token-env': { type: 'string' },
         'max-batch-spans': { type: 'string' },
         'max-queued-spans': { type: 'string' },
+        'degraded-lag': { type: 'string' },
         'log-batches': { type: 'boolean' },
         'redact-key': { type: 'string', multiple: true },
         'retain-age': { type: 'string' },

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { BackpressureError, MemoryApiError, type Ingestor, type Redactor } from '@govern/memory-store';
+import { BackpressureError, MemoryApiError, PoisonFrameError, type DecodedTraces, type Ingestor, type Redactor } from '@govern/memory-store';
 import { handleApi, isApiPath, sendApiError, type ApiContext } from './api.js';
 import { CONTENT_TYPES, DecodeError, decodeJsonTraces, decodeProtobufTraces, encodeSpooled, exportResponse, PAYLOAD_KIND, RPC, SPOOLED_KIND, statusResponse, wireOf, type DecodeInfo, type Wire } from './otlp/index.js';
 
@@ -32,9 +32,11 @@ export interface RunningServer {
  *   optionally `Content-Encoding: gzip`: 200 with an ExportTraceServiceResponse
  *   once the payload is durable in the spool (partial success names the
  *   rejected spans); 400 with a google.rpc.Status when the body cannot be
- *   decoded or every span in it was invalid; 413 over the size limit; 415 for
- *   another content type or encoding; 503 with `Retry-After` while the ingest
- *   queue is full (exporters retry 503).
+ *   decoded or every span in it was invalid, or it can never be ingested
+ *   (exporters do not retry 400); 413 over the size limit; 415 for another
+ *   content type or encoding; 503 with `Retry-After` only for what is
+ *   transient — the ingest queue is full, a spool write failed, stopping
+ *   (exporters retry 503).
  * - `POST /v1/logs`, `/v1/metrics`: 404 (memoryd receives traces only).
  * - `GET /health` and `/v1/memory/*`: the memory API (api.ts).
  * - With a token configured, any request without it: 401 with
@@ -49,6 +51,14 @@ export interface RunningServer {
  * the redacted spans, and are spooled as received (the encoding costs more
  * CPU than anything else between the request and the spool, and the bytes
  * are ~20% smaller).
+ *
+ * Permanent and transient failures are kept apart. Decoding, validation,
+ * redaction and the spool encoding are functions of the payload, bounded
+ * (MAX_ATTRIBUTE_DEPTH, the body size) and run before the payload is given a
+ * seq: whatever they throw, the same bytes would throw again, so it is 400 and
+ * nothing is spooled. If a payload fails after it was spooled (its facts
+ * cannot be made), it is 400 as well, and the ingest loop quarantines the
+ * frame and moves past it (libs/memory-store ingest.ts).
  */
 export function startServer(opts: ServerOptions): Promise<RunningServer> {
   let closing = false;
@@ -135,26 +145,38 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
   }
   if (!body) return send(res, 413, wire, statusResponse(wire, RPC.invalidArgument, `body exceeds ${opts.maxBodyBytes} bytes`), true);
 
-  let decoded;
+  let decoded: DecodedTraces;
+  let frame: { kind: number; body: Buffer } | null = null;
   const info: DecodeInfo = { opaque: 0 };
   try {
     decoded = wire === 'json' ? decodeJsonTraces(body) : decodeProtobufTraces(body, info);
+    if (decoded.spans > 0) {
+      const redacted = opts.redactor.traces(decoded);
+      // The bytes received are spooled as they are only when they hold nothing the decoded,
+      // redacted spans do not: protobuf (its strings are raw bytes; JSON could spell a secret
+      // with \u escapes), no value redacted, no span rejected, no text the decoder skipped.
+      const verbatim = wire === 'protobuf' && redacted === 0 && decoded.rejected === 0 && info.opaque === 0;
+      frame = verbatim ? { kind: PAYLOAD_KIND.protobuf, body } : { kind: SPOOLED_KIND, body: encodeSpooled(decoded) };
+    }
   } catch (err) {
-    if (!(err instanceof DecodeError)) throw err;
-    return send(res, 400, wire, statusResponse(wire, RPC.invalidArgument, err.message));
+    // A DecodeError is the payload's fault by design; anything else thrown here is too (these
+    // steps depend on the bytes alone), and would be thrown again on a retry: 400 either way.
+    if (!(err instanceof DecodeError)) opts.log(`memoryd: payload refused, it cannot be processed: ${(err as Error)?.stack ?? String(err)}`);
+    const why = err instanceof DecodeError ? err.message : `payload cannot be processed: ${(err as Error)?.message ?? String(err)}`;
+    return send(res, 400, wire, statusResponse(wire, RPC.invalidArgument, why));
   }
-  if (decoded.spans === 0) {
+  if (!frame) {
     if (decoded.rejected > 0) return send(res, 400, wire, statusResponse(wire, RPC.invalidArgument, `every span was rejected: ${decoded.errors.join('; ')}`));
     return send(res, 200, wire, exportResponse(wire, 0, ''));
   }
-  const redacted = opts.redactor.traces(decoded);
-  // The bytes received are spooled as they are only when they hold nothing the decoded,
-  // redacted spans do not: protobuf (its strings are raw bytes; JSON could spell a secret
-  // with \u escapes), no value redacted, no span rejected, no text the decoder skipped.
-  const verbatim = wire === 'protobuf' && redacted === 0 && decoded.rejected === 0 && info.opaque === 0;
   try {
-    await opts.ingestor.submit(verbatim ? PAYLOAD_KIND.protobuf : SPOOLED_KIND, verbatim ? body : encodeSpooled(decoded), decoded);
+    await opts.ingestor.submit(frame.kind, frame.body, decoded);
   } catch (err) {
+    if (err instanceof PoisonFrameError) {
+      // Durable, but its facts cannot be made: never ingestible, so not retryable. Quarantined.
+      opts.log(`memoryd: payload refused after it was spooled; frame ${err.seq} is quarantined: ${err.reason}`);
+      return send(res, 400, wire, statusResponse(wire, RPC.invalidArgument, `payload cannot be ingested (quarantined as frame ${err.seq}): ${err.reason}`));
+    }
     // Not durable, so not acknowledged: a retryable answer.
     if (!(err instanceof BackpressureError)) opts.log(`memoryd: spool write failed: ${(err as Error).message}`);
     res.setHeader('Retry-After', '1');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Redactor, StoreError } from '@govern/memory-store';
+import { PoisonFramesError, Redactor, StoreError } from '@govern/memory-store';
 import { describe, expect, it } from 'vitest';
 import { StoreThread } from './store-thread.js';
 import { storeWorkerScript, tempDb } from './testing/daemon.js';
@@ -56,25 +56,25 @@ parentPort.on('message', (m) => {
     }
   });
 
-  it('recovered frames are decoded and redacted in the worker; one that no longer decodes is skipped and named', async () => {
+  it('recovered frames are decoded and redacted in the worker; one that no longer decodes fails the commit as poison, naming it, and the range commits without it', async () => {
     const dir = workDir();
     const redactor = new Redactor();
     const t = await StoreThread.open(storeWorkerScript(), path.join(dir, 'm.duckdb'), redactor, () => undefined);
     try {
       const spans = readableSpans({ attributes: { 'service.name': 'govern' } }, numberedSpans(0, 2));
       (spans[0] as unknown as { attributes: Record<string, unknown> }).attributes['git.author'] = 'jane.doe@example.org';
-      const r = await t.commit(
-        [
-          { seq: 1, kind: 2, body: protobufPayload(spans) },
-          { seq: 2, kind: 2, body: Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]) },
-        ],
-        { firstSeq: 1, lastSeq: 2 },
-      );
-      expect(r).toMatchObject({ spansInserted: 2, skipped: [expect.stringMatching(/^frame 2 no longer decodes: .*truncated.*; its spans are skipped$/)] });
+      const good = { seq: 1, kind: 2, body: protobufPayload(spans) };
+      const err = await t.commit([good, { seq: 2, kind: 2, body: Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]) }], { firstSeq: 1, lastSeq: 2 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PoisonFramesError);
+      expect((err as PoisonFramesError).frames).toEqual([{ seq: 2, reason: expect.stringMatching(/^frame 2 does not decode: .*truncated/) }]);
+      // Nothing was written: the ingest loop quarantines frame 2 and commits the range without it.
+      expect(t.checkpoint()).toMatchObject({ lastSeq: 0 });
+      const r = await t.commit([good], { firstSeq: 1, lastSeq: 2 });
+      expect(r).toMatchObject({ spansInserted: 2 });
       expect(t.checkpoint()).toMatchObject({ lastSeq: 2, spans: 2 });
       expect(await t.all("SELECT count(*)::INT AS n FROM task_facts WHERE attributes LIKE '%jane.doe%'")).toEqual([{ n: 0 }]);
-      // The worker's redactions are counted where health reads them.
-      expect(redactor.replaced).toBe(1);
+      // The worker's redactions are counted where health reads them (frame 1 was redacted by each attempt).
+      expect(redactor.replaced).toBe(2);
     } finally {
       await t.close();
     }

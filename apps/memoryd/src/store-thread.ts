@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import {
   MemoryApiError,
+  PoisonFramesError,
   StoreError,
   toFacts,
   type AuditRequest,
@@ -79,12 +80,14 @@ export function toWireError(err: unknown): WireError {
     message: e?.message ?? String(err),
     ...(typeof e?.code === 'string' ? { code: e.code } : {}),
     ...(e instanceof MemoryApiError ? { details: e.details, status: e.status } : {}),
+    ...(e instanceof PoisonFramesError ? { details: { frames: e.frames } } : {}),
   };
 }
 
 function fromWireError(w: WireError): Error {
   if (w.name === 'MemoryApiError') return new MemoryApiError(w.code!, w.message, w.details, w.status);
   if (w.name === 'StoreError') return new StoreError(w.code as StoreError['code'], w.message);
+  if (w.name === 'PoisonFramesError') return new PoisonFramesError((w.details as { frames: PoisonFramesError['frames'] }).frames);
   const err = new Error(w.message);
   err.name = w.name;
   return err;

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { emptyBatch, MemoryStore, Redactor, StoreError, toFacts, type DecodedTraces } from '@govern/memory-store';
+import { emptyBatch, MemoryStore, PoisonFramesError, Redactor, StoreError, toFacts, type FactBatch } from '@govern/memory-store';
 import { faultBeforeCommit } from './faults.js';
 import { unpackFacts, type PackedFacts } from './packed.js';
 import { decodePayload } from './otlp/index.js';
@@ -12,6 +12,12 @@ import { toWireError, type StoreCall, type StoreReply } from './store-thread.js'
  * spooled bytes, and is decoded, redacted again (a spool written before
  * redaction holds the bytes received) and made into facts here. A commit
  * appends the facts and advances the checkpoint in one transaction.
+ *
+ * A frame whose facts cannot be made here — its bytes no longer decode, or
+ * unpacking, redacting or making its facts throws — fails the commit with
+ * PoisonFramesError before anything is written, naming each such frame: the
+ * ingest loop quarantines them and commits the range again without them. It
+ * never fails the whole batch for good, nor takes down the worker.
  *
  * Fault injection for the kill test (MEMORYD_FAULT_PAUSE_BEFORE_COMMIT_MS)
  * is read from the environment here, as the command line does for a store in
@@ -30,14 +36,36 @@ export function runStoreWorker(): void {
    * outlive a young-generation GC and are copied to the old generation.
    */
   const staged = new Map<number, PackedFacts>();
-  /** A recovered frame's spans; null when its bytes no longer decode (noted in `skipped`: its spans are skipped, the checkpoint moves on). */
-  const decode = (seq: number, kind: number, body: Uint8Array, skipped: string[]): DecodedTraces | null => {
+  const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  /** Adds one frame's facts to the batch; on any error, says why the frame can never be ingested (the caller takes back what it added). */
+  const addFrame = (f: { seq: number; kind: number; body?: Uint8Array }, batch: FactBatch): string | null => {
     try {
-      return decodePayload(kind, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-    } catch (err) {
-      skipped.push(`frame ${seq} no longer decodes: ${(err as Error).message}; its spans are skipped`);
+      const packed = staged.get(f.seq);
+      if (packed) {
+        unpackFacts(packed, batch);
+        return null;
+      }
+      if (!f.body) return `frame ${f.seq}: its facts never reached the store worker`;
+      let decoded;
+      try {
+        decoded = decodePayload(f.kind, Buffer.from(f.body.buffer, f.body.byteOffset, f.body.byteLength));
+      } catch (err) {
+        return `frame ${f.seq} does not decode: ${message(err)}`;
+      }
+      // A recovered frame: redacted again (a spool written before redaction holds the bytes received).
+      redactor.traces(decoded);
+      toFacts(decoded.resourceSpans, batch);
       return null;
+    } catch (err) {
+      return `frame ${f.seq}: its facts cannot be made: ${message(err)}`;
     }
+  };
+  /** Takes the rows added since `mark` back out of the batch (Map keeps insertion order). */
+  const rollback = (batch: FactBatch, mark: { tasks: number; events: number; resources: number }) => {
+    batch.tasks.length = mark.tasks;
+    batch.events.length = mark.events;
+    let i = 0;
+    for (const k of [...batch.resources.keys()]) if (i++ >= mark.resources) batch.resources.delete(k);
   };
 
   const handle = async (msg: StoreCall): Promise<unknown> => {
@@ -51,22 +79,22 @@ export function runStoreWorker(): void {
     switch (msg.op) {
       case 'commit': {
         const batch = emptyBatch();
-        const skipped: string[] = [];
+        const poison: { seq: number; reason: string }[] = [];
         for (const f of msg.frames) {
-          const packed = staged.get(f.seq);
-          if (packed) {
-            unpackFacts(packed, batch);
-            continue;
-          }
-          const decoded = f.body ? decode(f.seq, f.kind, f.body, skipped) : null;
-          if (!decoded) continue;
-          // A recovered frame: redacted again (a spool written before redaction holds the bytes received).
-          redactor.traces(decoded);
-          toFacts(decoded.resourceSpans, batch);
+          const mark = { tasks: batch.tasks.length, events: batch.events.length, resources: batch.resources.size };
+          const reason = addFrame(f, batch);
+          if (reason === null) continue;
+          rollback(batch, mark);
+          poison.push({ seq: f.seq, reason });
+        }
+        if (poison.length) {
+          for (const p of poison) staged.delete(p.seq);
+          throw new PoisonFramesError(poison);
         }
         const r = await store.commit(batch, msg.range);
-        for (const f of msg.frames) staged.delete(f.seq);
-        return skipped.length ? { ...r, skipped } : r;
+        // Every frame of the range is done with, those left out of the commit (quarantined) too.
+        for (const seq of staged.keys()) if (seq <= msg.range.lastSeq) staged.delete(seq);
+        return r;
       }
       case 'maintain':
         return store.maintain();

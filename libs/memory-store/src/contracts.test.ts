@@ -46,7 +46,7 @@ describe('the pinned contracts of this repository', () => {
       'memory-audit-response@1',
       'memory-retention-request@1',
       'memory-retention-response@1',
-      'memory-health-response@1',
+      'memory-health-response@2',
     ]);
     const reason = JSON.parse(contractJson(CONTRACTS[0]!));
     expect(reason).toMatchObject({

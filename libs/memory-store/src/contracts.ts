@@ -63,7 +63,7 @@ export const CONTRACTS: readonly Contract[] = [
   { name: 'memory-audit-response', version: 1, io: 'output', schema: AuditResponseSchema },
   { name: 'memory-retention-request', version: 1, io: 'input', schema: RetentionRequestSchema },
   { name: 'memory-retention-response', version: 1, io: 'output', schema: RetentionResultSchema },
-  { name: 'memory-health-response', version: 1, io: 'output', schema: HealthResponseSchema },
+  { name: 'memory-health-response', version: 2, io: 'output', schema: HealthResponseSchema },
 ];
 
 export const ContractManifestSchema = z.object({

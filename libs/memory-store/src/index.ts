@@ -16,10 +16,12 @@ export {
   AttrValueSchema,
   AttributesSchema,
   DecodedTracesSchema,
+  MAX_ATTRIBUTE_DEPTH,
   ResourceSpansSchema,
   ScopeSpansSchema,
   SpanEventSchema,
   SpanSchema,
+  nestedDeeperThan,
   setAttr,
 } from './model.js';
 export type { AttrValue, Attributes, DecodedTraces, ResourceSpans, ScopeSpans, Span, SpanEvent } from './model.js';
@@ -39,11 +41,13 @@ export {
 } from './facts.js';
 export type { EventFact, FactBatch, ResourceRow, TaskFact } from './facts.js';
 export { FAILURE_FACT_COLUMNS, MemoryStore, STORE_SETTINGS, writeEvent, writeFailure, writeTask } from './store.js';
-export type { Checkpoint, CommitResult, FrameRange, StoreOptions, StoreStats } from './store.js';
+export type { BatchInfo, Checkpoint, CommitResult, FrameRange, StoreOptions, StoreStats } from './store.js';
 export { Spool, readFrames } from './spool.js';
 export type { SpoolFrame, SpoolOptions, SpoolRecovery } from './spool.js';
-export { BackpressureError, factSink, Ingestor } from './ingest.js';
+export { BackpressureError, factSink, Ingestor, PoisonFrameError, PoisonFramesError } from './ingest.js';
 export type { FactSink, FrameSink, IngestStatus, IngestorOptions } from './ingest.js';
+export { Quarantine } from './quarantine.js';
+export type { QuarantineRecord, QuarantineStatus } from './quarantine.js';
 export { ApiErrorEnvelopeSchema, ApiErrorSchema, ERROR_STATUS, MemoryApiError, invalidRequest } from './api/errors.js';
 export type { ApiError, ApiErrorCode, ApiErrorEnvelope } from './api/errors.js';
 export {
@@ -80,6 +84,7 @@ export {
   ANNOTATION_NAME,
   AUDIT_OPS,
   AlertStateSchema,
+  DEGRADED_CODES,
   AnnotationUpsertSchema,
   AuditRequestSchema,
   AuditResponseSchema,
@@ -96,6 +101,7 @@ export type {
   AlertName,
   AlertState,
   AuditRequest,
+  DegradedCode,
   AuditResponse,
   AuditRow,
   HealthResponse,

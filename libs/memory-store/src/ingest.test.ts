@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BackpressureError, Ingestor } from './ingest.js';
+import type { FactBatch } from './facts.js';
+import { BackpressureError, factSink, Ingestor, PoisonFrameError, type FrameSink } from './ingest.js';
+import { Quarantine } from './quarantine.js';
+import { Spool } from './spool.js';
 import type { DecodedTraces, Span } from './model.js';
 import { MemoryStore } from './store.js';
 
@@ -171,4 +174,84 @@ describe('Ingestor', () => {
     await ing.close();
     await store.close();
   });
+
+  it('a payload whose facts cannot be made once it is spooled is refused (PoisonFrameError), quarantined with its bytes, and committed past', async () => {
+    const dir = workDir();
+    const spoolDir = path.join(dir, 'spool');
+    const store = await MemoryStore.open(path.join(dir, 'm.duckdb'));
+    const local = factSink(store, decode);
+    // A sink that cannot make the facts of a payload holding a span named "poison".
+    const sink: FrameSink<FactBatch> = {
+      ...local,
+      prepare(frame) {
+        if (frame.meta?.resourceSpans[0]?.scopeSpans[0]?.spans.some((x) => x.name === 'poison')) throw new RangeError('Maximum call stack size exceeded');
+        return local.prepare(frame);
+      },
+    };
+    const quarantined: number[] = [];
+    const ing = await Ingestor.start({ sink, spoolDir, onQuarantine: (r) => quarantined.push(r.seq) });
+    const bad = payload(100, 3);
+    bad.decoded.resourceSpans[0]!.scopeSpans[0]!.spans[1]!.name = 'poison';
+    const results = await Promise.allSettled([payload(0, 5), bad, payload(5, 5)].map((p) => ing.submit(1, p.body, p.decoded)));
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : r.reason))).toEqual([1, new PoisonFrameError(2, 'frame 2: its facts cannot be made: Maximum call stack size exceeded'), 3]);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ seq: 2, code: 'poison-frame' });
+    await ing.idle();
+    expect(await count(store)).toEqual({ n: 10, d: 10 });
+    expect(ing.status()).toMatchObject({
+      received: { frames: 2, spans: 10 },
+      checkpoint: { lastSeq: 3, spans: 10 },
+      quarantine: { frames: 1, last: { seq: 2, kind: 1, reason: 'frame 2: its facts cannot be made: Maximum call stack size exceeded', bytes: bad.body.length } },
+    });
+    expect(quarantined).toEqual([2]);
+    expect(fs.readFileSync(path.join(spoolDir, 'quarantine', '0000000000000002.payload')).equals(bad.body)).toBe(true);
+    // Ingest goes on.
+    expect(await ing.submit(1, payload(10, 1).body, payload(10, 1).decoded)).toBe(4);
+    await ing.idle();
+    expect(store.checkpoint()).toMatchObject({ lastSeq: 4, spans: 11 });
+    await ing.close();
+    await store.close();
+  });
+
+  it('a quarantine record of a frame still in the spool (its batch never committed) is dropped at start, and the frame judged again', async () => {
+    const dir = workDir();
+    const spoolDir = path.join(dir, 'spool');
+    const { spool } = await Spool.open(spoolDir, { afterSeq: 0, onDurable: () => undefined });
+    const p = payload(0, 4);
+    await spool.append(1, p.body, null);
+    await spool.close();
+    const q = await Quarantine.open(path.join(spoolDir, 'quarantine'));
+    await q.add({ seq: 1, kind: 1, body: p.body }, 'judged by a process killed before its commit');
+    expect((await Quarantine.open(q.dir)).status().frames).toBe(1);
+    const store = await MemoryStore.open(path.join(dir, 'm.duckdb'));
+    const ing = await Ingestor.start({ store, spoolDir, decode });
+    await ing.idle();
+    expect(ing.status()).toMatchObject({ checkpoint: { lastSeq: 1, spans: 4 }, quarantine: { frames: 0, last: null } });
+    expect(fs.readdirSync(q.dir)).toEqual([]);
+    await ing.close();
+    await store.close();
+  });
+
+  it('a store that fails every commit for a while is not mistaken for a poison frame: the suspect is cleared and nothing is quarantined', async () => {
+    const dir = workDir();
+    let commits = 0;
+    const seen: { spans: number }[] = [];
+    const store = await MemoryStore.open(path.join(dir, 'm.duckdb'), {
+      beforeCommit: async (b) => {
+        seen.push({ spans: b.spans });
+        if (++commits <= 4) throw new Error(`disk full (${commits})`);
+      },
+    });
+    const errors: string[] = [];
+    const ing = await Ingestor.start({ store, spoolDir: path.join(dir, 'spool'), decode, onError: (e) => errors.push(e.message) });
+    await ing.submit(1, payload(0, 5).body, payload(0, 5).decoded);
+    await ing.idle();
+    // Three attempts, the attempt without the suspect frame (0 spans) failing too, then the frame again.
+    expect(seen).toEqual([{ spans: 5 }, { spans: 5 }, { spans: 5 }, { spans: 0 }, { spans: 5 }]);
+    expect(errors).toEqual(['disk full (1)', 'disk full (2)', 'disk full (3)', 'disk full (4)']);
+    expect(await count(store)).toEqual({ n: 5, d: 5 });
+    expect(ing.status()).toMatchObject({ checkpoint: { lastSeq: 1, spans: 5 }, quarantine: { frames: 0 }, lastError: null });
+    await ing.close();
+    await store.close();
+  });
 });
+

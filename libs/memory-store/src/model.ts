@@ -19,6 +19,32 @@ export const AttributesSchema = z.record(z.string(), AttrValueSchema);
 export type Attributes = z.infer<typeof AttributesSchema>;
 
 /**
+ * How deeply an attribute value may nest: arrays and maps inside arrays and maps, at
+ * most this many levels (a string is 0 levels, `[1]` one, `[[1]]` two). memoryd's
+ * decoders reject a span holding a value nested deeper (and refuse a payload whose
+ * resource holds one), so what comes after them — redaction, the spool encoding, the
+ * facts' canonical JSON, all recursive — never meets one: a value nested 2,000 deep
+ * overflowed the stack there.
+ */
+export const MAX_ATTRIBUTE_DEPTH = 32;
+
+/**
+ * True when `value` nests arrays and maps more than `max` levels deep (see
+ * {@link MAX_ATTRIBUTE_DEPTH}). Iterative: it never overflows the stack itself, whatever
+ * it is given (values read back from disk or parsed from a request body).
+ */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+  }
+  return false;
+}
+
+/**
  * Sets an attribute on a plain object. Keys come from the wire: `__proto__`
  * assigned with `=` would replace the object's prototype instead of adding a
  * key, so it is defined as an own property.

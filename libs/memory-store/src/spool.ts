@@ -43,7 +43,11 @@ export interface SpoolOptions<M> {
   segmentBytes?: number;
   /** Frames with seq at or below this are committed already: recovery skips them. */
   afterSeq: number;
-  /** Called with each written group, in seq order, once it is durable and before `append` resolves. */
+  /**
+   * Called with each written group, in seq order, once it is durable and before `append`
+   * resolves. It must not throw: the frames have their seqs and are on disk whatever it
+   * does (if it throws anyway, the group's appends reject with its error).
+   */
   onDurable: (frames: SpoolFrame<M>[]) => void;
 }
 
@@ -129,6 +133,19 @@ export class Spool<M = unknown> {
       removed++;
     }
     return removed;
+  }
+
+  /**
+   * A frame read back from its segment (a frame not committed yet is there until
+   * `release` passes it); null when no segment holds it. Reads the whole segment: for
+   * the rare frame that must be quarantined, not for ingest.
+   */
+  async read(seq: number): Promise<SpoolFrame | null> {
+    let segment: string | null = null;
+    for (const [first, name] of this.segments) if (first <= seq) segment = name;
+    if (!segment) return null;
+    const buf = await fs.promises.readFile(path.join(this.dir, segment)).catch(() => null);
+    return (buf && readFrames(buf).frames.find((f) => f.seq === seq)) ?? null;
   }
 
   /** The seq the next written frame gets. */

@@ -50,8 +50,6 @@ export interface CommitResult {
   spansInserted: number;
   eventsReceived: number;
   eventsInserted: number;
-  /** Frames of the batch whose spans were skipped because their bytes no longer decode (set by a sink that decodes at commit). */
-  skipped?: string[];
 }
 
 /** Sizes of the database, and when this process last committed and checkpointed. */
@@ -66,9 +64,16 @@ export interface StoreStats {
   lastCheckpointAt: number | null;
 }
 
+/** What a batch holds, as {@link StoreOptions.beforeCommit} is told. */
+export interface BatchInfo {
+  frames: FrameRange;
+  /** Task facts (spans) in the batch; 0 for a batch of frames that were all quarantined. */
+  spans: number;
+}
+
 export interface StoreOptions {
-  /** Called inside each batch's transaction after its rows are appended, before COMMIT (fault injection in tests). */
-  beforeCommit?: () => Promise<void>;
+  /** Called inside each batch's transaction after its rows are appended, before COMMIT (fault injection in tests: throwing fails the batch). */
+  beforeCommit?: (batch: BatchInfo) => Promise<void>;
 }
 
 /**
@@ -170,7 +175,7 @@ export class MemoryStore {
             `${int(batch.events.length)}, ${int(r.events)}, '${path}')`;
           if (this.opts.beforeCommit) {
             await c.run(record);
-            await this.opts.beforeCommit();
+            await this.opts.beforeCommit({ frames, spans: batch.tasks.length });
             await c.run('COMMIT');
           } else await c.run(`${record}; COMMIT`);
           return { batchId, path, spansReceived: batch.tasks.length, spansInserted: r.spans, eventsReceived: batch.events.length, eventsInserted: r.events };

@@ -100,11 +100,16 @@ function renderHealth(h: HealthResponse, c: Colors): string {
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   const lines = [
     `${c.bold('memoryd')} ${h.status === 'ok' ? c.green('ok') : c.red(h.status)}`,
+    ...h.degraded.map((d) => `  ${c.red('degraded')}     ${d.message} [${d.code}]`),
     `  ingest       ${h.ingest.lagFrames} frames / ${h.ingest.lagSpans} spans waiting (oldest ${Math.round(h.ingest.lagMs)} ms); last commit ${h.ingest.lastCommitAt ?? '-'}`,
     `  checkpoint   seq ${h.lastCheckpoint.seq}: ${h.checkpoint.spans} spans, ${h.checkpoint.events} events in ${h.checkpoint.batches} batches; database checkpoint ${h.lastCheckpoint.databaseCheckpointAt ?? '-'}`,
     `  database     ${h.database.file} (${mib(h.database.fileBytes)} + WAL ${mib(h.database.walBytes)}; ${mib(h.database.usedBytes)} used)`,
     `  retention    ${h.retention.policy ? JSON.stringify(h.retention.policy) : 'none'}`,
     `  redaction    ${h.redaction.valuesRedacted} values redacted`,
+    h.quarantine.frames === 0
+      ? `  quarantine   none (${h.quarantine.dir})`
+      : `  ${c.red('quarantine')}   ${h.quarantine.frames} frame${h.quarantine.frames === 1 ? '' : 's'} that can never be ingested, in ${h.quarantine.dir}` +
+        (h.quarantine.last ? `; last: frame ${h.quarantine.last.seq} at ${h.quarantine.last.at}: ${h.quarantine.last.reason}` : ''),
     ...(h.lastError ? [`  ${c.red('last error')}   ${h.lastError}`] : []),
     ...h.alerts.map((a) => `  ${a.state === 'firing' ? c.red('alert') : 'alert'}        ${a.name} ${a.state} (${a.value} > ${a.threshold})`),
   ];
@@ -147,7 +152,7 @@ export function registerMemoryCommands(program: Command, ctx: CommandContext, co
         '\nGated: when govern.config.yaml declares a `memory-store` gate, this runs only once the gate is enabled (see `govern gates`).' +
           '\nExit 0 with an answer, 1 when memoryd refuses or cannot be reached ({ "error": { code, message, details } } with --json), 2 on usage.',
       );
-  connection(common(memory.command('health').description("memoryd's ingest lag, checkpoint, database size, retention and alerts (--json: memoryd's health answer)")))
+  connection(common(memory.command('health').description("memoryd's status (ok, degraded, alerting), ingest lag, checkpoint, database size, retention, alerts and quarantine (--json: memoryd's health answer)")))
     .action(async (o: MemoryOptions) => setExit(await memoryHealthCommand(ctx, o)));
   connection(
     common(

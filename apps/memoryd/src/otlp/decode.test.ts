@@ -1,8 +1,8 @@
-import { DecodedTracesSchema } from '@govern/memory-store';
+import { DecodedTracesSchema, MAX_ATTRIBUTE_DEPTH, nestedDeeperThan, type AttrValue } from '@govern/memory-store';
 import { describe, expect, it } from 'vitest';
-import { jsonPayload, protobufPayload, readableSpans } from '../testing/otlp.js';
+import { deepJsonPayload, deepProtobufPayload, jsonPayload, protobufPayload, readableSpans, type DeepIn } from '../testing/otlp.js';
 import { validId } from './common.js';
-import { decodeJsonTraces, decodeProtobufTraces, DecodeError, exportResponse, statusResponse, type DecodeInfo } from './index.js';
+import { decodeJsonTraces, decodeProtobufTraces, decodeSpooled, DecodeError, exportResponse, statusResponse, type DecodeInfo } from './index.js';
 
 // 2026-02-13T16:26:40.000000123Z: a time whose nanoseconds do not survive a JS number.
 const SPANS = readableSpans({ attributes: { 'service.name': 'govern', 'process.pid': 4242, 'host.arch': 'amd64' } }, [
@@ -159,6 +159,51 @@ function opaque(body: Buffer): number {
   decodeProtobufTraces(body, info);
   return info.opaque;
 }
+
+describe('bounded: attribute values nest at most MAX_ATTRIBUTE_DEPTH levels', () => {
+  const decoders = { json: (d: number, o: { maps?: boolean; in?: DeepIn }) => decodeJsonTraces(deepJsonPayload(d, o)), protobuf: (d: number, o: { maps?: boolean; in?: DeepIn }) => decodeProtobufTraces(deepProtobufPayload(d, o)) };
+  /** How deep a decoded value nests (iteratively). */
+  const depthOf = (v: AttrValue) => {
+    let d = 0;
+    while (nestedDeeperThan(v, d)) d++;
+    return d;
+  };
+
+  for (const [wire, decode] of Object.entries(decoders)) {
+    it(`${wire}: ${MAX_ATTRIBUTE_DEPTH} levels are kept as sent; one more rejects the span, in its attributes or an event's`, () => {
+      expect(MAX_ATTRIBUTE_DEPTH).toBe(32);
+      for (const maps of [false, true]) {
+        const ok = decode(32, { maps });
+        expect(ok).toMatchObject({ spans: 1, rejected: 0 });
+        expect(depthOf(ok.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes.deep!)).toBe(32);
+        const okEvent = decode(32, { maps, in: 'event' });
+        expect(depthOf(okEvent.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.events[0]!.attributes.deep!)).toBe(32);
+        for (const where of ['span', 'event'] as const) {
+          expect(decode(33, { maps, in: where })).toMatchObject({ spans: 0, rejected: 1, errors: ['span with an attribute value nested deeper than 32 levels'] });
+        }
+      }
+      expect(depthOf(decode(32, { in: 'resource' }).resourceSpans[0]!.resource.deep!)).toBe(32);
+      expect(() => decode(33, { in: 'resource' })).toThrow(new DecodeError('a resource attribute value is nested deeper than 32 levels'));
+    });
+
+    it(`${wire}: a value nested 100,000 deep is cut, not recursed into (no stack overflow)`, () => {
+      expect(decode(100_000, { maps: true })).toMatchObject({ spans: 0, rejected: 1 });
+      expect(() => decode(100_000, { in: 'resource' })).toThrow(DecodeError);
+    });
+  }
+
+  it('the spool encoding: a frame written before the bound, holding a deeper value, does not decode (a DecodeError, checked without recursion)', () => {
+    const frame = (depth: number) =>
+      Buffer.from(
+        `{"v":1,"spans":1,"rejected":0,"errors":[],"rs":[{"r":{},"ss":[{"n":"s","v":null,"s":[["0000000000000000000000000000abcd","000000000000abcd",null,"n",1,"1","2",` +
+          `{"deep":${'['.repeat(depth)}"leaf"${']'.repeat(depth)}},[],0,null]]}]}]}`,
+      );
+    expect(decodeSpooled(frame(32))).toMatchObject({ spans: 1 });
+    for (const depth of [33, 100_000]) {
+      expect(() => decodeSpooled(frame(depth))).toThrow(new DecodeError('spooled payload holds a span (000000000000abcd) with an attribute value nested deeper than 32 levels'));
+    }
+  });
+});
 
 describe('protobuf DecodeInfo.opaque: text of the payload the decoded spans do not show', () => {
   it('is 0 for what the OTel exporter sends, and for a plain request', () => {

@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { setAttr, type AttrValue, type Attributes, type DecodedTraces, type ResourceSpans, type Span, type SpanEvent } from '@govern/memory-store';
+import { MAX_ATTRIBUTE_DEPTH, setAttr, type AttrValue, type Attributes, type DecodedTraces, type ResourceSpans, type Span, type SpanEvent } from '@govern/memory-store';
 import { DecodeError, int64Value, parentId, Rejections, validId } from './common.js';
 
 /**
@@ -8,8 +8,13 @@ import { DecodeError, int64Value, parentId, Rejections, validId } from './common
  * 64-bit integers as decimal strings (numbers accepted), enums as integers.
  * The structure is walked by hand, not through zod: this is the ingest hot
  * path. A body that is not a JSON object with a `resourceSpans` array is a
- * DecodeError (400); a span with bad ids or times is rejected on its own
- * (partial success).
+ * DecodeError (400); a span with bad ids or times, or with an attribute value
+ * nested deeper than MAX_ATTRIBUTE_DEPTH, is rejected on its own (partial
+ * success); a resource attribute nested that deep is a DecodeError.
+ *
+ * Bounded: JSON.parse is not recursive in V8 (a body nested a million deep
+ * parses), and the walk below recurses only into attribute values, at most
+ * MAX_ATTRIBUTE_DEPTH levels: a deeper value is not read further.
  */
 export function decodeJsonTraces(body: Buffer): DecodedTraces {
   let doc: unknown;
@@ -28,7 +33,9 @@ export function decodeJsonTraces(body: Buffer): DecodedTraces {
   let spans = 0;
   for (const rs of rsList) {
     if (!isObj(rs)) throw new DecodeError('a resourceSpans entry is not an object');
-    const resource = isObj(rs.resource) ? attributes(rs.resource.attributes) : {};
+    tooDeep = false;
+    const resource = isObj(rs.resource) ? attributes(rs.resource.attributes, 0) : {};
+    if (tooDeep) throw new DecodeError(`a resource attribute value is nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`);
     const scopeSpans: ResourceSpans['scopeSpans'] = [];
     for (const ss of arr(rs.scopeSpans)) {
       if (!isObj(ss)) throw new DecodeError('a scopeSpans entry is not an object');
@@ -46,6 +53,9 @@ export function decodeJsonTraces(body: Buffer): DecodedTraces {
   return { resourceSpans: out, spans, rejected: rej.count, errors: rej.messages };
 }
 
+/** Set when a value nested deeper than MAX_ATTRIBUTE_DEPTH was cut (its reader resets and checks it). */
+let tooDeep = false;
+
 function decodeSpan(s: Record<string, unknown>, rej: Rejections): Span | null {
   const traceId = validId(str(s.traceId) ?? '', 32);
   const spanId = validId(str(s.spanId) ?? '', 16);
@@ -53,11 +63,14 @@ function decodeSpan(s: Record<string, unknown>, rej: Rejections): Span | null {
   const startNs = nanos(s.startTimeUnixNano);
   const endNs = nanos(s.endTimeUnixNano);
   if (startNs === null || endNs === null || startNs === 0n || endNs < startNs) return rej.reject('span with a missing or invalid startTimeUnixNano/endTimeUnixNano'), null;
+  tooDeep = false;
+  const attrs = attributes(s.attributes, 0);
   const events: SpanEvent[] = [];
   for (const e of arr(s.events)) {
     if (!isObj(e)) continue;
-    events.push({ timeNs: nanos(e.timeUnixNano) ?? 0n, name: str(e.name) ?? '', attributes: attributes(e.attributes) });
+    events.push({ timeNs: nanos(e.timeUnixNano) ?? 0n, name: str(e.name) ?? '', attributes: attributes(e.attributes, 0) });
   }
+  if (tooDeep) return rej.reject(`span with an attribute value nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`), null;
   const status = isObj(s.status) ? s.status : {};
   const code = Number(status.code ?? 0);
   const kind = Number(s.kind ?? 0);
@@ -69,22 +82,24 @@ function decodeSpan(s: Record<string, unknown>, rej: Rejections): Span | null {
     kind: Number.isInteger(kind) && kind >= 0 && kind <= 5 ? kind : 0,
     startNs,
     endNs,
-    attributes: attributes(s.attributes),
+    attributes: attrs,
     events,
     statusCode: code === 1 || code === 2 ? code : 0,
     statusMessage: str(status.message) || null,
   };
 }
 
-function attributes(list: unknown): Attributes {
+/** A KeyValue list; `depth`: the arrays and maps around it. */
+function attributes(list: unknown, depth: number): Attributes {
   const out: Attributes = {};
   for (const kv of arr(list)) {
-    if (isObj(kv) && typeof kv.key === 'string') setAttr(out, kv.key, anyValue(kv.value));
+    if (isObj(kv) && typeof kv.key === 'string') setAttr(out, kv.key, anyValue(kv.value, depth));
   }
   return out;
 }
 
-function anyValue(v: unknown): AttrValue {
+/** An AnyValue inside `depth` arrays and maps; an array or map that would be one level too many is cut (null, `tooDeep`). */
+function anyValue(v: unknown, depth: number): AttrValue {
   if (!isObj(v)) return null;
   if ('stringValue' in v) return str(v.stringValue) ?? '';
   if ('boolValue' in v) return v.boolValue === true;
@@ -99,8 +114,11 @@ function anyValue(v: unknown): AttrValue {
     }
   }
   if ('doubleValue' in v) return typeof v.doubleValue === 'number' ? v.doubleValue : Number(v.doubleValue);
-  if ('arrayValue' in v) return isObj(v.arrayValue) ? arr(v.arrayValue.values).map(anyValue) : [];
-  if ('kvlistValue' in v) return isObj(v.kvlistValue) ? attributes(v.kvlistValue.values) : {};
+  if ('arrayValue' in v || 'kvlistValue' in v) {
+    if (depth >= MAX_ATTRIBUTE_DEPTH) return (tooDeep = true), null;
+    if ('arrayValue' in v) return isObj(v.arrayValue) ? arr(v.arrayValue.values).map((x) => anyValue(x, depth + 1)) : [];
+    return isObj(v.kvlistValue) ? attributes(v.kvlistValue.values, depth + 1) : {};
+  }
   if ('bytesValue' in v) return str(v.bytesValue) ?? '';
   return null;
 }

@@ -1,4 +1,4 @@
-import { setAttr, type AttrValue, type Attributes, type DecodedTraces, type ResourceSpans, type ScopeSpans, type Span, type SpanEvent } from '@govern/memory-store';
+import { MAX_ATTRIBUTE_DEPTH, setAttr, type AttrValue, type Attributes, type DecodedTraces, type ResourceSpans, type ScopeSpans, type Span, type SpanEvent } from '@govern/memory-store';
 import { DecodeError, int64Value, Rejections, validBytesId } from './common.js';
 
 /**
@@ -11,6 +11,12 @@ import { DecodeError, int64Value, Rejections, validBytesId } from './common.js';
  * @opentelemetry/otlp-transformer only *encodes* requests (its reader is
  * internal and reads responses). Unknown fields are skipped, as protobuf
  * requires. A truncated or malformed message is a DecodeError (400).
+ *
+ * Bounded: the messages nest to a fixed depth except AnyValue (arrays and
+ * maps of values), read at most MAX_ATTRIBUTE_DEPTH levels deep: a deeper
+ * value is skipped unread (a length-delimited field) and its span rejected
+ * (partial success), or, in a resource, the request refused (DecodeError).
+ * Nothing else recurses, and every length is checked against the bytes.
  */
 export function decodeProtobufTraces(body: Uint8Array, info?: DecodeInfo): DecodedTraces {
   const r = new Reader(body);
@@ -61,11 +67,13 @@ function resourceSpansMsg(r: Reader, end: number, rej: Rejections): ResourceSpan
 
 function resourceMsg(r: Reader, end: number): Attributes {
   const attrs: Attributes = {};
+  r.tooDeep = false;
   while (r.more(end)) {
     const tag = r.varint();
-    if (tag === ((1 << 3) | 2)) keyValue(r, r.end(), attrs);
+    if (tag === ((1 << 3) | 2)) keyValue(r, r.end(), attrs, 0);
     else r.skip(tag & 7);
   }
+  if (r.tooDeep) throw new DecodeError(`a resource attribute value is nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`);
   return attrs;
 }
 
@@ -104,6 +112,7 @@ function spanMsg(r: Reader, end: number, rej: Rejections): Span | null {
   const events: SpanEvent[] = [];
   let statusCode: 0 | 1 | 2 = 0;
   let statusMessage: string | null = null;
+  r.tooDeep = false;
   while (r.more(end)) {
     const tag = r.varint();
     switch (tag) {
@@ -129,7 +138,7 @@ function spanMsg(r: Reader, end: number, rej: Rejections): Span | null {
         endNs = r.fixed64();
         break;
       case (9 << 3) | 2:
-        keyValue(r, r.end(), attributes);
+        keyValue(r, r.end(), attributes, 0);
         break;
       case (11 << 3) | 2:
         events.push(eventMsg(r, r.end()));
@@ -154,6 +163,7 @@ function spanMsg(r: Reader, end: number, rej: Rejections): Span | null {
   const sid = validBytesId(spanId, 16);
   if (!tid || !sid) return rej.reject('span with a missing or invalid trace_id/span_id'), null;
   if (startNs === 0n || endNs < startNs) return rej.reject('span with a missing or invalid start_time_unix_nano/end_time_unix_nano'), null;
+  if (r.tooDeep) return rej.reject(`span with an attribute value nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`), null;
   return {
     traceId: tid,
     spanId: sid,
@@ -177,19 +187,20 @@ function eventMsg(r: Reader, end: number): SpanEvent {
     const tag = r.varint();
     if (tag === ((1 << 3) | 1)) timeNs = r.fixed64();
     else if (tag === ((2 << 3) | 2)) name = r.replaced(name, '') + r.string();
-    else if (tag === ((3 << 3) | 2)) keyValue(r, r.end(), attributes);
+    else if (tag === ((3 << 3) | 2)) keyValue(r, r.end(), attributes, 0);
     else r.skip(tag & 7);
   }
   return { timeNs, name, attributes };
 }
 
-function keyValue(r: Reader, end: number, into: Attributes): void {
+/** A KeyValue inside `depth` arrays and maps. */
+function keyValue(r: Reader, end: number, into: Attributes, depth: number): void {
   let key = '';
   let value: AttrValue = null;
   while (r.more(end)) {
     const tag = r.varint();
     if (tag === ((1 << 3) | 2)) key = r.replaced(key, '') + r.string();
-    else if (tag === ((2 << 3) | 2)) value = r.replaced(value, null) ?? anyValue(r, r.end());
+    else if (tag === ((2 << 3) | 2)) value = r.replaced(value, null) ?? anyValue(r, r.end(), depth);
     else r.skip(tag & 7);
   }
   // A key sent twice keeps its last value: the first one is not in the decoded spans.
@@ -197,7 +208,8 @@ function keyValue(r: Reader, end: number, into: Attributes): void {
   setAttr(into, key, value);
 }
 
-function anyValue(r: Reader, end: number): AttrValue {
+/** An AnyValue inside `depth` arrays and maps; an array or map that would be one level too many is skipped unread (null, `tooDeep`). */
+function anyValue(r: Reader, end: number, depth: number): AttrValue {
   let value: AttrValue = null;
   while (r.more(end)) {
     const tag = r.varint();
@@ -217,10 +229,15 @@ function anyValue(r: Reader, end: number): AttrValue {
         break;
       case (5 << 3) | 2: {
         const e = r.end();
+        if (depth >= MAX_ATTRIBUTE_DEPTH) {
+          r.cut(e);
+          value = null;
+          break;
+        }
         const list: AttrValue[] = [];
         while (r.more(e)) {
           const t = r.varint();
-          if (t === ((1 << 3) | 2)) list.push(anyValue(r, r.end()));
+          if (t === ((1 << 3) | 2)) list.push(anyValue(r, r.end(), depth + 1));
           else r.skip(t & 7);
         }
         value = list;
@@ -228,10 +245,15 @@ function anyValue(r: Reader, end: number): AttrValue {
       }
       case (6 << 3) | 2: {
         const e = r.end();
+        if (depth >= MAX_ATTRIBUTE_DEPTH) {
+          r.cut(e);
+          value = null;
+          break;
+        }
         const kv: Attributes = {};
         while (r.more(e)) {
           const t = r.varint();
-          if (t === ((1 << 3) | 2)) keyValue(r, r.end(), kv);
+          if (t === ((1 << 3) | 2)) keyValue(r, r.end(), kv, depth + 1);
           else r.skip(t & 7);
         }
         value = kv;
@@ -274,6 +296,8 @@ class Reader {
   pos = 0;
   /** Length-delimited fields skipped and bytes values read (see {@link DecodeInfo}). */
   opaque = 0;
+  /** A value nested deeper than MAX_ATTRIBUTE_DEPTH was skipped (reset and checked per span and per resource). */
+  tooDeep = false;
   private readonly view: DataView;
   private readonly buf: SliceDecoders;
 
@@ -291,6 +315,13 @@ class Reader {
   replaced<T extends '' | null>(v: unknown, unset: T): T {
     if (v !== unset) this.opaque++;
     return unset;
+  }
+
+  /** Skips a value nested too deep, unread, to `end`. */
+  cut(end: number): void {
+    this.pos = end;
+    this.opaque++;
+    this.tooDeep = true;
   }
 
   more(end: number): boolean {

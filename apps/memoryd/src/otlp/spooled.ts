@@ -1,4 +1,4 @@
-import type { Attributes, DecodedTraces, ResourceSpans, Span } from '@govern/memory-store';
+import { MAX_ATTRIBUTE_DEPTH, nestedDeeperThan, type Attributes, type DecodedTraces, type ResourceSpans, type Span } from '@govern/memory-store';
 import { DecodeError } from './common.js';
 
 /**
@@ -54,7 +54,12 @@ export function encodeSpooled(d: DecodedTraces): Buffer {
   return Buffer.from(JSON.stringify(doc));
 }
 
-/** The inverse of {@link encodeSpooled}. JSON.parse keeps a `__proto__` key as an own property, as the decoders do. */
+/**
+ * The inverse of {@link encodeSpooled}. JSON.parse keeps a `__proto__` key as an own property, as the decoders do.
+ * A frame holding an attribute value nested deeper than MAX_ATTRIBUTE_DEPTH (written
+ * before the decoders bounded it) is a DecodeError: checked without recursion, before
+ * anything recursive (redaction, canonical JSON) meets it.
+ */
 export function decodeSpooled(body: Buffer): DecodedTraces {
   let doc: Spooled;
   try {
@@ -63,6 +68,7 @@ export function decodeSpooled(body: Buffer): DecodedTraces {
     throw new DecodeError(`spooled payload is not JSON: ${(err as Error).message}`);
   }
   if (doc?.v !== 1) throw new DecodeError(`spooled payload of unknown version ${String(doc?.v)}`);
+  checkDepth(doc);
   const resourceSpans: ResourceSpans[] = doc.rs.map((rs) => ({
     resource: rs.r,
     scopeSpans: rs.ss.map((ss) => ({
@@ -85,4 +91,18 @@ export function decodeSpooled(body: Buffer): DecodedTraces {
     })),
   }));
   return { resourceSpans, spans: doc.spans, rejected: doc.rejected, errors: doc.errors };
+}
+
+/** Every attribute map of a spooled payload within MAX_ATTRIBUTE_DEPTH, or a DecodeError. */
+function checkDepth(doc: Spooled): void {
+  // The attribute map is one level around its values.
+  const deep = (a: Attributes) => nestedDeeperThan(a, 1 + MAX_ATTRIBUTE_DEPTH);
+  for (const rs of doc.rs) {
+    if (deep(rs.r)) throw new DecodeError(`spooled payload holds a resource attribute value nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`);
+    for (const ss of rs.ss) {
+      for (const x of ss.s) {
+        if (deep(x[7]) || x[8].some((e) => deep(e[2]))) throw new DecodeError(`spooled payload holds a span (${x[1]}) with an attribute value nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`);
+      }
+    }
+  }
 }

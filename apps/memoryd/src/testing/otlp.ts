@@ -77,3 +77,98 @@ export function numberedSpans(first: number, n: number): SpanSpec[] {
     };
   });
 }
+
+/** Where {@link deepJsonPayload} and {@link deepProtobufPayload} put the deep value: a span attribute, a span event's, or the resource's. */
+export type DeepIn = 'span' | 'event' | 'resource';
+
+/**
+ * A request of one span whose attribute `deep` (in the span, its event or its resource)
+ * nests `depth` arrays — or arrays and maps in turn, with `maps` — around a string, as
+ * OTLP/JSON. Built as text: JSON.stringify itself overflows the stack on a deep value.
+ */
+export function deepJsonPayload(depth: number, opts: { maps?: boolean; in?: DeepIn } = {}): Buffer {
+  type Doc = { resourceSpans: { resource: { attributes: unknown[] }; scopeSpans: { spans: { attributes: unknown[]; events: { attributes: unknown[] }[] }[] }[] }[] };
+  // Span 900000: every 5th numbered span has an event.
+  const doc = JSON.parse(jsonPayload(readableSpans({ attributes: { 'service.name': 'govern' } }, numberedSpans(900_000, 1))).toString()) as Doc;
+  const rs = doc.resourceSpans[0]!;
+  const span = rs.scopeSpans[0]!.spans[0]!;
+  const list = opts.in === 'resource' ? rs.resource.attributes : opts.in === 'event' ? span.events[0]!.attributes : span.attributes;
+  list.push({ key: 'deep', value: '@DEEP@' });
+  let open = '';
+  let close = '';
+  for (let i = 0; i < depth; i++) {
+    if (opts.maps && i % 2) {
+      open += '{"kvlistValue":{"values":[{"key":"k","value":';
+      close = `}]}}${close}`;
+    } else {
+      open += '{"arrayValue":{"values":[';
+      close = `]}}${close}`;
+    }
+  }
+  return Buffer.from(JSON.stringify(doc).replace('"@DEEP@"', `${open}{"stringValue":"leaf"}${close}`));
+}
+
+function pbVarint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+const pbField = (n: number, bytes: Buffer) => Buffer.concat([Buffer.from(pbVarint((n << 3) | 2)), Buffer.from(pbVarint(bytes.length)), bytes]);
+const pbString = (n: number, s: string) => pbField(n, Buffer.from(s));
+function pbFixed64(n: number, v: bigint): Buffer {
+  const b = Buffer.alloc(9);
+  b[0] = (n << 3) | 1;
+  b.writeBigUInt64LE(v, 1);
+  return b;
+}
+
+/**
+ * The AnyValue bytes of {@link deepJsonPayload}'s value: AnyValue.array_value (5) =
+ * ArrayValue { values (1) }, or AnyValue.kvlist_value (6) = KeyValueList { values (1) =
+ * KeyValue { key (1), value (2) } }. Made in time linear in the depth (the lengths are
+ * known from the inside out).
+ */
+export function deepProtobufValue(depth: number, maps = false): Buffer {
+  const leaf = pbString(1, 'leaf');
+  const prefixes: Buffer[] = [];
+  let size = leaf.length;
+  for (let i = 0; i < depth; i++) {
+    let p: number[];
+    if (maps && i % 2) {
+      // KeyValue { key = "k", value = <inner> }, in KeyValueList.values, in AnyValue.kvlist_value.
+      const kv = [0x0a, 1, 0x6b, 0x12, ...pbVarint(size)];
+      const list = [0x0a, ...pbVarint(kv.length + size)];
+      p = [(6 << 3) | 2, ...pbVarint(list.length + kv.length + size), ...list, ...kv];
+    } else {
+      const list = [0x0a, ...pbVarint(size)];
+      p = [(5 << 3) | 2, ...pbVarint(list.length + size), ...list];
+    }
+    prefixes.push(Buffer.from(p));
+    size += p.length;
+  }
+  return Buffer.concat([...prefixes.reverse(), leaf]);
+}
+
+/** {@link deepJsonPayload} as OTLP/protobuf, by hand (the OTel serializer recurses too). */
+export function deepProtobufPayload(depth: number, opts: { maps?: boolean; in?: DeepIn } = {}): Buffer {
+  // KeyValue { key = "deep", value = AnyValue }: field 9 of Span, 3 of Span.Event, 1 of Resource.
+  const kv = Buffer.concat([pbString(1, 'deep'), pbField(2, deepProtobufValue(depth, opts.maps))]);
+  const where = opts.in ?? 'span';
+  const t0 = 1_771_000_000_000_000_000n;
+  const span = Buffer.concat([
+    pbField(1, Buffer.from('0000000000000000000000000000abcd', 'hex')),
+    pbField(2, Buffer.from('000000000000abcd', 'hex')),
+    pbString(5, 'govern.deep'),
+    pbFixed64(7, t0),
+    pbFixed64(8, t0 + 1000n),
+    ...(where === 'span' ? [pbField(9, kv)] : []),
+    ...(where === 'event' ? [pbField(11, Buffer.concat([pbFixed64(1, t0 + 10n), pbString(2, 'guard.denied'), pbField(3, kv)]))] : []),
+  ]);
+  const service = pbField(1, Buffer.concat([pbString(1, 'service.name'), pbField(2, pbString(1, 'govern'))]));
+  const resource = pbField(1, Buffer.concat([service, ...(where === 'resource' ? [pbField(1, kv)] : [])]));
+  return pbField(1, Buffer.concat([resource, pbField(2, Buffer.concat([pbField(1, pbString(1, 'govern')), pbField(2, span)]))]));
+}

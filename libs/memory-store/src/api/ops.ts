@@ -129,10 +129,21 @@ export const AlertStateSchema = z.object({
 });
 export type AlertState = z.infer<typeof AlertStateSchema>;
 
+/** Why health is `degraded`: ingest lags behind what was acknowledged. */
+export const DEGRADED_CODES = ['ingest-lag', 'queue-full'] as const;
+export type DegradedCode = (typeof DEGRADED_CODES)[number];
+
 const count = z.object({ frames: z.int(), spans: z.int() });
 export const HealthResponseSchema = z
   .object({
-    status: z.enum(['ok', 'alerting']).describe('alerting: at least one alert is firing'),
+    status: z
+      .enum(['ok', 'degraded', 'alerting'])
+      .describe('degraded: ingest lags (see degraded), whatever the alerts; alerting: an alert is firing and ingest does not lag; ok: neither'),
+    degraded: z
+      .array(z.object({ code: z.enum(DEGRADED_CODES), message: z.string() }))
+      .describe(
+        'why status is degraded, empty when it is not: ingest-lag (the oldest acknowledged, uncommitted payload is older than memoryd\'s --degraded-lag), queue-full (the uncommitted spans reached --max-queued-spans: new payloads are answered 503)',
+      ),
     received: count.describe('acknowledged since start'),
     queued: count.describe('acknowledged, not committed yet'),
     checkpoint: z.object({ lastSeq: z.int(), batches: z.int(), spans: z.int(), events: z.int() }),
@@ -154,6 +165,16 @@ export const HealthResponseSchema = z
     redaction: z.object({ keys: z.array(z.string()), valuesRedacted: z.int().describe('values replaced since start') }),
     retention: z.object({ policy: RetentionPolicySchema.nullable(), intervalMs: z.int().nullable(), lastRun: RetentionResultSchema.nullable() }),
     alerts: z.array(AlertStateSchema),
+    quarantine: z
+      .object({
+        dir: z.string().describe('where quarantined frames are kept: <seq>.payload (the bytes as spooled) and <seq>.json (the record)'),
+        frames: z.int().describe('frames in the quarantine directory'),
+        last: z
+          .object({ seq: z.int(), kind: z.int().describe('the spool frame kind'), reason: z.string(), at: z.string(), bytes: bytes })
+          .nullable()
+          .describe('the quarantined frame of the highest seq'),
+      })
+      .describe('spool frames that can never be ingested (they do not decode, or their facts or their commit fail while the batch without them commits): kept aside, and ingest moved past them'),
   })
   .describe('200 answer of GET /health and GET /v1/memory/health');
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;

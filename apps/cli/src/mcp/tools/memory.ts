@@ -140,7 +140,7 @@ export function registerMemoryTools(server: McpServer, tc: ToolContext): void {
     'memory_health',
     {
       title: 'memoryd health',
-      description: "memoryd's ingest lag, last checkpoint, database size, retention and alerts.",
+      description: "memoryd's status (ok | alerting | degraded: ingest lagging or its queue full), ingest lag, last checkpoint, database size, retention, alerts and the quarantine of payloads that could never be ingested.",
       inputSchema: z.object({}),
       outputSchema: resultSchema({
         status: z.string(),
