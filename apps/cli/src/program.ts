@@ -4,7 +4,7 @@ import { recordRunError } from '@govern/telemetry';
 import { UsageError, type CommandContext } from './context.js';
 import { auditCommand } from './commands/audit.js';
 import { auditLogCommand } from './commands/audit-log.js';
-import { closeCommand } from './commands/close.js';
+import { closeCommand, verifyCommand } from './commands/close.js';
 import { setStatusCommand, showCommand } from './commands/task.js';
 import { gatesCommand } from './commands/gates.js';
 import { mcpCommand } from './commands/mcp.js';
@@ -84,6 +84,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
       .description('truthfulness check: every done item has an evidence root with a passing manifest, cited evidence roots exist, no summary contradicts the items'),
   )
     .enablePositionalOptions()
+    .option('--fresh', 'stale evidence (what its checks cover changed since the closing commit) is an error, not a warning')
     .action(run((o) => auditCommand(ctx, o)));
   common(audit.command('log').description('the append-only audit log of every status write and closure (ops/audit/govern-audit.jsonl)'))
     .option('--item <id>', 'only records of this item')
@@ -114,9 +115,19 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
   )
     .option('--timeout <seconds>', 'time limit per check (default 600)', int)
     .option('--force', 'close even though a dependency is not done (recorded); never overrides a failing check')
+    .option('--allow-dirty', 'close although code has uncommitted changes (recorded in the manifest as treeClean: false)')
     .option('--reason <text>', 'why, for the audit log')
     .addHelpText('after', '\nExit 0 when closed, 1 when not (every failure is listed; the attempt is still recorded).')
     .action((id: string, o) => run((x: typeof o) => closeCommand(ctx, id, x))(o));
+  common(
+    program
+      .command('verify')
+      .argument('<id>', 'a closed item')
+      .description("run the checks a closure recorded again, now, and compare their exit codes with its manifest; writes nothing"),
+  )
+    .option('--timeout <seconds>', 'time limit per check (default 600)', int)
+    .addHelpText('after', '\nExit 0 when every recorded check passes again, 1 otherwise.')
+    .action((id: string, o) => run((x: typeof o) => verifyCommand(ctx, id, x))(o));
   common(program.command('gates').description('every gate of govern.config.yaml: enabled or not, the milestones it requires, what blocks it'))
     .option('--require <name>', 'exit 1 with the explanation unless this gate is enabled (for scripts)')
     .addHelpText('after', '\nWith --require: exit 1 when the gate is disabled (why on stderr; { error } with --json), 2 when no gate has that name.')

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { compareDiagnostics, type Diagnostic, type Item, type WorkDocument } from '@govern/workplan';
 import type { Workspace } from '@govern/workspace';
-import { sha256 } from '@govern/write';
+import { AUDIT_LOG, readAuditLog, sha256, type AuditRecord } from '@govern/write';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
+import { Git } from './git.js';
+import { checkedProjects, projectsOf, type Projects } from './projects.js';
 import { EvidenceManifestSchema, MANIFEST_FILE, type EvidenceManifest } from './manifest.js';
 
 export interface AuditResult {
@@ -12,14 +14,55 @@ export interface AuditResult {
   checked: { doneItems: number; evidenceRoots: number; claims: number };
 }
 
+export interface AuditOptions {
+  /** Stale evidence is an error (`govern audit --fresh`); otherwise the profile's `audit.stale` (default warning). */
+  fresh?: boolean;
+}
+
+/** What the audit of every done item shares: git, the audit log, the projects. Built once per audit. */
+interface Context {
+  root: string;
+  git: Git | null;
+  closes: Map<string, AuditRecord[]>;
+  lastStatus: Map<string, AuditRecord>;
+  projects: Projects | null;
+  stale: 'off' | 'warning' | 'error';
+  docs: Set<string>;
+}
+
+function context(ws: Workspace, opts: AuditOptions): { ctx: Context; log: Diagnostic[] } {
+  const git = new Git(ws.root);
+  const log = readAuditLog(ws.root);
+  const closes = new Map<string, AuditRecord[]>();
+  const lastStatus = new Map<string, AuditRecord>();
+  for (const r of log.records) {
+    if (r.action === 'close' && r.evidence) closes.set(r.evidence, [...(closes.get(r.evidence) ?? []), r]);
+    if ((r.action === 'close' || r.action === 'set-status') && r.to) lastStatus.set(r.item, r);
+  }
+  const stale = opts.fresh ? 'error' : (ws.profile.profile.audit?.stale ?? 'warning');
+  return {
+    ctx: {
+      root: ws.root,
+      git: git.head() === null ? null : git,
+      closes,
+      lastStatus,
+      projects: stale === 'off' ? null : projectsOf(ws.root),
+      stale,
+      docs: new Set(ws.documents.map((d) => d.file)),
+    },
+    log: log.diagnostics.filter((d) => d.code === 'audit-chain-broken'),
+  };
+}
+
 /**
  * The truthfulness check: every item that claims done has an evidence root
  * inside the repository holding a manifest whose checks passed and whose
  * recorded outputs still match; every evidence root a tracker cites exists; no
  * prose summary contradicts the items it names.
  */
-export function auditWorkspace(ws: Workspace): AuditResult {
-  const out: Diagnostic[] = [];
+export function auditWorkspace(ws: Workspace, opts: AuditOptions = {}): AuditResult {
+  const { ctx, log } = context(ws, opts);
+  const out: Diagnostic[] = [...log];
   const checked = { doneItems: 0, evidenceRoots: 0, claims: 0 };
   const byId = ws.index.byId;
   for (const doc of ws.documents) {
@@ -41,7 +84,7 @@ export function auditWorkspace(ws: Workspace): AuditResult {
     for (const item of doc.items) {
       if (item.status !== 'done') continue;
       checked.doneItems++;
-      out.push(...auditDoneItem(ws.root, doc, item, missing));
+      out.push(...auditDoneItem(ctx, doc, item, missing));
     }
     for (const claim of doc.claims) {
       checked.claims++;
@@ -61,7 +104,8 @@ export function auditWorkspace(ws: Workspace): AuditResult {
   return { diagnostics: [...ws.diagnostics, ...out.sort(compareDiagnostics)].sort(compareDiagnostics), checked };
 }
 
-function auditDoneItem(root: string, doc: WorkDocument, item: Item, reported: Set<string>): Diagnostic[] {
+function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Set<string>): Diagnostic[] {
+  const root = ctx.root;
   const at = { file: doc.file, line: item.statusSource?.line ?? item.line, column: item.statusSource?.column ?? item.column };
   const err = (code: string, message: string, note?: string): Diagnostic[] => [{ severity: 'error', code, message, ...at, ...(note ? { note } : {}) }];
   if (!item.evidenceRoot) {
@@ -91,7 +135,7 @@ function auditDoneItem(root: string, doc: WorkDocument, item: Item, reported: Se
     const why = failed.length ? failed.map((c) => `${c.name} exited ${c.exitCode}`).join(', ') : manifest.checks.length === 0 ? 'no check ran' : 'the manifest records a failed closure';
     return err('evidence-check-failed', `${item.id}: ${manifestRel}: ${why}`);
   }
-  const out: Diagnostic[] = [];
+  const out: Diagnostic[] = [...provenance(ctx, item, manifest, manifestRel, sha256(fs.readFileSync(manifestAbs))).map((x) => ({ ...x, ...at }))];
   const hashed = [
     ...manifest.checks.filter((c) => c.outputFile).map((c) => ({ path: c.outputFile!, sha256: c.outputSha256 })),
     ...manifest.files,
@@ -101,6 +145,52 @@ function auditDoneItem(root: string, doc: WorkDocument, item: Item, reported: Se
     const actual = fr.ok && fr.exists ? sha256(fs.readFileSync(fr.abs)) : null;
     if (actual !== f.sha256) {
       out.push(...err('evidence-output-changed', `${item.id}: ${r.rel}/${f.path} ${actual === null ? 'is missing' : 'no longer matches the hash its manifest recorded'}`));
+    }
+  }
+  return out;
+}
+
+type Finding = Omit<Diagnostic, 'file' | 'line' | 'column'>;
+
+/**
+ * Whether a passing manifest is what `govern close` produced, and is still current: its
+ * commit exists and is in HEAD's history, a `close` record in the audit log binds it (and,
+ * since GV-08, its sha256), the item's last recorded status write is that close, and the
+ * projects its checks cover have not changed since its commit.
+ */
+function provenance(ctx: Context, item: Item, manifest: EvidenceManifest, manifestRel: string, manifestSha: string): Finding[] {
+  const out: Finding[] = [];
+  const e = (code: string, message: string, note?: string) => out.push({ severity: 'error', code, message, ...(note ? { note } : {}) });
+  const commit = manifest.gitCommit;
+  if (ctx.git) {
+    if (!commit) e('evidence-commit-missing', `${item.id}: ${manifestRel} names no git commit, so nothing says what it tested`);
+    else if (!ctx.git.isCommit(commit)) e('evidence-commit-unknown', `${item.id}: ${manifestRel} names commit ${commit.slice(0, 12)}, which is not in this repository`);
+    else if (!ctx.git.isAncestorOfHead(commit)) e('evidence-commit-not-ancestor', `${item.id}: ${manifestRel} names commit ${commit.slice(0, 12)}, which is not in HEAD's history`);
+  }
+  const binding = (ctx.closes.get(manifestRel) ?? []).filter((r) => r.item === item.id).at(-1);
+  if (!binding) {
+    e('evidence-unbound', `${item.id}: no \`close\` record in ${AUDIT_LOG} binds ${manifestRel}: it was not written by \`govern close\``, `run \`govern close ${item.id}\``);
+  } else if (binding.evidenceSha256 && binding.evidenceSha256 !== manifestSha) {
+    e('evidence-manifest-changed', `${item.id}: ${manifestRel} is not the manifest its close record bound (sha256 ${binding.evidenceSha256.slice(0, 12)}…, now ${manifestSha.slice(0, 12)}…)`);
+  }
+  const last = ctx.lastStatus.get(item.id);
+  if (binding && last && last !== binding && last.to?.status !== 'done') {
+    e('status-not-from-close', `${item.id} is done in its document, but its last recorded status write set it to ${last.to?.status} (${last.at}): it was set back to done by hand`);
+  } else if (!last && !binding) {
+    // Reported as evidence-unbound already.
+  }
+  if (ctx.git && commit && ctx.stale !== 'off' && ctx.git.isCommit(commit)) {
+    const changed = (ctx.git.changedSince(commit) ?? []).filter((p) => !ctx.docs.has(p) && !p.startsWith('ops/') && !p.startsWith('.govern/'));
+    // Manifests before GV-08 record no inputs: derived from their check commands.
+    const inputs = manifest.inputs ? manifest.inputs.projects : checkedProjects(manifest.checks.map((c) => c.command));
+    const hit = ctx.projects ? ctx.projects.touched(changed, inputs) : changed;
+    if (hit.length) {
+      out.push({
+        severity: ctx.stale,
+        code: 'evidence-stale',
+        message: `${item.id}: its evidence (commit ${commit.slice(0, 12)}) is stale: ${hit.slice(0, 4).join(', ')}${hit.length > 4 ? ` and ${hit.length - 4} more` : ''} changed since`,
+        note: `re-run \`govern close ${item.id}\` (or \`govern verify ${item.id}\` to compare)`,
+      });
     }
   }
   return out;

@@ -69,6 +69,7 @@ describe('closeItem', { timeout: 30_000 }, () => {
     expect(manifest.checks.map((c) => [c.name, c.command, c.exitCode])).toEqual([
       ['node -e "console.log(42)"', 'node -e "console.log(42)"', 0],
       ['echo second', 'echo second', 0],
+      ['phase audit', 'govern audit (built in: trackers/t.md)', 0],
     ]);
     const log0 = fs.readFileSync(path.join(root, 'ops/runtime/lm-01', manifest.checks[0]!.outputFile!));
     expect(log0.toString()).toBe('42\n');
@@ -163,7 +164,7 @@ describe('closeItem', { timeout: 30_000 }, () => {
     });
     const r = await closeItem({ ...base, root, id: 'WP-1-T01' });
     expect(r.failures).toEqual([{ code: 'criteria-unchecked', message: 'exit criterion not checked: reviewed', line: 18 }]);
-    expect(r.checks.map((c) => c.exitCode)).toEqual([0]);
+    expect(r.checks.map((c) => [c.name, c.exitCode])).toEqual([['true', 0], ['phase audit', 0]]);
   });
 
   test('a workplan closes only after every task it contains is done', async () => {
@@ -227,7 +228,7 @@ describe('closeItem under hostile use', { timeout: 30_000 }, () => {
     ] as const) {
       const root = repo({ 'trackers/t.md': tracker({ checks: ['touch ran'], evidence }), '.gitignore': 'build/\n' });
       execFileSync('git', ['init', '-q'], { cwd: root });
-      const r = await closeItem({ ...base, root, id: 'LM-01' });
+      const r = await closeItem({ ...base, root, id: 'LM-01', allowDirty: true });
       expect([evidence, r.failures.map((f) => f.code), fs.existsSync(path.join(root, 'ran'))]).toEqual([evidence, [code], false]);
     }
   });

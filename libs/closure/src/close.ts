@@ -1,13 +1,16 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { blockersOf, type GraphNode } from '@govern/graph';
 import { loadWorkspace, writeFileAtomic, type Workspace } from '@govern/workspace';
-import { appendAudit, defaultActor, lifecycleViolations, setStatus, sha256, WriteError, type LockOptions, type SetStatusResult } from '@govern/write';
+import { appendAudit, AUDIT_LOG, defaultActor, lifecycleViolations, setStatus, sha256, WriteError, type LockOptions, type SetStatusResult } from '@govern/write';
 import { isSecretName, knownSecretsFromEnv, redactSecrets, type KnownSecret } from '@govern/secrets';
+import { auditWorkspace } from './audit.js';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
+import { Git } from './git.js';
+import { checkedProjects } from './projects.js';
 import { EvidenceManifestSchema, MANIFEST_FILE, type CheckRecord, type EvidenceManifest } from './manifest.js';
 
 export interface CloseOptions {
@@ -17,6 +20,8 @@ export interface CloseOptions {
   checkTimeoutMs?: number;
   /** Override unfinished dependencies (recorded); never overrides failing checks. */
   force?: boolean;
+  /** Close although code has uncommitted changes (recorded in the manifest: `treeClean: false`, `dirtyPaths`). */
+  allowDirty?: boolean;
   reason?: string;
   actor?: string;
   via?: string;
@@ -38,6 +43,8 @@ export interface CloseFailure {
     | 'evidence-root-missing'
     | 'evidence-root-outside'
     | 'evidence-root-ignored'
+    | 'tree-dirty'
+    | 'phase-audit-failed'
     | 'checks-missing'
     | 'check-failed'
     | 'criteria-unchecked'
@@ -93,7 +100,15 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   };
 
   // Preconditions: refused before any check runs, so a long check suite is not wasted.
+  const git = new Git(root);
   const pre = preconditions(root, node, ws, opts.force === true);
+  const dirty = dirtyCode(git, ws);
+  if (dirty.length && !opts.allowDirty) {
+    result.failures.push({
+      code: 'tree-dirty',
+      message: `uncommitted changes outside the documents and evidence: ${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ` (+${dirty.length - 5})` : ''}; the evidence would name a commit that is not what was tested. Commit them, or pass --allow-dirty (recorded in the manifest)`,
+    });
+  }
   result.failures.push(...pre.failures);
   result.evidenceRoot = pre.evidence?.rel ?? null;
   if (result.failures.length || !pre.evidence) return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
@@ -130,6 +145,28 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
     result.failures.push({ code: 'evidence-root-outside', message: `${node.id}: ${again.reason} (after the checks ran); no evidence was written` });
     return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
   }
+  if (!result.failures.length) {
+    const phase = phaseAudit(ws, node);
+    const outputFile = `${attemptRel}/checks/${String(result.checks.length + 1).padStart(2, '0')}-phase-audit.log`;
+    const log = Buffer.from(phase.lines.length ? `${phase.lines.join('\n')}\n` : `no error in ${phase.files.join(', ')}\n`);
+    outputs.push({ file: outputFile, bytes: log });
+    const rec: CheckRecord = {
+      name: 'phase audit',
+      command: `govern audit (built in: ${phase.files.join(', ')})`,
+      exitCode: phase.lines.length ? 1 : 0,
+      durationMs: phase.ms,
+      startedAt: now().toISOString(),
+      outputSha256: sha256(log),
+      outputFile,
+      outputBytes: log.length,
+      outputTruncated: false,
+      redactions: 0,
+    };
+    result.checks.push(rec);
+    if (phase.lines.length) {
+      result.failures.push({ code: 'phase-audit-failed', message: `the audit of ${node.id}'s documents and dependencies found ${phase.lines.length} error(s); output in ${pre.evidence.rel}/${outputFile}` });
+    }
+  }
   for (const o of outputs) writeFileAtomic(path.join(pre.evidence.abs, o.file), o.bytes);
   for (const c of node.criteria) {
     if (c.checked === false) result.failures.push({ code: 'criteria-unchecked', message: `exit criterion not checked: ${c.text}`, line: c.line });
@@ -139,7 +176,13 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
     schemaVersion: 1,
     item: node.id,
     createdAt: now().toISOString(),
-    gitCommit: gitCommit(root),
+    gitCommit: git.head(),
+    treeClean: dirty.length === 0,
+    ...(dirty.length ? { dirtyPaths: dirty } : {}),
+    lockfileSha256: lockfileHash(root),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    inputs: { projects: checkedProjects(node.checks.map((c) => c.command)) },
     toolVersion: opts.toolVersion ?? '0.0.0',
     checks: result.checks,
     passed: result.failures.length === 0,
@@ -152,7 +195,8 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   if (!manifest.passed) return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
 
   const manifestRel = `${pre.evidence.rel}/${MANIFEST_FILE}`;
-  writeFileAtomic(path.join(pre.evidence.abs, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  const manifestBytes = `${JSON.stringify(manifest, null, 2)}\n`;
+  writeFileAtomic(path.join(pre.evidence.abs, MANIFEST_FILE), manifestBytes);
   result.manifest = manifestRel;
   try {
     result.status = await setStatus({
@@ -165,7 +209,7 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
       actor,
       via,
       now: now(),
-      closure: { evidence: manifestRel },
+      closure: { evidence: manifestRel, evidenceSha256: sha256(manifestBytes) },
       ...(opts.lock ? { lock: opts.lock } : {}),
     });
   } catch (err) {
@@ -236,6 +280,71 @@ async function recordFailure(
     },
     lock,
   );
+  return result;
+}
+
+export interface VerifyOptions {
+  root: string;
+  id: string;
+  checkTimeoutMs?: number;
+  env?: Record<string, string | undefined>;
+  workspace?: Workspace;
+  cacheDir?: string | null;
+  onCheck?: CloseOptions['onCheck'];
+}
+
+export interface VerifyResult {
+  item: string;
+  /** The manifest compared with (relative), null when the item has none. */
+  manifest: string | null;
+  /** Its commit, and HEAD now. */
+  recordedCommit: string | null;
+  head: string | null;
+  checks: { command: string; recordedExitCode: number; exitCode: number; durationMs: number; same: boolean }[];
+  /** Every recorded check ran again and exited as recorded (0). */
+  passed: boolean;
+  problems: string[];
+}
+
+/**
+ * `govern verify <id>`: runs the checks a closure recorded, now, with the same environment
+ * rules, and compares their exit codes with the manifest's. Writes nothing: no evidence,
+ * no status, no audit record. Answers "would this closure still pass on HEAD?".
+ */
+export async function verifyItem(opts: VerifyOptions): Promise<VerifyResult> {
+  const root = path.resolve(opts.root);
+  const ws = opts.workspace ?? (await loadWorkspace({ root, ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}) }));
+  const node = ws.index.byId.get(opts.id);
+  if (!node) throw new WriteError('item-not-found', `no item ${opts.id} in ${root}`, { item: opts.id });
+  const result: VerifyResult = { item: node.id, manifest: null, recordedCommit: null, head: new Git(root).head(), checks: [], passed: false, problems: [] };
+  const ev = node.evidenceRoot ? resolveEvidenceRoot(root, node.evidenceRoot) : null;
+  if (!ev || !ev.ok) {
+    result.problems.push(`${node.id} has no usable evidence root${ev && !ev.ok ? `: ${ev.reason}` : ''}`);
+    return result;
+  }
+  const rel = `${ev.rel}/${MANIFEST_FILE}`;
+  let manifest: EvidenceManifest;
+  try {
+    manifest = EvidenceManifestSchema.parse(JSON.parse(fs.readFileSync(path.join(root, rel), 'utf8')));
+  } catch (err) {
+    result.problems.push(`${rel} cannot be read as a manifest (${(err as Error).message.split('\n')[0]}); close the item first`);
+    return result;
+  }
+  result.manifest = rel;
+  result.recordedCommit = manifest.gitCommit;
+  const source = { ...process.env, ...(opts.env ?? {}) };
+  const env = checkEnv(source, ws.profile.profile.checks);
+  const known = knownSecretsFromEnv(source);
+  const recorded = manifest.checks.filter((c) => !c.command.startsWith('govern audit (built in'));
+  for (const [i, c] of recorded.entries()) {
+    opts.onCheck?.({ index: i, total: recorded.length, command: c.command });
+    const r = await runCheck(root, c.command, opts.checkTimeoutMs ?? 600_000, env, known, DEFAULT_OUTPUT_LIMITS, () => new Date());
+    result.checks.push({ command: c.command, recordedExitCode: c.exitCode, exitCode: r.exitCode, durationMs: r.durationMs, same: r.exitCode === c.exitCode });
+    opts.onCheck?.({ index: i, total: recorded.length, command: c.command, result: { ...c, exitCode: r.exitCode, durationMs: r.durationMs } });
+  }
+  for (const c of result.checks) if (!c.same) result.problems.push(`\`${c.command}\` exited ${c.exitCode} now; the manifest recorded ${c.recordedExitCode}`);
+  if (!recorded.length) result.problems.push(`${rel} records no check to run again`);
+  result.passed = result.problems.length === 0 && result.checks.every((c) => c.exitCode === 0);
   return result;
 }
 
@@ -479,12 +588,46 @@ export function checkEnv(source: Record<string, string | undefined>, rules: { en
   return out;
 }
 
-function gitCommit(root: string): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
+/**
+ * Uncommitted changes that matter to what a closure proves: everything but the workspace's
+ * documents (statuses are written by govern), the audit log, declared evidence roots and
+ * `.govern/`. Empty outside a git working tree (nothing to compare with).
+ */
+function dirtyCode(git: Git, ws: Workspace): string[] {
+  const paths = git.dirtyPaths();
+  if (!paths) return [];
+  const docs = new Set(ws.documents.map((d) => d.file));
+  const roots = ws.index.graph.nodes.flatMap((n) => (n.evidenceRoot ? [resolveEvidenceRoot(ws.root, n.evidenceRoot)] : [])).flatMap((r) => (r.ok ? [`${r.rel}/`] : []));
+  return paths.filter((p) => !docs.has(p) && p !== AUDIT_LOG && !p.startsWith('.govern/') && !roots.some((r) => p.startsWith(r) || `${p}/` === r));
+}
+
+const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock'];
+
+function lockfileHash(root: string): string | null {
+  for (const f of LOCKFILES) {
+    try {
+      return sha256(fs.readFileSync(path.join(root, f)));
+    } catch {
+      // Not this one.
+    }
   }
+  return null;
+}
+
+/**
+ * The audit of what a closure stands on: its own document, the documents of its children
+ * and of the items it depends on. Seed 004's "a phase audit has passed", run by every
+ * closure as its last check instead of only when someone lists it.
+ */
+function phaseAudit(ws: Workspace, node: GraphNode): { files: string[]; lines: string[]; ms: number } {
+  const t0 = performance.now();
+  const byId = ws.index.byId;
+  const related = [node, ...ws.index.graph.nodes.filter((n) => n.parent === node.id), ...node.dependsOn.map((d) => byId.get(d)).filter((n): n is GraphNode => !!n)];
+  const files = [...new Set(related.map((n) => n.source.file))].sort();
+  const lines = auditWorkspace(ws)
+    .diagnostics.filter((d) => d.severity === 'error' && d.file !== undefined && files.includes(d.file))
+    .map((d) => `${d.file}:${d.line}:${d.column} error ${d.code} ${d.message}`);
+  return { files, lines, ms: Math.round(performance.now() - t0) };
 }
 
 /** `npx nx run binder:test` → `binder:test`; otherwise the command itself, shortened. */

@@ -2,11 +2,12 @@
  * @govern/closure — evidence roots, manifests, `govern close` (check runner and
  * evidence-backed status writes) and the truthfulness audit.
  */
-export { closeItem } from './close.js';
-export type { CloseOptions, CloseResult, CloseFailure } from './close.js';
+export { closeItem, verifyItem, checkEnv, BASE_CHECK_ENV, DEFAULT_OUTPUT_LIMITS } from './close.js';
+export type { CloseOptions, CloseResult, CloseFailure, VerifyOptions, VerifyResult, OutputLimits } from './close.js';
+export { checkedProjects } from './projects.js';
 export { auditWorkspace } from './audit.js';
-export type { AuditResult } from './audit.js';
+export type { AuditResult, AuditOptions } from './audit.js';
 export { EvidenceManifestSchema, CheckRecordSchema, MANIFEST_FILE } from './manifest.js';
 export type { EvidenceManifest, CheckRecord } from './manifest.js';
-export { resolveEvidenceRoot } from './evidence-path.js';
+export { resolveEvidenceRoot, evidenceRootIgnored } from './evidence-path.js';
 export type { EvidencePath } from './evidence-path.js';

@@ -35,6 +35,16 @@ export const EvidenceManifestSchema = z.object({
   item: z.string(),
   createdAt: z.string(),
   gitCommit: z.string().nullable(),
+  /** False when the closure ran with uncommitted code (`--allow-dirty`); then `dirtyPaths` lists it. Absent before GV-08. */
+  treeClean: z.boolean().optional(),
+  dirtyPaths: z.array(z.string()).optional(),
+  /** sha256 of the lockfile (package-lock.json, pnpm-lock.yaml, …) the checks ran with. */
+  lockfileSha256: z.string().nullable().optional(),
+  /** `process.version` and `<platform>-<arch>` of the closing run. */
+  node: z.string().optional(),
+  platform: z.string().optional(),
+  /** What the checks cover: the Nx projects they ran, or null for the whole repository (freshness compares these). */
+  inputs: z.object({ projects: z.array(z.string()).nullable() }).optional(),
   toolVersion: z.string(),
   checks: z.array(CheckRecordSchema),
   /** True only when every check exited 0 and every checkbox criterion was checked. */

@@ -64,6 +64,13 @@ export const ProfileSchema = z.object({
     })
     .strict()
     .default({}),
+  /** `govern audit`: how stale evidence (inputs changed since the closing commit) is reported; `--fresh` makes it an error. */
+  audit: z
+    .object({
+      stale: z.enum(['off', 'warning', 'error']).optional(),
+    })
+    .strict()
+    .optional(),
 });
 export type ProfileInput = z.input<typeof ProfileSchema>;
 export type Profile = z.output<typeof ProfileSchema>;
@@ -118,6 +125,7 @@ export function mergeProfiles(base: Profile, over: Profile): Profile {
     criteriaLabels: [...over.criteriaLabels, ...base.criteriaLabels],
     lifecycle: { ...base.lifecycle, ...definedOnly(over.lifecycle) },
     github: { ...base.github, ...definedOnly(over.github) },
+    ...(over.audit || base.audit ? { audit: { ...base.audit, ...definedOnly(over.audit ?? {}) } } : {}),
     checks: definedOnly({
       env: base.checks.env || over.checks.env ? [...(base.checks.env ?? []), ...(over.checks.env ?? [])] : undefined,
       secrets: base.checks.secrets || over.checks.secrets ? [...(base.checks.secrets ?? []), ...(over.checks.secrets ?? [])] : undefined,

@@ -40,6 +40,14 @@ export const AuditRecordSchema = z.object({
   /** For `write-id`: the metadata key and the value written (a StateHub id). */
   key: z.string().optional(),
   value: z.string().optional(),
+  /** For closures: the sha256 of the evidence manifest's bytes, binding that manifest into the chain. */
+  evidenceSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /**
+   * The sha256 of the line before this one in the log (null for the first line): the hash
+   * chain that makes an edited, removed or reordered record visible (`audit-chain-broken`).
+   * Records written before GV-08 have none; the chain starts at the first that has it.
+   */
+  prev: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional(),
 });
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;
 export type AuditInput = Omit<AuditRecord, 'v' | 'id' | 'at'> & { at?: Date };
@@ -55,12 +63,12 @@ export async function appendAudit(root: string, input: AuditInput, lock?: LockOp
 
 /** Appends several records in one locked write and one fsync (a write that changed several things at once). */
 export async function appendAuditRecords(root: string, inputs: AuditInput[], lock?: LockOptions): Promise<AuditRecord[]> {
-  const records = inputs.map(({ at, ...rest }): AuditRecord =>
+  const drafts = inputs.map(({ at, ...rest }): AuditRecord =>
     AuditRecordSchema.parse({ v: 1, id: crypto.randomUUID(), at: (at ?? new Date()).toISOString(), ...rest }),
   );
-  if (!records.length) return records;
+  if (!drafts.length) return drafts;
   const file = path.join(root, AUDIT_LOG);
-  await withLock(
+  return withLock(
     root,
     'audit-log',
     () => {
@@ -69,22 +77,50 @@ export async function appendAuditRecords(root: string, inputs: AuditInput[], loc
       try {
         // A crash in the middle of a previous append can leave a line without its
         // newline; start on a fresh line so that record stays the only damaged one.
-        const size = fs.fstatSync(fd).size;
-        let prefix = '';
-        if (size > 0) {
-          const last = Buffer.alloc(1);
-          fs.readSync(fd, last, 0, 1, size - 1);
-          if (last[0] !== 0x0a) prefix = '\n';
-        }
+        const { last, newline } = lastLine(fd);
+        const prefix = last !== null && !newline ? '\n' : '';
+        let prev = last === null ? null : hashLine(last);
+        const records = drafts.map((d) => {
+          const r: AuditRecord = { ...d, prev };
+          prev = hashLine(JSON.stringify(r));
+          return r;
+        });
         fs.writeSync(fd, `${prefix}${records.map((r) => `${JSON.stringify(r)}\n`).join('')}`);
         fs.fsyncSync(fd);
+        return records;
       } finally {
         fs.closeSync(fd);
       }
     },
     lock,
   );
-  return records;
+}
+
+const hashLine = (line: string) => crypto.createHash('sha256').update(line, 'utf8').digest('hex');
+
+/** The log's last line (without its newline), read backwards in blocks; null for an empty log. */
+function lastLine(fd: number): { last: string | null; newline: boolean } {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return { last: null, newline: true };
+  const one = Buffer.alloc(1);
+  fs.readSync(fd, one, 0, 1, size - 1);
+  const newline = one[0] === 0x0a;
+  const end = newline ? size - 1 : size;
+  const parts: Buffer[] = [];
+  let pos = end;
+  while (pos > 0) {
+    const len = Math.min(65536, pos);
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, pos - len);
+    const nl = buf.lastIndexOf(0x0a);
+    if (nl !== -1) {
+      parts.unshift(buf.subarray(nl + 1));
+      break;
+    }
+    parts.unshift(buf);
+    pos -= len;
+  }
+  return { last: Buffer.concat(parts).toString('utf8'), newline };
 }
 
 export interface AuditLogRead {
@@ -108,8 +144,11 @@ export function readAuditLog(root: string): AuditLogRead {
   const records: AuditRecord[] = [];
   const diagnostics: Diagnostic[] = [];
   const lines = text.split('\n');
+  let previous: string | null = null;
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
+    const before = previous;
+    previous = line;
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -125,8 +164,20 @@ export function readAuditLog(root: string): AuditLogRead {
       return;
     }
     const parsed = AuditRecordSchema.safeParse(value);
-    if (parsed.success) records.push(parsed.data);
-    else {
+    if (parsed.success) {
+      records.push(parsed.data);
+      const prev = parsed.data.prev;
+      if (prev !== undefined && prev !== (before === null ? null : hashLine(before))) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'audit-chain-broken',
+          message: `audit log line ${i + 1} does not follow the line before it (its prev hash differs): records were edited, removed or reordered`,
+          file: AUDIT_LOG,
+          line: i + 1,
+          column: 1,
+        });
+      }
+    } else {
       diagnostics.push({
         severity: 'warning',
         code: 'audit-record-invalid',

@@ -60,6 +60,7 @@ describe('setStatus', () => {
         reason: 'starting',
         forced: [],
         evidence: null,
+        prev: null,
       },
     ]);
     expect(result).toEqual({
@@ -167,6 +168,21 @@ describe('commit checks', () => {
 });
 
 describe('audit log', () => {
+  test('each record carries the hash of the line before it; an edited, removed or reordered record breaks the chain where it happened', async () => {
+    const root = repo({ 'trackers/t.md': TRACKER, 'ops/audit/govern-audit.jsonl': '{"legacy":"line without a chain"}\n' });
+    for (const [id, status] of [['LM-03', 'blocked'], ['LM-03', 'planned'], ['LM-02', 'blocked']] as const) await setStatus({ ...base, root, id, status, force: true });
+    const file = path.join(root, 'ops/audit/govern-audit.jsonl');
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(readAuditLog(root).records.map((r) => r.prev)).toEqual([sha256(lines[0]!), sha256(lines[1]!), sha256(lines[2]!)]);
+    expect(readAuditLog(root).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+
+    const broken = (text: string) => readAuditLog((fs.writeFileSync(file, text), root)).diagnostics.filter((d) => d.code === 'audit-chain-broken').map((d) => d.line);
+    expect(broken([lines[0], lines[1]!.replace('"blocked"', '"done"'), lines[2], lines[3]].join('\n') + '\n')).toEqual([3]); // edited
+    expect(broken([lines[0], lines[1], lines[3]].join('\n') + '\n')).toEqual([3]); // removed
+    expect(broken([lines[0], lines[2], lines[1], lines[3]].join('\n') + '\n')).toEqual([2, 3, 4]); // reordered
+  });
+
+
   test('a damaged line (a writer killed mid-append) is a diagnostic; the next append starts on a fresh line', async () => {
     const root = repo({ 'trackers/t.md': TRACKER, 'ops/audit/govern-audit.jsonl': '{"v":1,"id":"x"' });
     await setStatus({ ...base, root, id: 'LM-03', status: 'blocked' });

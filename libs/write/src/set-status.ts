@@ -33,7 +33,7 @@ export interface SetStatusOptions {
   /** Parse cache directory for loading; `null` disables it. */
   cacheDir?: string | null;
   /** Set by `closeItem` only: the manifest that allows a closure-only status. */
-  closure?: { evidence: string };
+  closure?: { evidence: string; evidenceSha256?: string };
   /**
    * Called under the lock after the edit is planned and before the commit checks
    * (instrumentation and the stall tests; a stalled holder must not lose anyone's write).
@@ -198,6 +198,7 @@ export async function setStatus(opts: SetStatusOptions): Promise<SetStatusResult
           reason: opts.reason ?? null,
           forced,
           evidence: opts.closure?.evidence ?? null,
+          ...(opts.closure?.evidenceSha256 ? { evidenceSha256: opts.closure.evidenceSha256 } : {}),
         },
         opts.lock,
       );

@@ -3,9 +3,9 @@ import { openWorkspace, writeJson, type CommandContext, type CommonOptions } fro
 import { colorsFor, formatDiagnostic, summarize, summaryLine } from '../render.js';
 
 /** `govern audit`: is every done claim backed by passing evidence? Exit 1 on any error. CI runs it. */
-export async function auditCommand(ctx: CommandContext, opts: CommonOptions): Promise<number> {
+export async function auditCommand(ctx: CommandContext, opts: CommonOptions & { fresh?: boolean }): Promise<number> {
   const ws = await openWorkspace(ctx, opts);
-  const { diagnostics, checked } = auditWorkspace(ws);
+  const { diagnostics, checked } = auditWorkspace(ws, { fresh: opts.fresh === true });
   const s = summarize(diagnostics);
   const code = s.errors ? 1 : 0;
   if (opts.json) {

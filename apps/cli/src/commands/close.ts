@@ -1,4 +1,4 @@
-import { closeItem } from '@govern/closure';
+import { closeItem, verifyItem } from '@govern/closure';
 import { outcomeOfChecks, withSpan } from '@govern/telemetry';
 import { defaultActor } from '@govern/write';
 import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
@@ -9,6 +9,7 @@ import { reportWriteError } from './write-errors.js';
 export interface CloseCliOptions extends CommonOptions {
   timeout?: number;
   force?: boolean;
+  allowDirty?: boolean;
   reason?: string;
 }
 
@@ -23,6 +24,7 @@ export async function closeCommand(ctx: CommandContext, id: string, opts: CloseC
       workspace: ws,
       ...(opts.timeout !== undefined ? { checkTimeoutMs: opts.timeout * 1000 } : {}),
       force: opts.force === true,
+      allowDirty: opts.allowDirty === true,
       ...(opts.reason ? { reason: opts.reason } : {}),
       actor: defaultActor(ctx.env),
       via: 'cli',
@@ -47,6 +49,32 @@ export async function closeCommand(ctx: CommandContext, id: string, opts: CloseC
         for (const f of r.failures) out += `  ${c.red(f.code)}  ${f.message}${f.line ? c.dim(` (${r.file}:${f.line})`) : ''}\n`;
         if (r.attemptManifest) out += c.dim(`  attempt recorded: ${r.attemptManifest}\n`);
       }
+      ctx.stdout.write(out);
+    }
+    return r.passed ? 0 : 1;
+  } catch (err) {
+    return reportWriteError(ctx, opts, err);
+  }
+}
+
+/** `govern verify <id>`: the recorded checks, run again now; exit 1 unless each passes as recorded. */
+export async function verifyCommand(ctx: CommandContext, id: string, opts: CommonOptions & { timeout?: number }): Promise<number> {
+  const ws = await openWorkspace(ctx, opts);
+  const c = colorsFor(ctx, opts);
+  try {
+    const r = await verifyItem({
+      root: ws.root,
+      id,
+      workspace: ws,
+      env: ctx.env,
+      ...(opts.timeout !== undefined ? { checkTimeoutMs: opts.timeout * 1000 } : {}),
+      onCheck: opts.json ? undefined : (e) => (e.result ? undefined : ctx.stderr.write(c.dim(`[${e.index + 1}/${e.total}] ${e.command}\n`))),
+    });
+    if (opts.json) writeJson(ctx, r);
+    else {
+      let out = `${r.passed ? c.green('verified') : c.red('not verified')} ${c.bold(r.item)}${r.recordedCommit ? c.dim(` (closed at ${r.recordedCommit.slice(0, 12)}, now ${r.head?.slice(0, 12) ?? 'no git'})`) : ''}\n`;
+      for (const k of r.checks) out += `  ${k.same && k.exitCode === 0 ? c.green('same') : c.red('differs')}  ${k.command}: recorded ${k.recordedExitCode}, now ${k.exitCode} (${(k.durationMs / 1000).toFixed(1)} s)\n`;
+      for (const p of r.problems) out += `  ${c.red(p)}\n`;
       ctx.stdout.write(out);
     }
     return r.passed ? 0 : 1;
