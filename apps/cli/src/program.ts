@@ -4,6 +4,7 @@ import { recordRunError } from '@govern/telemetry';
 import { UsageError, type CommandContext } from './context.js';
 import { auditCommand } from './commands/audit.js';
 import { auditLogCommand } from './commands/audit-log.js';
+import { historyCommand } from './commands/history.js';
 import { closeCommand, verifyCommand } from './commands/close.js';
 import { setStatusCommand, showCommand } from './commands/task.js';
 import { gatesCommand } from './commands/gates.js';
@@ -15,6 +16,7 @@ import { statusCommand } from './commands/status.js';
 import { registerMemoryCommands } from './commands/memory.js';
 import { registerStatehubCommands } from './commands/statehub.js';
 import { validateCommand } from './commands/validate.js';
+import { registerDiffCommand } from './commands/diff.js';
 
 import { noteCommand } from './telemetry.js';
 import { VERSION } from './version.js';
@@ -90,6 +92,14 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--item <id>', 'only records of this item')
     .option('--limit <n>', 'only the newest n records', int)
     .action(run((o) => auditLogCommand(ctx, o)));
+  common(
+    program
+      .command('history')
+      .argument('<id>', 'item id as in `govern graph`')
+      .description('every status the item has had, oldest first: date, commit, author, from → to, and whether govern or a hand edit made it (git history and the audit log)'),
+  )
+    .option('--max-commits <n>', "read at most the newest n commits of the item's document (default 500)", int)
+    .action((id: string, o) => run((x: typeof o) => historyCommand(ctx, id, x))(o));
 
   const task = program.command('task').description('one item: show it, set its status');
   common(task.command('show').argument('<id>', 'item id as in `govern graph`').description('one item with its criteria, checks, evidence root, blockers and the sha256 of its file (for --expect)')).action(
@@ -163,6 +173,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .action(run((o) => mcpCommand(ctx, o)));
   registerStatehubCommands(program, ctx, common, setExit);
   registerMemoryCommands(program, ctx, common, setExit);
+  registerDiffCommand(program, ctx, common, setExit);
   return program;
 }
 

@@ -4,6 +4,7 @@ import { compareDiagnostics, type Diagnostic, type Item, type WorkDocument } fro
 import type { Workspace } from '@govern/workspace';
 import { AUDIT_LOG, readAuditLog, sha256, type AuditRecord } from '@govern/write';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
+import { handEditDiagnostics } from '@govern/history';
 import { Git } from './git.js';
 import { checkedProjects, projectsOf, type Projects } from './projects.js';
 import { EvidenceManifestSchema, MANIFEST_FILE, type EvidenceManifest } from './manifest.js';
@@ -17,6 +18,8 @@ export interface AuditResult {
 export interface AuditOptions {
   /** Stale evidence is an error (`govern audit --fresh`); otherwise the profile's `audit.stale` (default warning). */
   fresh?: boolean;
+  /** Read git history for hand edits (`hand-edit-done`, `hand-edit`); default true. */
+  history?: boolean;
 }
 
 /** What the audit of every done item shares: git, the audit log, the projects. Built once per audit. */
@@ -63,6 +66,8 @@ function context(ws: Workspace, opts: AuditOptions): { ctx: Context; log: Diagno
 export function auditWorkspace(ws: Workspace, opts: AuditOptions = {}): AuditResult {
   const { ctx, log } = context(ws, opts);
   const out: Diagnostic[] = [...log];
+  // Status changes git saw and the audit log did not: a move to done without a closure is an error.
+  if (ctx.git && opts.history !== false) out.push(...handEditDiagnostics(ws.root, ws));
   const checked = { doneItems: 0, evidenceRoots: 0, claims: 0 };
   const byId = ws.index.byId;
   for (const doc of ws.documents) {

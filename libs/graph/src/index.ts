@@ -6,3 +6,17 @@ export { buildGraph, compareNodes } from './graph.js';
 export type { Graph, GraphIndex, GraphNode } from './graph.js';
 export { nextActionable, blockedItems, blockersOf } from './query.js';
 export type { Blocked, Blocker } from './query.js';
+export {
+  DIFF_KINDS,
+  DiffChangeSchema,
+  DiffResultSchema,
+  ItemSnapshotSchema,
+  MatrixSnapshotSchema,
+  compareChanges,
+  diffDocuments,
+  diffDocumentsWithDiagnostics,
+  diffWorkspaces,
+  packetSlugWords,
+  packetWordsMissing,
+} from './diff.js';
+export type { DiffChange, DiffKind, DiffResult, ItemSnapshot, MatrixSnapshot } from './diff.js';
