@@ -251,3 +251,28 @@ describe('resolveEvidenceRoot', () => {
     expect(['build/x', 'ops/runtime/ignored-1', 'ops/runtime/lm-01'].map((p) => evidenceRootIgnored(root, p))).toEqual([true, true, false]);
   });
 });
+
+describe('claims read as a reader reads them', () => {
+  it('a sentence wrapped over lines, "and" lists, ranges and list items: every contradiction, at the clause', async () => {
+    write(
+      'trackers/t.md',
+      TRACKER('Done', `
+AB-01 and AB-02 are
+planned, whatever the table says.
+
+- AB-02 to AB-03 are blocked.
+- Nothing here names an id; done.
+`),
+    );
+    for (const id of ['AB-01', 'AB-02']) {
+      write(`ops/runtime/${id.toLowerCase()}/manifest.json`, manifest(id));
+      write(`ops/runtime/${id.toLowerCase()}/test.log`, 'ok\n');
+    }
+    const r = await audit();
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([
+      ['summary-contradiction', 16, 1, '"AB-01 and AB-02 are planned, whatever the table says" says planned, but AB-01 is done, AB-02 is done'],
+      ['summary-contradiction', 19, 3, '"AB-02 to AB-03 are blocked" says blocked, but AB-02 is done, AB-03 is planned'],
+    ]);
+    expect(r.checked.claims).toBe(4);
+  });
+});

@@ -1,8 +1,9 @@
-import type { Block, TableBlock } from '../blocks.js';
+import type { Block, ListItem, TableBlock } from '../blocks.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Claim, DependencyRef, Item, Matrix } from '../model.js';
 import { normalizeStatus } from '../status.js';
 import type { CompiledProfile } from '../profile.js';
+import { MAX_CLAIMED_IDS, MAX_MENTION_ID_LENGTH } from '../limits.js';
 import { leadingId, newItem, parseDependencyList, readStatus, stripCode, type Located } from './common.js';
 
 export interface TrackerParts {
@@ -30,7 +31,8 @@ export function parseTracker(blocks: Block[], docId: string, profile: CompiledPr
   for (const b of blocks) {
     if (b.type === 'heading') lastHeading = b.text;
     if (b.type !== 'table') continue;
-    if (isMilestoneTable(b)) items.push(...milestoneRows(b, docId, profile, sink));
+    // A loop, not `push(...rows)`: spread arguments overflow the stack past ~120,000 rows.
+    if (isMilestoneTable(b)) for (const item of milestoneRows(b, docId, profile, sink)) items.push(item);
     else if (looksLikeMatrix(b)) matrixTables.push({ table: b, title: lastHeading });
   }
   const byId = new Map(items.map((i) => [i.id, i]));
@@ -40,13 +42,17 @@ export function parseTracker(blocks: Block[], docId: string, profile: CompiledPr
   checkDrift(items, matrices, zeroCells, sink);
   const packetEntries = listAfter(blocks, /^packet ids?$/i);
   const evidenceEntries = listAfter(blocks, /^evidence roots?$/i);
-  assignByIdMention(items, packetEntries, 'packetId');
-  assignByIdMention(items, evidenceEntries, 'evidenceRoot');
-  assignChecks(items, listAfter(blocks, /^checks?$/i));
+  const checkEntries = listAfter(blocks, /^checks?$/i);
+  if (packetEntries.length || evidenceEntries.length || checkEntries.length) {
+    const index = new MentionIndex(items, sink);
+    assignByIdMention(index, packetEntries, 'packetId');
+    assignByIdMention(index, evidenceEntries, 'evidenceRoot');
+    assignChecks(index, checkEntries);
+  }
   const located = (es: ListEntry[]): Located[] => es.map(({ text, line, column }) => ({ text, line, column }));
   const packetIds = located(packetEntries);
   const evidenceRoots = located(evidenceEntries);
-  const claims = readClaims(blocks, items, profile);
+  const claims = readClaims(blocks, items, profile, sink);
   return { items, claims, matrices, evidenceRoots, packetIds };
 }
 
@@ -54,22 +60,58 @@ const CLAIM_STATUS = /\b(completed|complete|done|finished|closed|planned|in prog
 const CLAIM_ID = /\b([A-Za-z][A-Za-z0-9]*-)(\d+)\b(?:\s*(?:\.\.|–|—|to)\s*\1?(\d+)\b)?/g;
 
 /**
- * Status claims in prose: a clause (split at `;` and sentence ends) naming ids
- * of this tracker, singly or as ranges (`LM-01..LM-09`), and a status word.
+ * Status claims in prose, read as a reader reads them: a paragraph is one text however it
+ * is wrapped (a sentence may run over several lines), and each list item is one text
+ * (nested items too). A text is split into clauses at `;` and sentence ends; a clause
+ * naming ids of this tracker — singly, in "and"/"," lists, or as ranges (`LM-01..LM-09`,
+ * `LM-01 to LM-09`) — and a status word is a claim, positioned where the clause starts.
  * `govern audit` reports a claim the milestone table contradicts.
  */
-function readClaims(blocks: Block[], items: Item[], profile: CompiledProfile): Claim[] {
+function readClaims(blocks: Block[], items: Item[], profile: CompiledProfile, sink: DiagnosticSink): Claim[] {
   const known = new Set(items.map((i) => i.id));
+  const ranges = new RangeIndex(items);
+  let named = 0;
   const out: Claim[] = [];
+  const texts: Located[][] = [];
   for (const b of blocks) {
-    if (b.type !== 'paragraph') continue;
-    for (const l of b.lines) {
-      const clauseRe = /[^;]+?(?:[;]|\.(?=\s|$)|$)/g;
-      for (let c = clauseRe.exec(l.text); c && c[0]; c = clauseRe.exec(l.text)) {
-        const clause = c[0];
-        const word = CLAIM_STATUS.exec(clause);
-        const status = word ? normalizeStatus(word[1]!, profile).status : null;
-        if (!status) continue;
+    if (b.type === 'paragraph') texts.push(b.lines);
+    else if (b.type === 'list') {
+      // Depth first in document order, with a stack popped from its end: `shift` and
+      // `unshift(...children)` were quadratic and overflowed on wide lists.
+      const stack: ListItem[] = [];
+      for (let k = b.items.length - 1; k >= 0; k--) stack.push(b.items[k]!);
+      while (stack.length) {
+        const it = stack.pop()!;
+        texts.push([it]);
+        for (let k = it.children.length - 1; k >= 0; k--) stack.push(it.children[k]!);
+      }
+    }
+  }
+  for (const lines of texts) {
+    // One text with a map back to each line's position.
+    const starts: number[] = [];
+    let text = '';
+    for (const l of lines) {
+      if (text) text += ' ';
+      starts.push(text.length);
+      text += l.text;
+    }
+    const at = (k: number) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= k) lo = mid;
+        else hi = mid - 1;
+      }
+      return { line: lines[lo]!.line, column: lines[lo]!.column + (k - starts[lo]!) };
+    };
+    const clauseRe = /[^;]+?(?:[;]|\.(?=\s|$)|$)/g;
+    for (let c = clauseRe.exec(text); c && c[0]; c = clauseRe.exec(text)) {
+      const clause = c[0];
+      const word = CLAIM_STATUS.exec(clause);
+      const status = word ? normalizeStatus(word[1]!, profile).status : null;
+      if (status) {
         const ids: string[] = [];
         for (const m of clause.matchAll(CLAIM_ID)) {
           const [, prefix, a, b2] = m;
@@ -77,16 +119,17 @@ function readClaims(blocks: Block[], items: Item[], profile: CompiledProfile): C
             if (known.has(`${prefix}${a}`)) ids.push(`${prefix}${a}`);
             continue;
           }
-          const lo = Number(a);
-          const hi = Number(b2);
-          for (const it of items) {
-            const n = it.id.startsWith(prefix!) ? Number(it.id.slice(prefix!.length)) : NaN;
-            if (n >= lo && n <= hi) ids.push(it.id);
-          }
+          for (const id of ranges.between(prefix!, Number(a), Number(b2))) ids.push(id);
         }
-        if (ids.length) out.push({ ids, status, text: clause.replace(/[;.]$/, '').trim(), line: l.line, column: l.column + c.index + (clause.length - clause.trimStart().length) });
-        if (clauseRe.lastIndex >= l.text.length) break;
+        if (ids.length && named + ids.length > MAX_CLAIMED_IDS) {
+          const pos = at(c.index + (clause.length - clause.trimStart().length));
+          sink.warn('claims-too-many', `the status claims of this tracker name more than ${MAX_CLAIMED_IDS} milestones in all; this claim and the ones after it are not checked`, pos.line, pos.column);
+          return out;
+        }
+        named += ids.length;
+        if (ids.length) out.push({ ids, status, text: clause.replace(/[;.]$/, '').trim(), ...at(c.index + (clause.length - clause.trimStart().length)) });
       }
+      if (clauseRe.lastIndex >= text.length) break;
     }
   }
   return out;
@@ -190,13 +233,21 @@ function readMatrix(t: TableBlock, title: string | null, items: Map<string, Item
   });
   if (kind === 'dependency') {
     const unknown = new Set(all.filter((id) => !items.has(id)));
+    // The first header or row-label cell naming each id, found in one pass (a search
+    // per unknown id was quadratic in the matrix's size).
+    const firstCell = new Map<string, Located>();
+    for (const c of [...(t.rows[0]?.cells ?? []), ...t.rows.slice(1).flatMap((r) => r.cells.slice(0, 1))]) {
+      const id = leadingId(c.text)?.id;
+      if (id !== undefined && !firstCell.has(id)) firstCell.set(id, c);
+    }
     for (const id of unknown) {
-      const cell = [t.rows[0]?.cells ?? [], ...t.rows.slice(1).map((r) => r.cells.slice(0, 1))].flat().find((c) => leadingId(c.text)?.id === id);
+      const cell = firstCell.get(id);
       sink.warn('matrix-unknown-id', `dependency matrix names ${id}, which is not a milestone of this tracker; its cells are ignored`, cell?.line ?? t.line, cell?.column ?? 1);
     }
     // Cells naming an ignored id say nothing about the graph: drop them here, once.
     const kept = edges.filter((e) => !unknown.has(e.from) && !unknown.has(e.to));
-    edges.splice(0, edges.length, ...kept);
+    edges.length = 0;
+    for (const e of kept) edges.push(e);
     for (const e of edges) items.get(e.from)!.dependencies.push({ id: e.to, origin: 'matrix', line: e.line, column: e.column });
   }
   return { kind, title, line: t.line, rows: rows.filter((x): x is string => x !== null), columns: columns.filter((x): x is string => x !== null), labels, edges };
@@ -220,11 +271,18 @@ function collectZeroCells(t: TableBlock, out: Map<string, { line: number; column
  */
 function checkDrift(items: Item[], matrices: Matrix[], zeroCells: Map<string, { line: number; column: number }>, sink: DiagnosticSink): void {
   const byId = new Map(items.map((i) => [i.id, i]));
+  // Each item's Depends On ids, as a set: one lookup per matrix edge instead of a scan.
+  const tableDeps = new Map<Item, Set<string>>();
+  const dependsInTable = (item: Item, id: string) => {
+    let set = tableDeps.get(item);
+    if (!set) tableDeps.set(item, (set = new Set(item.dependencies.filter((d) => d.origin === 'table').map((d) => d.id))));
+    return set.has(id);
+  };
   for (const m of matrices) {
     if (m.kind !== 'dependency') continue;
     for (const e of m.edges) {
       const item = byId.get(e.from);
-      if (!item || item.dependencies.some((d) => d.origin === 'table' && d.id === e.to)) continue;
+      if (!item || dependsInTable(item, e.to)) continue;
       sink.warn(
         'dependency-drift',
         `dependency matrix marks ${e.from} → ${e.to}, but the milestone table's Depends On for ${e.from} does not list ${e.to}; the graph keeps the edge (union of both)`,
@@ -282,29 +340,120 @@ function listAfter(blocks: Block[], label: RegExp): ListEntry[] {
  * A `Checks` list names a milestone and a command per entry (`GV-01: \`npm test\``);
  * an entry may name several milestones. The command is the entry's code span.
  */
-function assignChecks(items: Item[], entries: ListEntry[]): void {
+function assignChecks(index: MentionIndex, entries: ListEntry[]): void {
   for (const e of entries) {
     const code = /`([^`]+)`/.exec(e.raw);
     if (!code) continue;
     const column = e.column + code.index + 1;
-    for (const item of items) if (mentions(e.raw.slice(0, code.index), item.id)) item.checks.push({ command: code[1]!.trim(), line: e.line, column });
+    for (const item of index.mentioned(e.raw.slice(0, code.index))) item.checks.push({ command: code[1]!.trim(), line: e.line, column });
   }
-}
-
-function mentions(text: string, id: string): boolean {
-  const hay = text.toLowerCase();
-  const needle = id.toLowerCase();
-  for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1)) {
-    if (!/[a-z0-9]/.test(hay.charAt(at + needle.length)) && !/[a-z0-9]/.test(hay.charAt(at - 1))) return true;
-  }
-  return false;
 }
 
 /** Gives each item the first entry that names it (in the entry's text or, for `LM-01: \`path\``, before the code span). */
-function assignByIdMention(items: Item[], values: ListEntry[], field: 'packetId' | 'evidenceRoot'): void {
-  for (const item of items) {
-    if (item[field]) continue;
-    const hit = values.find((v) => mentions(v.raw, item.id));
-    if (hit) item[field] = hit.text;
+function assignByIdMention(index: MentionIndex, values: ListEntry[], field: 'packetId' | 'evidenceRoot'): void {
+  const given = new Set<Item>();
+  for (const v of values) {
+    for (const item of index.mentioned(v.raw)) {
+      if (item[field] || given.has(item)) continue;
+      item[field] = v.text;
+      given.add(item);
+    }
+  }
+}
+
+const ALNUM = /[a-z0-9]/;
+
+interface TrieNode {
+  next: Map<string, TrieNode>;
+  items: Item[] | null;
+}
+
+/**
+ * Which items a text mentions: an item's id, case-insensitively, with no letter or
+ * digit right before or after it (`ops/runtime/lm-01/` mentions LM-01, `lm-010`
+ * does not). The ids are in a trie walked from each place a mention may start, so a
+ * text costs at most MAX_MENTION_ID_LENGTH steps per character whatever the number
+ * of items (testing every id against every entry was quadratic). Longer ids are
+ * not looked for, and each is reported once (`id-too-long`).
+ */
+class MentionIndex {
+  private readonly root: TrieNode = { next: new Map(), items: null };
+
+  constructor(items: Item[], sink: DiagnosticSink) {
+    for (const item of items) {
+      const id = item.id.toLowerCase();
+      if (id.length > MAX_MENTION_ID_LENGTH) {
+        sink.info('id-too-long', `${item.id.slice(0, 40)}… is longer than ${MAX_MENTION_ID_LENGTH} characters; Packet IDs, Evidence roots and Checks entries are not matched to it`, item.line, item.column);
+        continue;
+      }
+      let node = this.root;
+      for (const ch of id) {
+        let child = node.next.get(ch);
+        if (!child) node.next.set(ch, (child = { next: new Map(), items: null }));
+        node = child;
+      }
+      (node.items ??= []).push(item);
+    }
+  }
+
+  /** The items `text` mentions, each once, in no particular order. */
+  mentioned(text: string): Set<Item> {
+    const hay = text.toLowerCase();
+    const found = new Set<Item>();
+    for (let s = 0; s <= hay.length; s++) {
+      if (s > 0 && ALNUM.test(hay[s - 1]!)) continue;
+      let node: TrieNode | undefined = this.root;
+      let e = s;
+      for (;;) {
+        if (node.items && !ALNUM.test(hay.charAt(e))) for (const it of node.items) found.add(it);
+        if (e >= hay.length) break;
+        // Walk by code point, as the ids were inserted.
+        const cp = hay.codePointAt(e)!;
+        const ch = String.fromCodePoint(cp);
+        node = node.next.get(ch);
+        if (!node) break;
+        e += ch.length;
+      }
+    }
+    return found;
+  }
+}
+
+/**
+ * The items of each id prefix (`LM-`), sorted by the number after it, so a claimed
+ * range (`LM-01..LM-09`) costs a binary search and its hits instead of a pass over
+ * every item. The numbers are read as before: `Number` of the rest of the id.
+ */
+class RangeIndex {
+  private readonly byPrefix = new Map<string, { n: number; order: number; id: string }[]>();
+
+  constructor(items: Item[]) {
+    items.forEach((item, order) => {
+      const dash = item.id.indexOf('-');
+      if (dash < 0) return;
+      const prefix = item.id.slice(0, dash + 1);
+      const n = Number(item.id.slice(dash + 1));
+      if (Number.isNaN(n)) return;
+      let list = this.byPrefix.get(prefix);
+      if (!list) this.byPrefix.set(prefix, (list = []));
+      list.push({ n, order, id: item.id });
+    });
+    for (const list of this.byPrefix.values()) list.sort((x, y) => x.n - y.n || x.order - y.order);
+  }
+
+  /** Ids starting with `prefix` whose number is in [lo, hi], in item order. */
+  between(prefix: string, lo: number, hi: number): string[] {
+    const list = this.byPrefix.get(prefix);
+    if (!list) return [];
+    let a = 0;
+    let b = list.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (list[mid]!.n < lo) a = mid + 1;
+      else b = mid;
+    }
+    const hits: { order: number; id: string }[] = [];
+    for (let k = a; k < list.length && list[k]!.n <= hi; k++) hits.push(list[k]!);
+    return hits.sort((x, y) => x.order - y.order).map((h) => h.id);
   }
 }
