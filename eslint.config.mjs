@@ -1,13 +1,18 @@
 // ESLint 9 flat config.
 // - typescript-eslint "recommended" (not type-aware) for TypeScript sources;
 // - @eslint/js "recommended" for the plain .mjs/.js scripts;
-// - @nx/enforce-module-boundaries driven by the "scope:*" tags in each package.json.
+// - @nx/enforce-module-boundaries driven by the "scope:*" tags in each package.json,
+//   plus the gates: no project may depend on one tagged gate:disabled (the tags the
+//   govern Nx plugin derives from govern.config.yaml and the trackers), except another
+//   disabled one — see tools/nx-govern/boundaries.mjs and docs/architecture.md.
 //   The rule reads Nx's cached project graph (.nx/workspace-data); when no graph has
 //   been computed yet it prints "No cached ProjectGraph is available" and is skipped,
-//   so .ci/run computes the graph (nx show projects) before linting.
+//   so .ci/run computes the graph (nx show projects) before linting. A status change
+//   reaches lint through that graph: run an nx command (or let the daemon) recompute it.
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import { moduleBoundaries } from './tools/nx-govern/boundaries.mjs';
 
 const nodeGlobals = Object.fromEntries(
   [
@@ -45,23 +50,21 @@ export default tseslint.config(
     languageOptions: { ecmaVersion: 'latest', sourceType: 'module' },
     rules: { '@typescript-eslint/no-unused-vars': unusedVars },
   },
-  {
+  // The scope constraints, and the gate constraint ({ sourceTag: '/^scope:/',
+  // notDependOnLibsWithTags: ['gate:disabled'] }) everywhere but in the disabled projects'
+  // own files. '/^scope:/' rather than '*': every project that may depend on anything has
+  // a scope tag, and a project without one keeps failing on any import (the rule's "no
+  // matching constraint" error), which a '*' constraint would silence.
+  ...moduleBoundaries({
     files: ['**/*.{ts,mts,cts,js,mjs,cjs}'],
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          allow: [],
-          enforceBuildableLibDependency: false,
-          depConstraints: [
-            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'] },
-            { sourceTag: 'scope:io', onlyDependOnLibsWithTags: ['scope:core', 'scope:io'] },
-            { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['*'] },
-          ],
-        },
-      ],
-    },
-  },
+    options: { allow: [], enforceBuildableLibDependency: false },
+    gateSourceTag: '/^scope:/',
+    depConstraints: [
+      { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'] },
+      { sourceTag: 'scope:io', onlyDependOnLibsWithTags: ['scope:core', 'scope:io'] },
+      { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['*'] },
+    ],
+  }),
   {
     // Each project's vitest.config.ts is one line over the shared vitest.shared.ts at the
     // root; test configuration is not product code, so the project boundaries do not apply.

@@ -1,6 +1,8 @@
 // The govern Nx plugin: tags every project a gate in govern.config.yaml names with
-// `gate:<name>` and `gate:enabled`/`gate:disabled`, and explains why in
-// `metadata.govern` (see docs/architecture.md#the-nx-plugin).
+// `gate:<name>` and `gate:enabled`/`gate:disabled`, explains why in `metadata.govern`,
+// and adds a `gate` target whose line in `nx show project` says why in one line (see
+// docs/architecture.md#the-nx-plugin). The lint constraint built on these tags is in
+// boundaries.mjs, next to this file.
 //
 // Plain ESM on purpose: Nx 23 on Node 20 loads a TypeScript plugin only through
 // ts-node or @swc-node/register, which this repository does not install. The logic is

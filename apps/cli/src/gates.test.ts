@@ -62,10 +62,12 @@ describe('govern gates', () => {
       err: '',
       out: [
         '✖ disabled  writer  status writes',
+        '    gate writer: disabled — waits on GV-02 (in_progress), kickoff:K0 (planned)',
         '    GV-02       ● in_progress  Gates <and> writes & more  trackers/t.md:4:45        blocks',
         '    kickoff:K0  ○ planned      Contract #1 baseline       workplans/kickoff.md:4:9  blocks',
         '    project libs/writer',
         '✔ enabled   reader',
+        '    gate reader: enabled — GV-01 done',
         '    GV-01  ✔ done  Read "fast" path  trackers/t.md:3:32',
         '2 gates: 1 enabled, 1 disabled; 0 errors, 0 warnings, 0 info',
         '',
@@ -136,7 +138,7 @@ describe('govern gates', () => {
     expect(r).toEqual({
       code: 0,
       err: '',
-      out: '✔ enabled   reader\n    GV-01  ✔ done  Read "fast" path  trackers/t.md:3:32\n1 gate: 1 enabled, 0 disabled; 0 errors, 0 warnings, 0 info\n',
+      out: '✔ enabled   reader\n    gate reader: enabled — GV-01 done\n    GV-01  ✔ done  Read "fast" path  trackers/t.md:3:32\n1 gate: 1 enabled, 0 disabled; 0 errors, 0 warnings, 0 info\n',
     });
   });
 
@@ -282,5 +284,10 @@ describe('the Nx plugin (tools/nx-govern/plugin.mjs)', () => {
     expect(result.map(([file, r]: [string, { projects: Record<string, { tags: string[] }> }]) => [file, Object.entries(r.projects).map(([k, p]) => [k, p.tags])])).toEqual([
       ['govern.config.yaml', [['libs/writer', ['gate:writer', 'gate:disabled']]]],
     ]);
+    // The text `nx show project` prints in a terminal for the project's gate target, and what running it does.
+    expect(result[0][1].projects['libs/writer'].targets.gate).toMatchObject({
+      options: { command: 'node apps/cli/bin/govern.mjs gates --require writer', cwd: '{workspaceRoot}' },
+      metadata: { scriptContent: 'gate writer: disabled — waits on GV-02 (in_progress), kickoff:K0 (planned)' },
+    });
   }, 60_000);
 });

@@ -280,4 +280,52 @@ describe('govern statehub serve', () => {
     expect(err).toContain('stopped; database checkpointed');
     expect(fs.existsSync(`${db}.wal`)).toBe(false);
   }, 60_000);
+
+  test('in process, a disabled statehub gate with ignoreGate: serves, and the override is the first line on stderr', async () => {
+    const root = tempRoot(GATED);
+    let out = '';
+    let err = '';
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const ctx = { cwd: root, stdout: { write: (s: string | Uint8Array) => (out += String(s)) }, stderr: { write: (s: string) => (err += s) }, env: {} };
+    const running = serveCommand(ctx, { root, port: 0, json: true, db: 'hub.duckdb', cache: false, ignoreGate: true }, stopped);
+    while (!out.includes('\n')) await new Promise((r) => setTimeout(r, 10));
+    expect((await new StateHubClient({ url: (JSON.parse(out) as { url: string }).url }).health()).ok).toBe(true);
+    stop();
+    expect(await running).toBe(0);
+    expect(err.split('\n')[0]).toBe(
+      'govern statehub: warning: gate overridden by --ignore-gate: gate statehub is disabled: GT-01 "Bridge" is planned (at trackers/t.md:3:18). It is enabled when GT-01 is done.',
+    );
+  });
+
+  test('the bundled CLI as a process: a disabled statehub gate refuses to start (exit 1, the milestone named); --ignore-gate serves, logs it, stops on SIGTERM', async () => {
+    const root = tempRoot(GATED);
+    const db = path.join(root, 'gated.duckdb');
+    const serve = (extra: string[]) => {
+      const p = spawn(process.execPath, [path.join(bundleDir, 'main.js'), 'statehub', 'serve', '--root', root, '--port', '0', '--db', db, '--no-cache', ...extra], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const io = { out: '', err: '' };
+      p.stdout.on('data', (d) => (io.out += d));
+      p.stderr.on('data', (d) => (io.err += d));
+      // 'close' waits for both streams to end as well as for the exit.
+      const closed = new Promise<number | null>((r) => p.on('close', (code) => r(code)));
+      return { p, io, closed };
+    };
+    const refused = serve([]);
+    expect([await refused.closed, refused.io.out, refused.io.err]).toEqual([
+      1,
+      '',
+      'govern: gate statehub is disabled: GT-01 "Bridge" is planned (at trackers/t.md:3:18). It is enabled when GT-01 is done.\n',
+    ]);
+    expect(fs.existsSync(db)).toBe(false);
+
+    const served = serve(['--ignore-gate', '--json']);
+    while (!served.io.out.includes('\n')) await new Promise((r) => setTimeout(r, 20));
+    expect(served.io.err).toMatch(/^govern statehub: warning: gate overridden by --ignore-gate: gate statehub is disabled: GT-01 "Bridge" is planned \(at trackers\/t.md:3:18\)/);
+    expect((JSON.parse(served.io.out) as { db: string }).db).toBe(db);
+    served.p.kill('SIGTERM');
+    expect(await served.closed).toBe(0);
+    expect(served.io.err).toContain('govern statehub: stopped; database checkpointed');
+  });
 });

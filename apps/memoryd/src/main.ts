@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread, workerData } from 'node:worker_threads';
@@ -16,8 +18,14 @@ import { runStoreWorker } from './store-worker.js';
  * Prints one JSON line on stdout when listening (`{"event":"listening","url":…}`),
  * logs on stderr, stops cleanly on SIGTERM/SIGINT (queued payloads committed,
  * database checkpointed). Exit 0 after a clean stop, 1 when it cannot start
- * (e.g. the database is open in another process), 2 on a usage error (a
- * non-loopback --host without a token included).
+ * (e.g. the database is open in another process, or the `memory-store` gate is
+ * closed), 2 on a usage error (a non-loopback --host without a token included).
+ *
+ * Gated: when the governed root (--root, else the nearest folder up from the working
+ * directory holding govern.config.yaml or .git) declares a `memory-store` gate, memoryd
+ * starts only once it is enabled — before opening the database or listening — and
+ * otherwise exits 1 naming the blocking milestones. `--ignore-gate` starts it anyway
+ * and logs that on stderr. A root that declares no such gate is not governed by one.
  *
  * The store runs in a worker thread started from this same bundle (store-thread.ts).
  *
@@ -28,6 +36,9 @@ import { runStoreWorker } from './store-worker.js';
  */
 const USAGE = `usage: memoryd serve [--db FILE] [--spool DIR] [--host HOST] [--port N] [options]
 
+  --root DIR                the repository whose govern.config.yaml may gate memoryd (default: the
+                            nearest folder up from here holding govern.config.yaml or .git)
+  --ignore-gate             start even though the memory-store gate is disabled (logged on stderr)
   --db FILE                 the DuckDB file (default .govern/memory/memory.duckdb)
   --spool DIR               the spool of received payloads (default <db>.spool)
   --host HOST               listen address (default 127.0.0.1); anything but loopback needs a token
@@ -86,6 +97,41 @@ function policyConfig(v: Record<string, string | string[] | boolean | undefined>
   };
 }
 
+/** The gate memoryd is governed by, where the root's govern.config.yaml declares it. */
+const GATE = 'memory-store';
+
+/** `--root`, else the nearest folder up from the working directory holding govern.config.yaml or .git (else the working directory), as the govern CLI resolves it. */
+function governedRoot(root: string | undefined): string {
+  if (root !== undefined) return path.resolve(root);
+  const cwd = process.cwd();
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'govern.config.yaml')) || fs.existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return cwd;
+  }
+}
+
+/**
+ * The gate check, before anything is opened: `true` to go on. A closed gate (or a
+ * govern.config.yaml that cannot be evaluated: fail closed) prints the explanation and
+ * stops memoryd, unless `ignore`, which logs the override and goes on. The gates library
+ * is loaded here only (the bundle is also the store worker's script, which never needs it).
+ */
+async function checkGate(root: string, ignore: boolean): Promise<boolean> {
+  const { assertEnabledWhereDeclared, isGateError } = await import('@govern/gates');
+  try {
+    await assertEnabledWhereDeclared(GATE, { root });
+    return true;
+  } catch (err) {
+    if (!isGateError(err)) throw err;
+    if (ignore) {
+      process.stderr.write(`memoryd: warning: gate overridden by --ignore-gate: ${err.message}\n`);
+      return true;
+    }
+    process.stderr.write(`memoryd: refusing to start: ${err.message} (root ${root}; --ignore-gate starts it anyway)\n`);
+    return false;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -93,6 +139,8 @@ async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
+        root: { type: 'string' },
+        'ignore-gate': { type: 'boolean' },
         db: { type: 'string' },
         spool: { type: 'string' },
         host: { type: 'string' },
@@ -148,6 +196,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`memoryd: --token-env ${tokenEnv}: the environment variable ${tokenEnv} is not set\n${USAGE}`);
     return 2;
   }
+  const root = governedRoot(values.root);
+  if (values.root !== undefined && !fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    process.stderr.write(`memoryd: --root ${values.root}: not a directory\n${USAGE}`);
+    return 2;
+  }
+  try {
+    if (!(await checkGate(root, values['ignore-gate'] === true))) return 1;
+  } catch (err) {
+    process.stderr.write(`memoryd: cannot start: cannot evaluate the ${GATE} gate of ${root}: ${(err as Error).message}\n`);
+    return 1;
+  }
   let daemon;
   try {
     const port = int(values.port, 'port');
@@ -184,12 +243,15 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`memoryd: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
-  const s = daemon.status();
-  process.stdout.write(`${JSON.stringify({ event: 'listening', url: daemon.url, auth: token ? 'bearer' : 'none', db: daemon.config.db, spool: daemon.config.spoolDir, recovered: s.recovered, checkpoint: s.checkpoint })}\n`);
-  await new Promise<void>((resolve) => {
+  // The signal handlers go in before the listening line: a supervisor may stop memoryd
+  // as soon as it reads it, and that must be the clean stop, not the default kill.
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
   });
+  const s = daemon.status();
+  process.stdout.write(`${JSON.stringify({ event: 'listening', url: daemon.url, auth: token ? 'bearer' : 'none', db: daemon.config.db, spool: daemon.config.spoolDir, recovered: s.recovered, checkpoint: s.checkpoint })}\n`);
+  await stopped;
   await daemon.stop();
   process.stderr.write(`memoryd: stopped; checkpoint ${daemon.store.checkpoint().lastSeq}\n`);
   return 0;

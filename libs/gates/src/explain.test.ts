@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRequirement, explainGate } from './explain.js';
+import { describeRequirement, explainGate, gateSummary } from './explain.js';
 import type { GateState, Requirement } from './model.js';
 
 const req = (over: Partial<Requirement>): Requirement => ({
@@ -38,11 +38,14 @@ describe('explainGate', () => {
         'LM-99 is not defined by any document (required at govern.config.yaml:5:16). ' +
         'It is enabled when LM-04 and LM-05 and LM-06 and LM-99 are done.',
     );
+    expect(gateSummary(gate)).toBe('gate memory-api: disabled — waits on LM-04 (partial), LM-05 (in_progress), LM-06 (no status), LM-99 (not defined)');
   });
 
   it('says an enabled gate is enabled', () => {
     const r = req({ status: 'done', statusText: 'Done (#27)', done: true });
     expect(explainGate({ name: 'g', description: null, project: null, enabled: true, requires: [r], blockedBy: [], source: r })).toBe('gate g is enabled: LM-04 is done.');
     expect(describeRequirement(r)).toBe('LM-04 "Retention" is done ("Done (#27)") (at trackers/lm.md:12:80)');
+    const two = { name: 'g', description: null, project: null, enabled: true, requires: [r, { ...r, id: 'LM-05' }], blockedBy: [], source: r };
+    expect(gateSummary(two)).toBe('gate g: enabled — LM-04, LM-05 done');
   });
 });

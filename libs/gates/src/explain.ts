@@ -27,3 +27,14 @@ export function explainGate(g: GateState): string {
     `It is enabled when ${ids.join(' and ')} ${ids.length === 1 ? 'is' : 'are'} done.`
   );
 }
+
+/**
+ * The gate's state in one short line, the same wherever it is shown (`govern gates`,
+ * the `gate` target the Nx plugin adds, which `nx show project` prints in a
+ * terminal): `gate binder: disabled — waits on GV-05 (planned)`, or
+ * `gate statehub: enabled — GV-03 done`. {@link explainGate} says where each status is written.
+ */
+export function gateSummary(g: GateState): string {
+  if (g.enabled) return `gate ${g.name}: enabled — ${g.requires.map((r) => r.id).join(', ')} done`;
+  return `gate ${g.name}: disabled — waits on ${g.blockedBy.map((r) => `${r.id} (${!r.found ? 'not defined' : (r.status ?? 'no status')})`).join(', ')}`;
+}

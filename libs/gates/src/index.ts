@@ -11,7 +11,7 @@ export { assertEnabled, assertEnabledWhereDeclared, gateState } from './guard.js
 export type { GuardOptions } from './guard.js';
 export { GateConfigError, GateDisabledError, GateError, UnknownGateError, isGateError } from './errors.js';
 export type { GateBlocker } from './errors.js';
-export { describeRequirement, explainGate } from './explain.js';
+export { describeRequirement, explainGate, gateSummary } from './explain.js';
 export { gateReport } from './report.js';
-export { GATE_FILES_GLOB, createGateNodes } from './nx.js';
-export type { GatedProject, GateNodesContext, GateNodesDeps, GateNodesResult } from './nx.js';
+export { GATE_FILES_GLOB, GOVERN_COMMAND, createGateNodes } from './nx.js';
+export type { GatedProject, GateTarget, GateNodesContext, GateNodesDeps, GateNodesResult } from './nx.js';

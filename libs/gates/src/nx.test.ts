@@ -42,6 +42,14 @@ async function run(files: readonly string[], root: string, load?: GateNodesDeps[
 
 const DISABLED = 'Disabled by gate memory-store (GV-04 "Memory store" is planned (at trackers/t.md:4:24)). Its tests still run; gating is product enablement.';
 
+/** The `gate` target: `nx show project` prints its scriptContent; running it checks the gate. */
+const gateTarget = (names: string[], summary: string) => ({
+  executor: 'nx:run-commands',
+  options: { command: names.map((n) => `node apps/cli/bin/govern.mjs gates --require ${n}`).join(' && '), cwd: '{workspaceRoot}' },
+  cache: false,
+  metadata: { description: summary, scriptContent: summary },
+});
+
 describe('createGateNodes', () => {
   it('tags each existing gated project enabled or disabled, with metadata saying why; skips roots with no project', async () => {
     const root = repo({
@@ -61,19 +69,29 @@ describe('createGateNodes', () => {
             projects: {
               'apps/statehub': {
                 tags: ['gate:statehub', 'gate:enabled'],
+                targets: { gate: gateTarget(['statehub'], 'gate statehub: enabled — GV-03 done') },
                 metadata: {
                   description: 'Enabled by gate statehub: GV-03 done.',
-                  govern: { gates: ['statehub'], enabled: true, reason: 'Enabled by gate statehub: GV-03 done.', requires: ['GV-03'], blockedBy: [] },
+                  govern: {
+                    gates: ['statehub'],
+                    enabled: true,
+                    reason: 'Enabled by gate statehub: GV-03 done.',
+                    summary: 'gate statehub: enabled — GV-03 done',
+                    requires: ['GV-03'],
+                    blockedBy: [],
+                  },
                 },
               },
               'libs/memory-store': {
                 tags: ['gate:memory-store', 'gate:disabled'],
+                targets: { gate: gateTarget(['memory-store'], 'gate memory-store: disabled — waits on GV-04 (planned)') },
                 metadata: {
                   description: DISABLED,
                   govern: {
                     gates: ['memory-store'],
                     enabled: false,
                     reason: DISABLED,
+                    summary: 'gate memory-store: disabled — waits on GV-04 (planned)',
                     requires: ['GV-03', 'GV-04'],
                     blockedBy: [{ gate: 'memory-store', id: 'GV-04', status: 'planned', statusText: 'Planned', file: 'trackers/t.md', line: 4 }],
                   },
@@ -94,10 +112,12 @@ describe('createGateNodes', () => {
     });
     const { result } = await run(FILES, root);
     expect(result[0]?.[1].projects['libs/x']?.tags).toEqual(['gate:a', 'gate:b', 'gate:disabled']);
+    expect(result[0]?.[1].projects['libs/x']?.targets.gate).toEqual(gateTarget(['a', 'b'], 'gate a: enabled — GV-03 done; gate b: disabled — waits on GV-04 (planned)'));
     expect(result[0]?.[1].projects['libs/x']?.metadata.govern).toEqual({
       gates: ['a', 'b'],
       enabled: false,
       reason: 'Disabled by gate b (GV-04 "Memory store" is planned (at trackers/t.md:4:24)). Its tests still run; gating is product enablement.',
+      summary: 'gate a: enabled — GV-03 done; gate b: disabled — waits on GV-04 (planned)',
       requires: ['GV-03', 'GV-04'],
       blockedBy: [{ gate: 'b', id: 'GV-04', status: 'planned', statusText: 'Planned', file: 'trackers/t.md', line: 4 }],
     });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE, loadWorkspace } from '@govern/workspace';
 import { evaluateGates } from './evaluate.js';
-import { describeRequirement } from './explain.js';
+import { describeRequirement, gateSummary } from './explain.js';
 import type { GateState } from './model.js';
 
 /**
@@ -12,9 +12,31 @@ import type { GateState } from './model.js';
  */
 export const GATE_FILES_GLOB = `{${CONFIG_FILE},workplans/**/*.md,trackers/**/*.md}`;
 
+/**
+ * How the `gate` target runs govern: `nx run <project>:gate` prints the gate and exits 1
+ * while it is disabled (`govern gates --require`). The CLI's launcher in this
+ * repository, run from the workspace root.
+ */
+export const GOVERN_COMMAND = 'node apps/cli/bin/govern.mjs';
+
+/**
+ * The target the plugin adds to every gated project. Nx's terminal view of a project
+ * (`nx show project <name> --web=false`) prints only its name, root, tags and, for each
+ * target, `metadata.scriptContent` else the command: so the gate's one-line summary is
+ * the target's `scriptContent` (and its `description`, which the web view and
+ * `--json` show), while running it checks the gate for real.
+ */
+export interface GateTarget {
+  executor: 'nx:run-commands';
+  options: { command: string; cwd: '{workspaceRoot}' };
+  cache: false;
+  metadata: { description: string; scriptContent: string };
+}
+
 /** What the plugin adds to a gated project (a subset of Nx's `ProjectConfiguration`). */
 export interface GatedProject {
   tags: string[];
+  targets: { gate: GateTarget };
   metadata: {
     description: string;
     govern: {
@@ -27,6 +49,8 @@ export interface GatedProject {
        * `description` takes precedence there (Nx merges its own plugin's result last).
        */
       reason: string;
+      /** One line per gate joined by `; ` (`gate binder: disabled — waits on GV-05 (planned)`): what the `gate` target shows. */
+      summary: string;
       /** Milestone ids they require, in order, without repeats. */
       requires: string[];
       blockedBy: { gate: string; id: string; status: string | null; statusText: string | null; file: string; line: number }[];
@@ -50,7 +74,8 @@ export interface GateNodesDeps {
 /**
  * The `createNodes` function of the govern Nx plugin (tools/nx-govern): for each
  * project root a gate names, tags `gate:<name>` and `gate:enabled`/`gate:disabled`,
- * and `metadata.govern` saying why. Only roots where a project exists (a
+ * `metadata.govern` saying why, and a `gate` target whose text is the one-line
+ * summary (what `nx show project` prints in a terminal). Only roots where a project exists (a
  * `project.json` or `package.json`) are touched, so a gate on a library not yet
  * created adds nothing. It never throws: a broken configuration or an unexpected
  * error is a warning and no tags, so the Nx graph always builds.
@@ -92,6 +117,7 @@ function gatedProject(gates: GateState[]): GatedProject {
     g.blockedBy.map((r) => ({ gate: g.name, id: r.id, status: r.status, statusText: r.statusText, file: r.file, line: r.line })),
   );
   const names = gates.map((g) => g.name);
+  const summary = gates.map(gateSummary).join('; ');
   const reason = enabled
     ? `Enabled by gate ${names.join(', ')}: ${requires.join(', ')} done.`
     : `Disabled by gate ${gates
@@ -100,7 +126,15 @@ function gatedProject(gates: GateState[]): GatedProject {
         .join('; ')}. Its tests still run; gating is product enablement.`;
   return {
     tags: [...names.map((n) => `gate:${n}`), enabled ? 'gate:enabled' : 'gate:disabled'],
-    metadata: { description: reason, govern: { gates: names, enabled, reason, requires, blockedBy } },
+    targets: {
+      gate: {
+        executor: 'nx:run-commands',
+        options: { command: names.map((n) => `${GOVERN_COMMAND} gates --require ${n}`).join(' && '), cwd: '{workspaceRoot}' },
+        cache: false,
+        metadata: { description: summary, scriptContent: summary },
+      },
+    },
+    metadata: { description: reason, govern: { gates: names, enabled, reason, summary, requires, blockedBy } },
   };
 }
 

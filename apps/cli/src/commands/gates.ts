@@ -1,5 +1,5 @@
 import { CONFIG_FILE } from '@govern/workspace';
-import { GateConfigError, GateDisabledError, UnknownGateError, type GateReport } from '@govern/gates';
+import { GateConfigError, GateDisabledError, UnknownGateError, gateSummary, type GateReport } from '@govern/gates';
 import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, pad, statusCell, summaryLine, table, type Colors } from '../render.js';
 import { withSpan } from '@govern/telemetry';
@@ -45,10 +45,14 @@ export async function gatesCommand(ctx: CommandContext, opts: GatesOptions): Pro
   return code;
 }
 
-/** One gate: a heading line, then each requirement with its status and where it is written. */
+/**
+ * One gate: a heading line, the one-line summary (the text `nx show project` shows on the
+ * project's `gate` target), then each requirement with its status and where it is written.
+ */
 function gateBlock(g: GateReport, width: number, c: Colors): string {
   const state = g.enabled ? c.green('✔ enabled ') : c.red('✖ disabled');
   let out = `${state}  ${g.description ? `${c.bold(pad(g.name, width))}  ${g.description}` : c.bold(g.name)}\n`;
+  out += `    ${gateSummary(g)}\n`;
   const rows = g.requires.map((r) => [
     r.id,
     r.found ? statusCell(r.status, c) : c.red('? not defined'),

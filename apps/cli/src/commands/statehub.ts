@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { assertEnabledWhereDeclared } from '@govern/gates';
+import { assertEnabledWhereDeclared, isGateError } from '@govern/gates';
 import { withSpan } from '@govern/telemetry';
 import type { SyncReport } from '@govern/statehub';
 import { defaultActor } from '@govern/write';
@@ -40,16 +40,25 @@ interface ServeOptions extends CommonOptions {
   host?: string;
   db?: string;
   tokenEnv?: string;
+  /** Serve even though the `statehub` gate is closed (or the config cannot be evaluated); logged on stderr. */
+  ignoreGate?: boolean;
 }
 
 /**
  * `govern statehub serve`: the embedded StateHub until SIGINT/SIGTERM (or `stop`
  * resolves, for in-process callers and tests); then it checkpoints the database
- * and exits 0.
+ * and exits 0. A closed `statehub` gate refuses to start (the gate error, exit 1,
+ * naming the blocking milestones) unless `--ignore-gate`, which serves anyway and
+ * says so on stderr, with the same explanation.
  */
 export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop?: Promise<unknown>): Promise<number> {
   const root = resolveRoot(ctx, opts.root);
-  await checkGate(root, opts);
+  try {
+    await checkGate(root, opts);
+  } catch (err) {
+    if (!opts.ignoreGate || !isGateError(err)) throw err;
+    ctx.stderr.write(`govern statehub: warning: gate overridden by --ignore-gate: ${err.message}\n`);
+  }
   const token = tokenFromEnv(ctx, opts.tokenEnv, TOKEN_ENV);
   const db = opts.db ? path.resolve(ctx.cwd, opts.db) : path.join(root, '.govern', 'statehub.duckdb');
   const { DbError, DEFAULT_PORT, startStateHub, StateHubConfigError } = await server();
@@ -70,11 +79,9 @@ export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop
     }
     throw err;
   }
-  if (opts.json) writeJson(ctx, { url: hub.url, host: hub.host, port: hub.port, db: hub.db, auth: token !== undefined });
-  ctx.stderr.write(
-    `govern statehub: listening on ${hub.url} (database ${hub.db}; ${token ? `bearer token from $${opts.tokenEnv ?? TOKEN_ENV}` : 'no token: loopback only'}); stop with Ctrl-C\n`,
-  );
-  await new Promise<void>((resolve) => {
+  // The signal handlers go in before the listening line: a supervisor may stop the
+  // service as soon as it reads it, and that must be the clean stop, not the default kill.
+  const stopped = new Promise<void>((resolve) => {
     const done = () => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
@@ -84,6 +91,11 @@ export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop
     process.once('SIGTERM', done);
     void stop?.then(done);
   });
+  if (opts.json) writeJson(ctx, { url: hub.url, host: hub.host, port: hub.port, db: hub.db, auth: token !== undefined });
+  ctx.stderr.write(
+    `govern statehub: listening on ${hub.url} (database ${hub.db}; ${token ? `bearer token from $${opts.tokenEnv ?? TOKEN_ENV}` : 'no token: loopback only'}); stop with Ctrl-C\n`,
+  );
+  await stopped;
   await hub.close();
   ctx.stderr.write('govern statehub: stopped; database checkpointed\n');
   return 0;
@@ -188,6 +200,7 @@ export function registerStatehubCommands(
     .option('--host <address>', 'address to bind (default 127.0.0.1); anything but loopback requires a token of at least 32 bytes')
     .option('--db <file>', 'DuckDB database file (default <root>/.govern/statehub.duckdb)')
     .option('--token-env <name>', `environment variable holding the bearer token clients must send (default ${TOKEN_ENV}, if set)`)
+    .option('--ignore-gate', 'serve even though the statehub gate is disabled (or govern.config.yaml is invalid); prints a warning naming what blocks it')
     .addHelpText('after', `${gated}\nExit 0 after SIGINT/SIGTERM (the database is checkpointed), 1 when it cannot start, 2 on usage (e.g. a non-loopback --host without a token of at least 32 bytes).`)
     .action(async (o: ServeOptions) => setExit(await serveCommand(ctx, o)));
   common(statehub.command('sync').description('push workplans and tasks to StateHub (creating them, writing the assigned ids back) and pull its status changes into the Markdown'))
