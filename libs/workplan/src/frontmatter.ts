@@ -1,6 +1,7 @@
 import matter from 'gray-matter';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, visit, type Document as YamlDocument } from 'yaml';
+import { parseDocument, isAlias, isMap, isPair, isScalar, isSeq, YAMLParseError, type Document as YamlDocument } from 'yaml';
 import type { DiagnosticSink } from './diagnostics.js';
+import { yamlTooDeep } from './limits.js';
 
 /**
  * The only file that calls gray-matter.
@@ -33,7 +34,8 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
     return { data: null, positions: {}, itemPositions: {}, body: text, bodyLineOffset: 0 };
   }
   let yamlDoc: YamlDocument | null = null;
-  const lineCounter = new LineCounter();
+  let tooDeep: { line: number; col: number; message: string } | null = null;
+  let lineCounter = new SourceLines('');
   let file: { matter: string; content: string };
   try {
     file = matter(text, {
@@ -41,7 +43,9 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
       engines: {
         yaml: {
           parse: (source: string) => {
-            yamlDoc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+            const parsed = parseYaml(source);
+            if ('tooDeep' in parsed) tooDeep = parsed.tooDeep;
+            else ({ doc: yamlDoc, lines: lineCounter } = parsed);
             return {};
           },
         },
@@ -53,15 +57,25 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
   }
   const offsetChars = text.length - file.content.length;
   const bodyLineOffset = countNewlines(text, offsetChars);
+  if (tooDeep) {
+    const { line, col, message } = tooDeep;
+    sink.error('front-matter-yaml', `front matter YAML: ${message}; the front matter is not read`, line, col);
+    return { data: null, positions: {}, itemPositions: {}, body: file.content, bodyLineOffset };
+  }
   if (!yamlDoc) {
     // `---` on the first line but no closing delimiter: gray-matter treats it as empty.
     return { data: null, positions: {}, itemPositions: {}, body: file.content, bodyLineOffset };
   }
   const doc = yamlDoc as YamlDocument;
-  for (const e of [...doc.errors, ...doc.warnings]) {
-    const pos = lineCounter.linePos(e.pos[0]);
-    const severity = doc.errors.includes(e as never) ? 'error' : 'warning';
-    sink.report(severity, 'front-matter-yaml', `front matter YAML: ${firstLine(e.message)}`, pos.line, pos.col);
+  // Errors and warnings apart: asking `doc.errors.includes(e)` of each was quadratic in their number.
+  for (const [list, severity] of [
+    [doc.errors, 'error'],
+    [doc.warnings, 'warning'],
+  ] as const) {
+    for (const e of list) {
+      const pos = lineCounter.linePos(e.pos[0]);
+      sink.report(severity, 'front-matter-yaml', `front matter YAML: ${firstLine(e.message)}`, pos.line, pos.col);
+    }
   }
   if (doc.errors.length) return { data: null, positions: {}, itemPositions: {}, body: file.content, bodyLineOffset };
   const contents = doc.contents;
@@ -101,6 +115,73 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
   return { data, positions, itemPositions, body: file.content, bodyLineOffset };
 }
 
+/**
+ * The yaml package's parseDocument, kept linear: YAML nested deeper than
+ * MAX_YAML_NESTING is not parsed (see limits.ts), and duplicate keys are found here
+ * with one set per mapping, because the package's own check compares each key with
+ * every earlier one (20,000 keys took 3 s, 40,000 took 11 s). The errors it adds are
+ * the ones the package reports with `uniqueKeys: true`, at the same offsets.
+ */
+export function parseYaml(source: string): { doc: YamlDocument; lines: SourceLines } | { tooDeep: { line: number; col: number; message: string } } {
+  const lines = new SourceLines(source);
+  const deep = yamlTooDeep(source);
+  if (deep) return { tooDeep: { ...lines.linePos(deep.offset), message: deep.message } };
+  // logLevel 'error': the package prints warnings (collection keys) to the console otherwise.
+  const doc = parseDocument(source, { prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
+  for (const at of duplicateKeyOffsets(doc)) doc.errors.push(new YAMLParseError([at, at + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+  return { doc, lines };
+}
+
+/**
+ * Line and column of an offset in YAML source. The yaml package's LineCounter misses
+ * the line breaks inside a plain scalar it gives up on, so an error after one was
+ * reported lines too early, at a column past the end of its line.
+ */
+export class SourceLines {
+  private readonly starts: number[] = [0];
+  constructor(source: string) {
+    for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+  /** 1-based line and column, like LineCounter.linePos. */
+  linePos(offset: number): { line: number; col: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - this.starts[lo]! + 1 };
+  }
+}
+
+/** Start offsets of scalar keys equal (`===`) to an earlier key of the same mapping; iterative. */
+function duplicateKeyOffsets(doc: YamlDocument): number[] {
+  const out: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (isScalar(key) && !Number.isNaN(key.value)) {
+          if (seen.has(key.value)) out.push(key.range?.[0] ?? 0);
+          else seen.add(key.value);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isPair(node)) {
+      stack.push(node.key, node.value);
+    } else if (isAlias(node)) {
+      // an alias refers to a node already visited where it was defined
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
 function countNewlines(text: string, end: number): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) n++;
@@ -111,13 +192,29 @@ function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
 }
 
-/** Offset of the first alias whose anchor is not defined before it, if any. */
+/**
+ * Offset of the first alias whose anchor is not defined before it, if any. One
+ * iterative pass in document order (the order of yaml's `visit`): asking each
+ * alias's `resolve` rescans the whole document per alias, and 16,000 aliases took
+ * two and a half minutes.
+ */
 export function unresolvedAliasOffset(doc: YamlDocument): number | null {
-  let found: number | null = null;
-  visit(doc, {
-    Alias(_, node) {
-      if (found === null && node.resolve(doc) === undefined) found = node.range?.[0] ?? null;
-    },
-  });
-  return found;
+  const anchors = new Set<string>();
+  const stack: unknown[] = [doc.contents];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isAlias(node)) {
+      if (!anchors.has(node.source)) return node.range?.[0] ?? null;
+      continue;
+    }
+    if (isPair(node)) {
+      stack.push(node.value, node.key);
+      continue;
+    }
+    if (isScalar(node) || isMap(node) || isSeq(node)) {
+      if (node.anchor) anchors.add(node.anchor);
+      if (!isScalar(node)) for (let k = node.items.length - 1; k >= 0; k--) stack.push(node.items[k]);
+    }
+  }
+  return null;
 }

@@ -4,6 +4,7 @@ import { gfmTableFromMarkdown } from 'mdast-util-gfm-table';
 import { gfmTaskListItem } from 'micromark-extension-gfm-task-list-item';
 import { gfmTaskListItemFromMarkdown } from 'mdast-util-gfm-task-list-item';
 import type { Block, ListItem, Located } from './blocks.js';
+import type { ScanState } from './fast-blocks.js';
 
 /**
  * The only file that runs remark's parser (mdast-util-from-markdown, the engine
@@ -41,11 +42,27 @@ interface MdNode {
   value?: string;
 }
 
-/** Parses a Markdown body into blocks. `lineOffset` is added to every line. */
-export function blocksFromMarkdown(body: string, lineOffset: number): Block[] {
+/**
+ * Parses a Markdown body into blocks. `lineOffset` is added to every line. `state`
+ * learns whether the last block may change how text appended after it is read: a
+ * fence or HTML block that runs to the end, or indented code.
+ *
+ * micromark is quadratic in the size of a block holding containers, so callers give
+ * it one top-level block at a time (see body.ts), never a whole untrusted file.
+ */
+export function blocksFromMarkdown(body: string, lineOffset: number, state?: ScanState): Block[] {
   const tree = fromMarkdown(body, OPTIONS as never) as unknown as MdNode;
   const out: Block[] = [];
-  for (const node of tree.children ?? []) out.push(toBlock(node, body, lineOffset));
+  const children = tree.children ?? [];
+  for (const node of children) out.push(toBlock(node, body, lineOffset));
+  const last = children[children.length - 1];
+  if (state && last) {
+    const runsToEnd = (last.type === 'code' || last.type === 'html') && last.position?.end.offset === body.length;
+    // micromark keeps indented code open across the blank lines after it, and the line
+    // after them is read as if it interrupted (`2. x` is then no list).
+    const indentedCode = last.type === 'code' && !/^ {0,3}[`~]/.test(body.slice(last.position?.start.offset ?? 0, (last.position?.start.offset ?? 0) + 4));
+    if (runsToEnd || indentedCode) state.openAtEnd = true;
+  }
   return out;
 }
 
@@ -79,7 +96,7 @@ function toBlock(node: MdNode, src: string, off: number): Block {
         })),
       };
     case 'list':
-      return { type: 'list', line, ordered: node.ordered === true, items: (node.children ?? []).map((i) => listItem(i, src, off)) };
+      return { type: 'list', line, ordered: node.ordered === true, items: listItems(node.children ?? [], src, off) };
     case 'code': {
       const value = node.value ?? '';
       return { type: 'code', line, lang: node.lang ?? null, value, valueLine: line + 1 };
@@ -89,27 +106,46 @@ function toBlock(node: MdNode, src: string, off: number): Block {
   }
 }
 
-function listItem(node: MdNode, src: string, off: number): ListItem {
-  const children: ListItem[] = [];
-  let first: Located | null = null;
-  for (const child of node.children ?? []) {
-    if (child.type === 'paragraph' && first === null) {
-      const lines = paragraphLines(child, src, off);
-      first = { text: lines.map((l) => l.text.trim()).join(' '), line: lines[0]?.line ?? 0, column: lines[0]?.column ?? 1 };
-    } else if (child.type === 'list') {
-      for (const i of child.children ?? []) children.push(listItem(i, src, off));
+/**
+ * Converts list item nodes, nested items included, without recursion: each item's
+ * children are created in order when the item is read, and filled in later from an
+ * explicit work list.
+ */
+function listItems(nodes: MdNode[], src: string, off: number): ListItem[] {
+  const top: ListItem[] = [];
+  const work: [MdNode, ListItem][] = [];
+  const enqueue = (node: MdNode, into: ListItem[]) => {
+    const item: ListItem = { text: '', line: 0, column: 0, checked: null, children: [] };
+    into.push(item);
+    work.push([node, item]);
+  };
+  for (const node of nodes) enqueue(node, top);
+  while (work.length) {
+    const [node, item] = work.pop()!;
+    let first: Located | null = null;
+    for (const child of node.children ?? []) {
+      if (child.type === 'paragraph' && first === null) {
+        const lines = paragraphLines(child, src, off);
+        first = { text: lines.map((l) => l.text.trim()).join(' '), line: lines[0]?.line ?? 0, column: lines[0]?.column ?? 1 };
+      } else if (child.type === 'list') {
+        for (const i of child.children ?? []) enqueue(i, item.children);
+      }
     }
+    const checked = node.checked ?? null;
+    const base: Located = first ?? { text: '', line: (node.position?.start.line ?? 1) + off, column: node.position?.start.column ?? 1 };
+    let { text, column } = base;
+    // The task-list extension may leave the `[x] ` marker in the paragraph's source range.
+    const marker = /^\[[ xX]\][ \t]*/.exec(text);
+    if (checked !== null && marker) {
+      text = text.slice(marker[0].length);
+      column += marker[0].length;
+    }
+    item.text = text;
+    item.line = base.line;
+    item.column = column;
+    item.checked = checked;
   }
-  const checked = node.checked ?? null;
-  const base: Located = first ?? { text: '', line: (node.position?.start.line ?? 1) + off, column: node.position?.start.column ?? 1 };
-  let { text, column } = base;
-  // The task-list extension may leave the `[x] ` marker in the paragraph's source range.
-  const marker = /^\[[ xX]\][ \t]*/.exec(text);
-  if (checked !== null && marker) {
-    text = text.slice(marker[0].length);
-    column += marker[0].length;
-  }
-  return { text, line: base.line, column, checked, children };
+  return top;
 }
 
 function paragraphLines(node: MdNode, src: string, off: number): Located[] {

@@ -4,19 +4,20 @@ import { isMilestoneTable, parseTracker } from './families/tracker.js';
 import { parseWorkplan, taskHeadingMatch } from './families/workplan.js';
 import { parsePlan, planHeadingMatch } from './families/plan.js';
 import { readFrontMatter } from './frontmatter.js';
-import { blocksFromMarkdown } from './markdown.js';
-import { blocksFast } from './fast-blocks.js';
+import { readBlocks } from './body.js';
+import { MAX_HEADING_MATCH_LENGTH } from './limits.js';
 import type { Family, ParseResult, WorkDocument } from './model.js';
 import type { CompiledProfile } from './profile.js';
 import { normalizeStatus } from './status.js';
 
 /** Bump when the parse output changes shape, so persistent caches are invalidated. */
-export const PARSER_VERSION = 4;
+export const PARSER_VERSION = 5;
 
 export interface ParseOptions {
   /**
-   * `auto` (default): the fast line scanner, falling back to remark's parser for
-   * any construct it does not reproduce exactly; `remark`: always remark.
+   * `auto` (default): the fast line scanner, falling back to remark's parser, one
+   * top-level block at a time, for any construct it does not reproduce exactly;
+   * `remark`: always remark, also one top-level block at a time (see body.ts).
    */
   engine?: 'auto' | 'remark';
 }
@@ -57,7 +58,12 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
   }
 
   const fm = readFrontMatter(text, sink);
-  const blocks = (options.engine === 'remark' ? null : blocksFast(fm.body, fm.bodyLineOffset)) ?? blocksFromMarkdown(fm.body, fm.bodyLineOffset);
+  const blocks = readBlocks(fm.body, fm.bodyLineOffset, options.engine ?? 'auto', sink);
+  for (const b of blocks) {
+    if (b.type === 'heading' && b.depth >= 2 && b.text.length > MAX_HEADING_MATCH_LENGTH) {
+      sink.warn('heading-too-long', `heading is longer than ${MAX_HEADING_MATCH_LENGTH} characters; it is not read as a task or milestone heading`, b.line, b.column);
+    }
+  }
   const data = fm.data;
   const baseName = src.file.split('/').pop()!.replace(/\.(md|markdown)$/i, '');
   const h1 = blocks.find((b): b is Extract<Block, { type: 'heading' }> => b.type === 'heading' && b.depth === 1);

@@ -17,9 +17,10 @@ export function normalizeStatus(raw: string, profile: CompiledProfile): Normaliz
   for (const { re, status } of profile.statusRegexes) if (re.test(text)) return { status, refs };
   // Strip emphasis and code markers, then look at the leading words only: what
   // follows a parenthesis, dash or colon is commentary (`Done (#27)`, `Done — v2`).
-  const stripped = text.replace(/[*`]/g, '').replace(/^_+|_+$/g, '').trim();
+  // `(?<!_)`: `_+$` would otherwise rescan an underscore run from each of its characters.
+  const stripped = text.replace(/[*`]/g, '').replace(/^_+|(?<!_)_+$/g, '').trim();
   if (stripped === '') return { status: null, refs };
-  const lead = canonicalPhrase(stripped.split(/\s*(?:\(|\s[—–]\s|\s-\s|:|;|,)/u)[0] ?? stripped);
+  const lead = canonicalPhrase(leadingWords(stripped));
   const whole = canonicalPhrase(stripped);
   for (const candidate of [whole, lead]) {
     for (const { phrase, status } of profile.statusPhrases) if (candidate === phrase) return { status, refs };
@@ -28,6 +29,21 @@ export function normalizeStatus(raw: string, profile: CompiledProfile): Normaliz
     if (lead.startsWith(phrase) && /^[\s.!]|^$/.test(lead.slice(phrase.length, phrase.length + 1))) return { status, refs };
   }
   return { status: null, refs };
+}
+
+const COMMENTARY = /\(|\s[—–]\s|\s-\s|:|;|,/u;
+
+/**
+ * The text before the first commentary separator and the blanks before it: what
+ * `text.split(/\s*(?:\(|\s[—–]\s|\s-\s|:|;|,)/u)[0]` gives, without that regex's
+ * rescan of a blank run from each of its characters (quadratic on long runs).
+ */
+function leadingWords(text: string): string {
+  const m = COMMENTARY.exec(text);
+  if (!m) return text;
+  let end = m.index;
+  while (end > 0 && /\s/u.test(text[end - 1]!)) end--;
+  return text.slice(0, end);
 }
 
 /** Rank of a priority spelling (lower is more urgent); unknown and missing sort last. */

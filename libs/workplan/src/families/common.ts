@@ -1,6 +1,6 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { Block, ListItem, Located } from '../blocks.js';
-import { unresolvedAliasOffset } from '../frontmatter.js';
+import { parseYaml, unresolvedAliasOffset } from '../frontmatter.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Criterion, DependencyRef, Item, ItemKind } from '../model.js';
 import type { CompiledProfile } from '../profile.js';
@@ -49,7 +49,8 @@ export function parseDependencyList(
 
 function splitAnd(text: string, index: number): { text: string; index: number }[] {
   const out: { text: string; index: number }[] = [];
-  const re = /\s+and\s+/gi;
+  // Matches start only where a whitespace run starts (see plan.ts splitSegments).
+  const re = /(?<!\s)\s+and\s+/gi;
   let last = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     out.push({ text: text.slice(last, m.index), index: index + last });
@@ -74,15 +75,41 @@ export function sectionEnd(blocks: Block[], i: number): number {
 
 /** `**Exit criteria (verified):**` → `exit criteria`; null when the text is not a criteria label. */
 export function criteriaLabel(text: string, profile: CompiledProfile): string | null {
-  const t = text.replace(/[*_`]/g, '').replace(/\(.*?\)/g, '').replace(/:\s*$/, '').trim().toLowerCase();
+  const t = stripParenthesized(text.replace(/[*_`]/g, '')).replace(/:\s*$/, '').trim().toLowerCase();
   if (profile.criteriaLabels.has(t)) return t;
   return null;
 }
 
+/**
+ * `text.replace(/\(.*?\)/g, '')` in linear time: the regex rescans to the end of the
+ * line from every `(` that has no `)` after it.
+ */
+function stripParenthesized(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let open = text.indexOf('(', from); open >= 0; open = text.indexOf('(', from)) {
+    const close = text.indexOf(')', open + 1);
+    if (close < 0) break;
+    const nl = /[\n\r\u2028\u2029]/.exec(text.slice(open, close)); // `.` stops at a line terminator
+    if (nl) {
+      out += text.slice(from, open + nl.index + 1);
+      from = open + nl.index + 1;
+      continue;
+    }
+    out += text.slice(from, open);
+    from = close + 1;
+  }
+  return out + text.slice(from);
+}
+
+/** Items and their nested items, depth first, in document order; iterative, so any depth is fine. */
 export function flattenCriteria(items: ListItem[], out: Criterion[] = []): Criterion[] {
-  for (const i of items) {
+  const stack: ListItem[] = [];
+  for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]!);
+  while (stack.length) {
+    const i = stack.pop()!;
     out.push({ text: i.text, checked: i.checked, line: i.line, column: i.column });
-    flattenCriteria(i.children, out);
+    for (let k = i.children.length - 1; k >= 0; k--) stack.push(i.children[k]!);
   }
   return out;
 }
@@ -194,8 +221,13 @@ export function readMetadata(
   column: number,
   sink: DiagnosticSink,
 ): Map<string, MetaValue> | null {
-  const lc = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const parsed = parseYaml(source);
+  if ('tooDeep' in parsed) {
+    const { line, col, message } = parsed.tooDeep;
+    sink.error('metadata-invalid', `task metadata: ${message}`, firstLine + line - 1, column + col - 1);
+    return null;
+  }
+  const { doc, lines: lc } = parsed;
   if (doc.errors.length) {
     for (const e of doc.errors) {
       const p = lc.linePos(e.pos[0]);

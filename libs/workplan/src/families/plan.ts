@@ -1,6 +1,7 @@
 import type { Block } from '../blocks.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Item } from '../model.js';
+import { MAX_HEADING_MATCH_LENGTH } from '../limits.js';
 import type { CompiledProfile } from '../profile.js';
 import { normalizeStatus } from '../status.js';
 import { collectCriteria, newItem, parseDependencyList, readStatus, sectionEnd, stripCode } from './common.js';
@@ -15,6 +16,8 @@ export interface PlanHeading {
 
 /** Matches a plan milestone heading (`### K0: Contract Baseline`, `## PHASE 3 — Memory — COMPLETE`). */
 export function planHeadingMatch(text: string, column: number, profile: CompiledProfile): PlanHeading | null {
+  // As for task headings: the profile's patterns are not tried on very long text.
+  if (text.length > MAX_HEADING_MATCH_LENGTH) return null;
   for (const re of profile.planHeadings) {
     const m = re.exec(text);
     if (!m?.groups?.id || !/\d/.test(m.groups.id)) continue; // `## Phase Overview` is not a phase
@@ -40,7 +43,9 @@ export function planHeadingMatch(text: string, column: number, profile: Compiled
 
 function splitSegments(rest: string): { text: string; index: number }[] {
   const out: { text: string; index: number }[] = [];
-  const re = /\s+[—–]\s+|\s+-\s+/g;
+  // `(?<!\s)`: a match can only start where a whitespace run starts; retrying from
+  // inside the run finds nothing new and made long runs quadratic.
+  const re = /(?<!\s)(?:\s+[—–]\s+|\s+-\s+)/g;
   let last = 0;
   for (let m = re.exec(rest); m; m = re.exec(rest)) {
     out.push({ text: rest.slice(last, m.index), index: last });
@@ -66,15 +71,18 @@ function planDependencies(text: string, line: number, column: number, sink: Diag
     const kw = /^(phase|milestone|stage)[\s-]+([A-Za-z0-9][\w.-]*)$/i.exec(token);
     if (kw) out.push({ id: `${kw[1]!.toUpperCase()}-${kw[2]}`, origin: 'section', line, column: col });
     else if (/^\d[\w.-]*$/.test(token)) out.push({ id: token, origin: 'section', line, column: col });
-    else out.push(...parseDependencyList(token, line, col, 'section', sink));
+    else for (const ref of parseDependencyList(token, line, col, 'section', sink)) out.push(ref);
   }
   return out;
 }
 
-const STATUS_LINE = /^(?:\*\*|__)?status(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*(?:\*\*|__)?$/i;
-const EVIDENCE_LINE = /^(?:\*\*|__)?evidence(?:\s+root)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*$/i;
-const CHECK_LINE = /^(?:\*\*|__)?checks?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*?)\s*$/i;
-const DEPENDS_LINE = /^(?:\*\*|__)?depends(?:\s+on)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*$/i;
+// `(?<!\s)` before the trailing `\s*`: the lazy value stops only after a non-blank
+// character, so a long run of blanks inside the value is scanned once, not once per
+// character of the run (quadratic). Lines reach here with trailing blanks trimmed.
+const STATUS_LINE = /^(?:\*\*|__)?status(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)(?<!\s)\s*(?:\*\*|__)?$/i;
+const EVIDENCE_LINE = /^(?:\*\*|__)?evidence(?:\s+root)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)(?<!\s)\s*$/i;
+const CHECK_LINE = /^(?:\*\*|__)?checks?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*?)(?<!\s)\s*$/i;
+const DEPENDS_LINE = /^(?:\*\*|__)?depends(?:\s+on)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)(?<!\s)\s*$/i;
 
 /**
  * Parses a plan: milestones or phases as headings. Their ids are local to the
@@ -121,7 +129,7 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
           }
         }
         const dm = DEPENDS_LINE.exec(l.text);
-        if (dm?.[1]) item.dependencies.push(...planDependencies(dm[1], l.line, l.column + l.text.indexOf(dm[1]), sink));
+        if (dm?.[1]) for (const ref of planDependencies(dm[1], l.line, l.column + l.text.indexOf(dm[1]), sink)) item.dependencies.push(ref);
       }
     }
     Object.assign(item, readStatus(statusText, statusAt, item, profile, sink));

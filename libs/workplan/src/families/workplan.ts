@@ -1,6 +1,7 @@
 import type { Block } from '../blocks.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Criterion, Item } from '../model.js';
+import { MAX_HEADING_MATCH_LENGTH } from '../limits.js';
 import type { CompiledProfile } from '../profile.js';
 import {
   collectCriteria,
@@ -27,6 +28,9 @@ export interface WorkplanInput {
 
 /** Finds the task headings of a workplan: `## T01 - Title`. */
 export function taskHeadingMatch(text: string, profile: CompiledProfile): { id: string; title: string } | null {
+  // The patterns are the profile's; a pattern may backtrack quadratically, so long
+  // headings are not tried (parse.ts reports them as `heading-too-long`).
+  if (text.length > MAX_HEADING_MATCH_LENGTH) return null;
   for (const re of profile.taskHeadings) {
     const m = re.exec(text);
     if (m?.groups?.id) return { id: m.groups.id, title: (m.groups.title ?? '').trim() };
@@ -85,7 +89,7 @@ export function parseWorkplan(blocks: Block[], input: WorkplanInput, profile: Co
       i = end;
       continue;
     }
-    if (criteriaLabel(b.text, profile)) docCriteria.push(...collectCriteria(blocks, i, end, profile));
+    if (criteriaLabel(b.text, profile)) for (const c of collectCriteria(blocks, i, end, profile)) docCriteria.push(c);
     i++;
   }
   docNode.criteria = docCriteria;
