@@ -299,6 +299,7 @@ describe('govern mcp: writing', () => {
           hashBefore: fileHash,
           hashAfter,
           reason: 'spike',
+          prev: null,
           forced,
           evidence: null,
         },
@@ -335,7 +336,10 @@ describe('govern mcp: writing', () => {
         failures: [],
         evidenceRoot: 'ops/runtime/ab-01',
         manifest: 'ops/runtime/ab-01/manifest.json',
-        checks: [{ name: expect.any(String), command: 'echo checked', exitCode: 0 }],
+        checks: [
+          { name: expect.any(String), command: 'echo checked', exitCode: 0 },
+          { name: 'phase audit', command: 'govern audit (built in: trackers/t.md)', exitCode: 0 },
+        ],
         status: { item: 'AB-01', changed: true, from: { status: 'in_progress', text: 'In Progress' }, to: { status: 'done', text: 'Done' } },
       },
     });

@@ -71,17 +71,18 @@ describe('govern pr open', { timeout: 60_000 }, () => {
       'dry run: nothing was changed',
       '  no request was made (no token found; set GITHUB_TOKEN to also check what exists on GitHub)',
       'branch     govern/close/ab-01 → main of acme/widgets',
-      'files      5',
+      'files      6',
     ]);
-    expect(lines.slice(4, 9).map((l) => l.replace(/[0-9a-f]{64}/, '<sha256>'))).toEqual([
+    expect(lines.slice(4, 10).map((l) => l.replace(/[0-9a-f]{64}/, '<sha256>'))).toEqual([
       '  <sha256>  ops/audit/govern-audit.jsonl',
       expect.stringMatching(/^ {2}<sha256> {2}ops\/runtime\/ab-01\/attempts\/.+\/checks\/01-echo-checked\.log$/),
+      expect.stringMatching(/^ {2}<sha256> {2}ops\/runtime\/ab-01\/attempts\/.+\/checks\/02-phase-audit\.log$/),
       expect.stringMatching(/^ {2}<sha256> {2}ops\/runtime\/ab-01\/attempts\/.+\/manifest\.json$/),
       '  <sha256>  ops/runtime/ab-01/manifest.json',
       '  <sha256>  trackers/t.md',
     ]);
-    expect(lines.slice(9, 14)).toEqual(['title      govern: close AB-01 — One', 'labels     closure', 'reviewers  octocat', 'draft      no', 'body:']);
-    expect(lines[14]).toBe('  <!-- govern:closure item=AB-01 v=1 -->');
+    expect(lines.slice(10, 15)).toEqual(['title      govern: close AB-01 — One', 'labels     closure', 'reviewers  octocat', 'draft      no', 'body:']);
+    expect(lines[15]).toBe('  <!-- govern:closure item=AB-01 v=1 -->');
   });
 
   test('labels, reviewers and draft come from the profile unless flags are given', async () => {
@@ -89,9 +90,9 @@ describe('govern pr open', { timeout: 60_000 }, () => {
     fs.writeFileSync(path.join(root, 'profiles/team.yaml'), 'extends: default\ngithub:\n  labels: [governance, closure]\n  reviewers: [octocat, acme/leads]\n  draft: true\n');
     fs.writeFileSync(path.join(root, 'govern.config.yaml'), 'profile: profiles/team.yaml\n');
     try {
-      const fromProfile = (await cli({}, 'pr', 'open', 'AB-01', '--dry-run', ...api())).stdout.split('\n').slice(10, 13);
+      const fromProfile = (await cli({}, 'pr', 'open', 'AB-01', '--dry-run', ...api())).stdout.split('\n').slice(11, 14);
       expect(fromProfile).toEqual(['labels     governance, closure', 'reviewers  octocat, team leads', 'draft      yes']);
-      const fromFlags = (await cli({}, 'pr', 'open', 'AB-01', '--dry-run', ...api(), '--label', 'x', '--reviewer', 'hubot')).stdout.split('\n').slice(10, 13);
+      const fromFlags = (await cli({}, 'pr', 'open', 'AB-01', '--dry-run', ...api(), '--label', 'x', '--reviewer', 'hubot')).stdout.split('\n').slice(11, 14);
       expect(fromFlags).toEqual(['labels     x', 'reviewers  hubot', 'draft      yes']);
     } finally {
       fs.rmSync(path.join(root, 'profiles'), { recursive: true, force: true });
@@ -102,7 +103,7 @@ describe('govern pr open', { timeout: 60_000 }, () => {
   test('opens the PR, then a rerun leaves it as is; --json prints the result object', async () => {
     const first = await cli({ GITHUB_TOKEN: CANARY }, 'pr', 'open', 'AB-01', ...api(), '--label', 'closure');
     expect([first.code, first.stderr]).toEqual([0, '']);
-    expect(first.stdout).toMatch(/^opened #1 https:\/\/github\.com\/acme\/widgets\/pull\/1\n {2}govern\/close\/ab-01 → main \(created, [0-9a-f]{12}\); 5 of 5 files differ from main, 4 uploaded\n$/);
+    expect(first.stdout).toMatch(/^opened #1 https:\/\/github\.com\/acme\/widgets\/pull\/1\n {2}govern\/close\/ab-01 → main \(created, [0-9a-f]{12}\); 6 of 6 files differ from main, 5 uploaded\n$/);
     const again = await cli({ GH_TOKEN: CANARY }, 'pr', 'open', 'AB-01', ...api(), '--label', 'closure', '--json');
     expect(again.code).toBe(0);
     const result = JSON.parse(again.stdout);

@@ -47,7 +47,7 @@ describe('planClosurePr', { timeout: 30_000 }, () => {
     expect(b).toEqual(a);
     expect([a.branch, a.files.map((f) => f.path), a.manifest]).toEqual([
       'govern/close/ab-01',
-      ['ops/audit/govern-audit.jsonl', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/checks/01-echo-parsed.log', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/manifest.json', 'ops/runtime/ab-01/manifest.json', 'trackers/t.md'],
+      ['ops/audit/govern-audit.jsonl', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/checks/01-echo-parsed.log', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/checks/02-phase-audit.log', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/manifest.json', 'ops/runtime/ab-01/manifest.json', 'trackers/t.md'],
       'ops/runtime/ab-01/manifest.json',
     ]);
   });

@@ -67,6 +67,7 @@ const FIRST_RUN = [
   'POST /git/blobs 201',
   'POST /git/blobs 201',
   'POST /git/blobs 201',
+  'POST /git/blobs 201',
   'POST /git/trees 201',
   'POST /git/commits 201',
   'POST /git/refs 201',
@@ -77,7 +78,7 @@ describe('govern pr open against the loopback GitHub', { timeout: 30_000 }, () =
   test('first run: uploads the closure, creates the branch on the base head and opens the PR', async () => {
     const r = await open();
     expect(calls()).toEqual(FIRST_RUN);
-    const files = ['ops/audit/govern-audit.jsonl', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/checks/01-echo-parsed.log', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/manifest.json', 'ops/runtime/ab-01/manifest.json', 'trackers/t.md'];
+    const files = ['ops/audit/govern-audit.jsonl', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/checks/01-echo-parsed.log', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/checks/02-phase-audit.log', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/manifest.json', 'ops/runtime/ab-01/manifest.json', 'trackers/t.md'];
     expect({ ...r, body: null, files: r.files.map((f) => [f.path, f.vsBase, f.uploaded]) }).toEqual({
       item: 'AB-01',
       action: 'opened',
@@ -97,7 +98,7 @@ describe('govern pr open against the loopback GitHub', { timeout: 30_000 }, () =
       ref: 'created',
       pr: { number: 1, url: 'https://github.com/octokit-fixture-org/hello-world/pull/1', state: 'open', merged: false, draft: false, labels: [] },
       probe: null,
-      requests: { reads: 5, writes: 8 },
+      requests: { reads: 5, writes: 9 },
       tokenSource: 'GITHUB_TOKEN',
       warnings: [],
     });
@@ -194,7 +195,7 @@ describe('govern pr open against the loopback GitHub', { timeout: 30_000 }, () =
     expect(r.commit).not.toBe(first.commit);
     expect(gh.branchFiles(BRANCH).get('README.md')).toBe('# hello again\n');
     // Blobs GitHub already has (on the old branch head) are not uploaded again.
-    expect(r.files.map((f) => f.uploaded)).toEqual([false, false, false, false, false]);
+    expect(r.files.map((f) => f.uploaded)).toEqual([false, false, false, false, false, false]);
   });
 
   test('labels and reviewers: added once; a refused reviewer is a warning, not a failure', async () => {
@@ -291,7 +292,7 @@ describe('--dry-run', { timeout: 30_000 }, () => {
     expect(gh.requests).toEqual([]);
     expect([r.action, r.probe, r.requests, r.tokenSource, r.commit, r.pr]).toEqual(['dry-run', null, { reads: 0, writes: 0 }, null, null, null]);
     expect(r.files.map((f) => [f.path, f.sha256, f.vsBase])).toEqual(
-      ['ops/audit/govern-audit.jsonl', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/checks/01-echo-parsed.log', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/manifest.json', 'ops/runtime/ab-01/manifest.json', 'trackers/t.md'].map(
+      ['ops/audit/govern-audit.jsonl', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/checks/01-echo-parsed.log', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/checks/02-phase-audit.log', 'ops/runtime/ab-01/attempts/2026-01-02T03-04-05.000Z/manifest.json', 'ops/runtime/ab-01/manifest.json', 'trackers/t.md'].map(
         (f) => [f, expect.stringMatching(/^[0-9a-f]{64}$/), null],
       ),
     );
