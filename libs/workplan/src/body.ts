@@ -19,7 +19,9 @@ import { blocksFromMarkdown } from './markdown.js';
  * change by what follows. That holds for a non-blank line starting in column 0:
  * - after a blank line: a blank line closes every paragraph and block quote, and a
  *   line in column 0 continues no list item; only a top-level fence or HTML block
- *   (types 1–5) can still be open, and then the split is refused and the chunk grows;
+ *   (types 1–5) can still be open, or indented code, which micromark keeps open
+ *   across blank lines so that S is read as an interruption (`2. x` is no list
+ *   then). In those cases the split is refused and the chunk grows;
  * - after a top-level list, when S is an item of that list (same bullet, or same
  *   ordered delimiter): a sibling item always starts, whatever the previous item
  *   holds. The two halves of the list are joined again.
@@ -103,16 +105,23 @@ class ChunkReader {
 
   /** Blocks of lines [s, e), or null when only remark could read them and they are over the limit. */
   private parse(s: number, e: number): { blocks: Block[]; openAtEnd: boolean } | null {
-    const chunk = this.text.slice(this.starts[s], this.starts[e]);
     const state: ScanState = { openAtEnd: false };
+    let chunk: string | null = null;
     if (this.engine === 'auto') {
+      chunk = this.text.slice(this.starts[s], this.starts[e]);
       const fast = blocksFast(chunk, s + this.lineOffset, state);
       if (fast) return { blocks: fast, openAtEnd: state.openAtEnd };
     }
-    const markers = this.markerSums[e]! - this.markerSums[s]!;
-    if (markers > 0 && (e - s > MAX_COMPLEX_BLOCK_LINES || markers > MAX_COMPLEX_BLOCK_MARKERS)) return null;
+    if (this.overLimit(s, e)) return null;
+    chunk ??= this.text.slice(this.starts[s], this.starts[e]);
     const blocks = blocksFromMarkdown(chunk, s + this.lineOffset, state);
     return { blocks, openAtEnd: state.openAtEnd };
+  }
+
+  /** Whether lines [s, e) hold containers and are too large for remark (see limits.ts). */
+  private overLimit(s: number, e: number): boolean {
+    const markers = this.markerSums[e]! - this.markerSums[s]!;
+    return markers > 0 && (e - s > MAX_COMPLEX_BLOCK_LINES || markers > MAX_COMPLEX_BLOCK_MARKERS);
   }
 
   private canSplit(chunk: { blocks: Block[]; openAtEnd: boolean }, e: number): boolean {

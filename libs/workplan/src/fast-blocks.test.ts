@@ -55,9 +55,16 @@ describe('fast scanner vs remark', () => {
   }
 
   it('declines constructs it does not reproduce, and remark handles them', () => {
-    for (const md of ['> quote', '<div>\n</div>', 'Setext\n===', 'Setext\n---', '    indented code', '\t- tab', '[ref]: http://x', '- ```\n  code\n  ```', 'para\n| a | b |\n|---|---|']) {
+    for (const md of ['> quote\nlazy continuation', '<div>\n</div>', 'Setext\n===', 'Setext\n---', '    indented code', '\t- tab', '[ref]: http://x', '- ```\n  code\n  ```', 'para\n| a | b |\n|---|---|']) {
       expect(blocksFast(md, 0), md).toBeNull();
       expect(blocksFromMarkdown(md, 0).length, md).toBeGreaterThan(0);
+    }
+  });
+
+  it('reads a block quote that a blank line or the end closes as one block, as remark does', () => {
+    for (const md of ['> quote', '> a\n> - b\n>\n> ```\n\ntext', '- a\n> q\n\n## T01 - x']) {
+      expect(blocksFast(md, 0), md).not.toBeNull();
+      expect(check(md)).toBe('same');
     }
   });
 

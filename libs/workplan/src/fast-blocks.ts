@@ -5,7 +5,7 @@ import type { Block, ListItem, Located } from './blocks.js';
  * for the subset of Markdown that governance documents use, about 20x faster.
  *
  * remark's parser stays the reference: whenever this scanner meets a construct
- * whose CommonMark semantics it does not reproduce exactly (block quotes, HTML,
+ * whose CommonMark semantics it does not reproduce exactly (lazy block quotes, HTML,
  * setext headings, indented code, tabs in indentation, link definitions,
  * fences inside list items, ambiguous tables), it returns `null` and the caller
  * falls back to remark. A differential test asserts both produce identical
@@ -33,7 +33,19 @@ export function blocksFast(body: string, lineOffset: number, state?: ScanState):
     const s = raw.slice(indent);
     const lineNo = i + 1 + lineOffset;
     const c = s.charCodeAt(0);
-    if (c === 62 /* > */ || c === 60 /* < */) return null;
+    if (c === 62 /* > */) {
+      // A block quote: remark reads it as one `other` block (its content never reaches
+      // the family parsers), so only its extent matters. Consecutive `>` lines followed
+      // by a blank line or the end are one quote; any other next line might be a lazy
+      // continuation of it, and remark decides.
+      let j = i + 1;
+      while (j < n && QUOTE_LINE.test(lines[j]!)) j++;
+      if (j < n && !isBlank(lines[j]!)) return null;
+      out.push({ type: 'other', line: lineNo });
+      i = j;
+      continue;
+    }
+    if (c === 60 /* < */) return null;
     if (c === 91 /* [ */ && /^\[[^\]]+\]:/.test(s)) return null;
     if (EMPTY_ITEM.test(s)) return null; // `-` or `1.` alone starts an empty item here, not a paragraph
     const fence = FENCE.exec(s);
@@ -124,11 +136,14 @@ export interface ScanState {
 
 const FENCE = /^(`{3,}|~{3,})(.*)$/;
 const CODE_AFTER_MARKER = /^ *(?:[-*+]|\d{1,9}[.)]) {5,}\S/;
+const QUOTE_LINE = /^ {0,3}>/;
 const MARKER_TAB = /^[ \t]*(?:[-*+]|\d{1,9}[.)]) *\t/;
 const ATX = /^(#{1,6})(?:[ \t]+(.*))?$/;
 const THEMATIC = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
 const SETEXT = /^(?:=+|-+)[ \t]*$/;
-const DELIM_ROW = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/;
+// Blanks go before each `|`, never on both sides of an optional one: the old
+// `:?-+:?[ \t]*(?:\|…)*\|?[ \t]*$` split a run of blanks every possible way (quadratic).
+const DELIM_ROW = /^ {0,3}\|?[ \t]*:?-+:?(?:[ \t]*\|[ \t]*:?-+:?)*(?:[ \t]*\|)?[ \t]*$/;
 
 /**
  * `s` without trailing spaces and tabs. (`s.replace(/[ \t]+$/, '')` retries the run

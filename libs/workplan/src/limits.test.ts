@@ -141,20 +141,20 @@ describe('sizes far past any real document', () => {
 describe('the full CommonMark parser is only ever given one top-level block at a time', () => {
   // micromark moves every earlier event when a nested container closes or a lazy
   // line arrives, so one big list took seconds to minutes once any construct in
-  // the file (here a block quote) sent the file to remark.
-  const QUOTE = '> a note that only remark reads\n\n';
+  // the file (here an HTML comment) sent the file to remark.
+  const REMARK_ONLY = '<!-- a comment only remark reads -->\n\n';
 
-  test('4,000 checklist items with a sub-item each, in a file with a block quote', () => {
+  test('4,000 checklist items with a sub-item each, in a file with an HTML comment', () => {
     let list = '';
     for (let i = 0; i < 4000; i++) list += `- [ ] item ${i}\n  - [x] sub ${i}\n`;
-    const r = sane(WP_HEAD + QUOTE + 'Exit criteria:\n\n' + list);
+    const r = sane(WP_HEAD + REMARK_ONLY + 'Exit criteria:\n\n' + list);
     const t01 = r.document!.items.find((i) => i.localId === 'T01')!;
     expect(t01.criteria).toHaveLength(8000);
     expect(t01.criteria[7999]).toMatchObject({ text: 'sub 3999', checked: true });
   });
 
   test('20,000 lazy continuation lines after a list item', () => {
-    const r = sane(WP_HEAD + QUOTE + 'Exit criteria:\n\n- [ ] first\n' + 'lazy\n'.repeat(20_000));
+    const r = sane(WP_HEAD + REMARK_ONLY + 'Exit criteria:\n\n- [ ] first\n' + 'lazy\n'.repeat(20_000));
     const t01 = r.document!.items.find((i) => i.localId === 'T01')!;
     expect(t01.criteria).toHaveLength(1);
     expect(t01.criteria[0]!.text).toHaveLength('first'.length + ' lazy'.length * 20_000);
@@ -176,6 +176,12 @@ describe('the full CommonMark parser is only ever given one top-level block at a
     const r = sane(WP_HEAD + 'Exit criteria:\n\n' + big + WP_TAIL);
     expect(only(r, 'block-too-complex')).toEqual([]);
     expect(r.document!.items.find((i) => i.localId === 'T01')!.criteria).toEqual([{ text: 'item', checked: false, line: CASE_LINE + 2, column: 7 }]);
+  });
+
+  test('a block quote of 5,000 lines followed by a blank line is one block, read without remark and without a limit', () => {
+    const r = sane(WP_HEAD + '> quoted\n'.repeat(5000) + WP_TAIL);
+    expect(only(r, 'block-too-complex')).toEqual([]);
+    expect(tasks(r)).toHaveLength(2);
   });
 
   test(`more than ${MAX_COMPLEX_BLOCK_MARKERS} list and quote markers in such a block is over the limit too`, () => {
@@ -248,6 +254,11 @@ Status: Planned
     expect(k0.statusText).toBe(`Done${SP}(#3)`);
     expect(k0.dependencies.map((d) => d.id)).toEqual(['plan:K1', 'plan:K1']);
     expect(k0.evidenceRoot).toBe('ops/k0');
+  });
+
+  test('a table delimiter row with a 100,000-blank run and then text', () => {
+    const r = sane(WP_HEAD + `| a |\n-${SP}x\n|---${' \t'.repeat(50_000)}|x` + WP_TAIL);
+    expect(tasks(r)).toHaveLength(2);
   });
 
   test('a criteria label made of 100,000 `(`', () => {
