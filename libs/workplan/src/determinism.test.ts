@@ -96,10 +96,12 @@ describe('the fast scanner and remark give the same parse', () => {
     expect(auto).toEqual(remark);
   });
 
-  test('on 400 generated documents made of lines of the three formats', () => {
+  // Four quarters of the 400 seeds, each its own case: the whole loop took over vitest's
+  // 5 s when nine projects' tests shared two cores (a closure check of GV-07 failed on it).
+  test.each([1, 101, 201, 301])('on 100 generated documents made of lines of the three formats (seeds %i..+99)', (first) => {
     const P = compileProfile(DEFAULT_PROFILE);
     let fastPath = 0;
-    for (let seed = 1; seed <= 400; seed++) {
+    for (let seed = first; seed < first + 100; seed++) {
       const r = rng(seed);
       const n = Math.floor(r() * 40);
       const lines: string[] = [];
@@ -115,6 +117,6 @@ describe('the fast scanner and remark give the same parse', () => {
       }
     }
     // The comparison means something only if the fast scanner handled a good share of the documents.
-    expect(fastPath).toBeGreaterThan(20);
+    expect(fastPath).toBeGreaterThan(5);
   });
 });
