@@ -56,7 +56,7 @@ const REPEAT_UNITS = [
 export function repeatedLine(max: number): fc.Arbitrary<string> {
   return fc
     .record({
-      prefix: fc.constantFrom('', '', '- ', '## T01 - ', '### ', '| LM-01 a | ', 'Status: ', 'status: ', 'depends_on: ', '> ', '  ', '1. '),
+      prefix: fc.constantFrom('', '', '- ', '## T01 - ', '### ', '| LM-01 a | ', 'Status: ', 'status: ', 'depends_on: ', '> ', '  ', '1. ', '-', '|---', 'a\n-'),
       unit: fc.constantFrom(...REPEAT_UNITS),
       count: fc.integer({ min: 1, max }),
       suffix: fc.constantFrom('', '', 'x', ' |', ':', ')', ' done'),

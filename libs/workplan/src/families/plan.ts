@@ -78,7 +78,8 @@ function planDependencies(text: string, line: number, column: number, sink: Diag
 
 // `(?<!\s)` before the trailing `\s*`: the lazy value stops only after a non-blank
 // character, so a long run of blanks inside the value is scanned once, not once per
-// character of the run (quadratic). Lines reach here with trailing blanks trimmed.
+// character of the run (quadratic). On a line without trailing blanks (the caller
+// trims them) the value is what it was without the lookbehind.
 const STATUS_LINE = /^(?:\*\*|__)?status(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)(?<!\s)\s*(?:\*\*|__)?$/i;
 const EVIDENCE_LINE = /^(?:\*\*|__)?evidence(?:\s+root)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)(?<!\s)\s*$/i;
 const CHECK_LINE = /^(?:\*\*|__)?checks?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*?)(?<!\s)\s*$/i;
@@ -105,7 +106,9 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
       const s = blocks[j]!;
       const lines = s.type === 'heading' ? [{ text: s.text, line: s.line, column: s.column }] : s.type === 'paragraph' ? s.lines : [];
       for (const l of lines) {
-        const sm = STATUS_LINE.exec(l.text);
+        // The line regexes below are linear only without trailing blanks (see them); lines come trimmed, this makes sure.
+        const text = l.text.trimEnd();
+        const sm = STATUS_LINE.exec(text);
         if (sm?.[1]) {
           const at = { line: l.line, column: l.column + l.text.indexOf(sm[1]) };
           if (statusText === null) {
@@ -117,9 +120,9 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
             });
           }
         }
-        const em = EVIDENCE_LINE.exec(l.text);
+        const em = EVIDENCE_LINE.exec(text);
         if (em?.[1]) item.evidenceRoot = stripCode(em[1]);
-        const cm = CHECK_LINE.exec(l.text);
+        const cm = CHECK_LINE.exec(text);
         if (cm) {
           // `Check: \`cmd\`` on one line, or `Checks:` ending a paragraph with the commands in the list after it.
           if (cm[1]) item.checks.push({ command: stripCode(cm[1]), line: l.line, column: l.column + l.text.indexOf(cm[1]) });
@@ -128,7 +131,7 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
             for (const it of list.items) item.checks.push({ command: stripCode(it.text), line: it.line, column: it.column });
           }
         }
-        const dm = DEPENDS_LINE.exec(l.text);
+        const dm = DEPENDS_LINE.exec(text);
         if (dm?.[1]) for (const ref of planDependencies(dm[1], l.line, l.column + l.text.indexOf(dm[1]), sink)) item.dependencies.push(ref);
       }
     }
