@@ -181,8 +181,6 @@ function provenance(ctx: Context, item: Item, manifest: EvidenceManifest, manife
   const last = ctx.lastStatus.get(item.id);
   if (binding && last && last !== binding && last.to?.status !== 'done') {
     e('status-not-from-close', `${item.id} is done in its document, but its last recorded status write set it to ${last.to?.status} (${last.at}): it was set back to done by hand`);
-  } else if (!last && !binding) {
-    // Reported as evidence-unbound already.
   }
   if (ctx.git && commit && ctx.stale !== 'off' && ctx.git.isCommit(commit)) {
     const changed = (ctx.git.changedSince(commit) ?? []).filter((p) => !ctx.docs.has(p) && !p.startsWith('ops/') && !p.startsWith('.govern/'));
