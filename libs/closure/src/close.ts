@@ -217,6 +217,30 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
     result.failures.push({ code: 'status-write-failed', message: `checks passed and ${manifestRel} was written, but the status was not set: ${message}` });
     return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
   }
+  if (!result.status.changed) {
+    // Re-closing an item that is already done renews its evidence: the status write has
+    // nothing to record, but the new manifest must be bound by a close record all the same.
+    result.status.audit = await appendAudit(
+      root,
+      {
+        at: now(),
+        action: 'close',
+        actor,
+        via,
+        item: node.id,
+        file: node.source.file,
+        from: result.status.from,
+        to: result.status.to,
+        hashBefore: result.status.hashBefore,
+        hashAfter: result.status.hashAfter,
+        reason: opts.reason ?? `evidence renewed: ${manifestRel}`,
+        forced: [],
+        evidence: manifestRel,
+        evidenceSha256: sha256(manifestBytes),
+      },
+      opts.lock,
+    );
+  }
   result.passed = true;
   return result;
 }

@@ -160,6 +160,13 @@ describe('govern audit against forged closures', { timeout: 30_000 }, () => {
   });
 });
 
+test('re-closing an item that is already done binds the renewed manifest with a new close record', async () => {
+  const root = await closedRepo();
+  const again = await closeItem({ root, id: 'AB-01', actor: 'closer', via: 'test', cacheDir: null });
+  expect([again.passed, again.status?.changed, again.status?.audit?.action]).toEqual([true, false, 'close']);
+  expect(await audit(root)).toEqual([]);
+}, 30_000);
+
 describe('govern verify', { timeout: 30_000 }, () => {
   test('re-runs the recorded checks now and compares exit codes, writing nothing', async () => {
     const root = await closedRepo();
