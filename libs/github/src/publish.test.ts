@@ -132,8 +132,10 @@ describe('govern pr open against the loopback GitHub', { timeout: 30_000 }, () =
     const r = await open();
     expect([r.action, r.ref, r.pr?.number, gh.pulls.length]).toEqual(['updated', 'updated', 1, 1]);
     expect(calls(mark).filter((c) => !c.startsWith('GET'))).toEqual([
-      // Only the new manifest (the attempt's and the root's are the same bytes): the new
-      // attempt's log has the bytes of the first one's, and a renewal adds no audit record.
+      // The new manifest (the attempt's and the root's are the same bytes) and the audit
+      // log, which gains the close record binding it; the new attempt's log has the bytes
+      // of the first one's.
+      'POST /git/blobs 201',
       'POST /git/blobs 201',
       'POST /git/trees 201',
       'POST /git/commits 201',
