@@ -127,6 +127,25 @@ describe('govern audit', () => {
     ]);
   });
 
+  it('names a manifest whose criteria claim a check that did not pass, one that does not say how, and acceptance changed after the closure', async () => {
+    write('trackers/t.md', TRACKER('Done'));
+    write('workplans/wp.md', '---\nid: WP-9\ntype: workplan\ntitle: W\nstatus: in_progress\n---\n\n## T01 - One\n\nid: WP-9-T01\nstatus: done\nevidence_root: ops/runtime/wp-9-t01/\n\nAcceptance:\n\n- AB-01 ships\n- AB-01 is documented\n');
+    const checks = [{ name: 'test', command: 'npm test', exitCode: 0, durationMs: 12, startedAt: '2026-11-21T00:00:00Z', outputSha256: sha('ok\n'), outputFile: 'test.log' }];
+    write('ops/runtime/ab-01/manifest.json', manifest('AB-01'));
+    write(
+      'ops/runtime/wp-9-t01/manifest.json',
+      manifest('WP-9-T01', { checks, criteria: [{ text: 'AB-01 ships', checked: null, verification: { kind: 'check', checks: [2] } }, { text: 'AB-01 was reviewed', checked: null }] }),
+    );
+    write('ops/runtime/ab-02/manifest.json', manifest('AB-02'));
+    for (const d of ['ab-01', 'ab-02', 'wp-9-t01']) write(`ops/runtime/${d}/test.log`, 'ok\n');
+    const r = await audit();
+    expect(r.diagnostics.map((d) => [d.severity, d.code, d.message])).toEqual([
+      ['error', 'evidence-criteria-unverified', 'WP-9-T01: ops/runtime/wp-9-t01/manifest.json says "AB-01 ships" was verified by check 2, which is not a passing check of that manifest'],
+      ['warning', 'criteria-changed', 'WP-9-T01: its acceptance changed after it was closed; added: "AB-01 is documented"; removed: "AB-01 was reviewed"'],
+      ['warning', 'evidence-criteria-unrecorded', 'WP-9-T01: ops/runtime/wp-9-t01/manifest.json does not say how "AB-01 was reviewed" was verified (written before criteria were tied to checks)'],
+    ]);
+  });
+
   it('reports each way evidence of a done item can fail', async () => {
     write(
       'workplans/wp.md',

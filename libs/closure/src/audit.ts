@@ -140,7 +140,10 @@ function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Se
     const why = failed.length ? failed.map((c) => `${c.name} exited ${c.exitCode}`).join(', ') : manifest.checks.length === 0 ? 'no check ran' : 'the manifest records a failed closure';
     return err('evidence-check-failed', `${item.id}: ${manifestRel}: ${why}`);
   }
-  const out: Diagnostic[] = [...provenance(ctx, item, manifest, manifestRel, sha256(fs.readFileSync(manifestAbs))).map((x) => ({ ...x, ...at }))];
+  const out: Diagnostic[] = [
+    ...provenance(ctx, item, manifest, manifestRel, sha256(fs.readFileSync(manifestAbs))).map((x) => ({ ...x, ...at })),
+    ...criteriaFindings(item, manifest, manifestRel).map((x) => ({ ...x, ...at })),
+  ];
   const hashed = [
     ...manifest.checks.filter((c) => c.outputFile).map((c) => ({ path: c.outputFile!, sha256: c.outputSha256 })),
     ...manifest.files,
@@ -156,6 +159,48 @@ function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Se
 }
 
 type Finding = Omit<Diagnostic, 'file' | 'line' | 'column'>;
+
+/**
+ * Whether the manifest's criteria say how each was verified, consistently with its own
+ * checks, and whether the document's acceptance is still the one that was verified.
+ */
+function criteriaFindings(item: Item, manifest: EvidenceManifest, manifestRel: string): Finding[] {
+  const out: Finding[] = [];
+  const recorded = manifest.criteria ?? [];
+  for (const c of recorded) {
+    const v = c.verification;
+    if (!v) {
+      out.push({
+        severity: 'warning',
+        code: 'evidence-criteria-unrecorded',
+        message: `${item.id}: ${manifestRel} does not say how "${c.text}" was verified (written before criteria were tied to checks)`,
+        note: 'close the item again to record it',
+      });
+    } else if (v.kind === 'check') {
+      const bad = v.checks.filter((p) => manifest.checks[p - 1]?.exitCode !== 0);
+      if (bad.length) {
+        out.push({
+          severity: 'error',
+          code: 'evidence-criteria-unverified',
+          message: `${item.id}: ${manifestRel} says "${c.text}" was verified by check ${bad.join(', ')}, which ${bad.length > 1 ? 'are' : 'is'} not a passing check of that manifest`,
+        });
+      }
+    }
+  }
+  const now = item.criteria.map((c) => c.text);
+  const then = recorded.map((c) => c.text);
+  if (manifest.criteria && (now.length !== then.length || now.some((t, i) => t !== then[i]))) {
+    const added = now.filter((t) => !then.includes(t));
+    const removed = then.filter((t) => !now.includes(t));
+    out.push({
+      severity: 'warning',
+      code: 'criteria-changed',
+      message: `${item.id}: its acceptance changed after it was closed${added.length ? `; added: ${added.map((t) => `"${t}"`).join(', ')}` : ''}${removed.length ? `; removed: ${removed.map((t) => `"${t}"`).join(', ')}` : ''}${!added.length && !removed.length ? '; reordered' : ''}`,
+      note: 'close it again so the evidence covers what the document now asks',
+    });
+  }
+  return out;
+}
 
 /**
  * Whether a passing manifest is what `govern close` produced, and is still current: its

@@ -11,7 +11,7 @@ import { auditWorkspace } from './audit.js';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { Git } from './git.js';
 import { checkedProjects } from './projects.js';
-import { EvidenceManifestSchema, MANIFEST_FILE, type CheckRecord, type EvidenceManifest } from './manifest.js';
+import { EvidenceManifestSchema, MANIFEST_FILE, type CheckRecord, type CriterionRecord, type EvidenceManifest } from './manifest.js';
 
 export interface CloseOptions {
   root: string;
@@ -34,6 +34,12 @@ export interface CloseOptions {
   lock?: LockOptions;
   workspace?: Workspace;
   cacheDir?: string | null;
+  /**
+   * Who signs off the plain acceptance bullets that no check or item verifies
+   * (`--sign-off <who>`). Without it such a bullet refuses the closure
+   * (`criteria-unverified`); with it each is recorded as `manual` with this name.
+   */
+  signOff?: string;
   /** Called as each check starts and ends (progress for the CLI). */
   onCheck?: (event: { index: number; total: number; command: string; result?: CheckRecord }) => void;
 }
@@ -48,6 +54,7 @@ export interface CloseFailure {
     | 'checks-missing'
     | 'check-failed'
     | 'criteria-unchecked'
+    | 'criteria-unverified'
     | 'dependencies-not-done'
     | 'children-not-done'
     | 'transition-forbidden'
@@ -110,6 +117,9 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
     });
   }
   result.failures.push(...pre.failures);
+  // Criteria that no check can settle (an unticked box, an open referenced item, a plain
+  // bullet nobody signed off) refuse the closure before a long check suite runs.
+  verifyCriteria(root, ws, node, [], result, opts.signOff, false);
   result.evidenceRoot = pre.evidence?.rel ?? null;
   if (result.failures.length || !pre.evidence) return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
 
@@ -121,14 +131,15 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   const known = knownSecretsFromEnv(source);
   const limits = { ...DEFAULT_OUTPUT_LIMITS, ...(opts.output ?? {}) };
   const outputs: { file: string; bytes: Buffer }[] = [];
-  for (const [i, check] of node.checks.entries()) {
-    opts.onCheck?.({ index: i, total: node.checks.length, command: check.command });
+  const commands = closureChecks(node);
+  for (const [i, check] of commands.entries()) {
+    opts.onCheck?.({ index: i, total: commands.length, command: check.command });
     const outputFile = `${attemptRel}/checks/${String(i + 1).padStart(2, '0')}-${slug(check.command)}.log`;
     const { timedOut, overLimit, log, ...record } = await runCheck(root, check.command, opts.checkTimeoutMs ?? 600_000, env, known, limits, now);
     outputs.push({ file: outputFile, bytes: log });
     const full: CheckRecord = { name: checkName(check.command), command: check.command, ...record, outputFile };
     result.checks.push(full);
-    opts.onCheck?.({ index: i, total: node.checks.length, command: check.command, result: full });
+    opts.onCheck?.({ index: i, total: commands.length, command: check.command, result: full });
     if (full.exitCode !== 0) {
       const why = timedOut ? ' (killed: over the time limit)' : overLimit ? ` (killed: printed more than ${limits.maxOutputBytes} bytes)` : '';
       result.failures.push({
@@ -168,9 +179,7 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
     }
   }
   for (const o of outputs) writeFileAtomic(path.join(pre.evidence.abs, o.file), o.bytes);
-  for (const c of node.criteria) {
-    if (c.checked === false) result.failures.push({ code: 'criteria-unchecked', message: `exit criterion not checked: ${c.text}`, line: c.line });
-  }
+  const criteria = verifyCriteria(root, ws, node, commands, result, opts.signOff, true);
 
   const manifest: EvidenceManifest = EvidenceManifestSchema.parse({
     schemaVersion: 1,
@@ -182,12 +191,12 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
     lockfileSha256: lockfileHash(root),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
-    inputs: { projects: checkedProjects(node.checks.map((c) => c.command)) },
+    inputs: { projects: checkedProjects(commands.map((c) => c.command)) },
     toolVersion: opts.toolVersion ?? '0.0.0',
     checks: result.checks,
     passed: result.failures.length === 0,
     files: [],
-    criteria: node.criteria.map((c) => ({ text: c.text, checked: c.checked })),
+    criteria,
     failures: result.failures.map((f) => f.message),
   });
   writeFileAtomic(path.join(attemptAbs, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -260,7 +269,7 @@ function preconditions(root: string, node: GraphNode, ws: Workspace, force: bool
       failures.push({ code: 'evidence-root-ignored', message: `${node.id}: ${r.rel}/ is ignored by git, so its evidence could never be committed; nothing was run` });
     } else evidence = { rel: r.rel, abs: r.abs };
   }
-  if (!node.checks.length) {
+  if (!closureChecks(node).length) {
     failures.push({ code: 'checks-missing', message: `${node.id} declares no checks; a closure without a check proves nothing (see docs/formats.md)` });
   }
   for (const v of lifecycleViolations(node.id, node.status, 'done', blockersOf(ws.index, node), ws.profile, { closure: true })) {
@@ -276,6 +285,87 @@ function preconditions(root: string, node: GraphNode, ws: Workspace, force: bool
     });
   }
   return { failures, evidence };
+}
+
+/** The item's checks, then the commands its criteria name (`Check:`) that it does not list, once each. */
+function closureChecks(node: GraphNode): { command: string; line: number }[] {
+  const out: { command: string; line: number }[] = node.checks.map((c) => ({ command: c.command, line: c.line }));
+  const seen = new Set(out.map((c) => c.command));
+  for (const c of node.criteria) {
+    for (const command of c.checks ?? []) {
+      if (seen.has(command)) continue;
+      seen.add(command);
+      out.push({ command, line: c.line });
+    }
+  }
+  return out;
+}
+
+/**
+ * Decides how each criterion is verified (see `CriterionVerificationSchema`) and adds a
+ * failure for each that is not: an unticked checkbox, a check that failed, a referenced
+ * item that is not done with a passing manifest, or a plain bullet without a sign-off.
+ * Before the checks ran (`ran` false) the tied checks are not judged yet.
+ */
+function verifyCriteria(
+  root: string,
+  ws: Workspace,
+  node: GraphNode,
+  commands: { command: string }[],
+  result: CloseResult,
+  signOff: string | undefined,
+  ran: boolean,
+): CriterionRecord[] {
+  const out: CriterionRecord[] = [];
+  const who = signOff?.trim();
+  for (const c of node.criteria) {
+    const rec: CriterionRecord = { text: c.text, checked: c.checked };
+    const fail = (code: CloseFailure['code'], message: string) => result.failures.push({ code, message, line: c.line });
+    if (c.checked === false) {
+      fail('criteria-unchecked', `exit criterion not checked: ${c.text}`);
+    } else if (c.checks?.length) {
+      const positions = c.checks.map((cmd) => commands.findIndex((k) => k.command === cmd) + 1);
+      rec.verification = { kind: 'check', checks: positions };
+      const failed = ran ? positions.filter((p) => (result.checks[p - 1]?.exitCode ?? 1) !== 0) : [];
+      if (failed.length) fail('criteria-unverified', `"${c.text}": its check ${failed.map((p) => `\`${commands[p - 1]!.command}\``).join(', ')} did not pass`);
+    } else if (c.verifiedBy?.length) {
+      const items: { id: string; evidence: string }[] = [];
+      for (const id of c.verifiedBy) {
+        const evidence = passingEvidence(root, ws, id);
+        if (typeof evidence === 'string') items.push({ id, evidence });
+        else fail('criteria-unverified', `"${c.text}": verified by ${id}, but ${evidence.why}`);
+      }
+      if (items.length === c.verifiedBy.length) rec.verification = { kind: 'item', items };
+    } else if (c.checked === true) {
+      rec.verification = { kind: 'checkbox' };
+    } else if (who) {
+      rec.verification = { kind: 'manual', signedOffBy: who };
+    } else {
+      fail(
+        'criteria-unverified',
+        `"${c.text}" is not verified: tie it to a check (a \`Check: <command>\` line under it), name the item whose closure verifies it (\`Verified by: ID\`), or sign it off with --sign-off <who>`,
+      );
+    }
+    out.push(rec);
+  }
+  return out;
+}
+
+/** The manifest path of `id`'s passing closure, or why there is none. */
+function passingEvidence(root: string, ws: Workspace, id: string): string | { why: string } {
+  const other = ws.index.byId.get(id);
+  if (!other) return { why: `there is no item ${id}` };
+  if (other.status !== 'done') return { why: `${id} is ${other.status ?? 'without status'}` };
+  if (!other.evidenceRoot) return { why: `${id} declares no evidence root` };
+  const r = resolveEvidenceRoot(root, other.evidenceRoot);
+  if (!r.ok || !r.exists) return { why: `${id}'s evidence root ${other.evidenceRoot} does not exist` };
+  try {
+    const m = EvidenceManifestSchema.parse(JSON.parse(fs.readFileSync(path.join(r.abs, MANIFEST_FILE), 'utf8')));
+    if (m.item !== id || !m.passed) return { why: `${id}'s manifest records no passing closure` };
+  } catch {
+    return { why: `${id} has no valid ${r.rel}/${MANIFEST_FILE}` };
+  }
+  return `${r.rel}/${MANIFEST_FILE}`;
 }
 
 async function recordFailure(

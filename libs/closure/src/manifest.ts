@@ -26,6 +26,30 @@ export const CheckRecordSchema = z.object({
 export type CheckRecord = z.infer<typeof CheckRecordSchema>;
 
 /**
+ * How one exit criterion was verified at close:
+ * - `check`: by the checks of this closure at these 1-based positions in `checks`
+ *   (a `Check:` line under the bullet);
+ * - `item`: by the closures of other items (`Verified by: ID`), each with its manifest;
+ * - `checkbox`: ticked `- [x]` in the document by whoever edited it;
+ * - `manual`: a plain bullet nobody tied to a check, signed off at close by the person
+ *   named (`govern close --sign-off <who>`), recorded in the manifest and the audit log.
+ */
+export const CriterionVerificationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('check'), checks: z.array(z.number().int().min(1)).min(1) }),
+  z.object({ kind: z.literal('item'), items: z.array(z.object({ id: z.string(), evidence: z.string() })).min(1) }),
+  z.object({ kind: z.literal('checkbox') }),
+  z.object({ kind: z.literal('manual'), signedOffBy: z.string().min(1) }),
+]);
+export type CriterionVerification = z.infer<typeof CriterionVerificationSchema>;
+
+export const CriterionRecordSchema = z.object({
+  text: z.string(),
+  checked: z.boolean().nullable(),
+  verification: CriterionVerificationSchema.optional(),
+});
+export type CriterionRecord = z.infer<typeof CriterionRecordSchema>;
+
+/**
  * The evidence manifest (version 1). The zod schema is the source of truth; the
  * JSON Schema is derived from it with `z.toJSONSchema(EvidenceManifestSchema)`.
  */
@@ -51,8 +75,12 @@ export const EvidenceManifestSchema = z.object({
   passed: z.boolean(),
   /** Further files of the evidence root with their hashes. */
   files: z.array(z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).default([]),
-  /** The item's exit criteria / acceptance as they stood (`checked: null` for plain bullets). */
-  criteria: z.array(z.object({ text: z.string(), checked: z.boolean().nullable() })).optional(),
+  /**
+   * The item's exit criteria / acceptance as they stood (`checked: null` for plain
+   * bullets), each with how it was verified. `verification` is absent in manifests
+   * written before GV-08 T07.
+   */
+  criteria: z.array(CriterionRecordSchema).optional(),
   /** Why the attempt failed, one sentence each (empty when it passed). */
   failures: z.array(z.string()).optional(),
 });

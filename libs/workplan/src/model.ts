@@ -48,6 +48,14 @@ export const CriterionSchema = z.object({
   checked: z.boolean().nullable(),
   line: z.number().int(),
   column: z.number().int(),
+  /**
+   * Commands that verify this criterion, from a `Check: \`cmd\`` line under the bullet
+   * (a continuation line or a nested bullet). `govern close` runs them with the item's
+   * checks and records which check verified the bullet. Absent when none.
+   */
+  checks: z.array(z.string()).optional(),
+  /** Items whose closure verifies this criterion (`Verified by: GV-WP-0006-T01`). Absent when none. */
+  verifiedBy: z.array(z.string()).optional(),
 });
 export type Criterion = z.infer<typeof CriterionSchema>;
 

@@ -102,14 +102,67 @@ function stripParenthesized(text: string): string {
   return out + text.slice(from);
 }
 
-/** Items and their nested items, depth first, in document order; iterative, so any depth is fine. */
+// `Check: \`npm test\`` (one or more backticked commands) and `Verified by: ID, ID` tie a
+// criterion to what verifies it. Both may end the bullet's text (a continuation line is
+// joined to it with a space) or be a nested bullet of their own. Anchored at the end and
+// built from non-overlapping classes, so they run in linear time on any line.
+const CHECK_TIE = /(?:^|\s)check:\s*((?:`[^`\n]+`[\s,;]*)+)$/i;
+const VERIFIED_BY = /(?:^|\s)\(?verified by:?\s+([A-Za-z][\w.-]*(?:(?:\s*,\s*|\s+and\s+)[A-Za-z][\w.-]*)*)\)?\.?$/i;
+
+interface Tie {
+  text: string;
+  checks: string[];
+  verifiedBy: string[];
+}
+
+/** Splits the tie markers off the end of a criterion's text (repeatable, in any order). */
+function readTies(text: string): Tie {
+  const tie: Tie = { text, checks: [], verifiedBy: [] };
+  for (;;) {
+    const c = CHECK_TIE.exec(tie.text);
+    if (c) {
+      tie.checks.unshift(...[...c[1]!.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!.trim()));
+      tie.text = tie.text.slice(0, c.index).trimEnd();
+      continue;
+    }
+    const v = VERIFIED_BY.exec(tie.text);
+    if (v) {
+      tie.verifiedBy.unshift(...v[1]!.split(/\s*,\s*|\s+and\s+/).filter(Boolean));
+      tie.text = tie.text.slice(0, v.index).trimEnd();
+      continue;
+    }
+    return tie;
+  }
+}
+
+function criterionOf(i: ListItem, tie: Tie): Criterion {
+  const c: Criterion = { text: tie.text, checked: i.checked, line: i.line, column: i.column };
+  if (tie.checks.length) c.checks = tie.checks;
+  if (tie.verifiedBy.length) c.verifiedBy = tie.verifiedBy;
+  return c;
+}
+
+/**
+ * Items and their nested items, depth first, in document order; iterative, so any depth
+ * is fine. A nested bullet that is only a tie (`- Check: \`cmd\``, `- Verified by: ID`)
+ * is not a criterion: it is attached to its parent.
+ */
 export function flattenCriteria(items: ListItem[], out: Criterion[] = []): Criterion[] {
   const stack: ListItem[] = [];
   for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]!);
   while (stack.length) {
     const i = stack.pop()!;
-    out.push({ text: i.text, checked: i.checked, line: i.line, column: i.column });
-    for (let k = i.children.length - 1; k >= 0; k--) stack.push(i.children[k]!);
+    const tie = readTies(i.text);
+    const rest: ListItem[] = [];
+    for (const child of i.children) {
+      const t = child.children.length === 0 && child.checked === null ? readTies(child.text) : null;
+      if (t && t.text === '' && (t.checks.length || t.verifiedBy.length)) {
+        tie.checks.push(...t.checks);
+        tie.verifiedBy.push(...t.verifiedBy);
+      } else rest.push(child);
+    }
+    out.push(criterionOf(i, tie));
+    for (let k = rest.length - 1; k >= 0; k--) stack.push(rest[k]!);
   }
   return out;
 }
