@@ -557,6 +557,22 @@ describe('graph snapshot', () => {
     expect(warm.phases).toEqual([...SNAPSHOT_HIT, 'materialize']);
   });
 
+  // Issue 16: materialize() opened the parse cache without the build id, so with a build id
+  // (as the bundled CLI passes) every document was parsed again after a snapshot hit and
+  // the cache was saved under the wrong key, leaving the next command cold too.
+  it('with a build id, documents after a snapshot hit come from the parse cache: zero files parsed, then and next time', async () => {
+    writeAll();
+    Object.keys(FILES).forEach((rel) => age(rel));
+    const build = { buildId: 'build-1' };
+    (await load(build)).ws.graphJson(); // `govern graph --json`: parses and writes the snapshot
+    for (const run of ['first', 'second']) {
+      const warm = await load(build); // then `govern next`: a snapshot hit that needs the documents
+      expect(warm.ws.documents.length, run).toBe(N);
+      expect(warm.ws.stats, run).toEqual({ files: N, parsed: 0, cached: N, workers: 0 });
+      expect(warm.phases, run).toEqual([...SNAPSHOT_HIT, 'materialize']);
+    }
+  });
+
   it('misses on any change of input: a document, a deleted document, the profile, a config problem, the build', async () => {
     writeAll();
     Object.keys(FILES).forEach((rel) => age(rel));

@@ -99,7 +99,8 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   const fingerprintOf = (hashes: Map<string, string>) => fingerprint(key, opts.buildId ?? '', configDiagnostics, files, hashes);
   // The build is part of the parse cache's key too: a parser change that forgot to bump
   // PARSER_VERSION must not be served stale results by the next build (one cold run).
-  const cache = new ParseCache(cacheFile, opts.buildId ? `${key}\u0000${opts.buildId}` : key);
+  const cacheKey = opts.buildId ? `${key}\u0000${opts.buildId}` : key;
+  const cache = new ParseCache(cacheFile, cacheKey);
   lap('cache-open');
 
   // What the cache can vouch for: an unchanged stat, or else unchanged content.
@@ -151,11 +152,13 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
       cache.save(startedAt);
       cache.close();
       lap('cache-save');
+      // Counts what materialize() has to parse again, should the cache not hold it.
+      const stats = { files: files.length, parsed: 0, cached: files.length, workers: 0 };
       let built: { documents: WorkDocument[]; index: GraphIndex } | null = null;
       const build = () => {
         if (!built) {
           const t0 = performance.now();
-          built = materialize({ root, files, hashes, cacheFile, key, profile, parseOptions, startedAt }, snap.diagnostics);
+          built = materialize({ root, files, hashes, cacheFile, cacheKey, profile, parseOptions, startedAt, stats }, snap.diagnostics);
           opts.trace?.('materialize', performance.now() - t0);
         }
         return built;
@@ -172,7 +175,7 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
         },
         hashes,
         diagnostics: snap.diagnostics,
-        stats: { files: files.length, parsed: 0, cached: files.length, workers: 0 },
+        stats,
         graphJson: () => snap.graph,
       };
     }
@@ -283,10 +286,12 @@ interface MaterializeInput {
   files: string[];
   hashes: Map<string, string>;
   cacheFile: string | null;
-  key: string;
+  /** The parse cache's full key, build id included: the one the load opened it with. */
+  cacheKey: string;
   profile: CompiledProfile;
   parseOptions: ParseOptions;
   startedAt: number;
+  stats: { parsed: number; cached: number };
 }
 
 /**
@@ -297,11 +302,13 @@ interface MaterializeInput {
  * the same inputs.
  */
 function materialize(m: MaterializeInput, diagnostics: Diagnostic[]): { documents: WorkDocument[]; index: GraphIndex } {
-  const cache = new ParseCache(m.cacheFile, m.key);
+  const cache = new ParseCache(m.cacheFile, m.cacheKey);
   const documents: WorkDocument[] = [];
   for (const rel of m.files) {
     let result = cache.meta(rel)?.hash === m.hashes.get(rel) ? cache.result(rel) : null;
     if (!result) {
+      m.stats.parsed++;
+      m.stats.cached--;
       const f = readAndParse(m.root, rel, m.profile, m.parseOptions);
       if (f.size >= 0) cache.set(rel, { size: f.size, mtimeMs: f.mtimeMs, hash: f.hash }, f.result);
       result = f.result;
