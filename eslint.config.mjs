@@ -1,7 +1,8 @@
 // ESLint 9 flat config.
 // - typescript-eslint "recommended" (not type-aware) for TypeScript sources;
 // - @eslint/js "recommended" for the plain .mjs/.js scripts;
-// - @nx/enforce-module-boundaries driven by the "scope:*" tags in each package.json,
+// - @nx/enforce-module-boundaries driven by the "scope:*" and "type:*" tags in each
+//   package.json (tools/nx-govern: its project.json),
 //   plus the gates: no project may depend on one tagged gate:disabled (the tags the
 //   govern Nx plugin derives from govern.config.yaml and the trackers), except another
 //   disabled one — see tools/nx-govern/boundaries.mjs and docs/architecture.md.
@@ -32,6 +33,29 @@ const unusedVars = [
   },
 ];
 
+const SOURCE_FILES = ['**/*.{ts,mts,cts,js,mjs,cjs}'];
+const BOUNDARY_OPTIONS = { allow: [], enforceBuildableLibDependency: false };
+
+// The layers, by scope: core (pure) ← io ← app; tools may use libraries.
+const SCOPE_CONSTRAINTS = [
+  { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'] },
+  { sourceTag: 'scope:io', onlyDependOnLibsWithTags: ['scope:core', 'scope:io'] },
+  { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['*'] },
+  { sourceTag: 'scope:tool', onlyDependOnLibsWithTags: ['scope:core', 'scope:io'] },
+];
+
+// The kinds of project, by type: a library depends only on libraries; an app only on
+// libraries (nothing depends on an app); an e2e project runs the apps' binaries, so it
+// may depend on them as well (apps/cli-e2e: @govern/cli, and @govern/memoryd, which it
+// runs in process as the CLI's OTLP receiver); a tool (tools/nx-govern) only on libraries.
+// Nothing may depend on an e2e project or a tool: no constraint lists their tags.
+const TYPE_CONSTRAINTS = [
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+];
+
 export default tseslint.config(
   {
     ignores: ['**/dist/', '**/node_modules/', '.nx/', 'reports/', 'coverage/', 'bench/.corpus/'],
@@ -56,13 +80,24 @@ export default tseslint.config(
   // a scope tag, and a project without one keeps failing on any import (the rule's "no
   // matching constraint" error), which a '*' constraint would silence.
   ...moduleBoundaries({
-    files: ['**/*.{ts,mts,cts,js,mjs,cjs}'],
-    options: { allow: [], enforceBuildableLibDependency: false },
+    files: SOURCE_FILES,
+    options: BOUNDARY_OPTIONS,
+    gateSourceTag: '/^scope:/',
+    depConstraints: [...SCOPE_CONSTRAINTS, ...TYPE_CONSTRAINTS],
+  }),
+  // TEMPORARY (issue 10): apps/cli imports the app @govern/statehub-server (apps/statehub)
+  // for `govern statehub serve`. The fix is to move the server (server.ts, http.ts,
+  // store.ts, next.ts, migrations.ts, db.ts) into a library, e.g. libs/statehub-server
+  // tagged type:lib, leaving apps/statehub a thin entry point; until then apps/cli's own
+  // files may depend on a type:app project. Every other constraint, the gate one included,
+  // still applies to them.
+  ...moduleBoundaries({
+    files: ['apps/cli/**/*.{ts,mts,cts,js,mjs,cjs}'],
+    options: BOUNDARY_OPTIONS,
     gateSourceTag: '/^scope:/',
     depConstraints: [
-      { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'] },
-      { sourceTag: 'scope:io', onlyDependOnLibsWithTags: ['scope:core', 'scope:io'] },
-      { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['*'] },
+      ...SCOPE_CONSTRAINTS,
+      ...TYPE_CONSTRAINTS.map((c) => (c.sourceTag === 'type:app' ? { ...c, onlyDependOnLibsWithTags: ['type:lib', 'type:app'] } : c)),
     ],
   }),
   {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { EXIT, GovernError } from '@govern/errors';
 import { phaseTrace } from '@govern/telemetry';
 import { loadWorkspace, type Workspace } from '@govern/workspace';
 import { noteWorkspace } from './telemetry.js';
@@ -23,8 +24,16 @@ export interface CommonOptions {
   cache?: boolean;
 }
 
-/** A usage problem (bad flag, missing root): exit code 2, message to stderr. */
-export class UsageError extends Error {}
+/**
+ * A usage problem (bad flag, missing root): code `usage`, exit code 2. The CLI prints
+ * its message to stderr only, with or without `--json` (see errors.ts).
+ */
+export class UsageError extends GovernError<'usage'> {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('usage', message, { details, exitCode: EXIT.usage });
+    this.name = 'UsageError';
+  }
+}
 
 /**
  * A bearer token from the environment variable `--token-env` names, else from

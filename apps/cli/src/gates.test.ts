@@ -1,11 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { runCaptured, tempRoot } from './test-support.js';
-
-const REPO = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 async function cli(argv: string[], root: string): Promise<{ code: number; out: string; err: string }> {
   const r = await runCaptured([...argv, '--root', root, '--no-cache']);
@@ -259,35 +253,4 @@ describe('govern graph --format', () => {
     expect(await cli(['graph', '--json', '--format', 'dot'], root)).toEqual({ code: 2, out: '', err: 'govern: --json and --format dot are two outputs; choose one\n' });
     expect((await cli(['graph', '--format', 'svg'], root)).code).toBe(2);
   });
-});
-
-describe('the Nx plugin (tools/nx-govern/plugin.mjs)', () => {
-  it('loads the gates bundle and tags an existing gated project', async () => {
-    // A copy of the plugin next to a freshly built bundle, laid out as in the repository,
-    // so the test exercises the plain-ESM plugin → bundle path without touching apps/cli/dist.
-    const root = tempRoot({ ...FILES, 'tools/nx-govern/plugin.mjs': fs.readFileSync(path.join(REPO, 'tools/nx-govern/plugin.mjs'), 'utf8') });
-    await build({
-      entryPoints: { gates: path.join(REPO, 'libs/gates/src/index.ts') },
-      outdir: path.join(root, 'apps/cli/dist'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'warning',
-      banner: { js: "import { createRequire as __govCreateRequire } from 'node:module'; const require = __govCreateRequire(import.meta.url);" },
-    });
-    const plugin = await import(pathToFileURL(path.join(root, 'tools/nx-govern/plugin.mjs')).href);
-    expect(plugin.name).toBe('govern-gates');
-    expect(plugin.createNodes).toBe(plugin.createNodesV2);
-    expect(plugin.createNodesV2[0]).toBe('{govern.config.yaml,workplans/**/*.md,trackers/**/*.md}');
-    const result = await plugin.createNodesV2[1](['govern.config.yaml', 'trackers/t.md'], undefined, { workspaceRoot: root });
-    expect(result.map(([file, r]: [string, { projects: Record<string, { tags: string[] }> }]) => [file, Object.entries(r.projects).map(([k, p]) => [k, p.tags])])).toEqual([
-      ['govern.config.yaml', [['libs/writer', ['gate:writer', 'gate:disabled']]]],
-    ]);
-    // The text `nx show project` prints in a terminal for the project's gate target, and what running it does.
-    expect(result[0][1].projects['libs/writer'].targets.gate).toMatchObject({
-      options: { command: 'node apps/cli/bin/govern.mjs gates --require writer', cwd: '{workspaceRoot}' },
-      metadata: { scriptContent: 'gate writer: disabled — waits on GV-02 (in_progress), kickoff:K0 (planned)' },
-    });
-  }, 60_000);
 });

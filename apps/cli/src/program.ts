@@ -1,7 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isGateError, UnknownGateError } from '@govern/gates';
+import { isGovernError } from '@govern/errors';
 import { recordRunError } from '@govern/telemetry';
-import { UsageError, type CommandContext } from './context.js';
+import type { CommandContext } from './context.js';
+import { renderError } from './errors.js';
 import { auditCommand } from './commands/audit.js';
 import { auditLogCommand } from './commands/audit-log.js';
 import { historyCommand } from './commands/history.js';
@@ -26,8 +27,10 @@ export { VERSION };
 const EXIT_HELP = `
 Exit codes:
   0  no error diagnostics
-  1  at least one error diagnostic (JSON is still printed)
+  1  at least one error diagnostic (JSON is still printed), or a refusal
+     ({ error: { code, message, details } } with --json)
   2  usage error (unknown flag, bad --root)
+  3  internal error (a bug in govern; the stack is on stderr)
 
 Documents are read from workplans/ and trackers/ (recursively, *.md) under the
 root, plus the globs in govern.config.yaml. See docs/cli-contract.md.`;
@@ -189,20 +192,9 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
-    if (err instanceof UsageError) {
-      ctx.stderr.write(`govern: ${err.message}\n`);
-      return 2;
-    }
-    if (isGateError(err)) {
-      recordRunError(err);
-      // A disabled gate (from `gates --require` or a gated command's assertEnabled) is an
-      // answer, not a crash: one paragraph, or the error object with --json; no stack.
-      if (argv.includes('--json')) ctx.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } })}\n`);
-      else ctx.stderr.write(`govern: ${err.message}\n`);
-      return err instanceof UnknownGateError ? 2 : 1;
-    }
-    recordRunError(err);
-    ctx.stderr.write(`govern: internal error: ${(err as Error).stack ?? String(err)}\n`);
-    return 3;
+    // A usage error is about the invocation, not an outcome of the run; anything else
+    // that ends the command here (a gate error, a bug) is recorded on the run span.
+    if (!(isGovernError(err) && err.code === 'usage')) recordRunError(err);
+    return renderError(ctx, err, { json: argv.includes('--json') });
   }
 }

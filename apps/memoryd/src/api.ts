@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { HttpError, readBody, sendError, sendJson } from '@govern/http-service';
 import {
   AuditRequestSchema,
   invalidRequest,
@@ -30,8 +31,9 @@ import type { MemorydStore } from './store-thread.js';
  * | GET /v1/memory/health, GET /health | — | HealthResponse |
  *
  * Queries read a snapshot on the store's read connection; upserts and
- * retention write on its write connection, queued with ingest. No
- * authentication: memoryd listens on loopback by default.
+ * retention write on its write connection, queued with ingest. Bodies,
+ * the envelope and its statuses are the kernel's (@govern/http-service); the
+ * bearer token is checked by the receiver before a request gets here.
  */
 export interface ApiContext extends HealthSources {
   store: MemorydStore;
@@ -89,15 +91,17 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
       if (!parsed.success) throw invalidRequest(`POST ${pathname}`, parsed.error);
       body = parsed.data;
     } else req.resume();
-    send(res, 200, await route.run(ctx, body as never));
+    sendJson(res, 200, await route.run(ctx, body as never));
   } catch (err) {
     req.resume();
     sendApiError(res, toApiError(err, ctx.log));
   }
 }
 
-function toApiError(err: unknown, log: (line: string) => void): MemoryApiError {
+function toApiError(err: unknown, log: (line: string) => void): MemoryApiError | HttpError {
   if (err instanceof MemoryApiError) return err;
+  // The kernel's body refusals (413 over the limit, 408 too slow): already coded.
+  if (err instanceof HttpError) return err;
   if (err instanceof StoreError && err.code === 'closed') return new MemoryApiError('unavailable', 'memoryd is stopping', {});
   // A bug, or the database failing: the stack goes to the log (no request data in it), not to the caller.
   log(`memoryd: memory API internal error: ${(err as Error)?.stack ?? String(err)}`);
@@ -112,38 +116,26 @@ function toApiError(err: unknown, log: (line: string) => void): MemoryApiError {
  */
 export const MAX_REQUEST_DEPTH = MAX_ATTRIBUTE_DEPTH + 1;
 
-function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= max) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size > max) return reject(new MemoryApiError('payload-too-large', `body exceeds ${max} bytes`, { max }));
-      let value: unknown;
-      try {
-        value = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
-      } catch (err) {
-        return reject(new MemoryApiError('invalid-request', `body is not JSON: ${(err as Error).message}`, {}));
-      }
-      if (nestedDeeperThan(value, MAX_REQUEST_DEPTH)) {
-        return reject(new MemoryApiError('invalid-request', `body nests deeper than ${MAX_REQUEST_DEPTH} levels (an annotation value at most ${MAX_ATTRIBUTE_DEPTH})`, { maxDepth: MAX_REQUEST_DEPTH }));
-      }
-      resolve(value);
-    });
-    req.on('error', reject);
-  });
+/** The body as JSON: the kernel reads it (413 over `max`), memoryd parses and bounds it. */
+async function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
+  const raw = await readBody(req, { limit: max });
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString('utf8') || 'null');
+  } catch (err) {
+    throw new MemoryApiError('invalid-request', `body is not JSON: ${(err as Error).message}`, {});
+  }
+  if (nestedDeeperThan(value, MAX_REQUEST_DEPTH)) {
+    throw new MemoryApiError('invalid-request', `body nests deeper than ${MAX_REQUEST_DEPTH} levels (an annotation value at most ${MAX_ATTRIBUTE_DEPTH})`, { maxDepth: MAX_REQUEST_DEPTH });
+  }
+  return value;
 }
 
-/** Answers with a refusal's envelope and status (also used by the receiver for an unauthenticated API request). */
-export function sendApiError(res: http.ServerResponse, e: MemoryApiError): void {
-  send(res, e.status, { error: e.toJSON() });
-}
-
-function send(res: http.ServerResponse, status: number, value: unknown): void {
-  const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length });
-  res.end(body);
+/**
+ * Answers with a refusal's envelope and status, through the kernel (also used by the
+ * receiver for an unauthenticated or a too-late API request). A `MemoryApiError` is a
+ * `GovernError` carrying its status, which the kernel's `statusOf` keeps.
+ */
+export function sendApiError(res: http.ServerResponse, e: MemoryApiError | HttpError): void {
+  sendError(res, e);
 }

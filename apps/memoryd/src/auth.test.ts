@@ -3,7 +3,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { MemoryApiError, MemoryClient } from '@govern/memory-store';
 import { describe, expect, it } from 'vitest';
-import { isLoopback } from './auth.js';
+import { isLoopback } from '@govern/http-service';
 import { MemorydConfigError } from './config.js';
 import { startMemoryd } from './daemon.js';
 import { storeWorkerScript, tempDb, tempMemoryd } from './testing/daemon.js';
@@ -11,6 +11,8 @@ import { spawnDaemon } from './testing/process.js';
 import { jsonPayload, numberedSpans, protobufPayload, readableSpans } from './testing/otlp.js';
 
 const TOKEN = 's3cret-memoryd-token';
+/** Long enough (32 bytes or more) for a non-loopback bind. */
+const LONG_TOKEN = 's3cret-memoryd-token-for-a-network-bind';
 
 /** google.rpc.Status from protobuf: field 1 the code, field 2 the message. */
 function decodeProtobufStatus(b: Buffer): { code: number; message: string } {
@@ -71,7 +73,15 @@ describe('a bearer token', () => {
   it('is required to listen anywhere but loopback', async () => {
     await expect(startMemoryd({ db: tempDb('memoryd-auth-'), host: '0.0.0.0', port: 0 })).rejects.toBeInstanceOf(MemorydConfigError);
     await expect(startMemoryd({ db: tempDb('memoryd-auth-'), host: '0.0.0.0', port: 0, token: '  ' })).rejects.toThrow();
-    const d = await tempMemoryd('memoryd-auth-', { host: '0.0.0.0', token: TOKEN }, 'main');
+    // Reachable from the network, a token under 32 bytes is refused too (the kernel's rule, as StateHub's), naming its length only.
+    const short = await startMemoryd({ db: tempDb('memoryd-auth-'), host: '0.0.0.0', port: 0, token: TOKEN }).catch((e: unknown) => e);
+    expect(short).toBeInstanceOf(MemorydConfigError);
+    expect((short as MemorydConfigError).toJSON()).toEqual({
+      code: 'memoryd-config',
+      message: `refusing to listen on 0.0.0.0 with a ${TOKEN.length}-byte token: a non-loopback memoryd needs a token of at least 32 bytes (e.g. openssl rand -hex 32)`,
+      details: { host: '0.0.0.0', tokenBytes: TOKEN.length, minTokenBytes: 32 },
+    });
+    const d = await tempMemoryd('memoryd-auth-', { host: '0.0.0.0', token: LONG_TOKEN }, 'main');
     expect(d.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
     expect(['127.0.0.1', '127.8.9.1', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'].filter((h) => !isLoopback(h))).toEqual([]);
     expect(['0.0.0.0', '10.0.0.1', '::', 'example.org', '128.0.0.1'].filter((h) => isLoopback(h))).toEqual([]);

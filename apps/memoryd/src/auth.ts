@@ -1,31 +1,28 @@
-import crypto from 'node:crypto';
 import type http from 'node:http';
-import net from 'node:net';
+import { HttpError } from '@govern/http-service';
+import { isApiPath, sendApiError } from './api.js';
+import { CONTENT_TYPES, RPC, statusResponse, wireOf } from './otlp/index.js';
 
 /**
  * memoryd's bearer token. With one configured, every request — OTLP ingest,
  * the memory API, health — must carry `Authorization: Bearer <token>`
  * (exporters send it through OTEL_EXPORTER_OTLP_HEADERS); without one, memoryd
- * listens on loopback only. The same rule as the StateHub server
- * (apps/statehub): a store reachable from the network must not be readable or
- * writable by anyone who can reach it.
+ * listens on loopback only. The rule and the check are the kernel's
+ * (@govern/http-service: `assertSafeBind` in config.ts, `bearerAuth` in
+ * daemon.ts), the same as StateHub's: a store reachable from the network must not
+ * be readable or writable by anyone who can reach it. What is memoryd's own is the
+ * refusal, in the encoding of the path.
  */
 
-/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and `localhost`. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost') return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return h === '::1' || /^::ffff:127\./.test(h);
-  return false;
-}
+const WHY = 'missing or wrong bearer token: send Authorization: Bearer <token> (for an OTLP exporter, OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>)';
 
-/** Checks requests against a token, compared in constant time (by sha256, so lengths do not leak either). */
-export function bearerCheck(token: string | undefined): ((req: http.IncomingMessage) => boolean) | null {
-  if (!token) return null;
-  const want = crypto.createHash('sha256').update(token).digest();
-  return (req) => {
-    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    return !!m && crypto.timingSafeEqual(crypto.createHash('sha256').update(m[1]!.trim()).digest(), want);
-  };
+/** 401 with `WWW-Authenticate: Bearer`: the API's envelope (`unauthorized`) on its paths, a google.rpc.Status (code 16) on the OTLP ones. */
+export function refuseUnauthorized(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): void {
+  req.resume();
+  res.setHeader('WWW-Authenticate', 'Bearer realm="memoryd"');
+  if (isApiPath(pathname)) return sendApiError(res, new HttpError('unauthorized', WHY));
+  const wire = wireOf(req.headers['content-type']) ?? 'json';
+  const body = statusResponse(wire, RPC.unauthenticated, WHY);
+  res.writeHead(401, { 'Content-Type': CONTENT_TYPES[wire], 'Content-Length': body.length });
+  res.end(body);
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
+import { EXIT, GovernError } from '@govern/errors';
+import { assertSafeBind, MIN_TOKEN_BYTES, UnsafeBindError } from '@govern/http-service';
 import { z } from 'zod';
-import { isLoopback } from './auth.js';
 
 /** memoryd's settings: where the store and spool live, where it listens, its bounds and its policies. */
 export const MemorydConfigSchema = z.object({
@@ -8,7 +9,7 @@ export const MemorydConfigSchema = z.object({
   db: z.string().min(1),
   /** The spool directory; default `<db>.spool`. */
   spoolDir: z.string().min(1).optional(),
-  /** Loopback by default. Any other address requires `token`. */
+  /** Loopback by default. Any other address requires a `token` of at least MIN_TOKEN_BYTES (32) bytes. */
   host: z.string().default('127.0.0.1'),
   /** The bearer token every request must carry (auth.ts). Never printed or logged. */
   token: z.string().trim().min(1).optional(),
@@ -56,16 +57,26 @@ export type MemorydConfigInput = z.input<typeof MemorydConfigSchema>;
 export type MemorydConfig = z.infer<typeof MemorydConfigSchema> & { spoolDir: string };
 
 /** A setting memoryd refuses to start with (the command line exits 2). */
-export class MemorydConfigError extends Error {}
+export class MemorydConfigError extends GovernError<'memoryd-config'> {
+  constructor(message: string, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super('memoryd-config', message, { ...options, exitCode: EXIT.usage });
+  }
+}
+
+export { MIN_TOKEN_BYTES };
 
 /**
  * Validates the settings and resolves the paths (the spool next to the
- * database by default). Refuses a non-loopback `host` without a `token`.
+ * database by default). Refuses a non-loopback `host` without a `token`, or with
+ * one shorter than MIN_TOKEN_BYTES (the kernel's rule, @govern/http-service).
  */
 export function resolveConfig(input: MemorydConfigInput): MemorydConfig {
   const c = MemorydConfigSchema.parse(input);
-  if (!isLoopback(c.host) && !c.token) {
-    throw new MemorydConfigError(`refusing to listen on ${c.host} without a token: a memoryd reachable from the network needs --token-env (an environment variable holding the bearer token)`);
+  try {
+    assertSafeBind(c.host, c.token, { service: 'memoryd' });
+  } catch (err) {
+    if (err instanceof UnsafeBindError) throw new MemorydConfigError(err.message, { details: err.details, cause: err });
+    throw err;
   }
   const db = path.resolve(c.db);
   return { ...c, db, spoolDir: path.resolve(c.spoolDir ?? `${db}.spool`) };

@@ -4,7 +4,7 @@ import { resolveConfig, type MemorydConfig, type MemorydConfigInput } from './co
 import { healthReport, sampleAlerts } from './health.js';
 import { decodePayload } from './otlp/index.js';
 import { RetentionScheduler } from './retention.js';
-import { bearerCheck } from './auth.js';
+import { bearerAuth } from '@govern/http-service';
 import { startServer } from './server.js';
 import { StoreThread, type MemorydStore } from './store-thread.js';
 
@@ -100,7 +100,7 @@ export async function startMemoryd(input: MemorydConfigInput, hooks: MemorydHook
       host: config.host,
       port: config.port,
       maxBodyBytes: config.maxBodyBytes,
-      authorized: bearerCheck(config.token),
+      authorized: bearerAuth(config.token),
       log,
     });
   } catch (err) {

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { numberedSpans, protobufPayload, readableSpans } from './testing/otlp.js';
 import { buildDaemon, removeBundle, spawnDaemon, waitForHealth, type DaemonProcess } from './testing/process.js';
 
-// memoryd as a real child process, killed with SIGKILL mid-batch and at random
-// moments under load, then restarted on the same files.
+// memoryd as a real child process, killed with SIGKILL mid-batch, then restarted on the
+// same files. The kills at random moments under load and the SIGTERM under load are in
+// kill.soak.ts.
 
 let bundle: string;
 const dirs: string[] = [];
@@ -90,103 +91,4 @@ describe('a daemon killed mid-batch resumes without loss or duplicates', () => {
     expect(r.batches.every((b) => b.path === 'append')).toBe(true);
     expect(r.batches[0]).toEqual({ first: 1, last: 1, path: 'append' });
   }, 90_000);
-
-  it('SIGKILL at random moments under concurrent load, three times: every acknowledged span is stored exactly once', async () => {
-    const db = path.join(workDir(), 'memory.duckdb');
-    const SPANS = 50;
-    const acked = new Set<number>();
-    const sent: number[] = [];
-    let next = 0;
-    for (let round = 0; round < 3; round++) {
-      const d = start(db, {});
-      const { url } = (await d.waitFor('listening')) as { url: string };
-      const killAfter = 80 + Math.floor(Math.random() * 250);
-      const killer = new Promise<void>((resolve) =>
-        setTimeout(() => {
-          d.proc.kill('SIGKILL');
-          resolve();
-        }, killAfter),
-      );
-      let killed = false;
-      void killer.then(() => (killed = true));
-      // Four senders, one payload at a time each, until the kill.
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          while (!killed) {
-            const i = next++;
-            sent.push(i);
-            try {
-              const res = await post(url, payload(i, SPANS));
-              if (res.status === 200) acked.add(i);
-            } catch {
-              // connection reset by the kill: not acknowledged
-            }
-          }
-        }),
-      );
-      await d.exited;
-    }
-    expect(acked.size).toBeGreaterThan(0);
-
-    const last = start(db);
-    const { url } = (await last.waitFor('listening')) as { url: string };
-    await waitForHealth(url, (h) => h.queued.frames === 0);
-    last.proc.kill('SIGTERM');
-    expect((await last.exited).code).toBe(0);
-
-    const r = await inspect(db);
-    expect(r.counts.rows).toBe(r.counts.keys); // no duplicates
-    for (const i of acked) {
-      for (const s of numberedSpans(i * SPANS, SPANS)) expect(r.spanIds.has(s.spanId), `span ${s.spanId} of acknowledged payload ${i}`).toBe(true);
-    }
-    // Nothing that was never sent; unacknowledged payloads may or may not have made it.
-    expect(r.counts.rows).toBeLessThanOrEqual(sent.length * SPANS);
-    expect(r.counts.rows).toBeGreaterThanOrEqual(acked.size * SPANS);
-    expectContiguous(r.batches, r.checkpoint.lastSeq);
-    expect(r.batches.every((b) => b.path === 'append')).toBe(true);
-  }, 120_000);
-
-  it('SIGTERM under load from kept-alive senders: it stops without waiting for them, every acknowledged payload committed, exit 0', async () => {
-    const db = path.join(workDir(), 'memory.duckdb');
-    const SPANS = 200;
-    const d = start(db);
-    const { url } = (await d.waitFor('listening')) as { url: string };
-    const acked = new Set<number>();
-    let next = 0;
-    let stopped = false;
-    const senders = Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (!stopped) {
-          const i = next++;
-          try {
-            const res = await post(url, payload(i, SPANS));
-            if (res.status === 200) acked.add(i);
-            else await res.arrayBuffer();
-          } catch {
-            // the server closed: not acknowledged
-            return;
-          }
-        }
-      }),
-    );
-    // Stop while batches are being appended and committed (two in flight).
-    await new Promise((r) => setTimeout(r, 400));
-    const t0 = Date.now();
-    d.proc.kill('SIGTERM');
-    const exit = await d.exited;
-    const stopMs = Date.now() - t0;
-    stopped = true;
-    await senders;
-    expect(exit.code).toBe(0);
-    // Not a timing target: a stop that waits for the senders' kept-alive connections to time
-    // out (30 s) instead of closing them took 28 s here before the fix; measured now ~0.1 s.
-    expect(stopMs).toBeLessThan(10_000);
-    expect(acked.size).toBeGreaterThan(3);
-
-    const r = await inspect(db);
-    expect(r.counts.rows).toBe(r.counts.keys);
-    expect(r.counts.rows).toBe(acked.size * SPANS); // a clean stop commits every acknowledged payload before it exits
-    for (const i of acked) expect(r.spanIds.has(numberedSpans(i * SPANS, 1)[0]!.spanId)).toBe(true);
-    expectContiguous(r.batches, r.checkpoint.lastSeq);
-  }, 60_000);
 });

@@ -19,7 +19,8 @@ import { runStoreWorker } from './store-worker.js';
  * logs on stderr, stops cleanly on SIGTERM/SIGINT (queued payloads committed,
  * database checkpointed). Exit 0 after a clean stop, 1 when it cannot start
  * (e.g. the database is open in another process, or the `memory-store` gate is
- * closed), 2 on a usage error (a non-loopback --host without a token included).
+ * closed), 2 on a usage error (a non-loopback --host without a token of at least
+ * 32 bytes included).
  *
  * Gated: when the governed root (--root, else the nearest folder up from the working
  * directory holding govern.config.yaml or .git) declares a `memory-store` gate, memoryd
@@ -42,6 +43,7 @@ const USAGE = `usage: memoryd serve [--db FILE] [--spool DIR] [--host HOST] [--p
   --db FILE                 the DuckDB file (default .govern/memory/memory.duckdb)
   --spool DIR               the spool of received payloads (default <db>.spool)
   --host HOST               listen address (default 127.0.0.1); anything but loopback needs a token
+                            of at least 32 bytes (openssl rand -hex 32 makes one)
   --port N                  listen port (default 4318, the OTLP/HTTP port; 0 for any free port)
   --token-env NAME          the environment variable holding the bearer token every request must
                             carry (default MEMORYD_TOKEN, if set); exporters send it with

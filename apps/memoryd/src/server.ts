@@ -1,8 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import zlib from 'node:zlib';
-import { BackpressureError, MemoryApiError, PoisonFrameError, type DecodedTraces, type Ingestor, type Redactor } from '@govern/memory-store';
+import { HttpError, PayloadTooLargeError, readBody, RequestAbortedError, RequestTimeoutError, startHttpService } from '@govern/http-service';
+import { BackpressureError, PoisonFrameError, type DecodedTraces, type Ingestor, type Redactor } from '@govern/memory-store';
 import { handleApi, isApiPath, sendApiError, type ApiContext } from './api.js';
+import { refuseUnauthorized } from './auth.js';
 import { CONTENT_TYPES, DecodeError, decodeJsonTraces, decodeProtobufTraces, encodeSpooled, exportResponse, PAYLOAD_KIND, RPC, SPOOLED_KIND, statusResponse, wireOf, type DecodeInfo, type Wire } from './otlp/index.js';
 
 export interface ServerOptions {
@@ -15,7 +16,7 @@ export interface ServerOptions {
   port: number;
   /** Largest accepted request body, after decompression. */
   maxBodyBytes: number;
-  /** When set, a request it refuses gets 401 before anything else is read (auth.ts bearerCheck). */
+  /** When set, a request it refuses gets 401 before anything else is read (`bearerAuth` of @govern/http-service). */
   authorized?: ((req: http.IncomingMessage) => boolean) | null;
   log: (line: string) => void;
 }
@@ -60,55 +61,30 @@ export interface RunningServer {
  * cannot be made), it is 400 as well, and the ingest loop quarantines the
  * frame and moves past it (libs/memory-store ingest.ts).
  */
-export function startServer(opts: ServerOptions): Promise<RunningServer> {
-  let closing = false;
-  const server = http.createServer((req, res) => {
-    if (closing) return refuseWhileClosing(req, res);
-    handle(req, res, opts).catch((err) => {
-      opts.log(`memoryd: internal error: ${(err as Error).stack ?? err}`);
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const service = await startHttpService({
+    host: opts.host,
+    port: opts.port,
+    handler: (req, res) => handle(req, res, opts),
+    // Requests already being handled finish (a payload made durable is acknowledged); any
+    // later one, also on a kept-alive connection, is refused with 503 and Connection: close,
+    // so an exporter that keeps sending cannot hold the stop open (the kernel closes the
+    // connections as they go idle).
+    onStopping: refuseWhileClosing,
+    onError: (err, _req, res) => {
+      opts.log(`memoryd: internal error: ${(err as Error)?.stack ?? String(err)}`);
       if (!res.headersSent) send(res, 500, 'json', statusResponse('json', RPC.internal, 'internal error'));
-    });
+      else res.destroy();
+    },
+    // Exporters keep connections alive between batches.
+    keepAliveTimeoutMs: 30_000,
   });
-  // Exporters keep connections alive between batches.
-  server.keepAliveTimeout = 30_000;
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      const a = server.address() as AddressInfo;
-      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-      resolve({
-        url: `http://${host}:${a.port}`,
-        // Requests already being handled finish (a payload made durable is acknowledged);
-        // any later one, also on a kept-alive connection, is refused with Connection: close,
-        // so an exporter that keeps sending cannot hold the stop open.
-        // closeIdleConnections closes only the connections idle at that moment; one busy then
-        // goes idle when its answer is sent and would wait out keepAliveTimeout (30 s), so
-        // idle connections are closed again until the server has none.
-        close: () =>
-          new Promise<void>((done) => {
-            closing = true;
-            const sweep = setInterval(() => server.closeIdleConnections(), 25);
-            server.close(() => {
-              clearInterval(sweep);
-              done();
-            });
-            server.closeIdleConnections();
-          }),
-      });
-    });
-  });
+  return { url: service.url, close: () => service.stop() };
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: ServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://memoryd');
-  if (opts.authorized && !opts.authorized(req)) {
-    req.resume();
-    res.setHeader('WWW-Authenticate', 'Bearer realm="memoryd"');
-    const why = 'missing or wrong bearer token: send Authorization: Bearer <token> (for an OTLP exporter, OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>)';
-    if (isApiPath(url.pathname)) return sendApiError(res, new MemoryApiError('unauthorized', why, {}));
-    const wire = wireOf(req.headers['content-type']) ?? 'json';
-    return send(res, 401, wire, statusResponse(wire, RPC.unauthenticated, why));
-  }
+  if (opts.authorized && !opts.authorized(req)) return refuseUnauthorized(req, res, url.pathname);
   if (isApiPath(url.pathname)) return handleApi(req, res, url.pathname, opts.api);
   if (url.pathname === '/v1/logs' || url.pathname === '/v1/metrics') {
     req.resume();
@@ -134,8 +110,16 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
     return send(res, 415, wire, statusResponse(wire, RPC.invalidArgument, `unsupported content encoding ${encoding}`));
   }
 
-  let body = await readBody(req, opts.maxBodyBytes);
-  if (body && encoding === 'gzip') {
+  let body: Buffer;
+  try {
+    body = await readBody(req, { limit: opts.maxBodyBytes });
+  } catch (err) {
+    if (err instanceof RequestAbortedError) return void res.destroy();
+    if (err instanceof PayloadTooLargeError) return send(res, 413, wire, statusResponse(wire, RPC.invalidArgument, err.message), true);
+    if (err instanceof RequestTimeoutError) return send(res, 408, wire, statusResponse(wire, RPC.invalidArgument, err.message), true);
+    throw err;
+  }
+  if (encoding === 'gzip') {
     try {
       body = zlib.gunzipSync(body, { maxOutputLength: opts.maxBodyBytes });
     } catch (err) {
@@ -143,7 +127,6 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
       return send(res, tooBig ? 413 : 400, wire, statusResponse(wire, RPC.invalidArgument, tooBig ? `body exceeds ${opts.maxBodyBytes} bytes` : 'body is not valid gzip'));
     }
   }
-  if (!body) return send(res, 413, wire, statusResponse(wire, RPC.invalidArgument, `body exceeds ${opts.maxBodyBytes} bytes`), true);
 
   let decoded: DecodedTraces;
   let frame: { kind: number; body: Buffer } | null = null;
@@ -185,36 +168,15 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
   return send(res, 200, wire, exportResponse(wire, decoded.rejected, decoded.errors.join('; ')));
 }
 
-/** 503 + Connection: close, in the encoding of the path (exporters retry 503). */
+/** 503 (+ Connection: close), in the encoding of the path (exporters retry 503). */
 function refuseWhileClosing(req: http.IncomingMessage, res: http.ServerResponse): void {
   req.resume();
   res.setHeader('Retry-After', '1');
   const pathname = new URL(req.url ?? '/', 'http://memoryd').pathname;
-  if (isApiPath(pathname)) {
-    res.setHeader('Connection', 'close');
-    return sendApiError(res, new MemoryApiError('unavailable', 'memoryd is stopping', {}));
-  }
+  // The kernel adds Connection: close to every answer while stopping.
+  if (isApiPath(pathname)) return sendApiError(res, new HttpError('unavailable', 'memoryd is stopping'));
   const wire = wireOf(req.headers['content-type']) ?? 'json';
   send(res, 503, wire, statusResponse(wire, RPC.unavailable, 'memoryd is stopping'), true);
-}
-
-/** The whole body, or null as soon as it exceeds `max` bytes (the rest is discarded). */
-function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > max) {
-        over = true;
-        chunks.length = 0;
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(over ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
 }
 
 function send(res: http.ServerResponse, status: number, wire: Wire, body: Buffer, close = false): void {

@@ -6,6 +6,6 @@
 export { startStateHub, isLoopback, StateHubConfigError, DEFAULT_PORT, MIN_TOKEN_BYTES } from './server.js';
 export type { StateHubOptions, RunningStateHub } from './server.js';
 export { Store, StoreError } from './store.js';
-export { computeNext, priorityRank } from './next.js';
+export { computeNext } from './next.js';
 export { MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations.js';
 export { DbError } from './db.js';

@@ -1,23 +1,18 @@
-import { num, type Db } from './db.js';
+import { migrate as runMigrations, type Db, type MigrateResult, type Migration } from '@govern/duckdb';
 
 /**
- * The schema, as numbered migrations. A database records the migrations it has
- * had in `schema_migrations`; opening it applies the missing ones in order,
- * each in its own transaction (DuckDB runs DDL transactionally), so a crash
- * mid-migration leaves the previous version. Never edit a released migration:
- * add the next one.
+ * The schema, as numbered migrations, applied by @govern/duckdb's runner: a
+ * database records them in `schema_migrations` with the sha256 of their SQL;
+ * opening it applies the missing ones in order, each in its own transaction, so
+ * a crash mid-migration leaves the previous version. Never edit a released
+ * migration (a changed one is refused): add the next one.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string[];
-}
 
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'records and the change feed',
-    sql: [
+    statements: [
       // Workstreams and tasks share one table: the API differs only in the path and
       // in tasks carrying workstream_id. external_key is the client's idempotency key.
       `CREATE TABLE records (
@@ -59,20 +54,12 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-/** Applies the migrations `db` has not had yet; refuses a database written by a newer StateHub. */
-export async function migrate(db: Db, now: () => string = () => new Date().toISOString()): Promise<{ from: number; to: number }> {
-  await db.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at VARCHAR NOT NULL)');
-  const rows = await db.all('SELECT coalesce(max(version), 0) AS v FROM schema_migrations');
-  const from = num(rows[0]!.v);
-  if (from > SCHEMA_VERSION) {
-    throw new Error(`${db.file} has schema version ${from}, newer than this StateHub's ${SCHEMA_VERSION}; upgrade govern`);
-  }
-  for (const m of MIGRATIONS) {
-    if (m.version <= from) continue;
-    await db.transaction(async (tx) => {
-      for (const stmt of m.sql) await tx.run(stmt);
-      await tx.run('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, now()]);
-    });
-  }
-  return { from, to: SCHEMA_VERSION };
+/**
+ * Applies the migrations `db` has not had yet; refuses (`MigrationError`, code
+ * `schema`) a database written by a newer StateHub or whose applied migration
+ * changed. A database from before the kernel has its `schema_migrations`
+ * (version, name, applied_at) upgraded in place.
+ */
+export function migrate(db: Db, now?: () => string): Promise<MigrateResult> {
+  return runMigrations(db, MIGRATIONS, { upgrade: 'govern', ...(now ? { now } : {}) });
 }

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { buildGraph, nextActionable } from '@govern/graph';
 import { openApiText, StateHubClient, StateHubError, type HubRecord } from '@govern/statehub';
+import { compileProfile, DEFAULT_PROFILE, mergeProfiles, parseDocument, ProfileSchema } from '@govern/workplan';
 import { afterAll, describe, expect, test } from 'vitest';
 import { isLoopback, startStateHub, StateHubConfigError, type RunningStateHub } from './server.js';
 
@@ -94,7 +97,7 @@ describe('bind and auth', () => {
     expect([none.status, none.headers.get('www-authenticate'), none.body]).toEqual([
       401,
       'Bearer realm="statehub"',
-      { error: { code: 'unauthorized', message: 'this StateHub needs Authorization: Bearer <token>' } },
+      { error: { code: 'unauthorized', message: 'this StateHub needs Authorization: Bearer <token>', details: {} } },
     ]);
     const wrong = await raw(`${s.url}/workstreams`, { headers: { authorization: 'Bearer s3cret-tokeN' } });
     expect(wrong.status).toBe(401);
@@ -291,7 +294,7 @@ describe('change feed', () => {
 });
 
 describe('next', () => {
-  test('not done, every dependency done (a task inherits its workstream’s), ordered by depth, priority, key', async () => {
+  test('not done, every dependency done (a task inherits its workstream’s), ordered as govern next: dependencies, priority, key', async () => {
     const s = await hub();
     const c = new StateHubClient({ url: s.url });
     const put = (key: string, extra: Record<string, unknown>) => c.putByKey('workstream', key, { repo: 'r', itemId: key.slice(2), title: key, ...extra });
@@ -303,18 +306,94 @@ describe('next', () => {
     await put('r:F', { status: 'blocked' });
     await put('r:G', { status: 'planned' });
     const next = await c.next({ repo: 'r' });
-    expect(next.next.map((r) => r.externalKey)).toEqual(['r:G', 'r:C', 'r:B']);
+    // Once r:A is placed, r:C (P0) and r:B (P2) come before r:G (no priority), as in govern next.
+    expect(next.next.map((r) => r.externalKey)).toEqual(['r:C', 'r:B', 'r:G']);
     expect(next.blocked.map((b) => [b.record.externalKey, b.waitingOn])).toEqual([
+      ['r:D', [{ externalKey: 'r:B', found: true, status: 'planned' }]],
       ['r:E', [{ externalKey: 'x:GONE', found: false, status: null }]],
       ['r:F', []],
-      ['r:D', [{ externalKey: 'r:B', found: true, status: 'planned' }]],
     ]);
-    expect((await c.next({ repo: 'r', limit: 1 })).next.map((r) => r.externalKey)).toEqual(['r:G']);
+    expect((await c.next({ repo: 'r', limit: 1 })).next.map((r) => r.externalKey)).toEqual(['r:C']);
 
     await c.putByKey('task', 'r:D-T1', { repo: 'r', itemId: 'D-T1', title: 't', status: 'planned', workstreamKey: 'r:D' });
     await c.putByKey('task', 'r:G-T1', { repo: 'r', itemId: 'G-T1', title: 't', status: 'planned', workstreamKey: 'r:G' });
     const tasks = await c.next({ kind: 'task' });
     expect([tasks.kind, tasks.next.map((r) => r.externalKey), tasks.blocked.map((b) => b.record.externalKey)]).toEqual(['task', ['r:G-T1'], ['r:D-T1']]);
+  });
+});
+
+describe('next follows the workspace profile, like govern next', () => {
+  const TRACKER = `# Tracker
+
+| Milestone | Priority | Depends On | Status |
+|---|---|---|---|
+| LM-01 One | must | - | Planned |
+| LM-02 Two | could | - | Planned |
+| LM-03 Three | should | - | In Progress |
+| LM-04 Four | P0 | LM-05 | Planned |
+| LM-05 Five | P1 | - | Done |
+| LM-06 Six | | - | Planned |
+`;
+  const custom = compileProfile(mergeProfiles(DEFAULT_PROFILE, ProfileSchema.parse({ priorities: [['could'], ['should'], ['must']] })));
+
+  test('a profile with its own priority order changes /next the same way it changes govern next', async () => {
+    const orders: string[][] = [];
+    for (const profile of [compileProfile(DEFAULT_PROFILE), custom]) {
+      // govern next over the Markdown, with this profile.
+      const doc = parseDocument({ file: 'trackers/t.md', text: TRACKER }, profile).document!;
+      const govern = nextActionable(buildGraph([doc], profile)).map((node) => `r:${node.id}`);
+      // StateHub's /next over the same items pushed as records, serving with this profile.
+      const s = await startStateHub({ db: path.join(tmp, `profile-${++n}.duckdb`), port: 0, profile });
+      running.push(s);
+      const c = new StateHubClient({ url: s.url });
+      for (const item of doc.items) {
+        await c.putByKey('workstream', `r:${item.id}`, { repo: 'r', itemId: item.id, title: item.title, status: item.status!, priority: item.priority, dependsOn: item.dependencies.map((d) => `r:${d.id}`) });
+      }
+      const hub = (await c.next({ repo: 'r' })).next.map((r) => r.externalKey);
+      expect(hub).toEqual(govern);
+      orders.push(hub);
+    }
+    expect(orders).toEqual([
+      // The built-in profile knows P1 and P0 (LM-05, done, then LM-04 first), not must/could/should.
+      ['r:LM-04', 'r:LM-01', 'r:LM-02', 'r:LM-03', 'r:LM-06'],
+      // could, should, must; then P0 (not in this profile: after every known spelling), then none.
+      ['r:LM-02', 'r:LM-03', 'r:LM-01', 'r:LM-04', 'r:LM-06'],
+    ]);
+  });
+});
+
+describe('stop', () => {
+  test('a kept-alive client no longer delays the stop: a request in flight finishes, then its idle connection is closed at once', async () => {
+    const s = await startStateHub({ db: path.join(tmp, `stop-${++n}.duckdb`), port: 0 });
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      // A PUT whose body arrives in two parts, so it is in flight when close() is called.
+      const body = JSON.stringify({ repo: 'r', itemId: 'WP-1', title: 'Plan one', status: 'planned' });
+      let sent!: () => void;
+      const headersSent = new Promise<void>((r) => (sent = r));
+      let startClose!: () => void;
+      const closing = new Promise<void>((r) => (startClose = r));
+      const answered = new Promise<number>((resolve, reject) => {
+        const req = http.request(`${s.url}/workstreams/by-key/r:WP-1`, { method: 'PUT', agent, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, 10), () => sent());
+        void closing.then(() => req.end(body.slice(10)));
+      });
+      await headersSent;
+      await new Promise((r) => setTimeout(r, 50));
+      const t0 = performance.now();
+      const closed = s.close();
+      startClose();
+      expect(await answered).toBe(201);
+      await closed;
+      // The old stop waited for the kept-alive connection to time out (5 s).
+      expect(performance.now() - t0).toBeLessThan(1500);
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

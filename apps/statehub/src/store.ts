@@ -1,19 +1,19 @@
 import crypto from 'node:crypto';
+import { GovernError } from '@govern/errors';
 import type { Change, ChangePage, ErrorCode, HubRecord, HubStatus, PatchResult, PutResult, RecordKind } from '@govern/statehub';
 import { num, openDb, type Db, type Param, type Row, type Tx } from './db.js';
 import { migrate } from './migrations.js';
 
 /** A refusal the HTTP layer turns into `{ error, current? }` with this status. */
-export class StoreError extends Error {
+export class StoreError extends GovernError<ErrorCode> {
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     readonly status: number,
     message: string,
-    readonly details: Record<string, unknown> = {},
+    details: Record<string, unknown> = {},
     readonly current: HubRecord | null = null,
   ) {
-    super(message);
-    this.name = 'StoreError';
+    super(code, message, { details });
   }
 }
 

@@ -8,6 +8,7 @@ export { checkedProjects } from './projects.js';
 export { auditWorkspace } from './audit.js';
 export type { AuditResult, AuditOptions } from './audit.js';
 export { EvidenceManifestSchema, CheckRecordSchema, MANIFEST_FILE } from './manifest.js';
+export { CloseResultSchema, CloseFailureSchema } from './result.js';
 export type { EvidenceManifest, CheckRecord } from './manifest.js';
 export { resolveEvidenceRoot, evidenceRootIgnored } from './evidence-path.js';
 export type { EvidencePath } from './evidence-path.js';

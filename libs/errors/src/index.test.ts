@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, GovernError, exitCodeOf, isGovernError, toErrorJSON } from './index.js';
+import { EXIT, GovernError, errorBody, exitCodeOf, isGovernError, toErrorJSON } from './index.js';
 
 class DemoError extends GovernError<'demo-refused' | 'demo-usage'> {}
 
@@ -32,5 +32,22 @@ describe('GovernError', () => {
     expect(toErrorJSON('text')).toEqual({ code: 'internal-error', message: 'text', details: {} });
     expect(exitCodeOf(new Error('boom'))).toBe(EXIT.internal);
     expect(exitCodeOf(new DemoError('demo-usage', 'bad flag', { exitCode: EXIT.usage }))).toBe(2);
+  });
+
+  it("uses a subclass's own toJSON (extra details such as an HTTP status)", () => {
+    class HttpDemoError extends GovernError<'demo-http'> {
+      constructor(readonly status: number) {
+        super('demo-http', 'refused', { details: { op: 'get' } });
+      }
+      override toJSON() {
+        return { ...super.toJSON(), details: { ...this.details, status: this.status } };
+      }
+    }
+    expect(toErrorJSON(new HttpDemoError(409))).toEqual({ code: 'demo-http', message: 'refused', details: { op: 'get', status: 409 } });
+  });
+
+  it('errorBody wraps any thrown value as { error }', () => {
+    expect(errorBody(new DemoError('demo-refused', 'no', { details: { a: 1 } }))).toEqual({ error: { code: 'demo-refused', message: 'no', details: { a: 1 } } });
+    expect(errorBody(new RangeError('bug'))).toEqual({ error: { code: 'internal-error', message: 'bug', details: {} } });
   });
 });

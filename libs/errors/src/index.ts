@@ -64,16 +64,26 @@ export function isGovernError(err: unknown): err is GovernError {
 }
 
 /**
- * The JSON form of any thrown value: a `GovernError` as itself, anything else as
- * `internal-error` with its message (no stack: stacks are for `--debug`, not for users).
+ * The JSON form of any thrown value: a `GovernError` as its `toJSON()` (a subclass may
+ * add to `details` there, e.g. an HTTP status), anything else as `internal-error` with
+ * its message (no stack: stacks are for `--debug`, not for users).
  */
 export function toErrorJSON(err: unknown): GovernErrorJSON {
   if (isGovernError(err)) {
-    const details = typeof err.details === 'object' && err.details !== null ? err.details : {};
-    return { code: String(err.code), message: err.message, details };
+    const own = typeof err.toJSON === 'function' ? (err.toJSON() as Partial<GovernErrorJSON> | null) : null;
+    const details = isRecord(own?.details) ? own.details : isRecord(err.details) ? err.details : {};
+    return { code: String(own?.code ?? err.code), message: String(own?.message ?? err.message), details };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'internal-error', message, details: {} };
+}
+
+/**
+ * `{ error: { code, message, details } }`: the body every surface answers a thrown value
+ * with (the CLI's `--json`, an MCP tool result's structuredContent, an HTTP error body).
+ */
+export function errorBody(err: unknown): { error: GovernErrorJSON } {
+  return { error: toErrorJSON(err) };
 }
 
 /** The CLI exit code for any thrown value (see `EXIT`). */
@@ -83,4 +93,8 @@ export function exitCodeOf(err: unknown): ExitCode {
     return code === 0 || code === 1 || code === 2 || code === 3 ? code : EXIT.refused;
   }
   return EXIT.internal;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

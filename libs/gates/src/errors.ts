@@ -1,65 +1,64 @@
+import { EXIT, GovernError, isGovernError, type ExitCode } from '@govern/errors';
 import type { Diagnostic } from '@govern/workplan';
 import { explainGate } from './explain.js';
 import type { GateState, Requirement } from './model.js';
 
-// A registered symbol marks gate errors, so `isGateError` also recognizes one thrown
-// by another copy of this module (each esbuild bundle carries its own copy).
-const GATE_ERROR = Symbol.for('govern.gate-error');
+/** The codes of the gate errors. */
+export type GateErrorCode = 'gate-disabled' | 'gate-unknown' | 'gate-config-invalid';
+const GATE_CODES: ReadonlySet<string> = new Set<GateErrorCode>(['gate-disabled', 'gate-unknown', 'gate-config-invalid']);
 
-/** Base of the errors the runtime guard throws; `code` and `details` are stable for JSON. */
-export abstract class GateError extends Error {
-  abstract readonly code: string;
-  readonly [GATE_ERROR] = true;
+/**
+ * Base of the errors the runtime guard throws: `GovernError`s whose `code` and
+ * `details` (always starting with `gate`) are stable for JSON.
+ */
+export abstract class GateError<C extends GateErrorCode = GateErrorCode> extends GovernError<C> {
   /** The gate the caller asked about. */
   readonly gate: string;
 
-  constructor(gate: string, message: string) {
-    super(message);
+  constructor(code: C, gate: string, message: string, details: Record<string, unknown>, exitCode: ExitCode = EXIT.refused) {
+    super(code, message, { details: { gate, ...details }, exitCode });
     this.gate = gate;
   }
-
-  /** Machine-readable detail, printed by the CLI as `{ error: { code, message, details } }`. */
-  abstract get details(): Record<string, unknown>;
 }
 
-/** True for any `GateError`, even one from another copy of this module. */
+/**
+ * True for any `GateError`, even one from another copy of this module (each esbuild
+ * bundle carries its own): a `GovernError` with a gate code.
+ */
 export function isGateError(err: unknown): err is GateError {
-  return typeof err === 'object' && err !== null && (err as { [GATE_ERROR]?: unknown })[GATE_ERROR] === true;
+  return isGovernError(err) && GATE_CODES.has(err.code);
 }
 
 /** A blocker as the error reports it: the milestone and where its status is written. */
 export type GateBlocker = Pick<Requirement, 'id' | 'status' | 'statusText' | 'file' | 'line' | 'column'>;
 
 /** The gate exists and is disabled: a required milestone is not done. */
-export class GateDisabledError extends GateError {
-  readonly code = 'gate-disabled';
+export class GateDisabledError extends GateError<'gate-disabled'> {
   override readonly name = 'GateDisabledError';
   readonly blockedBy: GateBlocker[];
 
   constructor(readonly state: GateState) {
-    super(state.name, explainGate(state));
-    this.blockedBy = state.blockedBy.map(({ id, status, statusText, file, line, column }) => ({ id, status, statusText, file, line, column }));
-  }
-
-  get details(): Record<string, unknown> {
-    return { gate: this.gate, blockedBy: this.blockedBy };
+    const blockedBy = state.blockedBy.map(({ id, status, statusText, file, line, column }) => ({ id, status, statusText, file, line, column }));
+    super('gate-disabled', state.name, explainGate(state), { blockedBy });
+    this.blockedBy = blockedBy;
   }
 }
 
 /** No gate of that name is declared in `govern.config.yaml`: a bug in the caller, not a disabled gate. */
-export class UnknownGateError extends GateError {
-  readonly code = 'gate-unknown';
+export class UnknownGateError extends GateError<'gate-unknown'> {
   override readonly name = 'UnknownGateError';
 
   constructor(
     gate: string,
     readonly known: string[],
   ) {
-    super(gate, `no gate named ${gate} is declared in govern.config.yaml${known.length ? ` (declared: ${known.join(', ')})` : ' (it declares no gates)'}`);
-  }
-
-  get details(): Record<string, unknown> {
-    return { gate: this.gate, known: this.known };
+    super(
+      'gate-unknown',
+      gate,
+      `no gate named ${gate} is declared in govern.config.yaml${known.length ? ` (declared: ${known.join(', ')})` : ' (it declares no gates)'}`,
+      { known },
+      EXIT.usage,
+    );
   }
 }
 
@@ -67,8 +66,7 @@ export class UnknownGateError extends GateError {
  * `govern.config.yaml` has errors, so its gates cannot be trusted: the guard fails
  * closed rather than guess.
  */
-export class GateConfigError extends GateError {
-  readonly code = 'gate-config-invalid';
+export class GateConfigError extends GateError<'gate-config-invalid'> {
   override readonly name = 'GateConfigError';
 
   constructor(
@@ -77,13 +75,11 @@ export class GateConfigError extends GateError {
   ) {
     const first = diagnostics[0];
     super(
+      'gate-config-invalid',
       gate,
       `cannot evaluate gate ${gate}: govern.config.yaml is invalid` +
         (first ? ` (${first.file}:${first.line}:${first.column}: ${first.message}${diagnostics.length > 1 ? `, and ${diagnostics.length - 1} more` : ''})` : ''),
+      { diagnostics },
     );
-  }
-
-  get details(): Record<string, unknown> {
-    return { gate: this.gate, diagnostics: this.diagnostics };
   }
 }

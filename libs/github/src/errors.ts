@@ -1,20 +1,15 @@
+import { GovernError } from '@govern/errors';
+
 /**
  * A closure PR that could not be opened or updated, as data the CLI renders the
- * same way as a refused write: `{ code, message, details }`. Every message is
- * written to say what to do next; none ever contains the token (see `redact`).
+ * same way as a refused write: `{ code, message, details }` (a `GovernError`,
+ * exit 1). Every message is written to say what to do next; none ever contains
+ * the token (see `redact`).
  */
-export class GitHubError extends Error {
-  constructor(
-    readonly code: GitHubErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
+export class GitHubError extends GovernError<GitHubErrorCode> {
+  constructor(code: GitHubErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, { details });
     this.name = 'GitHubError';
-  }
-
-  toJSON(): { code: string; message: string; details: Record<string, unknown> } {
-    return { code: this.code, message: this.message, details: this.details };
   }
 }
 

@@ -1,3 +1,4 @@
+import { isLoopback } from '@govern/http-service';
 import { findSecrets, knownSecretsFromEnv, type KnownSecret } from '@govern/secrets';
 import type { Workspace } from '@govern/workspace';
 import { markerItem } from './body.js';
@@ -118,12 +119,10 @@ async function refuseSecrets(plan: ClosurePlan, known: KnownSecret[]): Promise<v
   );
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
-
 /** A token is sent only over https, or over http to this machine (tests, a local proxy). */
 function refuseInsecureUrl(apiUrl: string): void {
   const u = new URL(apiUrl);
-  if (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.test(u.hostname))) return;
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopback(u.hostname))) return;
   throw new GitHubError('insecure-url', `refusing to send the GitHub token to ${u.protocol}//${u.host}: use https (plain http is accepted only for a loopback address)`, {
     apiUrl: `${u.protocol}//${u.host}`,
   });

@@ -1,7 +1,7 @@
+import { dependencyRank, findCycles } from './order.js';
 import {
   cmp,
   compareDiagnostics,
-  priorityRank,
   type CompiledProfile,
   type Diagnostic,
   type Item,
@@ -103,7 +103,7 @@ export function buildGraph(documents: WorkDocument[], profile: CompiledProfile):
     }
   }
 
-  for (const component of findCycles(nodes, byId)) {
+  for (const component of findCycles(nodes, byId, compareNodes)) {
     for (const n of component) cyclic.add(n.id);
     const cycle = cyclePath(component, byId);
     const first = cycle[0]!;
@@ -118,7 +118,8 @@ export function buildGraph(documents: WorkDocument[], profile: CompiledProfile):
     });
   }
 
-  const rank = topoRank(nodes, byId, profile);
+  // The rule's order (actionable.ts): dependencies first, then priority, then document order.
+  const rank = dependencyRank(sortByDocumentOrder(nodes), byId, profile);
   diagnostics.sort(compareDiagnostics);
   return { graph: { nodes, diagnostics }, byId, rank, cyclic };
 }
@@ -180,137 +181,12 @@ function diag(severity: Diagnostic['severity'], code: string, message: string, f
   return { severity, code, message, file, line: at.line, column: at.column };
 }
 
-/** Tarjan's strongly connected components; each component of 2+ nodes is a cycle. */
-function findCycles(nodes: GraphNode[], byId: Map<string, GraphNode>): GraphNode[][] {
-  const index = new Map<GraphNode, number>();
-  const low = new Map<GraphNode, number>();
-  const onStack = new Set<GraphNode>();
-  const stack: GraphNode[] = [];
-  const out: GraphNode[][] = [];
-  let counter = 0;
-  // Iterative to survive deep chains in very large repositories.
-  for (const root of nodes) {
-    if (index.has(root)) continue;
-    const work: { node: GraphNode; next: number }[] = [{ node: root, next: 0 }];
-    index.set(root, counter);
-    low.set(root, counter++);
-    stack.push(root);
-    onStack.add(root);
-    while (work.length) {
-      const frame = work[work.length - 1]!;
-      const deps = frame.node.dependsOn;
-      if (frame.next < deps.length) {
-        const dep = byId.get(deps[frame.next++]!);
-        if (!dep) continue;
-        if (!index.has(dep)) {
-          index.set(dep, counter);
-          low.set(dep, counter++);
-          stack.push(dep);
-          onStack.add(dep);
-          work.push({ node: dep, next: 0 });
-        } else if (onStack.has(dep)) {
-          low.set(frame.node, Math.min(low.get(frame.node)!, index.get(dep)!));
-        }
-        continue;
-      }
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(frame.node)!));
-      if (low.get(frame.node) === index.get(frame.node)) {
-        const comp: GraphNode[] = [];
-        let n: GraphNode;
-        do {
-          n = stack.pop()!;
-          onStack.delete(n);
-          comp.push(n);
-        } while (n !== frame.node);
-        if (comp.length > 1) out.push(sortByDocumentOrder(comp));
-      }
-    }
-  }
-  return out.sort((a, b) => compareNodes(a[0]!, b[0]!));
-}
-
 export function compareNodes(a: GraphNode, b: GraphNode): number {
   return cmp(a.source.file, b.source.file) || a.source.line - b.source.line || a.source.column - b.source.column || cmp(a.id, b.id);
 }
 
 function sortByDocumentOrder(nodes: GraphNode[]): GraphNode[] {
   return [...nodes].sort(compareNodes);
-}
-
-/**
- * Kahn's algorithm with a deterministic tie-break: among nodes whose
- * dependencies are all placed, the most urgent priority first, then document
- * order. Nodes on cycles are appended in document order.
- */
-function topoRank(nodes: GraphNode[], byId: Map<string, GraphNode>, profile: CompiledProfile): Map<string, number> {
-  // Integer indexes in document order: the heap compares O(n log n) times, and with
-  // precomputed priority ranks each comparison is two array reads (string and Map
-  // comparisons here were a third of a 10k-document graph build).
-  const sorted = sortByDocumentOrder(nodes);
-  const index = new Map<GraphNode, number>();
-  sorted.forEach((n, i) => index.set(n, i));
-  const prio = sorted.map((n) => priorityRank(n.priority, profile));
-  const indeg = new Int32Array(sorted.length);
-  const dependents: number[][] = sorted.map(() => []);
-  sorted.forEach((n, i) => {
-    for (const id of n.dependsOn) {
-      const dep = byId.get(id);
-      if (!dep) continue;
-      indeg[i]!++;
-      dependents[index.get(dep)!]!.push(i);
-    }
-  });
-  const ready = new MinHeap<number>((a, b) => prio[a]! - prio[b]! || a - b);
-  for (let i = 0; i < sorted.length; i++) if (indeg[i] === 0) ready.push(i);
-  const rank = new Map<string, number>();
-  while (ready.size) {
-    const i = ready.pop()!;
-    rank.set(sorted[i]!.id, rank.size);
-    for (const m of dependents[i]!) if (--indeg[m]! === 0) ready.push(m);
-  }
-  for (const n of sorted) if (!rank.has(n.id)) rank.set(n.id, rank.size);
-  return rank;
-}
-
-class MinHeap<T> {
-  private a: T[] = [];
-  constructor(private less: (x: T, y: T) => number) {}
-  get size(): number {
-    return this.a.length;
-  }
-  push(v: T): void {
-    const a = this.a;
-    a.push(v);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.less(a[i]!, a[p]!) >= 0) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-  pop(): T | undefined {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length && last !== undefined) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 /** A close id for "did you mean": same id ignoring case and separators. */

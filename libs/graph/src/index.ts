@@ -4,8 +4,10 @@
  */
 export { buildGraph, compareNodes } from './graph.js';
 export type { Graph, GraphIndex, GraphNode } from './graph.js';
-export { nextActionable, blockedItems, blockersOf } from './query.js';
-export type { Blocked, Blocker } from './query.js';
+export { nextActionable, blockedItems } from './query.js';
+export type { Blocked } from './query.js';
+export { actionable, ACTIONABLE_STATUSES, blockersOf, isActionable, ruleIndex } from './actionable.js';
+export type { Actionability, Blocker, RuleIndex, RuleItem } from './actionable.js';
 export {
   DIFF_KINDS,
   DiffChangeSchema,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { GovernError } from '@govern/errors';
 import { parseDocument, type CompiledProfile, type Diagnostic, type Status } from '@govern/workplan';
 import { loadWorkspace, type Workspace } from '@govern/workspace';
 import { readAuditLog, sha256, type AuditRecord } from '@govern/write';
@@ -78,17 +79,11 @@ export interface HistoryOptions {
   cacheDir?: string | null;
 }
 
-export class HistoryError extends Error {
-  constructor(
-    readonly code: 'item-not-found',
-    message: string,
-    readonly details: Record<string, unknown>,
-  ) {
-    super(message);
+/** An item the history cannot be read for (a `GovernError`, exit 1); `details` has the id and near ids. */
+export class HistoryError extends GovernError<'item-not-found'> {
+  constructor(code: 'item-not-found', message: string, details: Record<string, unknown>) {
+    super(code, message, { details });
     this.name = 'HistoryError';
-  }
-  toJSON(): { code: string; message: string; details: Record<string, unknown> } {
-    return { code: this.code, message: this.message, details: this.details };
   }
 }
 

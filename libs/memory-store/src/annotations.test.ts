@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuditRequestSchema, UpsertRequestSchema } from './api/ops.js';
-import { QueryRequestSchema } from './api/query.js';
+import { AuditRequestSchema, UpsertRequestSchema, QueryRequestSchema } from '@govern/memory-contract';
 import { toFacts } from './facts.js';
 import { Redactor } from './redact.js';
 import { tempStore } from './testing.js';

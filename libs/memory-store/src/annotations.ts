@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
-import type { Db } from './duckdb.js';
-import { MemoryApiError } from './api/errors.js';
-import { MAX_ANNOTATION_BYTES, type UpsertRequest, type UpsertResponse } from './api/ops.js';
+import type { Db } from '@govern/duckdb';
+import { MemoryApiError, MAX_ANNOTATION_BYTES, type UpsertRequest, type UpsertResponse } from '@govern/memory-contract';
 import { appendAudit } from './audit.js';
 import type { AttrValue } from './model.js';
 import type { Redactor } from './redact.js';

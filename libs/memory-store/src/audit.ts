@@ -1,6 +1,5 @@
-import type { Conn, Db, Param } from './duckdb.js';
-import type { AuditRequest, AuditResponse, AuditRow } from './api/ops.js';
-import { isoOfNs, resolveWindow } from './api/window.js';
+import type { Conn, Db, Param } from '@govern/duckdb';
+import { type AuditRequest, type AuditResponse, type AuditRow, isoOfNs, resolveWindow } from '@govern/memory-contract';
 import type { AttrValue } from './model.js';
 import { canonicalJson } from './resource.js';
 

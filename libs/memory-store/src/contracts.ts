@@ -2,17 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ApiErrorEnvelopeSchema } from './api/errors.js';
-import {
-  AuditRequestSchema,
-  AuditResponseSchema,
-  HealthResponseSchema,
-  RetentionRequestSchema,
-  RetentionResultSchema,
-  UpsertRequestSchema,
-  UpsertResponseSchema,
-} from './api/ops.js';
-import { QueryRequestSchema, QueryResponseSchema } from './api/query.js';
+import { ApiErrorEnvelopeSchema, AuditRequestSchema, AuditResponseSchema, HealthResponseSchema, RetentionRequestSchema, RetentionResultSchema, UpsertRequestSchema, UpsertResponseSchema, QueryRequestSchema, QueryResponseSchema } from '@govern/memory-contract';
 import { EventFactSchema, TaskFactSchema } from './facts.js';
 
 /**

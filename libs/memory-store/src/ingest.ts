@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { StoreError } from './duckdb.js';
+import { GovernError } from '@govern/errors';
+import { StoreError } from './db.js';
 import { emptyBatch, toFacts, type FactBatch } from './facts.js';
 import type { DecodedTraces } from './model.js';
 import { Quarantine, type QuarantineRecord, type QuarantineStatus } from './quarantine.js';
@@ -82,14 +83,12 @@ export function messageOf(err: unknown): string {
  * cannot be made: it can never be ingested, so the receiver answers 400 (retrying
  * the same bytes fails the same way). The frame is quarantined and ingest moves past it.
  */
-export class PoisonFrameError extends Error {
-  readonly code = 'poison-frame';
+export class PoisonFrameError extends GovernError<'poison-frame'> {
   constructor(
     readonly seq: number,
     readonly reason: string,
   ) {
-    super(reason);
-    this.name = 'PoisonFrameError';
+    super('poison-frame', reason, { details: { seq, reason } });
   }
 }
 
@@ -98,11 +97,9 @@ export class PoisonFrameError extends Error {
  * of the batch it cannot make facts of (their bytes do not decode, or making their
  * facts threw): the ingest loop quarantines them and commits the range without them.
  */
-export class PoisonFramesError extends Error {
-  readonly code = 'poison-frames';
+export class PoisonFramesError extends GovernError<'poison-frames'> {
   constructor(readonly frames: { seq: number; reason: string }[]) {
-    super(frames.map((f) => f.reason).join('; '));
-    this.name = 'PoisonFramesError';
+    super('poison-frames', frames.map((f) => f.reason).join('; '), { details: { frames } });
   }
 }
 
@@ -208,8 +205,10 @@ interface Queued {
 }
 
 /** Raised by `submit` when the queue is full: the receiver answers 503 so the exporter retries. */
-export class BackpressureError extends Error {
-  readonly code = 'backpressure';
+export class BackpressureError extends GovernError<'backpressure'> {
+  constructor(message: string) {
+    super('backpressure', message);
+  }
 }
 
 export class Ingestor {

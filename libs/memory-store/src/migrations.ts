@@ -1,19 +1,13 @@
-import crypto from 'node:crypto';
-import { StoreError, type Db } from './duckdb.js';
+import { migrate as runMigrations, type Db, type MigrateResult, type Migration } from '@govern/duckdb';
 
 /**
- * The schema, as numbered migrations. `schema_migrations` records each
- * applied migration with a checksum of its statements; opening a database
- * applies the missing ones in order, each in its own transaction (DuckDB runs
- * DDL transactionally), so a crash mid-migration leaves the previous version.
- * Never edit a released migration — opening a database refuses one whose
- * checksum changed — add the next one.
+ * The schema, as numbered migrations, applied by @govern/duckdb's runner:
+ * `schema_migrations` records each with the sha256 of its statements; opening a
+ * database applies the missing ones in order, each in its own transaction, so a
+ * crash mid-migration leaves the previous version. Never edit a released
+ * migration — opening a database refuses one whose checksum changed — add the
+ * next one.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  statements: readonly string[];
-}
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -216,40 +210,13 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-export function checksum(m: Migration): string {
-  return crypto.createHash('sha256').update(m.statements.join('\n;\n')).digest('hex');
-}
-
 /**
- * Brings the database to {@link SCHEMA_VERSION}. Refuses (StoreError `schema`)
- * a database written by a newer build or whose applied migration differs
- * from this build's.
+ * Brings the database to {@link SCHEMA_VERSION} through the kernel's runner
+ * (one `schema_migrations` shape, checksummed; a database from before the
+ * kernel keeps its checksums). Refuses (`MigrationError`, code `schema`) a
+ * database written by a newer build or whose applied migration differs from
+ * this build's.
  */
-export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<{ applied: number[]; version: number }> {
-  await db.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL)');
-  const rows = await db.all('SELECT version, checksum FROM schema_migrations ORDER BY version');
-  const known = new Map(migrations.map((m) => [m.version, m]));
-  for (const r of rows) {
-    const m = known.get(Number(r.version));
-    if (!m) throw new StoreError('schema', `${db.file} has schema version ${r.version}, newer than this build's ${migrations.at(-1)?.version ?? 0}; upgrade memoryd`);
-    if (r.checksum !== checksum(m)) throw new StoreError('schema', `${db.file}: migration ${m.version} (${m.name}) differs from the one applied; released migrations must not change`);
-  }
-  const done = new Set(rows.map((r) => Number(r.version)));
-  const applied: number[] = [];
-  for (const m of migrations) {
-    if (done.has(m.version)) continue;
-    await db.exclusive(async (c) => {
-      await c.run('BEGIN TRANSACTION');
-      try {
-        for (const s of m.statements) await c.run(s);
-        await c.run('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, checksum(m)]);
-        await c.run('COMMIT');
-      } catch (err) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
-    applied.push(m.version);
-  }
-  return { applied, version: migrations.at(-1)?.version ?? 0 };
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrateResult> {
+  return runMigrations(db, migrations, { upgrade: 'memoryd' });
 }

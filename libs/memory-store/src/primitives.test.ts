@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QueryRequestSchema, type QueryRequestInput, type QueryResponse } from './api/query.js';
+import { QueryRequestSchema, type QueryRequestInput, type QueryResponse } from '@govern/memory-contract';
 import { toFacts } from './facts.js';
 import type { ResourceSpans, Span } from './model.js';
 import { tempStore } from './testing.js';

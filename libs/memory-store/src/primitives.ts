@@ -1,7 +1,5 @@
-import type { Db, Param, Row } from './duckdb.js';
-import { MemoryApiError } from './api/errors.js';
-import type { GateRollupRow, GuardDenialRow, Primitive, QueryRequest, QueryResponse, RecentFailureRow } from './api/query.js';
-import { isoOfNs, resolveWindow } from './api/window.js';
+import type { Db, Param, Row } from '@govern/duckdb';
+import { MemoryApiError, type GateRollupRow, type GuardDenialRow, type Primitive, type QueryRequest, type QueryResponse, type RecentFailureRow, isoOfNs, resolveWindow } from '@govern/memory-contract';
 
 /**
  * The query primitives as prepared queries over the `mv_*` table macros of

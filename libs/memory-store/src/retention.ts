@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import type { Conn, Db } from './duckdb.js';
-import type { RetentionPolicy, RetentionResult } from './api/ops.js';
-import { NS_PER_MS } from './api/window.js';
+import type { Conn, Db } from '@govern/duckdb';
+import { type RetentionPolicy, type RetentionResult, NS_PER_MS } from '@govern/memory-contract';
 import { appendAudit } from './audit.js';
 import type { AttrValue } from './model.js';
 import { canonicalJson } from './resource.js';

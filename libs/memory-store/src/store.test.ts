@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDuckDb, StoreError } from './duckdb.js';
+import { openDuckDb, StoreError } from './db.js';
 import { EVENT_FACTS_ORDER, TASK_FACTS_ORDER, toFacts } from './facts.js';
-import { checksum, migrate, MIGRATIONS } from './migrations.js';
+import { checksum, DbError } from '@govern/duckdb';
+import { isGovernError } from '@govern/errors';
+import { migrate, MIGRATIONS } from './migrations.js';
 import type { ResourceSpans, Span } from './model.js';
 import { FAILURE_FACT_COLUMNS, MemoryStore } from './store.js';
 
@@ -53,9 +55,9 @@ describe('migrations', () => {
   it('creates the schema once, records it, and the appender order matches the table columns', async () => {
     const file = dbFile();
     const store = await MemoryStore.open(file);
-    expect(await store.all('SELECT version, name, checksum FROM schema_migrations ORDER BY version')).toEqual(
-      MIGRATIONS.map((m) => ({ version: m.version, name: m.name, checksum: checksum(m) })),
-    );
+    const applied = await store.all('SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version');
+    expect(applied).toEqual(MIGRATIONS.map((m, i) => ({ version: m.version, name: m.name, sha256: checksum(m), applied_at: applied[i]!.applied_at })));
+    expect(applied.every((r) => typeof r.applied_at === 'string' && !Number.isNaN(Date.parse(r.applied_at)))).toBe(true);
     expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4]);
     const cols = await store.all("SELECT table_name, column_name FROM information_schema.columns WHERE table_name IN ('task_facts', 'event_facts') ORDER BY table_name, ordinal_position");
     // writeTask / writeEvent append in TaskFactSchema / EventFactSchema key order.
@@ -88,6 +90,25 @@ describe('migrations', () => {
     await store.close();
   });
 
+  it('opens a database made before the DuckDB kernel: its schema_migrations (version, name, checksum) becomes the kernel\'s, its facts stay', async () => {
+    const file = dbFile();
+    const db = await openDuckDb(file);
+    // What the store's own runner did before: its table, migrations 1..4, a committed batch.
+    await db.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL)');
+    for (const m of MIGRATIONS) {
+      for (const sql of m.statements) await db.run(sql);
+      await db.run('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, checksum(m)]);
+    }
+    await db.run("INSERT INTO ingest_batches VALUES (1, 1, 3, 2, 2, 0, 0, 'append')");
+    await db.close();
+    const store = await MemoryStore.open(file);
+    expect(await store.all('SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version')).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name, sha256: checksum(m), applied_at: null })),
+    );
+    expect(store.checkpoint()).toEqual({ lastSeq: 3, batches: 1, spans: 2, events: 0 });
+    await store.close();
+  });
+
   it('refuses a database whose applied migration changed, or one from a newer build', async () => {
     const file = dbFile();
     await (await MemoryStore.open(file)).close();
@@ -95,7 +116,7 @@ describe('migrations', () => {
     try {
       const edited = [{ ...MIGRATIONS[0]!, statements: [...MIGRATIONS[0]!.statements, 'SELECT 1'] }];
       await expect(migrate(db, edited)).rejects.toThrow(/migration 1 .* differs from the one applied/);
-      await db.run("INSERT INTO schema_migrations VALUES (5, 'future', 'x')");
+      await db.run("INSERT INTO schema_migrations VALUES (5, 'future', 'x', NULL)");
       await expect(migrate(db)).rejects.toMatchObject({ code: 'schema', message: expect.stringMatching(/schema version 5, newer than this build's 4/) });
     } finally {
       await db.close();
@@ -249,6 +270,36 @@ describe('one writer', () => {
     const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', cwd: path.dirname(new URL(import.meta.url).pathname) });
     expect(r.stdout).toMatch(/Could not set lock on file/);
     await store.close();
-    expect(new StoreError('locked', 'x')).toBeInstanceOf(Error);
+  });
+});
+
+describe('coded errors', () => {
+  it('are GovernErrors keeping their names, codes and details', async () => {
+    const { BackpressureError, PoisonFrameError, PoisonFramesError } = await import('./ingest.js');
+    const errors = [
+      new StoreError('checkpoint', 'batch frames 5..5 do not follow checkpoint 0'),
+      new PoisonFrameError(7, 'frame 7 does not decode'),
+      new PoisonFramesError([{ seq: 3, reason: 'bad' }]),
+      new BackpressureError('ingest queue is full'),
+    ];
+    expect(errors.map((e) => [e.name, isGovernError(e), e instanceof DbError, e.toJSON()])).toEqual([
+      ['StoreError', true, true, { code: 'checkpoint', message: 'batch frames 5..5 do not follow checkpoint 0', details: {} }],
+      ['PoisonFrameError', true, false, { code: 'poison-frame', message: 'frame 7 does not decode', details: { seq: 7, reason: 'frame 7 does not decode' } }],
+      ['PoisonFramesError', true, false, { code: 'poison-frames', message: 'bad', details: { frames: [{ seq: 3, reason: 'bad' }] } }],
+      ['BackpressureError', true, false, { code: 'backpressure', message: 'ingest queue is full', details: {} }],
+    ]);
+  });
+
+  it('the kernel throws the store\'s own StoreError: a second open is `locked`, use after close is `closed`', async () => {
+    const file = dbFile();
+    const store = await MemoryStore.open(file);
+    const locked = await MemoryStore.open(file).catch((e: unknown) => e);
+    expect([locked instanceof StoreError, (locked as StoreError).toJSON()]).toEqual([
+      true,
+      { code: 'locked', message: `${file} is already open in this process (DuckDB allows one writer per file); memoryd owns it`, details: { file } },
+    ]);
+    await store.close();
+    const closed = await store.all('SELECT 1').catch((e: unknown) => e);
+    expect([(closed as Error).name, (closed as StoreError).code]).toEqual(['StoreError', 'closed']);
   });
 });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { isDuplicateKey, openDuckDb, StoreError, type Conn, type Db, type RowAppender } from './duckdb.js';
+import { isDuplicateKey, type Conn, type Db, type RowAppender } from '@govern/duckdb';
+import { openDuckDb, StoreError } from './db.js';
 import { upsertAnnotation, type UpsertOptions } from './annotations.js';
-import type { AuditRequest, AuditResponse, RetentionPolicy, RetentionResult, UpsertRequest, UpsertResponse } from './api/ops.js';
-import type { QueryRequest, QueryResponse } from './api/query.js';
+import type { AuditRequest, AuditResponse, RetentionPolicy, RetentionResult, UpsertRequest, UpsertResponse, QueryRequest, QueryResponse } from '@govern/memory-contract';
 import { listAudit } from './audit.js';
 import type { EventFact, FactBatch, TaskFact } from './facts.js';
 import { migrate } from './migrations.js';

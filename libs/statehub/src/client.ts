@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { GovernError, type GovernErrorJSON } from '@govern/errors';
 import { fillPath, MAX_LIST_LIMIT, ROUTES, type Route } from './routes.js';
 import {
   ChangePageSchema,
@@ -76,24 +77,29 @@ export function urlCredentialsProblem(url: string): string | null {
  * A StateHub answer other than success, or no answer. `code` is the server's
  * error code, or `unreachable` (network error, timeout) / `bad-response` (a
  * body the schema rejects) / `invalid-url` (a URL with credentials, refused when
- * the client is made). A 409 carries the record as it is now in `current`.
+ * the client is made). A 409 carries the record as it is now in `current`. A
+ * `GovernError` (exit 1).
  */
-export class StateHubError extends Error {
+export class StateHubError extends GovernError<StateHubErrorCode> {
   constructor(
-    readonly code: ErrorCode | 'unreachable' | 'bad-response' | 'invalid-url',
+    code: StateHubErrorCode,
     message: string,
     readonly status: number | null,
-    readonly details: Record<string, unknown> = {},
+    details: Record<string, unknown> = {},
     readonly current: HubRecord | null = null,
   ) {
-    super(message);
+    super(code, message, { details });
     this.name = 'StateHubError';
   }
 
-  toJSON(): { code: string; message: string; details: Record<string, unknown> } {
+  /** `details` plus the HTTP `status` and, on a 409, the record as it is now (`current`). */
+  override toJSON(): GovernErrorJSON {
     return { code: this.code, message: this.message, details: { ...this.details, status: this.status, ...(this.current ? { current: this.current } : {}) } };
   }
 }
+
+/** The server's error codes, and the client's own: `unreachable`, `bad-response`, `invalid-url`. */
+export type StateHubErrorCode = ErrorCode | 'unreachable' | 'bad-response' | 'invalid-url';
 
 const routeById = new Map(ROUTES.map((r) => [r.operationId, r]));
 const plural = (kind: RecordKind) => (kind === 'task' ? 'Task' : 'Workstream');

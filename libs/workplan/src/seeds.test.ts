@@ -1,8 +1,7 @@
 /**
- * The user's real documents (/work/shared/seeds, beside the repository). When
- * that folder exists, every assertion runs on the seeds themselves AND on the
- * fixture copies in __fixtures__; when it does not, the same assertions run on
- * the fixture copies alone, so nothing is skipped either way.
+ * The user's real documents: libs/workplan/fixtures/seeds holds them unmodified (copied
+ * from ../shared/seeds beside the repository, see its README), so every assertion runs
+ * on the seeds themselves AND on the named fixture copies in __fixtures__, in any clone.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +9,8 @@ import { describe, expect, test } from 'vitest';
 import { at, cellAt, find, fixture, item, lineOf, mentions, parse } from './__fixtures__/test-utils.js';
 import type { Item } from './model.js';
 
-// libs/workplan/src/ → ../../../ is the repository root → ../../../../shared/seeds/ is beside it.
-const SEEDS_DIR = fileURLToPath(new URL('../../../../shared/seeds/', import.meta.url));
+// libs/workplan/src/ → ../fixtures/seeds/: the user's documents, unmodified.
+const SEEDS_DIR = fileURLToPath(new URL('../fixtures/seeds/', import.meta.url));
 const SEEDS_PRESENT = existsSync(SEEDS_DIR);
 
 const FIXTURE_OF: Record<string, string> = {
@@ -31,11 +30,12 @@ function seedFile(n: string): string {
 type Source = { label: string; text: (n: string) => string };
 const SOURCES: Source[] = [
   { label: 'fixture copies', text: (n) => fixture(FIXTURE_OF[n]!) },
-  ...(SEEDS_PRESENT ? [{ label: 'shared/seeds', text: seedFile }] : []),
+  ...(SEEDS_PRESENT ? [{ label: 'fixtures/seeds', text: seedFile }] : []),
 ];
 
 describe('seed fixtures', () => {
-  test('the fixture copies exist, and equal the shared seeds byte for byte when those are present', () => {
+  test('the fixture copies exist, and equal the seeds in fixtures/seeds byte for byte', () => {
+    expect(SEEDS_PRESENT, `${SEEDS_DIR} is missing`).toBe(true);
     for (const [n, name] of Object.entries(FIXTURE_OF)) {
       const copy = fixture(name);
       expect(copy.length, name).toBeGreaterThan(1000);

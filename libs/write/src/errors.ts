@@ -1,20 +1,15 @@
+import { GovernError } from '@govern/errors';
+
 /**
  * A write that was refused or failed, as data the CLI, MCP and HTTP layers all
- * render the same way: `{ code, message, details }`. Nothing was written when
- * one of these is thrown (the file lock guarantees no partial state).
+ * render the same way: `{ code, message, details }` (a `GovernError`, exit 1).
+ * Nothing was written when one of these is thrown (the file lock guarantees no
+ * partial state).
  */
-export class WriteError extends Error {
-  constructor(
-    readonly code: WriteErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
+export class WriteError extends GovernError<WriteErrorCode> {
+  constructor(code: WriteErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, { details });
     this.name = 'WriteError';
-  }
-
-  toJSON(): { code: string; message: string; details: Record<string, unknown> } {
-    return { code: this.code, message: this.message, details: this.details };
   }
 }
 

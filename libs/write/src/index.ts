@@ -5,6 +5,7 @@
  */
 export { setStatus, sha256, defaultActor, MAX_REASON_LENGTH } from './set-status.js';
 export type { SetStatusOptions, SetStatusResult } from './set-status.js';
+export { SetStatusResultSchema } from './result.js';
 export { planStatusEdit, locateStatus, spell, coreSpan, updatedEdit } from './edit.js';
 export type { StatusEdit, StatusToken, TokenForm } from './edit.js';
 export { WriteError } from './errors.js';

@@ -2,9 +2,9 @@ import { closeItem, verifyItem } from '@govern/closure';
 import { outcomeOfChecks, withSpan } from '@govern/telemetry';
 import { defaultActor } from '@govern/write';
 import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { renderRefusal } from '../errors.js';
 import { colorsFor } from '../render.js';
 import { VERSION } from '../version.js';
-import { reportWriteError } from './write-errors.js';
 
 export interface CloseCliOptions extends CommonOptions {
   timeout?: number;
@@ -53,7 +53,7 @@ export async function closeCommand(ctx: CommandContext, id: string, opts: CloseC
     }
     return r.passed ? 0 : 1;
   } catch (err) {
-    return reportWriteError(ctx, opts, err);
+    return renderRefusal(ctx, opts, err);
   }
 }
 
@@ -79,6 +79,6 @@ export async function verifyCommand(ctx: CommandContext, id: string, opts: Commo
     }
     return r.passed ? 0 : 1;
   } catch (err) {
-    return reportWriteError(ctx, opts, err);
+    return renderRefusal(ctx, opts, err);
   }
 }

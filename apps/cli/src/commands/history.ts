@@ -1,5 +1,6 @@
-import { DEFAULT_MAX_COMMITS, HistoryError, statusHistory, type StatusValue, type Transition } from '@govern/history';
+import { DEFAULT_MAX_COMMITS, statusHistory, type StatusValue, type Transition } from '@govern/history';
 import { openWorkspace, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { renderRefusal } from '../errors.js';
 import { colorsFor, formatDiagnostic, table, type Colors } from '../render.js';
 
 export interface HistoryCliOptions extends CommonOptions {
@@ -20,10 +21,7 @@ export async function historyCommand(ctx: CommandContext, id: string, opts: Hist
   try {
     h = await statusHistory(ws.root, id, { workspace: ws, maxCommits: opts.maxCommits ?? DEFAULT_MAX_COMMITS });
   } catch (err) {
-    if (!(err instanceof HistoryError)) throw err;
-    if (opts.json) writeJson(ctx, { error: err.toJSON() });
-    else ctx.stderr.write(`govern: ${err.message} [${err.code}]\n`);
-    return 1;
+    return renderRefusal(ctx, opts, err);
   }
   const code = h.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
   if (opts.json) {

@@ -1,7 +1,17 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { assertEnabledWhereDeclared } from '@govern/gates';
-import type { HealthResponse, MemoryClient, QueryRequestInput, QueryResponse } from '@govern/memory-store';
+import {
+  DEFAULT_MEMORYD_URL,
+  MAX_QUERY_LIMIT,
+  MEMORYD_TOKEN_ENV,
+  MEMORYD_URL_ENV,
+  MemoryClient,
+  type HealthResponse,
+  type QueryRequestInput,
+  type QueryResponse,
+} from '@govern/memory-contract';
 import { resolveRoot, tokenFromEnv, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { renderRefusal } from '../errors.js';
 import { colorsFor, table, type Colors } from '../render.js';
 
 /**
@@ -13,18 +23,8 @@ import { colorsFor, table, type Colors } from '../render.js';
  * declares a `memory-store` gate, these run only once it is enabled.
  */
 
-// @govern/memory-store is loaded when a memory command runs, not when the CLI starts
-// (memory-lib.ts, its own chunk; every other command would load it otherwise). These
-// constants repeat the library's for the help text and option parsing; a test checks
-// they agree.
-const lib = () => import('../memory-lib.js');
-export const MEMORY_CONSTANTS = {
-  DEFAULT_MEMORYD_URL: 'http://127.0.0.1:4318',
-  MEMORYD_URL_ENV: 'GOVERN_MEMORYD_URL',
-  MEMORYD_TOKEN_ENV: 'GOVERN_MEMORYD_TOKEN',
-  MAX_QUERY_LIMIT: 500,
-} as const;
-const { DEFAULT_MEMORYD_URL, MEMORYD_URL_ENV, MEMORYD_TOKEN_ENV, MAX_QUERY_LIMIT } = MEMORY_CONSTANTS;
+// The contract (@govern/memory-contract: schemas, constants, the HTTP client) carries no
+// DuckDB, so it is imported statically; only memoryd loads the engine.
 
 interface MemoryOptions extends CommonOptions {
   url?: string;
@@ -49,7 +49,6 @@ async function client(ctx: CommandContext, opts: MemoryOptions): Promise<MemoryC
   const token = tokenFromEnv(ctx, opts.tokenEnv, MEMORYD_TOKEN_ENV);
   const url = opts.url ?? (ctx.env[MEMORYD_URL_ENV]?.trim() || DEFAULT_MEMORYD_URL);
   if (!/^https?:\/\//.test(url)) throw new UsageError(`--url ${url}: expected an http(s) URL`);
-  const { MemoryClient } = await lib();
   return new MemoryClient({ url, ...(token ? { token } : {}) });
 }
 
@@ -59,15 +58,11 @@ async function call<T>(ctx: CommandContext, opts: MemoryOptions, fn: (c: MemoryC
   await assertEnabledWhereDeclared('memory-store', { root, ...(opts.cache === false ? { cacheDir: null } : {}) });
   const c = colorsFor(ctx, opts);
   const m = await client(ctx, opts);
-  const { MemoryApiError } = await lib();
   let value: T;
   try {
     value = await fn(m);
   } catch (err) {
-    if (!(err instanceof MemoryApiError)) throw err;
-    if (opts.json) writeJson(ctx, { error: err.toJSON() });
-    else ctx.stderr.write(`govern memory: ${err.message} [${err.code}]\n`);
-    return 1;
+    return renderRefusal(ctx, opts, err, 'govern memory');
   }
   if (opts.json) writeJson(ctx, value);
   else ctx.stdout.write(render(value, c));

@@ -1,7 +1,8 @@
 import os from 'node:os';
-import { findToken, GitHubError, openClosurePr, resolveSettings, type PrOpenResult } from '@govern/github';
+import { findToken, openClosurePr, resolveSettings, type PrOpenResult } from '@govern/github';
 import { withSpan } from '@govern/telemetry';
 import { openWorkspace, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { renderRefusal } from '../errors.js';
 import { colorsFor } from '../render.js';
 import { VERSION } from '../version.js';
 
@@ -54,10 +55,7 @@ export async function prOpenCommand(ctx: CommandContext, id: string, opts: PrOpe
     else ctx.stdout.write(render(ctx, opts, r));
     return 0;
   } catch (err) {
-    if (!(err instanceof GitHubError)) throw err;
-    if (opts.json) writeJson(ctx, { error: err.toJSON() });
-    else ctx.stderr.write(`govern: ${err.message} [${err.code}]\n`);
-    return 1;
+    return renderRefusal(ctx, opts, err);
   }
 }
 

@@ -3,8 +3,10 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { assertEnabledWhereDeclared, isGateError } from '@govern/gates';
 import { withSpan } from '@govern/telemetry';
 import type { SyncReport } from '@govern/statehub';
+import { loadConfig } from '@govern/workspace';
 import { defaultActor } from '@govern/write';
 import { resolveRoot, tokenFromEnv, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { renderRefusal } from '../errors.js';
 import { colorsFor } from '../render.js';
 
 const TOKEN_ENV = 'STATEHUB_TOKEN';
@@ -69,6 +71,8 @@ export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? DEFAULT_PORT,
       ...(token ? { token } : {}),
+      // The repository's profile orders GET /next exactly as it orders `govern next`.
+      profile: loadConfig(root).profile,
       log: (line) => ctx.stderr.write(`govern statehub: ${line}\n`),
     });
   } catch (err) {
@@ -116,7 +120,7 @@ export async function syncCommand(ctx: CommandContext, opts: SyncCliOptions): Pr
   if (opts.push && opts.pull) throw new UsageError('--push and --pull: give one, or neither for both directions');
   const url = opts.url ?? ctx.env.STATEHUB_URL ?? `http://127.0.0.1:${STATEHUB_PORT}`;
   const from = opts.url === undefined && ctx.env.STATEHUB_URL !== undefined ? 'STATEHUB_URL' : '--url';
-  const { StateHubClient, StateHubError, syncStateHub, urlCredentialsProblem, redactUrl } = await lib();
+  const { StateHubClient, syncStateHub, urlCredentialsProblem, redactUrl } = await lib();
   // Credentials in the URL are refused before anything else, and the URL is shown
   // redacted from here on: the password must not reach stdout, stderr or the JSON.
   const credentials = urlCredentialsProblem(url);
@@ -144,10 +148,7 @@ export async function syncCommand(ctx: CommandContext, opts: SyncCliOptions): Pr
       ...(opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1' ? { cacheDir: null } : {}),
     }));
   } catch (err) {
-    if (!(err instanceof StateHubError)) throw err;
-    if (opts.json) writeJson(ctx, { error: err.toJSON() });
-    else ctx.stderr.write(`govern: statehub: ${err.message} [${err.code}]\n`);
-    return 1;
+    return renderRefusal(ctx, opts, err, 'govern: statehub');
   }
   if (opts.json) writeJson(ctx, report);
   else renderReport(ctx, opts, report);

@@ -3,8 +3,8 @@ import { normalizeStatus, STATUSES, type Status } from '@govern/workplan';
 import { withSpan } from '@govern/telemetry';
 import { defaultActor, setStatus } from '@govern/write';
 import { openWorkspace, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { itemNotFound, renderError, renderRefusal } from '../errors.js';
 import { colorsFor, statusCell } from '../render.js';
-import { reportWriteError } from './write-errors.js';
 import { itemView } from '../views.js';
 
 export interface SetStatusCliOptions extends CommonOptions {
@@ -51,7 +51,7 @@ export async function setStatusCommand(ctx: CommandContext, id: string, rawStatu
     }
     return 0;
   } catch (err) {
-    return reportWriteError(ctx, opts, err);
+    return renderRefusal(ctx, opts, err);
   }
 }
 
@@ -59,11 +59,7 @@ export async function setStatusCommand(ctx: CommandContext, id: string, rawStatu
 export async function showCommand(ctx: CommandContext, id: string, opts: CommonOptions): Promise<number> {
   const ws = await openWorkspace(ctx, opts);
   const node = ws.index.byId.get(id);
-  if (!node) {
-    if (opts.json) writeJson(ctx, { error: { code: 'item-not-found', message: `no item ${id}`, details: { item: id } } });
-    else ctx.stderr.write(`govern: no item ${id}\n`);
-    return 1;
-  }
+  if (!node) return renderError(ctx, itemNotFound(id), opts);
   const blockers = blockersOf(ws.index, node);
   const fileHash = ws.hashes.get(node.source.file) ?? null;
   if (opts.json) {

@@ -1,12 +1,14 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isGateError } from '@govern/gates';
-import { WriteError } from '@govern/write';
+import { errorBody, GovernError, isGovernError } from '@govern/errors';
 import type { ToolError } from './schemas.js';
 
-/** A refusal a tool raises itself (e.g. `item-not-found` on a read), rendered like a WriteError. */
-export class ToolFailure extends Error {
-  constructor(readonly error: ToolError) {
-    super(error.message);
+/**
+ * A refusal built from an error object a tool already has (e.g. memoryd's answer):
+ * a `GovernError` with that code, message and details.
+ */
+export class ToolFailure extends GovernError {
+  constructor(error: ToolError) {
+    super(error.code, error.message, { details: error.details });
     this.name = 'ToolFailure';
   }
 }
@@ -16,21 +18,15 @@ export function ok(value: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value };
 }
 
-/** A refusal or failure: `{ error: { code, message, details } }`, structured and as text, with isError. */
-export function fail(error: ToolError): CallToolResult {
-  const value = { error };
-  return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value, isError: true };
-}
-
 /**
- * The error object of anything a tool threw. Write refusals and gate errors carry
- * their own stable code and details; anything else is a bug, whose stack goes to
- * `log` (stderr) and never to the agent.
+ * The MCP server's one error mapper: whatever a tool threw (or the SDK refused)
+ * becomes a result with isError and `{ error: { code, message, details } }` (the
+ * `toErrorJSON` of the value), structured and as text. A `GovernError` carries its
+ * own stable code and details; anything else is a bug, answered as `internal-error`
+ * with its message, its stack going to `log` (stderr) and never to the agent.
  */
-export function toToolError(err: unknown, log: (s: string) => void): ToolError {
-  if (err instanceof ToolFailure) return err.error;
-  if (err instanceof WriteError) return err.toJSON();
-  if (isGateError(err)) return { code: err.code, message: err.message, details: err.details };
-  log(`govern mcp: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return { code: 'internal-error', message: err instanceof Error ? err.message : String(err), details: {} };
+export function errorResult(err: unknown, log: (s: string) => void): CallToolResult {
+  if (!isGovernError(err)) log(`govern mcp: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  const value = errorBody(err);
+  return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value, isError: true };
 }

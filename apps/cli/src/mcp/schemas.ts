@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GateReportSchema } from '@govern/gates';
-import { CheckRecordSchema } from '@govern/closure';
-import { AuditRecordSchema, MAX_REASON_LENGTH } from '@govern/write';
+import { CloseResultSchema } from '@govern/closure';
+import { AuditRecordSchema, MAX_REASON_LENGTH, SetStatusResultSchema } from '@govern/write';
 import { CheckSchema, CriterionSchema, DiagnosticSchema, ItemKindSchema, SeveritySchema, SourceSchema, STATUSES, StatusSchema } from '@govern/workplan';
 
 // The MCP tools' input and output schemas, declared once; the SDK turns them into
@@ -169,33 +169,11 @@ export const ItemOutput = resultSchema({
   dependents: z.array(z.string()),
 });
 
-const StatusValue = z.looseObject({ status: StatusSchema.nullable(), text: z.string().nullable() });
 const AuditRecord = AuditRecordSchema.loose();
-const SetStatusShape = {
-  item: z.string(),
-  file: z.string(),
-  changed: z.boolean().describe('false when the item already had this status: nothing written or logged'),
-  from: StatusValue,
-  to: StatusValue,
-  hashBefore: z.string(),
-  hashAfter: z.string().describe('the expect of the next write'),
-  forced: z.array(z.string()),
-  audit: AuditRecord.nullable(),
-};
 
-export const SetStatusOutput = resultSchema(SetStatusShape);
-
-export const CloseOutput = resultSchema({
-  item: z.string(),
-  file: z.string(),
-  passed: z.boolean().describe('closed (done, manifest written); false: the status is unchanged and failures says why'),
-  failures: z.array(z.looseObject({ code: z.string(), message: z.string(), line: z.number().int().optional() })),
-  evidenceRoot: z.string().nullable(),
-  attemptManifest: z.string().nullable(),
-  manifest: z.string().nullable(),
-  checks: z.array(CheckRecordSchema.loose()),
-  status: z.looseObject(SetStatusShape).nullable(),
-});
+/** `set_status` and `close` answer their library's result (schemas in @govern/write and @govern/closure). */
+export const SetStatusOutput = resultSchema(SetStatusResultSchema.shape);
+export const CloseOutput = resultSchema(CloseResultSchema.shape);
 
 export const GatesOutput = resultSchema({ gates: z.array(GateReportSchema.loose()), diagnostics: z.array(Diagnostic) });
 

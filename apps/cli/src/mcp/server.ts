@@ -3,7 +3,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { openWorkspace, type CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
-import { fail } from './results.js';
+import { GovernError } from '@govern/errors';
+import { errorResult } from './results.js';
 import { LineTransport } from './stdio.js';
 import type { ToolContext } from './tool.js';
 import { registerMemoryTools } from './tools/memory.js';
@@ -49,7 +50,7 @@ export function createGovernMcpServer(ctx: CommandContext, opts: GovernMcpOption
   registerWriteTools(server, tc);
   registerReportTools(server, tc);
   registerMemoryTools(server, tc);
-  structureSdkErrors(server);
+  structureSdkErrors(server, log);
   const idle = async () => {
     while (running.size) await Promise.allSettled([...running]);
   };
@@ -64,12 +65,12 @@ export function createGovernMcpServer(ctx: CommandContext, opts: GovernMcpOption
  * error. If a later SDK renames the method, the SDK's plain text comes back (the
  * MCP tests check the structured form, so the upgrade would show it).
  */
-function structureSdkErrors(server: McpServer): void {
+function structureSdkErrors(server: McpServer, log: (s: string) => void): void {
   const target = server as unknown as { createToolError?: (message: string) => CallToolResult };
   if (typeof target.createToolError !== 'function') return;
   target.createToolError = (message: string) => {
     const code = /Input validation error/.test(message) ? 'invalid-arguments' : /Tool .* not found/.test(message) ? 'tool-not-found' : 'internal-error';
-    return fail({ code, message: message.replace(/^MCP error -?\d+: /, ''), details: {} });
+    return errorResult(new GovernError(code, message.replace(/^MCP error -?\d+: /, '')), log);
   };
 }
 

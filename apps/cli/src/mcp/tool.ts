@@ -4,7 +4,7 @@ import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations
 import type { z } from 'zod';
 import type { Workspace } from '@govern/workspace';
 import type { CommandContext } from '../context.js';
-import { fail, ok, toToolError } from './results.js';
+import { errorResult, ok } from './results.js';
 
 /** What every tool gets: the context the commands use, and the workspace as the files are now. */
 export interface ToolContext {
@@ -50,7 +50,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
     try {
       return ok(await call);
     } catch (err) {
-      return fail(toToolError(err, tc.log));
+      return errorResult(err, tc.log);
     } finally {
       tc.running.delete(call);
     }

@@ -1,3 +1,5 @@
+import { GovernError } from '@govern/errors';
+
 /**
  * What the JSON and protobuf decoders share: the error that makes a whole
  * request unusable (HTTP 400), and the span-level rejections that make it a
@@ -5,8 +7,10 @@
  */
 
 /** The request as a whole cannot be decoded: answered 400 with a google.rpc.Status. */
-export class DecodeError extends Error {
-  readonly code = 'bad-request';
+export class DecodeError extends GovernError<'bad-request'> {
+  constructor(message: string) {
+    super('bad-request', message);
+  }
 }
 
 /** Counts rejected spans and keeps a few distinct reasons for `partialSuccess.errorMessage`. */

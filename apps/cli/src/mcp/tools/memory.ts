@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { assertEnabledWhereDeclared } from '@govern/gates';
 import {
   AlertStateSchema,
+  AUDIT_OPS,
   AuditRowSchema,
   DEFAULT_MEMORYD_URL,
   GateRollupRowSchema,
   GuardDenialRowSchema,
-  MAX_QUERY_LIMIT,
+  QueryLimitSchema,
   MEMORYD_TOKEN_ENV,
   MEMORYD_URL_ENV,
   MemoryApiError,
@@ -17,7 +18,7 @@ import {
   TimeSchema,
   UpsertResponseSchema,
   type QueryRequestInput,
-} from '@govern/memory-store';
+} from '@govern/memory-contract';
 import { resultSchema } from '../schemas.js';
 import { ToolFailure } from '../results.js';
 import { defineTool, type ToolContext } from '../tool.js';
@@ -39,7 +40,7 @@ const windowFields = {
   from: TimeSchema.optional().describe('window start, inclusive: ISO 8601 (2026-02-15T00:00:00Z) or Unix ns; default 7 days before to'),
   to: TimeSchema.optional().describe("window end, exclusive; default now (memoryd's clock). The window is at most 31 days"),
 };
-const limit = z.int().min(1).max(MAX_QUERY_LIMIT).default(50).describe(`at most this many rows (default 50, max ${MAX_QUERY_LIMIT}); truncated says whether more matched`);
+const limit = QueryLimitSchema;
 const snapshot = z.looseObject({ ingestSeq: z.int(), auditSeq: z.int() }).describe('same snapshot + same arguments = same rows, same order');
 const answer = (row: z.ZodObject) =>
   resultSchema({ primitive: z.string(), window: ResolvedWindowSchema.loose(), limit: z.int(), rows: z.array(row.loose()), truncated: z.boolean(), snapshot });
@@ -161,7 +162,7 @@ export function registerMemoryTools(server: McpServer, tc: ToolContext): void {
     {
       title: 'Memory audit',
       description: 'The audit records of annotation upserts and retention runs in a time window, newest first.',
-      inputSchema: z.object({ ...windowFields, limit, op: z.enum(['upsert', 'retention']).optional(), actor: code.optional() }),
+      inputSchema: z.object({ ...windowFields, limit, op: z.enum(AUDIT_OPS).optional(), actor: code.optional() }),
       outputSchema: resultSchema({ window: ResolvedWindowSchema.loose(), limit: z.int(), rows: z.array(AuditRowSchema.loose()), truncated: z.boolean() }),
       annotations: READ_ONLY,
     },

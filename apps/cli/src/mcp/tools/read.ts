@@ -2,9 +2,9 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { nextActionable, type GraphNode } from '@govern/graph';
 import { filterNodes } from '../../commands/graph.js';
 import { summarize } from '../../render.js';
+import { itemNotFound } from '../../errors.js';
 import { itemView } from '../../views.js';
 import { atLeast, compactNode, page } from '../bounds.js';
-import { ToolFailure } from '../results.js';
 import { GraphInput, GraphOutput, ItemInput, ItemOutput, NextInput, NextOutput } from '../schemas.js';
 import { defineTool, type ToolContext } from '../tool.js';
 
@@ -91,7 +91,7 @@ export function registerReadTools(server: McpServer, tc: ToolContext): void {
       const ws = await tc.open();
       const node = ws.index.byId.get(args.id);
       // The same error object `govern task show --json` prints for an unknown id.
-      if (!node) throw new ToolFailure({ code: 'item-not-found', message: `no item ${args.id}`, details: { item: args.id } });
+      if (!node) throw itemNotFound(args.id);
       return { ...itemView(ws, node) };
     },
   );

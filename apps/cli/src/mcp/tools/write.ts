@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { z } from 'zod';
 import { closeItem } from '@govern/closure';
-import { defaultActor, setStatus } from '@govern/write';
+import { defaultActor, setStatus, type SetStatusResultSchema } from '@govern/write';
 import { VERSION } from '../../version.js';
 import { CloseInput, CloseOutput, SetStatusInput, SetStatusOutput } from '../schemas.js';
 import { defineTool, type ToolContext, type ToolExtra } from '../tool.js';
@@ -34,7 +35,8 @@ export function registerWriteTools(server: McpServer, tc: ToolContext): void {
         actor: defaultActor(tc.ctx.env),
         via: 'mcp',
       });
-      return { ...r };
+      // The library's type fits its schema (checked here at compile time; schemas.test.ts checks the fields).
+      return { ...r } satisfies z.input<typeof SetStatusResultSchema>;
     },
   );
 

@@ -1,3 +1,4 @@
+import { GovernError } from '@govern/errors';
 import { z } from 'zod';
 
 /**
@@ -30,20 +31,21 @@ export const ERROR_STATUS = {
 } as const;
 export type ApiErrorCode = keyof typeof ERROR_STATUS;
 
-/** A refusal of the memory API, thrown by the library and rendered as the envelope by memoryd. */
-export class MemoryApiError extends Error {
-  constructor(
-    readonly code: ApiErrorCode | (string & {}),
-    message: string,
-    readonly details: Record<string, unknown> = {},
-    /** The HTTP status; the code's own by default. */
-    readonly status: number = ERROR_STATUS[code as ApiErrorCode] ?? 500,
-  ) {
-    super(message);
-    this.name = 'MemoryApiError';
+/**
+ * A refusal of the memory API, thrown by the library and rendered as the
+ * envelope by memoryd (and by the client, from memoryd's envelope). A
+ * GovernError: `code`, `message`, `details`; plus the HTTP `status`.
+ */
+export class MemoryApiError extends GovernError<ApiErrorCode | (string & {})> {
+  /** The HTTP status; the code's own by default. */
+  readonly status: number;
+
+  constructor(code: ApiErrorCode | (string & {}), message: string, details: Record<string, unknown> = {}, status: number = ERROR_STATUS[code as ApiErrorCode] ?? 500) {
+    super(code, message, { details });
+    this.status = status;
   }
 
-  toJSON(): ApiError {
+  override toJSON(): ApiError {
     return { code: this.code, message: this.message, details: this.details };
   }
 }

@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { BIN, ensureFreshBundle, tempRoot as writeRoot, CLOSABLE_TRACKER } from './test-support.js';
+import { BIN, ensureFreshBundle, tempRoot as writeRoot, CLOSABLE_TRACKER } from './support.js';
 
 // `govern mcp` as an agent sees it: the SDK's own client spawns the bundled binary
 // over stdio, against temporary repositories written inline.

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { ApiErrorEnvelopeSchema, MemoryApiError } from './api/errors.js';
-import { AuditResponseSchema, HealthResponseSchema, RetentionResultSchema, UpsertResponseSchema } from './api/ops.js';
-import type { AuditResponse, HealthResponse, RetentionResult, UpsertResponse } from './api/ops.js';
-import { QueryResponseSchema, type QueryRequestInput, type QueryResponse } from './api/query.js';
+import { ApiErrorEnvelopeSchema, MemoryApiError } from './errors.js';
+import { AuditResponseSchema, HealthResponseSchema, RetentionResultSchema, UpsertResponseSchema } from './ops.js';
+import type { AuditResponse, HealthResponse, RetentionResult, UpsertResponse } from './ops.js';
+import { QueryResponseSchema, type QueryRequestInput, type QueryResponse } from './query.js';
 
 /** memoryd's default address (the OTLP/HTTP port on loopback). */
 export const DEFAULT_MEMORYD_URL = 'http://127.0.0.1:4318';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, REPO, ensureFreshBundle, runCaptured, tempRoot } from './test-support.js';
+import { BIN, REPO, ensureFreshBundle, runCaptured, tempRoot } from './support.js';
 
 beforeAll(ensureFreshBundle, 120_000);
 

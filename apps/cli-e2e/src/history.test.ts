@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { BIN, ensureFreshBundle, REPO, tempRoot } from './test-support.js';
+import { BIN, ensureFreshBundle, REPO, tempRoot } from './support.js';
 
 // `govern history` through the built binary, over a temporary git repository.
 

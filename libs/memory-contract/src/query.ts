@@ -13,7 +13,8 @@ export const MAX_QUERY_LIMIT = 500;
 export const PRIMITIVES = ['recent_failures_by_taskspec', 'gate_rollup_by_failure_reason_code', 'guard_denials_by_policy_reason_code'] as const;
 export type Primitive = (typeof PRIMITIVES)[number];
 
-const limit = z
+/** A query's `limit`: 1..MAX_QUERY_LIMIT, default DEFAULT_QUERY_LIMIT (the MCP tools take it as is). */
+export const QueryLimitSchema = z
   .int()
   .min(1)
   .max(MAX_QUERY_LIMIT)
@@ -36,21 +37,21 @@ export const TaskspecFiltersSchema = z.strictObject({
 export const RecentFailuresRequestSchema = z.strictObject({
   primitive: z.literal('recent_failures_by_taskspec'),
   window: WindowSchema.optional(),
-  limit,
+  limit: QueryLimitSchema,
   filters: TaskspecFiltersSchema.default({}).describe('exact matches on the columns; all must hold'),
 });
 
 export const GateRollupRequestSchema = z.strictObject({
   primitive: z.literal('gate_rollup_by_failure_reason_code'),
   window: WindowSchema.optional(),
-  limit,
+  limit: QueryLimitSchema,
   filters: z.strictObject({ stage: code.optional(), failure_reason_code: code.optional() }).default({}),
 });
 
 export const GuardDenialsRequestSchema = z.strictObject({
   primitive: z.literal('guard_denials_by_policy_reason_code'),
   window: WindowSchema.optional(),
-  limit,
+  limit: QueryLimitSchema,
   filters: z.strictObject({ stage: code.optional(), policy_reason_code: code.optional() }).default({}),
 });
 

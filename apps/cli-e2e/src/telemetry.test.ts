@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureFreshBundle, tempRoot } from './test-support.js';
+import { BIN, ensureFreshBundle, tempRoot } from './support.js';
 
 // The bundled `govern` binary exporting its spans to a real OTLP/HTTP endpoint on
 // loopback (libs/telemetry), and what that costs when the endpoint fails.

@@ -1,33 +1,17 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMemoryd, type Memoryd } from './daemon.js';
-import { APP_DIR } from './testing/process.js';
+import { startMemoryd, type Memoryd } from '@govern/memoryd';
+import { BIN, ensureFreshBundle } from './support.js';
 
-// The govern CLI's real OTel exporter (libs/telemetry) sending its spans to memoryd.
+// The govern CLI's real OTel exporter (libs/telemetry) sending its spans to memoryd: the
+// built binary (apps/cli/dist) exporting to memoryd run in process. Moved from
+// apps/memoryd/src/cli-export.test.ts: memoryd does not depend on the CLI in the Nx graph,
+// so there a change to the CLI left its cached pass standing.
 
-const REPO = path.resolve(APP_DIR, '../..');
-const BIN = path.join(REPO, 'apps/cli/bin/govern.mjs');
-const BUNDLE = path.join(REPO, 'apps/cli/dist/main.js');
-
-beforeAll(() => {
-  // The CLI bundle, rebuilt when a source is newer (as apps/cli's own tests do).
-  let newest = 0;
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-    }
-  };
-  for (const d of ['apps/cli/src', ...fs.readdirSync(path.join(REPO, 'libs')).map((l) => `libs/${l}/src`)]) if (fs.existsSync(path.join(REPO, d))) walk(path.join(REPO, d));
-  if (!fs.existsSync(BUNDLE) || fs.statSync(BUNDLE).mtimeMs < newest) {
-    const r = spawnSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: REPO, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build-cli failed: ${r.stderr}`);
-  }
-}, 120_000);
+beforeAll(ensureFreshBundle, 120_000);
 
 const dirs: string[] = [];
 let daemon: Memoryd | null = null;
