@@ -85,21 +85,6 @@ export default tseslint.config(
     gateSourceTag: '/^scope:/',
     depConstraints: [...SCOPE_CONSTRAINTS, ...TYPE_CONSTRAINTS],
   }),
-  // TEMPORARY (issue 10): apps/cli imports the app @govern/statehub-server (apps/statehub)
-  // for `govern statehub serve`. The fix is to move the server (server.ts, http.ts,
-  // store.ts, next.ts, migrations.ts, db.ts) into a library, e.g. libs/statehub-server
-  // tagged type:lib, leaving apps/statehub a thin entry point; until then apps/cli's own
-  // files may depend on a type:app project. Every other constraint, the gate one included,
-  // still applies to them.
-  ...moduleBoundaries({
-    files: ['apps/cli/**/*.{ts,mts,cts,js,mjs,cjs}'],
-    options: BOUNDARY_OPTIONS,
-    gateSourceTag: '/^scope:/',
-    depConstraints: [
-      ...SCOPE_CONSTRAINTS,
-      ...TYPE_CONSTRAINTS.map((c) => (c.sourceTag === 'type:app' ? { ...c, onlyDependOnLibsWithTags: ['type:lib', 'type:app'] } : c)),
-    ],
-  }),
   {
     // Each project's vitest.config.ts is one line over the shared vitest.shared.ts at the
     // root; test configuration is not product code, so the project boundaries do not apply.

@@ -25,7 +25,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // DuckDB (apps/statehub) is a native addon with per-platform packages: it cannot be
+  // DuckDB (libs/statehub-server) is a native addon with per-platform packages: it cannot be
   // bundled, so it stays an import resolved from node_modules when a database is opened.
   external: ['@duckdb/*'],
   banner: {

@@ -103,31 +103,3 @@ export const CLOSABLE_TRACKER = [
   '- AB-02: `ops/runtime/ab-02/`',
   '',
 ].join('\n');
-
-/** Start of the spans of {@link memoryOtlpJson}, in ms (2026-02-13T16:26:40Z). */
-export const MEMORY_BASE_MS = 1_771_000_000_000;
-const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-
-/**
- * OTLP/JSON of `n` govern spans one second apart from {@link MEMORY_BASE_MS}
- * (trace and span ids 1…n): every 2nd failed (check-failed), every 3rd denied by
- * a gate (a guard.denied event), items LM-01…LM-03 in turn. Shared by the memory
- * CLI and MCP tests.
- */
-export function memoryOtlpJson(n: number): string {
-  const BASE = MEMORY_BASE_MS;
-  const spans = Array.from({ length: n }, (_, i) => ({
-    traceId: hex(i + 1, 32),
-    spanId: hex(i + 1, 16),
-    name: 'govern.close',
-    startTimeUnixNano: String(BigInt(BASE + i * 1000) * 1_000_000n),
-    endTimeUnixNano: String(BigInt(BASE + i * 1000 + 5) * 1_000_000n),
-    attributes: [
-      { key: 'govern.stage', value: { stringValue: 'close' } },
-      { key: 'govern.item.id', value: { stringValue: `LM-0${(i % 3) + 1}` } },
-      ...(i % 2 === 0 ? [{ key: 'failure_reason_code', value: { stringValue: 'check-failed' } }] : []),
-    ],
-    events: i % 3 === 0 ? [{ name: 'guard.denied', timeUnixNano: String(BigInt(BASE + i * 1000 + 1) * 1_000_000n), attributes: [{ key: 'policy_reason_code', value: { stringValue: 'gate-disabled' } }] }] : [],
-  }));
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'govern' } }] }, scopeSpans: [{ scope: { name: 'govern' }, spans }] }] });
-}

@@ -107,7 +107,7 @@ describe('older schema_migrations layouts', () => {
 
   it('StateHub’s (version, name, applied_at): times kept, sha256 of this build’s migration', async () => {
     const db = await tempDb();
-    // As apps/statehub/src/migrations.ts created and filled it before the kernel.
+    // As libs/statehub-server/src/migrations.ts created and filled it before the kernel.
     await db.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at VARCHAR NOT NULL)');
     for (const s of M1.statements) await db.run(s);
     await db.run('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [1, M1.name, '2025-06-01T10:00:00.000Z']);

@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { QueryResponseSchema, type RecentFailureRow } from '@govern/memory-contract';
 import { startMemoryd, type Memoryd, type MemorydHooks } from '@govern/memoryd';
 import { afterAll, describe, expect, test } from 'vitest';
-import { MEMORY_BASE_MS, memoryOtlpJson, runCaptured, tempRoot } from './test-support.js';
+import { MEMORY_BASE_MS, memoryOtlpJson, runCaptured, tempRoot } from './support.js';
 
 // `govern memory health|query` against a real memoryd (real DuckDB file) on 127.0.0.1.
 

@@ -6,8 +6,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startMemoryd, type Memoryd } from '@govern/memoryd';
 import { afterAll, describe, expect, test } from 'vitest';
-import { createGovernMcpServer } from './mcp/server.js';
-import { MEMORY_BASE_MS as BASE, memoryOtlpJson as otlpJson, tempRoot } from './test-support.js';
+import { createGovernMcpServer } from '@govern/cli';
+import { MEMORY_BASE_MS as BASE, memoryOtlpJson as otlpJson, tempRoot } from './support.js';
 
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
