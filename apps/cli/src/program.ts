@@ -129,6 +129,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--timeout <seconds>', 'time limit per check (default 600)', int)
     .option('--force', 'close even though a dependency is not done (recorded); never overrides a failing check')
     .option('--allow-dirty', 'close although code has uncommitted changes (recorded in the manifest as treeClean: false)')
+    .option('--sign-off <who>', 'sign off the plain acceptance bullets no check or item verifies (recorded per bullet in the manifest as manual)')
     .option('--reason <text>', 'why, for the audit log')
     .addHelpText('after', '\nExit 0 when closed, 1 when not (every failure is listed; the attempt is still recorded).')
     .action((id: string, o) => run((x: typeof o) => closeCommand(ctx, id, x))(o));

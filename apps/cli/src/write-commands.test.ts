@@ -76,4 +76,33 @@ describe('govern close and govern audit log', { timeout: 30_000 }, () => {
     const audit = await cli(root, 'audit', '--json');
     expect([audit.code, JSON.parse(audit.stdout).ok]).toEqual([0, true]);
   });
+  test('--sign-off signs off the plain acceptance bullets; without it the closure is refused before any check runs', async () => {
+    const wp = [
+      '---',
+      'id: SO-1',
+      'type: workplan',
+      'title: Sign-off',
+      'status: in_progress',
+      '---',
+      '',
+      '## T01 - Task',
+      '',
+      'id: SO-1-T01',
+      'status: in_progress',
+      'evidence_root: ops/runtime/so-1-t01',
+      'checks: true',
+      '',
+      'Acceptance:',
+      '',
+      '- Read by a maintainer',
+      '',
+    ].join('\n');
+    const root = tempRoot({ 'workplans/so.md': wp });
+    const refused = await cli(root, 'close', 'SO-1-T01', '--json');
+    expect([refused.code, JSON.parse(refused.stdout).failures.map((f: { code: string }) => f.code), JSON.parse(refused.stdout).checks]).toEqual([1, ['criteria-unverified'], []]);
+    const closed = await cli(root, 'close', 'SO-1-T01', '--sign-off', 'Ada Reviewer', '--json');
+    expect(closed.code).toBe(0);
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'ops/runtime/so-1-t01/manifest.json'), 'utf8'));
+    expect(manifest.criteria).toEqual([{ text: 'Read by a maintainer', checked: null, verification: { kind: 'manual', signedOffBy: 'Ada Reviewer' } }]);
+  });
 });

@@ -10,6 +10,7 @@ export interface CloseCliOptions extends CommonOptions {
   timeout?: number;
   force?: boolean;
   allowDirty?: boolean;
+  signOff?: string;
   reason?: string;
 }
 
@@ -25,6 +26,7 @@ export async function closeCommand(ctx: CommandContext, id: string, opts: CloseC
       ...(opts.timeout !== undefined ? { checkTimeoutMs: opts.timeout * 1000 } : {}),
       force: opts.force === true,
       allowDirty: opts.allowDirty === true,
+      ...(opts.signOff ? { signOff: opts.signOff } : {}),
       ...(opts.reason ? { reason: opts.reason } : {}),
       actor: defaultActor(ctx.env),
       via: 'cli',

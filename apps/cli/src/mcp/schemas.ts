@@ -71,6 +71,12 @@ export const CloseInput = z.object({
   id: z.string().min(1).describe('item id as in graph'),
   timeoutSeconds: z.number().int().min(1).max(86_400).optional().describe('time limit per check in seconds (default 600)'),
   force: z.boolean().default(false).describe('close even though a dependency is not done (recorded); never overrides a failing check'),
+  signOff: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('who signs off the plain acceptance bullets no check or item verifies (recorded in the manifest); without it such a bullet refuses the closure'),
   reason,
 });
 

@@ -31,6 +31,7 @@ export function registerWriteTools(server: McpServer, tc: ToolContext): void {
         workspace: ws,
         ...(args.expect !== undefined ? { expect: args.expect } : {}),
         force: args.force,
+        ...(args.signOff !== undefined ? { signOff: args.signOff } : {}),
         ...(args.reason !== undefined ? { reason: args.reason } : {}),
         actor: defaultActor(tc.ctx.env),
         via: 'mcp',
@@ -48,7 +49,7 @@ export function registerWriteTools(server: McpServer, tc: ToolContext): void {
       title: 'Close an item with evidence',
       description:
         "Runs the item's checks from the repository root, records an evidence manifest in its evidence root, and sets it done only if every " +
-        'check passed and every checkbox criterion is checked. passed: false lists every failure; the status is then unchanged and the attempt ' +
+        'check passed and every criterion is verified (a tied check, a closed item, a ticked box, or signOff). passed: false lists every failure; the status is then unchanged and the attempt ' +
         'is still recorded. Checks may take minutes; progress notifications are sent when the request carries a progressToken.',
       inputSchema: CloseInput,
       outputSchema: CloseOutput,
@@ -62,6 +63,7 @@ export function registerWriteTools(server: McpServer, tc: ToolContext): void {
         workspace: ws,
         ...(args.timeoutSeconds !== undefined ? { checkTimeoutMs: args.timeoutSeconds * 1000 } : {}),
         force: args.force,
+        ...(args.signOff !== undefined ? { signOff: args.signOff } : {}),
         ...(args.reason !== undefined ? { reason: args.reason } : {}),
         actor: defaultActor(tc.ctx.env),
         via: 'mcp',
