@@ -31,7 +31,6 @@ export function registerWriteTools(server: McpServer, tc: ToolContext): void {
         workspace: ws,
         ...(args.expect !== undefined ? { expect: args.expect } : {}),
         force: args.force,
-        ...(args.signOff !== undefined ? { signOff: args.signOff } : {}),
         ...(args.reason !== undefined ? { reason: args.reason } : {}),
         actor: defaultActor(tc.ctx.env),
         via: 'mcp',
