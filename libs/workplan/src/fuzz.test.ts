@@ -55,7 +55,7 @@ describe('fuzz: parseDocument on generated Markdown', () => {
         const whole = blocksFromMarkdown(body, 2);
         for (const engine of ['auto', 'remark'] as const) expect(readBlocks(body, 2, engine, new DiagnosticSink('b.md'))).toEqual(whole);
       }),
-      { numRuns: 300, ...seed },
+      { numRuns: 100, ...seed },
     );
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { cellAt, find, fixture, item, lineOf, md, mentions, parse, rng } from './__fixtures__/test-utils.js';
-import { ParseResultSchema, type ParseResult } from './model.js';
+import { cellAt, find, fixture, item, lineOf, md, mentions, parse } from './__fixtures__/test-utils.js';
+import { expectSane, noise, randomBytes } from './__fixtures__/garbage.js';
+import type { ParseResult } from './model.js';
 
 const TRACKER = fixture('seed-000-otlp-memory-execution-tracker.md');
 const PLAN = fixture('seed-004-foundational-infrastructure-plan.md');
@@ -170,46 +171,6 @@ describe('a very large tracker', () => {
 // ---------------------------------------------------------------------------
 
 
-const TOKENS = [
-  '\n', '\n', '\n', '\r\n', ' ', '  ', '|', '| ', ' |', '|---|', '---', '---\n', '# ', '## ', '### ', '- ', '1. ', '- [x] ', '- [ ] ',
-  '```', '```yaml\n', '~~~', '> ', '`', '*', '**', '_', '\\', '[', ']', '(', ')', ':', ', ', 'Status: ', 'status: ', 'id: ', 'depends_on: ',
-  'Depends on: ', 'Exit criteria:', 'Acceptance:', 'T01 - ', 'K0: ', 'PHASE 1 — ', ' — COMPLETE', 'LM-01', 'LM-02', 'Done (#27)', 'Planned',
-  '| Order | Milestone | Depends On | Status |', '| Row \\ Col | LM-01 | LM-02 |', '0', '1', '2', 'x', '&amp;', '<div>', '\t', '\u00a0',
-  '\uFEFF', '\u200b', '🚀', '火', 'e\u0301', '\ud800', '\udc00', '{', '}', '&', '*a', '!!binary', '%YAML', '? ', '<<: *a',
-];
-
-function noise(seed: number): string {
-  const r = rng(seed);
-  const n = Math.floor(r() * 200);
-  let s = '';
-  for (let i = 0; i < n; i++) s += TOKENS[Math.floor(r() * TOKENS.length)];
-  return s;
-}
-
-function randomBytes(seed: number, withNul: boolean): string {
-  const r = rng(seed);
-  const bytes = Buffer.alloc(Math.floor(r() * 600) + 1);
-  for (let i = 0; i < bytes.length; i++) {
-    let b = Math.floor(r() * 256);
-    if (!withNul && b === 0) b = 0x7c; // `|`
-    bytes[i] = b;
-  }
-  return bytes.toString(seed % 2 ? 'utf8' : 'latin1');
-}
-
-function expectSane(text: string, file = 'garbage.md'): ParseResult {
-  let r: ParseResult | undefined;
-  expect(() => {
-    r = parse(text, file);
-  }).not.toThrow();
-  const result = r!;
-  // The result has the declared shape, and no input reaches the "bug in govern" safety net.
-  expect(ParseResultSchema.safeParse(result).success).toBe(true);
-  expect(result.diagnostics.filter((d) => d.code === 'internal-error')).toEqual([]);
-  for (const d of result.diagnostics) expect(d.file).toBe(file);
-  return result;
-}
-
 describe('parseDocument never throws on garbage', () => {
   test('an empty file is an unknown document with nothing in it', () => {
     const r = expectSane('', 'notes/empty.md');
@@ -254,8 +215,9 @@ describe('parseDocument never throws on garbage', () => {
   // default 5 s once (1,500 parses). Not a timing target, so a generous limit.
   const FUZZ_TIMEOUT_MS = 60_000;
 
-  test('random bytes without NULs (200 seeds) parse sanely', () => {
-    for (let seed = 1000; seed < 1200; seed++) {
+  // 40 and 100 seeds here; variants.soak.ts runs 200 and 500.
+  test('random bytes without NULs (40 seeds) parse sanely', () => {
+    for (let seed = 1000; seed < 1040; seed++) {
       const text = randomBytes(seed, false);
       try {
         expectSane(text);
@@ -265,8 +227,8 @@ describe('parseDocument never throws on garbage', () => {
     }
   }, FUZZ_TIMEOUT_MS);
 
-  test('random Markdown-ish token soup (500 seeds) parses sanely', () => {
-    for (let seed = 1; seed <= 500; seed++) {
+  test('random Markdown-ish token soup (100 seeds) parses sanely', () => {
+    for (let seed = 1; seed <= 100; seed++) {
       const text = noise(seed);
       try {
         expectSane(text);
