@@ -22,6 +22,8 @@ export interface FrontMatter {
   positions: Record<string, { line: number; column: number }>;
   /** Positions of the entries of top-level sequences (`depends_on: [a, b]`). */
   itemPositions: Record<string, { line: number; column: number }[]>;
+  /** The entries of top-level sequences as written (`006`, which YAML reads as the number 6). */
+  itemTexts?: Record<string, string[]>;
   body: string;
   /** Number of file lines before the body's first line. */
   bodyLineOffset: number;
@@ -86,6 +88,7 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
   }
   const positions: FrontMatter['positions'] = {};
   const itemPositions: FrontMatter['itemPositions'] = {};
+  const itemTexts: Record<string, string[]> = {};
   if (contents) {
     for (const pair of contents.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : null;
@@ -100,6 +103,7 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
           const ip = lineCounter.linePos(r?.[0] ?? 0);
           return { line: ip.line, column: ip.col };
         });
+        itemTexts[key] = pair.value.items.map((it) => (isScalar(it) && typeof it.source === 'string' ? it.source : String(isScalar(it) ? it.value : '')));
       }
     }
   }
@@ -112,7 +116,7 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
     sink.error('front-matter-yaml', `front matter YAML: ${firstLine((err as Error).message)}`, at.line, at.col);
     return { data: null, positions: {}, itemPositions: {}, body: file.content, bodyLineOffset };
   }
-  return { data, positions, itemPositions, body: file.content, bodyLineOffset };
+  return { data, positions, itemPositions, itemTexts, body: file.content, bodyLineOffset };
 }
 
 /**

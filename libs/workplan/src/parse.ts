@@ -2,7 +2,7 @@ import type { Block } from './blocks.js';
 import { DiagnosticSink, compareDiagnostics } from './diagnostics.js';
 import { isMilestoneTable, parseTracker } from './families/tracker.js';
 import { parseWorkplan, taskHeadingMatch } from './families/workplan.js';
-import { parsePlan, planHeadingMatch } from './families/plan.js';
+import { hasPlanLists, parsePlan, planHeadingOf } from './families/plan.js';
 import { readFrontMatter } from './frontmatter.js';
 import { readBlocks } from './body.js';
 import { MAX_HEADING_MATCH_LENGTH } from './limits.js';
@@ -11,7 +11,7 @@ import type { CompiledProfile } from './profile.js';
 import { normalizeStatus } from './status.js';
 
 /** Bump when the parse output changes shape, so persistent caches are invalidated. */
-export const PARSER_VERSION = 5;
+export const PARSER_VERSION = 6;
 
 export interface ParseOptions {
   /**
@@ -68,8 +68,11 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
   const baseName = src.file.split('/').pop()!.replace(/\.(md|markdown)$/i, '');
   const h1 = blocks.find((b): b is Extract<Block, { type: 'heading' }> => b.type === 'heading' && b.depth === 1);
   const fmId = data && (typeof data.id === 'string' || typeof data.id === 'number') ? String(data.id) : null;
-  const id = fmId ?? baseName;
-  const title = typeof data?.title === 'string' ? data.title : h1 ? h1.text : baseName;
+  // ccpm task and epic files name themselves in `name:` and have no id: a name that is
+  // a single token (`tuic`) is the id, else the file name is (`7`), and the name the title.
+  const fmName = typeof data?.name === 'string' && data.name.trim() ? data.name.trim() : null;
+  const id = fmId ?? (fmName && /^[\w.-]+$/.test(fmName) ? fmName : baseName);
+  const title = typeof data?.title === 'string' ? data.title : fmName ?? (h1 ? h1.text : baseName);
   const family = detectFamily(data, blocks, profile);
 
   const doc: WorkDocument = {
@@ -101,12 +104,12 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
       break;
     }
     case 'workplan': {
-      if (!fmId) {
+      if (!fmId && !fmName) {
         sink.warn('id-missing', `workplan has no front matter id; using "${id}" from the file name`, 1, 1, {
           expected: 'front matter with `id:`',
         });
       }
-      doc.items = parseWorkplan(blocks, { docId: id, title, frontMatter: data, positions: fm.positions, itemPositions: fm.itemPositions, line: data ? 1 : (h1?.line ?? 1) }, profile, sink);
+      doc.items = parseWorkplan(blocks, { docId: id, title, frontMatter: data, positions: fm.positions, itemPositions: fm.itemPositions, itemTexts: fm.itemTexts ?? {}, line: data ? 1 : (h1?.line ?? 1) }, profile, sink);
       break;
     }
     case 'plan':
@@ -123,9 +126,24 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
 export function detectFamily(data: Record<string, unknown> | null, blocks: Block[], profile: CompiledProfile): Family {
   const declared = typeof data?.type === 'string' ? data.type.toLowerCase() : null;
   if (declared === 'workplan' || declared === 'tracker' || declared === 'plan') return declared;
-  if (blocks.some((b) => b.type === 'table' && isMilestoneTable(b))) return 'tracker';
-  if (blocks.some((b) => b.type === 'heading' && b.depth >= 2 && taskHeadingMatch(b.text, profile))) return 'workplan';
-  if (blocks.some((b) => b.type === 'heading' && b.depth >= 2 && planHeadingMatch(b.text, b.column, profile))) return 'plan';
-  if (data && data.id !== undefined && data.status !== undefined) return 'workplan';
+  if (blocks.some((b) => b.type === 'table' && isMilestoneTable(b, profile))) return 'tracker';
+  const isPlanHeading = (b: Block) => b.type === 'heading' && b.depth >= 2 && !taskHeadingMatch(b.text, profile) && planHeadingOf(b, profile) !== null;
+  const planHeadings = () => blocks.some(isPlanHeading);
+  if (blocks.some((b) => b.type === 'heading' && b.depth >= 2 && taskHeadingMatch(b.text, profile))) {
+    // Task headings under phase headings, in a file that is not a workplan by its front
+    // matter, are the tasks of a plan (spec-kit `## Phase 1` + `### T001: …`).
+    return !data?.id && planHeadings() ? 'plan' : 'workplan';
+  }
+  // A task file (front matter id, or ccpm's `name`, and a status) is one item, unless its
+  // top-level sections are milestones: steps nested in a section (`## Plan` +
+  // `### Phase 0: …`, Backlog.md) are its own steps, not milestones.
+  const fmItem = data && (data.id !== undefined || typeof data.name === 'string') && data.status !== undefined;
+  if (fmItem) {
+    let top = 7;
+    for (const b of blocks) if (b.type === 'heading' && b.depth >= 2 && b.depth < top) top = b.depth;
+    return blocks.some((b) => b.type === 'heading' && b.depth === top && isPlanHeading(b)) ? 'plan' : 'workplan';
+  }
+  if (planHeadings()) return 'plan';
+  if (hasPlanLists(blocks, profile)) return 'plan';
   return 'unknown';
 }

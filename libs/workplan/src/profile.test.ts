@@ -44,6 +44,9 @@ describe('profiles', () => {
       planHeadings: ['^Sprint (?<id>[0-9]+)$', ...DEFAULT_PROFILE.planHeadings],
       taskHeadings: DEFAULT_PROFILE.taskHeadings,
       criteriaLabels: ['ready when', ...DEFAULT_PROFILE.criteriaLabels],
+      listItemIds: DEFAULT_PROFILE.listItemIds,
+      nonItemSections: DEFAULT_PROFILE.nonItemSections,
+      tableColumns: DEFAULT_PROFILE.tableColumns,
       // Lifecycle fields the profile gives replace the base's; the others are inherited.
       lifecycle: { ...DEFAULT_PROFILE.lifecycle, closureRequired: [] },
       github: { labels: ['governance'] },

@@ -24,6 +24,32 @@ export const ProfileSchema = z.object({
   taskHeadings: z.array(z.string()).default([]),
   /** Labels that introduce exit criteria / acceptance lists (case-insensitive, `:` optional). */
   criteriaLabels: z.array(z.string()).default([]),
+  /**
+   * Regex sources tried at the start of a list line (after its checkbox or status mark,
+   * emphasis removed): a line they match is an item with that id (`- [ ] T001 …`,
+   * `- [x] 1.1 …`, `- [x] 02-01-PLAN.md — …`). Named groups `id` and optional `kw`
+   * (`Phase` in `- [x] **Phase 2: …**` gives the plan id `PHASE-2`). Added to the base's.
+   */
+  listItemIds: z.array(z.string()).optional(),
+  /**
+   * Headings (lower case, matched as words inside the heading) whose checklists are
+   * never items: acceptance criteria, release checklists, dependencies… Added to the base's.
+   */
+  nonItemSections: z.array(z.string()).optional(),
+  /**
+   * Table header names (lower case) by role, for tables read by their columns: `id` (the
+   * item column: ID, Task, Story, Epic, Stage, Phase…), `status`, `depends`, `title`.
+   * Added to the base's.
+   */
+  tableColumns: z
+    .object({
+      id: z.array(z.string()).optional(),
+      status: z.array(z.string()).optional(),
+      depends: z.array(z.string()).optional(),
+      title: z.array(z.string()).optional(),
+    })
+    .strict()
+    .optional(),
   /** Rules for status writes (`govern task set-status`, `govern close`); fields given replace the base's. */
   lifecycle: z
     .object({
@@ -78,19 +104,40 @@ export type Profile = z.output<typeof ProfileSchema>;
 export const DEFAULT_PROFILE: Profile = {
   name: 'default',
   statuses: {
-    done: ['done', 'complete', 'completed', 'finished', 'closed', 'shipped', 'merged', 'resolved', 'verified', '[x]', 'x', '✅', '✔', '✔️'],
-    in_progress: ['in progress', 'in-progress', 'wip', 'started', 'active', 'doing', 'ongoing', 'underway', 'in review', 'review'],
-    partial: ['partial', 'partially done', 'partially complete', 'mostly done'],
+    done: ['done', 'complete', 'completed', 'finished', 'closed', 'shipped', 'merged', 'resolved', 'verified', 'implemented', 'works', '[x]', 'x', '✅', '✔', '✔️', '✓', '☑️', '☑'],
+    in_progress: ['in progress', 'in-progress', 'wip', 'started', 'active', 'doing', 'ongoing', 'underway', 'in review', 'review', 'near complete', 'nearly complete', '[-]', '[/]', '🔄', '⏳', '🚧'],
+    partial: ['partial', 'partially done', 'partially complete', 'mostly done', '[~]'],
     blocked: ['blocked', 'on hold', 'waiting', 'stalled'],
-    planned: ['planned', 'todo', 'to do', 'not started', 'pending', 'proposed', 'open', 'backlog', 'draft', 'new', '[ ]', 'next', 'queued'],
+    planned: ['planned', 'todo', 'to do', 'not started', 'pending', 'proposed', 'open', 'backlog', 'draft', 'new', '[ ]', 'next', 'queued', 'ready', 'deferred', '⚪', '⬜', '📋', '🔲'],
   },
   priorities: [['p0', 'critical', 'urgent', 'highest'], ['p1', 'high'], ['p2', 'medium', 'normal'], ['p3', 'low'], ['p4', 'lowest']],
   planHeadings: [
-    '^(?<kw>PHASE|Phase|MILESTONE|Milestone|STAGE|Stage)\\s+(?<id>[A-Za-z0-9][A-Za-z0-9.-]*)\\s*(?:[—–:-]\\s*(?<rest>.*))?$',
-    '^(?<id>[A-Z]{1,3}[0-9]+[A-Za-z0-9.]*)\\s*[:—–]\\s*(?<rest>.+)$',
+    '^(?<kw>PHASE|Phase|MILESTONE|Milestone|STAGE|Stage|WEEK|Week|SPRINT|Sprint|EPIC|Epic|TASK|Task|ITERATION|Iteration)\\s+(?<id>[A-Za-z0-9][A-Za-z0-9.-]*)\\s*(?:[—–:-]\\s*(?<rest>.*))?$',
+    '^(?<id>[A-Z]{1,3}[0-9]+[A-Za-z0-9.]*)(?:\\s*[:—–]|\\s+-)\\s*(?<rest>.+)$',
+    '^(?<id>[A-Z]{1,3}[0-9]+[A-Za-z0-9.]*)$',
   ],
   taskHeadings: ['^(?<id>T[0-9]+[A-Za-z0-9.]*)\\s*[-—–:]\\s*(?<title>.+)$'],
   criteriaLabels: ['exit criteria', 'acceptance', 'acceptance criteria', 'validation checklist', 'checklist', 'definition of done', 'done when'],
+  listItemIds: [
+    '^(?<kw>PHASE|Phase|MILESTONE|Milestone|STAGE|Stage|WEEK|Week|SPRINT|Sprint|EPIC|Epic)\\s+(?<id>[0-9]+[A-Za-z0-9.]*)(?=[\\s:.)—–-]|$)',
+    '^(?<id>[0-9]+-[0-9]+[A-Za-z]?)-PLAN\\.md\\b',
+    '^(?<id>[0-9]+)\\.md\\b',
+    '^(?<id>[0-9]+(?:\\.[0-9]+)+)\\.?(?=\\s|$)',
+    '^(?<id>[0-9]+)\\.(?=\\s)',
+    '^(?<id>[A-Z]{1,6}-?[0-9]+[A-Za-z]?(?:[.-][A-Za-z0-9]+)*)(?=[\\s:.)\\]—–]|$)',
+    '^(?<id>[a-z]+-[0-9]+(?:\\.[0-9]+)*)(?=[\\s:.)\\]—–]|$)',
+    '^(?<id>#[0-9]+)(?=[\\s:.)\\]—–-]|$)',
+  ],
+  nonItemSections: [
+    'acceptance', 'criteria', 'definition of done', 'done when', 'checklist', 'dependencies', 'prerequisites', 'requirements',
+    'testing', 'tests', 'verification', 'validation', 'customization', 'notes', 'risks', 'references', 'success metrics', 'legend',
+  ],
+  tableColumns: {
+    id: ['id', 'task', 'task id', 'story', 'epic', 'stage', 'phase', 'item', 'ticket', 'issue', '#', 'key', 'work item', 'deliverable'],
+    status: ['status', 'state'],
+    depends: ['depends on', 'dependencies', 'depends', 'deps', 'blocked by', 'dependency', 'after', 'prerequisites'],
+    title: ['title', 'name', 'description', 'summary', 'scope', 'goal'],
+  },
   lifecycle: {
     transitions: {
       planned: ['in_progress', 'blocked', 'partial', 'done'],
@@ -123,6 +170,9 @@ export function mergeProfiles(base: Profile, over: Profile): Profile {
     planHeadings: [...over.planHeadings, ...base.planHeadings],
     taskHeadings: [...over.taskHeadings, ...base.taskHeadings],
     criteriaLabels: [...over.criteriaLabels, ...base.criteriaLabels],
+    ...(over.listItemIds || base.listItemIds ? { listItemIds: [...(over.listItemIds ?? []), ...(base.listItemIds ?? [])] } : {}),
+    ...(over.nonItemSections || base.nonItemSections ? { nonItemSections: [...(over.nonItemSections ?? []), ...(base.nonItemSections ?? [])] } : {}),
+    ...(over.tableColumns || base.tableColumns ? { tableColumns: mergeColumns(base.tableColumns ?? {}, over.tableColumns ?? {}) } : {}),
     lifecycle: { ...base.lifecycle, ...definedOnly(over.lifecycle) },
     github: { ...base.github, ...definedOnly(over.github) },
     ...(over.audit || base.audit ? { audit: { ...base.audit, ...definedOnly(over.audit ?? {}) } } : {}),
@@ -131,6 +181,15 @@ export function mergeProfiles(base: Profile, over: Profile): Profile {
       secrets: base.checks.secrets || over.checks.secrets ? [...(base.checks.secrets ?? []), ...(over.checks.secrets ?? [])] : undefined,
     }),
   };
+}
+
+type TableColumns = NonNullable<Profile['tableColumns']>;
+function mergeColumns(base: TableColumns, over: TableColumns): TableColumns {
+  const out: TableColumns = {};
+  for (const k of ['id', 'status', 'depends', 'title'] as const) {
+    if (base[k] || over[k]) out[k] = [...(over[k] ?? []), ...(base[k] ?? [])];
+  }
+  return out;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -146,6 +205,12 @@ export interface CompiledProfile {
   planHeadings: RegExp[];
   taskHeadings: RegExp[];
   criteriaLabels: Set<string>;
+  /** Ids at the start of a list line (`T001`, `1.1`, `02-01-PLAN.md`). */
+  listItemIds: RegExp[];
+  /** Heading words whose checklists are not items. */
+  nonItemSections: string[];
+  /** Table header names (canonical: lower case, punctuation as spaces; `#` kept) by role. */
+  tableColumns: { id: Set<string>; status: Set<string>; depends: Set<string>; title: Set<string> };
 }
 
 export function compileProfile(profile: Profile): CompiledProfile {
@@ -171,10 +236,24 @@ export function compileProfile(profile: Profile): CompiledProfile {
     planHeadings: profile.planHeadings.map((s) => new RegExp(s, 'u')),
     taskHeadings: profile.taskHeadings.map((s) => new RegExp(s, 'u')),
     criteriaLabels: new Set(profile.criteriaLabels.map((l) => l.toLowerCase())),
+    listItemIds: (profile.listItemIds ?? []).map((s) => new RegExp(s, 'u')),
+    nonItemSections: (profile.nonItemSections ?? []).map((s) => canonicalHeader(s)).filter(Boolean),
+    tableColumns: {
+      id: new Set((profile.tableColumns?.id ?? []).map(canonicalHeader)),
+      status: new Set((profile.tableColumns?.status ?? []).map(canonicalHeader)),
+      depends: new Set((profile.tableColumns?.depends ?? []).map(canonicalHeader)),
+      title: new Set((profile.tableColumns?.title ?? []).map(canonicalHeader)),
+    },
   };
 }
 
 /** Lowercase, unify `_`/`-`/whitespace runs to one space. */
 export function canonicalPhrase(text: string): string {
   return text.toLowerCase().replace(/[\s_-]+/g, ' ').trim();
+}
+
+/** A table header or heading word list as compared: lower case, runs of other characters as one space; a lone `#` stays `#`. */
+export function canonicalHeader(text: string): string {
+  const t = text.toLowerCase().replace(/[^\p{L}\p{N}#]+/gu, ' ').trim();
+  return t;
 }

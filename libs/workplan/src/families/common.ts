@@ -15,7 +15,22 @@ export function leadingId(text: string): { id: string; rest: string } | null {
   return { id: m[1], rest: text.trim().slice(m[0].length).trim() };
 }
 
-const NONE = new Set(['', '-', '—', '–', 'none', 'n/a', 'na', '∅']);
+const NONE = new Set(['', '-', '—', '–', 'none', 'n/a', 'na', '∅', 'nothing', 'tbd']);
+
+/**
+ * `None`, `Nothing (first phase)`, `- (first)`: no dependency. The words before a
+ * parenthesis or a dash are what counts.
+ */
+export function isNoDependency(text: string): boolean {
+  const t = text.replace(/[*_`]/g, '').trim().toLowerCase();
+  if (NONE.has(t)) return true;
+  let cut = t.length;
+  for (const sep of ['(', '—', '–', ' - ']) {
+    const k = t.indexOf(sep);
+    if (k >= 0 && k < cut) cut = k;
+  }
+  return NONE.has(t.slice(0, cut).trim());
+}
 
 /**
  * Splits a dependency list as written in a cell or metadata value
@@ -28,7 +43,7 @@ export function parseDependencyList(
   origin: DependencyRef['origin'],
   sink: DiagnosticSink,
 ): DependencyRef[] {
-  if (NONE.has(text.trim().toLowerCase())) return [];
+  if (isNoDependency(text)) return [];
   const refs: DependencyRef[] = [];
   const re = /[^,;]+/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -36,7 +51,8 @@ export function parseDependencyList(
       const token = part.text.trim();
       if (NONE.has(token.toLowerCase())) continue;
       const col = column + part.index + (part.text.length - part.text.trimStart().length);
-      const lead = leadingId(token);
+      // A bare number is an id where the document numbers its items (`006` in a ccpm epic).
+      const lead = leadingId(token) ?? (/^\d+$/.test(token) && origin === 'front-matter' ? { id: token, rest: '' } : null);
       if (!lead) {
         sink.error('dependency-invalid', `"${token}" is not an item id`, line, col, { expected: 'an id such as LM-01', actual: token });
         continue;
@@ -147,11 +163,13 @@ function criterionOf(i: ListItem, tie: Tie): Criterion {
  * is fine. A nested bullet that is only a tie (`- Check: \`cmd\``, `- Verified by: ID`)
  * is not a criterion: it is attached to its parent.
  */
-export function flattenCriteria(items: ListItem[], out: Criterion[] = []): Criterion[] {
+export function flattenCriteria(items: ListItem[], out: Criterion[] = [], skip?: Set<ListItem>): Criterion[] {
   const stack: ListItem[] = [];
   for (let k = items.length - 1; k >= 0; k--) stack.push(items[k]!);
   while (stack.length) {
     const i = stack.pop()!;
+    // A list line read as an item of its own is not a criterion, nor are its sub-steps.
+    if (skip?.has(i)) continue;
     const tie = readTies(i.text);
     const rest: ListItem[] = [];
     for (const child of i.children) {
@@ -171,7 +189,7 @@ export function flattenCriteria(items: ListItem[], out: Criterion[] = []): Crite
  * Collects exit criteria inside a section: lists that follow a criteria label
  * (a paragraph line or a heading) and every checkbox item anywhere in the section.
  */
-export function collectCriteria(blocks: Block[], from: number, to: number, profile: CompiledProfile): Criterion[] {
+export function collectCriteria(blocks: Block[], from: number, to: number, profile: CompiledProfile, skip?: Set<ListItem>): Criterion[] {
   const out: Criterion[] = [];
   const seen = new Set<number>();
   let underLabelHeading = false;
@@ -186,7 +204,7 @@ export function collectCriteria(blocks: Block[], from: number, to: number, profi
     const labelled =
       underLabelHeading ||
       (prev?.type === 'paragraph' && criteriaLabel(prev.lines[prev.lines.length - 1]?.text ?? '', profile) !== null);
-    const items = flattenCriteria(b.items);
+    const items = flattenCriteria(b.items, [], skip);
     for (const c of items) {
       if ((labelled || c.checked !== null) && !seen.has(c.line)) {
         seen.add(c.line);

@@ -17,10 +17,21 @@ export interface TrackerParts {
 const canon = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 const DEPENDS_HEADERS = new Set(['depends on', 'dependencies', 'depends', 'deps', 'blocked by', 'dependency']);
 
-/** True when a table's header names a Milestone and a Status column. */
-export function isMilestoneTable(t: TableBlock): boolean {
+/**
+ * True when a table's header names a Milestone and a Status column, and no item column
+ * (the profile's `tableColumns.id`: Phase, Task, Story…) comes before the Milestone
+ * column: in GSD's `| Phase | Milestone | Plans Complete | Status |` the items are the
+ * phases and the Milestone cell only says which release they belong to.
+ */
+export function isMilestoneTable(t: TableBlock, profile?: CompiledProfile): boolean {
   const h = (t.rows[0]?.cells ?? []).map((c) => canon(c.text));
-  return h.includes('status') && (h.includes('milestone') || h.includes('milestones'));
+  if (!h.includes('status')) return false;
+  const m = h.findIndex((x) => x === 'milestone' || x === 'milestones');
+  if (m < 0) return false;
+  if (profile) {
+    for (let k = 0; k < m; k++) if (h[k] && h[k] !== 'id' && profile.tableColumns.id.has(h[k]!)) return false;
+  }
+  return true;
 }
 
 /** Parses a tracker: milestone tables, dependency matrices, packet ids and evidence roots. */
@@ -32,7 +43,7 @@ export function parseTracker(blocks: Block[], docId: string, profile: CompiledPr
     if (b.type === 'heading') lastHeading = b.text;
     if (b.type !== 'table') continue;
     // A loop, not `push(...rows)`: spread arguments overflow the stack past ~120,000 rows.
-    if (isMilestoneTable(b)) for (const item of milestoneRows(b, docId, profile, sink)) items.push(item);
+    if (isMilestoneTable(b, profile)) for (const item of milestoneRows(b, docId, profile, sink)) items.push(item);
     else if (looksLikeMatrix(b)) matrixTables.push({ table: b, title: lastHeading });
   }
   const byId = new Map(items.map((i) => [i.id, i]));

@@ -2,6 +2,7 @@ import type { Block } from '../blocks.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Criterion, Item } from '../model.js';
 import { MAX_HEADING_MATCH_LENGTH } from '../limits.js';
+import { planListItems } from './plan.js';
 import type { CompiledProfile } from '../profile.js';
 import {
   collectCriteria,
@@ -22,6 +23,7 @@ export interface WorkplanInput {
   frontMatter: Record<string, unknown> | null;
   positions: Record<string, { line: number; column: number }>;
   itemPositions?: Record<string, { line: number; column: number }[]>;
+  itemTexts?: Record<string, string[]>;
   /** Where the document node points: the front matter or the first heading. */
   line: number;
 }
@@ -64,12 +66,18 @@ export function parseWorkplan(blocks: Block[], input: WorkplanInput, profile: Co
     const list = Array.isArray(fm.checks) ? fm.checks : [fm.checks];
     docNode.checks = list.map((c, k) => ({ command: String(c), ...(positions?.length === list.length ? positions[k]! : at) }));
   }
-  const deps = fm.depends_on ?? fm.dependsOn;
-  if (deps !== undefined && deps !== null) {
-    const at = pos.depends_on ?? pos.dependsOn ?? { line: input.line, column: 1 };
-    const positions = input.itemPositions?.depends_on ?? input.itemPositions?.dependsOn;
+  // `dependencies:` is Backlog.md's spelling of `depends_on:`.
+  const depKey = ['depends_on', 'dependsOn', 'dependencies'].find((k) => fm[k] !== undefined && fm[k] !== null);
+  const deps = depKey ? fm[depKey] : undefined;
+  if (depKey && deps !== undefined && deps !== null) {
+    const at = pos[depKey] ?? { line: input.line, column: 1 };
+    const positions = input.itemPositions?.[depKey];
+    // A number (`006`) is kept as written: YAML reads it as 6.
+    const texts = input.itemTexts?.[depKey];
     const items =
-      Array.isArray(deps) && positions?.length === deps.length ? deps.map((d, k) => ({ text: String(d), ...positions[k]! })) : undefined;
+      Array.isArray(deps) && positions?.length === deps.length
+        ? deps.map((d, k) => ({ text: typeof d === 'number' && texts?.[k] ? texts[k]! : String(d), ...positions[k]! }))
+        : undefined;
     docNode.dependencies = dependencyRefs({ value: deps, ...at, ...(items ? { items } : {}) }, 'front-matter', sink);
   }
 
@@ -93,6 +101,11 @@ export function parseWorkplan(blocks: Block[], input: WorkplanInput, profile: Co
     i++;
   }
   docNode.criteria = docCriteria;
+  if (items.length === 1) {
+    // No task sections: a task file, or an epic that lists its tasks as id lines
+    // (`- [ ] 002.md - Title - depends on [001]`) or in a table with Task and Depends On columns.
+    for (const it of planListItems(blocks, input.docId, profile, sink)) items.push(it);
+  }
   return items;
 }
 

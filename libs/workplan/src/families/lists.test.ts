@@ -1,0 +1,132 @@
+import { describe, expect, test } from 'vitest';
+import type { Item } from '../model.js';
+import { parse } from '../__fixtures__/test-utils.js';
+
+/**
+ * The planning documents people really write (issue 15, GV-WP-0009-T02): one test per
+ * class of document bench:formats showed the parser missing. Every item is asserted
+ * whole; `item` only fills the fields that keep their empty default.
+ */
+function item(fields: Partial<Item> & Pick<Item, 'id' | 'kind' | 'localId' | 'title' | 'line' | 'column'>): Item {
+  return {
+    status: null,
+    statusText: null,
+    statusSource: null,
+    priority: null,
+    order: null,
+    dependencies: [],
+    criteria: [],
+    checks: [],
+    evidenceRoot: null,
+    packetId: null,
+    stateHubId: null,
+    refs: [],
+    parent: null,
+    ...fields,
+  };
+}
+
+describe('real-world planning formats', () => {
+  test("numbered checkbox lists (Kiro): `- [x] 1. Title` / `- [x] 1.1 Title` are tasks, the box is the status, `1.1` belongs to `1`, sub-bullets are not items", () => {
+    const text = "# Implementation Plan\n\n- [x] 1. Set up API client\n- [x] 1.1 Create apiClient service\n  - Implement HTTP client wrapper\n  - _Requirements: 7.1, 7.2_\n- [ ] 2. Add list view\n  - [~] 2.1 Render rows\n";
+    const { document, diagnostics } = parse(text, "specs/kiro/tasks.md");
+    expect(document?.family).toBe("plan");
+    expect(document?.items).toEqual([
+      item({"status":"done","statusText":"[x]","statusSource":{"line":3,"column":3},"parent":"tasks","id":"tasks:1","kind":"task","localId":"1","title":"Set up API client","line":3,"column":7}),
+      item({"status":"done","statusText":"[x]","statusSource":{"line":4,"column":3},"parent":"tasks:1","id":"tasks:1.1","kind":"task","localId":"1.1","title":"Create apiClient service","line":4,"column":7}),
+      item({"status":"planned","statusText":"[ ]","statusSource":{"line":7,"column":3},"parent":"tasks","id":"tasks:2","kind":"task","localId":"2","title":"Add list view","line":7,"column":7}),
+      item({"status":"partial","statusText":"[~]","statusSource":{"line":8,"column":5},"parent":"tasks:2","id":"tasks:2.1","kind":"task","localId":"2.1","title":"Render rows","line":8,"column":5}),
+    ]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([]);
+  });
+
+  test("id checkbox lines (spec-kit): `T001 [P] [US1]` markers leave the title, `(depends on T001)`, `Depends:` sub-bullets and prose (`**Phase 2**: Depends on Phase 1`, `T001 → T003`) are dependencies", () => {
+    const text = "# Tasks: Epic lifecycle\n\n## Phase 1: Setup\n\n- [x] T001 [P] [US1] Create the skeleton in scripts/epics.sh\n- [ ] T002 [US1] Add create_epic() (depends on T001)\n\n## Phase 2: Core\n\n- [ ] T003 Wire the CLI\n  - Depends: T001, T002\n\n## Dependencies\n\n- **Phase 2**: Depends on Phase 1 completion\n- T001 → T003\n";
+    const { document, diagnostics } = parse(text, "specs/003/tasks.md");
+    expect(document?.family).toBe("plan");
+    expect(document?.items).toEqual([
+      item({"parent":"tasks","id":"tasks:PHASE-1","kind":"milestone","localId":"PHASE-1","title":"Setup","line":3,"column":4}),
+      item({"status":"done","statusText":"[x]","statusSource":{"line":5,"column":3},"parent":"tasks:PHASE-1","id":"tasks:T001","kind":"task","localId":"T001","title":"Create the skeleton in scripts/epics.sh","line":5,"column":7}),
+      item({"status":"planned","statusText":"[ ]","statusSource":{"line":6,"column":3},"dependencies":[{"id":"tasks:T001","origin":"section","line":6,"column":48}],"parent":"tasks:PHASE-1","id":"tasks:T002","kind":"task","localId":"T002","title":"Add create_epic()","line":6,"column":7}),
+      item({"dependencies":[{"id":"tasks:PHASE-1","origin":"section","line":15,"column":27}],"parent":"tasks","id":"tasks:PHASE-2","kind":"milestone","localId":"PHASE-2","title":"Core","line":8,"column":4}),
+      item({"status":"planned","statusText":"[ ]","statusSource":{"line":10,"column":3},"dependencies":[{"id":"tasks:T001","origin":"section","line":11,"column":14},{"id":"tasks:T002","origin":"section","line":11,"column":20}],"parent":"tasks:PHASE-2","id":"tasks:T003","kind":"task","localId":"T003","title":"Wire the CLI","line":10,"column":7}),
+    ]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([["status-missing",3,4],["status-missing",8,4]]);
+  });
+
+  test("heading statuses: trailing ✅, `(COMPLETE)`, a status in backticks, `- Status:` bullets, `**Status:**` lines, a checkbox before the heading and ` - ` / bare id headings", () => {
+    const text = "# Roadmap\n\n## Phase 1: Foundation ✅\n\n## Phase 2: Agents (COMPLETE)\n\n### M1 — Bootstrap `done`\n\n- [x] go mod init\n- [x] main.go\n\n### M2 - Config\n\n- Status: In Progress\n\n## [x] Phase 3: Release\n\n## M4\n\n**Status:** Planned\n";
+    const { document, diagnostics } = parse(text, "ROADMAP.md");
+    expect(document?.family).toBe("plan");
+    expect(document?.items).toEqual([
+      item({"status":"done","statusText":"✅","statusSource":{"line":3,"column":24},"parent":"ROADMAP","id":"ROADMAP:PHASE-1","kind":"milestone","localId":"PHASE-1","title":"Foundation","line":3,"column":4}),
+      item({"status":"done","statusText":"COMPLETE","statusSource":{"line":5,"column":21},"parent":"ROADMAP","id":"ROADMAP:PHASE-2","kind":"milestone","localId":"PHASE-2","title":"Agents","line":5,"column":4}),
+      item({"status":"done","statusText":"done","statusSource":{"line":7,"column":21},"criteria":[{"text":"go mod init","checked":true,"line":9,"column":7},{"text":"main.go","checked":true,"line":10,"column":7}],"parent":"ROADMAP","id":"ROADMAP:M1","kind":"milestone","localId":"M1","title":"Bootstrap","line":7,"column":5}),
+      item({"status":"in_progress","statusText":"In Progress","statusSource":{"line":14,"column":11},"parent":"ROADMAP","id":"ROADMAP:M2","kind":"milestone","localId":"M2","title":"Config","line":12,"column":5}),
+      item({"status":"done","statusText":"[x]","statusSource":{"line":16,"column":4},"parent":"ROADMAP","id":"ROADMAP:PHASE-3","kind":"milestone","localId":"PHASE-3","title":"Release","line":16,"column":4}),
+      item({"status":"planned","statusText":"Planned","statusSource":{"line":20,"column":13},"parent":"ROADMAP","id":"ROADMAP:M4","kind":"milestone","localId":"M4","title":"","line":18,"column":4}),
+    ]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([]);
+  });
+
+  test("id-less checklists and ✅/🔄 bullets are items where the section holds no other unit, nested ones with their parent; a legend and acceptance criteria are not", () => {
+    const text = "# Project Tasks\n\n## Phase 1: Backend\n\n### Completed\n- [x] Set up project structure\n  - [x] Created test_main.py\n\n### Up Next\n- [ ] Write the parser\n\n## Legend\n- ✅ Complete\n- 🔄 In Progress\n\n## Phase 2: Extension\n- ✅ Streaming support\n- 🔄 Custom tokenizer\n\n### Acceptance Criteria\n- [ ] The extension loads\n";
+    const { document, diagnostics } = parse(text, "TASKS.md");
+    expect(document?.family).toBe("plan");
+    expect(document?.items).toEqual([
+      item({"parent":"TASKS","id":"TASKS:PHASE-1","kind":"milestone","localId":"PHASE-1","title":"Backend","line":3,"column":4}),
+      item({"status":"done","statusText":"[x]","statusSource":{"line":6,"column":3},"parent":"TASKS:PHASE-1","id":"TASKS:set-up-project-structure","kind":"task","localId":"set-up-project-structure","title":"Set up project structure","line":6,"column":7}),
+      item({"status":"done","statusText":"[x]","statusSource":{"line":7,"column":5},"parent":"TASKS:set-up-project-structure","id":"TASKS:created-test-main-py","kind":"task","localId":"created-test-main-py","title":"Created test_main.py","line":7,"column":9}),
+      item({"status":"planned","statusText":"[ ]","statusSource":{"line":10,"column":3},"parent":"TASKS:PHASE-1","id":"TASKS:write-the-parser","kind":"task","localId":"write-the-parser","title":"Write the parser","line":10,"column":7}),
+      item({"criteria":[{"text":"The extension loads","checked":false,"line":21,"column":7}],"parent":"TASKS","id":"TASKS:PHASE-2","kind":"milestone","localId":"PHASE-2","title":"Extension","line":16,"column":4}),
+      item({"status":"done","statusText":"✅","statusSource":{"line":17,"column":3},"parent":"TASKS:PHASE-2","id":"TASKS:streaming-support","kind":"task","localId":"streaming-support","title":"Streaming support","line":17,"column":3}),
+      item({"status":"in_progress","statusText":"🔄","statusSource":{"line":18,"column":3},"parent":"TASKS:PHASE-2","id":"TASKS:custom-tokenizer","kind":"task","localId":"custom-tokenizer","title":"Custom tokenizer","line":18,"column":3}),
+    ]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([["status-missing",3,4],["status-missing",16,4]]);
+  });
+
+  test("tables by column roles: a GSD progress table gives the phase headings their status, a Stage table with `**DONE**`, `S072-01,02,03` shorthand, `-` and `Nothing (first phase)` mean no dependency, totals rows are skipped", () => {
+    const text = "# Roadmap\n\n## Phase 18: Billing\n\n**Depends on**: Phase 17 (Milestone 2 complete)\n\n## Phase 19: Teams\n\n**Depends on**: Nothing (first phase)\n\n## Progress\n\n| Phase | Milestone | Plans Complete | Status |\n|---|---|---|---|\n| 18. Billing | M3 | 0/3 | Not started |\n| 19. Teams | M3 | 3/3 | Complete |\n\n| Stage | Status | Depends On |\n|---|---|---|\n| S072-01 Decode | **DONE** | - |\n| S072-04 Cipher | **BLOCKED** | S072-01,02,03 |\n| **Total** | | |\n";
+    const { document, diagnostics } = parse(text, "ROADMAP.md");
+    expect(document?.family).toBe("plan");
+    expect(document?.items).toEqual([
+      item({"status":"planned","statusText":"Not started","statusSource":{"line":15,"column":28},"dependencies":[{"id":"PHASE-17","origin":"section","line":5,"column":17}],"parent":"ROADMAP","id":"ROADMAP:PHASE-18","kind":"milestone","localId":"PHASE-18","title":"Billing","line":3,"column":4}),
+      item({"status":"done","statusText":"Complete","statusSource":{"line":16,"column":26},"parent":"ROADMAP","id":"ROADMAP:PHASE-19","kind":"milestone","localId":"PHASE-19","title":"Teams","line":7,"column":4}),
+      item({"status":"done","statusText":"**DONE**","statusSource":{"line":20,"column":20},"parent":"ROADMAP","id":"ROADMAP:S072-01","kind":"task","localId":"S072-01","title":"Decode","line":20,"column":3}),
+      item({"status":"blocked","statusText":"**BLOCKED**","statusSource":{"line":21,"column":20},"dependencies":[{"id":"ROADMAP:S072-01","origin":"section","line":21,"column":34},{"id":"S072-02","origin":"section","line":21,"column":42},{"id":"S072-03","origin":"section","line":21,"column":45}],"parent":"ROADMAP","id":"ROADMAP:S072-04","kind":"task","localId":"S072-04","title":"Cipher","line":21,"column":3}),
+    ]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([]);
+  });
+
+  test("ccpm epic: `name` + `status` front matter without id is the epic; `- [ ] 002.md - Title - depends on [001]` lines are its tasks", () => {
+    const text = "---\nname: tuic\nstatus: backlog\n---\n\n# Epic: TUIC\n\n## Tasks Created\n- [ ] 001.md - Calculator Engine (parallel: true)\n- [ ] 002.md - TUI Foundation (parallel: false) - depends on [001]\n\n## Acceptance Criteria\n- [ ] AC1 All tests pass\n";
+    const { document, diagnostics } = parse(text, ".claude/epics/tuic/epic.md");
+    expect(document?.family).toBe("workplan");
+    expect(document?.items).toEqual([
+      item({"status":"planned","statusText":"backlog","statusSource":{"line":3,"column":9},"criteria":[{"text":"AC1 All tests pass","checked":false,"line":13,"column":7}],"id":"tuic","kind":"workplan","localId":"tuic","title":"tuic","line":1,"column":1}),
+      item({"status":"planned","statusText":"[ ]","statusSource":{"line":9,"column":3},"parent":"tuic","id":"tuic:001","kind":"task","localId":"001","title":"Calculator Engine (parallel: true)","line":9,"column":7}),
+      item({"status":"planned","statusText":"[ ]","statusSource":{"line":10,"column":3},"dependencies":[{"id":"tuic:001","origin":"section","line":10,"column":63}],"parent":"tuic","id":"tuic:002","kind":"task","localId":"002","title":"TUI Foundation (parallel: false)","line":10,"column":7}),
+    ]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([]);
+  });
+
+  test("ccpm task file: `name` is the title, `depends_on: [006, 008]` keeps the ids as written; the Dependencies checklist is not an item", () => {
+    const text = "---\nname: Documentation & Demos\nstatus: open\ndepends_on: [006, 008]\n---\n\n# Task: Documentation & Demos\n\n## Dependencies\n- [ ] Task 006 complete\n";
+    const { document, diagnostics } = parse(text, ".claude/epics/tuic/7.md");
+    expect(document?.family).toBe("workplan");
+    expect(document?.items).toEqual([
+      item({"status":"planned","statusText":"open","statusSource":{"line":3,"column":9},"dependencies":[{"id":"006","origin":"front-matter","line":4,"column":14},{"id":"008","origin":"front-matter","line":4,"column":19}],"id":"7","kind":"workplan","localId":"7","title":"Documentation & Demos","line":1,"column":1}),
+    ]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([]);
+  });
+
+  test("Backlog.md task: `dependencies:` is kept, and `### Phase 0` steps inside a section are not milestones", () => {
+    const text = "---\nid: NAS-16\ntitle: Create subvolume\nstatus: Done\ndependencies: [task-67]\n---\n\n## Description\n\nMake it.\n\n## Plan\n\n### Phase 0: Pre-flight\n\n### Phase 1: Create\n";
+    const { document, diagnostics } = parse(text, "backlog/tasks/nas-16.md");
+    expect(document?.family).toBe("workplan");
+    expect(document?.items).toEqual([
+      item({"status":"done","statusText":"Done","statusSource":{"line":4,"column":9},"dependencies":[{"id":"task-67","origin":"front-matter","line":5,"column":16}],"id":"NAS-16","kind":"workplan","localId":"NAS-16","title":"Create subvolume","line":2,"column":5}),
+    ]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([]);
+  });
+});

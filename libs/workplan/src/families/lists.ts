@@ -1,0 +1,356 @@
+import type { ListItem } from '../blocks.js';
+import type { DiagnosticSink } from '../diagnostics.js';
+import type { DependencyRef, Status } from '../model.js';
+import { canonicalHeader, type CompiledProfile } from '../profile.js';
+import { normalizeStatus } from '../status.js';
+import { parseDependencyList } from './common.js';
+
+/**
+ * What a list line says about itself: a status mark (checkbox, `[~]`, a leading ✅/🔄/⚪),
+ * an id at its start (the profile's `listItemIds`), its title without the id, markers
+ * (`[P]`, `[US1]`) and emphasis, and a dependency trailer (`- depends on [001]`,
+ * `(depends on T001)`, `Depends: T1, T2`). Everything here scans the line once.
+ */
+export interface ListLine {
+  status: Status | null;
+  statusText: string | null;
+  /** Column of the status mark (the checkbox's `[`, or the emoji). */
+  statusColumn: number;
+  id: string | null;
+  /** `Phase` for `**Phase 2: …**`: the id is then a plan id (`PHASE-2`). */
+  kw: string | null;
+  title: string;
+  markers: string[];
+  dependsText: string | null;
+  dependsColumn: number;
+  /** The line's text after its status mark (for positions). */
+  text: string;
+  /** Whether `listLineDetails` has run: before it, `title` is the raw rest of the line. */
+  details: boolean;
+}
+
+const CHECKBOX = new WeakMap<CompiledProfile, [Status, Status]>();
+/** What `[x]` and `[ ]` mean in this profile (done and planned unless it says otherwise), computed once. */
+function checkboxStatus(checked: boolean, profile: CompiledProfile): Status {
+  let v = CHECKBOX.get(profile);
+  if (!v) CHECKBOX.set(profile, (v = [normalizeStatus('[x]', profile).status ?? 'done', normalizeStatus('[ ]', profile).status ?? 'planned']));
+  return checked ? v[0] : v[1];
+}
+
+const BRACKET_MARK = /^\[([~\-/])\][ \t]+/;
+const MARKER = /^\[([A-Za-z0-9][\w ,.-]{0,24})\][ \t]*/;
+
+/** Reads a list item's text; null when the text is empty. */
+export function readListLine(item: ListItem, profile: CompiledProfile): ListLine | null {
+  let text = item.text;
+  // No checkbox, no `[~]`, no leading symbol: no status mark, so never an item.
+  if (item.checked === null) {
+    const c = text.charCodeAt(0);
+    if (c !== 91 && c < 0x2000) return null;
+  }
+  let col = item.column;
+  let status: Status | null = null;
+  let statusText: string | null = null;
+  let statusColumn = col;
+  if (item.checked !== null) {
+    statusText = item.checked ? '[x]' : '[ ]';
+    status = checkboxStatus(item.checked, profile);
+    statusColumn = Math.max(1, col - 4);
+  } else {
+    const b = BRACKET_MARK.exec(text);
+    if (b) {
+      statusText = `[${b[1]}]`;
+      status = normalizeStatus(statusText, profile).status;
+      if (status) {
+        text = text.slice(b[0].length);
+        col += b[0].length;
+      } else statusText = null;
+    } else {
+      const e = leadingSymbol(text);
+      if (e) {
+        const s = normalizeStatus(e, profile).status;
+        if (s) {
+          status = s;
+          statusText = e;
+          const rest = text.slice(e.length);
+          const trimmed = rest.trimStart();
+          col += e.length + (rest.length - trimmed.length);
+          text = trimmed;
+        }
+      }
+    }
+  }
+  // Emphasis around the start: `**Phase 1: Title** - summary`, `**Define types**`.
+  let plain = text;
+  if (plain.startsWith('**') || plain.startsWith('__')) {
+    const mark = plain.slice(0, 2);
+    const close = plain.indexOf(mark, 2);
+    plain = close > 0 ? plain.slice(2, close) + plain.slice(close + 2) : plain.slice(2);
+    col += 2;
+  }
+  if (plain.startsWith('`')) {
+    const close = plain.indexOf('`', 1);
+    if (close > 0) plain = plain.slice(1, close) + plain.slice(close + 1);
+  }
+  let id: string | null = null;
+  let kw: string | null = null;
+  let rest = plain;
+  for (const re of profile.listItemIds) {
+    const m = re.exec(plain);
+    if (m?.groups?.id) {
+      id = m.groups.id;
+      kw = m.groups.kw ?? null;
+      rest = plain.slice(m[0].length);
+      break;
+    }
+  }
+  const markers: string[] = [];
+  rest = rest.replace(/^[ \t]*/, '');
+  if (id) {
+    for (let guard = 0; guard < 8; guard++) {
+      const mk = MARKER.exec(rest);
+      if (!mk) break;
+      markers.push(mk[1]!);
+      rest = rest.slice(mk[0].length);
+    }
+    rest = rest.replace(/^(?:[:.)—–-][ \t]*)+/, '');
+  }
+  if (!rest.trim() && !id) return null;
+  return { status, statusText, statusColumn, id, kw, title: rest, markers, dependsText: null, dependsColumn: col, text, details: false };
+}
+
+/**
+ * Title and dependency trailer of a list line, worked out only for the lines that become
+ * items (the trailer scan is the costly part of reading a line).
+ */
+export function listLineDetails(l: ListLine): ListLine {
+  if (l.details) return l;
+  l.details = true;
+  let rest = l.title;
+  const dep = dependsTrailer(rest);
+  if (dep) {
+    l.dependsText = dep.text;
+    l.dependsColumn = l.dependsColumn + Math.max(0, l.text.indexOf(dep.text));
+    rest = rest.slice(0, dep.index).trimEnd().replace(/[ \t]*[(—–-]$/, '').trimEnd();
+  }
+  l.title = rest.replace(/\*\*|__/g, '').replace(/[ \t]+[—–-][ \t]*$/, '').trim();
+  return l;
+}
+
+/** Whether the text holds a character from U+2000 up (where the status emoji are). */
+function hasSymbol(text: string): boolean {
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) >= 0x2000) return true;
+  return false;
+}
+
+/** The leading non-letter, non-digit symbol of a text (an emoji such as ✅ with its variation selector), or null. */
+function leadingSymbol(text: string): string | null {
+  const cp = text.codePointAt(0);
+  if (cp === undefined || cp < 0x2000) return null;
+  let end = cp > 0xffff ? 2 : 1;
+  while (end < text.length && (text.charCodeAt(end) === 0xfe0f || text.charCodeAt(end) === 0x200d)) end++;
+  return text.slice(0, end);
+}
+
+const DEPENDS_AT = /(?:^|[\s(_*])(?:depends on|depends|dependencies|blocked by|after)\s*:?\s*/gi;
+
+/**
+ * `… - depends on [001, 002]`, `… (depends on T001)`, `_Depends: T1, T2_`: the ids after
+ * the last such phrase, when what follows is a list of ids (a bracketed list, or tokens
+ * that all look like ids). Returns the text of the list and where the trailer starts.
+ */
+export function dependsTrailer(text: string): { text: string; index: number } | null {
+  let found: RegExpExecArray | null = null;
+  DEPENDS_AT.lastIndex = 0;
+  for (let m = DEPENDS_AT.exec(text); m; m = DEPENDS_AT.exec(text)) {
+    if (m[0].toLowerCase().includes('after') && !/[(]\s*after/i.test(text.slice(Math.max(0, m.index - 1), m.index + m[0].length))) continue;
+    found = m;
+  }
+  if (!found) return null;
+  let after = text.slice(found.index + found[0].length);
+  const start = found.index + (/^[\s(_*]/.test(found[0]) ? 1 : 0);
+  after = after.replace(/[)_*.\]]*\s*$/, '');
+  if (after.startsWith('[')) after = after.slice(1).replace(/\]$/, '');
+  after = after.replace(/\]/g, '').trim();
+  if (!after) return null;
+  const tokens = after.split(/\s*(?:,|;|\band\b)\s*/i).filter(Boolean);
+  if (!tokens.length || tokens.some((t) => !isDependencyToken(t))) return null;
+  return { text: after, index: start };
+}
+
+function isDependencyToken(t: string): boolean {
+  const s = t.trim();
+  if (/^(?:none|n\/a|-|—)$/i.test(s)) return true;
+  if (/^(?:phase|milestone|stage|task|week|sprint|epic)\s+[\w.-]+$/i.test(s)) return true;
+  return /^#?[A-Za-z0-9][\w.-]*$/.test(s) && /\d/.test(s);
+}
+
+/** Positioned dependency refs from a trailer's list (see `dependsTrailer`). */
+export function trailerDependencies(text: string, line: number, column: number, sink: DiagnosticSink): DependencyRef[] {
+  const out: DependencyRef[] = [];
+  const re = /[^,;]+/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const token = m[0].trim();
+    if (!token) continue;
+    const col = column + m.index + (m[0].length - m[0].trimStart().length);
+    const kw = /^(phase|milestone|stage|task|week|sprint|epic)\s+([\w.-]+)$/i.exec(token);
+    if (kw) out.push({ id: `${kw[1]!.toUpperCase()}-${kw[2]}`, origin: 'section', line, column: col });
+    else if (/^#?\d[\w.-]*$/.test(token)) out.push({ id: token, origin: 'section', line, column: col });
+    else for (const ref of parseDependencyList(token, line, col, 'section', sink)) out.push(ref);
+  }
+  return out;
+}
+
+/** True when a heading's text names a section whose checklists are not items (acceptance criteria, a release checklist…). */
+export function isNonItemSection(text: string, profile: CompiledProfile): boolean {
+  const t = ` ${canonicalHeader(text.replace(/[*_`]/g, ''))} `;
+  return profile.nonItemSections.some((w) => t.includes(` ${w} `));
+}
+
+export interface HeadingMarks {
+  /** The heading text without the status mark (and without a leading checkbox or emoji). */
+  text: string;
+  /** Offset of `text` inside the original heading text. */
+  offset: number;
+  statusText: string | null;
+  /** Offset of the status mark inside the original heading text. */
+  statusOffset: number;
+}
+
+/**
+ * Status marks a heading may carry around its title: a leading checkbox (`[x] Phase 1`) or
+ * status emoji (`✅ Phase 1`), and at the end a status in backticks (`\`done\``), in
+ * parentheses (`(COMPLETE)`), a status emoji (`✅`, `🔄`, `⚪`) optionally followed by
+ * words (`✅ COMPLETE`), or upper-case status words (`COMPLETE`, `NEAR COMPLETE`).
+ * Only what the profile maps to a status counts; the rest of the heading is kept as is.
+ */
+export function headingMarks(text: string, profile: CompiledProfile): HeadingMarks {
+  // Most headings carry no mark at all: no leading `[`, no symbol, no closing `\`` or `)`.
+  const last = text.charCodeAt(text.length - 1);
+  if (text.charCodeAt(0) !== 91 && last !== 96 && last !== 41 && !hasSymbol(text)) return { text, offset: 0, statusText: null, statusOffset: 0 };
+  let start = 0;
+  let statusText: string | null = null;
+  let statusOffset = 0;
+  const box = /^\[([ xX~\-/])\][ \t]+/.exec(text);
+  if (box) {
+    const st = `[${box[1]!.toLowerCase() === 'x' ? 'x' : box[1]}]`;
+    if (normalizeStatus(st, profile).status) {
+      statusText = st;
+      statusOffset = 0;
+      start = box[0].length;
+    }
+  } else {
+    const e = leadingSymbol(text);
+    if (e && normalizeStatus(e, profile).status) {
+      statusText = e;
+      statusOffset = 0;
+      start = e.length;
+      while (start < text.length && (text[start] === ' ' || text[start] === '\t')) start++;
+    }
+  }
+  let end = text.length;
+  while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  const body = text.slice(start, end);
+  const tail = trailingStatus(body, profile);
+  if (tail && statusText === null) {
+    statusText = tail.text;
+    statusOffset = start + tail.index;
+    end = start + tail.cut;
+  } else if (tail) end = start + tail.cut;
+  while (end > start && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  return { text: text.slice(start, end), offset: start, statusText, statusOffset };
+}
+
+function trailingStatus(body: string, profile: CompiledProfile): { text: string; index: number; cut: number } | null {
+  const ok = (s: string) => normalizeStatus(s, profile).status !== null;
+  // `… \`done\``
+  if (body.endsWith('`')) {
+    const open = body.lastIndexOf('`', body.length - 2);
+    if (open > 0) {
+      const inner = body.slice(open + 1, body.length - 1);
+      if (inner && ok(inner)) return { text: inner, index: open + 1, cut: open };
+    }
+  }
+  // `… (COMPLETE)`
+  if (body.endsWith(')')) {
+    const open = body.lastIndexOf('(');
+    if (open > 0) {
+      const inner = body.slice(open + 1, body.length - 1).trim();
+      if (inner && !inner.includes('(') && ok(inner) && isStatusy(inner)) return { text: inner, index: open + 1, cut: open };
+    }
+  }
+  // `… ✅`, `… ✅ COMPLETE`: the last one to three words, led by a symbol.
+  if (!hasSymbol(body)) return null;
+  const words: { text: string; index: number }[] = [];
+  const re = /\S+/g;
+  for (let m = re.exec(body); m; m = re.exec(body)) words.push({ text: m[0], index: m.index });
+  if (words.length < 2) return null;
+  for (let n = Math.min(3, words.length - 1); n >= 1; n--) {
+    const first = words[words.length - n]!;
+    const phrase = body.slice(first.index);
+    // Emoji-led only (`✅`, `✅ COMPLETE`): a plain last word (`… Add TODO`) is part of the title.
+    const sym = leadingSymbol(first.text) !== null && !/[\p{L}\p{N}]/u.test(first.text);
+    // After ` — ` the segment rule of the plan headings reads it, as before.
+    const before = body.slice(0, first.index).trimEnd();
+    if (/\s[—–-]$/.test(before)) continue;
+    if (sym && ok(phrase.replace(/\*/g, ''))) return { text: phrase.replace(/\*/g, ''), index: first.index, cut: first.index };
+  }
+  return null;
+}
+
+/** A parenthesized status is read only when it is nothing but status words (`(COMPLETE)`, `(done)`), not `(see #12)`. */
+function isStatusy(inner: string): boolean {
+  return inner.length <= 30 && !/\d/.test(inner);
+}
+
+export interface ProseEdge {
+  from: string;
+  to: string;
+  column: number;
+}
+
+const PROSE_SUBJECT = /^[*_]*\s*(phase|milestone|stage|week|sprint)\s+(\d[\w.]*)[^:]*:[*_]*\s*depends on\s+/i;
+const ARROW_LEFT = /([A-Z]{1,6}-?\d+[A-Za-z]?)[*_`\s]*$/;
+const ARROW_RIGHT = /^[*_`\s]*([A-Z]{1,6}-?\d+[A-Za-z]?)\b/;
+
+/**
+ * Dependencies stated in prose, as local ids: `**Phase 4 (US2)**: depends on Phase 2 …`,
+ * `Phase 5: depends on Phases 3 and 4`, and arrows `T005 → T006 → T007` (each id depends on
+ * the one before it). The caller keeps only edges between items of the document.
+ */
+export function proseEdges(text: string): ProseEdge[] {
+  const out: ProseEdge[] = [];
+  const s = PROSE_SUBJECT.exec(text);
+  if (s) {
+    const from = `${s[1]!.toUpperCase()}-${s[2]}`;
+    let rest = text.slice(s[0].length);
+    let cut = rest.length;
+    for (const sep of ['.', '(', ';', ' — ', ' - ']) {
+      const k = rest.indexOf(sep);
+      if (k >= 0 && k < cut) cut = k;
+    }
+    rest = rest.slice(0, cut);
+    let kw: string | null = null;
+    let at = s[0].length;
+    for (const raw of rest.split(/,|\band\b/i)) {
+      const m = /^\s*(?:(phases?|milestones?|stages?|weeks?|sprints?)\s+)?(\d[\w.]*|[A-Z]{1,6}-?\d+[A-Za-z]?)\b/i.exec(raw);
+      if (m) {
+        if (m[1]) kw = m[1].toUpperCase().replace(/S$/, '');
+        const id = /^\d/.test(m[2]!) && kw ? `${kw}-${m[2]}` : m[2]!;
+        out.push({ from, to: id, column: at + (m.index ?? 0) });
+      }
+      at += raw.length + 1;
+    }
+  }
+  if (text.includes('→')) {
+    const parts = text.split('→');
+    let at = 0;
+    for (let k = 0; k + 1 < parts.length; k++) {
+      at += parts[k]!.length + 1;
+      const l = ARROW_LEFT.exec(parts[k]!);
+      const r = ARROW_RIGHT.exec(parts[k + 1]!);
+      if (l && r) out.push({ from: r[1]!, to: l[1]!, column: at });
+    }
+  }
+  return out;
+}
