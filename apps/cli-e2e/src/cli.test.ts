@@ -1,40 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '@govern/cli';
 import { GraphSnapshot, ParseCache, loadWorkspace } from '@govern/workspace';
-import { BIN, ensureFreshBundle, REPO, tempRoot, WORKER } from './support.js';
+import { BIN, cli, ensureFreshBundle, ERROR_FILES, OK_FILES, oneJson, REPO, tempRoot, WORKER, type Run } from './support.js';
 
 // The bundled binary (node apps/cli/bin/govern.mjs, running apps/cli/dist): the same bytes
 // as the in-process CLI, exit codes, the parse cache, worker threads and the graph
-// snapshot. Moved from apps/cli/src/cli.test.ts, whose in-process cases stay there.
+// snapshot. Moved from apps/cli/src/cli.test.ts, whose in-process cases stay there; the
+// fixture repositories and the in-process runner are its (apps/cli/src/test-support.ts).
 
 beforeAll(ensureFreshBundle, 120_000);
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, string>; isTTY?: boolean } = {}): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    cwd: opts.cwd ?? os.tmpdir(),
-    // graph --json writes UTF-8 bytes (Workspace.graphJson), everything else strings.
-    stdout: { write: (s: string | Uint8Array) => ((out += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true), isTTY: opts.isTTY ?? false },
-    stderr: { write: (s: string) => ((err += s), true) },
-    env: opts.env ?? {},
-  });
-  return { code, out, err };
-}
 
 function bin(argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Run {
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
@@ -43,75 +23,6 @@ function bin(argv: string[], opts: { cwd?: string; env?: Record<string, string> 
   if (r.error) throw r.error;
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
-
-/** Exactly one JSON value on one line, followed by a newline. */
-function oneJson(out: string): unknown {
-  expect(out.endsWith('\n')).toBe(true);
-  expect(out.slice(0, -1)).not.toContain('\n');
-  return JSON.parse(out);
-}
-
-// ---------------------------------------------------------------------------
-// Fixtures
-// ---------------------------------------------------------------------------
-
-const TRACKER = `# Memory tracker
-
-| Milestone | Priority | Depends On | Status |
-|---|---|---|---|
-| LM-01 OTel baseline | P0 | - | Done (#27) |
-| LM-02 memoryd store | P1 | LM-01 | In Progress |
-| LM-03 Memory API | P0 | LM-01 | Planned |
-`;
-
-const WORKPLAN = `---
-id: WP-01
-type: workplan
-title: Hardening
-status: in progress
----
-
-# WP-01: Hardening
-
-## T01 - Service runner parity
-
-id: WP-01-T01
-status: done
-priority: high
-
-## T02 - Store migration
-
-id: WP-01-T02
-status: finished
-priority: medium
-depends_on: WP-01-T01
-
-## T03 - Evaluation fixtures
-
-id: WP-01-T03
-status: todo
-priority: high
-depends_on: LM-03
-`;
-
-const PLAN = `# Kickoff
-
-### K0: Contract Baseline
-
-Status: Done
-
-### K1: Binder
-
-Status: Someday
-Depends on: K0
-`;
-
-const OK_FILES = { 'trackers/memory.md': TRACKER, 'workplans/wp-01.md': WORKPLAN, 'workplans/kickoff.md': PLAN };
-const BROKEN = `| Milestone | Depends On | Status |
-|---|---|---|
-| LM-09 Dangling | LM-404 | Planned |
-`;
-const ERROR_FILES = { ...OK_FILES, 'trackers/broken.md': BROKEN };
 
 let okRoot: string;
 let errorRoot: string;

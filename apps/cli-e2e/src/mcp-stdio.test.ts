@@ -1,12 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { BIN, ensureFreshBundle, tempRoot as writeRoot, CLOSABLE_TRACKER } from './support.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { BIN, connectMcp, ensureFreshBundle, tempRoot as writeRoot, CLOSABLE_TRACKER } from './support.js';
 
 // `govern mcp`'s stdio framing: oversized and malformed messages are answered with a
 // JSON-RPC error and the session goes on. The SDK's own client where it can send the
@@ -16,27 +13,6 @@ beforeAll(ensureFreshBundle, 120_000);
 
 const LIMIT = 10 * 1024 * 1024;
 const tempRoot = () => writeRoot({ 'trackers/t.md': CLOSABLE_TRACKER }, 'govern-mcp-stdio-');
-
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
-async function connect(root: string): Promise<{ client: Client; stderr: () => string }> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, 'mcp', '--root', root, '--no-cache'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GOVERN_ACTOR: 'mcp-test' },
-    cwd: os.tmpdir(),
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  const client = new Client({ name: 'govern-test', version: '0.0.0' });
-  await client.connect(transport);
-  clients.push(client);
-  return { client, stderr: () => stderr };
-}
 
 type Json = Record<string, unknown>;
 const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '0' } } };
@@ -57,7 +33,7 @@ const error = (id: string | number | null, code: number, message: unknown) => ({
 
 describe('govern mcp: oversized messages', () => {
   test('an 11 MiB request from the SDK client is refused with a JSON-RPC error naming the limit; pings and calls still work', async () => {
-    const { client, stderr } = await connect(tempRoot());
+    const { client, stderr } = await connectMcp(tempRoot());
     const huge = 'x'.repeat(11 * 1024 * 1024);
     const refused = await client.callTool({ name: 'item', arguments: { id: huge } }, undefined, { timeout: 3_000 }).then(
       () => null,
@@ -75,7 +51,7 @@ describe('govern mcp: oversized messages', () => {
 
   test('a 9 MB reason is refused by the input schema with the 2000-character limit; nothing is written or logged', async () => {
     const root = tempRoot();
-    const { client } = await connect(root);
+    const { client } = await connectMcp(root);
     const reason = 'r'.repeat(9_000_000);
     for (const [name, args] of [
       ['set_status', { id: 'AB-01', status: 'blocked', reason }],

@@ -2,11 +2,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { BIN, ensureFreshBundle, tempRoot as writeRoot, CLOSABLE_TRACKER } from './support.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { BIN, connectMcp, ensureFreshBundle, tempRoot as writeRoot, CLOSABLE_TRACKER } from './support.js';
 
 // `govern mcp` as an agent sees it: the SDK's own client spawns the bundled binary
 // over stdio, against temporary repositories written inline.
@@ -68,11 +67,6 @@ const tempRoot = (files: Record<string, string> = FILES) => writeRoot(files, 'go
 // Helpers
 // ---------------------------------------------------------------------------
 
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
 type Json = Record<string, unknown>;
 
 interface Session {
@@ -83,21 +77,10 @@ interface Session {
 }
 
 async function connect(root: string): Promise<Session> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, 'mcp', '--root', root, '--no-cache'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GOVERN_ACTOR: 'mcp-test' },
-    cwd: os.tmpdir(),
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  const client = new Client({ name: 'govern-test', version: '0.0.0' });
-  await client.connect(transport);
-  clients.push(client);
+  const { client, stderr } = await connectMcp(root);
   return {
     client,
-    stderr: () => stderr,
+    stderr,
     async call(name, args = {}, opts = {}) {
       const r = (await client.callTool({ name, arguments: args }, undefined, opts.onprogress ? { onprogress: opts.onprogress } : {})) as CallToolResult;
       expect(r.content).toHaveLength(1);
@@ -135,7 +118,7 @@ describe('govern mcp: tools/list', () => {
       next: { properties: ['doc', 'status', 'kind', 'idPrefix', 'limit', 'offset', 'shape'], required: [] },
       item: { properties: ['id'], required: ['id'] },
       set_status: { properties: ['id', 'status', 'expect', 'force', 'reason'], required: ['id', 'status'] },
-      close: { properties: ['id', 'timeoutSeconds', 'force', 'reason'], required: ['id'] },
+      close: { properties: ['id', 'timeoutSeconds', 'force', 'signOff', 'reason'], required: ['id'] },
       gates: { properties: ['name'], required: [] },
       audit: { properties: ['severity', 'code', 'file', 'limit', 'offset'], required: [] },
       audit_log: { properties: ['item', 'limit'], required: [] },
@@ -359,6 +342,18 @@ describe('govern mcp: writing', () => {
       isError: true,
       value: { error: { code: 'item-not-found', message: `no item AB-404 in ${root}`, details: { item: 'AB-404' } } },
     });
+  });
+
+  test('close: signOff signs off a plain acceptance bullet, which otherwise refuses the closure', async () => {
+    const wp = ['---', 'id: SO-1', 'type: workplan', 'title: S', 'status: in_progress', '---', '', '## T01 - Task', '', 'id: SO-1-T01', 'status: in_progress', 'evidence_root: ops/runtime/so-1-t01', 'checks: true', '', 'Acceptance:', '', '- Read by a maintainer', ''];
+    const root = tempRoot({ 'workplans/so.md': wp.join('\n') });
+    const s = await connect(root);
+    const refused = await s.call('close', { id: 'SO-1-T01' });
+    expect([refused.value.passed, (refused.value.failures as Json[]).map((f) => f.code)]).toEqual([false, ['criteria-unverified']]);
+    const closed = await s.call('close', { id: 'SO-1-T01', signOff: 'Ada Reviewer' });
+    expect(closed.value.passed).toBe(true);
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'ops/runtime/so-1-t01/manifest.json'), 'utf8'));
+    expect(manifest.criteria).toEqual([{ text: 'Read by a maintainer', checked: null, verification: { kind: 'manual', signedOffBy: 'Ada Reviewer' } }]);
   });
 });
 

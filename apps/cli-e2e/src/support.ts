@@ -1,8 +1,9 @@
 /**
  * Support for the end-to-end tests (not a test file): the paths of the built `govern`
- * binary, a freshness guard for it, temporary repositories written inline, and the CLI
- * run in process (through @govern/cli's public entry) for the tests that compare the
- * binary's bytes with the in-process CLI's.
+ * binary, a freshness guard for it, `govern mcp` spawned under the SDK's client, and the
+ * OTLP fixture of the memory tests. Temporary repositories written inline and the CLI run
+ * in process (for the tests that compare the binary's bytes with the in-process CLI's)
+ * are @govern/cli's own test support (`@govern/cli/testing`), re-exported here.
  *
  * The bundle is @govern/cli:build's output (apps/cli/dist), which this project's `test`
  * target depends on, so under Nx it is built (or restored from the cache) first.
@@ -14,8 +15,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
-import { runCli, type CommandContext } from '@govern/cli';
+import type { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterEach } from 'vitest';
 
 export const REPO = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const BIN = path.join(REPO, 'apps/cli/bin/govern.mjs');
@@ -49,65 +50,36 @@ export function ensureFreshBundle(): void {
   if (r.status !== 0) throw new Error(`build-cli failed: ${r.stderr}`);
 }
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true });
+// What the in-process CLI tests use too (tempRoot, runCaptured, cli, oneJson, the fixture
+// documents): @govern/cli's own test support, one definition for both projects.
+export * from '@govern/cli/testing';
+
+const mcpClients: McpClient[] = [];
+afterEach(async () => {
+  await Promise.all(mcpClients.splice(0).map((c) => c.close()));
 });
 
-/** A temporary directory holding `files` (relative path → text), removed after the file's tests. */
-export function tempRoot(files: Record<string, string> = {}, prefix = 'govern-'): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  roots.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), text);
-  }
-  return root;
-}
-
-export interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in process with `argv`, capturing stdout and stderr. */
-export async function runCaptured(argv: string[], ctx: Partial<Omit<CommandContext, 'stdout' | 'stderr'>> & { isTTY?: boolean } = {}): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    cwd: ctx.cwd ?? os.tmpdir(),
-    env: ctx.env ?? {},
-    ...(ctx.workerUrl ? { workerUrl: ctx.workerUrl } : {}),
-    stdout: { write: (s: string | Uint8Array) => ((stdout += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true), isTTY: ctx.isTTY ?? false },
-    stderr: { write: (s: string) => ((stderr += s), true) },
-  });
-  return { code, stdout, stderr };
-}
-
 /**
- * A tracker two of whose milestones can be closed: AB-01's check passes, AB-02's
- * exits 4; both declare evidence roots. Shared by the write, close and MCP tests.
+ * `govern mcp --root <root> --no-cache` from the bundled binary, spawned over stdio by the
+ * SDK's own client (closed after the test), and the server's stderr so far.
  */
-export const CLOSABLE_TRACKER = [
-  '# Tracker',
-  '',
-  '| Order | Milestone | Depends On | Status |',
-  '|---|---|---|---|',
-  '| 1 | AB-01 One | - | In Progress |',
-  '| 2 | AB-02 Two | AB-01 | Planned |',
-  '',
-  '## Checks',
-  '',
-  '- AB-01: `echo checked`',
-  '- AB-02: `exit 4`',
-  '',
-  '## Evidence Roots',
-  '',
-  '- AB-01: `ops/runtime/ab-01/`',
-  '- AB-02: `ops/runtime/ab-02/`',
-  '',
-].join('\n');
+export async function connectMcp(root: string): Promise<{ client: McpClient; stderr: () => string }> {
+  // Loaded here rather than at the top: only the MCP tests pay for the SDK.
+  const [{ Client }, { StdioClientTransport }] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/stdio.js')]);
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, 'mcp', '--root', root, '--no-cache'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GOVERN_ACTOR: 'mcp-test' },
+    cwd: os.tmpdir(),
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const client = new Client({ name: 'govern-test', version: '0.0.0' });
+  await client.connect(transport);
+  mcpClients.push(client);
+  return { client, stderr: () => stderr };
+}
 
 /** Start of the spans of {@link memoryOtlpJson}, in ms (2026-02-13T16:26:40Z). */
 export const MEMORY_BASE_MS = 1_771_000_000_000;

@@ -1,47 +1,19 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadWorkspace } from '@govern/workspace';
-import { runCli } from './program.js';
-import { tempRoot } from './test-support.js';
+import { BROKEN, cli, ERROR_FILES, OK_FILES, oneJson, PLAN, tempRoot, TRACKER, WORKPLAN } from './test-support.js';
 
 // eslint-disable-next-line no-control-regex -- matching ANSI escapes is the point
 const ANSI = /\x1b\[[0-9;]*m/;
 
-
-// The cases that spawn the bundled binary are in apps/cli-e2e/src/cli.test.ts.
+// The cases that spawn the bundled binary are in apps/cli-e2e/src/cli.test.ts. The fixture
+// repositories (OK_FILES, ERROR_FILES) and the in-process runner are in test-support.ts,
+// shared with it.
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, string>; isTTY?: boolean } = {}): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    cwd: opts.cwd ?? os.tmpdir(),
-    // graph --json writes UTF-8 bytes (Workspace.graphJson), everything else strings.
-    stdout: { write: (s: string | Uint8Array) => ((out += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true), isTTY: opts.isTTY ?? false },
-    stderr: { write: (s: string) => ((err += s), true) },
-    env: opts.env ?? {},
-  });
-  return { code, out, err };
-}
-
-/** Exactly one JSON value on one line, followed by a newline. */
-function oneJson(out: string): unknown {
-  expect(out.endsWith('\n')).toBe(true);
-  expect(out.slice(0, -1)).not.toContain('\n');
-  return JSON.parse(out);
-}
 
 /** 1-based line/column of `needle` in `text`. */
 function pos(text: string, needle: string): { line: number; column: number } {
@@ -54,64 +26,6 @@ function pos(text: string, needle: string): { line: number; column: number } {
 // ---------------------------------------------------------------------------
 // Fixtures
 // ---------------------------------------------------------------------------
-
-const TRACKER = `# Memory tracker
-
-| Milestone | Priority | Depends On | Status |
-|---|---|---|---|
-| LM-01 OTel baseline | P0 | - | Done (#27) |
-| LM-02 memoryd store | P1 | LM-01 | In Progress |
-| LM-03 Memory API | P0 | LM-01 | Planned |
-`;
-
-const WORKPLAN = `---
-id: WP-01
-type: workplan
-title: Hardening
-status: in progress
----
-
-# WP-01: Hardening
-
-## T01 - Service runner parity
-
-id: WP-01-T01
-status: done
-priority: high
-
-## T02 - Store migration
-
-id: WP-01-T02
-status: finished
-priority: medium
-depends_on: WP-01-T01
-
-## T03 - Evaluation fixtures
-
-id: WP-01-T03
-status: todo
-priority: high
-depends_on: LM-03
-`;
-
-const PLAN = `# Kickoff
-
-### K0: Contract Baseline
-
-Status: Done
-
-### K1: Binder
-
-Status: Someday
-Depends on: K0
-`;
-
-const OK_FILES = { 'trackers/memory.md': TRACKER, 'workplans/wp-01.md': WORKPLAN, 'workplans/kickoff.md': PLAN };
-const BROKEN = `| Milestone | Depends On | Status |
-|---|---|---|
-| LM-09 Dangling | LM-404 | Planned |
-`;
-const ERROR_FILES = { ...OK_FILES, 'trackers/broken.md': BROKEN };
 
 const UNRECOGNIZED = {
   severity: 'warning',

@@ -1,48 +1,16 @@
 /**
- * Test support for the CLI's tests (not a test file, not part of the bundle):
- * a fresh bundle for tests that spawn the binary, temporary repositories
- * written inline, and the CLI run in process with its output captured.
+ * Test support for the CLI's tests (not a test file, not part of the bundle), also
+ * exported as `@govern/cli/testing` for apps/cli-e2e: temporary repositories written
+ * inline, the CLI run in process with its output captured, and the fixture documents
+ * the in-process and the end-to-end tests share. What only the end-to-end tests need
+ * (the bundled binary and its freshness guard) is in apps/cli-e2e/src/support.ts.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import type { CommandContext } from './context.js';
 import { runCli } from './program.js';
-
-export const REPO = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-export const BIN = path.join(REPO, 'apps/cli/bin/govern.mjs');
-export const BUNDLE = path.join(REPO, 'apps/cli/dist/main.js');
-export const WORKER = path.join(REPO, 'apps/cli/dist/parse-worker.js');
-
-/** Newest mtime of the sources the bundle is built from. */
-function newestSource(): number {
-  let newest = 0;
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-    }
-  };
-  for (const d of ['apps/cli/src', ...fs.readdirSync(path.join(REPO, 'libs')).map((l) => `libs/${l}/src`)]) {
-    if (fs.existsSync(path.join(REPO, d))) walk(path.join(REPO, d));
-  }
-  return newest;
-}
-
-/**
- * Builds the bundle when it is missing or older than the sources, so the binary a
- * test spawns runs the same code as the in-process CLI. For `beforeAll`.
- */
-export function ensureFreshBundle(): void {
-  const stale = !fs.existsSync(BUNDLE) || !fs.existsSync(WORKER) || fs.statSync(BUNDLE).mtimeMs < newestSource();
-  if (!stale) return;
-  const r = spawnSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build-cli failed: ${r.stderr}`);
-}
 
 const roots: string[] = [];
 afterAll(() => {
@@ -74,10 +42,31 @@ export async function runCaptured(argv: string[], ctx: Partial<Omit<CommandConte
     cwd: ctx.cwd ?? os.tmpdir(),
     env: ctx.env ?? {},
     ...(ctx.workerUrl ? { workerUrl: ctx.workerUrl } : {}),
+    // graph --json writes UTF-8 bytes (Workspace.graphJson), everything else strings.
     stdout: { write: (s: string | Uint8Array) => ((stdout += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true), isTTY: ctx.isTTY ?? false },
     stderr: { write: (s: string) => ((stderr += s), true) },
   });
   return { code, stdout, stderr };
+}
+
+/** A run of the CLI in process (see {@link cli}). */
+export interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** {@link runCaptured} with the answer as `{ code, out, err }`. */
+export async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, string>; isTTY?: boolean } = {}): Promise<Run> {
+  const r = await runCaptured(argv, opts);
+  return { code: r.code, out: r.stdout, err: r.stderr };
+}
+
+/** Exactly one JSON value on one line, followed by a newline. */
+export function oneJson(out: string): unknown {
+  expect(out.endsWith('\n')).toBe(true);
+  expect(out.slice(0, -1)).not.toContain('\n');
+  return JSON.parse(out);
 }
 
 /**
@@ -103,3 +92,67 @@ export const CLOSABLE_TRACKER = [
   '- AB-02: `ops/runtime/ab-02/`',
   '',
 ].join('\n');
+
+// ---------------------------------------------------------------------------
+// The repositories of the graph, validate and query tests (cli.test.ts here and in
+// apps/cli-e2e): a tracker, a workplan and a plan that parse clean (OK_FILES), and the
+// same with a dangling dependency (ERROR_FILES).
+// ---------------------------------------------------------------------------
+
+export const TRACKER = `# Memory tracker
+
+| Milestone | Priority | Depends On | Status |
+|---|---|---|---|
+| LM-01 OTel baseline | P0 | - | Done (#27) |
+| LM-02 memoryd store | P1 | LM-01 | In Progress |
+| LM-03 Memory API | P0 | LM-01 | Planned |
+`;
+
+export const WORKPLAN = `---
+id: WP-01
+type: workplan
+title: Hardening
+status: in progress
+---
+
+# WP-01: Hardening
+
+## T01 - Service runner parity
+
+id: WP-01-T01
+status: done
+priority: high
+
+## T02 - Store migration
+
+id: WP-01-T02
+status: finished
+priority: medium
+depends_on: WP-01-T01
+
+## T03 - Evaluation fixtures
+
+id: WP-01-T03
+status: todo
+priority: high
+depends_on: LM-03
+`;
+
+export const PLAN = `# Kickoff
+
+### K0: Contract Baseline
+
+Status: Done
+
+### K1: Binder
+
+Status: Someday
+Depends on: K0
+`;
+
+export const OK_FILES = { 'trackers/memory.md': TRACKER, 'workplans/wp-01.md': WORKPLAN, 'workplans/kickoff.md': PLAN };
+export const BROKEN = `| Milestone | Depends On | Status |
+|---|---|---|
+| LM-09 Dangling | LM-404 | Planned |
+`;
+export const ERROR_FILES = { ...OK_FILES, 'trackers/broken.md': BROKEN };

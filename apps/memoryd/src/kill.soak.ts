@@ -1,62 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { MemoryStore } from '@govern/memory-store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { numberedSpans, protobufPayload, readableSpans } from './testing/otlp.js';
-import { buildDaemon, removeBundle, spawnDaemon, waitForHealth, type DaemonProcess } from './testing/process.js';
+import { describe, expect, it } from 'vitest';
+import { expectContiguous, inspect, payload, post, useKilledDaemons } from './testing/kill.js';
+import { numberedSpans } from './testing/otlp.js';
+import { waitForHealth } from './testing/process.js';
 
 // Soak (GOVERN_SOAK=1, `nx run @govern/memoryd:soak`): memoryd as a real child process
 // killed with SIGKILL at random moments under load, and stopped with SIGTERM under load,
 // then restarted on the same files. kill.test.ts keeps the deterministic mid-batch kill.
 
-let bundle: string;
-const dirs: string[] = [];
-const live: DaemonProcess[] = [];
-beforeAll(() => {
-  bundle = buildDaemon('kill-test');
-}, 60_000);
-afterAll(() => {
-  for (const d of live) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
-  removeBundle(bundle);
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-function workDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'memoryd-kill-'));
-  dirs.push(d);
-  return d;
-}
-function start(db: string, env: Record<string, string> = {}): DaemonProcess {
-  const d = spawnDaemon(bundle, ['--db', db], env);
-  live.push(d);
-  return d;
-}
-const resource = { attributes: { 'service.name': 'govern', 'process.pid': 7 } };
-const payload = (i: number, n: number) => protobufPayload(readableSpans(resource, numberedSpans(i * n, n)));
-const post = (url: string, body: Buffer) => fetch(`${url}/v1/traces`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf' } });
-
-/** What the file holds, read after memoryd stopped. */
-async function inspect(db: string) {
-  const store = await MemoryStore.open(db);
-  try {
-    const [counts] = (await store.all('SELECT count(*)::INTEGER AS rows, count(DISTINCT (trace_id, span_id))::INTEGER AS keys FROM task_facts')) as { rows: number; keys: number }[];
-    const batches = (await store.all('SELECT first_seq::INTEGER AS first, last_seq::INTEGER AS last, path FROM ingest_batches ORDER BY batch_id')) as { first: number; last: number; path: string }[];
-    const spanIds = new Set((await store.all('SELECT span_id FROM task_facts')).map((r) => r.span_id as string));
-    return { counts: counts!, batches, spanIds, checkpoint: store.checkpoint() };
-  } finally {
-    await store.close();
-  }
-}
-
-/** Frame ranges that start at 1, follow each other without gap or overlap, and end at the checkpoint. */
-function expectContiguous(batches: { first: number; last: number }[], lastSeq: number) {
-  let next = 1;
-  for (const b of batches) {
-    expect(b.first).toBe(next);
-    next = b.last + 1;
-  }
-  expect(next - 1).toBe(lastSeq);
-}
+const { workDir, start } = useKilledDaemons();
 
 describe('a daemon killed under load resumes without loss or duplicates', () => {
   it('SIGKILL at random moments under concurrent load, three times: every acknowledged span is stored exactly once', async () => {

@@ -1,38 +1,21 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { firstRetentionBySize, tempDbFiles } from './__fixtures__/retention.js';
 import { toFacts } from './facts.js';
-import { MemoryStore } from './store.js';
 import { counts, SEC, size, spans, T0 } from './testing.js';
 
 // The retention case at size (~20 s): 60,000 facts, runs until under the limit, six
 // ingest-and-retain cycles. GOVERN_SOAK=1 (`npx nx run @govern/memory-store:soak`);
 // retention.test.ts keeps a small case of the same policy.
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-function dbFile(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'retention-soak-'));
-  dirs.push(d);
-  return path.join(d, 'memory.duckdb');
-}
+const dbFile = tempDbFiles('retention-soak-');
 
 describe('retention by size, at size', () => {
   it('brings used bytes under maxBytes, oldest first; a retention cycle stops the file from growing', async () => {
     const file = dbFile();
-    const store = await MemoryStore.open(file);
     const N = 60_000;
-    await store.commit(toFacts(spans(0, N)), { firstSeq: 1, lastSeq: 1 });
-    await store.all('CHECKPOINT');
-    const full = await store.stats();
-    const fileFull = size(file);
-
     // By size: half the data. The first run removes the proportional share; runs until under the limit.
-    const maxBytes = Math.floor(full.usedBytes / 2);
-    const first = await store.retention({ maxBytes }, { nowNs: T0, actor: 'test' });
+    const { store, full, fileFull, maxBytes, first } = await firstRetentionBySize(file, N);
     expect(first).toMatchObject({ outcome: 'applied', reason: 'size', bytes: { usedBefore: full.usedBytes, fileBefore: fileFull } });
     expect(first.deleted.task_facts).toBe(N - Math.floor((N * maxBytes * 0.8) / full.usedBytes)); // keeps the newest rows × 0.8 × max / used
     expect(first.bytes.usedAfter).toBeLessThan(full.usedBytes);

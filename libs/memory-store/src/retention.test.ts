@@ -1,21 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditRequestSchema, QueryRequestSchema } from '@govern/memory-contract';
+import { firstRetentionBySize, tempDbFiles } from './__fixtures__/retention.js';
 import { toFacts } from './facts.js';
 import { MemoryStore } from './store.js';
-import { annotate, counts, SEC, size, spans, T0 } from './testing.js';
+import { annotate, counts, SEC, spans, T0 } from './testing.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-function dbFile(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'retention-'));
-  dirs.push(d);
-  return path.join(d, 'memory.duckdb');
-}
+const dbFile = tempDbFiles('retention-');
 
 describe('retention by age', () => {
   it('deletes old task facts with their events and annotations, keeps the rest, audits noop, dry run and applied runs', async () => {
@@ -58,14 +49,8 @@ describe('retention by age', () => {
 describe('retention by size, and the file', () => {
   it('brings used bytes down by size, oldest first: the first run deletes the proportional share and keeps the newest rows', async () => {
     const file = dbFile();
-    const store = await MemoryStore.open(file);
     const N = 4_000;
-    await store.commit(toFacts(spans(0, N)), { firstSeq: 1, lastSeq: 1 });
-    await store.all('CHECKPOINT');
-    const full = await store.stats();
-    const fileFull = size(file);
-    const maxBytes = Math.floor(full.usedBytes / 2);
-    const first = await store.retention({ maxBytes }, { nowNs: T0, actor: 'test' });
+    const { store, full, fileFull, maxBytes, first } = await firstRetentionBySize(file, N);
     expect(first).toMatchObject({ outcome: 'applied', reason: 'size', policy: { maxBytes }, bytes: { usedBefore: full.usedBytes, fileBefore: fileFull } });
     const deleted = N - Math.floor((N * maxBytes * 0.8) / full.usedBytes); // keeps the newest rows × 0.8 × max / used
     expect(first.deleted.task_facts).toBe(deleted);

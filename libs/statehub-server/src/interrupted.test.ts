@@ -1,133 +1,20 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readSyncState, StateHubClient, syncStateHub, type HubRecord } from '@govern/statehub';
-import { readAuditLog } from '@govern/write';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeRepo, twoWorkplans } from './__fixtures__/repos.js';
-import { startStateHub, type RunningStateHub } from './server.js';
+import { describe, test } from 'vitest';
+import { useInterruptedHub } from './__fixtures__/interrupted.js';
 
-// A sync is a real child process (src/__fixtures__/sync-child.ts, bundled with
-// esbuild) killed with SIGKILL at every point where it has changed something —
-// including right after StateHub committed a create or a status change whose
-// answer the child never used — and at arbitrary moments from outside. Running
-// the sync again must converge: no duplicate records, no change applied twice,
-// the Markdown byte for byte what one uninterrupted sync gives.
+// A sync is a real child process (src/__fixtures__/sync-child.ts, run by the harness in
+// src/__fixtures__/interrupted.ts) killed with SIGKILL at every point where it has changed
+// something — including right after StateHub committed a create or a status change whose
+// answer the child never used — and at arbitrary moments from outside. Running the sync
+// again must converge: no duplicate records, no change applied twice, the Markdown byte
+// for byte what one uninterrupted sync gives.
 //
 // One representative kill here; every kill point of the first sync, of a status push
 // and pull, and kills from outside at arbitrary moments are in interrupted.soak.ts.
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'statehub-kill-'));
-let child: string;
-let hub: RunningStateHub;
-let client: StateHubClient;
-
-beforeAll(async () => {
-  child = path.join(tmp, 'sync-child.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./__fixtures__/sync-child.ts', import.meta.url))],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  hub = await startStateHub({ db: path.join(tmp, 'hub.duckdb'), port: 0 });
-  client = new StateHubClient({ url: hub.url });
-}, 60_000);
-
-afterAll(async () => {
-  await hub.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  points: string[];
-  stderr: string;
-}
-
-/** Runs the child; with `killAfterMs`, the parent SIGKILLs it that long after its first point (start-up takes varying time). */
-function runChild(job: { root: string; repo: string; killAt: number | null; delayMs?: number }, killAfterMs?: number): Promise<Exit> {
-  const p = spawn(process.execPath, [child, JSON.stringify({ ...job, url: hub.url })], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let stderr = '';
-  let timer: NodeJS.Timeout | null = null;
-  p.stdout.on('data', (d) => {
-    out += d;
-    if (killAfterMs !== undefined && timer === null && out.includes('point ')) timer = setTimeout(() => p.kill('SIGKILL'), killAfterMs);
-  });
-  p.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) =>
-    p.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, points: out.split('\n').filter((l) => l.startsWith('point ')), stderr });
-    }),
-  );
-}
-
-const FILES = twoWorkplans();
-const read = (root: string, rel: string) => fs.readFileSync(path.join(root, rel), 'utf8');
-
-async function records(repo: string): Promise<HubRecord[]> {
-  return [...(await client.list('workstream', repo)), ...(await client.list('task', repo))];
-}
-
-async function feed(repo: string) {
-  const all = [];
-  for (let since = 0; ; ) {
-    const page = await client.changes(since, 1000);
-    all.push(...page.changes.filter((c) => c.repo === repo));
-    if (!page.hasMore) return all;
-    since = page.next;
-  }
-}
-
-/** The Markdown one uninterrupted sync gives: an id line after each id: line. */
-function expected(text: string, recs: HubRecord[]): string {
-  let out = text;
-  for (const r of recs) {
-    const anchor = `id: ${r.itemId}\n`;
-    out = out.replace(anchor, `${anchor}${r.kind === 'task' ? 'state_hub_task_id' : 'state_hub_workstream_id'}: "${r.id}"\n`);
-  }
-  return out;
-}
-
-/** The checks after the resumed sync: converged, nothing duplicated, nothing left to do. */
-async function assertConverged(root: string, repo: string, markdown: Record<string, string>) {
-  const recs = await records(repo);
-  expect(recs.map((r) => r.itemId).sort()).toEqual(['WP-1', 'WP-1-T01', 'WP-1-T02', 'WP-2', 'WP-2-T01']);
-  for (const [rel, text] of Object.entries(markdown)) expect(read(root, rel), rel).toBe(text);
-  const state = readSyncState(root).state.hubs[hub.url]!.items;
-  expect(Object.values(state).map((s) => [s.item, s.id, s.status, s.version]).sort()).toEqual(recs.map((r) => [r.itemId, r.id, r.status, r.version]).sort());
-  const again = await syncStateHub({ root, client, repo, cacheDir: null });
-  expect([again.actions, again.conflicts, again.refused, again.problems, again.unchanged]).toEqual([[], [], [], [], 5]);
-  expect(fs.readdirSync(path.join(root, 'workplans')).sort()).toEqual(['WP-1.md', 'WP-2.md']);
-}
+const hub = useInterruptedHub();
 
 describe('a sync killed with SIGKILL and run again converges', () => {
   test('first sync, killed right after its first id write-back (point 16 of 17), converges when run again', async () => {
-    const k = 16;
-    const repo = `create-${k}`;
-    const root = makeRepo(tmp, repo, FILES);
-    const killed = await runChild({ root, repo, killAt: k });
-    expect([killed.signal, killed.points.length], `killed at ${killed.points.at(-1)}`).toEqual(['SIGKILL', k]);
-    const resumed = await syncStateHub({ root, client, repo, cacheDir: null });
-    expect([resumed.ok, resumed.conflicts]).toEqual([true, []]);
-    const recs = await records(repo);
-    // Each create happened exactly once, whichever run made it.
-    expect((await feed(repo)).map((c) => c.op)).toEqual(['created', 'created', 'created', 'created', 'created']);
-    // Each id write-back is audited exactly once too: a rerun finds the id already there.
-    expect(readAuditLog(root).records.filter((r) => r.action === 'write-id').map((r) => r.item).sort()).toEqual(['WP-1', 'WP-1-T01', 'WP-1-T02', 'WP-2', 'WP-2-T01']);
-    await assertConverged(root, repo, {
-      'workplans/WP-1.md': expected(FILES['workplans/WP-1.md']!, recs),
-      'workplans/WP-2.md': expected(FILES['workplans/WP-2.md']!, recs),
-    });
+    await hub.expectFirstSyncKilledAtConverges(16);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { StateHubClient, syncStateHub } from '@govern/statehub';
 
 // A `govern statehub sync` in its own process, for the interruption tests
-// (src/interrupted.test.ts bundles it with esbuild). It numbers every point at
+// (src/__fixtures__/interrupted.ts bundles it with esbuild). It numbers every point at
 // which the sync has changed something — a StateHub response to a write (the
 // change is committed on the server, the client has not used the answer yet),
 // a file written, a sync-state record — prints each on stdout, and SIGKILLs
