@@ -8,12 +8,14 @@ import { defineConfig } from 'vitest/config';
  * `<repo>/reports/vitest/<projectRoot>.json` (declared as the Nx test output in
  * nx.json, so a cache hit restores it); `.ci/run` sums the counts over all reports.
  *
+ * `overrides.maxWorkers`: the vitest workers of this project's `test` run (default 1).
+ *
  * Two suites share it. `test` (the default) runs `src/**\/*.test.ts`: fast, every test
  * under vitest's 5 s default. `soak` (GOVERN_SOAK=1, the Nx `soak` target a project
  * declares in its package.json) runs `src/**\/*.soak.ts`: kill, load and fuzz cases
  * that take tens of seconds, reported to `reports/vitest-soak/`. CI runs both.
  */
-export function projectConfig(configUrl: string): ReturnType<typeof defineConfig> {
+export function projectConfig(configUrl: string, overrides: { maxWorkers?: number } = {}): ReturnType<typeof defineConfig> {
   const projectDir = dirname(fileURLToPath(configUrl));
   const repoRoot = dirname(fileURLToPath(import.meta.url));
   const soak = process.env.GOVERN_SOAK === '1';
@@ -24,7 +26,12 @@ export function projectConfig(configUrl: string): ReturnType<typeof defineConfig
       include: soak ? ['src/**/*.soak.ts'] : ['src/**/*.test.ts'],
       environment: 'node',
       passWithNoTests: false,
-      ...(soak ? { testTimeout: 600_000, hookTimeout: 120_000 } : {}),
+      // `test`: Nx already runs three projects at once on a 2-core machine, so each vitest
+      // takes one worker (a project on the critical path may ask for more) and reuses its
+      // module graph across files instead of importing it again for every file: measured
+      // 111 s -> 84 s for `npm test` (docs/benchmarks.md#test-loop). `soak` keeps vitest's
+      // defaults: its kill and load cases want isolation more than speed.
+      ...(soak ? { testTimeout: 600_000, hookTimeout: 120_000 } : { isolate: false, maxWorkers: overrides.maxWorkers ?? 1 }),
       reporters: ['default', ['json', { outputFile: jsonReport }]],
     },
   });
