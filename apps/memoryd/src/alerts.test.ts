@@ -60,7 +60,10 @@ async function webhook(): Promise<{ url: string; events: AlertEvent[]; next(n: n
 async function fileLines(file: string, n: number): Promise<string[]> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    // Complete lines only: the hook command writes a line in two steps (printf, then cat),
+    // and a read between them saw half a line (a flaky failure under load).
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
     if (lines.length >= n) return lines;
     if (Date.now() > deadline) throw new Error(`expected ${n} lines in ${file}, got ${lines.length}`);
     await new Promise((r) => setTimeout(r, 25));
