@@ -31,7 +31,14 @@ export function projectConfig(configUrl: string, overrides: { maxWorkers?: numbe
       // module graph across files instead of importing it again for every file: measured
       // 111 s -> 84 s for `npm test` (docs/benchmarks.md#test-loop). `soak` keeps vitest's
       // defaults: its kill and load cases want isolation more than speed.
-      ...(soak ? { testTimeout: 600_000, hookTimeout: 120_000 } : { isolate: false, maxWorkers: overrides.maxWorkers ?? 1 }),
+      //
+      // The 5 s budget of a `test` case is checked on the recorded durations
+      // (scripts/test-budget.mjs, run by CI after `npm test`), not by vitest's timeout: on a
+      // machine running two suites at once a 2 s case takes 6-9 s, and that is load, not a
+      // slow test. The timeout stays as the guard against a hang.
+      ...(soak
+        ? { testTimeout: 600_000, hookTimeout: 120_000 }
+        : { isolate: false, maxWorkers: overrides.maxWorkers ?? 1, testTimeout: 30_000, hookTimeout: 30_000 }),
       reporters: ['default', ['json', { outputFile: jsonReport }]],
     },
   });
