@@ -255,7 +255,7 @@ describe('stop', () => {
       expect((await held).status).toBe(200);
       await stopped;
       // keepAliveTimeout is 30 s: only closing connections as they go idle ends this quickly.
-      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(performance.now() - t0).toBeLessThan(3000);
     } finally {
       idle.destroy();
       busy.destroy();
@@ -296,7 +296,7 @@ describe('stop', () => {
     await holdArrived;
     const t0 = performance.now();
     await s.stop();
-    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(performance.now() - t0).toBeLessThan(3000);
     expect(await held).toBeInstanceOf(Error);
   });
 });

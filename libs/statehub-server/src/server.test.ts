@@ -390,7 +390,7 @@ describe('stop', () => {
       expect(await answered).toBe(201);
       await closed;
       // The old stop waited for the kept-alive connection to time out (5 s).
-      expect(performance.now() - t0).toBeLessThan(1500);
+      expect(performance.now() - t0).toBeLessThan(3000);
     } finally {
       agent.destroy();
     }
