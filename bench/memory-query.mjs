@@ -248,7 +248,7 @@ async function main() {
   const outdir = path.join(ROOT, 'apps/memoryd/dist/bench-query');
   const bundle = await buildMemoryd(outdir);
   const libFile = path.join(ROOT, 'bench/.corpus/memory-query-lib.mjs');
-  await build({ entryPoints: [path.join(ROOT, 'libs/memory-store/src/index.ts')], outfile: libFile, bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['@duckdb/*'], logLevel: 'warning' });
+  await build({ entryPoints: [path.join(ROOT, 'bench/memory-query-lib.ts')], outfile: libFile, bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['@duckdb/*'], logLevel: 'warning' });
   const lib = await import(libFile);
 
   const dir = o.db ? path.dirname(o.db) : fs.mkdtempSync(path.join(os.tmpdir(), 'memory-query-bench-'));
