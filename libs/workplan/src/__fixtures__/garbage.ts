@@ -46,3 +46,28 @@ export function expectSane(text: string, file = 'garbage.md'): ParseResult {
   return result;
 }
 
+
+/** `expectSane` on the random bytes without NUL of seeds [from, to), naming the seed that fails. */
+export function expectSaneRandomBytes(from: number, to: number): void {
+  for (let seed = from; seed < to; seed++) {
+    try {
+      expectSane(randomBytes(seed, false));
+    } catch (err) {
+      throw new Error(`seed ${seed}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** `expectSane` on the token soup of seeds [from, to], bare and under two kinds of front matter. */
+export function expectSaneTokenSoup(from: number, to: number): void {
+  for (let seed = from; seed <= to; seed++) {
+    const text = noise(seed);
+    try {
+      expectSane(text);
+      expectSane(`---\n${text}`);
+      expectSane(`---\nid: WP-${seed}\ntype: workplan\n---\n${text}`);
+    } catch (err) {
+      throw new Error(`seed ${seed}: ${(err as Error).message}\ninput: ${JSON.stringify(text)}`);
+    }
+  }
+}

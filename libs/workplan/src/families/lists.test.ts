@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Item } from '../model.js';
+import { newItem as item } from './common.js';
 import { parse } from '../__fixtures__/test-utils.js';
 
 /**
@@ -7,24 +7,6 @@ import { parse } from '../__fixtures__/test-utils.js';
  * class of document bench:formats showed the parser missing. Every item is asserted
  * whole; `item` only fills the fields that keep their empty default.
  */
-function item(fields: Partial<Item> & Pick<Item, 'id' | 'kind' | 'localId' | 'title' | 'line' | 'column'>): Item {
-  return {
-    status: null,
-    statusText: null,
-    statusSource: null,
-    priority: null,
-    order: null,
-    dependencies: [],
-    criteria: [],
-    checks: [],
-    evidenceRoot: null,
-    packetId: null,
-    stateHubId: null,
-    refs: [],
-    parent: null,
-    ...fields,
-  };
-}
 
 describe('real-world planning formats', () => {
   test("numbered checkbox lists (Kiro): `- [x] 1. Title` / `- [x] 1.1 Title` are tasks, the box is the status, `1.1` belongs to `1`, sub-bullets are not items", () => {
