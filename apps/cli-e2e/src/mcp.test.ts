@@ -106,10 +106,10 @@ const sha256 = /^[0-9a-f]{64}$/;
 // ---------------------------------------------------------------------------
 
 describe('govern mcp: tools/list', () => {
-  test('lists the eight tools with the inputs of their zod schemas and an output schema', async () => {
+  test('lists the nine tools with the inputs of their zod schemas and an output schema', async () => {
     const { client } = await connect(tempRoot());
-    // The memory_* tools are listed and tested in mcp-memory.test.ts.
-    const tools = (await client.listTools()).tools.filter((t) => !t.name.startsWith('memory_'));
+    // The memory_* tools are listed and tested in mcp-memory.test.ts, the binder_* tools in binder.test.ts.
+    const tools = (await client.listTools()).tools.filter((t) => !t.name.startsWith('memory_') && !t.name.startsWith('binder_'));
     const inputs = Object.fromEntries(
       tools.map((t) => [t.name, { properties: Object.keys(t.inputSchema.properties ?? {}), required: t.inputSchema.required ?? [] }]),
     );
@@ -117,6 +117,7 @@ describe('govern mcp: tools/list', () => {
       graph: { properties: ['doc', 'status', 'kind', 'idPrefix', 'limit', 'offset', 'shape', 'severity', 'diagnosticsLimit'], required: [] },
       next: { properties: ['doc', 'status', 'kind', 'idPrefix', 'limit', 'offset', 'shape'], required: [] },
       item: { properties: ['id'], required: ['id'] },
+      explain: { properties: ['file'], required: ['file'] },
       set_status: { properties: ['id', 'status', 'expect', 'force', 'reason'], required: ['id', 'status'] },
       close: { properties: ['id', 'timeoutSeconds', 'force', 'signOff', 'reason'], required: ['id'] },
       gates: { properties: ['name'], required: [] },
@@ -131,7 +132,7 @@ describe('govern mcp: tools/list', () => {
     // Every output schema declares the error envelope next to the success fields.
     for (const t of tools) expect(Object.keys(t.outputSchema?.properties ?? {})).toContain('error');
     expect(Object.keys(graph.outputSchema!.properties!)).toEqual(['nodes', 'total', 'offset', 'nextOffset', 'diagnostics', 'diagnosticsTotal', 'summary', 'error']);
-    expect(tools.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name)).toEqual(['graph', 'next', 'item', 'gates', 'audit', 'audit_log']);
+    expect(tools.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name)).toEqual(['graph', 'next', 'item', 'explain', 'gates', 'audit', 'audit_log']);
   });
 });
 

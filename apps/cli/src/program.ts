@@ -15,8 +15,10 @@ import { nextCommand } from './commands/next.js';
 import { prOpenCommand } from './commands/pr.js';
 import { statusCommand } from './commands/status.js';
 import { registerMemoryCommands } from './commands/memory.js';
+import { registerBinderCommands } from './commands/binder.js';
 import { registerStatehubCommands } from './commands/statehub.js';
 import { validateCommand } from './commands/validate.js';
+import { explainCommand } from './commands/explain.js';
 import { registerDiffCommand } from './commands/diff.js';
 
 import { noteCommand } from './telemetry.js';
@@ -82,7 +84,15 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
   filters(common(program.command('next').description('actionable items: not done, every dependency done; dependency order, then priority, then document order')))
     .option('--limit <n>', 'at most n items', int)
     .action(run((o) => nextCommand(ctx, o)));
-  common(program.command('validate').description('report every diagnostic; exit 1 if any is an error')).action(run((o) => validateCommand(ctx, o)));
+  common(program.command('validate').description('report every diagnostic; exit 1 if any is an error'))
+    .option('--strict', 'an empty or untracked root (no documents, or none with anything to track) is an error, not a warning')
+    .action(run((o) => validateCommand(ctx, o)));
+  common(
+    program
+      .command('explain')
+      .argument('<file>', 'a document: a path (from the working directory or the root), or a document id')
+      .description("how govern reads one document: its family and why, every item with where its status and dependencies come from, what was skipped and why, and the profile rule that would read it"),
+  ).action((file: string, o) => run((x: typeof o) => explainCommand(ctx, file, x))(o));
   const audit = common(
     program
       .command('audit')
@@ -166,7 +176,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
   // Not `common`: stdout carries only the MCP protocol, so --json and --no-color mean nothing here.
   program
     .command('mcp')
-    .description('serve graph, next, item, set_status, close, gates, audit, audit_log and the memory_* tools to agents: an MCP server over stdio (see docs/cli-contract.md)')
+    .description('serve graph, next, item, explain, set_status, close, gates, audit, audit_log and the memory_* tools to agents: an MCP server over stdio (see docs/cli-contract.md)')
     .option('--root <dir>', 'repository to serve (default: the repository root around the working directory)')
     .option('--no-cache', 'do not read or write the parse cache in <root>/.govern/cache')
     .addHelpText(
@@ -177,6 +187,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .action(run((o) => mcpCommand(ctx, o)));
   registerStatehubCommands(program, ctx, common, setExit);
   registerMemoryCommands(program, ctx, common, setExit);
+  registerBinderCommands(program, ctx, common, setExit);
   registerDiffCommand(program, ctx, common, setExit);
   return program;
 }

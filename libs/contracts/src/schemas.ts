@@ -5,14 +5,29 @@ import { z } from 'zod';
  * `xtrlv2`): the reason semantics, TaskSpec, the wrapper envelope with its lineage,
  * and guard/transition evaluation records. Every consumer (memory store, binder)
  * pins a version and its hash (see pins.ts); these zod schemas are the source of
- * the types and of the generated JSON Schema in `libs/contracts/schemas/`.
+ * the types and of the generated JSON Schema in `libs/contracts/schemas/`
+ * (registry.ts lists them; docs/contracts.md is the compatibility boundary).
  *
  * Field names are snake_case on purpose: they are wire names shared with spans
  * (OTel attributes) and with other repositories, not TypeScript conventions.
  */
 
-const code = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'a reason code: letters, digits and . _ : / - (no spaces)');
+const code = z.string().max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'a reason code: letters, digits and . _ : / - (no spaces)');
 const text = z.string().min(1).max(500);
+
+/**
+ * The wire names of the reason split (LM-10). `reason_code` is the legacy name of
+ * `failure_reason_code`: readers accept it, writers never emit it.
+ */
+export const REASON_FIELDS = {
+  failure: 'failure_reason_code',
+  policy: 'policy_reason_code',
+  legacyFailureAlias: 'reason_code',
+} as const;
+
+/** Which name supplied a `failure_reason_code` on read: the canonical one, or the legacy alias. */
+export const FAILURE_REASON_SOURCES = [REASON_FIELDS.failure, REASON_FIELDS.legacyFailureAlias] as const;
+export type FailureReasonSource = (typeof FAILURE_REASON_SOURCES)[number];
 
 /**
  * Reason semantics (LM-10). `failure_reason_code` says why something failed;
@@ -28,6 +43,31 @@ export const ReasonSemanticsSchema = z
   .strict()
   .describe('the failure/policy reason split (seed 002 K0, LM-10)');
 export type ReasonSemantics = z.infer<typeof ReasonSemanticsSchema>;
+
+/**
+ * The read side of the reason split: what a reader of old and new records
+ * accepts. `reason_code` (the legacy alias) is read as `failure_reason_code`
+ * when the canonical name is absent or null; when both are present the canonical
+ * name wins, even if they disagree, because a record's own canonical field is
+ * the newer statement. The output says which name supplied the code
+ * (`failure_reason_source`) and never contains `reason_code`: the alias is read,
+ * never written. Unknown keys are dropped, since a record carries much more than
+ * its reasons.
+ */
+export const ReasonSemanticsReadSchema = z
+  .object({
+    failure_reason_code: code.nullable().optional(),
+    reason_code: code.nullable().optional().describe('legacy alias of failure_reason_code: read when failure_reason_code is absent, never written'),
+    policy_reason_code: code.nullable().optional(),
+  })
+  .transform((r) => {
+    const canonical = r.failure_reason_code ?? null;
+    const legacy = r.reason_code ?? null;
+    const failure_reason_source: FailureReasonSource | null = canonical !== null ? 'failure_reason_code' : legacy !== null ? 'reason_code' : null;
+    return { failure_reason_code: canonical ?? legacy, failure_reason_source, policy_reason_code: r.policy_reason_code ?? null };
+  })
+  .describe('the reason split as a reader accepts it: failure_reason_code, else its legacy alias reason_code; policy_reason_code apart');
+export type ReasonSemanticsRead = z.output<typeof ReasonSemanticsReadSchema>;
 
 /** What a planner asked to do, and to what (seed 002 K1: the TaskSpec-required fields). */
 export const TaskSpecSchema = z
@@ -138,8 +178,10 @@ export type GuardEvaluation = z.infer<typeof GuardEvaluationSchema>;
 
 /**
  * A transition/guard evaluation record: an item moving from one status to another,
- * the guards evaluated, and the outcome. A denial sets `policy_reason_code` and keeps
- * whatever `failure_reason_code` the item already had.
+ * the guards evaluated, and the outcome. A denial sets `policy_reason_code` (the
+ * first denied guard's) and keeps whatever `failure_reason_code` the item already
+ * had: a denial is never a failure, and never erases one. `denied` exactly when a
+ * guard denied.
  */
 export const TransitionRecordSchema = z
   .object({
@@ -152,6 +194,15 @@ export const TransitionRecordSchema = z
     ...ReasonSemanticsSchema.shape,
   })
   .strict()
+  .superRefine((t, ctx) => {
+    const denied = t.guards.find((g) => g.outcome === 'denied');
+    if (t.outcome === 'denied' && !denied) ctx.addIssue({ code: 'custom', path: ['outcome'], message: 'a denied transition has a denied guard' });
+    if (t.outcome === 'applied' && denied) ctx.addIssue({ code: 'custom', path: ['outcome'], message: `guard ${denied.guard} denied it: the outcome is denied` });
+    const expected = denied?.policy_reason_code ?? null;
+    if (t.policy_reason_code !== expected) {
+      ctx.addIssue({ code: 'custom', path: ['policy_reason_code'], message: expected === null ? 'no guard denied it: policy_reason_code is null' : `a denial sets policy_reason_code to the first denied guard's: ${expected}` });
+    }
+  })
   .describe('a transition and the guards evaluated for it');
 export type TransitionRecord = z.infer<typeof TransitionRecordSchema>;
 
@@ -164,5 +215,13 @@ export const GuardrailsBundleSchema = z
     policies: z.array(z.object({ name: text, version: text }).strict()),
   })
   .strict()
+  .superRefine((b, ctx) => {
+    // A guard is named by its id in every denial: two guards with one id would make a denial ambiguous.
+    const seen = new Set<string>();
+    b.guards.forEach((g, i) => {
+      if (seen.has(g.id)) ctx.addIssue({ code: 'custom', path: ['guards', i, 'id'], message: `guard id ${g.id} appears twice` });
+      seen.add(g.id);
+    });
+  })
   .describe('the guardrails bundle: guards with the policy_reason_code each denies with, and the wrapper policies accepted');
 export type GuardrailsBundle = z.infer<typeof GuardrailsBundleSchema>;

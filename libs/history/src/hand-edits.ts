@@ -46,7 +46,8 @@ export function handEditDiagnostics(root: string, ws: Workspace, opts: HandEditO
   }
   const out: Diagnostic[] = [];
   for (const [file, nodes] of [...byFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const hist = documentHistory(root, file, ws.profile, { maxCommits: opts.maxCommits ?? DEFAULT_MAX_COMMITS, since: adopted });
+    const defaultId = ws.pathIds.get(file);
+    const hist = documentHistory(root, file, ws.profile, { maxCommits: opts.maxCommits ?? DEFAULT_MAX_COMMITS, since: adopted, ...(defaultId !== undefined ? { defaultId } : {}) });
     if (!hist.git) return [];
     for (const node of nodes) {
       const transitions = itemTransitions(hist, node.id, records, { unmatched: false });

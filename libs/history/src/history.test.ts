@@ -275,6 +275,35 @@ describe('statusHistory without git, and unknown ids', () => {
     expect(handEditDiagnostics(root, ws)).toEqual([]);
   });
 
+  test('an item of a document named by its path (another file has its name): its commits are read under that id', async () => {
+    const root = tempDir();
+    git(root, ['init', '-q']);
+    const plan = (status: string) => `# Tasks\n\n## Phase 1: Setup\n\nStatus: ${status}\n`;
+    const files = ['workplans/a/tasks.md', 'workplans/b/tasks.md'];
+    for (const f of files) {
+      fs.mkdirSync(path.join(root, path.dirname(f)), { recursive: true });
+      fs.writeFileSync(path.join(root, f), plan('Planned'));
+    }
+    const commitAll = (who: string, hhmm: string) => {
+      git(root, ['add', '--', ...files]);
+      git(root, ['-c', `user.name=${who}`, '-c', `user.email=${who.toLowerCase()}@example.com`, 'commit', '-q', '-m', hhmm], { GIT_AUTHOR_DATE: at(hhmm), GIT_COMMITTER_DATE: at(hhmm) });
+      return git(root, ['rev-parse', 'HEAD']);
+    };
+    const c1 = commitAll('Alice', '10:00');
+    fs.writeFileSync(path.join(root, files[0]!), plan('In Progress'));
+    const c2 = commitAll('Bob', '11:00');
+    const h = await statusHistory(root, 'workplans/a/tasks:PHASE-1', { cacheDir: null });
+    const entry = (c: string, who: string, hhmm: string) => ({ ...commitOf(c, who, hhmm), file: files[0] });
+    expect([h.file, h.diagnostics, h.transitions]).toEqual([
+      files[0],
+      [],
+      [
+        { ...entry(c1, 'Alice', '10:00'), from: null, to: sv('planned', 'Planned'), via: 'hand-edit', audit: null },
+        { ...entry(c2, 'Bob', '11:00'), from: sv('planned', 'Planned'), to: sv('in_progress', 'In Progress'), via: 'hand-edit', audit: null },
+      ],
+    ]);
+  });
+
   test('an unknown id throws item-not-found with near ids', async () => {
     const root = tempDir();
     fs.mkdirSync(path.join(root, 'trackers'));

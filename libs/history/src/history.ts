@@ -120,6 +120,12 @@ export interface DocumentHistoryOptions {
    * compared with. (`handEditDiagnostics` passes the audit log's first record.)
    */
   since?: number;
+  /**
+   * The document id the workspace gives the file when its front matter names none
+   * (`Workspace.pathIds`: its path when another file has its name), so each revision's
+   * items have the graph's ids.
+   */
+  defaultId?: string;
 }
 
 /**
@@ -131,7 +137,7 @@ export function documentHistory(root: string, file: string, profile: CompiledPro
   const max = opts.maxCommits ?? DEFAULT_MAX_COMMITS;
   const diagnostics: Diagnostic[] = [];
   const parse = (rel: string, buf: Buffer): Map<string, StatusValue> => {
-    const { document } = parseDocument({ file: rel, text: buf.toString('utf8') }, profile);
+    const { document } = parseDocument({ file: rel, text: buf.toString('utf8'), ...(opts.defaultId !== undefined ? { defaultId: opts.defaultId } : {}) }, profile);
     return new Map((document?.items ?? []).map((i) => [i.id, { status: i.status, text: i.statusText }]));
   };
   let working: Buffer | null = null;
@@ -396,7 +402,8 @@ export async function statusHistory(root: string, id: string, opts: HistoryOptio
     records = log.records;
     diagnostics.push(...log.diagnostics);
   }
-  const hist = documentHistory(ws.root, file, ws.profile, { maxCommits: opts.maxCommits ?? DEFAULT_MAX_COMMITS });
+  const defaultId = ws.pathIds.get(file);
+  const hist = documentHistory(ws.root, file, ws.profile, { maxCommits: opts.maxCommits ?? DEFAULT_MAX_COMMITS, ...(defaultId !== undefined ? { defaultId } : {}) });
   diagnostics.push(...hist.diagnostics);
   const transitions = hist.git ? itemTransitions(hist, id, records) : statusRecords(records, id).map((r) => auditEntry(r, file));
   return { item: id, file, transitions, truncated: hist.truncated, diagnostics };

@@ -24,6 +24,25 @@ const code = z.string().min(1).max(200);
 const ns = z.string().regex(/^-?\d+$/).describe('Unix nanoseconds, exact, as a decimal string');
 const iso = z.string().describe('ISO 8601 of the *_ns column beside it (millisecond precision)');
 
+/**
+ * LM-10 (docs/contracts.md#lm-10): `reason_code` is the legacy name of
+ * `failure_reason_code`. A caller that still filters by it is answered as if it
+ * had said `failure_reason_code`: the alias is read here and never appears in a
+ * parsed request or an answer. Both names with two different codes is a
+ * contradiction the caller must resolve, so it is refused, not guessed.
+ */
+const legacyReasonFilter = code.optional().describe('legacy alias of failure_reason_code (LM-10): read as failure_reason_code, never in an answer');
+
+function readReasonAlias<F extends { failure_reason_code?: string | undefined; reason_code?: string | undefined }>(filters: F, ctx: z.RefinementCtx): Omit<F, 'reason_code'> {
+  const { reason_code, ...rest } = filters;
+  if (reason_code === undefined) return rest;
+  if (rest.failure_reason_code !== undefined && rest.failure_reason_code !== reason_code) {
+    ctx.addIssue({ code: 'custom', path: ['reason_code'], message: 'reason_code is the legacy alias of failure_reason_code: give one of them, or the same code in both' });
+    return z.NEVER;
+  }
+  return { ...rest, failure_reason_code: reason_code };
+}
+
 /** The taskspec of a task fact: what was attempted (command, stage) on what (document, item). */
 export const TaskspecFiltersSchema = z.strictObject({
   command: code.optional().describe('govern.command, e.g. "task set-status"'),
@@ -32,20 +51,21 @@ export const TaskspecFiltersSchema = z.strictObject({
   item_id: code.optional(),
   run_id: code.optional(),
   failure_reason_code: code.optional(),
+  reason_code: legacyReasonFilter,
 });
 
 export const RecentFailuresRequestSchema = z.strictObject({
   primitive: z.literal('recent_failures_by_taskspec'),
   window: WindowSchema.optional(),
   limit: QueryLimitSchema,
-  filters: TaskspecFiltersSchema.default({}).describe('exact matches on the columns; all must hold'),
+  filters: TaskspecFiltersSchema.transform(readReasonAlias).prefault({}).describe('exact matches on the columns; all must hold'),
 });
 
 export const GateRollupRequestSchema = z.strictObject({
   primitive: z.literal('gate_rollup_by_failure_reason_code'),
   window: WindowSchema.optional(),
   limit: QueryLimitSchema,
-  filters: z.strictObject({ stage: code.optional(), failure_reason_code: code.optional() }).default({}),
+  filters: z.strictObject({ stage: code.optional(), failure_reason_code: code.optional(), reason_code: legacyReasonFilter }).transform(readReasonAlias).prefault({}),
 });
 
 export const GuardDenialsRequestSchema = z.strictObject({

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONTRACTS, checkContracts, contractJson, MANIFEST_FILE, writeContracts, type Contract } from './contracts.js';
+import { FAILURE_REASON_SOURCES, ReasonSemanticsSchema as ContractReasonSemanticsSchema, contractsPin } from '@govern/contracts';
+import { checkConsumerPin, compatibilityFixtures, runFixture } from '@govern/contracts/testing';
+import { CONTRACTS, checkContracts, contractJson, MANIFEST_FILE, ReasonSemanticsSchema, writeContracts, type Contract } from './contracts.js';
 
 // The contract test (LM-07): the code's schemas against the pinned artifacts in
 // libs/memory-store/contracts. `npm run contracts -w @govern/memory-store` runs this file
@@ -38,7 +40,7 @@ describe('the pinned contracts of this repository', () => {
       'task-fact@1',
       'event-fact@1',
       'memory-error@1',
-      'memory-query-request@1',
+      'memory-query-request@2',
       'memory-query-response@1',
       'memory-upsert-request@1',
       'memory-upsert-response@1',
@@ -98,5 +100,68 @@ describe('the checker', () => {
     const task = CONTRACTS.find((c) => c.name === 'task-fact')!;
     const drifted: Contract = { ...task, schema: (task.schema as z.ZodObject).extend({ extra: z.string() }) };
     expect(checkContracts([drifted], DIR).map((p) => [p.code, p.name, p.version])).toEqual([['drift', 'task-fact', 1]]);
+  });
+});
+
+// @govern/contracts is the owner of the reason semantics, TaskSpec and envelope
+// contracts (docs/contracts.md); this package pins the version it is written
+// against and runs the owner's compatibility fixtures.
+describe('the @govern/contracts pin of this package', () => {
+  it('libs/memory-store/contracts/contracts.pin.json names the current version and hash, with its migration note', () => {
+    expect(checkConsumerPin({ consumer: '@govern/memory-store', pinFile: 'libs/memory-store/contracts/contracts.pin.json' })).toEqual([]);
+  });
+
+  it('fails when the package moves on from the pin (the check can fail)', () => {
+    const moved = { version: '1.1.0', hash: 'f'.repeat(64) };
+    const problems = checkConsumerPin({ consumer: '@govern/memory-store', pinFile: 'libs/memory-store/contracts/contracts.pin.json', current: moved });
+    expect(problems.map((p) => p.code)).toEqual(['pin-outdated']);
+    expect(problems[0]!.message).toContain(`pins @govern/contracts ${contractsPin().version} (${contractsPin().hash.slice(0, 12)}) but the package is 1.1.0 (ffffffffffff). To bump:`);
+  });
+
+  it.each(compatibilityFixtures().map((f) => [f.file, f] as const))('compatibility fixture %s gives its expected result', (_file, f) => {
+    expect(runFixture(f)).toEqual(f.expected);
+  });
+});
+
+describe("the reason semantics are the contract's", () => {
+  it("the same two reason fields, and failure_reason_source takes exactly the contract's values", () => {
+    const contractFields = Object.keys(ContractReasonSemanticsSchema.shape);
+    expect(contractFields).toEqual(['failure_reason_code', 'policy_reason_code']);
+    expect(Object.keys(ReasonSemanticsSchema.shape).sort()).toEqual([...contractFields, 'failure_reason_source', 'outcome'].sort());
+    expect(ReasonSemanticsSchema.shape.failure_reason_source.unwrap().options).toEqual([...FAILURE_REASON_SOURCES]);
+  });
+
+  it('every record the contract accepts is a record the store can hold (its codes and nulls)', () => {
+    const reasons = compatibilityFixtures().filter((f) => f.contract === 'reason-semantics' && f.expected.valid);
+    expect(reasons.map((f) => f.file)).toEqual(['valid/reason-semantics.denial.json', 'valid/reason-semantics.failure-and-denial.json', 'valid/reason-semantics.failure.json']);
+    for (const f of reasons) {
+      const r = f.input as { failure_reason_code: string | null; policy_reason_code: string | null };
+      const outcome = r.failure_reason_code !== null ? 'failed' : r.policy_reason_code !== null ? 'denied' : 'ok';
+      const stored = { ...r, failure_reason_source: r.failure_reason_code !== null ? 'failure_reason_code' : null, outcome };
+      expect(ReasonSemanticsSchema.parse(stored), f.file).toEqual(stored);
+    }
+  });
+});
+
+describe('LM-10 in the API contracts: reason_code is read, never written', () => {
+  /** Every property name declared anywhere in a JSON Schema. */
+  const propertyNames = (schema: unknown): string[] => {
+    if (Array.isArray(schema)) return schema.flatMap(propertyNames);
+    if (schema === null || typeof schema !== 'object') return [];
+    const o = schema as Record<string, unknown>;
+    const own = o.properties && typeof o.properties === 'object' ? Object.keys(o.properties) : [];
+    return [...own, ...Object.values(o).flatMap(propertyNames)];
+  };
+
+  it('no answer, fact or error of the memory API has a reason_code field', () => {
+    const outputs = CONTRACTS.filter((c) => c.io === 'output');
+    expect(outputs.filter((c) => propertyNames(JSON.parse(contractJson(c))).includes('reason_code')).map((c) => c.name)).toEqual([]);
+    // The check sees a field where one is declared.
+    expect(propertyNames(JSON.parse(contractJson({ name: 'x', version: 1, io: 'output', schema: z.object({ rows: z.array(z.object({ reason_code: z.string() })) }) })))).toContain('reason_code');
+  });
+
+  it('the only request that names it is the query, as the legacy filter of failure_reason_code', () => {
+    const inputs = CONTRACTS.filter((c) => c.io === 'input' && propertyNames(JSON.parse(contractJson(c))).includes('reason_code'));
+    expect(inputs.map((c) => `${c.name}@${c.version}`)).toEqual(['memory-query-request@2']);
   });
 });

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { REASON_FIELDS } from '@govern/contracts';
 import { ApiErrorEnvelopeSchema, AuditRequestSchema, AuditResponseSchema, HealthResponseSchema, RetentionRequestSchema, RetentionResultSchema, UpsertRequestSchema, UpsertResponseSchema, QueryRequestSchema, QueryResponseSchema } from '@govern/memory-contract';
 import { EventFactSchema, TaskFactSchema } from './facts.js';
 
@@ -35,8 +36,18 @@ function wire<S extends z.ZodRawShape>(facts: z.ZodObject<S>, what: string) {
   return z.object(shape).describe(what);
 }
 
-/** The reason semantics (seed 002, K0): the four fields every task fact carries. */
-export const ReasonSemanticsSchema = TaskFactSchema.pick({ failure_reason_code: true, failure_reason_source: true, policy_reason_code: true, outcome: true }).describe(
+/**
+ * The reason semantics (seed 002, K0) as the store records them: the four
+ * fields every task fact carries. The two reason fields are the ones
+ * @govern/contracts' ReasonSemanticsSchema defines (names from its
+ * `REASON_FIELDS`); `failure_reason_source` has exactly the contract's
+ * `FAILURE_REASON_SOURCES` as values, and `outcome` is the store's own summary.
+ * The codes are any text here, wider than the contract's code pattern, because a
+ * fact records what a span said. contracts.test.ts proves the fields and values
+ * equal and runs the contract's fixtures; reason.test.ts proves the store reads
+ * spans as the contract's read side does.
+ */
+export const ReasonSemanticsSchema = TaskFactSchema.pick({ [REASON_FIELDS.failure]: true, failure_reason_source: true, [REASON_FIELDS.policy]: true, outcome: true } as const).describe(
   'failure_reason_code (why it failed; input alias reason_code) and policy_reason_code (why a guard denied it) are separate and never overwrite each other; a guard denial is never a failure',
 );
 
@@ -45,7 +56,8 @@ export const CONTRACTS: readonly Contract[] = [
   { name: 'task-fact', version: 1, io: 'output', schema: wire(TaskFactSchema, 'one span as a task fact (table task_facts)') },
   { name: 'event-fact', version: 1, io: 'output', schema: wire(EventFactSchema, 'one span event as an event fact (table event_facts)') },
   { name: 'memory-error', version: 1, io: 'output', schema: ApiErrorEnvelopeSchema },
-  { name: 'memory-query-request', version: 1, io: 'input', schema: QueryRequestSchema },
+  // v2: the failure_reason_code filters also accept their legacy name reason_code (LM-10).
+  { name: 'memory-query-request', version: 2, io: 'input', schema: QueryRequestSchema },
   { name: 'memory-query-response', version: 1, io: 'output', schema: QueryResponseSchema },
   { name: 'memory-upsert-request', version: 1, io: 'input', schema: UpsertRequestSchema },
   { name: 'memory-upsert-response', version: 1, io: 'output', schema: UpsertResponseSchema },

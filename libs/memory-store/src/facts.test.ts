@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toFacts } from './facts.js';
-import type { ResourceSpans } from './model.js';
+import type { ResourceSpans, Span } from './model.js';
 import { canonicalJson, splitResource } from './resource.js';
 
 const T0 = 1_771_000_000_000_000_000n; // 2026-02-13 in ns: beyond 2^53, kept exact
@@ -133,6 +133,46 @@ describe('toFacts', () => {
     const span2 = s2[0]!.scopeSpans[0]!.spans[0]!;
     span2.attributes = Object.fromEntries(Object.entries(span2.attributes).reverse());
     expect(toFacts(s2)).toEqual(toFacts(s1));
+  });
+});
+
+describe('toFacts: the reason_code alias (LM-10)', () => {
+  const one = (attributes: Span['attributes'], events: Span['events'] = []) =>
+    toFacts([
+      {
+        resource: { 'service.name': 'govern' },
+        scopeSpans: [{ scope: { name: 'govern', version: null }, spans: [{ traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), parentSpanId: null, name: 'govern.write', kind: 1, startNs: T0, endNs: T0 + 1n, attributes, events, statusCode: 0, statusMessage: null }] }],
+      },
+    ]);
+  const reasons = (f: { failure_reason_code: string | null; failure_reason_source: string | null; policy_reason_code: string | null; attributes: string }) => ({
+    failure_reason_code: f.failure_reason_code,
+    failure_reason_source: f.failure_reason_source,
+    policy_reason_code: f.policy_reason_code,
+    attributes: f.attributes,
+  });
+
+  it("an old event's reason_code is its failure_reason_code (source reason_code), and is not repeated in its attributes", () => {
+    const b = one({}, [{ timeNs: T0, name: 'retry', attributes: { reason_code: 'timeout', attempt: 2 } }]);
+    expect(b.events.map(reasons)).toEqual([{ failure_reason_code: 'timeout', failure_reason_source: 'reason_code', policy_reason_code: null, attributes: '{"attempt":2}' }]);
+    // An event's failure reason is the event's own: the span is not failed by it.
+    expect(b.tasks.map((t) => ({ outcome: t.outcome, ...reasons(t) }))).toEqual([{ outcome: 'ok', failure_reason_code: null, failure_reason_source: null, policy_reason_code: null, attributes: '{}' }]);
+  });
+
+  it('both names on a span: the canonical one is the column; the alias that lost stays in the attributes exactly as received', () => {
+    const b = one({ failure_reason_code: 'oom', reason_code: 'timeout' });
+    expect(b.tasks.map((t) => ({ outcome: t.outcome, ...reasons(t) }))).toEqual([
+      { outcome: 'failed', failure_reason_code: 'oom', failure_reason_source: 'failure_reason_code', policy_reason_code: null, attributes: '{"reason_code":"timeout"}' },
+    ]);
+  });
+
+  it('a denial event beside a failure: the span keeps its failure and gains the policy code; the event is a denial, not a failure', () => {
+    const b = one({ failure_reason_code: 'check-failed' }, [{ timeNs: T0, name: 'guard.denied', attributes: { policy_reason_code: 'gate-disabled' } }]);
+    expect(b.tasks.map((t) => ({ outcome: t.outcome, ...reasons(t) }))).toEqual([
+      { outcome: 'failed', failure_reason_code: 'check-failed', failure_reason_source: 'failure_reason_code', policy_reason_code: 'gate-disabled', attributes: '{}' },
+    ]);
+    expect(b.events.map((e) => ({ is_guard_denial: e.is_guard_denial, ...reasons(e) }))).toEqual([
+      { is_guard_denial: true, failure_reason_code: null, failure_reason_source: null, policy_reason_code: 'gate-disabled', attributes: '{}' },
+    ]);
   });
 });
 

@@ -1,9 +1,10 @@
+import { REASON_FIELDS, type FailureReasonSource } from '@govern/contracts';
 import type { Attributes, Span, SpanEvent } from './model.js';
 
 /**
- * Reason semantics (seed 002, K0): why something *failed* and why a guard
- * *denied* it are two facts, kept in two columns that never overwrite each
- * other.
+ * Reason semantics (seed 002, K0; the contract is @govern/contracts', see
+ * docs/contracts.md): why something *failed* and why a guard *denied* it are
+ * two facts, kept in two columns that never overwrite each other.
  *
  * - `failure_reason_code`: why the work failed. The legacy attribute
  *   `reason_code` is accepted as its alias (the API compatibility alias locked
@@ -15,16 +16,21 @@ import type { Attributes, Span, SpanEvent } from './model.js';
  *   `policy_reason_code`. A span's policy reason is its own attribute, else
  *   the first denial event's. A denial never supplies or changes a span's
  *   `failure_reason_code`.
+ *
+ * The names come from the contracts package (`REASON_FIELDS`), so the store
+ * reads exactly the names the contract defines; the store never writes
+ * `reason_code` (its columns and answers carry `failure_reason_code` and
+ * `failure_reason_source`).
  */
 export const REASON_ATTRS = {
-  failure: 'failure_reason_code',
-  legacyFailure: 'reason_code',
-  policy: 'policy_reason_code',
+  failure: REASON_FIELDS.failure,
+  legacyFailure: REASON_FIELDS.legacyFailureAlias,
+  policy: REASON_FIELDS.policy,
 } as const;
 
 export const GUARD_DENIED_EVENT = 'guard.denied';
 
-export type FailureSource = 'failure_reason_code' | 'reason_code';
+export type FailureSource = FailureReasonSource;
 export type Outcome = 'ok' | 'failed' | 'denied';
 
 export interface SpanReasons {

@@ -127,6 +127,37 @@ describe('a run exported over OTLP/HTTP (JSON)', () => {
   });
 });
 
+describe('LM-10: the reason split as written on spans', () => {
+  it('a stage that failed and was denied carries both codes, neither overwriting the other; no span or event carries reason_code', async () => {
+    const rx = await receiver();
+    const env = { GOVERN_OTLP_ENDPOINT: rx.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+    await withRunTelemetry({ env, runId: 'run-2' }, async () => {
+      const checks = { passed: false, failures: [{ code: 'check-failed', message: 'exit 1' }, { code: 'dependencies-not-done', message: 'GV-04 is planned' }] };
+      await withSpan('close', {}, () => checks, outcomeOfChecks);
+      // A denial recorded after a failure on the run span: the failure stays.
+      recordRunError(Object.assign(new Error('lock'), { code: 'lock-timeout' }));
+      recordRunError(Object.assign(new Error('gate binder is disabled'), { code: 'gate-disabled' }));
+      return 1;
+    });
+    const spans = spansOf(rx.bodies);
+    const reasons = (s: OtlpSpan) => {
+      const a = attrs(s.attributes);
+      return { failure: a.failure_reason_code, policy: a.policy_reason_code, events: s.events.map((e) => ({ name: e.name, attributes: attrs(e.attributes) })) };
+    };
+    expect(Object.fromEntries(spans.map((s) => [s.name, reasons(s)]))).toEqual({
+      'govern.close': { failure: 'check-failed', policy: 'dependencies-not-done', events: [{ name: 'guard.denied', attributes: { policy_reason_code: 'dependencies-not-done', message: 'GV-04 is planned' } }] },
+      'govern.run': {
+        failure: 'lock-timeout',
+        policy: 'gate-disabled',
+        events: [{ name: 'guard.denied', attributes: { policy_reason_code: 'gate-disabled', message: 'gate binder is disabled' } }],
+      },
+    });
+    const keys = spans.flatMap((s) => [...s.attributes, ...s.events.flatMap((e) => e.attributes)].map((kv) => kv.key));
+    expect(keys.filter((k) => k === 'reason_code')).toEqual([]);
+    expect(keys).toContain('failure_reason_code'); // the filter above sees reason attributes when there are some
+  });
+});
+
 describe('a collector that is down or failing costs at most the flush timeout', () => {
   const FLUSH = 300;
   // Generous: the bound is FLUSH; the rest is scheduling on a loaded 2-core machine.

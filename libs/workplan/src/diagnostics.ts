@@ -1,8 +1,14 @@
+import type { ExplainRecorder } from './explain-notes.js';
 import type { Diagnostic, Severity } from './model.js';
 
 /** Collects diagnostics for one file so parsers can report and keep going. */
 export class DiagnosticSink {
   readonly list: Diagnostic[] = [];
+  /**
+   * Set only by `explainDocument`: the parsers report their decisions to it
+   * (`sink.explain?.table(…)`), so an ordinary parse collects nothing.
+   */
+  explain?: ExplainRecorder;
   constructor(readonly file: string) {}
 
   report(

@@ -134,10 +134,19 @@ export const ClaimSchema = z.object({
 });
 export type Claim = z.infer<typeof ClaimSchema>;
 
+/**
+ * Where a document's id comes from: its front matter (`id`, or a single-token ccpm
+ * `name`), its file name without the extension, or, when another file of the root has
+ * the same name, its path relative to the root without the extension.
+ */
+export const IdSourceSchema = z.enum(['front-matter', 'file-name', 'path']);
+export type IdSource = z.infer<typeof IdSourceSchema>;
+
 export const DocumentSchema = z.object({
   /** Relative, `/`-separated path. */
   file: z.string(),
   id: z.string(),
+  idSource: IdSourceSchema,
   family: FamilySchema,
   title: z.string(),
   status: StatusSchema.nullable(),

@@ -1,17 +1,19 @@
 import type { Block } from './blocks.js';
 import { DiagnosticSink, compareDiagnostics } from './diagnostics.js';
+import type { Classification } from './explain-notes.js';
 import { isMilestoneTable, parseTracker } from './families/tracker.js';
 import { parseWorkplan, taskHeadingMatch } from './families/workplan.js';
-import { hasPlanLists, parsePlan, planHeadingOf } from './families/plan.js';
+import { parsePlan, planHeadingOf, planListsAt } from './families/plan.js';
 import { readFrontMatter } from './frontmatter.js';
 import { readBlocks } from './body.js';
+import { fileNameId } from './ids.js';
 import { MAX_HEADING_MATCH_LENGTH } from './limits.js';
-import type { Family, ParseResult, WorkDocument } from './model.js';
+import type { Family, IdSource, ParseResult, WorkDocument } from './model.js';
 import type { CompiledProfile } from './profile.js';
 import { normalizeStatus } from './status.js';
 
 /** Bump when the parse output changes shape, so persistent caches are invalidated. */
-export const PARSER_VERSION = 6;
+export const PARSER_VERSION = 7;
 
 export interface ParseOptions {
   /**
@@ -26,6 +28,13 @@ export interface SourceFile {
   /** Path relative to the root, `/`-separated; used in every diagnostic. */
   file: string;
   text: string;
+  /**
+   * The document's id when its front matter names none. Default: the file name without
+   * its extension (`fileNameId`). The workspace passes the path without the extension
+   * for a file whose name another file of the root shares (`pathDocumentIds`), so
+   * `specs/001-x/tasks.md` and `specs/002-y/tasks.md` do not collide.
+   */
+  defaultId?: string;
 }
 
 /**
@@ -33,7 +42,11 @@ export interface SourceFile {
  * content, and even a bug of ours, come back as diagnostics.
  */
 export function parseDocument(src: SourceFile, profile: CompiledProfile, options: ParseOptions = {}): ParseResult {
-  const sink = new DiagnosticSink(src.file);
+  return parseWithSink(src, profile, options, new DiagnosticSink(src.file));
+}
+
+/** `parseDocument` into a given sink: explain.ts attaches its recorder to it first. */
+export function parseWithSink(src: SourceFile, profile: CompiledProfile, options: ParseOptions, sink: DiagnosticSink): ParseResult {
   try {
     const document = parseInto(src, profile, sink, options);
     return { document, diagnostics: sink.list.sort(compareDiagnostics) };
@@ -65,19 +78,25 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
     }
   }
   const data = fm.data;
-  const baseName = src.file.split('/').pop()!.replace(/\.(md|markdown)$/i, '');
+  const baseName = fileNameId(src.file);
+  const defaultId = src.defaultId ?? baseName;
   const h1 = blocks.find((b): b is Extract<Block, { type: 'heading' }> => b.type === 'heading' && b.depth === 1);
   const fmId = data && (typeof data.id === 'string' || typeof data.id === 'number') ? String(data.id) : null;
   // ccpm task and epic files name themselves in `name:` and have no id: a name that is
   // a single token (`tuic`) is the id, else the file name is (`7`), and the name the title.
   const fmName = typeof data?.name === 'string' && data.name.trim() ? data.name.trim() : null;
-  const id = fmId ?? (fmName && /^[\w.-]+$/.test(fmName) ? fmName : baseName);
+  const nameId = fmName && /^[\w.-]+$/.test(fmName) ? fmName : null;
+  const id = fmId ?? nameId ?? defaultId;
+  const idSource: IdSource = fmId !== null || nameId !== null ? 'front-matter' : defaultId === baseName ? 'file-name' : 'path';
   const title = typeof data?.title === 'string' ? data.title : fmName ?? (h1 ? h1.text : baseName);
-  const family = detectFamily(data, blocks, profile);
+  const classification = classifyDocument(data, blocks, profile);
+  const family = classification.family;
+  sink.explain?.source(blocks, fm.bodyLineOffset + 1, classification);
 
   const doc: WorkDocument = {
     file: src.file,
     id,
+    idSource,
     family,
     title,
     status: null,
@@ -105,7 +124,7 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
     }
     case 'workplan': {
       if (!fmId && !fmName) {
-        sink.warn('id-missing', `workplan has no front matter id; using "${id}" from the file name`, 1, 1, {
+        sink.warn('id-missing', `workplan has no front matter id; using "${id}" from its ${idSource === 'path' ? 'path' : 'file name'}`, 1, 1, {
           expected: 'front matter with `id:`',
         });
       }
@@ -116,23 +135,42 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
       doc.items = parsePlan(blocks, id, profile, sink);
       break;
     case 'unknown':
-      sink.info('no-governance-content', 'no milestone table, task sections or plan milestones found; nothing to track in this file', h1?.line ?? 1, 1);
+      sink.info('no-governance-content', NOTHING_TO_TRACK, h1?.line ?? 1, 1, { note: 'run `govern explain <file>` to see what was skipped and which profile rule would read it' });
       break;
   }
   return doc;
 }
 
+/** The `no-governance-content` message: what the parser looked for and did not find. */
+const NOTHING_TO_TRACK =
+  'nothing to track: found no milestone table (Milestone and Status columns), task heading (`## T01 - Title`), ' +
+  'milestone heading (`## Phase 1: Title`, `### K0: Title`), list line with an id and a status mark (`- [ ] T001 …`), ' +
+  'table with an id column and a status or depends column, nor front matter with an id and a status';
+
 /** Family: declared by front matter `type`, else recognized by structure. */
 export function detectFamily(data: Record<string, unknown> | null, blocks: Block[], profile: CompiledProfile): Family {
+  return classifyDocument(data, blocks, profile).family;
+}
+
+/**
+ * `detectFamily` with the rule that decided and the line of the block that showed it,
+ * for `govern explain`. The rules, in order: front matter `type`; a milestone table
+ * (tracker); task headings (workplan, or a plan's tasks under its phases); front matter
+ * with an id and a status (one item); milestone headings; id lines or tables by role.
+ */
+export function classifyDocument(data: Record<string, unknown> | null, blocks: Block[], profile: CompiledProfile): Classification {
   const declared = typeof data?.type === 'string' ? data.type.toLowerCase() : null;
-  if (declared === 'workplan' || declared === 'tracker' || declared === 'plan') return declared;
-  if (blocks.some((b) => b.type === 'table' && isMilestoneTable(b, profile))) return 'tracker';
+  if (declared === 'workplan' || declared === 'tracker' || declared === 'plan') return { family: declared, rule: 'declared', line: null };
+  const table = blocks.find((b) => b.type === 'table' && isMilestoneTable(b, profile));
+  if (table) return { family: 'tracker', rule: 'milestone-table', line: table.line };
   const isPlanHeading = (b: Block) => b.type === 'heading' && b.depth >= 2 && !taskHeadingMatch(b.text, profile) && planHeadingOf(b, profile) !== null;
-  const planHeadings = () => blocks.some(isPlanHeading);
-  if (blocks.some((b) => b.type === 'heading' && b.depth >= 2 && taskHeadingMatch(b.text, profile))) {
+  const planHeading = () => blocks.find(isPlanHeading);
+  const task = blocks.find((b) => b.type === 'heading' && b.depth >= 2 && taskHeadingMatch(b.text, profile));
+  if (task) {
     // Task headings under phase headings, in a file that is not a workplan by its front
     // matter, are the tasks of a plan (spec-kit `## Phase 1` + `### T001: …`).
-    return !data?.id && planHeadings() ? 'plan' : 'workplan';
+    const phase = !data?.id ? planHeading() : undefined;
+    return phase ? { family: 'plan', rule: 'plan-task-headings', line: phase.line } : { family: 'workplan', rule: 'task-headings', line: task.line };
   }
   // A task file (front matter id, or ccpm's `name`, and a status) is one item, unless its
   // top-level sections are milestones: steps nested in a section (`## Plan` +
@@ -141,9 +179,12 @@ export function detectFamily(data: Record<string, unknown> | null, blocks: Block
   if (fmItem) {
     let top = 7;
     for (const b of blocks) if (b.type === 'heading' && b.depth >= 2 && b.depth < top) top = b.depth;
-    return blocks.some((b) => b.type === 'heading' && b.depth === top && isPlanHeading(b)) ? 'plan' : 'workplan';
+    const phase = blocks.find((b) => b.type === 'heading' && b.depth === top && isPlanHeading(b));
+    return phase ? { family: 'plan', rule: 'front-matter-plan', line: phase.line } : { family: 'workplan', rule: 'front-matter-item', line: null };
   }
-  if (planHeadings()) return 'plan';
-  if (hasPlanLists(blocks, profile)) return 'plan';
-  return 'unknown';
+  const heading = planHeading();
+  if (heading) return { family: 'plan', rule: 'plan-headings', line: heading.line };
+  const lists = planListsAt(blocks, profile);
+  if (lists !== null) return { family: 'plan', rule: 'plan-lists', line: lists };
+  return { family: 'unknown', rule: 'none', line: null };
 }

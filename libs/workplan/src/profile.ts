@@ -97,6 +97,13 @@ export const ProfileSchema = z.object({
     })
     .strict()
     .optional(),
+  /**
+   * The binder's rollout mode, fallback mode and eligibility thresholds. Kept opaque
+   * here (the read path does not depend on the binder): @govern/binder validates it
+   * with its own schema and reports problems as diagnostics. A profile's section
+   * replaces its base's.
+   */
+  binder: z.record(z.string(), z.unknown()).optional(),
 });
 export type ProfileInput = z.input<typeof ProfileSchema>;
 export type Profile = z.output<typeof ProfileSchema>;
@@ -176,6 +183,7 @@ export function mergeProfiles(base: Profile, over: Profile): Profile {
     lifecycle: { ...base.lifecycle, ...definedOnly(over.lifecycle) },
     github: { ...base.github, ...definedOnly(over.github) },
     ...(over.audit || base.audit ? { audit: { ...base.audit, ...definedOnly(over.audit ?? {}) } } : {}),
+    ...(over.binder || base.binder ? { binder: over.binder ?? base.binder } : {}),
     checks: definedOnly({
       env: base.checks.env || over.checks.env ? [...(base.checks.env ?? []), ...(over.checks.env ?? [])] : undefined,
       secrets: base.checks.secrets || over.checks.secrets ? [...(base.checks.secrets ?? []), ...(over.checks.secrets ?? [])] : undefined,

@@ -235,6 +235,7 @@ describe.each(SOURCES)('seeds ($label)', ({ text: seed }) => {
           severity: 'info',
           code: 'no-governance-content',
           message: expect.any(String),
+          note: 'run `govern explain <file>` to see what was skipped and which profile rule would read it',
           file: 'docs/rendered-workplan.txt',
           line: 1,
           column: 1,
@@ -402,6 +403,7 @@ describe('seed 003 reconstructed: PMEM-WP-0011 as Markdown', () => {
     expect({ ...document, items: undefined }).toEqual({
       file,
       id: 'PMEM-WP-0011',
+      idSource: 'front-matter',
       family: 'workplan',
       title: 'Refinement Hardening And Operational Readiness',
       status: 'done',

@@ -178,6 +178,7 @@ describe('parseDocument never throws on garbage', () => {
       document: {
         file: 'notes/empty.md',
         id: 'empty',
+        idSource: 'file-name',
         family: 'unknown',
         title: 'empty',
         status: null,
@@ -192,7 +193,15 @@ describe('parseDocument never throws on garbage', () => {
         bom: false,
       },
       diagnostics: [
-        { severity: 'info', code: 'no-governance-content', message: expect.any(String) as string, file: 'notes/empty.md', line: 1, column: 1 },
+        {
+          severity: 'info',
+          code: 'no-governance-content',
+          message: expect.stringMatching(/^nothing to track: found no milestone table/) as string,
+          note: 'run `govern explain <file>` to see what was skipped and which profile rule would read it',
+          file: 'notes/empty.md',
+          line: 1,
+          column: 1,
+        },
       ],
     });
   });

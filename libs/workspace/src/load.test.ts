@@ -757,3 +757,87 @@ describe('Markdown engines', () => {
     expect(auto.diagnostics).toEqual(remark.diagnostics);
   });
 });
+
+describe('document ids from the path when the file name is not unique', () => {
+  const TASKS = (title: string) => `# ${title}
+
+## Phase 1: Setup
+
+Status: Done
+
+- [ ] T001 Write it
+- [ ] T002 Test it (depends on T001)
+`;
+  const A = 'workplans/specs/001-x/tasks.md';
+  const B = 'workplans/specs/002-y/tasks.md';
+  const ids = (ws: { index: { graph: { nodes: { id: string; document: string; localId: string; dependsOn: string[] }[] } } }) =>
+    ws.index.graph.nodes.map((n) => [n.id, n.document, n.localId, n.dependsOn]);
+  const pathNodes = (dir: string) => [
+    [`${dir}:PHASE-1`, dir, 'PHASE-1', []],
+    [`${dir}:T001`, dir, 'T001', []],
+    [`${dir}:T002`, dir, 'T002', [`${dir}:T001`]],
+  ];
+
+  it('two tasks.md are both read, named by their paths; a file with a unique name keeps its file-name id', async () => {
+    write(A, TASKS('First'));
+    write(B, TASKS('Second'));
+    write('trackers/tracker.md', TRACKER);
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    expect(Object.fromEntries(ws.pathIds)).toEqual({ [A]: 'workplans/specs/001-x/tasks', [B]: 'workplans/specs/002-y/tasks' });
+    expect(ws.diagnostics).toEqual([]);
+    expect(ids(ws)).toEqual([
+      ['LM-01', 'tracker', 'LM-01', []],
+      ['LM-02', 'tracker', 'LM-02', ['LM-01']],
+      ...pathNodes('workplans/specs/001-x/tasks'),
+      ...pathNodes('workplans/specs/002-y/tasks'),
+    ]);
+    expect(ws.documents.map((d) => [d.file, d.id, d.idSource])).toEqual([
+      ['trackers/tracker.md', 'tracker', 'file-name'],
+      [A, 'workplans/specs/001-x/tasks', 'path'],
+      [B, 'workplans/specs/002-y/tasks', 'path'],
+    ]);
+  });
+
+  it('the parse cache never serves an id the file no longer has: adding and removing a namesake re-parses the other file', async () => {
+    write(A, TASKS('First'));
+    age(A);
+    const alone = await loadWorkspace({ root });
+    expect(ids(alone)).toEqual(pathNodes('tasks'));
+
+    write(B, TASKS('Second'));
+    age(B);
+    const both = await loadWorkspace({ root });
+    // A's stat is unchanged, but its cached result names it `tasks`: parsed again.
+    expect(both.stats).toEqual({ files: 2, parsed: 2, cached: 0, workers: 0 });
+    expect(ids(both)).toEqual([...pathNodes('workplans/specs/001-x/tasks'), ...pathNodes('workplans/specs/002-y/tasks')]);
+    expect(both.diagnostics).toEqual([]);
+
+    const warm = await loadWorkspace({ root });
+    expect(warm.stats).toEqual({ files: 2, parsed: 0, cached: 2, workers: 0 });
+    expect(warm.graphJson().toString('utf8')).toBe(both.graphJson().toString('utf8'));
+    expect(ids(warm)).toEqual(ids(both));
+
+    fs.rmSync(path.join(root, B));
+    const back = await loadWorkspace({ root });
+    expect(back.stats).toEqual({ files: 1, parsed: 1, cached: 0, workers: 0 });
+    expect(ids(back)).toEqual(pathNodes('tasks'));
+  });
+
+  it('hasItems: from the graph, and on a snapshot hit from the snapshot without building the graph', async () => {
+    write('workplans/notes.md', '# Notes\n\nNothing here.\n');
+    age('workplans/notes.md');
+    const cold = await loadWorkspace({ root });
+    expect(cold.hasItems()).toBe(false);
+    cold.graphJson(); // writes the snapshot, as `graph --json` does
+    const phases: string[] = [];
+    const warm = await loadWorkspace({ root, trace: (p) => phases.push(p) });
+    expect([warm.hasItems(), phases.includes('snapshot'), phases.includes('graph'), warm.stats.parsed]).toEqual([false, true, false, 0]);
+    write('workplans/plan.md', plan('Alpha'));
+    age('workplans/plan.md');
+    const again = await loadWorkspace({ root });
+    expect(again.hasItems()).toBe(true);
+    again.graphJson();
+    const warm2 = await loadWorkspace({ root });
+    expect([warm2.hasItems(), warm2.stats.parsed, warm2.stats.cached]).toEqual([true, 0, 2]);
+  });
+});

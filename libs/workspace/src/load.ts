@@ -3,7 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildGraph, type GraphIndex, type GraphNode } from '@govern/graph';
-import { PARSER_VERSION, compareDiagnostics, type CompiledProfile, type Diagnostic, type ParseOptions, type WorkDocument } from '@govern/workplan';
+import {
+  PARSER_VERSION,
+  compareDiagnostics,
+  fileNameId,
+  pathDocumentIds,
+  type CompiledProfile,
+  type Diagnostic,
+  type ParseOptions,
+  type ParseResult,
+  type WorkDocument,
+} from '@govern/workplan';
 import { CACHE_FORMAT, GraphSnapshot, ParseCache, type CacheMeta } from './cache.js';
 import { loadConfig, type Config } from './config.js';
 import { discover } from './discover.js';
@@ -50,6 +60,16 @@ export interface Workspace {
   diagnostics: Diagnostic[];
   stats: { files: number; parsed: number; cached: number; workers: number };
   /**
+   * The discovered files whose file name another discovered file shares, each with the
+   * id its document gets when its front matter names none: its path without the
+   * extension (`specs/001-x/tasks`). Every other document without a front matter id is
+   * named by its file name. Pass `defaultId: ws.pathIds.get(file)` when parsing one of
+   * the root's files on its own, so its ids are the graph's.
+   */
+  pathIds: Map<string, string>;
+  /** Whether the graph has at least one item; on a warm run answered without building it. */
+  hasItems(): boolean;
+  /**
    * `{"nodes":[...],"diagnostics":[...]}` (index.graph's nodes and
    * `diagnostics`) as UTF-8 JSON without a trailing newline: what
    * `govern graph --json` prints. From the cache when nothing changed since the
@@ -90,6 +110,7 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   const configDiagnostics = [...loaded.diagnostics];
   lap('config');
   const files = discover(root, config);
+  const pathIds = pathDocumentIds(files);
   lap('discover');
   const cacheDir = opts.cacheDir === undefined ? path.join(root, '.govern', 'cache') : opts.cacheDir;
   const parseOptions = { engine: opts.engine ?? 'auto' } as const;
@@ -158,7 +179,7 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
       const build = () => {
         if (!built) {
           const t0 = performance.now();
-          built = materialize({ root, files, hashes, cacheFile, cacheKey, profile, parseOptions, startedAt, stats }, snap.diagnostics);
+          built = materialize({ root, files, hashes, pathIds, cacheFile, cacheKey, profile, parseOptions, startedAt, stats }, snap.diagnostics);
           opts.trace?.('materialize', performance.now() - t0);
         }
         return built;
@@ -176,6 +197,9 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
         hashes,
         diagnostics: snap.diagnostics,
         stats,
+        pathIds,
+        // The snapshot holds the serialized graph: `{"nodes":[]` starts an empty one.
+        hasItems: () => built ? built.index.graph.nodes.length > 0 : !snap.graph.subarray(0, EMPTY_GRAPH.length).equals(EMPTY_GRAPH),
         graphJson: () => snap.graph,
       };
     }
@@ -184,8 +208,10 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   const results = new Map<string, ParsedFile>();
   for (const [rel, meta] of known) {
     const result = cache.result(rel);
-    if (result) results.set(rel, { file: rel, ...meta, result });
-    else pending.push({ rel }); // the cache's body is unreadable: parse the file again
+    // A document named by its file cached before another file took (or left) its name
+    // has the other id now: parse it again.
+    if (result && idCurrent(rel, result, pathIds)) results.set(rel, { file: rel, ...meta, result });
+    else pending.push({ rel }); // the cache's body is unreadable, or the id changed: parse the file again
   }
   lap('results');
 
@@ -195,8 +221,8 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   try {
     fresh =
       workers > 0
-        ? await parseInWorkers(opts.workerUrl!, root, profile.profile, pending.map((p) => p.rel), workers, parseOptions)
-        : pending.map((p) => parsePending(root, p, profile, parseOptions));
+        ? await parseInWorkers(opts.workerUrl!, root, profile.profile, pending.map((p) => p.rel), workers, parseOptions, Object.fromEntries(pathIds))
+        : pending.map((p) => parsePending(root, p, profile, parseOptions, pathIds.get(p.rel)));
   } catch (err) {
     cache.close(); // a failed worker: do not leave the cache file open
     throw err;
@@ -238,6 +264,8 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
     hashes,
     diagnostics,
     stats: { files: files.length, parsed: fresh.length, cached: files.length - fresh.length, workers },
+    pathIds,
+    hasItems: () => index.graph.nodes.length > 0,
     graphJson() {
       if (!json) {
         let t0 = performance.now();
@@ -252,6 +280,18 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
       return json;
     },
   };
+}
+
+const EMPTY_GRAPH = Buffer.from('{"nodes":[]', 'utf8');
+
+/**
+ * Whether a cached parse result still has the id its document would get now: a
+ * document named by its file name or path has `pathIds`' id, or its file name.
+ */
+function idCurrent(rel: string, result: ParseResult, pathIds: Map<string, string>): boolean {
+  const doc = result.document;
+  if (!doc || doc.idSource === 'front-matter') return true;
+  return doc.id === (pathIds.get(rel) ?? fileNameId(rel));
 }
 
 /** The bytes `graph --json` prints (before its newline). */
@@ -271,13 +311,13 @@ function fingerprint(key: string, buildId: string, configDiagnostics: Diagnostic
   return crypto.createHash('sha256').update(parts.join('\n')).digest('hex');
 }
 
-function parsePending(root: string, p: Pending, profile: CompiledProfile, options: ParseOptions): ParsedFile {
-  if (!p.st) return readAndParse(root, p.rel, profile, options);
+function parsePending(root: string, p: Pending, profile: CompiledProfile, options: ParseOptions, defaultId: string | undefined): ParsedFile {
+  if (!p.st) return readAndParse(root, p.rel, profile, options, defaultId);
   try {
     const buf = p.buf ?? fs.readFileSync(path.join(root, p.rel));
-    return { file: p.rel, size: p.st.size, mtimeMs: p.st.mtimeMs, hash: p.hash ?? hashText(buf), result: parseBuffer(p.rel, buf, profile, options) };
+    return { file: p.rel, size: p.st.size, mtimeMs: p.st.mtimeMs, hash: p.hash ?? hashText(buf), result: parseBuffer(p.rel, buf, profile, options, defaultId) };
   } catch {
-    return readAndParse(root, p.rel, profile, options);
+    return readAndParse(root, p.rel, profile, options, defaultId);
   }
 }
 
@@ -285,6 +325,7 @@ interface MaterializeInput {
   root: string;
   files: string[];
   hashes: Map<string, string>;
+  pathIds: Map<string, string>;
   cacheFile: string | null;
   /** The parse cache's full key, build id included: the one the load opened it with. */
   cacheKey: string;
@@ -306,10 +347,11 @@ function materialize(m: MaterializeInput, diagnostics: Diagnostic[]): { document
   const documents: WorkDocument[] = [];
   for (const rel of m.files) {
     let result = cache.meta(rel)?.hash === m.hashes.get(rel) ? cache.result(rel) : null;
+    if (result && !idCurrent(rel, result, m.pathIds)) result = null;
     if (!result) {
       m.stats.parsed++;
       m.stats.cached--;
-      const f = readAndParse(m.root, rel, m.profile, m.parseOptions);
+      const f = readAndParse(m.root, rel, m.profile, m.parseOptions, m.pathIds.get(rel));
       if (f.size >= 0) cache.set(rel, { size: f.size, mtimeMs: f.mtimeMs, hash: f.hash }, f.result);
       result = f.result;
     }

@@ -15,13 +15,16 @@ export function hashText(buf: Buffer): string {
   return crypto.createHash('sha256').update(buf).digest('hex');
 }
 
-/** Reads, hashes and parses one file; an unreadable file becomes a diagnostic. */
-export function readAndParse(root: string, rel: string, profile: CompiledProfile, options: ParseOptions = {}): ParsedFile {
+/**
+ * Reads, hashes and parses one file; an unreadable file becomes a diagnostic.
+ * `defaultId`: the document id when its front matter names none (see `SourceFile.defaultId`).
+ */
+export function readAndParse(root: string, rel: string, profile: CompiledProfile, options: ParseOptions = {}, defaultId?: string): ParsedFile {
   const abs = path.join(root, rel);
   try {
     const st = fs.statSync(abs);
     const buf = fs.readFileSync(abs);
-    return { file: rel, size: st.size, mtimeMs: st.mtimeMs, hash: hashText(buf), result: parseBuffer(rel, buf, profile, options) };
+    return { file: rel, size: st.size, mtimeMs: st.mtimeMs, hash: hashText(buf), result: parseBuffer(rel, buf, profile, options, defaultId) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     return {
@@ -34,9 +37,9 @@ export function readAndParse(root: string, rel: string, profile: CompiledProfile
   }
 }
 
-export function parseBuffer(rel: string, buf: Buffer, profile: CompiledProfile, options: ParseOptions = {}): ParseResult {
+export function parseBuffer(rel: string, buf: Buffer, profile: CompiledProfile, options: ParseOptions = {}, defaultId?: string): ParseResult {
   const text = buf.toString('utf8');
-  const result = parseDocument({ file: rel, text }, profile, options);
+  const result = parseDocument({ file: rel, text, ...(defaultId !== undefined ? { defaultId } : {}) }, profile, options);
   if (text.includes('\uFFFD') && !buf.includes(Buffer.from('\uFFFD'))) {
     result.diagnostics.push({ severity: 'warning', code: 'file-encoding', message: 'file is not valid UTF-8; invalid bytes were replaced', file: rel, line: 1, column: 1 });
   }

@@ -131,6 +131,15 @@ describe('setStatus', () => {
     });
   });
 
+  test('an item of a document named by its path (another file has its name) is found and written', async () => {
+    const plan = '# Tasks\n\n## Phase 1: Setup\n\nStatus: Planned\n';
+    const root = repo({ 'workplans/a/tasks.md': plan, 'workplans/b/tasks.md': plan });
+    const r = await setStatus({ ...base, root, id: 'workplans/a/tasks:PHASE-1', status: 'in_progress' });
+    expect([r.item, r.file, r.from, r.to]).toEqual(['workplans/a/tasks:PHASE-1', 'workplans/a/tasks.md', { status: 'planned', text: 'Planned' }, { status: 'in_progress', text: 'In Progress' }]);
+    expect(fs.readFileSync(path.join(root, 'workplans/a/tasks.md'), 'utf8')).toBe(plan.replace('Status: Planned', 'Status: In Progress'));
+    expect(fs.readFileSync(path.join(root, 'workplans/b/tasks.md'), 'utf8')).toBe(plan);
+  });
+
   test('a file that is not valid UTF-8 is not rewritten', async () => {
     const root = repo({});
     fs.mkdirSync(path.join(root, 'trackers'));

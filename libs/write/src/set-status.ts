@@ -126,7 +126,10 @@ export async function setStatus(opts: SetStatusOptions): Promise<SetStatusResult
       if (!Buffer.from(text, 'utf8').equals(buf)) {
         throw new WriteError('io-error', `${file} is not valid UTF-8; it is not rewritten`, { file });
       }
-      const { document } = parseDocument({ file, text }, ws.profile);
+      // The id the workspace gives the document (its path when another file has its name).
+      const defaultId = ws.pathIds.get(file);
+      const source = (t: string) => ({ file, text: t, ...(defaultId !== undefined ? { defaultId } : {}) });
+      const { document } = parseDocument(source(text), ws.profile);
       const item = document?.items.find((i) => i.id === opts.id);
       if (!document || !item) throw new WriteError('item-not-found', `${opts.id} is no longer in ${file}`, { item: opts.id, file });
 
@@ -148,7 +151,7 @@ export async function setStatus(opts: SetStatusOptions): Promise<SetStatusResult
       }
 
       const edit = planStatusEdit(text, document, item, opts.status, ws.profile, now);
-      const check = parseDocument({ file, text: edit.text }, ws.profile).document?.items.find((i) => i.id === opts.id);
+      const check = parseDocument(source(edit.text), ws.profile).document?.items.find((i) => i.id === opts.id);
       if (check?.status !== opts.status) {
         throw new WriteError('status-unwritable', `${opts.id}: the edited file would read back as ${check?.status ?? 'no status'}, not ${opts.status}; nothing written`, {
           item: opts.id,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { compareChanges, diffDocumentsWithDiagnostics, diffWorkspaces, type DiffChange, type DiffKind, type DiffResult } from '@govern/graph';
-import { compareDiagnostics, parseDocument, type CompiledProfile, type Diagnostic, type WorkDocument } from '@govern/workplan';
+import { compareDiagnostics, parseDocument, pathDocumentIds, type CompiledProfile, type Diagnostic, type WorkDocument } from '@govern/workplan';
 import { DEFAULT_FOLDERS, discover, loadConfig, type Config } from '@govern/workspace';
 import { UsageError, resolveRoot, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, table, type Colors } from '../render.js';
@@ -130,13 +130,18 @@ function readOne(side: Extract<Side, { kind: 'one' }>, profile: CompiledProfile)
 function readTree(root: string, git: Git, side: Extract<Side, { kind: 'tree' }>, config: Config, profile: CompiledProfile): Read {
   const documents: WorkDocument[] = [];
   const diagnostics: Diagnostic[] = [];
+  // Ids as the workspace gives them at that revision: by path where a file name repeats.
+  let pathIds = new Map<string, string>();
   const add = (file: string, text: string) => {
-    const r = parseDocument({ file, text }, profile);
+    const defaultId = pathIds.get(file);
+    const r = parseDocument({ file, text, ...(defaultId !== undefined ? { defaultId } : {}) }, profile);
     if (r.document) documents.push(r.document);
     diagnostics.push(...r.diagnostics);
   };
   if (side.commit === null) {
-    for (const rel of discover(root, config)) {
+    const discovered = discover(root, config);
+    pathIds = pathDocumentIds(discovered);
+    for (const rel of discovered) {
       let text: string;
       try {
         text = fs.readFileSync(path.join(root, rel), 'utf8');
@@ -150,6 +155,7 @@ function readTree(root: string, git: Git, side: Extract<Side, { kind: 'tree' }>,
   }
   const select = selector(config);
   const files = git.listBlobs(side.commit).filter((f) => select(f.rel));
+  pathIds = pathDocumentIds(files.map((f) => f.rel));
   const blobs = git.readBlobs(files.map((f) => f.oid));
   files.forEach((f, i) => {
     const blob = blobs[i];

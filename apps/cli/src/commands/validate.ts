@@ -1,16 +1,23 @@
 import { evaluateGates } from '@govern/gates';
 import { compareDiagnostics } from '@govern/workplan';
+import { rootCoverage } from '@govern/workspace';
 import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, summarize, summaryLine } from '../render.js';
 
+export interface ValidateOptions extends CommonOptions {
+  /** An empty or untracked root is an error, not a warning. */
+  strict?: boolean;
+}
+
 /**
  * `govern validate`: every diagnostic of the documents and of the configuration,
- * including gates that name a milestone no document defines; exit 1 on any error.
- * For CI and pre-commit hooks.
+ * including gates that name a milestone no document defines, and a root that tracks
+ * nothing (`root-empty`, `root-untracked`: warnings, errors with `--strict`); exit 1
+ * on any error. For CI and pre-commit hooks.
  */
-export async function validateCommand(ctx: CommandContext, opts: CommonOptions): Promise<number> {
+export async function validateCommand(ctx: CommandContext, opts: ValidateOptions): Promise<number> {
   const ws = await openWorkspace(ctx, opts);
-  const diagnostics = [...ws.diagnostics, ...evaluateGates(ws).diagnostics].sort(compareDiagnostics);
+  const diagnostics = [...ws.diagnostics, ...evaluateGates(ws).diagnostics, ...rootCoverage(ws, opts.strict === true)].sort(compareDiagnostics);
   const code = diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
   if (opts.json) {
     writeJson(ctx, { ok: code === 0, files: ws.stats.files, ...summarize(diagnostics), diagnostics });

@@ -3,6 +3,7 @@ import { GateReportSchema } from '@govern/gates';
 import { CloseResultSchema } from '@govern/closure';
 import { AuditRecordSchema, MAX_REASON_LENGTH, SetStatusResultSchema } from '@govern/write';
 import { CheckSchema, CriterionSchema, DiagnosticSchema, ItemKindSchema, SeveritySchema, SourceSchema, STATUSES, StatusSchema } from '@govern/workplan';
+import { FileExplanationSchema } from '@govern/workspace';
 
 // The MCP tools' input and output schemas, declared once; the SDK turns them into
 // the JSON Schema a client sees in tools/list and validates every call against them.
@@ -46,6 +47,11 @@ export const GraphInput = z.object({
 
 /** `next`: actionable items, bounded. */
 export const NextInput = z.object({ ...nodeFilters, limit: limit('items'), offset, shape });
+
+/** `explain`: one document, as `govern explain --json`. */
+export const ExplainInput = z.object({
+  file: z.string().min(1).describe('a document: its path relative to the root (workplans/plan.md), or its document id'),
+});
 
 /** `item`: one item by id. */
 export const ItemInput = z.object({ id: z.string().min(1).describe('item id as in graph (GV-01, WP-1-T01, kickoff:K0)') });
@@ -174,6 +180,9 @@ export const ItemOutput = resultSchema({
   blockers: z.array(BlockerSchema),
   dependents: z.array(z.string()),
 });
+
+/** `explain` answers @govern/workspace's FileExplanation (its schema, loose like every output). */
+export const ExplainOutput = resultSchema(FileExplanationSchema.shape);
 
 const AuditRecord = AuditRecordSchema.loose();
 

@@ -8,6 +8,7 @@ import { errorResult } from './results.js';
 import { LineTransport } from './stdio.js';
 import type { ToolContext } from './tool.js';
 import { registerMemoryTools } from './tools/memory.js';
+import { registerBinderTools } from './tools/binder.js';
 import { registerReadTools } from './tools/read.js';
 import { registerReportTools } from './tools/report.js';
 import { registerWriteTools } from './tools/write.js';
@@ -20,10 +21,11 @@ export interface GovernMcpOptions {
 }
 
 const INSTRUCTIONS = `govern reads the repository's Markdown workplans and trackers into a milestone graph.
-Read with next (what to work on), graph (filtered, paged) and item (one item in full, with fileHash).
+Read with next (what to work on), graph (filtered, paged) and item (one item in full, with fileHash); explain says how one document is read and why something in it is not tracked.
 Write with set_status (pass item's fileHash as expect) and close (runs the item's checks; the only way to done).
 gates says which libraries the milestones enable; audit checks done claims against evidence; audit_log lists every write.
 memory_* tools read memoryd (GOVERN_MEMORYD_URL, GOVERN_MEMORYD_TOKEN): recent failures, gate rollup, guard denials (bounded time windows), annotations, health, audit.
+binder_* tools read the binder (.govern/binder/binder.duckdb): status, capsules with eligibility, suggestions per rollout mode, quarantine, query primitives.
 Lists are paged: pass nextOffset as offset. Refusals are { error: { code, message, details } } with isError.`;
 
 /** The server and a way to wait for the tool calls it is running. */
@@ -50,6 +52,7 @@ export function createGovernMcpServer(ctx: CommandContext, opts: GovernMcpOption
   registerWriteTools(server, tc);
   registerReportTools(server, tc);
   registerMemoryTools(server, tc);
+  registerBinderTools(server, tc);
   structureSdkErrors(server, log);
   const idle = async () => {
     while (running.size) await Promise.allSettled([...running]);

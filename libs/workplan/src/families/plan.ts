@@ -8,6 +8,7 @@ import type { ListItem, Located, TableBlock } from '../blocks.js';
 import { canonicalHeader } from '../profile.js';
 import { collectCriteria, criteriaLabel, flattenCriteria, isNoDependency, leadingId, newItem, parseDependencyList, readStatus, sectionEnd, stripCode } from './common.js';
 import { headingMarks, isNonItemSection, listLineDetails, proseEdges, readListLine, trailerDependencies, type ListLine } from './lists.js';
+import type { LineSkip } from '../explain-notes.js';
 import { taskHeadingMatch } from './workplan.js';
 
 export interface PlanHeading {
@@ -302,20 +303,23 @@ interface Frame {
   nonItem: boolean | null;
 }
 
-/** True when a block holds a list line with an id and a status mark, or a table read by its columns: a plan even without milestone headings. */
-export function hasPlanLists(blocks: Block[], profile: CompiledProfile): boolean {
+/**
+ * The line of the first block holding a list line with an id and a status mark, or a
+ * table read by its columns (a plan even without milestone headings); null when none does.
+ */
+export function planListsAt(blocks: Block[], profile: CompiledProfile): number | null {
   for (const b of blocks) {
-    if (b.type === 'table' && roleColumns(b, profile)) return true;
+    if (b.type === 'table' && roleColumns(b, profile)) return b.line;
     if (b.type !== 'list') continue;
     const stack = [...b.items];
     while (stack.length) {
       const it = stack.pop()!;
       const l = readListLine(it, profile);
-      if (l?.id && l.status !== null) return true;
+      if (l?.id && l.status !== null) return b.line;
       for (const c of it.children) stack.push(c);
     }
   }
-  return false;
+  return null;
 }
 
 function readListsAndTables(blocks: Block[], docId: string, profile: CompiledProfile, sink: DiagnosticSink, st: PlanState): void {
@@ -323,6 +327,8 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
   // Read every list line once.
   const lines = new Map<ListItem, ListLine | null>();
   let usesIds = false;
+  // The first such line, for `govern explain` (lines are visited out of order).
+  let usesIdsAt = Infinity;
   for (const b of blocks) {
     if (b.type !== 'list') continue;
     const stack = [...b.items];
@@ -330,7 +336,10 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
       const it = stack.pop()!;
       const l = readListLine(it, profile);
       lines.set(it, l);
-      if (l?.id && l.status !== null) usesIds = true;
+      if (l?.id && l.status !== null) {
+        usesIds = true;
+        if (it.line < usesIdsAt) usesIdsAt = it.line;
+      }
       for (const c of it.children) stack.push(c);
     }
   }
@@ -345,16 +354,16 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
       continue;
     }
     let ownerFrame: Frame | null = null;
-    let nonItem = false;
-    let underCriteria = false;
+    let nonItem: string | null = null;
+    let underCriteria: string | null = null;
     for (let k = frames.length - 1; k >= 0; k--) {
       const f = frames[k]!;
       if (f.text !== null && f.criteria === null) {
         f.criteria = criteriaLabel(f.text, profile) !== null;
         f.nonItem = isNonItemSection(f.text, profile);
       }
-      if (f.nonItem) nonItem = true;
-      if (f.criteria) underCriteria = true;
+      if (f.nonItem) nonItem ??= f.text;
+      if (f.criteria) underCriteria ??= f.text;
       if (f.item) {
         ownerFrame = f;
         break;
@@ -362,7 +371,8 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
     }
     const top = frames[frames.length - 1];
     if (b.type === 'table') {
-      if (!underCriteria) readRoleTable(b, docId, profile, sink, st, ownerFrame?.item ?? null, slugs);
+      if (underCriteria === null) readRoleTable(b, docId, profile, sink, st, ownerFrame?.item ?? null, slugs);
+      else sink.explain?.table(b, { skip: 'under-criteria', under: underCriteria });
       continue;
     }
     if (b.type !== 'list') continue;
@@ -370,12 +380,26 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
     const label = prev?.type === 'paragraph' ? (prev.lines[prev.lines.length - 1]?.text ?? '') : '';
     // Under a criteria label (heading or paragraph) nothing is an item; under a section
     // such as `## Dependencies` only id lines are.
-    const labelled = underCriteria || (label !== '' && criteriaLabel(label, profile) !== null);
-    const plainOnly = nonItem || (/:\**\s*$/.test(label) && label.length < 60 && isNonItemSection(label, profile));
+    const labelled = underCriteria !== null || (label !== '' && criteriaLabel(label, profile) !== null);
+    const plainOnly = nonItem !== null || (/:\**\s*$/.test(label) && label.length < 60 && isNonItemSection(label, profile));
     // Id-less checklists are items only in a document without ids, and not right under a
     // task heading or a milestone that states its own status (there they are its sub-steps).
-    const idlessOk =
-      st.idless && !usesIds && !labelled && !plainOnly && !(ownerFrame && top === ownerFrame && (ownerFrame.stated || ownerFrame.item?.kind === 'task'));
+    const subSteps = ownerFrame !== null && top === ownerFrame && (ownerFrame.stated || ownerFrame.item?.kind === 'task');
+    const idlessOk = st.idless && !usesIds && !labelled && !plainOnly && !subSteps;
+    // Why a line with a status mark is not an item, in the order the conditions above are
+    // tested; only `govern explain` asks.
+    const why = (l: ListLine): LineSkip =>
+      labelled
+        ? { skip: 'criteria-label', label: underCriteria ?? label }
+        : l.id !== null || idlessOk
+          ? { skip: 'nested' }
+          : !st.idless
+            ? { skip: 'ids-only' }
+            : usesIds
+              ? { skip: 'uses-ids', at: usesIdsAt }
+              : plainOnly
+                ? { skip: 'non-item-section', section: nonItem ?? label }
+                : { skip: 'sub-steps', of: ownerFrame!.item!.id };
     // `nested`: under a list line that is not an item; `idlessParent`: under an id-less item
     // (its checkbox children are items too: the list is the plan).
     const work: { list: ListItem[]; parent: Item | null; nested: boolean; idlessParent: boolean }[] = [
@@ -387,6 +411,7 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
         const l = lines.get(li);
         const isItem = !!l && l.status !== null && !labelled && (l.id !== null || (idlessOk && (!nested || idlessParent)));
         if (!l || !isItem) {
+          if (l && l.status !== null) sink.explain?.line(b, li, why(l));
           if (li.children.length) work.push({ list: li.children, parent, nested: true, idlessParent: false });
           continue;
         }
@@ -395,6 +420,7 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
         const localId = l.id ? (l.kw ? `${l.kw.toUpperCase()}-${l.id}` : l.id) : slugId(l.title, slugs);
         const existing = l.id ? st.byLocal.get(localId.toUpperCase()) : undefined;
         if (existing) {
+          sink.explain?.line(b, li, { skip: 'same-item', of: existing.id });
           // The same item twice (a phase in a checklist and as a heading, a task in a preview
           // list and a table): one item; the first status stated wins.
           if (existing.status === null && existing.statusText === null) {
@@ -431,7 +457,10 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
             continue;
           }
           if (cl && cl.status !== null && (cl.id || (!l.id && idlessOk))) childItems.push(c);
-          else steps.push(c);
+          else {
+            if (cl && cl.status !== null) sink.explain?.line(b, c, { skip: 'sub-steps', of: `${docId}:${localId}` });
+            steps.push(c);
+          }
         }
         item.criteria = flattenCriteria(steps, [], consumed).filter((c) => c.checked !== null);
         st.items.push(item);
@@ -484,7 +513,11 @@ export function roleColumns(t: TableBlock, profile: CompiledProfile): Roles | nu
 
 function readRoleTable(t: TableBlock, docId: string, profile: CompiledProfile, sink: DiagnosticSink, st: PlanState, owner: Item | null, slugs: Map<string, number>): void {
   const roles = roleColumns(t, profile);
-  if (!roles) return;
+  if (!roles) {
+    sink.explain?.table(t, { skip: 'roles' });
+    return;
+  }
+  sink.explain?.table(t, { read: 'role-table', roles });
   for (const row of t.rows.slice(1)) {
     const cell = row.cells[roles.id];
     if (!cell) continue;

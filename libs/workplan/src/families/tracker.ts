@@ -43,8 +43,13 @@ export function parseTracker(blocks: Block[], docId: string, profile: CompiledPr
     if (b.type === 'heading') lastHeading = b.text;
     if (b.type !== 'table') continue;
     // A loop, not `push(...rows)`: spread arguments overflow the stack past ~120,000 rows.
-    if (isMilestoneTable(b, profile)) for (const item of milestoneRows(b, docId, profile, sink)) items.push(item);
-    else if (looksLikeMatrix(b)) matrixTables.push({ table: b, title: lastHeading });
+    if (isMilestoneTable(b, profile)) {
+      sink.explain?.table(b, { read: 'milestone-table' });
+      for (const item of milestoneRows(b, docId, profile, sink)) items.push(item);
+    } else if (looksLikeMatrix(b)) {
+      sink.explain?.table(b, { read: 'matrix' });
+      matrixTables.push({ table: b, title: lastHeading });
+    } else sink.explain?.table(b, { skip: 'in-tracker' });
   }
   const byId = new Map(items.map((i) => [i.id, i]));
   const matrices = matrixTables.map(({ table, title }) => readMatrix(table, title, byId, sink)).filter((m): m is Matrix => m !== null);

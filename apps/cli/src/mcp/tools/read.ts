@@ -5,7 +5,9 @@ import { summarize } from '../../render.js';
 import { itemNotFound } from '../../errors.js';
 import { itemView } from '../../views.js';
 import { atLeast, compactNode, page } from '../bounds.js';
-import { GraphInput, GraphOutput, ItemInput, ItemOutput, NextInput, NextOutput } from '../schemas.js';
+import { explainFile } from '@govern/workspace';
+import { resolveFile } from '../../commands/explain.js';
+import { ExplainInput, ExplainOutput, GraphInput, GraphOutput, ItemInput, ItemOutput, NextInput, NextOutput } from '../schemas.js';
 import { defineTool, type ToolContext } from '../tool.js';
 
 const READ_ONLY = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
@@ -23,7 +25,7 @@ function select(nodes: GraphNode[], q: NodeQuery): GraphNode[] {
   return q.idPrefix ? filtered.filter((n) => n.id.startsWith(q.idPrefix!)) : filtered;
 }
 
-/** `graph`, `next` and `item`: reading the milestone graph, bounded. */
+/** `graph`, `next`, `item` and `explain`: reading the milestone graph, bounded, and how a document is read. */
 export function registerReadTools(server: McpServer, tc: ToolContext): void {
   defineTool(
     server,
@@ -93,6 +95,27 @@ export function registerReadTools(server: McpServer, tc: ToolContext): void {
       // The same error object `govern task show --json` prints for an unknown id.
       if (!node) throw itemNotFound(args.id);
       return { ...itemView(ws, node) };
+    },
+  );
+
+  defineTool(
+    server,
+    tc,
+    'explain',
+    {
+      title: 'How a document is read',
+      description:
+        'One document as govern reads it: its id and family and why, every item with where its status and dependencies were read, ' +
+        'the blocks read, the tables, list lines and headings skipped with why and the profile rule that would read them, and what was ' +
+        'looked for when nothing is tracked. Same data as `govern explain --json`.',
+      inputSchema: ExplainInput,
+      outputSchema: ExplainOutput,
+      annotations: READ_ONLY,
+    },
+    async (args) => {
+      const ws = await tc.open();
+      // Paths are the root's: the server's working directory means nothing to an agent.
+      return { ...explainFile(ws, resolveFile({ ...tc.ctx, cwd: ws.root }, ws, args.file)) };
     },
   );
 }
