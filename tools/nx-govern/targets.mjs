@@ -1,5 +1,5 @@
 // The govern Nx plugin for the quality targets: every project (a folder under apps/,
-// libs/ or tools/ with a tsconfig.json and a package.json or project.json) gets
+// libs/, libs/adapters/ or tools/ with a tsconfig.json and a package.json or project.json) gets
 //
 //   lint       eslint <root>                                   (the root eslint.config.mjs)
 //   typecheck  tsc -p <root>/tsconfig.json --noEmit
@@ -46,5 +46,6 @@ function createNodesFromTsconfigs(files, _options, context) {
 }
 
 /** `createNodes` is the name Nx 23 prefers; `createNodesV2` the one Nx 19.2–22 read. Same pair. */
-export const createNodesV2 = ['{apps,libs,tools}/*/tsconfig.json', createNodesFromTsconfigs];
+// libs/adapters/<pack>/ holds the adapter packs, one level deeper than the other libraries.
+export const createNodesV2 = ['{apps/*,libs/*,libs/adapters/*,tools/*}/tsconfig.json', createNodesFromTsconfigs];
 export const createNodes = createNodesV2;

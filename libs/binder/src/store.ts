@@ -24,11 +24,10 @@ import { BINDER_VERSION } from './version.js';
  *    `binder_batches`), its outcome is known: every valid record is stored and every
  *    refused one is in quarantine, because facts and quarantine rows are never
  *    removed. The call is answered from that record without validating again.
- * 2. Otherwise every record is screened (validate.ts, secrets included) and the valid
- *    ones get their keys, fingerprint and derivations in JS. Each becomes one JSON
- *    document appended to a staging table: one appender call per row instead of one
- *    per column (the appender's cost is per value, ~0.8 µs), expanded by DuckDB with
- *    `json_transform`.
+ * 2. Otherwise every record is screened (validate.ts' `screenEnvelopes`, secrets
+ *    included) and the valid ones get their keys, fingerprint and derivations in JS
+ *    (the fingerprint and upsert key once per situation, {@link SituationCache}). Their
+ *    fact rows are appended to a temp staging table.
  * 3. Set-based SQL: the first row of each idempotency key not yet stored is inserted;
  *    every other row is compared with the stored fact: identical content is a
  *    duplicate (counted), other content is an idempotency conflict (quarantined with
@@ -37,6 +36,8 @@ import { BINDER_VERSION } from './version.js';
  *    their facts, aggregated by key before the upsert, so the statement never holds
  *    one key twice (see {@link CAPSULE_UPSERT}).
  * 5. The quarantine rows, the ingest log row and the batch digest, then COMMIT.
+ *
+ * docs/benchmarks-binder.md has the figures (1,000,000 envelopes) and what dominates.
  *
  * Facts hold nothing that depends on when, from where or in which order they came:
  * replaying a snapshot, in any order or from another process, stores the same rows.
@@ -646,7 +647,7 @@ async function storedForms(raws: readonly unknown[], known: readonly KnownSecret
     if (v !== null && typeof v === 'object') {
       // No prototype: a "__proto__" key stays a key.
       const out = Object.create(null) as Record<string, unknown>;
-      for (const [k, x] of Object.entries(v)) {
+      for (const x of Object.values(v)) {
         let key = redacted[at++]!;
         while (Object.hasOwn(out, key)) key = `${key}#`; // two keys redacted alike: both kept
         out[key] = rebuild(x, depth + 1);
@@ -736,7 +737,6 @@ function asBinderError(err: unknown): unknown {
   return err;
 }
 
-const UPSERT_KEY_INDEX = FACT_COLUMNS.findIndex(([c]) => c === 'upsert_key');
 const STAGE_COLUMNS = `ord INTEGER, ${FACT_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')}`;
 type Writer = (a: RowAppender, v: FactRow[FactColumn][]) => void;
 const STAGE_WRITERS: Writer[] = FACT_COLUMNS.map(([, t], i): Writer => {
@@ -764,16 +764,6 @@ async function stage(tx: Conn, rows: Prepared['rows']): Promise<void> {
     'temp',
   );
 }
-
-const PROF: Record<string, number> = ((globalThis as Record<string, unknown>).__binderProf ??= {}) as Record<string, number>;
-const tick = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-  const t = performance.now();
-  try {
-    return await fn();
-  } finally {
-    PROF[name] = (PROF[name] ?? 0) + performance.now() - t;
-  }
-};
 
 class BinderStore implements Binder {
   private readonly situations: SituationCache = new Map();
@@ -869,8 +859,10 @@ class BinderStore implements Binder {
   private async prepare(records: readonly unknown[], skip: ReadonlySet<number> = new Set(), wellFormed = false): Promise<Prepared> {
     const idx: number[] = [];
     for (let i = 0; i < records.length; i++) if (!skip.has(i)) idx.push(i);
-    const verdicts = await tick('p.screen', () => screenEnvelopes(idx.map((i) => records[i]), { known: this.known }));
-    const t0 = performance.now();
+    const verdicts = await screenEnvelopes(
+      idx.map((i) => records[i]),
+      { known: this.known },
+    );
     const p: Prepared = { received: records.length, rows: [], refused: [] };
     // One cache for the binder's life (bounded): a task's situation recurs run after run, batch after batch.
     if (this.situations.size > 100_000) this.situations.clear();
@@ -890,7 +882,6 @@ class BinderStore implements Binder {
       }
       p.rows.push({ ord, values: factValues(v.envelope, cache), raw });
     });
-    PROF['p.rows'] = (PROF['p.rows'] ?? 0) + performance.now() - t0;
     return p;
   }
 
@@ -919,12 +910,12 @@ class BinderStore implements Binder {
         };
       }
     }
-    const prepared = await tick('prepare', () => prepare());
+    const prepared = await prepare();
     const stored = await storedForms(
       prepared.refused.map((r) => r.raw),
       this.known,
     );
-    return tick('tx', () => this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const r = await this.bind(tx, prepared, stored, source);
       const ingestId = await this.log(tx, {
         kind: 'ingest',
@@ -943,8 +934,18 @@ class BinderStore implements Binder {
       if (digest) {
         await tx.run('INSERT OR IGNORE INTO binder_batches VALUES ($1, $2, $3, $4, $5)', [digest, ingestId, prepared.received, r.accepted + r.duplicates, JSON.stringify(r.quarantineIds)]);
       }
-      return { received: prepared.received, ...r, quarantined: r.quarantineIds.length, path: 'bind' as const, ingestId };
-    }));
+      return {
+        received: prepared.received,
+        accepted: r.accepted,
+        duplicates: r.duplicates,
+        quarantined: r.quarantineIds.length,
+        conflicts: r.conflicts,
+        quarantineIds: r.quarantineIds,
+        capsules: r.capsules,
+        path: 'bind' as const,
+        ingestId,
+      };
+    });
   }
 
   /**
@@ -956,78 +957,49 @@ class BinderStore implements Binder {
     p: Prepared,
     storedRefused: readonly string[],
     source: string,
-  ): Promise<{ accepted: number; duplicates: number; conflicts: number; quarantineIds: string[]; capsules: IngestResult['capsules']; keys: Map<number, string>; outcome: Map<number, 'new' | 'duplicate' | 'conflict'> }> {
-    const outcome = new Map<number, 'new' | 'duplicate' | 'conflict'>();
-    const keys = new Map<number, string>();
+  ): Promise<{ accepted: number; duplicates: number; conflicts: number; quarantineIds: string[]; capsules: IngestResult['capsules']; outcome: Map<number, 'new' | 'duplicate' | 'conflict'> }> {
+    // Every valid row is new unless the SQL below finds it a duplicate or a conflict.
+    const outcome = new Map<number, 'new' | 'duplicate' | 'conflict'>(p.rows.map((r) => [r.ord, 'new']));
     const refused: Array<Refused & { stored: string }> = p.refused.map((r, i) => ({ ...r, stored: storedRefused[i]! }));
     let capsules = { created: 0, updated: 0, minted: 0 };
     if (p.rows.length) {
-      for (const r of p.rows) {
-        outcome.set(r.ord, 'new');
-        keys.set(r.ord, r.values[0] as string);
-      }
-      // The append path: a batch whose keys are all new (no key twice in it, none stored)
-      // goes straight into binder_envelopes; any other takes the staging path.
-      const distinct = new Set(keys.values());
-      let fresh = false;
-      if (distinct.size === p.rows.length) {
-        await tx.run('CREATE TEMP TABLE IF NOT EXISTS binder_stage_ids (idempotency_key VARCHAR)');
-        await tx.run('DELETE FROM binder_stage_ids');
-        await tx.append('binder_stage_ids', [...distinct], (a, k) => a.varchar(k), 'temp');
-        const hit = await tick('probe', () => tx.all('SELECT count(*) AS n FROM binder_envelopes WHERE idempotency_key IN (SELECT idempotency_key FROM binder_stage_ids)'));
-        fresh = num(hit[0]!.n) === 0;
-      }
-      if (fresh) {
-        await tick('append', () =>
-          tx.append('binder_envelopes', p.rows, (a, r) => {
-            for (const w of STAGE_WRITERS) w(a, r.values);
-          }),
-        );
-        const upsertKeys = [...new Set(p.rows.map((r) => r.values[UPSERT_KEY_INDEX] as string))];
-        await tx.run('CREATE OR REPLACE TEMP TABLE binder_stage_keys (upsert_key VARCHAR)');
-        await tx.append('binder_stage_keys', upsertKeys, (a, k) => a.varchar(k), 'temp');
-      } else {
-        await tick('stage', () => stage(tx, p.rows));
-        // rn: position among the batch's rows of one key; existing: stored before this batch.
-        await tick('class', () =>
-          tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_class AS
-          SELECT s.ord, s.idempotency_key, s.upsert_key,
-                 row_number() OVER (PARTITION BY s.idempotency_key ORDER BY s.ord) AS rn,
-                 s.idempotency_key IN (SELECT f.idempotency_key FROM binder_envelopes f WHERE f.idempotency_key IN (SELECT idempotency_key FROM binder_stage)) AS existing
-          FROM binder_stage s`),
-        );
-        await tick('insert', () => tx.run(`INSERT INTO binder_envelopes SELECT ${FACT_LIST} FROM binder_stage WHERE ord IN (SELECT ord FROM binder_stage_class WHERE rn = 1 AND NOT existing)`));
-        // Every other row against the stored fact of its key (stored before, or just now by its batch's first row).
-        const same = CONTENT_COLUMNS.map((c) => `s.${c} IS NOT DISTINCT FROM f.${c}`).join(' AND ');
-        const others = await tick('others', () =>
-          tx.all(`SELECT c.ord, (${same}) AS same, f.event_id AS stored_event_id
-          FROM binder_stage_class c JOIN binder_stage s ON s.ord = c.ord JOIN binder_envelopes f ON f.idempotency_key = c.idempotency_key
-          WHERE c.rn > 1 OR c.existing`),
-        );
-        const byOrd = new Map(p.rows.map((r) => [r.ord, r]));
-        for (const o of others) {
-          const ord = num(o.ord);
-          if (o.same) outcome.set(ord, 'duplicate');
-          else {
-            outcome.set(ord, 'conflict');
-            const r = byOrd.get(ord)!;
-            refused.push({
-              ord,
-              raw: r.raw,
-              stored: '',
-              reasons: [
-                {
-                  code: 'idempotency-conflict',
-                  path: '',
-                  message: `idempotency key ${r.values[0] as string} (run_id, task_id, group_id, ${BINDER_VERSION}) is stored with other content (event_id ${o.stored_event_id as string}); the stored fact is kept`,
-                },
-              ],
-            });
-          }
+      await stage(tx, p.rows);
+      // rn: position among the batch's rows of one key; existing: stored before this batch.
+      await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_class AS
+        SELECT s.ord, s.idempotency_key, s.upsert_key,
+               row_number() OVER (PARTITION BY s.idempotency_key ORDER BY s.ord) AS rn,
+               s.idempotency_key IN (SELECT f.idempotency_key FROM binder_envelopes f WHERE f.idempotency_key IN (SELECT idempotency_key FROM binder_stage)) AS existing
+        FROM binder_stage s`);
+      await tx.run(`INSERT INTO binder_envelopes SELECT ${FACT_LIST} FROM binder_stage WHERE ord IN (SELECT ord FROM binder_stage_class WHERE rn = 1 AND NOT existing)`);
+      // Every other row against the stored fact of its key (stored before, or just now by its batch's first row).
+      const same = CONTENT_COLUMNS.map((c) => `s.${c} IS NOT DISTINCT FROM f.${c}`).join(' AND ');
+      const others = await tx.all(`SELECT c.ord, (${same}) AS same, f.event_id AS stored_event_id
+        FROM binder_stage_class c JOIN binder_stage s ON s.ord = c.ord JOIN binder_envelopes f ON f.idempotency_key = c.idempotency_key
+        WHERE c.rn > 1 OR c.existing`);
+      const byOrd = new Map(p.rows.map((r) => [r.ord, r]));
+      for (const o of others) {
+        const ord = num(o.ord);
+        if (o.same) {
+          outcome.set(ord, 'duplicate');
+          continue;
         }
-        await tx.run('CREATE OR REPLACE TEMP TABLE binder_stage_keys AS SELECT DISTINCT upsert_key FROM binder_stage_class WHERE rn = 1 AND NOT existing');
+        outcome.set(ord, 'conflict');
+        const r = byOrd.get(ord)!;
+        refused.push({
+          ord,
+          raw: r.raw,
+          stored: '',
+          reasons: [
+            {
+              code: 'idempotency-conflict',
+              path: '',
+              message: `idempotency key ${r.values[0] as string} (run_id, task_id, group_id, ${BINDER_VERSION}) is stored with other content (event_id ${o.stored_event_id as string}); the stored fact is kept`,
+            },
+          ],
+        });
       }
-      capsules = await tick('recompute', () => this.recompute(tx));
+      await tx.run('CREATE OR REPLACE TEMP TABLE binder_stage_keys AS SELECT DISTINCT upsert_key FROM binder_stage_class WHERE rn = 1 AND NOT existing');
+      capsules = await this.recompute(tx);
     }
     // Conflicts were found now: their stored form is computed here (secrets redacted like the others).
     const late = refused.filter((r) => r.stored === '');
@@ -1048,17 +1020,17 @@ class BinderStore implements Binder {
       else if (o === 'duplicate') duplicates++;
       else conflicts++;
     }
-    return { accepted, duplicates, conflicts, quarantineIds, capsules, keys, outcome };
+    return { accepted, duplicates, conflicts, quarantineIds, capsules, outcome };
   }
 
   /** Recomputes the capsules of the upsert keys in `binder_stage_keys` (those that got new facts); counts before and after say what changed. */
   private async recompute(tx: Conn): Promise<IngestResult['capsules']> {
     const count = async () =>
       (await tx.all('SELECT count(*) AS n, count(*) FILTER (WHERE minted) AS minted FROM binder_capsules WHERE upsert_key IN (SELECT upsert_key FROM binder_stage_keys)'))[0]!;
-    const before = await tick('r.before', () => count());
-    await tick('r.agg', () => tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_capsules AS ${capsuleSelect(this.mode, 'SELECT upsert_key FROM binder_stage_keys')}`));
-    await tick('r.upsert', () => tx.run(CAPSULE_UPSERT));
-    const after = await tick('r.after', () => count());
+    const before = await count();
+    await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_capsules AS ${capsuleSelect(this.mode, 'SELECT upsert_key FROM binder_stage_keys')}`);
+    await tx.run(CAPSULE_UPSERT);
+    const after = await count();
     return { created: num(after.n) - num(before.n), updated: num(before.n), minted: num(after.minted) - num(before.minted) };
   }
 
