@@ -19,7 +19,9 @@
 // 3. bind: openBinder on a fresh file (default config: shadow rollout, strict fallback),
 //    then ingest() per batch: validation with secret screening, keys, fingerprints,
 //    derivations, staging, the anti-join on the idempotency key, capsule recompute, the
-//    quarantine and ingest log. Clock: the ingest() calls.
+//    quarantine and ingest log. Clock: the ingest() calls. The binder's trace hook
+//    gives the time of each step (validate, keys, stage, classify, insert, capsules,
+//    commit, ...), printed per envelope.
 // 4. replay: the same batches ingested again (an unchanged snapshot). Clock: the
 //    ingest() calls. Then facts and capsules are counted again, and every idempotency
 //    key and upsert key checked to occur once.
@@ -157,7 +159,7 @@ async function raw(lib, dir, o) {
   return { rows, ms, rate: rows / (ms / 1000) };
 }
 
-/** ingest() of every batch; the clock runs over the calls only. */
+/** ingest() of every batch, one call at a time; the clock runs over the calls only. */
 async function ingestAll(binder, o, size, expect) {
   let ms = 0;
   const sum = { received: 0, accepted: 0, duplicates: 0, quarantined: 0, conflicts: 0, created: 0, updated: 0, minted: 0, paths: {} };
@@ -218,7 +220,9 @@ async function main() {
   try {
     const rawRun = await raw(lib, dir, o);
     log(`raw appender: ${rawRun.rows} rows in ${(rawRun.ms / 1000).toFixed(1)} s`);
-    let binder = await lib.openBinder({ file, knownSecrets: [] });
+    // The binder's own trace: milliseconds per step of ingest, summed over the bind phase.
+    const phases = {};
+    let binder = await lib.openBinder({ file, knownSecrets: [], trace: (phase, ms) => (phases[phase] = (phases[phase] ?? 0) + ms) });
     const bind = await ingestAll(binder, o, o.batch, 'new');
     await binder.close();
     const before = await counts(lib, file);
@@ -229,7 +233,6 @@ async function main() {
     if (o.fullReplay) full = await ingestAll(binder, o, Math.max(1, Math.floor(o.batch * 0.8)), 'replay');
     await binder.close();
     const after = await counts(lib, file);
-    log(JSON.stringify(globalThis.__binderProf));
     log(`replay: ${replay.duplicates} duplicates in ${(replay.ms / 1000).toFixed(1)} s${full ? `; full-path replay ${(full.ms / 1000).toFixed(1)} s` : ''}`);
     const bytes = fs.statSync(file).size;
 
@@ -251,6 +254,12 @@ async function main() {
       bind: { rows: bind.received, seconds: bind.ms / 1000, rowsPerSecond: Math.round(bind.rate), capsules: { created: bind.created, updated: bind.updated, minted: bind.minted }, paths: bind.paths },
       replay: { rows: replay.received, seconds: replay.ms / 1000, rowsPerSecond: Math.round(replay.rate), paths: replay.paths },
       ...(full ? { fullReplay: { rows: full.received, seconds: full.ms / 1000, rowsPerSecond: Math.round(full.rate), paths: full.paths } } : {}),
+      // Microseconds per envelope of each step of bind (the trace), and of the raw appender.
+      breakdown: {
+        raw: Number(((rawRun.ms * 1000) / rawRun.rows).toFixed(1)),
+        bind: Number(((bind.ms * 1000) / bind.received).toFixed(1)),
+        ...Object.fromEntries(Object.entries(phases).map(([k, ms]) => [k, Number(((ms * 1000) / bind.received).toFixed(1))])),
+      },
       counts: { before, after },
       fileBytes: bytes,
       ratios: { bindOverRaw: Number(bindRatio.toFixed(3)), replayOverBind: Number(replaySpeedup.toFixed(2)) },
@@ -265,6 +274,8 @@ async function main() {
       process.stdout.write(`${'bind (ingest)'.padEnd(26)} ${f(bind.received)} ${(bind.ms / 1000).toFixed(2).padStart(8)} ${f(bind.rate)}\n`);
       process.stdout.write(`${'replay (same snapshot)'.padEnd(26)} ${f(replay.received)} ${(replay.ms / 1000).toFixed(2).padStart(8)} ${f(replay.rate)}\n`);
       if (full) process.stdout.write(`${'replay (re-chunked)'.padEnd(26)} ${f(full.received)} ${(full.ms / 1000).toFixed(2).padStart(8)} ${f(full.rate)}\n`);
+      const { raw: r, bind: b, ...steps } = result.breakdown;
+      process.stdout.write(`microseconds per envelope: raw appender ${r}; bind ${b} = ${Object.entries(steps).map(([k, v]) => `${k} ${v}`).join(' + ')}\n`);
       process.stdout.write(`bind / raw = ${bindRatio.toFixed(3)} (goal >= 0.5); replay / bind = ${replaySpeedup.toFixed(2)}x (goal >= 5)\n`);
       process.stdout.write(`facts ${before.facts} -> ${after.facts}, capsules ${before.capsules} -> ${after.capsules} (minted ${after.minted}), distinct keys: facts ${after.fact_keys}, capsules ${after.capsule_keys}; duplicates after replay: ${noDuplicates ? 'none' : 'FOUND'}\n`);
       process.stdout.write(`binder file ${(bytes / 2 ** 20).toFixed(0)} MiB; load average: start ${loadStart}, end ${result.load.end}\n`);

@@ -8,7 +8,8 @@
  * The bundle is @govern/cli:build's output (apps/cli/dist), which this project's `test`
  * target depends on, so under Nx it is built (or restored from the cache) first.
  * `ensureFreshBundle` keeps a direct `vitest run` in this folder honest too: it rebuilds
- * when a source is newer than the bundle.
+ * when a source is newer than the bundle. `ensurePackage` does the same for the release
+ * package (scripts/pack.mjs, dist/package) of the package tests.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,8 +24,8 @@ export const BIN = path.join(REPO, 'apps/cli/bin/govern.mjs');
 export const BUNDLE = path.join(REPO, 'apps/cli/dist/main.js');
 export const WORKER = path.join(REPO, 'apps/cli/dist/parse-worker.js');
 
-/** Newest mtime of the sources the bundle is built from. */
-function newestSource(): number {
+/** Newest mtime of the sources the bundle is built from, and of `extra` (directories or files, relative to the repository). */
+function newestSource(extra: string[] = []): number {
   let newest = 0;
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -33,8 +34,11 @@ function newestSource(): number {
       else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.soak.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
     }
   };
-  for (const d of ['apps/cli/src', ...fs.readdirSync(path.join(REPO, 'libs')).map((l) => `libs/${l}/src`)]) {
-    if (fs.existsSync(path.join(REPO, d))) walk(path.join(REPO, d));
+  for (const d of ['apps/cli/src', ...fs.readdirSync(path.join(REPO, 'libs')).map((l) => `libs/${l}/src`), ...extra]) {
+    const abs = path.join(REPO, d);
+    if (!fs.existsSync(abs)) continue;
+    if (fs.statSync(abs).isDirectory()) walk(abs);
+    else newest = Math.max(newest, fs.statSync(abs).mtimeMs);
   }
   return newest;
 }
@@ -48,6 +52,26 @@ export function ensureFreshBundle(): void {
   if (!stale) return;
   const r = spawnSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: REPO, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build-cli failed: ${r.stderr}`);
+}
+
+/** The release package's directory (`npm run pack`, scripts/pack.mjs) and the metafiles of its two builds. */
+export const PACKAGE_DIR = path.join(REPO, 'dist/package');
+export const PACKAGE_CLI_META = `${PACKAGE_DIR}.cli.meta.json`;
+export const PACKAGE_MEMORYD_META = `${PACKAGE_DIR}.memoryd.meta.json`;
+const PACKAGE_INPUTS = ['apps/memoryd/src', 'apps/memoryd/scripts/build.mjs', 'scripts/pack.mjs', 'scripts/build-cli.mjs', 'apps/cli/README.md', 'apps/cli/package.json', 'libs/duckdb/package.json'];
+
+/**
+ * Builds the release package (without its tarball) into `outDir` — by default
+ * {@link PACKAGE_DIR}, and then only when it is missing or older than its sources, so
+ * the fast package test builds it once. For `beforeAll` (a build takes a few seconds).
+ */
+export function ensurePackage(outDir = PACKAGE_DIR): string {
+  const stamp = path.join(outDir, 'package.json');
+  const fresh = outDir === PACKAGE_DIR && fs.existsSync(stamp) && fs.existsSync(PACKAGE_CLI_META) && fs.statSync(stamp).mtimeMs >= newestSource(PACKAGE_INPUTS);
+  if (fresh) return outDir;
+  const r = spawnSync(process.execPath, ['scripts/pack.mjs', '--no-tarball', '--out', outDir], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`scripts/pack.mjs failed (exit ${r.status}): ${r.stderr}`);
+  return outDir;
 }
 
 // What the in-process CLI tests use too (tempRoot, runCaptured, cli, oneJson, the fixture

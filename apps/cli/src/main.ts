@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { withRunTelemetry } from '@govern/telemetry';
+// The run API only (not the package index, which also re-exports the zod-validated
+// configuration): what every invocation, `govern --version` included, loads.
+import { withRunTelemetry } from '@govern/telemetry/run';
 import { runCli } from './program.js';
 import { cliTelemetryOptions } from './telemetry.js';
 

@@ -1,30 +1,43 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isGovernError } from '@govern/errors';
-import { recordRunError } from '@govern/telemetry';
+import { recordRunError } from '@govern/telemetry/run';
 import type { CommandContext } from './context.js';
-import { renderError } from './errors.js';
-import { auditCommand } from './commands/audit.js';
-import { auditLogCommand } from './commands/audit-log.js';
-import { historyCommand } from './commands/history.js';
-import { closeCommand, verifyCommand } from './commands/close.js';
-import { setStatusCommand, showCommand } from './commands/task.js';
-import { gatesCommand } from './commands/gates.js';
-import { mcpCommand } from './commands/mcp.js';
-import { graphCommand } from './commands/graph.js';
-import { nextCommand } from './commands/next.js';
-import { prOpenCommand } from './commands/pr.js';
-import { statusCommand } from './commands/status.js';
-import { registerMemoryCommands } from './commands/memory.js';
-import { registerBinderCommands } from './commands/binder.js';
-import { registerStatehubCommands } from './commands/statehub.js';
-import { validateCommand } from './commands/validate.js';
-import { explainCommand } from './commands/explain.js';
-import { registerDiffCommand } from './commands/diff.js';
-
 import { noteCommand } from './telemetry.js';
 import { VERSION } from './version.js';
 
 export { VERSION };
+
+/** Declares a command with its subcommands and options on `program` (a module's `register…` function). */
+export type RegisterCommands = (program: Command, ctx: CommandContext, common: (cmd: Command) => Command, setExit: (code: number) => void) => void;
+
+/**
+ * Commands declared by their own module, in the order `--help` lists them. Each module
+ * imports what its commands run (DuckDB, the StateHub server, memoryd's client, the
+ * binder), so it is loaded only when the run needs it (see {@link commandGroupsFor}):
+ * `govern --version` or `govern status` load none of them. One entry per module.
+ */
+const COMMAND_GROUPS: Record<string, () => Promise<RegisterCommands>> = {
+  statehub: async () => (await import('./commands/statehub.js')).registerStatehubCommands,
+  memory: async () => (await import('./commands/memory.js')).registerMemoryCommands,
+  binder: async () => (await import('./commands/binder.js')).registerBinderCommands,
+  diff: async () => (await import('./commands/diff.js')).registerDiffCommand,
+  init: async () => (await import('./commands/init.js')).registerInitCommand,
+};
+
+/**
+ * The command groups a run with these arguments needs declared, given the program
+ * with its inline commands only: none for an inline command or `--version`; the group
+ * it names; every group for help, no command, or an unknown word (help lists them all,
+ * and commander's "did you mean" suggests from them). The command is taken to be the
+ * first argument that is not an option; when it is not (an option's value first),
+ * the word is unknown and every group is declared, so the run is slower, never wrong.
+ */
+export async function commandGroupsFor(argv: readonly string[], inline: Command): Promise<RegisterCommands[]> {
+  const word = argv.find((a) => !a.startsWith('-'));
+  if (word === undefined ? argv.some((a) => a === '--version' || a === '-V') : inline.commands.some((c) => c.name() === word)) return [];
+  const names = word !== undefined && Object.hasOwn(COMMAND_GROUPS, word) ? [word] : Object.keys(COMMAND_GROUPS);
+  return Promise.all(names.map((n) => COMMAND_GROUPS[n]!()));
+}
 
 const EXIT_HELP = `
 Exit codes:
@@ -43,8 +56,12 @@ function int(value: string): number {
   return n;
 }
 
-/** Declares every command; each command's work lives in its own module. */
-export function createProgram(ctx: CommandContext, setExit: (code: number) => void): Command {
+/**
+ * Declares every inline command and the given command groups (from
+ * {@link commandGroupsFor}); each command's work lives in its own module, imported
+ * when the command runs.
+ */
+export function createProgram(ctx: CommandContext, setExit: (code: number) => void, groups: readonly RegisterCommands[] = []): Command {
   const program = new Command('govern')
     .description('Read, validate and query Markdown workplans and trackers: the milestone and dependency graph of a repository.')
     .version(VERSION)
@@ -76,23 +93,23 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
       setExit(await fn(o));
 
   common(program.command('status').description('summary of every document: items with status, what is next, what is blocked, diagnostics')).action(
-    run((o) => statusCommand(ctx, o)),
+    run(async (o) => (await import('./commands/status.js')).statusCommand(ctx, o)),
   );
   filters(common(program.command('graph').description('every milestone and task with its dependencies; --json prints { nodes, diagnostics }')))
     .addOption(new Option('--format <format>', 'table (default), or a diagram with statuses and gates: mermaid, dot (Graphviz)').choices(['table', 'mermaid', 'dot']))
-    .action(run((o) => graphCommand(ctx, o)));
+    .action(run(async (o) => (await import('./commands/graph.js')).graphCommand(ctx, o)));
   filters(common(program.command('next').description('actionable items: not done, every dependency done; dependency order, then priority, then document order')))
     .option('--limit <n>', 'at most n items', int)
-    .action(run((o) => nextCommand(ctx, o)));
+    .action(run(async (o) => (await import('./commands/next.js')).nextCommand(ctx, o)));
   common(program.command('validate').description('report every diagnostic; exit 1 if any is an error'))
     .option('--strict', 'an empty or untracked root (no documents, or none with anything to track) is an error, not a warning')
-    .action(run((o) => validateCommand(ctx, o)));
+    .action(run(async (o) => (await import('./commands/validate.js')).validateCommand(ctx, o)));
   common(
     program
       .command('explain')
       .argument('<file>', 'a document: a path (from the working directory or the root), or a document id')
       .description("how govern reads one document: its family and why, every item with where its status and dependencies come from, what was skipped and why, and the profile rule that would read it"),
-  ).action((file: string, o) => run((x: typeof o) => explainCommand(ctx, file, x))(o));
+  ).action((file: string, o) => run(async (x: typeof o) => (await import('./commands/explain.js')).explainCommand(ctx, file, x))(o));
   const audit = common(
     program
       .command('audit')
@@ -100,11 +117,11 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
   )
     .enablePositionalOptions()
     .option('--fresh', 'stale evidence (what its checks cover changed since the closing commit) is an error, not a warning')
-    .action(run((o) => auditCommand(ctx, o)));
+    .action(run(async (o) => (await import('./commands/audit.js')).auditCommand(ctx, o)));
   common(audit.command('log').description('the append-only audit log of every status write and closure (ops/audit/govern-audit.jsonl)'))
     .option('--item <id>', 'only records of this item')
     .option('--limit <n>', 'only the newest n records', int)
-    .action(run((o) => auditLogCommand(ctx, o)));
+    .action(run(async (o) => (await import('./commands/audit-log.js')).auditLogCommand(ctx, o)));
   common(
     program
       .command('history')
@@ -112,11 +129,11 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
       .description('every status the item has had, oldest first: date, commit, author, from → to, and whether govern or a hand edit made it (git history and the audit log)'),
   )
     .option('--max-commits <n>', "read at most the newest n commits of the item's document (default 500)", int)
-    .action((id: string, o) => run((x: typeof o) => historyCommand(ctx, id, x))(o));
+    .action((id: string, o) => run(async (x: typeof o) => (await import('./commands/history.js')).historyCommand(ctx, id, x))(o));
 
   const task = program.command('task').description('one item: show it, set its status');
   common(task.command('show').argument('<id>', 'item id as in `govern graph`').description('one item with its criteria, checks, evidence root, blockers and the sha256 of its file (for --expect)')).action(
-    (id: string, o) => run((x: typeof o) => showCommand(ctx, id, x))(o),
+    (id: string, o) => run(async (x: typeof o) => (await import('./commands/task.js')).showCommand(ctx, id, x))(o),
   );
   common(
     task
@@ -129,7 +146,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--force', 'override unfinished dependencies or a transition the profile forbids (recorded in the audit log)')
     .option('--reason <text>', 'why, for the audit log')
     .addHelpText('after', '\nExit 1 when the write is refused (conflict, lifecycle rule, lock timeout): { error: { code, message, details } } with --json.')
-    .action((id: string, status: string, o) => run((x: typeof o) => setStatusCommand(ctx, id, status, x))(o));
+    .action((id: string, status: string, o) => run(async (x: typeof o) => (await import('./commands/task.js')).setStatusCommand(ctx, id, status, x))(o));
   common(
     program
       .command('close')
@@ -142,7 +159,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--sign-off <who>', 'sign off the plain acceptance bullets no check or item verifies (recorded per bullet in the manifest as manual)')
     .option('--reason <text>', 'why, for the audit log')
     .addHelpText('after', '\nExit 0 when closed, 1 when not (every failure is listed; the attempt is still recorded).')
-    .action((id: string, o) => run((x: typeof o) => closeCommand(ctx, id, x))(o));
+    .action((id: string, o) => run(async (x: typeof o) => (await import('./commands/close.js')).closeCommand(ctx, id, x))(o));
   common(
     program
       .command('verify')
@@ -151,11 +168,11 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
   )
     .option('--timeout <seconds>', 'time limit per check (default 600)', int)
     .addHelpText('after', '\nExit 0 when every recorded check passes again, 1 otherwise.')
-    .action((id: string, o) => run((x: typeof o) => verifyCommand(ctx, id, x))(o));
+    .action((id: string, o) => run(async (x: typeof o) => (await import('./commands/close.js')).verifyCommand(ctx, id, x))(o));
   common(program.command('gates').description('every gate of govern.config.yaml: enabled or not, the milestones it requires, what blocks it'))
     .option('--require <name>', 'exit 1 with the explanation unless this gate is enabled (for scripts)')
     .addHelpText('after', '\nWith --require: exit 1 when the gate is disabled (why on stderr; { error } with --json), 2 when no gate has that name.')
-    .action(run((o) => gatesCommand(ctx, o)));
+    .action(run(async (o) => (await import('./commands/gates.js')).gatesCommand(ctx, o)));
   const pr = program.command('pr').description('closure pull requests on GitHub (see docs/cli-contract.md#pr-open)');
   common(
     pr
@@ -172,7 +189,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--api-url <url>', 'GitHub API root (default: GITHUB_API_URL, else https://api.github.com)')
     .option('--force', 'overwrite the branch even if its head was not written by govern for this item')
     .addHelpText('after', '\nToken: GITHUB_TOKEN, else GH_TOKEN, else gh\'s hosts.yml. Exit 0 when done (or planned with --dry-run), 1 when refused ({ error } with --json), 2 on usage.')
-    .action((id: string, o) => run((x: typeof o) => prOpenCommand(ctx, id, x))(o));
+    .action((id: string, o) => run(async (x: typeof o) => (await import('./commands/pr.js')).prOpenCommand(ctx, id, x))(o));
   // Not `common`: stdout carries only the MCP protocol, so --json and --no-color mean nothing here.
   program
     .command('mcp')
@@ -184,19 +201,19 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
       '\nThe memory_* tools call memoryd at $GOVERN_MEMORYD_URL (default http://127.0.0.1:4318), sending $GOVERN_MEMORYD_TOKEN as the bearer token when it is set.' +
         '\nRuns until the client closes stdin (exit 0); exit 2 when --root is not a directory. Logs go to stderr.',
     )
-    .action(run((o) => mcpCommand(ctx, o)));
-  registerStatehubCommands(program, ctx, common, setExit);
-  registerMemoryCommands(program, ctx, common, setExit);
-  registerBinderCommands(program, ctx, common, setExit);
-  registerDiffCommand(program, ctx, common, setExit);
+    .action(run(async (o) => (await import('./commands/mcp.js')).mcpCommand(ctx, o)));
+  for (const register of groups) register(program, ctx, common, setExit);
   return program;
 }
 
 /** Runs the CLI with the given argv (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
   let code = 0;
-  const program = createProgram(ctx, (c) => (code = c));
   try {
+    const setExit = (c: number) => (code = c);
+    let program = createProgram(ctx, setExit);
+    const groups = await commandGroupsFor(argv, program);
+    if (groups.length) program = createProgram(ctx, setExit, groups);
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (err) {
@@ -207,6 +224,9 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
     // A usage error is about the invocation, not an outcome of the run; anything else
     // that ends the command here (a gate error, a bug) is recorded on the run span.
     if (!(isGovernError(err) && err.code === 'usage')) recordRunError(err);
+    // Loaded here: the renderer reaches the workspace and gates libraries, which a
+    // run that ends well (`--version`, or a command that loaded them itself) never needs here.
+    const { renderError } = await import('./errors.js');
     return renderError(ctx, err, { json: argv.includes('--json') });
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Workspace } from '@govern/workspace';
-import { runAttributes, setRunAttributes, telemetryActive, type TelemetryOptions } from '@govern/telemetry';
+import { runAttributes, setRunAttributes, telemetryActive, type TelemetryOptions } from '@govern/telemetry/run';
 import { VERSION } from './version.js';
 
 /**

@@ -216,8 +216,9 @@ export async function ingestMemoryFacts(binder: Binder, memoryDbFile: string, op
     db = await openDb(file, { settings: { access_mode: 'READ_ONLY' } });
   } catch (err) {
     if (err instanceof DbError && err.code === 'locked') {
-      throw new BinderError('memory-locked', `${file} is open in another process: memoryd must not be running on it; stop memoryd, or ingest from a copy of the file`, {
-        details: { file },
+      // The kernel says whether another process or this one holds it; the advice is the same.
+      throw new BinderError('memory-locked', `${file} is locked: memoryd must not be running on it; stop memoryd, or ingest from a copy of the file`, {
+        details: { file, reason: err.message },
         cause: err,
       });
     }
@@ -241,13 +242,15 @@ export async function ingestMemoryFacts(binder: Binder, memoryDbFile: string, op
       conflicts: 0,
       quarantineIds: [],
       capsules: { created: 0, updated: 0, minted: 0 },
-      path: 'known-batch',
+      path: 'bind',
       ingestId: 0,
       spans,
       wrapperSpans: 0,
       skipped: 0,
       batches: 0,
     };
+    // known-batch only when every batch was one bound before (a re-run of an unchanged database).
+    let bound = false;
     for (let from = 0; from < selected; from += batchSize) {
       const rows = await db.all(
         `SELECT trace_id, span_id, start_ns, outcome, failure_reason_code, policy_reason_code, run_id, item_id, attributes, run_rank
@@ -281,10 +284,11 @@ export async function ingestMemoryFacts(binder: Binder, memoryDbFile: string, op
       total.capsules.created += res.capsules.created;
       total.capsules.updated += res.capsules.updated;
       total.capsules.minted += res.capsules.minted;
-      if (res.path === 'bind') total.path = 'bind';
+      if (res.path === 'bind') bound = true;
       total.ingestId = res.ingestId;
       total.batches++;
     }
+    if (total.batches > 0 && !bound) total.path = 'known-batch';
     total.wrapperSpans = selected;
     total.skipped = spans - selected;
     return total;

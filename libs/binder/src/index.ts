@@ -14,6 +14,7 @@ export type {
   Application,
   Binder,
   BinderStatus,
+  BindPhase,
   Capsule,
   CapsuleEligibility,
   CapsuleFilter,

@@ -55,9 +55,21 @@ export interface OpenBinderOptions {
   now?: () => Date;
   /** Secrets known by value, refused in envelopes and redacted from quarantined records (default: the secret-named variables of `process.env`). */
   knownSecrets?: readonly KnownSecret[];
-  /** DuckDB settings (`SET` names). */
+  /** DuckDB settings (`SET` names), over {@link BINDER_SETTINGS}. */
   settings?: Record<string, string>;
+  /** Told how long each step of binding a batch took (the benchmark's breakdown; tracing). */
+  trace?: (phase: BindPhase, ms: number) => void;
 }
+
+/**
+ * The steps of an `ingest` call, as reported to {@link OpenBinderOptions.trace}:
+ * `digest` (the batch digest), `validate` (screenEnvelopes), `keys` (keys,
+ * fingerprints, derivations), `stage` (appending the fact rows to the staging table),
+ * `classify` (which rows are new: the anti-join), `insert`, `compare` (duplicates
+ * against conflicts), `capsules` (the recompute), `bookkeeping` (quarantine rows, the
+ * ingest log, the batch record) and `commit`.
+ */
+export type BindPhase = 'digest' | 'validate' | 'keys' | 'stage' | 'classify' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
 
 /** Where a batch came from, recorded in the ingest log and on its quarantine rows. */
 export interface IngestOptions {
@@ -613,9 +625,18 @@ async function redactTexts(texts: readonly string[], known: readonly KnownSecret
 }
 
 /**
+ * A string with each lone surrogate written as its escape text (`\ud800`, six
+ * characters): DuckDB's JSON refuses a lone surrogate, and a quarantined record must be
+ * stored whatever it holds.
+ */
+function unpaired(s: string): string {
+  return LONE_SURROGATE.test(s) ? s.replace(/\p{Cs}/gu, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : s;
+}
+
+/**
  * A record as it is stored in quarantine: made plain JSON ({@link canonicalText}'s
- * rules), every string (keys too) redacted, the values of secret-named
- * `context.env` entries replaced, then canonical text.
+ * rules), every string (keys too) redacted and lone surrogates written as escapes, the
+ * values of secret-named `context.env` entries replaced, then canonical text.
  */
 async function storedForms(raws: readonly unknown[], known: readonly KnownSecret[]): Promise<string[]> {
   const plain = raws.map((raw) => JSON.parse(canonicalText(raw)) as unknown);
@@ -642,13 +663,13 @@ async function storedForms(raws: readonly unknown[], known: readonly KnownSecret
   let at = 0;
   const rebuild = (v: unknown, depth: number): unknown => {
     if (depth > MAX_STORED_DEPTH) return '[TOO-DEEP]';
-    if (typeof v === 'string') return redacted[at++]!;
+    if (typeof v === 'string') return unpaired(redacted[at++]!);
     if (Array.isArray(v)) return v.map((x) => rebuild(x, depth + 1));
     if (v !== null && typeof v === 'object') {
       // No prototype: a "__proto__" key stays a key.
       const out = Object.create(null) as Record<string, unknown>;
       for (const x of Object.values(v)) {
-        let key = redacted[at++]!;
+        let key = unpaired(redacted[at++]!);
         while (Object.hasOwn(out, key)) key = `${key}#`; // two keys redacted alike: both kept
         out[key] = rebuild(x, depth + 1);
       }
@@ -682,25 +703,6 @@ function textDigest(text: string): string {
   return createHash('sha256').update(`binder-batch/1\n${BINDER_VERSION}\n${FALLBACK_VERSION}\ntext\n`).update(text).digest('hex');
 }
 
-/** Whether a text is read as JSON Lines by parseEnvelopeText (so a bad line's raw text is that line). */
-function isJsonLines(text: string): boolean {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const start = body.search(/\S/);
-  if (start === -1 || body[start] === '[') return false;
-  try {
-    JSON.parse(body);
-    return false;
-  } catch {
-    const first = body.split('\n').find((r) => r.trim() !== '');
-    try {
-      JSON.parse(first ?? '');
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
-
 /**
  * DuckDB settings of a binder file. DuckDB checkpoints (folds the WAL into the file)
  * inside the COMMIT that makes the WAL exceed `checkpoint_threshold` (16 MiB by
@@ -720,7 +722,7 @@ export async function openBinder(opts: OpenBinderOptions): Promise<Binder> {
   }
   try {
     await migrate(db);
-    const store = new BinderStore(db, opts.config ?? DEFAULT_BINDER_CONFIG, opts.now ?? (() => new Date()), opts.knownSecrets ?? knownSecretsFromEnv(process.env));
+    const store = new BinderStore(db, opts.config ?? DEFAULT_BINDER_CONFIG, opts.now ?? (() => new Date()), opts.knownSecrets ?? knownSecretsFromEnv(process.env), opts.trace);
     await store.reconcile();
     return store;
   } catch (err) {
@@ -773,7 +775,19 @@ class BinderStore implements Binder {
     readonly config: BinderConfig,
     private readonly now: () => Date,
     private readonly known: readonly KnownSecret[],
+    private readonly trace?: (phase: BindPhase, ms: number) => void,
   ) {}
+
+  /** Runs one step, timing it when traced. */
+  private async step<T>(phase: BindPhase, fn: () => Promise<T> | T): Promise<T> {
+    if (!this.trace) return fn();
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.trace(phase, performance.now() - t);
+    }
+  }
 
   get file(): string {
     return this.db.file;
@@ -826,7 +840,7 @@ class BinderStore implements Binder {
   }
 
   async ingest(records: readonly unknown[], opts: IngestOptions): Promise<IngestResult> {
-    const digest = recordsDigest(records);
+    const digest = await this.step('digest', () => recordsDigest(records));
     // A digest means every record is plain, well-formed JSON: no envelope needs the check again.
     return this.run(digest, opts.source, () => this.prepare(records, new Set(), digest !== null));
   }
@@ -834,14 +848,14 @@ class BinderStore implements Binder {
   async ingestText(text: string, opts: IngestOptions): Promise<IngestResult> {
     return this.run(textDigest(text), opts.source, async () => {
       const entries = parseEnvelopeText(text);
-      const lines = isJsonLines(text) ? text.split('\n') : null;
       const records: unknown[] = [];
       const errors: Array<{ ord: number; raw: string; reason: QuarantineReason }> = [];
       entries.forEach((en, ord) => {
         if ('raw' in en) records.push(en.raw);
         else {
           records.push(undefined);
-          errors.push({ ord, raw: lines ? (lines[en.line - 1] ?? '').replace(/\r$/, '') : text, reason: en.error });
+          // What failed to parse (the line in JSON Lines, else the whole text) is the raw record.
+          errors.push({ ord, raw: en.text, reason: en.error });
         }
       });
       const p = await this.prepare(records, new Set(errors.map((e) => e.ord)));
@@ -859,15 +873,15 @@ class BinderStore implements Binder {
   private async prepare(records: readonly unknown[], skip: ReadonlySet<number> = new Set(), wellFormed = false): Promise<Prepared> {
     const idx: number[] = [];
     for (let i = 0; i < records.length; i++) if (!skip.has(i)) idx.push(i);
-    const verdicts = await screenEnvelopes(
+    const verdicts = await this.step('validate', () => screenEnvelopes(
       idx.map((i) => records[i]),
       { known: this.known },
-    );
+    ));
     const p: Prepared = { received: records.length, rows: [], refused: [] };
     // One cache for the binder's life (bounded): a task's situation recurs run after run, batch after batch.
     if (this.situations.size > 100_000) this.situations.clear();
     const cache = this.situations;
-    verdicts.forEach((v, k) => {
+    await this.step('keys', () => verdicts.forEach((v, k) => {
       const ord = idx[k]!;
       const raw = records[ord];
       if (!v.ok) {
@@ -881,21 +895,25 @@ class BinderStore implements Binder {
         return;
       }
       p.rows.push({ ord, values: factValues(v.envelope, cache), raw });
-    });
+    }));
     return p;
   }
 
   /** One ingest call: the known-batch answer, or prepare then bind, in one transaction. */
   private async run(digest: string | null, source: string, prepare: () => Promise<Prepared>): Promise<IngestResult> {
     if (digest) {
-      const known = await this.db.transaction(async (tx) => {
-        const b = await tx.all('SELECT received, stored, quarantine_ids FROM binder_batches WHERE batch_digest = $1', [digest]);
-        if (!b.length) return null;
-        const ids = JSON.parse(b[0]!.quarantine_ids as string) as string[];
-        const base = { received: num(b[0]!.received), accepted: 0, duplicates: num(b[0]!.stored), quarantined: ids.length, conflicts: 0, created: 0, updated: 0, minted: 0 };
-        const ingestId = await this.log(tx, { ...base, kind: 'ingest', source, path: 'known-batch', digest });
-        return { ...base, ingestId, ids };
-      });
+      // Read on the read connection (committed data): it does not wait behind a batch
+      // being bound, so a caller may prepare the next batch meanwhile. A digest committed
+      // after this read is only a miss: the full path finds the duplicates.
+      const b = await this.db.read('SELECT received, stored, quarantine_ids FROM binder_batches WHERE batch_digest = $1', [digest]);
+      const known = b.length
+        ? await this.db.transaction(async (tx) => {
+            const ids = JSON.parse(b[0]!.quarantine_ids as string) as string[];
+            const base = { received: num(b[0]!.received), accepted: 0, duplicates: num(b[0]!.stored), quarantined: ids.length, conflicts: 0, created: 0, updated: 0, minted: 0 };
+            const ingestId = await this.log(tx, { ...base, kind: 'ingest', source, path: 'known-batch', digest });
+            return { ...base, ingestId, ids };
+          })
+        : null;
       if (known) {
         return {
           received: known.received,
@@ -915,8 +933,10 @@ class BinderStore implements Binder {
       prepared.refused.map((r) => r.raw),
       this.known,
     );
-    return this.db.transaction(async (tx) => {
+    let done = 0;
+    const result = await this.db.transaction(async (tx) => {
       const r = await this.bind(tx, prepared, stored, source);
+      const t = performance.now();
       const ingestId = await this.log(tx, {
         kind: 'ingest',
         source,
@@ -934,6 +954,8 @@ class BinderStore implements Binder {
       if (digest) {
         await tx.run('INSERT OR IGNORE INTO binder_batches VALUES ($1, $2, $3, $4, $5)', [digest, ingestId, prepared.received, r.accepted + r.duplicates, JSON.stringify(r.quarantineIds)]);
       }
+      this.trace?.('bookkeeping', performance.now() - t);
+      done = performance.now();
       return {
         received: prepared.received,
         accepted: r.accepted,
@@ -946,6 +968,8 @@ class BinderStore implements Binder {
         ingestId,
       };
     });
+    this.trace?.('commit', performance.now() - done);
+    return result;
   }
 
   /**
@@ -963,19 +987,19 @@ class BinderStore implements Binder {
     const refused: Array<Refused & { stored: string }> = p.refused.map((r, i) => ({ ...r, stored: storedRefused[i]! }));
     let capsules = { created: 0, updated: 0, minted: 0 };
     if (p.rows.length) {
-      await stage(tx, p.rows);
+      await this.step('stage', () => stage(tx, p.rows));
       // rn: position among the batch's rows of one key; existing: stored before this batch.
-      await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_class AS
+      await this.step('classify', () => tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_class AS
         SELECT s.ord, s.idempotency_key, s.upsert_key,
                row_number() OVER (PARTITION BY s.idempotency_key ORDER BY s.ord) AS rn,
                s.idempotency_key IN (SELECT f.idempotency_key FROM binder_envelopes f WHERE f.idempotency_key IN (SELECT idempotency_key FROM binder_stage)) AS existing
-        FROM binder_stage s`);
-      await tx.run(`INSERT INTO binder_envelopes SELECT ${FACT_LIST} FROM binder_stage WHERE ord IN (SELECT ord FROM binder_stage_class WHERE rn = 1 AND NOT existing)`);
+        FROM binder_stage s`));
+      await this.step('insert', () => tx.run(`INSERT INTO binder_envelopes SELECT ${FACT_LIST} FROM binder_stage WHERE ord IN (SELECT ord FROM binder_stage_class WHERE rn = 1 AND NOT existing)`));
       // Every other row against the stored fact of its key (stored before, or just now by its batch's first row).
       const same = CONTENT_COLUMNS.map((c) => `s.${c} IS NOT DISTINCT FROM f.${c}`).join(' AND ');
-      const others = await tx.all(`SELECT c.ord, (${same}) AS same, f.event_id AS stored_event_id
+      const others = await this.step('compare', () => tx.all(`SELECT c.ord, (${same}) AS same, f.event_id AS stored_event_id
         FROM binder_stage_class c JOIN binder_stage s ON s.ord = c.ord JOIN binder_envelopes f ON f.idempotency_key = c.idempotency_key
-        WHERE c.rn > 1 OR c.existing`);
+        WHERE c.rn > 1 OR c.existing`));
       const byOrd = new Map(p.rows.map((r) => [r.ord, r]));
       for (const o of others) {
         const ord = num(o.ord);
@@ -998,8 +1022,10 @@ class BinderStore implements Binder {
           ],
         });
       }
-      await tx.run('CREATE OR REPLACE TEMP TABLE binder_stage_keys AS SELECT DISTINCT upsert_key FROM binder_stage_class WHERE rn = 1 AND NOT existing');
-      capsules = await this.recompute(tx);
+      capsules = await this.step('capsules', async () => {
+        await tx.run('CREATE OR REPLACE TEMP TABLE binder_stage_keys AS SELECT DISTINCT upsert_key FROM binder_stage_class WHERE rn = 1 AND NOT existing');
+        return this.recompute(tx);
+      });
     }
     // Conflicts were found now: their stored form is computed here (secrets redacted like the others).
     const late = refused.filter((r) => r.stored === '');
@@ -1011,7 +1037,7 @@ class BinderStore implements Binder {
       late.forEach((r, i) => (r.stored = forms[i]!));
     }
     refused.sort((a, b) => a.ord - b.ord);
-    const quarantineIds = await this.quarantineRows(tx, refused, source);
+    const quarantineIds = await this.step('bookkeeping', () => this.quarantineRows(tx, refused, source));
     let accepted = 0;
     let duplicates = 0;
     let conflicts = 0;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSet, tracesEndpointFromEnv } from './endpoint.js';
 
 /** The OTLP/HTTP encodings govern exports with. gRPC is not supported (the CLI ships no gRPC stack). */
 export const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
@@ -23,9 +24,6 @@ export const DEFAULT_FLUSH_TIMEOUT_MS = 500;
 
 type Env = Record<string, string | undefined>;
 
-const set = (v: string | undefined): v is string => v !== undefined && v.trim() !== '';
-const isOff = (v: string | undefined) => set(v) && ['0', 'false', 'off', 'no', 'none'].includes(v.trim().toLowerCase());
-
 /**
  * Export is off unless an endpoint is configured. In order of precedence:
  *
@@ -44,24 +42,18 @@ const isOff = (v: string | undefined) => set(v) && ['0', 'false', 'off', 'no', '
  */
 export function telemetryConfigFromEnv(env: Env): ResolvedTelemetry {
   const warnings: string[] = [];
-  if (isOff(env.GOVERN_TELEMETRY) || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true' || isOff(env.OTEL_TRACES_EXPORTER)) {
-    return { config: null, warnings };
-  }
-  let url: string | undefined;
-  let source = '';
-  if (set(env.GOVERN_OTLP_ENDPOINT)) [url, source] = [withTracesPath(env.GOVERN_OTLP_ENDPOINT), 'GOVERN_OTLP_ENDPOINT'];
-  else if (set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)) [url, source] = [env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.trim(), 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
-  else if (set(env.OTEL_EXPORTER_OTLP_ENDPOINT)) [url, source] = [withTracesPath(env.OTEL_EXPORTER_OTLP_ENDPOINT), 'OTEL_EXPORTER_OTLP_ENDPOINT'];
-  if (url === undefined) return { config: null, warnings };
+  const endpoint = tracesEndpointFromEnv(env);
+  if (!endpoint) return { config: null, warnings };
+  const { url, source } = endpoint;
 
-  const rawProtocol = (set(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ? env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL : env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() || 'http/protobuf';
+  const rawProtocol = (isSet(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ? env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL : env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() || 'http/protobuf';
   if (!(PROTOCOLS as readonly string[]).includes(rawProtocol)) {
     warnings.push(`OTLP protocol "${rawProtocol}" is not supported (use ${PROTOCOLS.join(' or ')}); spans are not exported`);
     return { config: null, warnings };
   }
 
   let flushTimeoutMs = DEFAULT_FLUSH_TIMEOUT_MS;
-  if (set(env.GOVERN_OTLP_FLUSH_TIMEOUT_MS)) {
+  if (isSet(env.GOVERN_OTLP_FLUSH_TIMEOUT_MS)) {
     const n = Number(env.GOVERN_OTLP_FLUSH_TIMEOUT_MS);
     if (Number.isInteger(n) && n >= 1 && n <= 60_000) flushTimeoutMs = n;
     else warnings.push(`GOVERN_OTLP_FLUSH_TIMEOUT_MS=${env.GOVERN_OTLP_FLUSH_TIMEOUT_MS} is not an integer from 1 to 60000; using ${DEFAULT_FLUSH_TIMEOUT_MS}`);
@@ -73,10 +65,4 @@ export function telemetryConfigFromEnv(env: Env): ResolvedTelemetry {
     return { config: null, warnings };
   }
   return { config: parsed.data, warnings };
-}
-
-/** The OTLP/HTTP rule for base endpoints: the signal path is appended to whatever path is there. */
-function withTracesPath(base: string): string {
-  const b = base.trim();
-  return `${b.endsWith('/') ? b.slice(0, -1) : b}/v1/traces`;
 }

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { ATTR, outcomeOfError, type Attributes, type Outcome, type Stage } from './attributes.js';
-import { telemetryConfigFromEnv, type TelemetryConfig } from './config.js';
+import type { TelemetryConfig } from './config.js';
+import { tracesEndpointFromEnv } from './endpoint.js';
 import type { SdkHandle } from './sdk.js';
 
 /**
@@ -9,6 +9,11 @@ import type { SdkHandle } from './sdk.js';
  * configured, or a test calling `runCli` in process) every helper is a direct
  * call of its function. The SDK is loaded by {@link startTelemetry} with a
  * dynamic import, and only when an endpoint is configured.
+ *
+ * It is also the package's `@govern/telemetry/run` entry: the CLI binary imports
+ * it there, not through the index, so that a run exporting nothing loads neither
+ * the SDK nor the zod-validated configuration (config.ts, imported dynamically
+ * once endpoint.ts has found an endpoint).
  */
 interface ActiveRun {
   sdk: SdkHandle;
@@ -50,10 +55,15 @@ const NOOP_SPAN: StageSpan = { setAttributes() {} };
  */
 export async function startTelemetry(opts: TelemetryOptions): Promise<boolean> {
   if (active) return true;
+  // Most runs export nothing: they stop here, before the validation (and zod) loads.
+  if (!tracesEndpointFromEnv(opts.env)) return false;
+  const { telemetryConfigFromEnv } = await import('./config.js');
   const { config, warnings } = telemetryConfigFromEnv(opts.env);
   for (const w of warnings) opts.warn?.(w);
   if (!config) return false;
-  const attributes: RunAttributes = { runId: opts.runId ?? randomUUID() };
+  // The global Web Crypto, not an import of node:crypto: loading that module costs every
+  // run a few milliseconds, and only a run that exports needs an id.
+  const attributes: RunAttributes = { runId: opts.runId ?? globalThis.crypto.randomUUID() };
   try {
     const { startSdk } = await import('./sdk.js');
     const sdk = startSdk({

@@ -35,6 +35,8 @@ export interface ListBlock {
   type: 'list';
   line: number;
   ordered: boolean;
+  /** An ordered list's first number (`5)` → 5); its items count on from it. Absent for bullet lists. */
+  start?: number;
   items: ListItem[];
 }
 export interface CodeBlock {

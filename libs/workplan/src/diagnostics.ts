@@ -30,6 +30,12 @@ export class DiagnosticSink {
   info(code: string, message: string, line: number, column: number, extra?: Parameters<DiagnosticSink['report']>[5]): void {
     this.report('info', code, message, line, column, extra);
   }
+  /** Drops the diagnostics `drop` selects (a `status-missing` made moot by a derived status). */
+  retract(drop: (d: Diagnostic) => boolean): void {
+    let k = 0;
+    for (const d of this.list) if (!drop(d)) this.list[k++] = d;
+    this.list.length = k;
+  }
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

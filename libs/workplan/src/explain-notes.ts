@@ -11,11 +11,13 @@ import type { Family } from './model.js';
 export type FamilyRule =
   | 'declared'
   | 'milestone-table'
+  | 'plan-summary-table'
   | 'plan-task-headings'
   | 'task-headings'
   | 'front-matter-plan'
   | 'front-matter-item'
   | 'plan-headings'
+  | 'proposal'
   | 'plan-lists'
   | 'none';
 
@@ -24,6 +26,8 @@ export interface Classification {
   family: Family;
   rule: FamilyRule;
   line: number | null;
+  /** `plan-summary-table`: the line of the milestone table beside the headings. */
+  table?: number;
 }
 
 /** Column indexes of a table read by its roles (-1: no such column). */
@@ -55,6 +59,8 @@ export type LineSkip =
   | { skip: 'uses-ids'; at: number }
   /** In a section named by the profile's nonItemSections (`## Dependencies`). */
   | { skip: 'non-item-section'; section: string }
+  /** In a section whose items a table tracks (`| Story | Status |`): notes beside it. */
+  | { skip: 'beside-table' }
   /** Right under an item's heading or line: its sub-steps. */
   | { skip: 'sub-steps'; of: string }
   /** Nested under a list line that is not an item. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { at, cellAt, fixture, lineOf, md, P } from './__fixtures__/test-utils.js';
+import { at, cellAt, find, fixture, lineOf, md, P } from './__fixtures__/test-utils.js';
 import { explainDocument, ExplanationSchema, type Explanation } from './explain.js';
 import { parseDocument } from './parse.js';
 import { compileProfile, DEFAULT_PROFILE, mergeProfiles, ProfileSchema, type ProfileInput } from './profile.js';
@@ -34,7 +34,7 @@ const NOTHING = {
   column: 1,
 };
 
-describe('a summary table that makes a roadmap a tracker', () => {
+describe('a summary table beside milestone headings', () => {
   const ROADMAP = md(`
 # Roadmap
 
@@ -50,18 +50,10 @@ Depends on: Phase 1
 |---|---|
 | M1 Launch | Done |
 `);
+  const row = lineOf(ROADMAP, '| M1 Launch');
 
-  test('names both families, reads the table, and says why each phase heading was not read and what would read it', () => {
-    const row = lineOf(ROADMAP, '| M1 Launch');
-    const hidden = (needle: string, text: string) => ({
-      kind: 'heading',
-      code: 'heading-in-tracker',
-      line: lineOf(ROADMAP, needle),
-      lines: [lineOf(ROADMAP, needle)],
-      text,
-      reason: 'a milestone heading, but the document is a tracker (milestone table at line 11), which reads no headings',
-      rule: 'declare `type: plan` in the front matter to read the headings (a plan does not read the Milestone table)',
-    });
+  test('names both families and reads both: the headings are items, the table is read by its columns', () => {
+    const heading = (needle: string) => at(ROADMAP, lineOf(ROADMAP, needle), needle.replace(/^#+ /, ''));
     expect(explain(ROADMAP, 'docs/roadmap.md')).toEqual({
       file: 'docs/roadmap.md',
       document: {
@@ -69,17 +61,44 @@ Depends on: Phase 1
         idSource: 'file-name',
         idReason: FILE_NAME_ID,
         title: 'Roadmap',
-        family: 'tracker',
-        reason: 'a milestone table (Milestone and Status columns) at line 11',
-        families: ['tracker', 'plan'],
+        family: 'plan',
+        reason: 'milestone headings (first at line 3) beside a milestone table (line 11): both are read, the table as their summary',
+        families: ['plan', 'tracker'],
         signals: [
           { family: 'tracker', reason: 'a milestone table (Milestone and Status columns)', line: 11 },
           { family: 'plan', reason: 'milestone headings (`## Phase 1: Title`, `### K0: Title`)', line: 3 },
+          { family: 'plan', reason: 'a table with an id column and a status or depends column', line: 11 },
         ],
       },
       items: [
         {
-          id: 'M1',
+          id: 'roadmap:PHASE-1',
+          localId: 'PHASE-1',
+          kind: 'milestone',
+          title: 'Setup',
+          ...heading('### Phase 1'),
+          from: 'heading',
+          status: 'done',
+          statusText: '✅ COMPLETE',
+          statusFrom: { via: 'heading', ...at(ROADMAP, 3, '✅') },
+          dependencies: [],
+          parent: 'roadmap',
+        },
+        {
+          id: 'roadmap:PHASE-2',
+          localId: 'PHASE-2',
+          kind: 'milestone',
+          title: 'Billing',
+          ...heading('### Phase 2'),
+          from: 'heading',
+          status: null,
+          statusText: null,
+          statusFrom: null,
+          dependencies: [{ id: 'roadmap:PHASE-1', origin: 'section', ...find(ROADMAP, 'Phase 1', 'Depends on:') }],
+          parent: 'roadmap',
+        },
+        {
+          id: 'roadmap:M1',
           localId: 'M1',
           kind: 'milestone',
           title: 'Launch',
@@ -92,19 +111,45 @@ Depends on: Phase 1
           parent: 'roadmap',
         },
       ],
-      read: [{ kind: 'table', line: 11, as: 'milestone-table', reason: 'a milestone table (Milestone and Status columns): one milestone per row', items: ['M1'] }],
-      skipped: [hidden('### Phase 1', 'Phase 1: Setup ✅ COMPLETE'), hidden('### Phase 2', 'Phase 2: Billing')],
+      read: [
+        {
+          kind: 'table',
+          line: 11,
+          as: 'role-table',
+          reason: 'read by its columns: id "Milestone", status "Status"',
+          items: ['roadmap:M1'],
+          roles: { id: 'Milestone', status: 'Status', depends: null, title: null },
+        },
+      ],
+      skipped: [],
       nothingToTrack: null,
-      diagnostics: [],
+      diagnostics: [
+        {
+          severity: 'warning',
+          code: 'status-missing',
+          message: 'roadmap:PHASE-2 has no status',
+          file: 'docs/roadmap.md',
+          ...heading('### Phase 2'),
+          note: 'add a status (for example Planned, In Progress, Done); a missing status is never guessed',
+        },
+      ],
     });
   });
 
-  test('the rule it names reads the headings', () => {
-    const declared = parseDocument({ file: 'docs/roadmap.md', text: `---\ntype: plan\n---\n${ROADMAP}` }, P).document;
-    expect(declared?.items.map((i) => [i.id, i.status, i.dependencies.map((d) => d.id)])).toEqual([
-      ['roadmap:PHASE-1', 'done', []],
-      ['roadmap:PHASE-2', null, ['roadmap:PHASE-1']],
-    ]);
+  test('declared a tracker, it reads only the table and says why each phase heading was not read and what would read it', () => {
+    const text = `---\ntype: tracker\n---\n${ROADMAP}`;
+    const hidden = (needle: string, heading: string) => ({
+      kind: 'heading',
+      code: 'heading-in-tracker',
+      line: lineOf(text, needle),
+      lines: [lineOf(text, needle)],
+      text: heading,
+      reason: 'a milestone heading, but the document is a tracker (front matter `type: tracker`), which reads no headings',
+      rule: 'remove `type: tracker` from the front matter: a plan reads the headings and the milestone table',
+    });
+    const e = explain(text, 'docs/roadmap.md');
+    expect([e.document?.family, e.items.map((i) => i.id)]).toEqual(['tracker', ['M1']]);
+    expect(e.skipped).toEqual([hidden('### Phase 1', 'Phase 1: Setup ✅ COMPLETE'), hidden('### Phase 2', 'Phase 2: Billing')]);
   });
 });
 

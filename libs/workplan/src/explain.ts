@@ -5,6 +5,7 @@ import type { Classification, ExplainRecorder, LineSkip, RoleIndexes, TableDecis
 import { leadingId } from './families/common.js';
 import { headingMarks, readListLine } from './families/lists.js';
 import { planHeadingOf, roleColumns } from './families/plan.js';
+import { proposalAt } from './families/proposal.js';
 import { isMilestoneTable } from './families/tracker.js';
 import { taskHeadingMatch } from './families/workplan.js';
 import { MAX_HEADING_MATCH_LENGTH } from './limits.js';
@@ -45,6 +46,8 @@ export const ExplainedItemSchema = z.object({
       column: z.number().int(),
     })
     .nullable(),
+  /** `derived`: no status is written; every item under it is done (`statusFrom` is null). Absent otherwise. */
+  statusOrigin: z.literal('derived').optional(),
   dependencies: z.array(DependencyRefSchema),
   parent: z.string().nullable(),
 });
@@ -86,6 +89,7 @@ export const SKIP_CODES = [
   'list-uses-ids',
   'list-non-item-section',
   'list-sub-steps',
+  'list-beside-table',
   'list-nested',
   'list-no-status-mark',
   'list-no-ids',
@@ -282,6 +286,7 @@ class Explainer {
       status: it.status,
       statusText: it.statusText,
       statusFrom: it.statusSource && it.statusText !== null ? { via: this.statusVia(it), ...it.statusSource } : null,
+      ...(it.statusOrigin ? { statusOrigin: it.statusOrigin } : {}),
       dependencies: it.dependencies,
       parent: it.parent,
     };
@@ -339,7 +344,7 @@ class Explainer {
         'table-in-tracker',
         `the document is a tracker (${trackerWhy(c)}), which reads only milestone tables and dependency matrices` +
           (would ? `; this table has an id and a ${roles.found.status ? 'status' : 'depends'} column and would be read in a plan` : ''),
-        would ? 'declare `type: plan` in the front matter to read it (a plan does not read the Milestone table)' : rolesRule,
+        would ? 'declare `type: plan` in the front matter to read it (a plan reads the milestone table too, by its columns)' : rolesRule,
       );
       return;
     }
@@ -446,7 +451,13 @@ class Explainer {
     if (task || plan) {
       const what = task ? 'a task heading' : 'a milestone heading';
       if (this.doc.family === 'tracker') {
-        skip('heading-in-tracker', `${what}, but the document is a tracker (${trackerWhy(c)}), which reads no headings`, 'declare `type: plan` in the front matter to read the headings (a plan does not read the Milestone table)');
+        skip(
+          'heading-in-tracker',
+          `${what}, but the document is a tracker (${trackerWhy(c)}), which reads no headings`,
+          c.rule === 'declared'
+            ? 'remove `type: tracker` from the front matter: a plan reads the headings and the milestone table'
+            : 'declare `type: plan` in the front matter: a plan reads the headings and the milestone table',
+        );
       } else if (this.doc.family === 'workplan') {
         skip(
           'heading-in-workplan',
@@ -512,6 +523,8 @@ function familyReason(c: Classification): string {
       return `front matter declares \`type: ${c.family}\``;
     case 'milestone-table':
       return `a milestone table (Milestone and Status columns) at line ${c.line}`;
+    case 'plan-summary-table':
+      return `milestone headings (first at line ${c.line}) beside a milestone table (line ${c.table}): both are read, the table as their summary`;
     case 'plan-task-headings':
       return `task headings under milestone headings (first at line ${c.line}), and the front matter names no id: the tasks of a plan`;
     case 'task-headings':
@@ -522,6 +535,8 @@ function familyReason(c: Classification): string {
       return 'front matter with an id (or a name) and a status: the document is one item';
     case 'plan-headings':
       return `milestone headings, first at line ${c.line}`;
+    case 'proposal':
+      return `a design proposal (a KEP): its headings name at least four of the profile's proposals.sections (first at line ${c.line}); the proposal is one item, its graduation stages are its items`;
     case 'plan-lists':
       return `list lines with an id and a status mark, or a table with an id column and a status or depends column, first at line ${c.line}`;
     default:
@@ -542,6 +557,8 @@ function familySignals(data: Record<string, unknown> | null, blocks: Block[], pr
   if (data && (data.id !== undefined || typeof data.name === 'string') && data.status !== undefined) {
     out.push({ family: 'workplan', reason: 'front matter with an id (or a name) and a status', line: null });
   }
+  const proposal = proposalAt(blocks, profile);
+  if (proposal !== null) out.push({ family: 'plan', reason: "a design proposal's sections (Summary, Motivation, Proposal, Graduation Criteria, …)", line: proposal });
   const heading = first((b) => b.type === 'heading' && b.depth >= 2 && !taskHeadingMatch(b.text, profile) && planHeadingOf(b, profile) !== null);
   if (heading !== null) out.push({ family: 'plan', reason: 'milestone headings (`## Phase 1: Title`, `### K0: Title`)', line: heading });
   const idLine = (it: ListItem) => {
@@ -587,6 +604,8 @@ function lineSkipText(s: LineSkip): { code: Skipped['code']; reason: string; rul
       };
     case 'sub-steps':
       return { code: 'list-sub-steps', reason: `no id, right under ${s.of}: one of its sub-steps`, rule: null };
+    case 'beside-table':
+      return { code: 'list-beside-table', reason: 'no id, in a section whose items a table tracks: a note beside the table, not an item', rule: 'start the line with an id (`- [ ] T1 …`), or move the list to a section of its own' };
     case 'nested':
       return { code: 'list-nested', reason: 'nested under a list line that is not an item', rule: null };
     case 'same-item':

@@ -366,7 +366,9 @@ function parseList(lines: string[], start: number, off: number, baseIndent: numb
       }
       if (!ended) continue;
     }
-    const block: Block & { type: 'list' } = { type: 'list', line: f.start + 1 + off, ordered: f.first.ordered, items: f.items };
+    const block: Block & { type: 'list' } = f.first.ordered
+      ? { type: 'list', line: f.start + 1 + off, ordered: true, start: f.first.start, items: f.items }
+      : { type: 'list', line: f.start + 1 + off, ordered: false, items: f.items };
     stack.pop();
     if (stack.length === 0) return { block, next: i };
     done = block.items;

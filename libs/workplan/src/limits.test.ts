@@ -9,7 +9,8 @@ import { describe, expect, test } from 'vitest';
 import { md, parse } from './__fixtures__/test-utils.js';
 import type { ListItem, TableBlock } from './blocks.js';
 import { DiagnosticSink } from './diagnostics.js';
-import { flattenCriteria } from './families/common.js';
+import { flattenCriteria, newItem } from './families/common.js';
+import { deriveStatuses } from './derived.js';
 import { parseTracker } from './families/tracker.js';
 import { blocksFast } from './fast-blocks.js';
 import { blocksFromMarkdown } from './markdown.js';
@@ -22,6 +23,7 @@ const MAX_COMPLEX_BLOCK_LINES = 1000;
 const MAX_COMPLEX_BLOCK_MARKERS = 1000;
 const MAX_HEADING_LENGTH = 1000;
 const MAX_YAML_NESTING = 32;
+const MAX_PROSE_IDS = 100_000;
 
 /**
  * Far above what these inputs take now, far below what they took before (seconds to
@@ -337,5 +339,52 @@ describe('tracker work is linear in rows and list entries', () => {
     const claims = sane(text, 'tracker.md').document!.claims;
     expect(claims).toHaveLength(N);
     expect(claims[7]!.ids).toEqual(['LM-7', 'LM-8', 'LM-9']);
+  });
+});
+
+describe('the GV-WP-0009-T04 readers are linear too', () => {
+  test('prose dependencies: 20,000 sentences over a 200-id range stop at the budget (100,000 ids and edges) with one warning; 5,000 ids twice over are no edges', () => {
+    const ids = Array.from({ length: 200 }, (_, k) => `- [ ] T${String(k + 1).padStart(3, '0')} Task`).join('\n');
+    const prose = Array.from({ length: 20_000 }, () => '- T001-T200 are sequential').join('\n');
+    const many = Array.from({ length: 5_000 }, (_, k) => `T${k + 1}`).join(', ');
+    const text = `# Tasks\n\n## Phase 1: All\n\n${ids}\n\n## Dependencies\n\n${prose}\n\n${many} depend on ${many}\n`;
+    const r = sane(text);
+    expect(r.document?.items.find((i) => i.localId === 'T200')?.dependencies.map((d) => d.id)).toEqual(['doc:T199']);
+    // Each sentence costs its 200 ids and 199 edges against the budget.
+    const first = text.split('\n').findIndex((l) => l === '- T001-T200 are sequential') + 1;
+    expect(only(r, 'prose-dependencies-too-many')).toEqual([{ severity: 'warning', code: 'prose-dependencies-too-many', line: first + Math.ceil(MAX_PROSE_IDS / 399), column: 3 }]);
+  });
+
+  test('a summary table of 20,000 rows naming 20,000 milestone headings by their titles', () => {
+    const N = 20_000;
+    const heads = Array.from({ length: N }, (_, k) => `## Phase ${k + 1}: Title ${k + 1}`).join('\n');
+    const rows = Array.from({ length: N }, (_, k) => `| Title ${k + 1} | Done |`).join('\n');
+    const r = sane(`# Roadmap\n\n${heads}\n\n| Milestone | Status |\n|---|---|\n${rows}\n`);
+    expect([r.document?.items.length, r.document?.items.filter((i) => i.status === 'done').length]).toEqual([N, N]);
+  });
+
+  test('a proposal with 20,000 graduation stages and 20,000 history entries', () => {
+    const N = 20_000;
+    const stages = Array.from({ length: N }, () => '#### Beta\n\n* Two releases after GA\n').join('\n');
+    const history = Array.from({ length: N }, (_, k) => `- 2020-01-${String((k % 28) + 1).padStart(2, '0')}: Completed beta items`).join('\n');
+    const r = sane(`# KEP-1: X\n\n## Summary\n\n## Motivation\n\n## Proposal\n\n## Design Details\n\n### Graduation Criteria\n\n${stages}\n#### GA\n\n## Implementation History\n\n${history}\n`);
+    expect(r.document?.items.length).toBe(N + 2);
+  });
+
+  test('derived status for 10,000 phases, and 10,000 numbered work items', () => {
+    const phases = Array.from({ length: 10_000 }, (_, k) => `## Phase ${k + 1}: P\n- [x] T${k + 1} Done`).join('\n\n');
+    const r = sane(`# Plan\n\n${phases}\n`);
+    expect(r.document?.items.filter((i) => i.statusOrigin === 'derived').length).toBe(10_000);
+    const numbered = Array.from({ length: 10_000 }, (_, k) => `${k + 1}) Work ${k + 1}\n- Acceptance: it passes`).join('\n\n');
+    expect(sane(`Roadmap\n\n${numbered}\n`).document?.items.length).toBe(10_000);
+  });
+
+  test('derived status over a parent chain 100,000 deep: no recursion', () => {
+    const items = Array.from({ length: 100_000 }, (_, k) => newItem({ id: `I${k}`, kind: 'milestone', localId: `I${k}`, title: 't', line: k + 1, column: 1, parent: k ? `I${k - 1}` : null }));
+    Object.assign(items[items.length - 1]!, { status: 'done', statusText: 'done' });
+    const t0 = process.cpuUsage();
+    deriveStatuses(items, new DiagnosticSink('x.md'));
+    const used = process.cpuUsage(t0);
+    expect([items.filter((i) => i.statusOrigin === 'derived').length, (used.user + used.system) / 1000 < BOUND_MS]).toEqual([99_999, true]);
   });
 });

@@ -37,6 +37,7 @@ interface MdNode {
   position?: { start: Point; end: Point };
   depth?: number;
   ordered?: boolean | null;
+  start?: number | null;
   checked?: boolean | null;
   lang?: string | null;
   value?: string;
@@ -96,7 +97,9 @@ function toBlock(node: MdNode, src: string, off: number): Block {
         })),
       };
     case 'list':
-      return { type: 'list', line, ordered: node.ordered === true, items: listItems(node.children ?? [], src, off) };
+      return node.ordered === true
+        ? { type: 'list', line, ordered: true, start: node.start ?? 1, items: listItems(node.children ?? [], src, off) }
+        : { type: 'list', line, ordered: false, items: listItems(node.children ?? [], src, off) };
     case 'code': {
       const value = node.value ?? '';
       return { type: 'code', line, lang: node.lang ?? null, value, valueLine: line + 1 };

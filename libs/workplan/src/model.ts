@@ -89,6 +89,12 @@ export const ItemSchema = z.object({
   statusText: z.string().nullable(),
   /** Where the status token is (for surgical writes and diagnostics). */
   statusSource: z.object({ line: z.number().int(), column: z.number().int() }).nullable(),
+  /**
+   * `derived`: the item states no status of its own and every item under it is done, so it
+   * is done (`statusText` and `statusSource` stay null: nothing is written to replace).
+   * Absent when the status is stated (then `statusSource` points at it) or missing.
+   */
+  statusOrigin: z.literal('derived').optional(),
   priority: z.string().nullable(),
   order: z.number().nullable(),
   dependencies: z.array(DependencyRefSchema),

@@ -2,8 +2,9 @@ import type { Block } from './blocks.js';
 import { DiagnosticSink, compareDiagnostics } from './diagnostics.js';
 import type { Classification } from './explain-notes.js';
 import { isMilestoneTable, parseTracker } from './families/tracker.js';
-import { parseWorkplan, taskHeadingMatch } from './families/workplan.js';
+import { documentNode, parseWorkplan, taskHeadingMatch } from './families/workplan.js';
 import { parsePlan, planHeadingOf, planListsAt } from './families/plan.js';
+import { parseProposal, proposalAt } from './families/proposal.js';
 import { readFrontMatter } from './frontmatter.js';
 import { readBlocks } from './body.js';
 import { fileNameId } from './ids.js';
@@ -11,9 +12,10 @@ import { MAX_HEADING_MATCH_LENGTH } from './limits.js';
 import type { Family, IdSource, ParseResult, WorkDocument } from './model.js';
 import type { CompiledProfile } from './profile.js';
 import { normalizeStatus } from './status.js';
+import { deriveStatuses } from './derived.js';
 
 /** Bump when the parse output changes shape, so persistent caches are invalidated. */
-export const PARSER_VERSION = 7;
+export const PARSER_VERSION = 8;
 
 export interface ParseOptions {
   /**
@@ -120,6 +122,12 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
       const parts = parseTracker(blocks, id, profile, sink);
       Object.assign(doc, parts);
       if (parts.items.length === 0) sink.warn('tracker-empty', 'tracker has no milestone rows', h1?.line ?? 1, 1);
+      // A tracker whose front matter names it and states a status (an epic's board) is an
+      // item too, and its milestones are its items.
+      if ((fmId !== null || fmName !== null) && data?.status !== undefined && data.status !== null) {
+        const node = documentNode({ docId: id, title, frontMatter: data, positions: fm.positions, itemPositions: fm.itemPositions, itemTexts: fm.itemTexts ?? {}, line: 1 }, profile, sink);
+        doc.items = [node, ...doc.items];
+      }
       break;
     }
     case 'workplan': {
@@ -132,12 +140,13 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
       break;
     }
     case 'plan':
-      doc.items = parsePlan(blocks, id, profile, sink);
+      doc.items = classification.rule === 'proposal' ? parseProposal(blocks, id, title, profile, sink) : parsePlan(blocks, id, profile, sink);
       break;
     case 'unknown':
       sink.info('no-governance-content', NOTHING_TO_TRACK, h1?.line ?? 1, 1, { note: 'run `govern explain <file>` to see what was skipped and which profile rule would read it' });
       break;
   }
+  deriveStatuses(doc.items, sink);
   return doc;
 }
 
@@ -161,10 +170,16 @@ export function detectFamily(data: Record<string, unknown> | null, blocks: Block
 export function classifyDocument(data: Record<string, unknown> | null, blocks: Block[], profile: CompiledProfile): Classification {
   const declared = typeof data?.type === 'string' ? data.type.toLowerCase() : null;
   if (declared === 'workplan' || declared === 'tracker' || declared === 'plan') return { family: declared, rule: 'declared', line: null };
-  const table = blocks.find((b) => b.type === 'table' && isMilestoneTable(b, profile));
-  if (table) return { family: 'tracker', rule: 'milestone-table', line: table.line };
   const isPlanHeading = (b: Block) => b.type === 'heading' && b.depth >= 2 && !taskHeadingMatch(b.text, profile) && planHeadingOf(b, profile) !== null;
   const planHeading = () => blocks.find(isPlanHeading);
+  const table = blocks.find((b) => b.type === 'table' && isMilestoneTable(b, profile));
+  if (table) {
+    // A summary table never hides the headings it summarizes: with milestone headings the
+    // document is a plan, which reads both (the table by its columns) and reports drift.
+    const heading = planHeading();
+    if (heading) return { family: 'plan', rule: 'plan-summary-table', line: heading.line, table: table.line };
+    return { family: 'tracker', rule: 'milestone-table', line: table.line };
+  }
   const task = blocks.find((b) => b.type === 'heading' && b.depth >= 2 && taskHeadingMatch(b.text, profile));
   if (task) {
     // Task headings under phase headings, in a file that is not a workplan by its front
@@ -182,6 +197,9 @@ export function classifyDocument(data: Record<string, unknown> | null, blocks: B
     const phase = blocks.find((b) => b.type === 'heading' && b.depth === top && isPlanHeading(b));
     return phase ? { family: 'plan', rule: 'front-matter-plan', line: phase.line } : { family: 'workplan', rule: 'front-matter-item', line: null };
   }
+  // A design proposal (a KEP) before its headings: `### Phase 1` inside its design is not a milestone of it.
+  const proposal = proposalAt(blocks, profile);
+  if (proposal !== null) return { family: 'plan', rule: 'proposal', line: proposal };
   const heading = planHeading();
   if (heading) return { family: 'plan', rule: 'plan-headings', line: heading.line };
   const lists = planListsAt(blocks, profile);

@@ -47,9 +47,20 @@ describe('profiles', () => {
       listItemIds: DEFAULT_PROFILE.listItemIds,
       nonItemSections: DEFAULT_PROFILE.nonItemSections,
       tableColumns: DEFAULT_PROFILE.tableColumns,
+      proposals: DEFAULT_PROFILE.proposals,
       // Lifecycle fields the profile gives replace the base's; the others are inherited.
       lifecycle: { ...DEFAULT_PROFILE.lifecycle, closureRequired: [] },
       github: { labels: ['governance'] },
+    });
+  });
+
+  test("a profile's proposal sections, history, stage sections and stages are added in front of the base's", () => {
+    const over = ProfileSchema.parse({ proposals: { sections: ['rationale'], stages: ['preview'] } });
+    expect(mergeProfiles(DEFAULT_PROFILE, over).proposals).toEqual({
+      sections: ['rationale', ...(DEFAULT_PROFILE.proposals?.sections ?? [])],
+      history: DEFAULT_PROFILE.proposals?.history,
+      stageSections: DEFAULT_PROFILE.proposals?.stageSections,
+      stages: ['preview', ...(DEFAULT_PROFILE.proposals?.stages ?? [])],
     });
   });
 

@@ -50,6 +50,23 @@ export const ProfileSchema = z.object({
     })
     .strict()
     .optional(),
+  /**
+   * Design proposals (Kubernetes KEPs): a document with at least four headings named in
+   * `sections` is one item, named by its title (`# KEP-1693: Warnings` gives the id
+   * `KEP-1693`); its status is the last entry of a `history` section that states one
+   * (`v1.17: Implemented`), and the `stages` (headings or `For beta:` labels) under a
+   * `stageSections` heading are its items, with their status from history entries naming
+   * them (`Completed beta items for v1.19`). Lower case; each list adds to the base's.
+   */
+  proposals: z
+    .object({
+      sections: z.array(z.string()).optional(),
+      history: z.array(z.string()).optional(),
+      stageSections: z.array(z.string()).optional(),
+      stages: z.array(z.string()).optional(),
+    })
+    .strict()
+    .optional(),
   /** Rules for status writes (`govern task set-status`, `govern close`); fields given replace the base's. */
   lifecycle: z
     .object({
@@ -122,6 +139,8 @@ export const DEFAULT_PROFILE: Profile = {
     '^(?<kw>PHASE|Phase|MILESTONE|Milestone|STAGE|Stage|WEEK|Week|SPRINT|Sprint|EPIC|Epic|TASK|Task|ITERATION|Iteration)\\s+(?<id>[A-Za-z0-9][A-Za-z0-9.-]*)\\s*(?:[—–:-]\\s*(?<rest>.*))?$',
     '^(?<id>[A-Z]{1,3}[0-9]+[A-Za-z0-9.]*)(?:\\s*[:—–]|\\s+-)\\s*(?<rest>.+)$',
     '^(?<id>[A-Z]{1,3}[0-9]+[A-Za-z0-9.]*)$',
+    '^(?<id>[vV](?:0|[1-9][0-9]?)(?:\\.[0-9]+)*)(?:\\s*[:—–]\\s*|\\s+-\\s+|\\s+)(?<rest>\\S.*)$',
+    '^(?<id>[vV](?:0|[1-9][0-9]?)(?:\\.[0-9]+)*)$',
   ],
   taskHeadings: ['^(?<id>T[0-9]+[A-Za-z0-9.]*)\\s*[-—–:]\\s*(?<title>.+)$'],
   criteriaLabels: ['exit criteria', 'acceptance', 'acceptance criteria', 'validation checklist', 'checklist', 'definition of done', 'done when'],
@@ -140,10 +159,16 @@ export const DEFAULT_PROFILE: Profile = {
     'testing', 'tests', 'verification', 'validation', 'customization', 'notes', 'risks', 'references', 'success metrics', 'legend',
   ],
   tableColumns: {
-    id: ['id', 'task', 'task id', 'story', 'epic', 'stage', 'phase', 'item', 'ticket', 'issue', '#', 'key', 'work item', 'deliverable'],
+    id: ['id', 'task', 'task id', 'story', 'epic', 'stage', 'phase', 'item', 'ticket', 'issue', '#', 'key', 'work item', 'deliverable', 'milestone', 'milestones'],
     status: ['status', 'state'],
     depends: ['depends on', 'dependencies', 'depends', 'deps', 'blocked by', 'dependency', 'after', 'prerequisites'],
     title: ['title', 'name', 'description', 'summary', 'scope', 'goal'],
+  },
+  proposals: {
+    sections: ['summary', 'motivation', 'proposal', 'design details', 'graduation criteria', 'implementation history', 'release signoff checklist'],
+    history: ['implementation history'],
+    stageSections: ['graduation criteria'],
+    stages: ['alpha', 'beta', 'ga', 'stable', 'general availability'],
   },
   lifecycle: {
     transitions: {
@@ -180,6 +205,7 @@ export function mergeProfiles(base: Profile, over: Profile): Profile {
     ...(over.listItemIds || base.listItemIds ? { listItemIds: [...(over.listItemIds ?? []), ...(base.listItemIds ?? [])] } : {}),
     ...(over.nonItemSections || base.nonItemSections ? { nonItemSections: [...(over.nonItemSections ?? []), ...(base.nonItemSections ?? [])] } : {}),
     ...(over.tableColumns || base.tableColumns ? { tableColumns: mergeColumns(base.tableColumns ?? {}, over.tableColumns ?? {}) } : {}),
+    ...(over.proposals || base.proposals ? { proposals: mergeProposals(base.proposals ?? {}, over.proposals ?? {}) } : {}),
     lifecycle: { ...base.lifecycle, ...definedOnly(over.lifecycle) },
     github: { ...base.github, ...definedOnly(over.github) },
     ...(over.audit || base.audit ? { audit: { ...base.audit, ...definedOnly(over.audit ?? {}) } } : {}),
@@ -195,6 +221,15 @@ type TableColumns = NonNullable<Profile['tableColumns']>;
 function mergeColumns(base: TableColumns, over: TableColumns): TableColumns {
   const out: TableColumns = {};
   for (const k of ['id', 'status', 'depends', 'title'] as const) {
+    if (base[k] || over[k]) out[k] = [...(over[k] ?? []), ...(base[k] ?? [])];
+  }
+  return out;
+}
+
+type Proposals = NonNullable<Profile['proposals']>;
+function mergeProposals(base: Proposals, over: Proposals): Proposals {
+  const out: Proposals = {};
+  for (const k of ['sections', 'history', 'stageSections', 'stages'] as const) {
     if (base[k] || over[k]) out[k] = [...(over[k] ?? []), ...(base[k] ?? [])];
   }
   return out;
@@ -219,6 +254,8 @@ export interface CompiledProfile {
   nonItemSections: string[];
   /** Table header names (canonical: lower case, punctuation as spaces; `#` kept) by role. */
   tableColumns: { id: Set<string>; status: Set<string>; depends: Set<string>; title: Set<string> };
+  /** Design proposal section names, canonical (see `proposals` in the profile). */
+  proposals: { sections: Set<string>; history: Set<string>; stageSections: Set<string>; stages: Set<string> };
 }
 
 export function compileProfile(profile: Profile): CompiledProfile {
@@ -251,6 +288,12 @@ export function compileProfile(profile: Profile): CompiledProfile {
       status: new Set((profile.tableColumns?.status ?? []).map(canonicalHeader)),
       depends: new Set((profile.tableColumns?.depends ?? []).map(canonicalHeader)),
       title: new Set((profile.tableColumns?.title ?? []).map(canonicalHeader)),
+    },
+    proposals: {
+      sections: new Set((profile.proposals?.sections ?? []).map(canonicalHeader).filter(Boolean)),
+      history: new Set((profile.proposals?.history ?? []).map(canonicalHeader).filter(Boolean)),
+      stageSections: new Set((profile.proposals?.stageSections ?? []).map(canonicalHeader).filter(Boolean)),
+      stages: new Set((profile.proposals?.stages ?? []).map(canonicalHeader).filter(Boolean)),
     },
   };
 }

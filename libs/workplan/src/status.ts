@@ -15,6 +15,12 @@ export function normalizeStatus(raw: string, profile: CompiledProfile): Normaliz
   const refs = [...raw.matchAll(/#\d+/g)].map((m) => m[0]);
   const text = raw.trim();
   for (const { re, status } of profile.statusRegexes) if (re.test(text)) return { status, refs };
+  // A code span names something (`x-kubernetes-immutable`, a flag, a file): it states a
+  // status only when its words are exactly a status spelling (`done`, `in progress`).
+  if (text.startsWith('`')) {
+    const close = text.indexOf('`', 1);
+    if (close > 1) return { status: exactStatus(text.slice(1, close).trim(), profile), refs };
+  }
   // Strip emphasis and code markers, then look at the leading words only: what
   // follows a parenthesis, dash or colon is commentary (`Done (#27)`, `Done — v2`).
   // `(?<!_)`: `_+$` would otherwise rescan an underscore run from each of its characters.
@@ -29,6 +35,14 @@ export function normalizeStatus(raw: string, profile: CompiledProfile): Normaliz
     if (lead.startsWith(phrase) && /^[\s.!]|^$/.test(lead.slice(phrase.length, phrase.length + 1))) return { status, refs };
   }
   return { status: null, refs };
+}
+
+/** The status whose spelling is exactly the text, or its leading words before commentary; no prefix matching. */
+export function exactStatus(text: string, profile: CompiledProfile): Status | null {
+  const whole = canonicalPhrase(text);
+  const lead = canonicalPhrase(leadingWords(text));
+  for (const { phrase, status } of profile.statusPhrases) if (phrase === whole || phrase === lead) return status;
+  return null;
 }
 
 const COMMENTARY = /\(|\s[—–]\s|\s-\s|:|;|,/u;

@@ -93,6 +93,10 @@ export function sectionEnd(blocks: Block[], i: number): number {
 export function criteriaLabel(text: string, profile: CompiledProfile): string | null {
   const t = stripParenthesized(text.replace(/[*_`]/g, '')).replace(/:\s*$/, '').trim().toLowerCase();
   if (profile.criteriaLabels.has(t)) return t;
+  // `**Exit criteria — the MVP gate**`: what follows a dash is commentary on the label.
+  const dash = /\s[—–-]\s/.exec(t);
+  const head = dash ? t.slice(0, dash.index).trim() : null;
+  if (head && profile.criteriaLabels.has(head)) return head;
   return null;
 }
 

@@ -43,8 +43,8 @@ describe('real-world planning formats', () => {
     expect(document?.items).toEqual([
       item({"status":"done","statusText":"✅","statusSource":{"line":3,"column":24},"parent":"ROADMAP","id":"ROADMAP:PHASE-1","kind":"milestone","localId":"PHASE-1","title":"Foundation","line":3,"column":4}),
       item({"status":"done","statusText":"COMPLETE","statusSource":{"line":5,"column":21},"parent":"ROADMAP","id":"ROADMAP:PHASE-2","kind":"milestone","localId":"PHASE-2","title":"Agents","line":5,"column":4}),
-      item({"status":"done","statusText":"done","statusSource":{"line":7,"column":21},"criteria":[{"text":"go mod init","checked":true,"line":9,"column":7},{"text":"main.go","checked":true,"line":10,"column":7}],"parent":"ROADMAP","id":"ROADMAP:M1","kind":"milestone","localId":"M1","title":"Bootstrap","line":7,"column":5}),
-      item({"status":"in_progress","statusText":"In Progress","statusSource":{"line":14,"column":11},"parent":"ROADMAP","id":"ROADMAP:M2","kind":"milestone","localId":"M2","title":"Config","line":12,"column":5}),
+      item({"status":"done","statusText":"done","statusSource":{"line":7,"column":21},"criteria":[{"text":"go mod init","checked":true,"line":9,"column":7},{"text":"main.go","checked":true,"line":10,"column":7}],"parent":"ROADMAP:PHASE-2","id":"ROADMAP:M1","kind":"milestone","localId":"M1","title":"Bootstrap","line":7,"column":5}),
+      item({"status":"in_progress","statusText":"In Progress","statusSource":{"line":14,"column":11},"parent":"ROADMAP:PHASE-2","id":"ROADMAP:M2","kind":"milestone","localId":"M2","title":"Config","line":12,"column":5}),
       item({"status":"done","statusText":"[x]","statusSource":{"line":16,"column":4},"parent":"ROADMAP","id":"ROADMAP:PHASE-3","kind":"milestone","localId":"PHASE-3","title":"Release","line":16,"column":4}),
       item({"status":"planned","statusText":"Planned","statusSource":{"line":20,"column":13},"parent":"ROADMAP","id":"ROADMAP:M4","kind":"milestone","localId":"M4","title":"","line":18,"column":4}),
     ]);
@@ -110,5 +110,81 @@ describe('real-world planning formats', () => {
       item({"status":"done","statusText":"Done","statusSource":{"line":4,"column":9},"dependencies":[{"id":"task-67","origin":"front-matter","line":5,"column":16}],"id":"NAS-16","kind":"workplan","localId":"NAS-16","title":"Create subvolume","line":2,"column":5}),
     ]);
     expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([]);
+  });
+  test("version headings (GSD MILESTONES.md): `## v1.3 Status Panel (Shipped: 2026-07-28)` is milestone v1.3, shipped; a parenthesized status may carry a date or version, other parentheses stay in the title", () => {
+    const text = "# Milestones\n\n## v1.3 Status Panel (Shipped: 2026-07-28)\n\n**Phases completed:** 3 phases\n\n## v1.2: GSD Core (Done in v1.2.1)\n\n## v2.0 Next (see #12)\n";
+    const { document, diagnostics } = parse(text, ".planning/MILESTONES.md");
+    expect(document?.family).toBe("plan");
+    expect(document?.items).toEqual([
+      item({"status":"done","statusText":"Shipped: 2026-07-28","statusSource":{"line":3,"column":23},"parent":"MILESTONES","id":"MILESTONES:v1.3","kind":"milestone","localId":"v1.3","title":"Status Panel","line":3,"column":4}),
+      item({"status":"done","statusText":"Done in v1.2.1","statusSource":{"line":7,"column":20},"parent":"MILESTONES","id":"MILESTONES:v1.2","kind":"milestone","localId":"v1.2","title":"GSD Core","line":7,"column":4}),
+      item({"parent":"MILESTONES","id":"MILESTONES:v2.0","kind":"milestone","localId":"v2.0","title":"Next (see #12)","line":9,"column":4}),
+    ]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([["status-missing",9,4]]);
+  });
+  test("numbered work items (`1) Close doc drift`, `5)` in a paragraph) whose detail bullets hold an `Acceptance:` line are items without status; numbered steps without one are not; the checklist beside them is read", () => {
+    const text = "Roadmap (2025-09)\n\nNow (stabilization)\n1) Close doc drift\n- Update README.\n- Acceptance: make ci passes.\n\n2) Add a flow\n- Acceptance: tests pass.\n\nNext (capabilities)\n5) Retrieval quality\n- Implement scoring.\n- Acceptance: weights in TOML.\n\nHow to use\n1. Read it\n2. Do it\n- Note: nothing\n\nSuggested backlog\n- [ ] README: replace legacy tool names.\n";
+    const { document, diagnostics } = parse(text, "docs/ROADMAP.md");
+    expect(document?.family).toBe("plan");
+    expect(document?.items).toEqual([
+      item({"criteria":[{"text":"Acceptance: make ci passes.","checked":null,"line":6,"column":3}],"parent":"ROADMAP","id":"ROADMAP:1","kind":"task","localId":"1","title":"Close doc drift","line":4,"column":4}),
+      item({"criteria":[{"text":"Acceptance: tests pass.","checked":null,"line":9,"column":3}],"parent":"ROADMAP","id":"ROADMAP:2","kind":"task","localId":"2","title":"Add a flow","line":8,"column":4}),
+      item({"criteria":[{"text":"Acceptance: weights in TOML.","checked":null,"line":14,"column":3}],"parent":"ROADMAP","id":"ROADMAP:5","kind":"task","localId":"5","title":"Retrieval quality","line":12,"column":4}),
+      item({"status":"planned","statusText":"[ ]","statusSource":{"line":22,"column":3},"parent":"ROADMAP","id":"ROADMAP:readme-replace-legacy-tool-names","kind":"task","localId":"readme-replace-legacy-tool-names","title":"README: replace legacy tool names.","line":22,"column":7}),
+    ]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([["status-missing",4,4],["status-missing",8,4],["status-missing",12,4]]);
+  });
+  test("spec-kit prose: `T004 should run after T001-T003`, `T005, T006 must run after Phase 1 complete`, `T010-T011 depend on US1 completion`, `T006/T007 [P] (…), can run anytime after T003`, `T008-T010 are sequential`; `can run sequentially` and `in parallel` are no edges", () => {
+    const text = "# Tasks\n\n## Phase 1: Setup\n\n- [ ] T001 A\n- [ ] T002 B\n- [ ] T003 C\n- [ ] T004 D\n\n## Phase 2: User Story 1 - Login\n\n- [ ] T005 E\n- [ ] T006 F\n- [ ] T007 G\n\n## Phase 3: Polish\n\n- [ ] T008 H\n- [ ] T009 I\n- [ ] T010 J\n- [ ] T011 K\n\n## Dependencies\n\n- T004 should run after T001-T003 (references the files)\n- T005, T006 must run after Phase 1 complete\n- T010-T011 depend on US1 completion\n- T006/T007 [P] (different files), can run anytime after T003. T008-T010 are sequential (one file).\n- T001, T002 can run sequentially; T002 and T003 can run in parallel\n";
+    const { document } = parse(text, "specs/001/tasks.md");
+    const deps = (id: string) => document?.items.find((i) => i.localId === id)?.dependencies.map((d) => d.id);
+    expect(["T001", "T002", "T003", "T004", "T005", "T006", "T007", "T008", "T009", "T010", "T011"].map((id) => [id, deps(id)])).toEqual([
+      ["T001", []],
+      ["T002", []],
+      ["T003", []],
+      ["T004", ["tasks:T001", "tasks:T002", "tasks:T003"]],
+      ["T005", ["tasks:PHASE-1"]],
+      ["T006", ["tasks:PHASE-1", "tasks:T003"]],
+      ["T007", ["tasks:T003"]],
+      ["T008", []],
+      ["T009", ["tasks:T008"]],
+      ["T010", ["tasks:PHASE-2", "tasks:T009"]],
+      ["T011", ["tasks:PHASE-2"]],
+    ]);
+    const t4 = document?.items.find((i) => i.localId === "T004")?.dependencies[0];
+    expect(t4).toEqual({ id: "tasks:T001", origin: "section", line: 25, column: text.split("\n")[24]!.indexOf("T001") + 1 });
+  });
+  test("a dependency trailer on a line whose id is bold points at the dependency's id; a bold upper-case tag (`**NEW**:`) is a marker, not the title", () => {
+    const text = "# Tasks\n\n## Phase 1: A\n\n- [ ] **T002** Add it (depends on T001)\n- [x] T001 First\n- [ ] **NEW**: T003 Design it\n";
+    const { document } = parse(text, "tasks.md");
+    expect(document?.items.map((i) => [i.localId, i.title, i.dependencies])).toEqual([
+      ["PHASE-1", "A", []],
+      ["T002", "Add it", [{ id: "tasks:T001", origin: "section", line: 5, column: text.split("\n")[4]!.indexOf("T001") + 1 }]],
+      ["T001", "First", []],
+      ["T003", "Design it", []],
+    ]);
+  });
+  test("an epic README: `# Epic 10: Title` is the epic, its phases and tasks belong to it; under a phase that states no status, an id-less checklist is its work though other phases write ids; `- [ ] TBD` is no item", () => {
+    const text = "# Epic 10: Language Expansion 🗣️\n\n## Tasks\n\n### Phase 1: Framework\n- [ ] **NEW**: Design the matrix\n- [ ] **NEW**: Write the template\n\n### Phase 2: Languages\n- [ ] task-5: Add Go support\n- [x] task-6: Add C support\n\n### Phase 3: Later\n- [ ] TBD\n";
+    const { document } = parse(text, "epics/epic-10/README.md");
+    expect(document?.items.map((i) => [i.id, i.title, i.status, i.parent])).toEqual([
+      ["README:EPIC-10", "Language Expansion 🗣️", null, "README"],
+      ["README:PHASE-1", "Framework", null, "README:EPIC-10"],
+      ["README:design-the-matrix", "Design the matrix", "planned", "README:PHASE-1"],
+      ["README:write-the-template", "Write the template", "planned", "README:PHASE-1"],
+      ["README:PHASE-2", "Languages", null, "README:EPIC-10"],
+      ["README:task-5", "Add Go support", "planned", "README:PHASE-2"],
+      ["README:task-6", "Add C support", "done", "README:PHASE-2"],
+      ["README:PHASE-3", "Later", null, "README:EPIC-10"],
+    ]);
+  });
+  test("a list whose lines lead with marks the profile does not know (`✅ …` beside `❌ …`) is findings, not a checklist", () => {
+    const text = "# Tracker\n\n## Phase 1: Decode ✅\n\n## Remaining issue\n\n1. ✅ 8 calls fire with the right values\n2. ❌ The cipher output is undefined\n\n## Done\n\n- ✅ Streaming support\n- ✅ Tokenizer\n";
+    const { document } = parse(text, "TRACKER.md");
+    expect(document?.items.map((i) => [i.localId, i.status])).toEqual([
+      ["PHASE-1", "done"],
+      ["streaming-support", "done"],
+      ["tokenizer", "done"],
+    ]);
   });
 });

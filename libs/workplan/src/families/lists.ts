@@ -37,6 +37,7 @@ function checkboxStatus(checked: boolean, profile: CompiledProfile): Status {
   return checked ? v[0] : v[1];
 }
 
+const BOLD_TAG = /^(\*\*|__)([A-Z]{2,15})\1:[ \t]+(?=\S)/;
 const BRACKET_MARK = /^\[([~\-/])\][ \t]+/;
 const MARKER = /^\[([A-Za-z0-9][\w ,.-]{0,24})\][ \t]*/;
 
@@ -80,13 +81,16 @@ export function readListLine(item: ListItem, profile: CompiledProfile): ListLine
       }
     }
   }
-  // Emphasis around the start: `**Phase 1: Title** - summary`, `**Define types**`.
+  // A bold upper-case tag before a colon (`**NEW**: Design …`, `**WIP**: …`) is a marker, not the title.
   let plain = text;
+  const tag = BOLD_TAG.exec(plain);
+  if (tag) plain = plain.slice(tag[0].length);
+  // Emphasis around the start: `**Phase 1: Title** - summary`, `**Define types**`.
   if (plain.startsWith('**') || plain.startsWith('__')) {
     const mark = plain.slice(0, 2);
     const close = plain.indexOf(mark, 2);
+    // `col` stays the column of `text`: positions found in `text` (the trailer) are added to it.
     plain = close > 0 ? plain.slice(2, close) + plain.slice(close + 2) : plain.slice(2);
-    col += 2;
   }
   if (plain.startsWith('`')) {
     const close = plain.indexOf('`', 1);
@@ -104,7 +108,7 @@ export function readListLine(item: ListItem, profile: CompiledProfile): ListLine
       break;
     }
   }
-  const markers: string[] = [];
+  const markers: string[] = tag ? [tag[2]!] : [];
   rest = rest.replace(/^[ \t]*/, '');
   if (id) {
     for (let guard = 0; guard < 8; guard++) {
@@ -201,6 +205,92 @@ export function trailerDependencies(text: string, line: number, column: number, 
   return out;
 }
 
+/** The ids a subject or object reference names: an id, or the ids of a range the document has. */
+function refIds(m: RegExpExecArray, ctx: ProseContext): string[] {
+  if (!m[2]) {
+    const story = STORY.exec(m[1]!);
+    const phase = story ? ctx.story(story[1]!) : null;
+    return [phase ?? m[1]!];
+  }
+  // Not a range of the document's ids: one id written with a dash (`M1-T1`).
+  return ctx.range(m[1]!, m[2]) ?? [`${m[1]}-${m[2]}`];
+}
+
+/** Reads the task-subject sentences of `text` (split at `.`/`;` before a blank) into `out`. */
+function taskSentences(text: string, ctx: ProseContext, out: ProseEdge[]): void {
+  const re = /[^.;]+(?:[.;](?=\s|$)|[.;]|$)/g;
+  for (let c = re.exec(text); c && c[0]; c = re.exec(text)) {
+    if (ctx.budget <= 0) return;
+    const before = out.length;
+    taskSentence(c[0], c.index, ctx, out);
+    ctx.budget -= out.length - before;
+    if (re.lastIndex >= text.length) break;
+  }
+}
+
+function taskSentence(clause: string, base: number, ctx: ProseContext, out: ProseEdge[]): void {
+  // Leading bullets, numbering and emphasis: `- **T004**`, `1. T001`.
+  const lead = /^[\s*_>-]*(?:\d{1,3}[.)]\s+)?[*_\s]*/.exec(clause)![0].length;
+  let at = lead;
+  const subject: string[] = [];
+  for (;;) {
+    PROSE_REF.lastIndex = at;
+    const m = PROSE_REF.exec(clause);
+    if (!m) break;
+    for (const id of refIds(m, ctx)) subject.push(id);
+    at = PROSE_REF.lastIndex;
+    PROSE_SEP.lastIndex = at;
+    const sep = PROSE_SEP.exec(clause);
+    if (!sep) break;
+    at = PROSE_SEP.lastIndex;
+  }
+  if (!subject.length || subject.length > MAX_PROSE_SUBJECTS) return;
+  // Between the subject and the relation: markers, a parenthesis, a comma (at most 80 characters).
+  let verb: RegExpExecArray | null = null;
+  for (let k = at; k <= Math.min(clause.length, at + 80); k++) {
+    PROSE_VERB.lastIndex = k;
+    verb = PROSE_VERB.exec(clause);
+    if (verb) break;
+  }
+  if (!verb) return;
+  if (verb[2]) {
+    for (let k = 1; k < subject.length; k++) out.push({ from: subject[k]!, to: subject[k - 1]!, column: base + lead });
+    return;
+  }
+  // The objects: ids, ranges, `Phase 1`, `Phases 3 and 4`, `US1`, up to a parenthesis or the end.
+  let rest = clause.slice(PROSE_VERB.lastIndex);
+  const restAt = base + PROSE_VERB.lastIndex;
+  const cut = rest.search(/[(.;:]|\s[—–]\s|\s-\s/);
+  if (cut >= 0) rest = rest.slice(0, cut);
+  let kw: string | null = null;
+  const tokenRe = /(?:(phases?|milestones?|stages?|weeks?|sprints?)\s+)?(\d[\w.]*|(?:user\s+story\s+\d+)|[A-Z]{1,6}-?\d+[A-Za-z]?(?:\s*[-–—]\s*[A-Z]{1,6}-?\d+[A-Za-z]?)?)/giy;
+  let k = 0;
+  while (k < rest.length) {
+    const sp = /[\s,/+&*_`]+|\band\b|\bor\b/y;
+    sp.lastIndex = k;
+    const s1 = sp.exec(rest);
+    if (s1 && s1[0]) {
+      k = sp.lastIndex;
+      continue;
+    }
+    tokenRe.lastIndex = k;
+    const t = tokenRe.exec(rest);
+    if (!t) break;
+    if (t[1]) kw = t[1].toUpperCase().replace(/S$/, '');
+    const raw = t[2]!;
+    const col = restAt + k + (t[0].length - raw.length);
+    if (/^\d/.test(raw)) {
+      if (kw) for (const from of subject) out.push({ from, to: `${kw}-${raw}`, column: col });
+    } else {
+      const r = PROSE_OBJECT.exec(raw);
+      const ids = r ? refIds(r, ctx) : [raw];
+      if (subject.length * ids.length > MAX_PROSE_SUBJECTS) return;
+      for (const from of subject) for (const to of ids) out.push({ from, to, column: col });
+    }
+    k = tokenRe.lastIndex;
+  }
+}
+
 /** True when a heading's text names a section whose checklists are not items (acceptance criteria, a release checklist…). */
 export function isNonItemSection(text: string, profile: CompiledProfile): boolean {
   const t = ` ${canonicalHeader(text.replace(/[*_`]/g, ''))} `;
@@ -268,7 +358,9 @@ function trailingStatus(body: string, profile: CompiledProfile): { text: string;
     const open = body.lastIndexOf('`', body.length - 2);
     if (open > 0) {
       const inner = body.slice(open + 1, body.length - 1);
-      if (inner && ok(inner)) return { text: inner, index: open + 1, cut: open };
+      // Read with its backticks: a code span is a status only when it is exactly one (normalizeStatus).
+      // After ` — ` the segment rule of the plan headings reads it (keeping the title clean).
+      if (inner && !/\s[—–-]\s*$/.test(body.slice(0, open)) && ok(body.slice(open))) return { text: inner, index: open + 1, cut: open };
     }
   }
   // `… (COMPLETE)`
@@ -298,10 +390,19 @@ function trailingStatus(body: string, profile: CompiledProfile): { text: string;
   return null;
 }
 
-/** A parenthesized status is read only when it is nothing but status words (`(COMPLETE)`, `(done)`), not `(see #12)`. */
+/**
+ * A parenthesized status is read only when it is nothing but status words (`(COMPLETE)`,
+ * `(done)`), or status words and a date or version (`(Shipped: 2026-07-28)`, `(Done in
+ * v1.2.1)`), not `(see #12)`.
+ */
 function isStatusy(inner: string): boolean {
-  return inner.length <= 30 && !/\d/.test(inner);
+  if (inner.length > 40) return false;
+  if (!/\d/.test(inner)) return inner.length <= 30;
+  return STATUS_AND_WHEN.test(inner);
 }
+
+/** Words without digits, then `:`/`,`/a dash/`on`/`in`/a blank, then a date or a version, and nothing else. */
+const STATUS_AND_WHEN = /^[^\d:,;()]+?(?:\s*[:,—–-]\s*|\s+(?:on|in)\s+|\s+)(?:\d{4}-\d{2}(?:-\d{2})?|v?\d+(?:\.\d+)+)$/i;
 
 export interface ProseEdge {
   from: string;
@@ -313,13 +414,44 @@ const PROSE_SUBJECT = /^[*_]*\s*(phase|milestone|stage|week|sprint)\s+(\d[\w.]*)
 const ARROW_LEFT = /([A-Z]{1,6}-?\d+[A-Za-z]?)[*_`\s]*$/;
 const ARROW_RIGHT = /^[*_`\s]*([A-Z]{1,6}-?\d+[A-Za-z]?)\b/;
 
+/** What prose dependencies need to know of the document (see `proseEdges`). */
+export interface ProseContext {
+  /** The ids of a range `T001-T003` that the document has, in order; null when it is not a range of its ids. */
+  range(from: string, to: string): string[] | null;
+  /** The local id of the milestone of user story `n` (`US1`, `User Story 1`); null when none. */
+  story(n: string): string | null;
+  /**
+   * What is left of the document's budget of ids named and edges made by prose (ranges
+   * expanded): every sentence spends its share, and none is read once it is spent.
+   */
+  budget: number;
+}
+
+// A task id as spec-driven plans write them (`T001`, `US1`, `M1-T1`), optionally a range `T001-T003`.
+const PROSE_ID = '[A-Z]{1,6}-?\\d+[A-Za-z]?';
+const PROSE_REF = new RegExp(`(${PROSE_ID})(?:\\s*[-–—]\\s*(${PROSE_ID}))?`, 'y');
+const PROSE_SEP = /\s*(?:,|\/|\+|&|\band\b)\s*/y;
+// The relation after the subject: `depend(s) on`, `must/should/can (anytime) run after`,
+// `run(s) after`, `(is/are) blocked by`; `are sequential` chains the subject itself
+// (`can run sequentially` says only that they may).
+const PROSE_VERB = /\b(?:(depends?\s+on|(?:must|should|can|may)\s+(?:only\s+)?(?:run|start|begin)\s+(?:anytime\s+|only\s+)?after|(?:runs?|starts?|begins?)\s+(?:only\s+)?after|(?:is|are)\s+blocked\s+by)|((?:are|is|run)\s+sequential|sequential)(?![\w-]))/iy;
+const STORY = /^(?:us|user\s+story\s+)(\d+)$/i;
+/** At most this many edges per object of one sentence: a longer list is not read (linear time on any input). */
+const MAX_PROSE_SUBJECTS = 1000;
+const PROSE_OBJECT = new RegExp(`^(${PROSE_ID}|user\\s+story\\s+\\d+)(?:\\s*[-–—]\\s*(${PROSE_ID}))?$`, 'i');
+
 /**
  * Dependencies stated in prose, as local ids: `**Phase 4 (US2)**: depends on Phase 2 …`,
- * `Phase 5: depends on Phases 3 and 4`, and arrows `T005 → T006 → T007` (each id depends on
- * the one before it). The caller keeps only edges between items of the document.
+ * `Phase 5: depends on Phases 3 and 4`, arrows `T005 → T006 → T007` (each id depends on
+ * the one before it), and sentences whose subject is a list of task ids or ranges:
+ * `T004 should run after T001-T003`, `T005, T006 must run after Phase 1 complete`,
+ * `T010-T012 depend on US1 completion` (the milestone of user story 1), `T010/T011 [P]
+ * (…), can run anytime after T007`, `T006-T009 are sequential` (each after the one
+ * before). The caller keeps only edges between items of the document.
  */
-export function proseEdges(text: string): ProseEdge[] {
+export function proseEdges(text: string, ctx?: ProseContext): ProseEdge[] {
   const out: ProseEdge[] = [];
+  if (ctx) taskSentences(text, ctx, out);
   const s = PROSE_SUBJECT.exec(text);
   if (s) {
     const from = `${s[1]!.toUpperCase()}-${s[2]}`;

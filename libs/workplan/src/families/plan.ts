@@ -3,11 +3,11 @@ import type { DiagnosticSink } from '../diagnostics.js';
 import type { Item } from '../model.js';
 import { MAX_HEADING_MATCH_LENGTH } from '../limits.js';
 import type { CompiledProfile } from '../profile.js';
-import { normalizeStatus } from '../status.js';
+import { exactStatus, normalizeStatus } from '../status.js';
 import type { ListItem, Located, TableBlock } from '../blocks.js';
 import { canonicalHeader } from '../profile.js';
 import { collectCriteria, criteriaLabel, flattenCriteria, isNoDependency, leadingId, newItem, parseDependencyList, readStatus, sectionEnd, stripCode } from './common.js';
-import { headingMarks, isNonItemSection, listLineDetails, proseEdges, readListLine, trailerDependencies, type ListLine } from './lists.js';
+import { headingMarks, isNonItemSection, listLineDetails, proseEdges, readListLine, trailerDependencies, type ListLine, type ProseContext } from './lists.js';
 import type { LineSkip } from '../explain-notes.js';
 import { taskHeadingMatch } from './workplan.js';
 
@@ -127,6 +127,13 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
   // Each heading is matched once: milestone heading, task heading, or neither.
   const planAt = new Map<number, PlanHeading>();
   const taskAt = new Map<number, { id: string; title: string }>();
+  // The document's title is an item when it names one by keyword (`# Epic 10: Language
+  // Expansion`, `# Phase 2: …`): everything below belongs to it. Other titles are not.
+  const h1 = blocks.findIndex((b) => b.type === 'heading' && b.depth === 1);
+  if (h1 >= 0) {
+    const p = planHeadingOf(blocks[h1] as Extract<Block, { type: 'heading' }>, profile);
+    if (p && /^[A-Z]+-/.test(p.localId) && !taskHeadingMatch((blocks[h1] as Extract<Block, { type: 'heading' }>).text, profile)) planAt.set(h1, { ...p });
+  }
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
     if (b.type !== 'heading' || b.depth < 2) continue;
@@ -138,9 +145,13 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
     }
   }
   const hasIdHeadings = planAt.size > 0;
+  // The item headings enclosing the current one: a nested milestone or task heading
+  // (`## Milestone 4` > `### Phase 5` > `#### T001: …`) belongs to the one above it.
+  const enclosing: { depth: number; item: Item }[] = [];
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
-    if (b.type !== 'heading' || b.depth < 2) continue;
+    if (b.type !== 'heading' || (b.depth < 2 && !planAt.has(i))) continue;
+    while (enclosing.length && enclosing[enclosing.length - 1]!.depth >= b.depth) enclosing.pop();
     let h = planAt.get(i) ?? null;
     let kind: Item['kind'] = 'milestone';
     if (!h && hasIdHeadings) {
@@ -161,7 +172,8 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
       own++;
     }
     const id = `${docId}:${h.localId}`;
-    const item = newItem({ id, kind, localId: h.localId, title: h.title, line: b.line, column: b.column, parent: docId });
+    const item = newItem({ id, kind, localId: h.localId, title: h.title, line: b.line, column: b.column, parent: enclosing[enclosing.length - 1]?.item.id ?? docId });
+    enclosing.push({ depth: b.depth, item });
     let statusText = h.statusText;
     let statusAt = h.statusColumn !== null ? { line: b.line, column: h.statusColumn } : null;
     for (let j = i + 1; j < own; j++) {
@@ -225,7 +237,7 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
     item.criteria = collectCriteria(blocks, i + 1, end, profile, consumed);
     if (!stated && item.statusText === null) Object.assign(item, readStatus(null, null, item, profile, sink));
   }
-  readProseDependencies(blocks, byLocal);
+  readProseDependencies(blocks, byLocal, sink);
   items.sort((a, b) => a.line - b.line || a.column - b.column);
 
   // Local references (`Depends on: K0`, `Phase 1`, `1`) resolve within the document first.
@@ -258,28 +270,94 @@ export function planListItems(blocks: Block[], docId: string, profile: CompiledP
  * Dependencies a plan states in prose (`**Phase 2**: Depends on Phase 1 completion`,
  * `T005 → T006`), in paragraphs and list lines, between items of the document only.
  */
-function readProseDependencies(blocks: Block[], byLocal: Map<string, Item>): void {
+function readProseDependencies(blocks: Block[], byLocal: Map<string, Item>, sink: DiagnosticSink): void {
   const texts: Located[] = [];
   for (const b of blocks) {
     if (b.type === 'paragraph') for (const l of b.lines) texts.push(l);
     else if (b.type === 'list') {
-      const stack = [...b.items];
+      // Document order, so that an item's prose dependencies keep the order they are written in.
+      const stack = [...b.items].reverse();
       while (stack.length) {
         const it = stack.pop()!;
         texts.push(it);
-        for (const c of it.children) stack.push(c);
+        for (let k = it.children.length - 1; k >= 0; k--) stack.push(it.children[k]!);
       }
     }
   }
+  const ctx = proseContext(byLocal);
+  // The dependencies each item already names (a set per item: one lookup per edge, not a scan).
+  const named = new Map<Item, Set<string>>();
+  const has = (from: Item, to: Item) => {
+    let set = named.get(from);
+    if (!set) named.set(from, (set = new Set(from.dependencies.map((d) => d.id.toUpperCase()))));
+    return set.has(to.localId.toUpperCase()) || set.has(to.id.toUpperCase());
+  };
   for (const t of texts) {
-    if (!t.text.includes('→') && !t.text.includes('epends on') && !t.text.includes('EPENDS ON')) continue;
-    for (const e of proseEdges(t.text)) {
+    if (!PROSE_HINT.test(t.text)) continue;
+    if (ctx.budget <= 0) {
+      sink.warn(
+        'prose-dependencies-too-many',
+        `the dependency sentences of this document name more than ${MAX_PROSE_IDS} ids and edges in all (ranges expanded); this line and the ones after it are not read for dependencies`,
+        t.line,
+        t.column,
+      );
+      break;
+    }
+    for (const e of proseEdges(t.text, ctx)) {
       const from = byLocal.get(e.from.toUpperCase());
       const to = byLocal.get(e.to.toUpperCase());
-      if (!from || !to || from === to || from.dependencies.some((d) => d.id.toUpperCase() === to.localId.toUpperCase() || d.id === to.id)) continue;
+      if (!from || !to || from === to || has(from, to)) continue;
       from.dependencies.push({ id: to.localId, origin: 'section', line: t.line, column: t.column + e.column });
+      named.get(from)!.add(to.localId.toUpperCase());
     }
   }
+}
+
+const PROSE_HINT = /→|depend|after|sequential/i;
+/** The longest id range prose may name (`T001-T200`); a longer one is not read as a range. */
+const MAX_PROSE_RANGE = 200;
+/** The ids and edges all the dependency prose of one document may name (`prose-dependencies-too-many`). */
+const MAX_PROSE_IDS = 100_000;
+
+/**
+ * What prose dependencies resolve against: ranges (`T001-T003`) over the ids the document
+ * has with that prefix and width, and user stories (`US1`) to the milestone whose title
+ * names them (`## Phase 3: User Story 1 - …`).
+ */
+function proseContext(byLocal: Map<string, Item>): ProseContext {
+  let stories: Map<string, string> | null = null;
+  const ctx: ProseContext = {
+    budget: MAX_PROSE_IDS,
+    range(from, to) {
+      const a = /^(.*?)(\d+)$/.exec(from);
+      const b = /^(.*?)(\d+)$/.exec(to);
+      if (!a || !b || a[1]!.toUpperCase() !== b[1]!.toUpperCase()) return null;
+      const lo = Number(a[2]);
+      const hi = Number(b[2]);
+      // Only as many ids as the document has, and at most MAX_PROSE_RANGE: `T1-T999999999`
+      // costs no more than a short range, however many lines name one.
+      if (!(lo < hi) || hi - lo >= Math.min(byLocal.size, MAX_PROSE_RANGE)) return null;
+      const out: string[] = [];
+      ctx.budget -= hi - lo + 1;
+      for (let n = lo; n <= hi; n++) {
+        const id = `${a[1]}${String(n).padStart(a[2]!.length, '0')}`;
+        if (byLocal.has(id.toUpperCase())) out.push(id);
+      }
+      return out.length ? out : null;
+    },
+    story(n) {
+      if (!stories) {
+        stories = new Map();
+        for (const it of byLocal.values()) {
+          if (it.kind !== 'milestone') continue;
+          const m = /\b(?:user\s+story\s+|US)(\d+)\b/i.exec(it.title);
+          if (m && !stories.has(String(Number(m[1])))) stories.set(String(Number(m[1])), it.localId);
+        }
+      }
+      return stories.get(String(Number(n))) ?? null;
+    },
+  };
+  return ctx;
 }
 
 interface PlanState {
@@ -289,6 +367,81 @@ interface PlanState {
   byLocal: Map<string, Item>;
   headItems: Map<number, { item: Item; stated: boolean; end: number }>;
   consumed: Set<ListItem>;
+  /** What wrote an item first (its status and dependencies there win), for drift messages; absent: a heading. */
+  madeBy?: Map<Item, Source>;
+  /** Where a status an item did not state itself came from (a list line or table row naming it). */
+  statusBy?: Map<Item, Source>;
+  /** Items by title (null: several share it), built as `byTitle` needs it. */
+  titles?: { map: Map<string, Item | null>; upTo: number };
+}
+
+/** Where an item or a statement about it is written. */
+type Source = 'heading' | 'list line' | 'table';
+
+const SECTION_OF: Record<Source, string> = { heading: 'its heading section', 'list line': 'its list line', table: 'its table row' };
+
+/**
+ * A second statement of an item's status (a list line or table row naming an item read
+ * elsewhere): it gives the item its status when it had none; when both state one and they
+ * disagree, `status-drift` at the second, naming the first, which is kept. A checkbox says
+ * only done or not done, so `[ ]` agrees with any status that is not done.
+ */
+function restate(st: PlanState, existing: Item, text: string, at: { line: number; column: number }, how: Source, profile: CompiledProfile, sink: DiagnosticSink): void {
+  if (existing.status === null && existing.statusText === null) {
+    const n = normalizeStatus(text, profile);
+    existing.status = n.status;
+    existing.statusText = text;
+    existing.refs = n.refs;
+    existing.statusSource = at;
+    (st.statusBy ??= new Map()).set(existing, how);
+    return;
+  }
+  const said = normalizeStatus(text, profile).status;
+  const kept = existing.status;
+  if (said === null || kept === null || said === kept || existing.statusText === null) return;
+  const box = (t: string) => /^\[[ xX]\]$/.test(t.trim());
+  if ((box(text) || box(existing.statusText)) && (said === 'done') === (kept === 'done')) return;
+  const by = st.statusBy?.get(existing) ?? st.madeBy?.get(existing) ?? 'heading';
+  const first = by === 'table' ? 'table row' : by;
+  sink.warn(
+    'status-drift',
+    `${existing.id}: the ${how} says "${text}" (${said}), but its ${first} says "${existing.statusText}" (${kept}); the ${first}'s status is kept`,
+    at.line,
+    at.column,
+    existing.statusSource ? { related: [{ file: sink.file, ...existing.statusSource, message: `status of ${existing.id} in its ${first}` }] } : {},
+  );
+}
+
+/**
+ * Dependencies a table row states for an item read elsewhere: they are its dependencies
+ * when it had none; when both list some and they differ, `dependency-drift` for every
+ * edge only one of them has, and the item keeps the union (as a tracker's Depends On and
+ * its matrix).
+ */
+function restateDependencies(st: PlanState, existing: Item, refs: Item['dependencies'], sink: DiagnosticSink): void {
+  if (!refs.length) return;
+  if (!existing.dependencies.length) {
+    for (const d of refs) existing.dependencies.push(d);
+    return;
+  }
+  const mine = new Set(existing.dependencies.map((d) => d.id.toUpperCase()));
+  const theirs = new Set(refs.map((d) => d.id.toUpperCase()));
+  const where = SECTION_OF[st.madeBy?.get(existing) ?? 'heading'];
+  const first = existing.dependencies[0]!;
+  const table = refs[0]!;
+  for (const d of refs) {
+    if (mine.has(d.id.toUpperCase())) continue;
+    sink.warn('dependency-drift', `the table says ${existing.id} depends on ${d.id}, but ${where} does not list it; the graph keeps the edge (union of both)`, d.line, d.column, {
+      related: [{ file: sink.file, line: first.line, column: first.column, message: `dependencies of ${existing.id} in ${where}` }],
+    });
+  }
+  for (const d of existing.dependencies) {
+    if (theirs.has(d.id.toUpperCase())) continue;
+    sink.warn('dependency-drift', `${where} says ${existing.id} depends on ${d.id}, but the table does not list it; the graph keeps the edge (union of both)`, d.line, d.column, {
+      related: [{ file: sink.file, line: table.line, column: table.column, message: `Depends On of ${existing.id} in the table` }],
+    });
+  }
+  for (const d of refs) if (!mine.has(d.id.toUpperCase())) existing.dependencies.push(d);
 }
 
 interface Frame {
@@ -308,8 +461,10 @@ interface Frame {
  * table read by its columns (a plan even without milestone headings); null when none does.
  */
 export function planListsAt(blocks: Block[], profile: CompiledProfile): number | null {
-  for (const b of blocks) {
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
     if (b.type === 'table' && roleColumns(b, profile)) return b.line;
+    if ((b.type === 'paragraph' || (b.type === 'list' && b.ordered)) && numberedItems(blocks, i, profile).length) return b.line;
     if (b.type !== 'list') continue;
     const stack = [...b.items];
     while (stack.length) {
@@ -326,10 +481,21 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
   const consumed = st.consumed;
   // Read every list line once.
   const lines = new Map<ListItem, ListLine | null>();
-  let usesIds = false;
-  // The first such line, for `govern explain` (lines are visited out of order).
+  // Per section (the blocks after a heading, up to the next heading; -1: before the first):
+  // the first list line with an id and a status mark, and whether a table there is read.
+  // A line without an id is not an item in a section that writes ids on its lines, nor
+  // beside a table that tracks the section's items.
+  const usesIdsIn = new Map<number, number>();
   let usesIdsAt = Infinity;
-  for (const b of blocks) {
+  const tableIn = new Set<number>();
+  let section = -1;
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (b.type === 'heading') section = i;
+    else if (b.type === 'table' && st.idless) {
+      const h = section >= 0 && !st.headItems.has(section) ? (blocks[section] as Extract<Block, { type: 'heading' }>).text : null;
+      if (tableRoles(b, profile, st, h !== null ? sectionStatus(h, profile) : null)) tableIn.add(section);
+    }
     if (b.type !== 'list') continue;
     const stack = [...b.items];
     while (stack.length) {
@@ -337,7 +503,7 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
       const l = readListLine(it, profile);
       lines.set(it, l);
       if (l?.id && l.status !== null) {
-        usesIds = true;
+        if (it.line < (usesIdsIn.get(section) ?? Infinity)) usesIdsIn.set(section, it.line);
         if (it.line < usesIdsAt) usesIdsAt = it.line;
       }
       for (const c of it.children) stack.push(c);
@@ -345,14 +511,17 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
   }
   const slugs = new Map<string, number>();
   const frames: Frame[] = [];
+  section = -1;
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
     if (b.type === 'heading') {
       while (frames.length && frames[frames.length - 1]!.depth >= b.depth) frames.pop();
       const h = st.headItems.get(i);
       frames.push({ depth: b.depth, item: h?.item ?? null, stated: h?.stated ?? false, text: h ? null : b.text, criteria: null, nonItem: null });
+      section = i;
       continue;
     }
+    const besideTable = tableIn.has(section);
     let ownerFrame: Frame | null = null;
     let nonItem: string | null = null;
     let underCriteria: string | null = null;
@@ -370,8 +539,21 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
       }
     }
     const top = frames[frames.length - 1];
+    if (st.idless && underCriteria === null && (b.type === 'paragraph' || (b.type === 'list' && b.ordered))) {
+      for (const n of numberedItems(blocks, i, profile)) {
+        if (st.byLocal.has(n.number)) continue;
+        const item = newItem({ id: `${docId}:${n.number}`, kind: 'task', localId: n.number, title: n.title, line: n.line, column: n.column, parent: ownerFrame?.item?.id ?? docId });
+        item.criteria = n.criteria.map((c) => ({ text: c.text, checked: null, line: c.line, column: c.column }));
+        Object.assign(item, readStatus(null, null, item, profile, sink));
+        st.items.push(item);
+        st.byLocal.set(n.number, item);
+        (st.madeBy ??= new Map()).set(item, 'list line');
+      }
+    }
     if (b.type === 'table') {
-      if (underCriteria === null) readRoleTable(b, docId, profile, sink, st, ownerFrame?.item ?? null, slugs);
+      // Under a heading that names a status (`## ✅ Completed Recently`, `## In Progress`), rows without one have it.
+      const named = top && top.item === null && top.text !== null && section >= 0 ? sectionStatus(top.text, profile) : null;
+      if (underCriteria === null) readRoleTable(b, docId, profile, sink, st, ownerFrame?.item ?? null, slugs, named);
       else sink.explain?.table(b, { skip: 'under-criteria', under: underCriteria });
       continue;
     }
@@ -385,7 +567,12 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
     // Id-less checklists are items only in a document without ids, and not right under a
     // task heading or a milestone that states its own status (there they are its sub-steps).
     const subSteps = ownerFrame !== null && top === ownerFrame && (ownerFrame.stated || ownerFrame.item?.kind === 'task');
-    const idlessOk = st.idless && !usesIds && !labelled && !plainOnly && !subSteps;
+    // A document that writes ids on its list lines reads lines without one only right under
+    // a milestone heading that states no status and whose section writes no ids: that
+    // checklist is how the milestone is tracked (`### Phase 1` + `- [ ] **NEW**: Design …`).
+    const usesIds =
+      usesIdsAt !== Infinity && !(ownerFrame !== null && top === ownerFrame && !ownerFrame.stated && ownerFrame.item?.kind === 'milestone' && !usesIdsIn.has(section));
+    const idlessOk = st.idless && !usesIds && !besideTable && !labelled && !plainOnly && !subSteps;
     // Why a line with a status mark is not an item, in the order the conditions above are
     // tested; only `govern explain` asks.
     const why = (l: ListLine): LineSkip =>
@@ -397,7 +584,9 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
             ? { skip: 'ids-only' }
             : usesIds
               ? { skip: 'uses-ids', at: usesIdsAt }
-              : plainOnly
+              : besideTable
+                ? { skip: 'beside-table' }
+                : plainOnly
                 ? { skip: 'non-item-section', section: nonItem ?? label }
                 : { skip: 'sub-steps', of: ownerFrame!.item!.id };
     // `nested`: under a list line that is not an item; `idlessParent`: under an id-less item
@@ -407,9 +596,12 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
     ];
     while (work.length) {
       const { list, parent, nested, idlessParent } = work.pop()!;
+      // A list whose lines lead with marks the profile does not know (`✅ …` beside `❌ …`)
+      // is a list of findings, not a checklist: its lines without an id are no items.
+      const marksKnown = !list.some((li) => lines.get(li)?.status === null && unknownMark(li.text));
       for (const li of list) {
         const l = lines.get(li);
-        const isItem = !!l && l.status !== null && !labelled && (l.id !== null || (idlessOk && (!nested || idlessParent)));
+        const isItem = !!l && l.status !== null && !labelled && (l.id !== null || (idlessOk && marksKnown && (!nested || idlessParent) && !PLACEHOLDER.test(l.title.trim())));
         if (!l || !isItem) {
           if (l && l.status !== null) sink.explain?.line(b, li, why(l));
           if (li.children.length) work.push({ list: li.children, parent, nested: true, idlessParent: false });
@@ -423,11 +615,7 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
           sink.explain?.line(b, li, { skip: 'same-item', of: existing.id });
           // The same item twice (a phase in a checklist and as a heading, a task in a preview
           // list and a table): one item; the first status stated wins.
-          if (existing.status === null && existing.statusText === null) {
-            existing.status = l.status;
-            existing.statusText = l.statusText;
-            existing.statusSource = { line: li.line, column: l.statusColumn };
-          }
+          if (l.statusText !== null) restate(st, existing, l.statusText, { line: li.line, column: l.statusColumn }, 'list line', profile, sink);
           if (l.dependsText && existing.dependencies.length === 0) {
             for (const d of trailerDependencies(l.dependsText, li.line, l.dependsColumn, sink)) existing.dependencies.push(d);
           }
@@ -464,11 +652,75 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
         }
         item.criteria = flattenCriteria(steps, [], consumed).filter((c) => c.checked !== null);
         st.items.push(item);
+        (st.madeBy ??= new Map()).set(item, 'list line');
         if (!st.byLocal.has(localId.toUpperCase())) st.byLocal.set(localId.toUpperCase(), item);
         if (childItems.length) work.push({ list: childItems, parent: item, nested: true, idlessParent: !l.id });
       }
     }
   }
+}
+
+/** Whether a list line leads with a symbol (an emoji such as ❌) rather than a letter, a digit or punctuation. */
+function unknownMark(text: string): boolean {
+  const cp = text.codePointAt(0);
+  return cp !== undefined && cp >= 0x2000 && !/^[\p{L}\p{N}\p{P}]/u.test(text);
+}
+
+/** A line that only holds the place of work not yet named (`- [ ] TBD`) is not an item. */
+const PLACEHOLDER = /^[*_]*(?:tbd|tba|todo|to be (?:defined|determined)|n\/a|none|\.\.\.|…|\?+)[*_.]*$/i;
+
+interface NumberedItem {
+  number: string;
+  title: string;
+  line: number;
+  column: number;
+  /** Its detail bullets that start with a criteria label (`Acceptance: …`). */
+  criteria: Located[];
+}
+
+const NUMBERED_LINE = /^(\d{1,4})[.)][ \t]+(\S.*)$/;
+
+/**
+ * Numbered work items (`1) Close doc drift`, `5. Retrieval quality`) of block `i`: a
+ * numbered line whose detail bullets hold a criteria label (`- Acceptance: make ci
+ * passes`) is tracked work though it has no status mark; numbered steps without one are
+ * not. The line is an item of an ordered list (its details: its nested bullets or, for
+ * the list's last item, the bullet list right after it) or the last line of a paragraph
+ * (`5)` cannot interrupt a paragraph, so `Next\n5) …` is one) followed by a bullet list.
+ */
+function numberedItems(blocks: Block[], i: number, profile: CompiledProfile): NumberedItem[] {
+  const b = blocks[i]!;
+  const next = blocks[i + 1];
+  const after = next?.type === 'list' && !next.ordered ? next.items : [];
+  const out: NumberedItem[] = [];
+  if (b.type === 'paragraph') {
+    const last = b.lines[b.lines.length - 1];
+    const m = last ? NUMBERED_LINE.exec(last.text) : null;
+    const criteria = m ? criteriaBullets(after, profile) : [];
+    if (m && criteria.length) {
+      const title = m[2]!.trim();
+      out.push({ number: String(Number(m[1])), title, line: last!.line, column: last!.column + last!.text.indexOf(m[2]!), criteria });
+    }
+    return out;
+  }
+  if (b.type !== 'list' || !b.ordered) return out;
+  b.items.forEach((it, k) => {
+    let criteria = criteriaBullets(it.children, profile);
+    if (!criteria.length && k === b.items.length - 1) criteria = criteriaBullets(after, profile);
+    if (criteria.length && it.text.trim()) out.push({ number: String((b.start ?? 1) + k), title: it.text.replace(/\*\*|__/g, '').trim(), line: it.line, column: it.column, criteria });
+  });
+  return out;
+}
+
+/** The bullets (not nested ones) that start with a criteria label and a colon: `Acceptance: …`, `**Done when:** …`. */
+function criteriaBullets(items: ListItem[], profile: CompiledProfile): Located[] {
+  const out: Located[] = [];
+  for (const it of items) {
+    if (it.checked !== null) continue;
+    const colon = it.text.indexOf(':');
+    if (colon > 0 && colon <= 40 && criteriaLabel(it.text.slice(0, colon), profile) !== null) out.push(it);
+  }
+  return out;
 }
 
 const DEPENDS_CHILD = /^(?:depends on|depends|dependencies|blocked by)\s*:\s*(.+)$/i;
@@ -507,44 +759,60 @@ export function roleColumns(t: TableBlock, profile: CompiledProfile): Roles | nu
   if (id < 0 || (status < 0 && depends < 0) || t.rows.length < 2) return null;
   const title = header.findIndex((h, k) => k !== id && profile.tableColumns.title.has(h));
   const h = header[id]!;
-  const kw = /^(phase|milestone|stage|week|sprint|epic)$/.test(h) ? h.toUpperCase() : null;
+  const kw = /^(phase|milestone|stage|week|sprint|epic)$/.test(h) ? h.toUpperCase() : h === 'milestones' ? 'MILESTONE' : null;
   return { id, status, depends, title, kw };
 }
 
-function readRoleTable(t: TableBlock, docId: string, profile: CompiledProfile, sink: DiagnosticSink, st: PlanState, owner: Item | null, slugs: Map<string, number>): void {
-  const roles = roleColumns(t, profile);
+function readRoleTable(
+  t: TableBlock,
+  docId: string,
+  profile: CompiledProfile,
+  sink: DiagnosticSink,
+  st: PlanState,
+  owner: Item | null,
+  slugs: Map<string, number>,
+  named: string | null,
+): void {
+  const roles = tableRoles(t, profile, st, named);
   if (!roles) {
     sink.explain?.table(t, { skip: 'roles' });
     return;
   }
   sink.explain?.table(t, { read: 'role-table', roles });
-  for (const row of t.rows.slice(1)) {
-    const cell = row.cells[roles.id];
-    if (!cell) continue;
-    let text = cell.text.replace(/\*\*|__/g, '').trim();
-    if (!text || /^(?:total|totals|sum|overall)\b/i.test(text)) continue;
-    let status: string | null = null;
+  // Ids that repeat in the column (`T001: API audit` of one story, `T001: Rate limits` of
+  // another) are scoped by another column: none of the column's cells is an id then.
+  const cells = rowCells(t, roles, profile);
+  const scoped = new Set<string>();
+  const unique = new Set<string>();
+  for (const c of cells) {
+    const id = c && c.lead ? c.lead.id.toUpperCase() : null;
+    if (id === null) continue;
+    if (unique.has(id)) scoped.add(id);
+    unique.add(id);
+  }
+  t.rows.slice(1).forEach((row, r) => {
+    const c = cells[r];
+    if (!c) return;
+    const cell = c.cell;
+    const text = c.text;
+    let status: string | null = c.mark;
     let statusColumn = cell.column;
-    // `✅ T12`: a status mark before the id.
-    const mark = /^(\S+)\s+/.exec(text);
-    if (mark && !/[\p{L}\p{N}]/u.test(mark[1]!) && normalizeStatus(mark[1]!, profile).status) {
-      status = mark[1]!;
-      text = text.slice(mark[0].length);
-    }
     let localId: string;
     let title: string;
+    let slugged = false;
     const num = /^(\d+(?:\.\d+)*)\.?\s+(.*)$/.exec(text) ?? /^(\d+(?:\.\d+)*)$/.exec(text);
-    if (num && roles.kw) {
+    if (num && roles.kw && !scoped.size) {
       localId = `${roles.kw}-${num[1]}`;
       title = (num[2] ?? '').trim();
     } else {
-      const lead = listId(text, profile) ?? leadingId(text);
+      const lead = scoped.size ? null : c.lead;
       if (lead) {
         localId = lead.id;
         title = lead.rest.replace(/^[:.)—–-]\s*/, '').trim();
       } else {
         localId = slugId(text, slugs);
         title = text;
+        slugged = true;
       }
     }
     const tCell = roles.title >= 0 ? row.cells[roles.title] : undefined;
@@ -554,33 +822,114 @@ function readRoleTable(t: TableBlock, docId: string, profile: CompiledProfile, s
       status = sCell.text.trim();
       statusColumn = sCell.column;
     }
+    // The section's status is written once, in its heading: no token of the row to point at.
+    const fromSection = status === null && named !== null;
+    if (fromSection) status = named;
     const dCell = roles.depends >= 0 ? row.cells[roles.depends] : undefined;
-    const existing = st.byLocal.get(localId.toUpperCase());
+    const existing = st.byLocal.get(localId.toUpperCase()) ?? (slugged ? byTitle(st, title) : undefined);
     if (existing) {
-      if (existing.status === null && existing.statusText === null && status !== null) {
-        const n = normalizeStatus(status, profile);
-        existing.status = n.status;
-        existing.statusText = status;
-        existing.refs = n.refs;
-        existing.statusSource = { line: row.line, column: statusColumn };
-      }
-      if (dCell && existing.dependencies.length === 0) for (const d of tableDependencies(dCell.text, dCell.line, dCell.column, sink)) existing.dependencies.push(d);
-      continue;
+      if (status !== null && !fromSection) restate(st, existing, status, { line: row.line, column: statusColumn }, 'table', profile, sink);
+      else if (status !== null && existing.status === null && existing.statusText === null) Object.assign(existing, readStatus(status, null, existing, profile, sink));
+      if (dCell) restateDependencies(st, existing, tableDependencies(dCell.text, dCell.line, dCell.column, sink), sink);
+      return;
     }
-    const item = newItem({ id: `${docId}:${localId}`, kind: 'task', localId, title: title || localId, line: row.line, column: cell.column, parent: owner?.id ?? docId });
-    Object.assign(item, readStatus(status, { line: row.line, column: statusColumn }, item, profile, sink));
+    const item = newItem({ id: `${docId}:${localId}`, kind: roles.kw === 'MILESTONE' ? 'milestone' : 'task', localId, title: title || localId, line: row.line, column: cell.column, parent: owner?.id ?? docId });
+    Object.assign(item, readStatus(status, fromSection ? null : { line: row.line, column: statusColumn }, item, profile, sink));
     if (dCell) for (const d of tableDependencies(dCell.text, dCell.line, dCell.column, sink)) item.dependencies.push(d);
     st.items.push(item);
     st.byLocal.set(localId.toUpperCase(), item);
-  }
+    (st.madeBy ??= new Map()).set(item, 'table');
+  });
 }
 
+interface RowCell {
+  cell: Located;
+  /** The cell without emphasis and without a leading status mark. */
+  text: string;
+  /** `✅` of `✅ T12`: a status mark before the id. */
+  mark: string | null;
+  lead: { id: string; rest: string } | null;
+}
+
+/** The id cell of each body row (null: empty, or a totals row), read once. */
+function rowCells(t: TableBlock, roles: Roles, profile: CompiledProfile): (RowCell | null)[] {
+  return t.rows.slice(1).map((row) => {
+    const cell = row.cells[roles.id];
+    if (!cell) return null;
+    let text = cell.text.replace(/\*\*|__/g, '').trim();
+    if (!text || /^(?:total|totals|sum|overall)\b/i.test(text)) return null;
+    let mark: string | null = null;
+    const m = /^(\S+)\s+/.exec(text);
+    if (m && !/[\p{L}\p{N}]/u.test(m[1]!) && normalizeStatus(m[1]!, profile).status) {
+      mark = m[1]!;
+      text = text.slice(m[0].length);
+    }
+    return { cell, text, mark, lead: listId(text, profile) ?? leadingId(text) };
+  });
+}
+
+/**
+ * The roles of a table a plan reads: `roleColumns` (an id column and a status or depends
+ * column), else, in a plan, an id column alone when the section's heading names a status
+ * (`## ✅ Completed Recently`: the rows have it) or every row's cell starts with an id
+ * (`| Story | Tasks | Effort |` with `s001-…` rows: items without a status).
+ */
+function tableRoles(t: TableBlock, profile: CompiledProfile, st: PlanState, named: string | null): Roles | null {
+  const roles = roleColumns(t, profile);
+  if (roles || !st.idless || t.rows.length < 2) return roles;
+  const header = (t.rows[0]?.cells ?? []).map((c) => canonicalHeader(c.text.replace(/[*_`]/g, '')));
+  const id = header.findIndex((h) => profile.tableColumns.id.has(h));
+  if (id < 0) return null;
+  const title = header.findIndex((h, k) => k !== id && profile.tableColumns.title.has(h));
+  const h = header[id]!;
+  const kw = /^(phase|milestone|stage|week|sprint|epic)$/.test(h) ? h.toUpperCase() : h === 'milestones' ? 'MILESTONE' : null;
+  const only: Roles = { id, status: -1, depends: -1, title, kw };
+  if (named !== null) return only;
+  const cells = rowCells(t, only, profile).filter((c): c is RowCell => c !== null);
+  return cells.length && cells.every((c) => c.lead !== null && /\d/.test(c.lead.id)) ? only : null;
+}
+
+/**
+ * The status a heading names when it is nothing but a status: `Done`, `In Progress (2)`,
+ * or a status mark and words reading as the same status (`✅ Completed Recently`,
+ * `⏳ In Progress`); null for any other heading (`v004 Code Quality 📋`, `Open Questions`).
+ */
+function sectionStatus(text: string, profile: CompiledProfile): string | null {
+  const t = text.replace(/[*_`]/g, '').replace(/\s*\(\d+\)\s*$/, '').trim();
+  if (!t || t.length > 40) return null;
+  const marks = headingMarks(t, profile);
+  if (marks.statusText !== null && marks.statusOffset === 0 && marks.offset > 0) {
+    const mark = normalizeStatus(marks.statusText, profile).status;
+    return mark !== null && normalizeStatus(marks.text, profile).status === mark ? t : null;
+  }
+  return exactStatus(t, profile) !== null ? t : null;
+}
+
+/** The id a cell starts with by the profile's listItemIds: `T12`, `1.2`, `Phase 1` (as `PHASE-1`). */
 function listId(text: string, profile: CompiledProfile): { id: string; rest: string } | null {
   for (const re of profile.listItemIds) {
     const m = re.exec(text);
-    if (m?.groups?.id && !m.groups.kw) return { id: m.groups.id, rest: text.slice(m[0].length).trim() };
+    if (m?.groups?.id) return { id: m.groups.kw ? `${m.groups.kw.toUpperCase()}-${m.groups.id}` : m.groups.id, rest: text.slice(m[0].length).trim() };
   }
   return null;
+}
+
+/** The one item of the document with this title (case, emphasis and punctuation aside); none when several have it. */
+function byTitle(st: PlanState, title: string): Item | undefined {
+  const key = titleKey(title);
+  if (!key) return undefined;
+  // Items are only appended while reading, so the index catches up with the new ones.
+  const index = (st.titles ??= { map: new Map(), upTo: 0 });
+  for (; index.upTo < st.items.length; index.upTo++) {
+    const it = st.items[index.upTo]!;
+    const k = titleKey(it.title);
+    if (k) index.map.set(k, index.map.has(k) ? null : it);
+  }
+  return index.map.get(key) ?? undefined;
+}
+
+function titleKey(title: string): string {
+  return title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
 
 /**

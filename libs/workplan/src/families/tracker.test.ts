@@ -459,3 +459,30 @@ describe('tracker errors', () => {
     ]);
   });
 });
+
+describe('a tracker whose front matter names it and states a status', () => {
+  test('is an item too (an epic board), and its milestones are its items', () => {
+    const text = md(`
+---
+id: cli
+title: CLI Experience
+status: active
+---
+
+# CLI Experience
+
+| ID | Milestone | Status |
+|----|-----------|--------|
+| 01 | Command Line Control | done |
+| 02 | Guided Setup | planned |
+`);
+    const { document, diagnostics } = parse(text, 'docs/board/epics/cli/README.md');
+    expect(document?.family).toBe('tracker');
+    expect(document?.items).toEqual([
+      item({ id: 'cli', kind: 'workplan', title: 'CLI Experience', status: 'in_progress', statusText: 'active', statusSource: at(text, 4, 'active'), line: 2, column: 5 }),
+      item({ id: '01', kind: 'milestone', title: 'Command Line Control', status: 'done', statusText: 'done', statusSource: cellAt(text, 11, 2), parent: 'cli', ...cellAt(text, 11, 0) }),
+      item({ id: '02', kind: 'milestone', title: 'Guided Setup', status: 'planned', statusText: 'planned', statusSource: cellAt(text, 12, 2), parent: 'cli', ...cellAt(text, 12, 0) }),
+    ]);
+    expect(diagnostics).toEqual([]);
+  });
+});

@@ -44,6 +44,41 @@ const KV_LINE = /^([A-Za-z_][\w-]*)\s*:(\s|$)/;
 
 /** Parses a workplan: the document node from front matter plus one node per task section. */
 export function parseWorkplan(blocks: Block[], input: WorkplanInput, profile: CompiledProfile, sink: DiagnosticSink): Item[] {
+  const docNode = documentNode(input, profile, sink);
+  const items: Item[] = [docNode];
+  const docCriteria: Criterion[] = [];
+  let i = 0;
+  while (i < blocks.length) {
+    const b = blocks[i]!;
+    if (b.type !== 'heading') {
+      i++;
+      continue;
+    }
+    const end = sectionEnd(blocks, i);
+    const task = b.depth >= 2 ? taskHeadingMatch(b.text, profile) : null;
+    if (task) {
+      items.push(readTask(blocks, i, end, task, input.docId, profile, sink));
+      i = end;
+      continue;
+    }
+    if (criteriaLabel(b.text, profile)) for (const c of collectCriteria(blocks, i, end, profile)) docCriteria.push(c);
+    i++;
+  }
+  docNode.criteria = docCriteria;
+  if (items.length === 1) {
+    // No task sections: a task file, or an epic that lists its tasks as id lines
+    // (`- [ ] 002.md - Title - depends on [001]`) or in a table with Task and Depends On columns.
+    for (const it of planListItems(blocks, input.docId, profile, sink)) items.push(it);
+  }
+  return items;
+}
+
+/**
+ * The document's own item, from its front matter: id, title, status, priority,
+ * `state_hub_workstream_id`, `evidence_root`, `checks` and `depends_on`/`dependencies`.
+ * A workplan's first item; also a tracker's whose front matter names it and states a status.
+ */
+export function documentNode(input: WorkplanInput, profile: CompiledProfile, sink: DiagnosticSink): Item {
   const fm = input.frontMatter ?? {};
   const pos = input.positions;
   const docNode = newItem({
@@ -80,33 +115,7 @@ export function parseWorkplan(blocks: Block[], input: WorkplanInput, profile: Co
         : undefined;
     docNode.dependencies = dependencyRefs({ value: deps, ...at, ...(items ? { items } : {}) }, 'front-matter', sink);
   }
-
-  const items: Item[] = [docNode];
-  const docCriteria: Criterion[] = [];
-  let i = 0;
-  while (i < blocks.length) {
-    const b = blocks[i]!;
-    if (b.type !== 'heading') {
-      i++;
-      continue;
-    }
-    const end = sectionEnd(blocks, i);
-    const task = b.depth >= 2 ? taskHeadingMatch(b.text, profile) : null;
-    if (task) {
-      items.push(readTask(blocks, i, end, task, input.docId, profile, sink));
-      i = end;
-      continue;
-    }
-    if (criteriaLabel(b.text, profile)) for (const c of collectCriteria(blocks, i, end, profile)) docCriteria.push(c);
-    i++;
-  }
-  docNode.criteria = docCriteria;
-  if (items.length === 1) {
-    // No task sections: a task file, or an epic that lists its tasks as id lines
-    // (`- [ ] 002.md - Title - depends on [001]`) or in a table with Task and Depends On columns.
-    for (const it of planListItems(blocks, input.docId, profile, sink)) items.push(it);
-  }
-  return items;
+  return docNode;
 }
 
 function readTask(

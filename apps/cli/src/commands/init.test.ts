@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, oneJson, tempRoot } from '../test-support.js';
+import { MCP_SERVER, STARTER_TRACKER, STARTER_WORKPLAN, WORKFLOW_FILE } from './init.js';
+
+// `govern init` in process, on temporary directories. The binary's run (init, then
+// validate, status and mcp) is in apps/cli-e2e/src/init.test.ts.
+
+const ALL = ['govern.config.yaml', 'profiles/project.yaml', STARTER_TRACKER, STARTER_WORKPLAN, '.gitignore', '.mcp.json', WORKFLOW_FILE];
+
+/** Every file under `root` (relative path → text), for before/after comparisons. */
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of fs.readdirSync(root, { recursive: true }).map(String).sort()) {
+    const abs = path.join(root, rel);
+    if (fs.statSync(abs).isFile()) out[rel.split(path.sep).join('/')] = fs.readFileSync(abs, 'utf8');
+  }
+  return out;
+}
+
+async function init(root: string, ...args: string[]) {
+  const r = await cli(['init', '--json', '--root', root, ...args]);
+  expect(r.err).toBe('');
+  return { code: r.code, json: oneJson(r.out) };
+}
+
+describe('govern init', () => {
+  it('scaffolds an empty repository, and validate and status read it with no diagnostic', async () => {
+    const root = tempRoot();
+    expect(await init(root)).toEqual({ code: 0, json: { root, dryRun: false, created: ALL, kept: [], updated: [] } });
+    const files = snapshot(root);
+    expect(Object.keys(files).sort()).toEqual([...ALL].sort());
+    expect(JSON.parse(files['.mcp.json']!)).toEqual({ mcpServers: { govern: { command: 'npx', args: ['--no', 'govern', 'mcp'] } } });
+    expect(files['.gitignore']).toBe('.govern/\n');
+    expect(files['govern.config.yaml']).toContain('profile: profiles/project.yaml\n');
+    expect(files['govern.config.yaml']).toMatch(/^# gates:$/m);
+    expect(files['profiles/project.yaml']).toMatch(/^name: project\nextends: default$/m);
+    expect(files[WORKFLOW_FILE]).toContain('      - run: npx --no govern validate\n      - run: npx --no govern audit\n');
+
+    const v = await cli(['validate', '--json', '--root', root]);
+    expect({ code: v.code, json: oneJson(v.out) }).toEqual({ code: 0, json: { ok: true, files: 2, errors: 0, warnings: 0, infos: 0, diagnostics: [] } });
+    const s = await cli(['status', '--json', '--root', root]);
+    expect(oneJson(s.out)).toEqual({
+      root,
+      documents: [
+        { file: STARTER_TRACKER, id: 'tracker', family: 'tracker', title: 'Tracker', status: null, items: ['M-01', 'M-02'], counts: { planned: 2 } },
+        { file: STARTER_WORKPLAN, id: 'WP-0001', family: 'workplan', title: 'Adopt govern', status: 'planned', items: ['WP-0001', 'WP-0001-T01'], counts: { planned: 2 } },
+      ],
+      next: ['M-01', 'WP-0001-T01'],
+      blocked: [{ id: 'M-02', blockers: [{ id: 'M-01', exists: true, status: 'planned' }] }],
+      summary: { errors: 0, warnings: 0, infos: 0 },
+      diagnostics: [],
+    });
+    const show = await cli(['task', 'show', 'WP-0001-T01', '--json', '--root', root]);
+    expect((oneJson(show.out) as { node: unknown }).node).toMatchObject({
+      checks: [{ command: 'npx --no govern validate', line: 23, column: 3 }],
+      evidenceRoot: 'ops/runtime/wp-0001-t01/',
+      criteria: [expect.objectContaining({ text: expect.stringContaining('`govern validate` reports no error') })],
+    });
+  });
+
+  it('is idempotent: a second run keeps every file and changes no byte', async () => {
+    const root = tempRoot();
+    await init(root);
+    const before = snapshot(root);
+    expect(await init(root)).toEqual({ code: 0, json: { root, dryRun: false, created: [], kept: ALL, updated: [] } });
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('--dry-run writes nothing and reports the files and contents a real run writes', async () => {
+    const root = tempRoot();
+    const dry = await init(root, '--dry-run');
+    expect(snapshot(root)).toEqual({});
+    const real = tempRoot();
+    await init(real);
+    expect(dry).toEqual({ code: 0, json: { root, dryRun: true, created: ALL, kept: [], updated: [], contents: snapshot(real) } });
+  });
+
+  it('--dry-run without --json prints each file with its content, and says nothing was written', async () => {
+    const root = tempRoot({ '.gitignore': 'node_modules/' });
+    const r = await cli(['init', '--dry-run', '--root', root]);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toContain(`govern init --dry-run  ${root}\n\n  would create  govern.config.yaml  reads workplans/ and trackers/, profile profiles/project.yaml\n      | # govern configuration`);
+    expect(r.out).toContain('  would update  .gitignore  appended .govern/\n      | .govern/\n');
+    expect(r.out.endsWith('\nNothing was written (--dry-run).\n')).toBe(true);
+    expect(snapshot(root)).toEqual({ '.gitignore': 'node_modules/' });
+  });
+
+  it('prints what it did, one line per file, and the next step', async () => {
+    const root = tempRoot({ '.git/HEAD': 'ref: refs/heads/main\n', [WORKFLOW_FILE]: 'name: ci\n' });
+    const r = await cli(['init', '--root', root]);
+    expect(r).toEqual({
+      code: 0,
+      err: '',
+      out: [
+        `govern init  ${root}`,
+        '',
+        '  created  govern.config.yaml  reads workplans/ and trackers/, profile profiles/project.yaml',
+        '  created  profiles/project.yaml  extends the default profile',
+        `  created  ${STARTER_TRACKER}  starter tracker: two milestones, a dependency matrix`,
+        `  created  ${STARTER_WORKPLAN}  starter workplan: one task with a check`,
+        '  created  .gitignore  ignores .govern/ (parse cache, locks)',
+        '  created  .mcp.json  the govern MCP server for agents (npx --no govern mcp)',
+        `  kept     ${WORKFLOW_FILE}  exists`,
+        '',
+        'Next: npx govern status, edit the starter documents, then npx govern validate.',
+        '',
+      ].join('\n'),
+    });
+    // Without git, close and audit cannot work: said after the list.
+    const noGit = tempRoot();
+    expect((await cli(['init', '--root', noGit])).out).toContain(`\n\nnote: ${noGit} is not a git repository; govern close and govern audit need one (git init).\nNext: `);
+  });
+
+  it('appends .govern/ to a .gitignore that lacks it, and keeps one that has it', async () => {
+    const lacking = tempRoot({ '.gitignore': 'node_modules/\n# .govern/ is not this\ndist' });
+    expect((await init(lacking)).json).toMatchObject({ updated: ['.gitignore'] });
+    expect(fs.readFileSync(path.join(lacking, '.gitignore'), 'utf8')).toBe('node_modules/\n# .govern/ is not this\ndist\n.govern/\n');
+    for (const line of ['.govern', '/.govern/', '.govern/**']) {
+      const has = tempRoot({ '.gitignore': `dist/\n  ${line}\n` });
+      expect((await init(has)).json).toMatchObject({ updated: [], kept: expect.arrayContaining(['.gitignore']) });
+      expect(fs.readFileSync(path.join(has, '.gitignore'), 'utf8')).toBe(`dist/\n  ${line}\n`);
+    }
+  });
+
+  it('merges the govern server into an existing .mcp.json, keeping every other key, and keeps one that has it', async () => {
+    const other = { $schema: 'https://example.invalid/mcp.json', mcpServers: { docs: { command: 'docs-server', args: ['--stdio'], env: { A: '1' } } } };
+    const root = tempRoot({ '.mcp.json': JSON.stringify(other) });
+    expect((await init(root)).json).toMatchObject({ updated: ['.mcp.json'] });
+    expect(JSON.parse(fs.readFileSync(path.join(root, '.mcp.json'), 'utf8'))).toEqual({ ...other, mcpServers: { ...other.mcpServers, govern: MCP_SERVER } });
+
+    const mine = '{ "mcpServers": { "govern": { "command": "node", "args": ["my/govern.mjs", "mcp"] } } }';
+    const kept = tempRoot({ '.mcp.json': mine });
+    expect((await init(kept)).json).toMatchObject({ updated: [], kept: expect.arrayContaining(['.mcp.json']) });
+    expect(fs.readFileSync(path.join(kept, '.mcp.json'), 'utf8')).toBe(mine);
+
+    const noServers = tempRoot({ '.mcp.json': '{}' });
+    await init(noServers);
+    expect(JSON.parse(fs.readFileSync(path.join(noServers, '.mcp.json'), 'utf8'))).toEqual({ mcpServers: { govern: MCP_SERVER } });
+  });
+
+  it('refuses an unreadable .mcp.json with its file, line and column, and writes nothing', async () => {
+    const text = '{\n  "mcpServers": {\n    "docs": { "command": "x" },,\n  }\n}\n';
+    const root = tempRoot({ '.mcp.json': text });
+    const r = await cli(['init', '--json', '--root', root]);
+    expect({ code: r.code, err: r.err, json: oneJson(r.out) }).toEqual({
+      code: 1,
+      err: '',
+      json: {
+        error: {
+          code: 'init-input-invalid',
+          message: ".mcp.json:3:32: not valid JSON: Expected double-quoted property name",
+          details: { file: '.mcp.json', line: 3, column: 32, note: 'fix or move .mcp.json; govern init wrote nothing' },
+        },
+      },
+    });
+    expect(snapshot(root)).toEqual({ '.mcp.json': text });
+
+    const human = await cli(['init', '--root', tempRoot({ '.mcp.json': '{ "mcpServers": [] }' })]);
+    expect(human).toEqual({ code: 1, out: '', err: 'govern: .mcp.json:1:3: mcpServers is not an object of servers by name [init-input-invalid]\n  note: fix or move .mcp.json; govern init wrote nothing\n' });
+  });
+
+  it('adds no starter to a folder that already holds documents, and the workplan names the milestone only with the starter tracker', async () => {
+    const tracker = '| Milestone | Status |\n|---|---|\n| AB-01 Ours | Planned |\n';
+    const root = tempRoot({ 'trackers/ours/roadmap.md': tracker });
+    const r = await init(root);
+    expect(r.json).toEqual({
+      root,
+      dryRun: false,
+      created: ['govern.config.yaml', 'profiles/project.yaml', STARTER_WORKPLAN, '.gitignore', '.mcp.json', WORKFLOW_FILE],
+      kept: ['trackers/'],
+      updated: [],
+    });
+    const workplan = fs.readFileSync(path.join(root, STARTER_WORKPLAN), 'utf8');
+    expect(workplan).toMatch(/^status: planned\n---$/m);
+    expect(workplan).not.toContain('milestone:');
+    const v = await cli(['validate', '--json', '--root', root]);
+    expect(oneJson(v.out)).toMatchObject({ ok: true, errors: 0, warnings: 0 });
+  });
+
+  it('ensures the profile an existing configuration names, and none when it names none', async () => {
+    const named = tempRoot({ 'govern.config.yaml': 'profile: config/team.yaml\n' });
+    expect((await init(named)).json).toMatchObject({ created: expect.arrayContaining(['config/team.yaml']), kept: ['govern.config.yaml'] });
+    expect(fs.readFileSync(path.join(named, 'config/team.yaml'), 'utf8')).toMatch(/^name: team\nextends: default$/m);
+    expect(fs.existsSync(path.join(named, 'profiles'))).toBe(false);
+
+    const unnamed = tempRoot({ 'govern.config.yaml': 'include: []\n' });
+    const r = await init(unnamed);
+    expect(r.json).toMatchObject({ kept: ['govern.config.yaml'] });
+    expect((r.json as { created: string[] }).created.some((f) => f.startsWith('profiles/'))).toBe(false);
+  });
+
+  it('--profile names the profile; a name that is not a file name is a usage error', async () => {
+    const root = tempRoot();
+    expect((await init(root, '--profile', 'team')).json).toMatchObject({ created: expect.arrayContaining(['profiles/team.yaml']) });
+    expect(fs.readFileSync(path.join(root, 'govern.config.yaml'), 'utf8')).toContain('profile: profiles/team.yaml\n');
+    const bad = await cli(['init', '--profile', '../x', '--root', tempRoot()]);
+    expect(bad).toEqual({
+      code: 2,
+      out: '',
+      err: "error: option '--profile <name>' argument '../x' is invalid. a profile name is letters, digits, \".\", \"_\" and \"-\" (it names profiles/<name>.yaml)\n(run with --help for usage)\n",
+    });
+  });
+});

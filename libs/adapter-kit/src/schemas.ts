@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { ConformanceReportSchema } from './conformance/report.js';
+import { CompatibilityManifestSchema } from './manifest.js';
+import { AuditInputSchema, EventInputSchema, RECORD_SCHEMAS } from './records.js';
+
+/** One JSON Schema artifact of the kit: `libs/adapter-kit/schemas/<name>.v<version>.json`. */
+export interface SchemaArtifact {
+  name: string;
+  version: number;
+  /** `input`: what a caller sends (defaults optional); `output`: what a pack returns or stores. */
+  io: 'input' | 'output';
+  schema: z.ZodType;
+}
+
+/**
+ * The kit's JSON Schema artifacts, generated from its zod schemas and checked in
+ * (schemas.test.ts fails when one drifts; `npm run schemas -w @govern/adapter-kit`
+ * rewrites them): the compatibility manifest, the conformance report, the
+ * capability records and the two append inputs.
+ */
+export const SCHEMA_ARTIFACTS: readonly SchemaArtifact[] = [
+  { name: 'compatibility-manifest', version: 1, io: 'input', schema: CompatibilityManifestSchema },
+  { name: 'conformance-report', version: 1, io: 'output', schema: ConformanceReportSchema },
+  { name: 'event-input', version: 1, io: 'input', schema: EventInputSchema },
+  { name: 'audit-input', version: 1, io: 'input', schema: AuditInputSchema },
+  ...Object.entries(RECORD_SCHEMAS).map(([name, schema]) => ({ name, version: 1, io: 'output' as const, schema: schema as z.ZodType })),
+];
+
+export const schemaFile = (a: Pick<SchemaArtifact, 'name' | 'version'>) => `${a.name}.v${a.version}.json`;
+
+/**
+ * The artifact's text: draft 2020-12 JSON Schema (zod 4's `z.toJSONSchema`) with
+ * its id, two-space indented, newline-terminated. Refinements (a denied audit
+ * entry needs a policy code, node ids are unique) are not representable in JSON
+ * Schema; the zod schemas enforce them.
+ */
+export function schemaJson(a: SchemaArtifact): string {
+  const json = z.toJSONSchema(a.schema, { target: 'draft-2020-12', io: a.io, unrepresentable: 'throw' }) as Record<string, unknown>;
+  const { $schema, ...rest } = json;
+  return `${JSON.stringify({ $schema, $id: `urn:govern:adapter-kit:${a.name}:v${a.version}`, title: `${a.name} v${a.version}`, ...rest }, null, 2)}\n`;
+}
