@@ -231,6 +231,13 @@ describe('govern mcp: reading', () => {
     });
     expect(await s.call('set_status', { id: 'AB-01', status: 'finished' })).toMatchObject({ isError: true, value: { error: { code: 'invalid-arguments' } } });
     expect(await s.call('nope')).toEqual({ isError: true, value: { error: { code: 'tool-not-found', message: 'Tool nope not found', details: {} } } });
+    // A typo in a key is refused, not ignored: `statuses` instead of `status` used to
+    // return every node as if no filter had been given.
+    expect(await s.call('graph', { statuses: ['planned'] })).toEqual({
+      isError: true,
+      value: { error: { code: 'invalid-arguments', message: expect.stringMatching(/^Input validation error: Invalid arguments for tool graph: .*statuses/s), details: {} } },
+    });
+    expect(await s.call('memory_health', { verbose: true })).toMatchObject({ isError: true, value: { error: { code: 'invalid-arguments' } } });
   });
 });
 

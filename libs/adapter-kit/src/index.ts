@@ -10,6 +10,8 @@
 export { CAPABILITIES, CAPABILITIES_CONTRACT, CAPABILITIES_VERSION } from './capabilities.js';
 export type { AuditStore, Capability, CapabilityMap, EventStore, GitHubCapability, GraphStore, MemoryCapability, StateHubCapability, StateHubKind } from './capabilities.js';
 export * from './records.js';
+/** Canonical JSON (RFC 8785), the contracts' own: what packs store and hash. */
+export { canonicalJson } from '@govern/contracts';
 export { AdapterError, adapterDenial, adapterFailure, classifyError, FAILURE_REASONS, POLICY_REASONS } from './errors.js';
 export type { AdapterErrorCode, AdapterErrorDetails, ClassifiedError } from './errors.js';
 export { CompatibilityManifestSchema, contractProblems, KIT_CONTRACTS, manifestHash, OwnershipSchema, resolveOwnership, STANDARDS } from './manifest.js';

@@ -57,5 +57,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
   };
   // The SDK parses args with the input schema, so they are z.output<I>; its ToolCallback<I>
   // says the same through a conditional type TypeScript cannot resolve for a generic I.
-  server.registerTool(name, spec, callback as unknown as ToolCallback<I>);
+  // Unknown keys are refused (the SDK validates with this schema and lists it with
+  // additionalProperties: false): an agent's typo must not silently mean "no filter".
+  server.registerTool(name, { ...spec, inputSchema: spec.inputSchema.strict() as unknown as I }, callback as unknown as ToolCallback<I>);
 }

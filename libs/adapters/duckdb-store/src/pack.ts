@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   adapterFailure,
+  canonicalJson,
   AuditEntrySchema,
   canonicalSha256,
-  CAPABILITIES_CONTRACT,
-  CAPABILITIES_VERSION,
   classifyError,
   definePack,
   denyWrites,
@@ -24,7 +23,6 @@ import {
   type GraphStore,
   type PackContext,
 } from '@govern/adapter-kit';
-import { canonicalJson, CONTRACTS_PACKAGE, CONTRACTS_VERSION } from '@govern/contracts';
 import { appliedMigrations, DbError, migrate, num, openDb, type Db, type Migration, type Row } from '@govern/duckdb';
 import { isGovernError } from '@govern/errors';
 
@@ -62,9 +60,11 @@ export const DUCKDB_STORE_MANIFEST = {
   description: 'graph snapshots, event streams and the audit chain in a DuckDB file through @govern/duckdb, with checksummed migrations',
   capabilities: ['store.graph', 'store.event', 'store.audit'],
   durability: 'persistent',
+  // The versions this pack was written against, as literals: a build whose contracts moved to another major
+  // fails the pack's contract subcheck until someone reviews the pack and raises them.
   contracts: [
-    { name: CONTRACTS_PACKAGE, version: CONTRACTS_VERSION },
-    { name: CAPABILITIES_CONTRACT, version: CAPABILITIES_VERSION },
+    { name: '@govern/contracts', version: '1.0.0' },
+    { name: 'govern-adapter-capabilities', version: '1.0.0' },
   ],
   ownership: { paths: ['.govern/adapters/duckdb-store/**'], tables: [...DUCKDB_STORE_TABLES], remote: [] },
   conformance: ['govern-conformance/1'],

@@ -1,8 +1,6 @@
 import {
   adapterFailure,
   canonicalSha256,
-  CAPABILITIES_CONTRACT,
-  CAPABILITIES_VERSION,
   definePack,
   denyWrites,
   FAILURE_REASONS,
@@ -22,7 +20,6 @@ import {
   type GraphStore,
   type PackContext,
 } from '@govern/adapter-kit';
-import { CONTRACTS_PACKAGE, CONTRACTS_VERSION } from '@govern/contracts';
 
 const NAME = 'fake';
 
@@ -35,9 +32,11 @@ export const FAKE_MANIFEST = {
   description: 'graph snapshots, event streams and the audit chain in memory, per instance: the pack tests swap in for a real store',
   capabilities: ['store.graph', 'store.event', 'store.audit'],
   durability: 'ephemeral',
+  // The versions this pack was written against, as literals: a build whose contracts moved to another major
+  // fails the pack's contract subcheck until someone reviews the pack and raises them.
   contracts: [
-    { name: CONTRACTS_PACKAGE, version: CONTRACTS_VERSION },
-    { name: CAPABILITIES_CONTRACT, version: CAPABILITIES_VERSION },
+    { name: '@govern/contracts', version: '1.0.0' },
+    { name: 'govern-adapter-capabilities', version: '1.0.0' },
   ],
   ownership: { paths: [], tables: [], remote: [] },
   conformance: ['govern-conformance/1'],

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import {
   adapterFailure,
+  canonicalJson,
   AuditEntrySchema,
   canonicalSha256,
-  CAPABILITIES_CONTRACT,
-  CAPABILITIES_VERSION,
   definePack,
   denyWrites,
   ensureOwnedDir,
@@ -26,7 +25,6 @@ import {
   type GraphStore,
   type PackContext,
 } from '@govern/adapter-kit';
-import { canonicalJson, CONTRACTS_PACKAGE, CONTRACTS_VERSION } from '@govern/contracts';
 import { createExclusive, isTemp, listDir, readText, replaceAtomic } from './files.js';
 
 const NAME = 'file-store';
@@ -50,9 +48,11 @@ export const FILE_STORE_MANIFEST = {
   description: 'graph snapshots, event streams and the audit chain as canonical JSON files under .govern/adapters/file-store, written atomically',
   capabilities: ['store.graph', 'store.event', 'store.audit'],
   durability: 'persistent',
+  // The versions this pack was written against, as literals: a build whose contracts moved to another major
+  // fails the pack's contract subcheck until someone reviews the pack and raises them.
   contracts: [
-    { name: CONTRACTS_PACKAGE, version: CONTRACTS_VERSION },
-    { name: CAPABILITIES_CONTRACT, version: CAPABILITIES_VERSION },
+    { name: '@govern/contracts', version: '1.0.0' },
+    { name: 'govern-adapter-capabilities', version: '1.0.0' },
   ],
   ownership: { paths: [`${FILE_STORE_DIR}/**`], tables: [], remote: [] },
   conformance: ['govern-conformance/1'],

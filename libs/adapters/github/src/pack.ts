@@ -2,8 +2,6 @@ import {
   AdapterError,
   adapterDenial,
   adapterFailure,
-  CAPABILITIES_CONTRACT,
-  CAPABILITIES_VERSION,
   definePack,
   denyWrites,
   FAILURE_REASONS,
@@ -13,7 +11,6 @@ import {
   type GitHubCapability,
   type PackContext,
 } from '@govern/adapter-kit';
-import { CONTRACTS_PACKAGE, CONTRACTS_VERSION } from '@govern/contracts';
 import { isGovernError, toErrorJSON } from '@govern/errors';
 import { GitHubError, GitHubSettingsSchema, openClosurePr, type GitHubErrorCode, type GitHubSettings, type PrOpenResult } from '@govern/github';
 import { loadWorkspace } from '@govern/workspace';
@@ -35,9 +32,11 @@ export const GITHUB_MANIFEST = {
   description: 'the github capability through @govern/github (Octokit): closure pull requests of the repository at the root, idempotent, on govern/close/* branches only',
   capabilities: ['github'],
   durability: 'persistent',
+  // The versions this pack was written against, as literals: a build whose contracts moved to another major
+  // fails the pack's contract subcheck until someone reviews the pack and raises them.
   contracts: [
-    { name: CONTRACTS_PACKAGE, version: CONTRACTS_VERSION },
-    { name: CAPABILITIES_CONTRACT, version: CAPABILITIES_VERSION },
+    { name: '@govern/contracts', version: '1.0.0' },
+    { name: 'govern-adapter-capabilities', version: '1.0.0' },
   ],
   ownership: {
     paths: [],

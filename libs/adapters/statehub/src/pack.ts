@@ -1,8 +1,6 @@
 import {
   adapterDenial,
   adapterFailure,
-  CAPABILITIES_CONTRACT,
-  CAPABILITIES_VERSION,
   definePack,
   denyWrites,
   FAILURE_REASONS,
@@ -12,7 +10,6 @@ import {
   type PackContext,
   type StateHubCapability,
 } from '@govern/adapter-kit';
-import { CONTRACTS_PACKAGE, CONTRACTS_VERSION } from '@govern/contracts';
 import { StateHubClient, StateHubError, type HubStatus } from '@govern/statehub';
 import { z } from 'zod';
 
@@ -39,9 +36,11 @@ export const STATEHUB_MANIFEST = {
   description: "the statehub capability over the StateHub HTTP API (@govern/statehub's client): one repository's workstreams and tasks, status changes at a version, the change feed",
   capabilities: ['statehub'],
   durability: 'persistent',
+  // The versions this pack was written against, as literals: a build whose contracts moved to another major
+  // fails the pack's contract subcheck until someone reviews the pack and raises them.
   contracts: [
-    { name: CONTRACTS_PACKAGE, version: CONTRACTS_VERSION },
-    { name: CAPABILITIES_CONTRACT, version: CAPABILITIES_VERSION },
+    { name: '@govern/contracts', version: '1.0.0' },
+    { name: 'govern-adapter-capabilities', version: '1.0.0' },
   ],
   ownership: { paths: [], tables: [], remote: ['statehub:{repo}:workstream/*', 'statehub:{repo}:task/*'] },
   conformance: ['govern-conformance/1'],

@@ -187,4 +187,13 @@ describe('real-world planning formats', () => {
       ["tokenizer", "done"],
     ]);
   });
+  test("headings in bold: `### **Phase 1: Title** ✅`, `### **Phase 2 — Core — COMPLETE**`, `### **Phase 3: Next** 🔄 IN PROGRESS`", () => {
+    const text = "# Roadmap\n\n### **Phase 1: Calendar Grid** ✅\n\n### **Phase 2 — Core — COMPLETE**\n\n### **Phase 3: Next** 🔄 IN PROGRESS\n";
+    const { document } = parse(text, "ROADMAP.md");
+    expect(document?.items.map((i) => [i.localId, i.title, i.status, i.statusText, i.statusSource])).toEqual([
+      ["PHASE-1", "Calendar Grid", "done", "✅", { line: 3, column: text.split("\n")[2]!.indexOf("✅") + 1 }],
+      ["PHASE-2", "Core", "done", "COMPLETE", { line: 5, column: text.split("\n")[4]!.indexOf("COMPLETE") + 1 }],
+      ["PHASE-3", "Next", "in_progress", "🔄 IN PROGRESS", { line: 7, column: text.split("\n")[6]!.indexOf("🔄") + 1 }],
+    ]);
+  });
 });

@@ -38,12 +38,22 @@ export function planHeadingMatch(text: string, column: number, profile: Compiled
   const marks = headingMarks(text, profile);
   const full = text;
   text = marks.text;
+  // Emphasis around the heading's start (`### **Phase 1: Title** ✅`) is not part of it;
+  // `at` maps an index of the text without it back to the heading text.
+  let at = (k: number) => marks.offset + k;
+  const bold = /^(\*\*|__)/.exec(text);
+  const close = bold ? text.indexOf(bold[1]!, 2) : -1;
+  if (close > 2) {
+    const inner = close - 2;
+    text = text.slice(2, close) + text.slice(close + 2);
+    at = (k: number) => marks.offset + k + (k < inner ? 2 : 4);
+  }
   for (const re of profile.planHeadings) {
     const m = re.exec(text);
     if (!m?.groups?.id || !/\d/.test(m.groups.id)) continue; // `## Phase Overview` is not a phase
     const localId = m.groups.kw ? `${m.groups.kw.toUpperCase()}-${m.groups.id}` : m.groups.id;
     const rest = m.groups.rest ?? m.groups.title ?? '';
-    const restAt = rest ? marks.offset + text.lastIndexOf(rest) : -1;
+    const restAt = rest ? text.lastIndexOf(rest) : -1;
     const segments = splitSegments(rest);
     let statusText: string | null = null;
     let statusColumn: number | null = null;
@@ -51,7 +61,7 @@ export function planHeadingMatch(text: string, column: number, profile: Compiled
       const last = segments[segments.length - 1]!;
       if (normalizeStatus(last.text, profile).status !== null) {
         statusText = last.text;
-        statusColumn = column + restAt + last.index;
+        statusColumn = column + at(restAt + last.index);
         segments.pop();
       }
     }
