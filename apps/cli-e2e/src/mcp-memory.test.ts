@@ -61,12 +61,14 @@ describe('govern mcp: memory tools', () => {
       memory_recent_failures: ['from', 'to', 'limit', 'command', 'stage', 'document_id', 'item_id', 'run_id', 'failure_reason_code'],
       memory_gate_rollup: ['from', 'to', 'limit', 'stage', 'failure_reason_code'],
       memory_guard_denials: ['from', 'to', 'limit', 'stage', 'policy_reason_code'],
+      memory_spans: ['from', 'to', 'limit', 'service_name', 'name', 'trace_id', 'outcome'],
+      memory_trace: ['from', 'to', 'limit', 'trace_id', 'service_name'],
       memory_annotate: ['trace_id', 'span_id', 'name', 'value', 'actor'],
       memory_health: [],
       memory_audit: ['from', 'to', 'limit', 'op', 'actor'],
     });
     expect(memory.find((t) => t.name === 'memory_gate_rollup')!.inputSchema.properties!.limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 500, default: 50 });
-    expect(memory.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name)).toEqual(['memory_recent_failures', 'memory_gate_rollup', 'memory_guard_denials', 'memory_health', 'memory_audit']);
+    expect(memory.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name)).toEqual(['memory_recent_failures', 'memory_gate_rollup', 'memory_guard_denials', 'memory_spans', 'memory_trace', 'memory_health', 'memory_audit']);
     for (const t of memory) expect(Object.keys(t.outputSchema?.properties ?? {})).toContain('error');
   });
 
@@ -95,6 +97,15 @@ describe('govern mcp: memory tools', () => {
     expect((await s.call('memory_annotate', note)).value).toMatchObject({ outcome: 'unchanged', auditId: 2 });
     const again = await s.call('memory_recent_failures', { ...window, limit: 1, item_id: 'LM-01' });
     expect((again.value.rows as Json[])[0]!.annotations).toEqual({ triage: { by: '[REDACTED:email]', verdict: 'flaky' } });
+
+    // Every span, whatever its service: by service, and one trace by id (in start order).
+    const spans = await s.call('memory_spans', { ...window, limit: 3, service_name: 'govern' });
+    expect(spans.value).toMatchObject({ primitive: 'recent_spans', truncated: true });
+    expect((spans.value.rows as Json[]).map((r) => [r.service_name, r.name, r.span_id])).toEqual([12, 11, 10].map((i) => ['govern', 'govern.close', hex(i, 16)]));
+    expect((await s.call('memory_spans', { ...window, service_name: 'checkout' })).value.rows).toEqual([]);
+    const trace = await s.call('memory_trace', { ...window, trace_id: hex(3, 32) });
+    expect((trace.value.rows as Json[]).map((r) => [r.trace_id, r.span_id, r.outcome, r.event_count])).toEqual([[hex(3, 32), hex(3, 16), 'failed', 0]]);
+    expect(await s.call('memory_trace', { ...window })).toMatchObject({ isError: true, value: { error: { code: 'invalid-arguments' } } });
 
     expect((await s.call('memory_health')).value).toMatchObject({ status: 'ok', ingest: { lagFrames: 0 }, lastCheckpoint: { seq: 1 }, database: { file: d.config.db } });
     const now = { from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { QueryResponseSchema, type RecentFailureRow } from '@govern/memory-contract';
+import { QueryResponseSchema, type RecentFailureRow, type SpanRow } from '@govern/memory-contract';
 import { startMemoryd, type Memoryd, type MemorydHooks } from '@govern/memoryd';
 import { afterAll, describe, expect, test } from 'vitest';
 import { MEMORY_BASE_MS, memoryOtlpJson, runCaptured, tempRoot } from './support.js';
@@ -71,6 +71,56 @@ describe('govern memory', () => {
     const failures = await runCaptured(['memory', 'query', 'failures', '--root', root, '--from', FROM, '--to', TO, '--limit', '2', '--no-color'], { env });
     expect(failures.stdout.split('\n').filter((l) => l.includes('check-failed'))).toHaveLength(2);
     expect(failures.stdout).toContain('2 rows (more matched: raise --limit');
+  });
+
+  test('query spans and trace: a foreign service\'s spans by service, and one trace by id', async () => {
+    const d = await memoryd();
+    const ns = (ms: number) => String(BigInt(BASE + ms) * 1_000_000n);
+    const TRACE = 'ab'.repeat(16);
+    // Another service's spans, as its SDK sends them (no govern.* attribute), after govern's.
+    const checkout = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] },
+          scopeSpans: [
+            {
+              scope: { name: '@opentelemetry/instrumentation-http' },
+              spans: [
+                { traceId: TRACE, spanId: '1'.repeat(16), name: 'POST /cart', kind: 2, startTimeUnixNano: ns(10_100), endTimeUnixNano: ns(10_160) },
+                { traceId: TRACE, spanId: '2'.repeat(16), parentSpanId: '1'.repeat(16), name: 'SELECT carts', kind: 3, startTimeUnixNano: ns(10_110), endTimeUnixNano: ns(10_150), status: { code: 2, message: 'deadlock' } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    for (const body of [OTLP, checkout]) expect((await fetch(`${d.url}/v1/traces`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+    await d.idle();
+    const root = tempRoot({ 'trackers/t.md': TRACKER });
+    const env = { GOVERN_MEMORYD_URL: d.url };
+    const win = ['--from', FROM, '--to', TO];
+
+    const spans = await runCaptured(['memory', 'query', 'spans', '--root', root, ...win, '--service', 'checkout', '--json'], { env });
+    expect(spans.code).toBe(0);
+    const answer = QueryResponseSchema.parse(JSON.parse(spans.stdout));
+    expect((answer.rows as SpanRow[]).map((r) => [r.service_name, r.name, r.kind, r.outcome])).toEqual([
+      ['checkout', 'SELECT carts', 'client', 'failed'],
+      ['checkout', 'POST /cart', 'server', 'ok'],
+    ]);
+    const table = await runCaptured(['memory', 'query', 'spans', '--root', root, ...win, '--limit', '3', '--no-color'], { env });
+    expect(table.stdout).toMatch(/checkout\s+SELECT carts\s+error: deadlock\s+40\.0 ms/);
+    expect(table.stdout).toContain('3 rows (more matched');
+
+    // The trace id as a user pastes it (uppercase), in start order: the parent first.
+    const trace = await runCaptured(['memory', 'query', 'trace', '--root', root, ...win, '--trace', TRACE.toUpperCase(), '--json'], { env });
+    expect(((JSON.parse(trace.stdout) as { rows: SpanRow[] }).rows).map((r) => [r.name, r.span_id, r.parent_span_id])).toEqual([
+      ['POST /cart', '1'.repeat(16), null],
+      ['SELECT carts', '2'.repeat(16), '1'.repeat(16)],
+    ]);
+    const noId = await runCaptured(['memory', 'query', 'trace', '--root', root, '--json'], { env });
+    expect([noId.code, JSON.parse(noId.stdout).error.code]).toEqual([1, 'invalid-request']);
+    const wrongPrimitive = await runCaptured(['memory', 'query', 'rollup', '--root', root, '--service', 'checkout', '--json'], { env });
+    expect([wrongPrimitive.code, JSON.parse(wrongPrimitive.stdout).error.code]).toEqual([1, 'invalid-request']);
   });
 
   test('health, a token, and the refusals: memoryd\'s code on exit 1, usage on exit 2', async () => {

@@ -150,10 +150,9 @@ describe('next --json', () => {
   });
 
   it('rejects a --limit that is not a non-negative integer with exit 2', async () => {
-    const r = await cli(['next', '--json', '--limit', 'many', '--root', okRoot]);
-    expect(r.code).toBe(2);
-    expect(r.out).toBe('');
-    expect(r.err).toContain('--limit');
+    const message = "option '--limit <n>' argument 'many' is invalid. expected a non-negative integer";
+    expect(await cli(['next', '--limit', 'many', '--root', okRoot])).toEqual({ code: 2, out: '', err: `error: ${message}\n(run with --help for usage)\n` });
+    expect(oneJson((await cli(['next', '--json', '--limit', 'many', '--root', okRoot])).out)).toEqual({ error: { code: 'usage', message, details: { reason: 'invalid-argument' } } });
   });
 });
 
@@ -274,36 +273,53 @@ describe('exit codes', () => {
     });
   });
 
-  it('2 for an unknown flag, with the message on stderr and nothing on stdout', async () => {
-    const r = await cli(['graph', '--json', '--bogus', '--root', okRoot]);
-    expect(r.code).toBe(2);
-    expect(r.out).toBe('');
-    expect(r.err).toContain("unknown option '--bogus'");
+  it('2 for an unknown flag: the message on stderr, nothing on stdout; with --json the usage error object on stdout', async () => {
+    const err = "error: unknown option '--bogus'\n(run with --help for usage)\n";
+    expect(await cli(['graph', '--bogus', '--root', okRoot])).toEqual({ code: 2, out: '', err });
+    expect(await cli(['graph', '--json', '--bogus', '--root', okRoot])).toEqual({
+      code: 2,
+      out: '{"error":{"code":"usage","message":"unknown option \'--bogus\'","details":{"reason":"unknown-option"}}}\n',
+      err,
+    });
   });
 
-  it('2 for an unknown command and for a status value outside the vocabulary', async () => {
-    const unknown = await cli(['grpah', '--root', okRoot]);
-    expect(unknown.code).toBe(2);
-    expect(unknown.out).toBe('');
+  it('2 for an unknown command (with the suggestion), a value outside the choices, a missing argument; { error } with --json', async () => {
+    const unknown = await cli(['grpah', '--json', '--root', okRoot]);
+    expect({ code: unknown.code, out: oneJson(unknown.out) }).toEqual({
+      code: 2,
+      out: { error: { code: 'usage', message: "unknown command 'grpah'", details: { reason: 'unknown-command', suggestion: 'graph' } } },
+    });
     const badStatus = await cli(['graph', '--json', '--status', 'finished', '--root', okRoot]);
-    expect(badStatus.code).toBe(2);
-    expect(badStatus.out).toBe('');
-    expect(badStatus.err).toContain('finished');
+    expect({ code: badStatus.code, out: oneJson(badStatus.out) }).toEqual({
+      code: 2,
+      out: {
+        error: {
+          code: 'usage',
+          message: "option '--status <status...>' argument 'finished' is invalid. Allowed choices are planned, in_progress, partial, blocked, done, unknown.",
+          details: { reason: 'invalid-argument' },
+        },
+      },
+    });
+    const missing = await cli(['task', 'show', '--json', '--root', okRoot]);
+    expect({ code: missing.code, out: oneJson(missing.out) }).toEqual({
+      code: 2,
+      out: { error: { code: 'usage', message: "missing required argument 'id'", details: { reason: 'missing-argument' } } },
+    });
+    expect(await cli(['grpah', '--root', okRoot])).toEqual({ code: 2, out: '', err: "error: unknown command 'grpah'\n(Did you mean graph?)\n(run with --help for usage)\n" });
   });
 
-  it('2 for --root pointing to a missing directory: message on stderr, nothing on stdout', async () => {
+  it('2 for --root pointing to a missing directory: message on stderr; with --json the usage error object on stdout', async () => {
     const missing = path.join(okRoot, 'does-not-exist');
     for (const cmd of ['graph', 'next', 'validate', 'status']) {
-      const r = await cli([cmd, '--json', '--root', missing]);
-      expect(r, cmd).toEqual({ code: 2, out: '', err: `govern: --root ${missing}: not a directory\n` });
+      const message = `--root ${missing}: not a directory`;
+      expect(await cli([cmd, '--root', missing]), cmd).toEqual({ code: 2, out: '', err: `govern: ${message}\n` });
+      expect(await cli([cmd, '--json', '--root', missing]), cmd).toEqual({ code: 2, out: `${JSON.stringify({ error: { code: 'usage', message, details: {} } })}\n`, err: `govern: ${message}\n` });
     }
   });
 
   it('2 for --root pointing to a file', async () => {
-    const r = await cli(['graph', '--json', '--root', path.join(okRoot, 'trackers/memory.md')]);
-    expect(r.code).toBe(2);
-    expect(r.out).toBe('');
-    expect(r.err).toContain('not a directory');
+    const file = path.join(okRoot, 'trackers/memory.md');
+    expect(await cli(['graph', '--root', file])).toEqual({ code: 2, out: '', err: `govern: --root ${file}: not a directory\n` });
   });
 
   it('resolves a relative --root against the working directory', async () => {
@@ -424,8 +440,8 @@ describe('filters', () => {
       ['WP-01-T01', 'task', 'done'],
       ['WP-01-T02', 'task', 'done'],
     ]);
-    // Filters select nodes; the diagnostics are those of the whole root.
-    expect(json.diagnostics).toEqual([UNRECOGNIZED]);
+    // --doc narrows the diagnostics to that document's; the others are counted.
+    expect(json).toEqual({ nodes: json.nodes, diagnostics: [], omitted: { nodes: 0, diagnostics: 1 } });
   });
 
   it('--doc also accepts a document id; --status takes several values and "unknown"', async () => {

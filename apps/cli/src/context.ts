@@ -3,13 +3,15 @@ import path from 'node:path';
 import { EXIT, GovernError } from '@govern/errors';
 import { phaseTrace } from '@govern/telemetry';
 import { loadWorkspace, type Workspace } from '@govern/workspace';
+import { loadProgressText, progressLine, type ProgressLine } from './progress.js';
 import { noteWorkspace } from './telemetry.js';
 
 /** What every command receives: where it runs and where it writes. Injectable for tests. */
 export interface CommandContext {
   cwd: string;
   stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown };
+  /** `isTTY`: a terminal, where long work shows a progress line (progress.ts). */
+  stderr: { write(s: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
   /** Worker entry for parallel parsing; set by the bundled binary. */
   workerUrl?: URL;
@@ -26,7 +28,7 @@ export interface CommonOptions {
 
 /**
  * A usage problem (bad flag, missing root): code `usage`, exit code 2. The CLI prints
- * its message to stderr only, with or without `--json` (see errors.ts).
+ * its message on stderr and, with `--json`, the `{ error }` object on stdout (see errors.ts).
  */
 export class UsageError extends GovernError<'usage'> {
   constructor(message: string, details: Record<string, unknown> = {}) {
@@ -64,9 +66,23 @@ export function resolveRoot(ctx: CommandContext, root: string | undefined): stri
   }
 }
 
+/**
+ * Loads the workspace of the command's root (`--root`, `--no-cache`, the `GOVERN_*`
+ * environment). A load that runs past a second shows its progress on a terminal's
+ * stderr (progress.ts), erased before the command prints.
+ */
 export async function openWorkspace(ctx: CommandContext, opts: CommonOptions): Promise<Workspace> {
   const root = resolveRoot(ctx, opts.root);
   const noCache = opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1';
+  const progress = progressLine(ctx);
+  try {
+    return await load(ctx, root, noCache, progress);
+  } finally {
+    progress.done();
+  }
+}
+
+async function load(ctx: CommandContext, root: string, noCache: boolean, progress: ProgressLine): Promise<Workspace> {
   return noteWorkspace(await loadWorkspace({
     root,
     cacheDir: noCache ? null : ctx.env.GOVERN_CACHE_DIR ? path.resolve(ctx.cwd, ctx.env.GOVERN_CACHE_DIR) : undefined,
@@ -74,6 +90,7 @@ export async function openWorkspace(ctx: CommandContext, opts: CommonOptions): P
     ...(ctx.buildId ? { buildId: ctx.buildId } : {}),
     ...(ctx.env.GOVERN_PARSER === 'remark' ? { engine: 'remark' as const } : {}),
     ...phaseTrace(ctx.env.GOVERN_TIMING === '1' ? (phase: string, ms: number) => trace(ctx, phase, ms) : undefined),
+    onProgress: (p) => progress.update(loadProgressText(p)),
   }));
 }
 

@@ -66,10 +66,14 @@ describe('renderError: the one CLI error renderer', () => {
     });
   });
 
-  it('a usage error: the message on stderr only, even with --json; exit 2', () => {
-    const expected = { code: 2, out: '', err: 'govern: --root /nope: not a directory\n' };
-    expect(render(new UsageError('--root /nope: not a directory'))).toEqual(expected);
-    expect(render(new UsageError('--root /nope: not a directory'), { json: true })).toEqual(expected);
+  it('a usage error: the message on stderr, and with --json the { error } object (code usage) on stdout too; exit 2', () => {
+    const err = 'govern: --root /nope: not a directory\n';
+    expect(render(new UsageError('--root /nope: not a directory'))).toEqual({ code: 2, out: '', err });
+    expect(render(new UsageError('--root /nope: not a directory', { root: '/nope' }), { json: true })).toEqual({
+      code: 2,
+      out: '{"error":{"code":"usage","message":"--root /nope: not a directory","details":{"root":"/nope"}}}\n',
+      err,
+    });
   });
 
   it('anything else is an internal error: the stack on stderr, { error: internal-error } on stdout with --json; exit 3', () => {

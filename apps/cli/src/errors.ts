@@ -21,8 +21,10 @@ export interface ErrorOutput {
  *   stderr, `<prefix>: <message> [<code>]`, plus `  note: <details.note>` when the
  *   error carries one. Gate errors leave out the `[code]`: their message is the whole
  *   explanation (the same paragraph `govern gates` and memoryd print);
- * - a usage error (code `usage`, exit 2): its message on stderr only, with or without
- *   `--json` (like commander's own usage errors: nothing on stdout);
+ * - a usage error (code `usage`, exit 2): its message on stderr, `<prefix>: <message>`,
+ *   and with `--json` also `{ "error": { "code": "usage", message, details } }` on stdout
+ *   (as `runCli` does for commander's own usage errors), so an agent that parses stdout
+ *   learns why it got nothing else;
  * - anything else is a bug: `<prefix>: internal error: <stack>` on stderr and, with
  *   `--json`, `{ "error": { "code": "internal-error", message, details: {} } }` on
  *   stdout; exit 3.
@@ -35,8 +37,10 @@ export function renderError(ctx: CommandContext, err: unknown, out: ErrorOutput 
   if (!isGovernError(err)) {
     if (out.json) writeJson(ctx, errorBody(err));
     ctx.stderr.write(`${prefix}: internal error: ${(err instanceof Error ? err.stack : undefined) ?? String(err)}\n`);
-  } else if (err.code === 'usage') ctx.stderr.write(`${prefix}: ${err.message}\n`);
-  else if (out.json) writeJson(ctx, errorBody(err));
+  } else if (err.code === 'usage') {
+    if (out.json) writeJson(ctx, errorBody(err));
+    ctx.stderr.write(`${prefix}: ${err.message}\n`);
+  } else if (out.json) writeJson(ctx, errorBody(err));
   else ctx.stderr.write(paragraph(err, prefix));
   return exitCodeOf(err);
 }

@@ -250,7 +250,8 @@ describe('govern graph --format', () => {
   it('--json is unchanged and exclusive with a diagram format (usage error)', async () => {
     const root = tempRoot(FILES);
     expect(Object.keys(JSON.parse((await cli(['graph', '--json'], root)).out))).toEqual(['nodes', 'diagnostics']);
-    expect(await cli(['graph', '--json', '--format', 'dot'], root)).toEqual({ code: 2, out: '', err: 'govern: --json and --format dot are two outputs; choose one\n' });
+    const message = '--json and --format dot are two outputs; choose one';
+    expect(await cli(['graph', '--json', '--format', 'dot'], root)).toEqual({ code: 2, out: `${JSON.stringify({ error: { code: 'usage', message, details: {} } })}\n`, err: `govern: ${message}\n` });
     expect((await cli(['graph', '--format', 'svg'], root)).code).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isGovernError } from '@govern/errors';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { errorBody, EXIT, GovernError, isGovernError } from '@govern/errors';
 import { recordRunError } from '@govern/telemetry/run';
 import type { CommandContext } from './context.js';
 import { noteCommand } from './telemetry.js';
@@ -44,7 +44,8 @@ Exit codes:
   0  no error diagnostics
   1  at least one error diagnostic (JSON is still printed), or a refusal
      ({ error: { code, message, details } } with --json)
-  2  usage error (unknown flag, bad --root)
+  2  usage error (unknown flag, bad --root): the message on stderr, and
+     { error: { code: "usage", message, details } } on stdout with --json
   3  internal error (a bug in govern; the stack is on stderr)
 
 Documents are read from workplans/ and trackers/ (recursively, *.md) under the
@@ -81,25 +82,29 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
       .option('--no-cache', 'do not read or write the parse cache in <root>/.govern/cache')
       .addHelpText('after', EXIT_HELP);
 
-  const filters = (cmd: Command) =>
+  const docAndStatus = (cmd: Command) =>
     cmd
-      .option('--doc <file-or-id>', 'only nodes of this document (relative path or document id)')
-      .addOption(new Option('--status <status...>', 'only nodes with these statuses').choices(['planned', 'in_progress', 'partial', 'blocked', 'done', 'unknown']))
-      .addOption(new Option('--kind <kind...>', 'only nodes of these kinds').choices(['milestone', 'task', 'workplan']));
+      .option('--doc <file-or-id>', "only this document's nodes and diagnostics (relative path or document id); its errors alone decide the exit code")
+      .addOption(new Option('--status <status...>', 'only nodes with these statuses (unknown: none recognized)').choices(['planned', 'in_progress', 'partial', 'blocked', 'done', 'unknown']));
+  const filters = (cmd: Command) => docAndStatus(cmd).addOption(new Option('--kind <kind...>', 'only nodes of these kinds').choices(['milestone', 'task', 'workplan']));
 
   const run =
     <O>(fn: (o: O) => Promise<number>) =>
     async (o: O) =>
       setExit(await fn(o));
 
-  common(program.command('status').description('summary of every document: items with status, what is next, what is blocked, diagnostics')).action(
-    run(async (o) => (await import('./commands/status.js')).statusCommand(ctx, o)),
-  );
+  docAndStatus(common(program.command('status').description('summary of every document: items with status, what is next, what is blocked, diagnostics')))
+    .addOption(new Option('--limit <n>', 'at most n documents, next items, blocked items and diagnostics (also in --json)').argParser(int).conflicts('all'))
+    .option('--all', 'print every document with its items and every list entry (the default bounds a large root; --json is always complete)')
+    .addHelpText('after', '\nBounds: more than 20 documents print as one line each (at most 100), and each list at most 20 entries, each cut saying how many it left out.')
+    .action(run(async (o) => (await import('./commands/status.js')).statusCommand(ctx, o)));
   filters(common(program.command('graph').description('every milestone and task with its dependencies; --json prints { nodes, diagnostics }')))
     .addOption(new Option('--format <format>', 'table (default), or a diagram with statuses and gates: mermaid, dot (Graphviz)').choices(['table', 'mermaid', 'dot']))
+    .option('--limit <n>', 'at most n nodes and n diagnostics (--json then adds omitted: { nodes, diagnostics })', int)
     .action(run(async (o) => (await import('./commands/graph.js')).graphCommand(ctx, o)));
   filters(common(program.command('next').description('actionable items: not done, every dependency done; dependency order, then priority, then document order')))
     .option('--limit <n>', 'at most n items', int)
+    .addHelpText('after', '\nExit 1 names the error diagnostics on stderr (how many, in which files); with --doc only that document\'s count.')
     .action(run(async (o) => (await import('./commands/next.js')).nextCommand(ctx, o)));
   common(program.command('validate').description('report every diagnostic; exit 1 if any is an error'))
     .option('--strict', 'an empty or untracked root (no documents, or none with anything to track) is an error, not a warning')
@@ -202,8 +207,83 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
         '\nRuns until the client closes stdin (exit 0); exit 2 when --root is not a directory. Logs go to stderr.',
     )
     .action(run(async (o) => (await import('./commands/mcp.js')).mcpCommand(ctx, o)));
+  program
+    .command('completion')
+    .addArgument(new Argument('<shell>', 'the shell to complete for').choices(SHELLS))
+    .description('print a completion script for bash, zsh or fish: commands, subcommands, options and their values')
+    .addHelpText('after', COMPLETION_HELP)
+    // The script is generated from this program with every command group declared, so it
+    // never drifts from what the CLI accepts.
+    .action(async (shell: (typeof SHELLS)[number]) => {
+      const full = createProgram(ctx, () => undefined, await commandGroupsFor([], program));
+      setExit((await import('./commands/completion.js')).completionCommand(ctx, shell, full));
+    });
   for (const register of groups) register(program, ctx, common, setExit);
   return program;
+}
+
+const SHELLS = ['bash', 'zsh', 'fish'] as const;
+
+const COMPLETION_HELP = `
+Install (the script completes the command govern: put it on PATH, e.g. npm's
+node_modules/.bin, or install the package globally):
+  bash  echo 'source <(govern completion bash)' >> ~/.bashrc
+  zsh   govern completion zsh > "\${fpath[1]}/_govern"   (then start a new shell)
+  fish  govern completion fish > ~/.config/fish/completions/govern.fish
+See docs/cli-contract.md#shell-completion.`;
+
+/** Options of every command that reads a root (`common`, and `mcp`'s): accepted before the command too. */
+const GLOBAL_FLAGS = new Set(['--json', '--no-color', '--no-cache']);
+
+/**
+ * The global flags written before the command (`govern --root X --json status`) and
+ * the rest of the arguments. Only a run of them at the very start counts, and only when
+ * a command word follows: `govern --json --version` is left alone.
+ */
+export function leadingGlobalFlags(argv: readonly string[]): { leading: string[]; rest: string[] } {
+  const leading: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (GLOBAL_FLAGS.has(a) || a.startsWith('--root=')) leading.push(a);
+    else if (a === '--root' && i + 1 < argv.length) leading.push(a, argv[++i]!);
+    else break;
+  }
+  if (!leading.length || i >= argv.length || argv[i]!.startsWith('-')) return { leading: [], rest: [...argv] };
+  return { leading, rest: argv.slice(i) };
+}
+
+/**
+ * `rest` with `leading` put right after its command path (`task show`, `audit log`):
+ * the options belong to the command that runs, and commander reads a command's options
+ * only after its name (`enablePositionalOptions`).
+ */
+export function placeGlobalFlags(leading: readonly string[], rest: readonly string[], program: Command): string[] {
+  if (!leading.length) return [...rest];
+  let cmd = program;
+  let k = 0;
+  for (; k < rest.length; k++) {
+    const sub = cmd.commands.find((c) => c.name() === rest[k] || c.aliases().includes(rest[k]!));
+    if (!sub) break;
+    cmd = sub;
+  }
+  // An unknown command word: after it, so commander reports the command, not the flags.
+  k = Math.max(1, k);
+  return [...rest.slice(0, k), ...leading, ...rest.slice(k)];
+}
+
+/**
+ * commander's usage error (unknown option or command, missing argument, a value outside
+ * the choices) as govern's `usage` error: its first line without `error: `, the
+ * reason from commander's code (`commander.unknownOption` → `unknown-option`), and
+ * the suggestion of "Did you mean …?" when it made one.
+ */
+export function commanderUsageError(err: CommanderError): GovernError<'usage'> {
+  const lines = err.message.split('\n');
+  const message = lines[0]!.replace(/^error: /, '');
+  const reason = err.code.replace(/^commander\./, '').replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
+  const suggestion = /\(Did you mean (.+)\?\)/.exec(err.message)?.[1];
+  return new GovernError('usage', message, { details: { reason, ...(suggestion ? { suggestion } : {}) }, exitCode: EXIT.usage });
 }
 
 /** Runs the CLI with the given argv (without node and script) and returns the exit code. */
@@ -212,14 +292,17 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
   try {
     const setExit = (c: number) => (code = c);
     let program = createProgram(ctx, setExit);
-    const groups = await commandGroupsFor(argv, program);
+    const { leading, rest } = leadingGlobalFlags(argv);
+    const groups = await commandGroupsFor(rest, program);
     if (groups.length) program = createProgram(ctx, setExit, groups);
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(placeGlobalFlags(leading, rest, program), { from: 'user' });
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      return 2;
+      // commander has written its message on stderr; an agent reading --json gets it on stdout too.
+      if (argv.includes('--json')) ctx.stdout.write(`${JSON.stringify(errorBody(commanderUsageError(err)))}\n`);
+      return EXIT.usage;
     }
     // A usage error is about the invocation, not an outcome of the run; anything else
     // that ends the command here (a gate error, a bug) is recorded on the run span.

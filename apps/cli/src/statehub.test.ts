@@ -172,11 +172,15 @@ describe('govern statehub sync', () => {
   test('a URL with credentials is a usage error (exit 2) that never prints the password, from --url or STATEHUB_URL', async () => {
     const root = tempRoot({ 'workplans/cl.md': WORKPLAN });
     const secret = 'hunter2-Pa55';
-    const message = (shown: string, from: string) =>
-      `govern: ${from}: the StateHub URL ${shown} has credentials in it; they are refused, never sent or printed: pass a bearer token instead (govern statehub sync --token-env, default STATEHUB_TOKEN)\n`;
+    const text = (shown: string, from: string) =>
+      `${from}: the StateHub URL ${shown} has credentials in it; they are refused, never sent or printed: pass a bearer token instead (govern statehub sync --token-env, default STATEHUB_TOKEN)`;
+    const message = (shown: string, from: string) => `govern: ${text(shown, from)}\n`;
+    // With --json the usage error is on stdout too, as redacted as on stderr.
+    const json = await cli(['statehub', 'sync', '--root', root, '--url', `http://user:${secret}@127.0.0.1:9`, '--json', '--no-cache']);
+    expect([json.code, json.out, json.err]).toEqual([2, `${JSON.stringify({ error: { code: 'usage', message: text('http://***@127.0.0.1:9', '--url'), details: {} } })}\n`, message('http://***@127.0.0.1:9', '--url')]);
+    expect(json.err + json.out).not.toContain(secret);
     const runs = [
       [await cli(['statehub', 'sync', '--root', root, '--url', `http://user:${secret}@127.0.0.1:9`, '--no-cache']), 'http://***@127.0.0.1:9', '--url'],
-      [await cli(['statehub', 'sync', '--root', root, '--url', `http://user:${secret}@127.0.0.1:9`, '--json', '--no-cache']), 'http://***@127.0.0.1:9', '--url'],
       [await cli(['statehub', 'sync', '--root', root, '--dry-run', '--no-cache'], { STATEHUB_URL: `https://${secret}@hub.example.com/x` }), 'https://***@hub.example.com/x', 'STATEHUB_URL'],
       [await cli(['statehub', 'sync', '--root', root, '--url', `ftp://me:${secret}@x`, '--no-cache']), 'ftp://***@x', '--url'],
       [await cli(['statehub', 'sync', '--root', root, '--url', `http://me:${secret}@bad host`, '--no-cache']), 'http://***@bad host', '--url'],

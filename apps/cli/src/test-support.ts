@@ -35,7 +35,7 @@ export interface Captured {
 }
 
 /** Runs the CLI in process with `argv`, capturing stdout and stderr. */
-export async function runCaptured(argv: string[], ctx: Partial<Omit<CommandContext, 'stdout' | 'stderr'>> & { isTTY?: boolean } = {}): Promise<Captured> {
+export async function runCaptured(argv: string[], ctx: Partial<Omit<CommandContext, 'stdout' | 'stderr'>> & { isTTY?: boolean; stderrIsTTY?: boolean } = {}): Promise<Captured> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
@@ -44,7 +44,7 @@ export async function runCaptured(argv: string[], ctx: Partial<Omit<CommandConte
     ...(ctx.workerUrl ? { workerUrl: ctx.workerUrl } : {}),
     // graph --json writes UTF-8 bytes (Workspace.graphJson), everything else strings.
     stdout: { write: (s: string | Uint8Array) => ((stdout += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true), isTTY: ctx.isTTY ?? false },
-    stderr: { write: (s: string) => ((stderr += s), true) },
+    stderr: { write: (s: string) => ((stderr += s), true), isTTY: ctx.stderrIsTTY ?? false },
   });
   return { code, stdout, stderr };
 }
@@ -57,7 +57,7 @@ export interface Run {
 }
 
 /** {@link runCaptured} with the answer as `{ code, out, err }`. */
-export async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, string>; isTTY?: boolean } = {}): Promise<Run> {
+export async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, string>; isTTY?: boolean; stderrIsTTY?: boolean } = {}): Promise<Run> {
   const r = await runCaptured(argv, opts);
   return { code: r.code, out: r.stdout, err: r.stderr };
 }

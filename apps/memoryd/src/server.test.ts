@@ -77,14 +77,15 @@ describe('POST /v1/traces', () => {
     expect(d.status().checkpoint).toMatchObject({ lastSeq: 1, spans: 2 });
   });
 
-  it('refuses what it cannot take: content type, encoding, size, other signals and methods', async () => {
+  it('refuses what it cannot take: content type, encoding, size, other paths and methods', async () => {
     const d = await memoryd({ maxBodyBytes: 1000 });
     expect((await post(d, Buffer.from('x'), 'text/plain')).status).toBe(415);
     expect((await post(d, Buffer.from('x'), PB, { 'content-encoding': 'br' })).status).toBe(415);
     expect((await post(d, Buffer.alloc(5000), PB)).status).toBe(413);
     expect((await post(d, zlib.gzipSync(Buffer.alloc(5000)), PB, { 'content-encoding': 'gzip' })).status).toBe(413);
-    const logs = await post(d, Buffer.from('{}'), JSON_T, {}, '/v1/logs');
-    expect([logs.status, await logs.json()]).toEqual([404, { code: 12, message: 'memoryd receives traces only (POST /v1/traces), not /v1/logs' }]);
+    // Metrics and logs are answered (sdk.test.ts); a path that is no signal is not.
+    const other = await post(d, Buffer.from('{}'), JSON_T, {}, '/v1/profiles');
+    expect([other.status, await other.json()]).toEqual([404, { code: 12, message: 'no route POST /v1/profiles' }]);
     expect((await fetch(`${d.url}/v1/traces`)).status).toBe(405);
   });
 });

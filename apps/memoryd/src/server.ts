@@ -4,7 +4,25 @@ import { HttpError, PayloadTooLargeError, readBody, RequestAbortedError, Request
 import { BackpressureError, PoisonFrameError, type DecodedTraces, type Ingestor, type Redactor } from '@govern/memory-store';
 import { handleApi, isApiPath, sendApiError, type ApiContext } from './api.js';
 import { refuseUnauthorized } from './auth.js';
-import { CONTENT_TYPES, DecodeError, decodeJsonTraces, decodeProtobufTraces, encodeSpooled, exportResponse, PAYLOAD_KIND, RPC, SPOOLED_KIND, statusResponse, wireOf, type DecodeInfo, type Wire } from './otlp/index.js';
+import {
+  CONTENT_TYPES,
+  countSignal,
+  DecodeError,
+  decodeJsonTraces,
+  decodeProtobufTraces,
+  encodeSpooled,
+  exportResponse,
+  PAYLOAD_KIND,
+  RPC,
+  SPOOLED_KIND,
+  statusResponse,
+  wireOf,
+  type DecodeInfo,
+  type DroppedSignal,
+  type Signal,
+  type SignalCount,
+  type Wire,
+} from './otlp/index.js';
 
 export interface ServerOptions {
   ingestor: Ingestor;
@@ -38,7 +56,11 @@ export interface RunningServer {
  *   content type or encoding; 503 with `Retry-After` only for what is
  *   transient — the ingest queue is full, a spool write failed, stopping
  *   (exporters retry 503).
- * - `POST /v1/logs`, `/v1/metrics`: 404 (memoryd receives traces only).
+ * - `POST /v1/metrics`, `/v1/logs`: read and refused as traces are (405,
+ *   415, 413, 400 when not an export request of that signal), else 200 with a
+ *   partial success rejecting every data point or log record: memoryd stores
+ *   traces only, and says so in the answer instead of failing the export
+ *   (otlp/signals.ts, docs/memory.md#metrics-and-logs).
  * - `GET /health` and `/v1/memory/*`: the memory API (api.ts).
  * - With a token configured, any request without it: 401 with
  *   `WWW-Authenticate: Bearer` (a google.rpc.Status, code 16, for OTLP
@@ -86,48 +108,15 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
   const url = new URL(req.url ?? '/', 'http://memoryd');
   if (opts.authorized && !opts.authorized(req)) return refuseUnauthorized(req, res, url.pathname);
   if (isApiPath(url.pathname)) return handleApi(req, res, url.pathname, opts.api);
-  if (url.pathname === '/v1/logs' || url.pathname === '/v1/metrics') {
-    req.resume();
-    return send(res, 404, 'json', statusResponse('json', RPC.unimplemented, `memoryd receives traces only (POST /v1/traces), not ${url.pathname}`));
-  }
-  if (url.pathname !== '/v1/traces') {
+  const signal = SIGNAL_PATHS[url.pathname];
+  if (!signal) {
     req.resume();
     return send(res, 404, 'json', statusResponse('json', RPC.unimplemented, `no route ${req.method} ${url.pathname}`));
   }
-  if (req.method !== 'POST') {
-    req.resume();
-    res.setHeader('Allow', 'POST');
-    return send(res, 405, 'json', statusResponse('json', RPC.invalidArgument, 'use POST'));
-  }
-  const wire = wireOf(req.headers['content-type']);
-  if (!wire) {
-    req.resume();
-    return send(res, 415, 'json', statusResponse('json', RPC.invalidArgument, `unsupported content type ${req.headers['content-type'] ?? '(none)'}; use application/x-protobuf or application/json`));
-  }
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  if (encoding !== 'identity' && encoding !== 'gzip') {
-    req.resume();
-    return send(res, 415, wire, statusResponse(wire, RPC.invalidArgument, `unsupported content encoding ${encoding}`));
-  }
-
-  let body: Buffer;
-  try {
-    body = await readBody(req, { limit: opts.maxBodyBytes });
-  } catch (err) {
-    if (err instanceof RequestAbortedError) return void res.destroy();
-    if (err instanceof PayloadTooLargeError) return send(res, 413, wire, statusResponse(wire, RPC.invalidArgument, err.message), true);
-    if (err instanceof RequestTimeoutError) return send(res, 408, wire, statusResponse(wire, RPC.invalidArgument, err.message), true);
-    throw err;
-  }
-  if (encoding === 'gzip') {
-    try {
-      body = zlib.gunzipSync(body, { maxOutputLength: opts.maxBodyBytes });
-    } catch (err) {
-      const tooBig = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-      return send(res, tooBig ? 413 : 400, wire, statusResponse(wire, RPC.invalidArgument, tooBig ? `body exceeds ${opts.maxBodyBytes} bytes` : 'body is not valid gzip'));
-    }
-  }
-
+  const payload = await readPayload(req, res, opts);
+  if (!payload) return;
+  if (signal !== 'traces') return dropSignal(res, signal, payload.wire, payload.body, opts);
+  const { wire, body } = payload;
   let decoded: DecodedTraces;
   let frame: { kind: number; body: Buffer } | null = null;
   const info: DecodeInfo = { opaque: 0 };
@@ -166,6 +155,86 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
     return send(res, 503, wire, statusResponse(wire, RPC.unavailable, (err as Error).message));
   }
   return send(res, 200, wire, exportResponse(wire, decoded.rejected, decoded.errors.join('; ')));
+}
+
+/** The OTLP paths and their signals. */
+const SIGNAL_PATHS: Record<string, Signal | undefined> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
+
+/**
+ * An OTLP request's body, decompressed, with its encoding; or null once the
+ * refusal is sent (method, content type, encoding, size, time), the same for
+ * every signal.
+ */
+async function readPayload(req: http.IncomingMessage, res: http.ServerResponse, opts: ServerOptions): Promise<{ wire: Wire; body: Buffer } | null> {
+  if (req.method !== 'POST') {
+    req.resume();
+    res.setHeader('Allow', 'POST');
+    return send(res, 405, 'json', statusResponse('json', RPC.invalidArgument, 'use POST')), null;
+  }
+  const wire = wireOf(req.headers['content-type']);
+  if (!wire) {
+    req.resume();
+    return send(res, 415, 'json', statusResponse('json', RPC.invalidArgument, `unsupported content type ${req.headers['content-type'] ?? '(none)'}; use application/x-protobuf or application/json`)), null;
+  }
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    req.resume();
+    return send(res, 415, wire, statusResponse(wire, RPC.invalidArgument, `unsupported content encoding ${encoding}`)), null;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req, { limit: opts.maxBodyBytes });
+  } catch (err) {
+    if (err instanceof RequestAbortedError) return res.destroy(), null;
+    if (err instanceof PayloadTooLargeError) return send(res, 413, wire, statusResponse(wire, RPC.invalidArgument, err.message), true), null;
+    if (err instanceof RequestTimeoutError) return send(res, 408, wire, statusResponse(wire, RPC.invalidArgument, err.message), true), null;
+    throw err;
+  }
+  if (encoding === 'gzip') {
+    try {
+      body = zlib.gunzipSync(body, { maxOutputLength: opts.maxBodyBytes });
+    } catch (err) {
+      const tooBig = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      return send(res, tooBig ? 413 : 400, wire, statusResponse(wire, RPC.invalidArgument, tooBig ? `body exceeds ${opts.maxBodyBytes} bytes` : 'body is not valid gzip')), null;
+    }
+  }
+  return { wire, body };
+}
+
+/** The partial-success message of a dropped signal: what an exporter's diagnostics show. */
+export const DROPPED_MESSAGE: Record<DroppedSignal, string> = {
+  metrics: 'memoryd stores traces only: metric data points are not stored (see docs/memory.md#metrics-and-logs); send metrics to another OTLP backend, or set OTEL_METRICS_EXPORTER=none',
+  logs: 'memoryd stores traces only: log records are not stored (see docs/memory.md#metrics-and-logs); send logs to another OTLP backend, or set OTEL_LOGS_EXPORTER=none',
+};
+
+/** Per server, the (signal, service) pairs already named in its log: one line each, not one per export (bounded). */
+const announcedBy = new WeakMap<ServerOptions, Set<string>>();
+const MAX_ANNOUNCED = 256;
+
+/**
+ * `/v1/metrics` and `/v1/logs`: 200 with a partial success that rejects every
+ * data point or log record and says why (otlp/signals.ts, docs/memory.md). The
+ * exporter treats it as delivered (no retry, no failed export); nothing of the
+ * payload is stored. memoryd logs each sending service once per signal.
+ */
+function dropSignal(res: http.ServerResponse, signal: DroppedSignal, wire: Wire, body: Buffer, opts: ServerOptions): void {
+  let count: SignalCount;
+  try {
+    count = countSignal(signal, wire, body);
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    return send(res, 400, wire, statusResponse(wire, RPC.invalidArgument, err.message));
+  }
+  let announced = announcedBy.get(opts);
+  if (!announced) announcedBy.set(opts, (announced = new Set()));
+  for (const service of count.services.length ? count.services : ['(no service.name)']) {
+    const key = `${signal}\u0000${service}`;
+    if (announced.has(key) || announced.size >= MAX_ANNOUNCED) continue;
+    announced.add(key);
+    // Only the service's name, never a value of the payload (redaction does not run on what is dropped).
+    opts.log(`memoryd: ${signal} from ${JSON.stringify(opts.redactor.text(service))} are answered as dropped (partial success): memoryd stores traces only`);
+  }
+  send(res, 200, wire, exportResponse(wire, count.items, count.items > 0 ? DROPPED_MESSAGE[signal] : '', signal));
 }
 
 /** 503 (+ Connection: close), in the encoding of the path (exporters retry 503). */

@@ -33,6 +33,7 @@ export type Capability = (typeof CAPABILITIES)[number];
  * major is refused by the contract subcheck.
  */
 export const CAPABILITIES_VERSION = '1.0.0';
+/** The contract name a manifest gives {@link CAPABILITIES_VERSION} under. */
 export const CAPABILITIES_CONTRACT = 'govern-adapter-capabilities';
 
 /**
@@ -71,6 +72,7 @@ export interface AuditStore {
   read(): Promise<AuditRead>;
 }
 
+/** The two kinds of StateHub record. */
 export type StateHubKind = 'workstream' | 'task';
 
 /**

@@ -46,6 +46,7 @@ export const FAILURE_REASONS = {
   capabilityMissing: 'adapter.capability-missing',
 } as const;
 
+/** The kit's denial codes (`policy_reason_code`). */
 export const POLICY_REASONS = {
   /** The pack was opened read-only (`readOnly`, a dry run): every write is denied. */
   readOnly: 'adapter.read-only',

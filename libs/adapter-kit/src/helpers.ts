@@ -4,7 +4,7 @@ import path from 'node:path';
 import { canonicalJson } from '@govern/contracts';
 import type { z } from 'zod';
 import { adapterDenial, adapterFailure, FAILURE_REASONS, POLICY_REASONS } from './errors.js';
-import { EventInputSchema, KeySchema, type EventInput, type EventRecord, type GraphSnapshot, type GraphSnapshotRef } from './records.js';
+import { EventInputSchema, EventPageSchema, KeySchema, type EventInput, type EventPage, type EventRecord, type GraphSnapshot, type GraphSnapshotRef } from './records.js';
 
 /**
  * What every store pack does the same way, so that packs differ in storage only:
@@ -56,11 +56,16 @@ export function sealEvents(stream: string, events: readonly EventInput[], last: 
   return parsed.map((e, i) => ({ schema: 'govern.event/v1', stream, seq: last + i + 1, type: e.type, at: e.at ?? now().toISOString(), data: e.data }));
 }
 
+/** A page request, validated: non-negative integers, or an `adapter.record.invalid` failure. */
+export function parsePage(opts: unknown = {}): EventPage {
+  return parseRecord(EventPageSchema, opts ?? {}, 'page (after, limit)');
+}
+
 /** Pages a stream's events: after `after` (default 0), at most `limit`. */
-export function pageEvents(events: readonly EventRecord[], opts: { after?: number; limit?: number } = {}): EventRecord[] {
-  const after = opts.after ?? 0;
-  const out = events.filter((e) => e.seq > after);
-  return opts.limit === undefined ? out : out.slice(0, Math.max(0, opts.limit));
+export function pageEvents(events: readonly EventRecord[], opts: EventPage = {}): EventRecord[] {
+  const page = parsePage(opts);
+  const out = events.filter((e) => e.seq > (page.after ?? 0));
+  return page.limit === undefined ? out : out.slice(0, page.limit);
 }
 
 /**

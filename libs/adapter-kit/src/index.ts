@@ -30,4 +30,4 @@ export { runWorkload, tickingClock } from './conformance/workload.js';
 export type { ConformanceInputs, RunConfig, RunResult, Step } from './conformance/workload.js';
 export { SCHEMA_ARTIFACTS, schemaFile, schemaJson } from './schemas.js';
 export type { SchemaArtifact } from './schemas.js';
-export { canonicalSha256, denyWrites, ensureOwnedDir, pageEvents, parseRecord, requireKey, sealEvents, snapshotRef } from './helpers.js';
+export { canonicalSha256, denyWrites, ensureOwnedDir, pageEvents, parsePage, parseRecord, requireKey, sealEvents, snapshotRef } from './helpers.js';

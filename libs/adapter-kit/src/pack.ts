@@ -131,6 +131,7 @@ export interface PackStatus {
   manifest: CompatibilityManifest;
 }
 
+/** How {@link composePacks} chooses among packs. */
 export interface ComposeOptions {
   /** Whether a pack is enabled: true, or the reason it is not (a closed gate, a config switch). Default: every pack. */
   enabled?: (manifest: CompatibilityManifest) => true | string;

@@ -93,6 +93,10 @@ export const EventRecordSchema = z
   .describe('an event of a stream (store.event)');
 export type EventRecord = z.infer<typeof EventRecordSchema>;
 
+/** How `store.event.list` pages: events after `after` (a seq, default 0), at most `limit`. */
+export const EventPageSchema = z.object({ after: z.int().min(0).optional(), limit: z.int().min(0).optional() }).strict();
+export type EventPage = z.infer<typeof EventPageSchema>;
+
 // ---------------------------------------------------------------- store.audit
 
 /** The outcomes an audit entry records, each with its side of the reason split. */
@@ -213,12 +217,15 @@ export const StateHubPutSchema = z
   .strict();
 export type StateHubPut = z.input<typeof StateHubPutSchema>;
 
+/** What `statehub.put` answers: `created` on a new key, `changed` when the version grew. */
 export const StateHubPutResultSchema = z.object({ record: StateHubRecordSchema, created: z.boolean(), changed: z.boolean() }).strict();
 export type StateHubPutResult = z.infer<typeof StateHubPutResultSchema>;
 
+/** What `statehub.setStatus` answers. */
 export const StateHubPatchResultSchema = z.object({ record: StateHubRecordSchema, changed: z.boolean() }).strict();
 export type StateHubPatchResult = z.infer<typeof StateHubPatchResultSchema>;
 
+/** One entry of the StateHub change feed. */
 export const StateHubChangeSchema = z
   .object({
     seq: z.int().min(1),
@@ -236,9 +243,11 @@ export const StateHubChangeSchema = z
   .strict();
 export type StateHubChange = z.infer<typeof StateHubChangeSchema>;
 
+/** What `statehub.changes` answers: the pack's repository's changes after `since`. */
 export const StateHubChangePageSchema = z.object({ changes: z.array(StateHubChangeSchema), next: z.int().min(0), hasMore: z.boolean() }).strict();
 export type StateHubChangePage = z.infer<typeof StateHubChangePageSchema>;
 
+/** What `statehub.health` answers. */
 export const StateHubHealthSchema = z.object({ ok: z.literal(true), service: z.literal('statehub'), apiVersion: z.string(), schemaVersion: z.int() }).strict();
 export type StateHubHealth = z.infer<typeof StateHubHealthSchema>;
 

@@ -26,6 +26,7 @@ export const SCHEMA_ARTIFACTS: readonly SchemaArtifact[] = [
   ...Object.entries(RECORD_SCHEMAS).map(([name, schema]) => ({ name, version: 1, io: 'output' as const, schema: schema as z.ZodType })),
 ];
 
+/** An artifact's file name in `libs/adapter-kit/schemas/`. */
 export const schemaFile = (a: Pick<SchemaArtifact, 'name' | 'version'>) => `${a.name}.v${a.version}.json`;
 
 /**

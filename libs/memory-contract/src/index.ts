@@ -16,9 +16,11 @@ export {
   QueryLimitSchema,
   QueryRequestSchema,
   QueryResponseSchema,
+  PRIMITIVES,
   RecentFailureRowSchema,
+  SpanRowSchema,
 } from './query.js';
-export type { GateRollupRow, GuardDenialRow, Primitive, QueryRequest, QueryRequestInput, QueryResponse, RecentFailureRow } from './query.js';
+export type { GateRollupRow, GuardDenialRow, Primitive, QueryRequest, QueryRequestInput, QueryResponse, RecentFailureRow, SpanRow } from './query.js';
 export {
   ALERT_NAMES,
   AUDIT_OPS,

@@ -6,11 +6,15 @@ import { ResolvedWindowSchema, WindowSchema } from './window.js';
  * memory tools). Each primitive is a table macro of migration 2 (see
  * primitives.ts); a request names it, a window, a limit and exact-match
  * filters on its columns. Filters and rows use the macros' column names.
+ *
+ * The failure and denial primitives read govern's own spans (the `govern.*`
+ * attributes); `recent_spans` and `trace_spans` read every span, whatever
+ * service sent it, by service and by trace.
  */
 export const DEFAULT_QUERY_LIMIT = 50;
 export const MAX_QUERY_LIMIT = 500;
 
-export const PRIMITIVES = ['recent_failures_by_taskspec', 'gate_rollup_by_failure_reason_code', 'guard_denials_by_policy_reason_code'] as const;
+export const PRIMITIVES = ['recent_failures_by_taskspec', 'gate_rollup_by_failure_reason_code', 'guard_denials_by_policy_reason_code', 'recent_spans', 'trace_spans'] as const;
 export type Primitive = (typeof PRIMITIVES)[number];
 
 /** A query's `limit`: 1..MAX_QUERY_LIMIT, default DEFAULT_QUERY_LIMIT (the MCP tools take it as is). */
@@ -75,8 +79,35 @@ export const GuardDenialsRequestSchema = z.strictObject({
   filters: z.strictObject({ stage: code.optional(), policy_reason_code: code.optional() }).default({}),
 });
 
+const traceId = z.string().regex(/^[0-9a-f]{32}$/, '32 lowercase hex digits');
+const OUTCOMES = ['ok', 'failed', 'denied'] as const;
+
+/** Spans of any service, newest first: what a service did, or what happened to one name or trace. */
+export const RecentSpansRequestSchema = z.strictObject({
+  primitive: z.literal('recent_spans'),
+  window: WindowSchema.optional(),
+  limit: QueryLimitSchema,
+  filters: z
+    .strictObject({
+      service_name: code.optional().describe('the resource attribute service.name of the span\'s sender'),
+      name: code.optional().describe('the span name'),
+      trace_id: traceId.optional(),
+      outcome: z.enum(OUTCOMES).optional().describe('ok, failed (status ERROR), denied (a guard denial, not a failure)'),
+    })
+    .default({})
+    .describe('exact matches on the columns; all must hold'),
+});
+
+/** One trace by its id: its spans in start order (parents before their children when they started first). */
+export const TraceSpansRequestSchema = z.strictObject({
+  primitive: z.literal('trace_spans'),
+  window: WindowSchema.optional().describe('the window the trace\'s spans started in (default: the last 7 days; at most 31)'),
+  limit: QueryLimitSchema,
+  filters: z.strictObject({ trace_id: traceId, service_name: code.optional().describe('only the spans of this service') }).describe('trace_id is required'),
+});
+
 export const QueryRequestSchema = z
-  .discriminatedUnion('primitive', [RecentFailuresRequestSchema, GateRollupRequestSchema, GuardDenialsRequestSchema])
+  .discriminatedUnion('primitive', [RecentFailuresRequestSchema, GateRollupRequestSchema, GuardDenialsRequestSchema, RecentSpansRequestSchema, TraceSpansRequestSchema])
   .describe('POST /v1/memory/query');
 export type QueryRequest = z.output<typeof QueryRequestSchema>;
 export type QueryRequestInput = z.input<typeof QueryRequestSchema>;
@@ -123,6 +154,26 @@ export const GuardDenialRowSchema = z.object({
   last_at: iso,
 });
 
+/** A span of any service (table task_facts): `recent_spans` and `trace_spans`. */
+export const SpanRowSchema = z.object({
+  service_name: z.string().nullable().describe('service.name of the resource that sent it (null: none)'),
+  name: z.string(),
+  kind: z.enum(['unspecified', 'internal', 'server', 'client', 'producer', 'consumer']),
+  trace_id: z.string(),
+  span_id: z.string(),
+  parent_span_id: z.string().nullable(),
+  start_ns: ns,
+  start_at: iso,
+  duration_ns: ns,
+  status_code: z.enum(['unset', 'ok', 'error']),
+  status_message: z.string().nullable(),
+  outcome: z.enum(OUTCOMES),
+  scope_name: z.string().describe('the instrumentation scope that made it'),
+  stage: z.string().nullable().describe('govern.stage, for govern\'s own spans'),
+  item_id: z.string().nullable().describe('govern.item.id, for govern\'s own spans'),
+  event_count: z.int(),
+});
+
 const answer = <P extends Primitive, R extends z.ZodType>(primitive: P, row: R) =>
   z.object({
     primitive: z.literal(primitive),
@@ -143,9 +194,12 @@ export const QueryResponseSchema = z
     answer('recent_failures_by_taskspec', RecentFailureRowSchema),
     answer('gate_rollup_by_failure_reason_code', GateRollupRowSchema),
     answer('guard_denials_by_policy_reason_code', GuardDenialRowSchema),
+    answer('recent_spans', SpanRowSchema),
+    answer('trace_spans', SpanRowSchema),
   ])
   .describe('200 answer of POST /v1/memory/query');
 export type QueryResponse = z.infer<typeof QueryResponseSchema>;
 export type RecentFailureRow = z.infer<typeof RecentFailureRowSchema>;
 export type GateRollupRow = z.infer<typeof GateRollupRowSchema>;
 export type GuardDenialRow = z.infer<typeof GuardDenialRowSchema>;
+export type SpanRow = z.infer<typeof SpanRowSchema>;

@@ -40,8 +40,8 @@ describe('the pinned contracts of this repository', () => {
       'task-fact@1',
       'event-fact@1',
       'memory-error@1',
-      'memory-query-request@2',
-      'memory-query-response@1',
+      'memory-query-request@3',
+      'memory-query-response@2',
       'memory-upsert-request@1',
       'memory-upsert-response@1',
       'memory-audit-request@1',
@@ -162,6 +162,6 @@ describe('LM-10 in the API contracts: reason_code is read, never written', () =>
 
   it('the only request that names it is the query, as the legacy filter of failure_reason_code', () => {
     const inputs = CONTRACTS.filter((c) => c.io === 'input' && propertyNames(JSON.parse(contractJson(c))).includes('reason_code'));
-    expect(inputs.map((c) => `${c.name}@${c.version}`)).toEqual(['memory-query-request@2']);
+    expect(inputs.map((c) => `${c.name}@${c.version}`)).toEqual(['memory-query-request@3']);
   });
 });

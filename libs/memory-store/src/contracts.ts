@@ -57,8 +57,10 @@ export const CONTRACTS: readonly Contract[] = [
   { name: 'event-fact', version: 1, io: 'output', schema: wire(EventFactSchema, 'one span event as an event fact (table event_facts)') },
   { name: 'memory-error', version: 1, io: 'output', schema: ApiErrorEnvelopeSchema },
   // v2: the failure_reason_code filters also accept their legacy name reason_code (LM-10).
-  { name: 'memory-query-request', version: 2, io: 'input', schema: QueryRequestSchema },
-  { name: 'memory-query-response', version: 1, io: 'output', schema: QueryResponseSchema },
+  // v3: the span primitives recent_spans and trace_spans (every service's spans, by service and trace).
+  { name: 'memory-query-request', version: 3, io: 'input', schema: QueryRequestSchema },
+  // v2: the answers of recent_spans and trace_spans.
+  { name: 'memory-query-response', version: 2, io: 'output', schema: QueryResponseSchema },
   { name: 'memory-upsert-request', version: 1, io: 'input', schema: UpsertRequestSchema },
   { name: 'memory-upsert-response', version: 1, io: 'output', schema: UpsertResponseSchema },
   { name: 'memory-audit-request', version: 1, io: 'input', schema: AuditRequestSchema },

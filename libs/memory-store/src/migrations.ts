@@ -205,6 +205,21 @@ export const MIGRATIONS: readonly Migration[] = [
         FROM ingest_batches`,
     ],
   },
+  {
+    version: 5,
+    name: 'mv_spans: every span by service and trace (recent_spans, trace_spans)',
+    statements: [
+      // The spans of any service, not only govern's: what the primitives recent_spans
+      // (newest first, by service, name, trace or outcome) and trace_spans (one trace in
+      // start order) read. No table changes: task_facts already holds every span with its
+      // service_name; this is their columns for the API, over the window [from_ns, to_ns).
+      `CREATE MACRO mv_spans(from_ns, to_ns) AS TABLE
+        SELECT service_name, name, kind, trace_id, span_id, parent_span_id, start_ns, duration_ns, status_code, status_message,
+               outcome, scope_name, stage, item_id, event_count
+        FROM task_facts
+        WHERE start_ns >= from_ns AND start_ns < to_ns`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

@@ -59,6 +59,7 @@ const q = (r: QueryRequestInput) => QueryRequestSchema.parse(r);
 type Failures = Extract<QueryResponse, { primitive: 'recent_failures_by_taskspec' }>;
 type Rollup = Extract<QueryResponse, { primitive: 'gate_rollup_by_failure_reason_code' }>;
 type Denials = Extract<QueryResponse, { primitive: 'guard_denials_by_policy_reason_code' }>;
+type Spans = Extract<QueryResponse, { primitive: 'recent_spans' | 'trace_spans' }>;
 const WINDOW = { from: String(T0), to: String(NOW) };
 
 describe('recent_failures_by_taskspec', () => {
@@ -176,6 +177,85 @@ describe('rollups', () => {
   });
 });
 
+describe('the span primitives: every service\'s spans', () => {
+  /** A foreign service's trace: a server span and two children, the second failed; none has a govern.* attribute. */
+  function checkout(): ResourceSpans {
+    const trace = 'c'.repeat(32);
+    const at = (m: number, id: number, name: string, over: Partial<Span> = {}): Span => ({
+      traceId: trace,
+      spanId: hex(0xc00 + id, 16),
+      parentSpanId: id === 1 ? null : hex(0xc01, 16),
+      name,
+      kind: id === 1 ? 2 : 3,
+      startNs: T0 + BigInt(m) * MIN,
+      endNs: T0 + BigInt(m) * MIN + 2_000_000n,
+      attributes: { 'http.route': '/cart' },
+      events: [],
+      statusCode: 0,
+      statusMessage: null,
+      ...over,
+    });
+    return {
+      resource: { 'service.name': 'checkout' },
+      scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-http', version: '0.1' }, spans: [at(20, 1, 'POST /cart'), at(20, 2, 'SELECT carts'), at(21, 3, 'UPDATE carts', { statusCode: 2, statusMessage: 'deadlock' })] }],
+    };
+  }
+
+  it('recent_spans: newest first across services, filtered by service, name, trace and outcome', async () => {
+    const store = await open();
+    await store.commit(toFacts([...traces(snapshot()), checkout()]), { firstSeq: 1, lastSeq: 1 });
+    const spans = async (filters: Record<string, string>, limit = 50) => (await store.query(q({ primitive: 'recent_spans', window: WINDOW, limit, filters } as QueryRequestInput), NOW)) as Spans;
+    const all = await spans({});
+    expect(all.rows).toHaveLength(15);
+    expect(all.rows.slice(0, 4).map((r) => [r.service_name, r.name])).toEqual([
+      ['checkout', 'UPDATE carts'],
+      // Same start: the larger span id first (the key breaks the tie).
+      ['checkout', 'SELECT carts'],
+      ['checkout', 'POST /cart'],
+      ['govern', 'govern.gate'],
+    ]);
+    expect(all.rows[0]).toEqual({
+      service_name: 'checkout',
+      name: 'UPDATE carts',
+      kind: 'client',
+      trace_id: 'c'.repeat(32),
+      span_id: hex(0xc03, 16),
+      parent_span_id: hex(0xc01, 16),
+      start_ns: String(T0 + 21n * MIN),
+      start_at: '2026-02-13T16:47:40.000Z',
+      duration_ns: '2000000',
+      status_code: 'error',
+      status_message: 'deadlock',
+      outcome: 'failed',
+      scope_name: '@opentelemetry/instrumentation-http',
+      stage: null,
+      item_id: null,
+      event_count: 0,
+    });
+    expect((await spans({ service_name: 'checkout' })).rows.map((r) => r.name)).toEqual(['UPDATE carts', 'SELECT carts', 'POST /cart']);
+    expect((await spans({ service_name: 'checkout', outcome: 'failed' })).rows.map((r) => r.name)).toEqual(['UPDATE carts']);
+    expect((await spans({ name: 'govern.write' })).rows.map((r) => r.span_id)).toEqual([sid(4), sid(3)]);
+    expect((await spans({ trace_id: hex(103, 32) })).rows.map((r) => [r.span_id, r.outcome, r.event_count])).toEqual([[sid(3), 'denied', 1]]);
+    const two = await spans({ service_name: 'govern' }, 2);
+    expect([two.rows.map((r) => r.span_id), two.truncated]).toEqual([[sid(12), sid(11)], true]);
+  });
+
+  it('trace_spans: one trace by id, in start order; trace_id required, a malformed one refused', async () => {
+    const store = await open();
+    await store.commit(toFacts([...traces(snapshot()), checkout()]), { firstSeq: 1, lastSeq: 1 });
+    const r = (await store.query(q({ primitive: 'trace_spans', window: WINDOW, filters: { trace_id: 'c'.repeat(32) } }), NOW)) as Spans;
+    expect(r.rows.map((x) => [x.name, x.span_id, x.parent_span_id])).toEqual([
+      ['POST /cart', hex(0xc01, 16), null],
+      ['SELECT carts', hex(0xc02, 16), hex(0xc01, 16)],
+      ['UPDATE carts', hex(0xc03, 16), hex(0xc01, 16)],
+    ]);
+    expect(((await store.query(q({ primitive: 'trace_spans', window: WINDOW, filters: { trace_id: 'c'.repeat(32), service_name: 'govern' } }), NOW)) as Spans).rows).toEqual([]);
+    expect(QueryRequestSchema.safeParse({ primitive: 'trace_spans' }).success).toBe(false);
+    expect(QueryRequestSchema.safeParse({ primitive: 'trace_spans', filters: { trace_id: 'C'.repeat(32) } }).success).toBe(false);
+    expect(QueryRequestSchema.safeParse({ primitive: 'recent_spans', filters: { stage: 'close' } }).success).toBe(false);
+  });
+});
+
 describe('determinism', () => {
   it('the same facts, ingested in another order and batching, answer every primitive identically', async () => {
     const a = await open();
@@ -186,7 +266,7 @@ describe('determinism', () => {
     await b.commit(toFacts(traces(rev.slice(0, 5))), { firstSeq: 1, lastSeq: 1 });
     await b.commit(toFacts(traces(rev.slice(5))), { firstSeq: 2, lastSeq: 2 });
     await b.commit(toFacts(traces(spans)), { firstSeq: 3, lastSeq: 3 }); // a replay: stores nothing
-    for (const primitive of ['recent_failures_by_taskspec', 'gate_rollup_by_failure_reason_code', 'guard_denials_by_policy_reason_code'] as const) {
+    for (const primitive of ['recent_failures_by_taskspec', 'gate_rollup_by_failure_reason_code', 'guard_denials_by_policy_reason_code', 'recent_spans'] as const) {
       for (const limit of [1, 3, 50]) {
         const ra = await a.query(q({ primitive, window: WINDOW, limit }), NOW);
         const rb = await b.query(q({ primitive, window: WINDOW, limit }), NOW);

@@ -1,10 +1,22 @@
 import type { Db, Param, Row } from '@govern/duckdb';
-import { MemoryApiError, type GateRollupRow, type GuardDenialRow, type Primitive, type QueryRequest, type QueryResponse, type RecentFailureRow, isoOfNs, resolveWindow } from '@govern/memory-contract';
+import {
+  MemoryApiError,
+  type GateRollupRow,
+  type GuardDenialRow,
+  type Primitive,
+  type QueryRequest,
+  type QueryResponse,
+  type RecentFailureRow,
+  type SpanRow,
+  isoOfNs,
+  resolveWindow,
+} from '@govern/memory-contract';
 
 /**
  * The query primitives as prepared queries over the `mv_*` table macros of
- * migrations 2 and 3 (the failure primitives read `failure_facts`, the failed
- * task facts materialized at ingest; the denials read `event_facts`). Deterministic: every ORDER BY ends with the key (a fact's
+ * migrations 2, 3 and 5 (the failure primitives read `failure_facts`, the failed
+ * task facts materialized at ingest; the denials read `event_facts`; the span
+ * primitives, every service's spans, `task_facts`). Deterministic: every ORDER BY ends with the key (a fact's
  * (start_ns, trace_id, span_id); a group's columns), so the same snapshot and
  * the same request give the same rows in the same order. Bounded: a window
  * (window.ts) and a limit; one row more than the limit is read to say whether
@@ -34,6 +46,17 @@ export const PRIMITIVE_SQL: Record<Primitive, PrimitiveSql> = {
     macro: 'mv_guard_denials_by_policy_reason_code',
     columns: ['stage', 'policy_reason_code'],
     order: 'denials DESC, policy_reason_code ASC NULLS FIRST, stage ASC NULLS FIRST',
+  },
+  recent_spans: {
+    macro: 'mv_spans',
+    columns: ['service_name', 'name', 'trace_id', 'outcome'],
+    order: 'start_ns DESC, trace_id DESC, span_id DESC',
+  },
+  // A trace reads in the order its spans started; span_id breaks ties deterministically.
+  trace_spans: {
+    macro: 'mv_spans',
+    columns: ['trace_id', 'service_name'],
+    order: 'start_ns ASC, span_id ASC',
   },
 };
 
@@ -104,6 +127,9 @@ export async function runQuery(db: Db, req: QueryRequest, nowNs: bigint): Promis
       return { primitive: req.primitive, ...base, rows: kept.map(gateRow) };
     case 'guard_denials_by_policy_reason_code':
       return { primitive: req.primitive, ...base, rows: kept.map(denialRow) };
+    case 'recent_spans':
+    case 'trace_spans':
+      return { primitive: req.primitive, ...base, rows: kept.map(spanRow) };
     default:
       throw new MemoryApiError('invalid-request', `unknown primitive ${(req as { primitive: string }).primitive}`);
   }
@@ -147,6 +173,28 @@ function gateRow(r: Row): GateRollupRow {
 
 function denialRow(r: Row): GuardDenialRow {
   return { policy_reason_code: str(r.policy_reason_code), stage: str(r.stage), denials: Number(r.denials), ...span(r) };
+}
+
+function spanRow(r: Row): SpanRow {
+  const start = r.start_ns as bigint;
+  return {
+    service_name: str(r.service_name),
+    name: String(r.name),
+    kind: String(r.kind) as SpanRow['kind'],
+    trace_id: String(r.trace_id),
+    span_id: String(r.span_id),
+    parent_span_id: str(r.parent_span_id),
+    start_ns: String(start),
+    start_at: isoOfNs(start),
+    duration_ns: String(r.duration_ns),
+    status_code: String(r.status_code) as SpanRow['status_code'],
+    status_message: str(r.status_message),
+    outcome: String(r.outcome) as SpanRow['outcome'],
+    scope_name: String(r.scope_name),
+    stage: str(r.stage),
+    item_id: str(r.item_id),
+    event_count: Number(r.event_count),
+  };
 }
 
 /** Keys in order: json_group_object's order is the aggregation's, which is not defined. */

@@ -12,6 +12,10 @@ const RELATED_CHILDREN = 5;
  * its status and gets a `status-children-done` warning at the status. Linear in the items.
  */
 export function deriveStatuses(items: Item[], sink: DiagnosticSink): void {
+  // Most documents nest nothing: every item's parent is the document, which is no item.
+  const root = items.find((it) => it.parent !== null)?.parent;
+  if (root === undefined) return;
+  if (items.every((it) => it.parent === null || it.parent === root) && !items.some((it) => it.id === root)) return;
   const byId = new Map<string, Item>();
   for (const it of items) if (!byId.has(it.id)) byId.set(it.id, it);
   const children = new Map<Item, Item[]>();

@@ -21,6 +21,8 @@ const LOOKED_FOR = [
   'tables with an id column (tableColumns.id: id, task, task id, story, epic, stage, …) and a status column (tableColumns.status: status, state) ' +
     'or a depends column (tableColumns.depends: depends on, dependencies, depends, deps, blocked by, dependency, …)',
   'front matter with `id` (or `name`) and `status`: the document is one item',
+  "numbered work items whose bullets hold a criteria label (`1) Close doc drift` + `- Acceptance: …`)",
+  "a design proposal: at least four headings named in the profile's proposals.sections (Summary, Motivation, Proposal, Design Details, …)",
 ];
 
 const NOTHING = {
@@ -28,7 +30,8 @@ const NOTHING = {
   code: 'no-governance-content',
   message:
     'nothing to track: found no milestone table (Milestone and Status columns), task heading (`## T01 - Title`), milestone heading (`## Phase 1: Title`, `### K0: Title`), ' +
-    'list line with an id and a status mark (`- [ ] T001 …`), table with an id column and a status or depends column, nor front matter with an id and a status',
+    'list line with an id and a status mark (`- [ ] T001 …`), table with an id column and a status or depends column, numbered work item with an `Acceptance:` bullet, ' +
+    'design proposal (Summary, Motivation, Proposal, Design Details sections), nor front matter with an id and a status',
   note: 'run `govern explain <file>` to see what was skipped and which profile rule would read it',
   line: 1,
   column: 1,
@@ -200,7 +203,7 @@ describe('a table whose status column has a name the profile does not know', () 
     const e = explain(BOARD, 'board.md', withRules({ tableColumns: { status: ['progress'] } }));
     expect([e.document?.family, e.document?.reason, e.read, e.skipped, e.nothingToTrack]).toEqual([
       'plan',
-      'list lines with an id and a status mark, or a table with an id column and a status or depends column, first at line 3',
+      'list lines with an id and a status mark, numbered work items with an Acceptance line, or a table with an id column and a status or depends column, first at line 3',
       [{ kind: 'table', line: 3, as: 'role-table', reason: 'read by its columns: id "Story", status "Progress", title "Title"', items: ['board:S-1', 'board:S-2'], roles: { id: 'Story', status: 'Progress', depends: null, title: 'Title' } }],
       [],
       null,

@@ -538,7 +538,7 @@ function familyReason(c: Classification): string {
     case 'proposal':
       return `a design proposal (a KEP): its headings name at least four of the profile's proposals.sections (first at line ${c.line}); the proposal is one item, its graduation stages are its items`;
     case 'plan-lists':
-      return `list lines with an id and a status mark, or a table with an id column and a status or depends column, first at line ${c.line}`;
+      return `list lines with an id and a status mark, numbered work items with an Acceptance line, or a table with an id column and a status or depends column, first at line ${c.line}`;
     default:
       return 'none of the structures govern reads (see nothingToTrack)';
   }
@@ -585,6 +585,8 @@ function lookedFor(profile: CompiledProfile): string[] {
     'list lines with a status mark (`[ ]`, `[x]`, `[~]`, ✅) that start with an id matching the profile\'s listItemIds (`- [ ] T001 …`, `- [x] 1.2 …`)',
     `tables with an id column (tableColumns.id: ${few(profile.tableColumns.id)}) and a status column (tableColumns.status: ${few(profile.tableColumns.status)}) or a depends column (tableColumns.depends: ${few(profile.tableColumns.depends)})`,
     'front matter with `id` (or `name`) and `status`: the document is one item',
+    'numbered work items whose bullets hold a criteria label (`1) Close doc drift` + `- Acceptance: …`)',
+    "a design proposal: at least four headings named in the profile's proposals.sections (Summary, Motivation, Proposal, Design Details, …)",
   ];
 }
 

@@ -154,7 +154,8 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
 const NOTHING_TO_TRACK =
   'nothing to track: found no milestone table (Milestone and Status columns), task heading (`## T01 - Title`), ' +
   'milestone heading (`## Phase 1: Title`, `### K0: Title`), list line with an id and a status mark (`- [ ] T001 …`), ' +
-  'table with an id column and a status or depends column, nor front matter with an id and a status';
+  'table with an id column and a status or depends column, numbered work item with an `Acceptance:` bullet, ' +
+  'design proposal (Summary, Motivation, Proposal, Design Details sections), nor front matter with an id and a status';
 
 /** Family: declared by front matter `type`, else recognized by structure. */
 export function detectFamily(data: Record<string, unknown> | null, blocks: Block[], profile: CompiledProfile): Family {

@@ -3,7 +3,7 @@
  * profiles, discovery, the persistent parse cache and parallel parsing.
  */
 export { loadWorkspace } from './load.js';
-export type { LoadOptions, Workspace } from './load.js';
+export type { LoadOptions, LoadProgress, Workspace } from './load.js';
 export { loadConfig, ConfigSchema, CONFIG_FILE, DEFAULT_FOLDERS } from './config.js';
 export type { Config, LoadedConfig } from './config.js';
 export { discover } from './discover.js';

@@ -40,6 +40,20 @@ export interface LoadOptions {
   buildId?: string;
   /** Called after each phase with its wall time, for `GOVERN_TIMING=1`. */
   trace?: (phase: string, ms: number) => void;
+  /**
+   * Called as files that need parsing are parsed (`done` of `total`, after each file on
+   * this thread, after each batch on workers), and once with `phase: 'graph'` before the
+   * graph is built. Not called on a run served from the cache without parsing. For a
+   * progress line on a terminal: a cold load of a large root takes seconds.
+   */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** What {@link LoadOptions.onProgress} receives. */
+export interface LoadProgress {
+  phase: 'parse' | 'graph';
+  done: number;
+  total: number;
 }
 
 export interface Workspace {
@@ -216,13 +230,19 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
   lap('results');
 
   const threshold = opts.parallelThreshold ?? 200;
+  const onProgress = opts.onProgress;
+  const progress = onProgress && pending.length ? (done: number) => onProgress({ phase: 'parse', done, total: pending.length }) : undefined;
   const workers = opts.workerUrl && pending.length >= threshold ? Math.min(4, Math.max(2, os.availableParallelism())) : 0;
   let fresh: ParsedFile[];
   try {
     fresh =
       workers > 0
-        ? await parseInWorkers(opts.workerUrl!, root, profile.profile, pending.map((p) => p.rel), workers, parseOptions, Object.fromEntries(pathIds))
-        : pending.map((p) => parsePending(root, p, profile, parseOptions, pathIds.get(p.rel)));
+        ? await parseInWorkers(opts.workerUrl!, root, profile.profile, pending.map((p) => p.rel), workers, parseOptions, Object.fromEntries(pathIds), progress)
+        : pending.map((p, i) => {
+            const parsed = parsePending(root, p, profile, parseOptions, pathIds.get(p.rel));
+            progress?.(i + 1);
+            return parsed;
+          });
   } catch (err) {
     cache.close(); // a failed worker: do not leave the cache file open
     throw err;
@@ -246,6 +266,7 @@ export async function loadWorkspace(opts: LoadOptions): Promise<Workspace> {
     diagnostics.push(...r.result.diagnostics);
     if (r.result.document) documents.push(r.result.document);
   }
+  opts.onProgress?.({ phase: 'graph', done: 0, total: documents.length });
   const index = buildGraph(documents, profile);
   diagnostics.push(...index.graph.diagnostics);
   diagnostics.sort(compareDiagnostics);

@@ -15,6 +15,8 @@ export async function parseInWorkers(
   options: ParseOptions = {},
   /** The path ids of the files whose name is not unique (see `Workspace.pathIds`). */
   pathIds: Record<string, string> = {},
+  /** Called with the number of files parsed so far, after each batch. */
+  onParsed?: (done: number) => void,
 ): Promise<ParsedFile[]> {
   const out: ParsedFile[] = [];
   const batch = 32;
@@ -33,6 +35,7 @@ export async function parseInWorkers(
       };
       w.on('message', (results: ParsedFile[]) => {
         out.push(...results);
+        onParsed?.(out.length);
         feed();
       });
       w.on('error', reject);

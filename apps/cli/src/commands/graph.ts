@@ -1,8 +1,9 @@
 import { evaluateGates } from '@govern/gates';
 import type { GraphNode } from '@govern/graph';
-import { UsageError, exitCodeFor, openWorkspace, writeJson, writeJsonBytes, type CommandContext, type CommonOptions } from '../context.js';
-import { colorsFor, formatDiagnostic, statusCell, summarize, summaryLine, table } from '../render.js';
+import { UsageError, openWorkspace, writeJson, writeJsonBytes, type CommandContext, type CommonOptions } from '../context.js';
+import { colorsFor, formatDiagnostic, statusCell, summaryLine, table } from '../render.js';
 import { renderDot, renderMermaid } from '../render-graph.js';
+import { count, elsewhereLine, errorsReason, exitCodeOf, resolveDoc, scopeDiagnostics } from '../scope.js';
 
 export interface GraphOptions extends CommonOptions {
   doc?: string;
@@ -10,6 +11,8 @@ export interface GraphOptions extends CommonOptions {
   kind?: string[];
   /** `graph` only: `table` (default), `mermaid` or `dot`. */
   format?: 'table' | 'mermaid' | 'dot';
+  /** At most this many nodes (and diagnostics). */
+  limit?: number;
 }
 
 /** Nodes matching the filters shared by `graph` and `next`. */
@@ -22,31 +25,41 @@ export function filterNodes(nodes: GraphNode[], opts: GraphOptions): GraphNode[]
   );
 }
 
-/** `govern graph`: every node and diagnostic; `--json` is the agents' contract. */
+/**
+ * `govern graph`: every node and diagnostic; `--json` is the agents' contract. With
+ * `--doc` only that document's nodes and diagnostics (and its errors decide the exit
+ * code); `--status`/`--kind` select nodes; `--limit` bounds nodes and diagnostics. A
+ * narrowed JSON answer says what it left out in `omitted`.
+ */
 export async function graphCommand(ctx: CommandContext, opts: GraphOptions): Promise<number> {
   if (opts.json && opts.format && opts.format !== 'table') throw new UsageError(`--json and --format ${opts.format} are two outputs; choose one`);
   const ws = await openWorkspace(ctx, opts);
-  if (opts.json && !opts.doc && !opts.status?.length && !opts.kind?.length) {
+  const narrowed = Boolean(opts.doc || opts.status?.length || opts.kind?.length || opts.limit !== undefined);
+  if (opts.json && !narrowed) {
     // The whole graph: the workspace's serialized form, which a warm run reads
     // from the cache without building the graph (ws.index is never touched).
     writeJsonBytes(ctx, ws.graphJson());
-    return exitCodeFor(ws);
+    return exitCodeOf(ws.diagnostics);
   }
-  const nodes = filterNodes(ws.index.graph.nodes, opts);
+  const scope = resolveDoc(ws, opts.doc);
+  const { shown: inScope, elsewhere } = scopeDiagnostics(ws.diagnostics, scope);
+  const code = exitCodeOf(inScope);
+  const matching = filterNodes(ws.index.graph.nodes, { ...opts, ...(scope ? { doc: scope.file } : {}) });
+  const nodes = opts.limit !== undefined ? matching.slice(0, opts.limit) : matching;
+  const diagnostics = opts.limit !== undefined ? inScope.slice(0, opts.limit) : inScope;
   if (opts.json) {
-    writeJson(ctx, { nodes, diagnostics: ws.diagnostics });
-    return exitCodeFor(ws);
+    writeJson(ctx, { nodes, diagnostics, omitted: { nodes: matching.length - nodes.length, diagnostics: elsewhere + inScope.length - diagnostics.length } });
+    return code;
   }
   if (opts.format === 'mermaid' || opts.format === 'dot') {
     // With a filter, a gate is drawn only when an item it requires is drawn.
-    const filtered = Boolean(opts.doc || opts.status?.length || opts.kind?.length);
     const shown = new Set(nodes.map((n) => n.id));
-    const gates = evaluateGates(ws).value.filter((g) => !filtered || g.requires.some((r) => shown.has(r.id)));
+    const gates = evaluateGates(ws).value.filter((g) => !narrowed || g.requires.some((r) => shown.has(r.id)));
     ctx.stdout.write(opts.format === 'mermaid' ? renderMermaid(nodes, gates) : renderDot(nodes, gates));
     // stdout stays a clean diagram; problems are pointed at on stderr.
-    const s = summarize(ws.diagnostics);
-    if (s.errors) ctx.stderr.write(`govern: ${s.errors} error diagnostic${s.errors === 1 ? '' : 's'}; run govern validate\n`);
-    return exitCodeFor(ws);
+    const reason = errorsReason(inScope, scope);
+    if (reason) ctx.stderr.write(`govern: ${reason}\n`);
+    return code;
   }
   const c = colorsFor(ctx, opts);
   let out = '';
@@ -65,8 +78,11 @@ export async function graphCommand(ctx: CommandContext, opts: GraphOptions): Pro
     rows.push([n.id, statusCell(n.status, c), n.title, n.dependsOn.length ? c.dim(`← ${n.dependsOn.join(', ')}`) : '']);
   }
   flush();
-  for (const d of ws.diagnostics) out += formatDiagnostic(d, c);
-  out += `${nodes.length} nodes; ${summaryLine(ws.diagnostics, c)}\n`;
+  for (const d of diagnostics) out += formatDiagnostic(d, c);
+  if (nodes.length < matching.length) out += c.dim(`… ${count(matching.length - nodes.length, 'more node')} (--limit ${opts.limit}); a larger --limit, or none, shows them\n`);
+  if (diagnostics.length < inScope.length) out += c.dim(`… ${count(inScope.length - diagnostics.length, 'more diagnostic')} (--limit ${opts.limit}); govern validate lists every one\n`);
+  if (elsewhere) out += c.dim(`${elsewhereLine(elsewhere)}\n`);
+  out += `${count(matching.length, 'node')}; ${summaryLine(inScope, c)}\n`;
   ctx.stdout.write(out);
-  return exitCodeFor(ws);
+  return code;
 }

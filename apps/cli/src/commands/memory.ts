@@ -16,7 +16,8 @@ import { colorsFor, table, type Colors } from '../render.js';
 
 /**
  * `govern memory health|query`: memoryd's health and query primitives from a
- * terminal or a script — the same HTTP API (MemoryClient) the MCP memory_*
+ * terminal or a script (govern's failures and denials, and the spans of any
+ * service: `query spans --service <name>`, `query trace --trace <id>`) — the same HTTP API (MemoryClient) the MCP memory_*
  * tools call; memoryd alone opens its database. `--json` prints memoryd's
  * answer as it is (the pinned `memory-health-response` / `memory-query-response`
  * contracts) or `{ "error": … }`. Gated like the MCP tools: when the root
@@ -36,6 +37,8 @@ interface QueryOptions extends MemoryOptions {
   to?: string;
   limit?: number;
   filter?: string[];
+  service?: string;
+  trace?: string;
 }
 
 /** The primitives, by the short names the command takes (the API's names are accepted too). */
@@ -43,6 +46,8 @@ const PRIMITIVES = {
   failures: 'recent_failures_by_taskspec',
   rollup: 'gate_rollup_by_failure_reason_code',
   denials: 'guard_denials_by_policy_reason_code',
+  spans: 'recent_spans',
+  trace: 'trace_spans',
 } as const;
 
 async function client(ctx: CommandContext, opts: MemoryOptions): Promise<MemoryClient> {
@@ -82,6 +87,9 @@ export function memoryQueryCommand(ctx: CommandContext, primitive: string, opts:
     if (eq <= 0) throw new UsageError(`--filter ${f}: expected key=value (e.g. stage=close)`);
     filters[f.slice(0, eq)] = f.slice(eq + 1);
   }
+  // Shorthands of the span primitives' filters (memoryd refuses them on a primitive without the column).
+  if (opts.service !== undefined) filters.service_name = opts.service;
+  if (opts.trace !== undefined) filters.trace_id = opts.trace.toLowerCase();
   const req = {
     primitive: name,
     window: { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) },
@@ -121,6 +129,10 @@ function renderQuery(r: QueryResponse, c: Colors): string {
   } else if (r.primitive === 'gate_rollup_by_failure_reason_code') {
     header = ['stage', 'failure_reason_code', 'failures', 'first', 'last'];
     rows = r.rows.map((x) => [x.stage, x.failure_reason_code, x.failures, x.first_at, x.last_at].map(cell));
+  } else if (r.primitive === 'recent_spans' || r.primitive === 'trace_spans') {
+    const ms = (ns: string) => `${(Number(ns) / 1e6).toFixed(1)} ms`;
+    header = ['start', 'service', 'name', 'status', 'duration', 'trace_id/span_id', 'parent'];
+    rows = r.rows.map((x) => [x.start_at, x.service_name, x.name, x.status_code === 'error' ? c.red(`error${x.status_message ? `: ${x.status_message}` : ''}`) : x.outcome, ms(x.duration_ns), `${x.trace_id}/${x.span_id}`, x.parent_span_id].map(cell));
   } else {
     header = ['policy_reason_code', 'stage', 'denials', 'first', 'last'];
     rows = r.rows.map((x) => [x.policy_reason_code, x.stage, x.denials, x.first_at, x.last_at].map(cell));
@@ -153,14 +165,24 @@ export function registerMemoryCommands(program: Command, ctx: CommandContext, co
     common(
       memory
         .command('query')
-        .argument('<primitive>', `${Object.keys(PRIMITIVES).join(' | ')}: recent failures by taskspec, failures per gate and failure_reason_code, guard denials per policy_reason_code`)
+        .argument(
+          '<primitive>',
+          `${Object.keys(PRIMITIVES).join(' | ')}: recent failures by taskspec, failures per gate and failure_reason_code, guard denials per policy_reason_code, ` +
+            'recent spans of any service (newest first), the spans of one trace (--trace, in start order)',
+        )
         .description('one query primitive over a time window (--json: memoryd\'s query answer)'),
     ),
   )
     .option('--from <time>', 'window start, inclusive: ISO 8601 or Unix nanoseconds (default 7 days before --to)')
     .option('--to <time>', "window end, exclusive (default now, memoryd's clock); the window is at most 31 days")
     .option('--limit <n>', `at most n rows (default 50, at most ${MAX_QUERY_LIMIT})`, limit)
-    .option('--filter <key=value...>', 'exact-match filters: failures take command, stage, document_id, item_id, run_id, failure_reason_code; rollup stage, failure_reason_code; denials stage, policy_reason_code')
+    .option(
+      '--filter <key=value...>',
+      'exact-match filters: failures take command, stage, document_id, item_id, run_id, failure_reason_code; rollup stage, failure_reason_code; denials stage, policy_reason_code; ' +
+        'spans service_name, name, trace_id, outcome; trace trace_id (required), service_name',
+    )
+    .option('--service <name>', 'spans, trace: only the spans of this service (service.name); same as --filter service_name=<name>')
+    .option('--trace <trace_id>', 'trace: the trace to show (32 hex digits); spans: only this trace; same as --filter trace_id=<id>')
     .action(async (primitive: string, o: QueryOptions) => setExit(await memoryQueryCommand(ctx, primitive, o)));
 }
 

@@ -1,53 +1,125 @@
-import { blockedItems, nextActionable } from '@govern/graph';
-import { exitCodeFor, openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
-import { colorsFor, formatDiagnostic, nodeRow, statusCell, summarize, summaryLine, table } from '../render.js';
+import { blockedItems, nextActionable, type GraphNode } from '@govern/graph';
+import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { colorsFor, formatDiagnostic, nodeRow, statusCell, summarize, summaryLine, table, type Colors } from '../render.js';
+import { count, elsewhereLine, exitCodeOf, resolveDoc, scopeDiagnostics } from '../scope.js';
+import { filterNodes } from './graph.js';
 
-/** `govern status`: a readable summary of every document, what is next, what is blocked. */
-export async function statusCommand(ctx: CommandContext, opts: CommonOptions): Promise<number> {
+export interface StatusOptions extends CommonOptions {
+  /** Only this document (path or id), and only its diagnostics. */
+  doc?: string;
+  /** Only items with these statuses (`unknown`: none recognized), and the documents that have one. */
+  status?: string[];
+  /** At most this many documents, next items, blocked items and diagnostics. */
+  limit?: number;
+  /** Human output: every document's items and every list entry, however large the root. */
+  all?: boolean;
+}
+
+/**
+ * The default bound of the human output (without `--limit` or `--all`): a root of up to
+ * {@link FULL_DOCUMENTS} documents is printed in full; a larger one as one summary line
+ * per document, at most {@link SUMMARY_DOCUMENTS} of them; each list (next, blocked,
+ * diagnostics) shows at most {@link LIST_LIMIT} entries. At 5,000 documents the full
+ * output was 63,885 lines: no one reads that, and an agent's context cannot hold it.
+ */
+export const FULL_DOCUMENTS = 20;
+/** See {@link FULL_DOCUMENTS}. */
+export const SUMMARY_DOCUMENTS = 100;
+/** See {@link FULL_DOCUMENTS}. */
+export const LIST_LIMIT = 20;
+
+/**
+ * `govern status`: a readable summary of every document, what is next, what is blocked.
+ * `--json` is complete unless `--limit` is given; the human output is bounded (see
+ * {@link FULL_DOCUMENTS}) and says what it left out and how to see it.
+ */
+export async function statusCommand(ctx: CommandContext, opts: StatusOptions): Promise<number> {
   const ws = await openWorkspace(ctx, opts);
-  const { nodes } = ws.index.graph;
-  const next = nextActionable(ws.index);
-  const blocked = blockedItems(ws.index);
+  const scope = resolveDoc(ws, opts.doc);
+  const filter = { ...(scope ? { doc: scope.file } : {}), ...(opts.status ? { status: opts.status } : {}) };
+  const { shown: inScope, elsewhere } = scopeDiagnostics(ws.diagnostics, scope);
+  const code = exitCodeOf(inScope);
+  // Grouped once: filtering every node for every document is quadratic (35,000 nodes × 5,000 documents).
+  const byFile = new Map<string, GraphNode[]>();
+  for (const n of ws.index.graph.nodes) {
+    const list = byFile.get(n.source.file);
+    if (list) list.push(n);
+    else byFile.set(n.source.file, [n]);
+  }
+  const narrowed = Boolean(scope || opts.status?.length);
+  const documents = ws.documents
+    .map((d) => ({ d, all: byFile.get(d.file) ?? [], items: filterNodes(byFile.get(d.file) ?? [], filter) }))
+    .filter(({ d, items }) => (scope ? d.file === scope.file : true) && (!opts.status?.length || items.length > 0));
+  const next = filterNodes(nextActionable(ws.index), filter);
+  const blocked = blockedItems(ws.index).filter((b) => filterNodes([b.node], filter).length > 0);
+
   if (opts.json) {
+    const cut = <T>(list: T[]) => (opts.limit !== undefined ? list.slice(0, opts.limit) : list);
     writeJson(ctx, {
       root: ws.root,
-      documents: ws.documents.map((d) => ({
+      documents: cut(documents).map(({ d, all, items }) => ({
         file: d.file,
         id: d.id,
         family: d.family,
         title: d.title,
         status: d.status,
-        items: d.items.map((i) => i.id),
-        counts: countStatuses(nodes.filter((n) => n.source.file === d.file)),
+        items: items.map((i) => i.id),
+        counts: countStatuses(all),
       })),
-      next: next.map((n) => n.id),
-      blocked: blocked.map((b) => ({ id: b.node.id, blockers: b.blockers })),
-      summary: summarize(ws.diagnostics),
-      diagnostics: ws.diagnostics,
+      next: cut(next).map((n) => n.id),
+      blocked: cut(blocked).map((b) => ({ id: b.node.id, blockers: b.blockers })),
+      summary: summarize(inScope),
+      diagnostics: cut(inScope),
+      ...(narrowed || opts.limit !== undefined
+        ? {
+            omitted: {
+              documents: documents.length - cut(documents).length,
+              next: next.length - cut(next).length,
+              blocked: blocked.length - cut(blocked).length,
+              diagnostics: elsewhere + inScope.length - cut(inScope).length,
+            },
+          }
+        : {}),
     });
-    return exitCodeFor(ws);
+    return code;
   }
+
   const c = colorsFor(ctx, opts);
+  const bounded = !opts.all;
+  const listLimit = opts.limit ?? (bounded ? LIST_LIMIT : Infinity);
+  const full = opts.limit !== undefined || !bounded || documents.length <= FULL_DOCUMENTS;
+  const docLimit = opts.limit ?? (full ? Infinity : SUMMARY_DOCUMENTS);
+  const shownDocs = documents.slice(0, docLimit);
   let out = `${c.bold('govern status')}  ${c.dim(ws.root)}\n\n`;
-  for (const d of ws.documents) {
-    const items = nodes.filter((n) => n.source.file === d.file);
-    const counts = countStatuses(items);
-    const tally = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ');
+  for (const { d, all, items } of shownDocs) {
+    const tally = Object.entries(countStatuses(all)).map(([k, v]) => `${v} ${k}`).join(', ');
     out += `${c.bold(d.file)}  ${c.dim(`${d.family}: ${d.title}`)}${tally ? c.dim(`  (${tally})`) : ''}\n`;
-    out += table(items.map((n) => [n.id, statusCell(n.status, c), n.title]), c);
-    out += '\n';
+    if (full) out += table(items.map((n) => [n.id, statusCell(n.status, c), n.title]), c) + '\n';
   }
+  if (!full) out += '\n';
+  if (shownDocs.length < documents.length) out += more(c, documents.length - shownDocs.length, 'document', opts.limit, 'govern status --all prints every one, --doc <file-or-id> one in full, --json all as JSON') + '\n';
+  else if (!full) out += c.dim(`${count(documents.length, 'document')}, one line each (more than ${FULL_DOCUMENTS}); --doc <file-or-id> shows one with its items, --all every one\n`) + '\n';
   out += c.bold('Next actionable') + '\n';
-  out += next.length ? table(next.map((n) => nodeRow(n, c)), c) : '  nothing is actionable\n';
+  out += next.length ? table(next.slice(0, listLimit).map((n) => nodeRow(n, c)), c) : '  nothing is actionable\n';
+  if (next.length > listLimit) out += more(c, next.length - listLimit, 'actionable item', opts.limit, 'govern next lists every one');
   out += '\n' + c.bold('Blocked') + '\n';
   out += blocked.length
-    ? table(blocked.map((b) => [b.node.id, statusCell(b.node.status, c), `waits on ${b.blockers.map((x) => `${x.id} (${x.exists ? (x.status ?? 'no status') : 'missing'})${x.via ? ` via ${x.via}` : ''}`).join(', ')}`]), c)
+    ? table(blocked.slice(0, listLimit).map((b) => [b.node.id, statusCell(b.node.status, c), `waits on ${b.blockers.map((x) => `${x.id} (${x.exists ? (x.status ?? 'no status') : 'missing'})${x.via ? ` via ${x.via}` : ''}`).join(', ')}`]), c)
     : '  nothing is blocked\n';
+  if (blocked.length > listLimit) out += more(c, blocked.length - listLimit, 'blocked item', opts.limit, 'govern status --all lists every one');
   out += '\n' + c.bold('Diagnostics') + '\n';
-  for (const d of ws.diagnostics) out += formatDiagnostic(d, c);
-  out += `${summaryLine(ws.diagnostics, c)}\n`;
+  for (const d of inScope.slice(0, listLimit)) out += formatDiagnostic(d, c);
+  if (inScope.length > listLimit) out += more(c, inScope.length - listLimit, 'diagnostic', opts.limit, 'govern validate lists every one');
+  if (elsewhere) out += c.dim(`${elsewhereLine(elsewhere)}\n`);
+  out += `${summaryLine(inScope, c)}\n`;
   ctx.stdout.write(out);
-  return exitCodeFor(ws);
+  return code;
+}
+
+/** `… 4,880 more documents (…); how to see them`, dimmed. */
+function more(c: Colors, n: number, noun: string, limit: number | undefined, how: string): string {
+  const why = limit !== undefined ? `--limit ${limit}` : 'the default bound';
+  return c.dim(`  … ${count(n, `more ${noun}`)} (${why}); ${how}\n`);
 }
 
 function countStatuses(items: { status: string | null }[]): Record<string, number> {

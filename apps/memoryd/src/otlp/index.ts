@@ -8,7 +8,8 @@ import { decodeSpooled } from './spooled.js';
 export { DecodeError } from './common.js';
 export { decodeJsonTraces } from './json.js';
 export { decodeProtobufTraces, type DecodeInfo } from './protobuf.js';
-export { CONTENT_TYPES, exportResponse, RPC, statusResponse, type Wire } from './response.js';
+export { CONTENT_TYPES, exportResponse, RPC, statusResponse, type Signal, type Wire } from './response.js';
+export { countSignal, type DroppedSignal, type SignalCount } from './signals.js';
 export { decodeSpooled, encodeSpooled } from './spooled.js';
 
 /**

@@ -1,6 +1,6 @@
 /**
- * OTLP/HTTP answers, in the request's encoding: an `ExportTraceServiceResponse`
- * (empty on full success, `partial_success` when spans were rejected) or, for
+ * OTLP/HTTP answers, in the request's encoding: an Export*ServiceResponse
+ * (empty on full success, `partial_success` when items were rejected) or, for
  * an error status, a `google.rpc.Status`.
  */
 export type Wire = 'json' | 'protobuf';
@@ -10,11 +10,23 @@ export const CONTENT_TYPES: Record<Wire, string> = { json: 'application/json', p
 /** gRPC status codes used in error bodies. */
 export const RPC = { invalidArgument: 3, resourceExhausted: 8, unimplemented: 12, internal: 13, unavailable: 14, unauthenticated: 16 } as const;
 
-/** ExportTraceServiceResponse: `{}` / empty bytes, or partial success with the rejected count and a message. */
-export function exportResponse(wire: Wire, rejected: number, errorMessage: string): Buffer {
-  if (wire === 'json') return Buffer.from(rejected > 0 ? JSON.stringify({ partialSuccess: { rejectedSpans: String(rejected), errorMessage } }) : '{}');
+/** The OTLP signal of an export request: its response names the rejected items after it. */
+export type Signal = 'traces' | 'metrics' | 'logs';
+
+/** The JSON name of each signal's rejected count (`rejected_spans`, `rejected_data_points`, `rejected_log_records`). */
+const REJECTED_FIELD: Record<Signal, string> = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' };
+
+/**
+ * Export<Trace|Metrics|Logs>ServiceResponse: `{}` / empty bytes, or partial
+ * success with the rejected count and a message. The three differ only in the
+ * name of the count (field 1 of the partial success in each), so the protobuf
+ * bytes are the same.
+ */
+export function exportResponse(wire: Wire, rejected: number, errorMessage: string, signal: Signal = 'traces'): Buffer {
+  // int64 is a decimal string in OTLP/JSON.
+  if (wire === 'json') return Buffer.from(rejected > 0 ? JSON.stringify({ partialSuccess: { [REJECTED_FIELD[signal]]: String(rejected), errorMessage } }) : '{}');
   if (rejected === 0) return Buffer.alloc(0);
-  // ExportTracePartialSuccess { int64 rejected_spans = 1; string error_message = 2; } in field 1.
+  // Export*PartialSuccess { int64 rejected_<items> = 1; string error_message = 2; } in field 1.
   const inner = Buffer.concat([Buffer.from([0x08]), varint(rejected), field(2, Buffer.from(errorMessage, 'utf8'))]);
   return field(1, inner);
 }

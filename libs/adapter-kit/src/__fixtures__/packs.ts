@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EventStore } from '../capabilities.js';
 import { adapterDenial, adapterFailure, FAILURE_REASONS, POLICY_REASONS } from '../errors.js';
 import { KIT_CONTRACTS, type CompatibilityManifest } from '../manifest.js';
+import { pageEvents } from '../helpers.js';
 import { definePack, type PackContext } from '../pack.js';
 import { EventInputSchema, KeySchema, type EventRecord } from '../records.js';
 
@@ -61,9 +62,7 @@ function memoEvents(ctx: PackContext, quirks: readonly Quirk[]): EventStore {
     },
     async list(stream, opts = {}) {
       key(stream);
-      const after = opts.after ?? 0;
-      const all = (streams.get(stream) ?? []).filter((e) => e.seq > after);
-      return structuredClone(opts.limit === undefined ? all : all.slice(0, opts.limit));
+      return structuredClone(pageEvents(streams.get(stream) ?? [], opts));
     },
     async streams() {
       return [...streams.keys()].sort();

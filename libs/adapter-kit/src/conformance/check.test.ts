@@ -33,7 +33,7 @@ describe('checkPack', () => {
     const determinism = report.subchecks.find((s) => s.name === 'determinism')!.details as { steps: number; in_process: string[]; other_process: { pid_differs: boolean; transcript_sha256: string } };
     expect(determinism.other_process).toEqual({ pid_differs: true, transcript_sha256: determinism.in_process[0] });
     expect(determinism.in_process[0]).toBe(determinism.in_process[1]);
-    expect(report.subchecks.find((s) => s.name === 'observability-split')!.details).toEqual({ failures: 3, denials: 1, improper: 0 });
+    expect(report.subchecks.find((s) => s.name === 'observability-split')!.details).toEqual({ failures: 4, denials: 1, improper: 0 });
     expect(report.subchecks.find((s) => s.name === 'side-effect-policy')!.details).toEqual({ ownership: { paths: [], tables: [], remote: [] }, changed_paths: [], tables_changed: [], remote_writes: [] });
   });
 

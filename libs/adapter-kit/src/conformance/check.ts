@@ -47,6 +47,7 @@ export interface ConformanceHarness {
   sandbox?(root: string): Promise<SandboxSetup> | SandboxSetup;
 }
 
+/** How {@link checkPack} runs. */
 export interface CheckOptions {
   harness?: ConformanceHarness;
   /** Run only these subchecks (default: all of the standard); the report is `ok` only when all ran and passed. */
@@ -99,7 +100,14 @@ export async function checkPack(pack: Pack, opts: CheckOptions = {}): Promise<Co
         sandboxRun(pack, opts.harness, { observe: false, child: { runner: opts.childRunner ?? esbuildChildRunner, timeoutMs: opts.childTimeoutMs ?? 20_000 } }),
       ])
     : null;
-  const main = await sandboxRun(pack, opts.harness, { observe: wanted.has('side-effect-policy') });
+  let main: SandboxResult;
+  try {
+    main = await sandboxRun(pack, opts.harness, { observe: wanted.has('side-effect-policy') });
+  } catch (err) {
+    // A harness that cannot set a sandbox up is the caller's problem, not the pack's; the other runs are waited for, not left dangling.
+    await others?.catch(() => undefined);
+    throw err;
+  }
 
   // ---- contract validity + canonical serialization
   if (wanted.has('contract-validity')) {

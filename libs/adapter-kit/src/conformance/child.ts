@@ -19,11 +19,10 @@ const CHILD_MAIN = fileURLToPath(new URL('./child-main.ts', import.meta.url));
 
 /**
  * The default runner: bundles the pack's module (its `module` URL) with the
- * kit's child entry using esbuild — the workspace's `@govern/*` sources inlined,
- * npm packages left as imports — the way libs/binder/src/fingerprint.test.ts
- * checks hashes across processes, and runs the bundle in a fresh `node` from the
- * module's directory, so that those imports resolve from the workspace's
- * node_modules. esbuild is loaded only here, when a check runs. The spawn is
+ * kit's child entry using esbuild (see bundleFor), the way
+ * libs/binder/src/fingerprint.test.ts checks hashes across processes, and runs
+ * the bundle in a fresh `node` from the module's directory, so that what stays
+ * an import (a native addon) resolves from the workspace's node_modules. esbuild is loaded only here, when a check runs. The spawn is
  * asynchronous on purpose: the remote a harness started (a StateHub, a loopback
  * GitHub) lives in this process and must keep answering the child.
  */
@@ -37,7 +36,7 @@ export const esbuildChildRunner: ChildRunner = async (pack, config, { timeoutMs 
   }
   let script: string;
   try {
-    script = await bundleFor(pack, modulePath);
+    script = await bundleFor(modulePath);
   } catch (err) {
     return { ok: false, problem: `bundling ${pack.name} for another process failed: ${(err as Error).message}` };
   }
@@ -66,7 +65,7 @@ export const esbuildChildRunner: ChildRunner = async (pack, config, { timeoutMs 
       }
     });
     child.stdin!.end(script);
-    (child.stdio[3] as Writable).end(JSON.stringify(config));
+    (child.stdio[3] as Writable).end(JSON.stringify({ pack: { name: pack.name, version: pack.version }, config }));
   });
 };
 
@@ -81,41 +80,61 @@ const bundles = new Map<string, Promise<string>>();
 export async function prebundle(pack: Pack): Promise<boolean> {
   if (!pack.module) return false;
   try {
-    await bundleFor(pack, fileURLToPath(pack.module));
+    await bundleFor(fileURLToPath(pack.module));
     return true;
   } catch {
     return false;
   }
 }
 
-function bundleFor(pack: Pack, modulePath: string): Promise<string> {
-  const key = `${modulePath}\u0000${pack.name}\u0000${pack.version}`;
-  let b = bundles.get(key);
+/** Packages that stay imports even in a whole bundle: native addons cannot be inlined. */
+const NATIVE = /^(@duckdb\/|esbuild$)/;
+
+/**
+ * One script holding the kit's child entry and the pack's module. First with
+ * every JavaScript dependency inlined — the other process then parses one file
+ * instead of resolving hundreds in node_modules, which is most of its start-up —
+ * and, when a package refuses to be bundled, again with every npm package left
+ * as an import. `require` is provided for the CommonJS packages inlined into an
+ * ES module.
+ */
+function bundleFor(modulePath: string): Promise<string> {
+  let b = bundles.get(modulePath);
   if (!b) {
     b = (async () => {
       const { build } = await import('esbuild');
-      const out = await build({
-        stdin: {
-          contents: [
-            `import * as mod from ${JSON.stringify(modulePath)};`,
-            `import { childMain } from ${JSON.stringify(CHILD_MAIN)};`,
-            `await childMain(mod, ${JSON.stringify(pack.name)}, ${JSON.stringify(pack.version)});`,
-          ].join('\n'),
-          resolveDir: path.dirname(modulePath),
-          loader: 'ts',
-        },
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        write: false,
-        logLevel: 'silent',
-        plugins: [{ name: 'npm-external', setup: (x) => x.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@govern/') || path.isAbsolute(a.path) ? undefined : { path: a.path, external: true })) }],
-      });
-      return out.outputFiles[0]!.text;
+      const once = async (inlineNpm: boolean) => {
+        const out = await build({
+          stdin: {
+            contents: [`import * as mod from ${JSON.stringify(modulePath)};`, `import { childMain } from ${JSON.stringify(CHILD_MAIN)};`, 'await childMain(mod);'].join('\n'),
+            resolveDir: path.dirname(modulePath),
+            loader: 'ts',
+          },
+          bundle: true,
+          platform: 'node',
+          format: 'esm',
+          write: false,
+          logLevel: 'silent',
+          banner: { js: "import { createRequire as __governCreateRequire } from 'node:module'; const require = __governCreateRequire(import.meta.url);" },
+          plugins: [
+            {
+              name: 'externals',
+              setup: (x) =>
+                x.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@govern/') || (inlineNpm && !NATIVE.test(a.path)) ? undefined : { path: a.path, external: true })),
+            },
+          ],
+        });
+        return out.outputFiles[0]!.text;
+      };
+      try {
+        return await once(true);
+      } catch {
+        return await once(false);
+      }
     })();
     // A failed build is not kept: the next check tries again.
-    b.catch(() => bundles.delete(key));
-    bundles.set(key, b);
+    b.catch(() => bundles.delete(modulePath));
+    bundles.set(modulePath, b);
   }
   return b;
 }

@@ -29,6 +29,7 @@ export const STANDARD = 'govern-conformance/1' as const;
 export const SUBCHECKS = ['contract-validity', 'determinism', 'side-effect-policy', 'observability-split', 'spec-as-test'] as const;
 export type SubcheckName = (typeof SUBCHECKS)[number];
 
+/** One subcheck's verdict. */
 export const SubcheckResultSchema = z
   .object({
     name: z.enum(SUBCHECKS),

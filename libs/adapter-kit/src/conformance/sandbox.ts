@@ -21,6 +21,7 @@ export const FOREIGN_FILES: Readonly<Record<string, string>> = {
 /** Path (relative, `/`-separated) → `file:<sha256>`, `dir`, or `link:<target>`. */
 export type TreeSnapshot = Map<string, string>;
 
+/** Writes {@link FOREIGN_FILES} into `root`. */
 export function seedForeignFiles(root: string): void {
   for (const [rel, text] of Object.entries(FOREIGN_FILES)) {
     const file = path.join(root, rel);
@@ -55,6 +56,7 @@ export interface TreeChange {
   kind: 'file' | 'dir' | 'link';
 }
 
+/** What changed from `before` to `after`, by path. */
 export function diffTrees(before: TreeSnapshot, after: TreeSnapshot): TreeChange[] {
   const kind = (v: string): TreeChange['kind'] => (v === 'dir' ? 'dir' : v.startsWith('link:') ? 'link' : 'file');
   const out: TreeChange[] = [];

@@ -105,6 +105,7 @@ const eventSuite: CapabilitySuite<EventStore> = {
     }
     const after = await io.step('list run-1 after 1, limit 1', () => api.list('run-1', { after: 1, limit: 1 }));
     if (after.ok) io.check('after and limit page through a stream', same(eventsOf(after), ['run-1#2:check.passed']), eventsOf(after));
+    await io.step('list with a negative after', () => api.list('run-1', { after: -1 }), 'failure', { reason: FAILURE_REASONS.recordInvalid });
     const none = await io.step('list an unknown stream', () => api.list('no-such-stream'));
     if (none.ok) io.check('an unknown stream has no events', none.value.length === 0, none.value);
     const streams = await io.step('streams', () => api.streams());

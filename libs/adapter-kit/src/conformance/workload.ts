@@ -51,6 +51,7 @@ export interface Step {
   outcome: string;
 }
 
+/** One assertion of a suite, for the subcheck that judges it. */
 export interface Assertion {
   capability: Capability;
   subcheck: 'contract-validity' | 'spec-as-test';
@@ -59,6 +60,7 @@ export interface Assertion {
   details?: unknown;
 }
 
+/** A record a pack returned, with the kit schema it must match. */
 export interface RecordSeen {
   capability: Capability;
   op: string;
@@ -66,6 +68,7 @@ export interface RecordSeen {
   value: unknown;
 }
 
+/** An error a pack threw, read under the reason split. */
 export interface ErrorSeen {
   capability: Capability;
   op: string;
@@ -75,6 +78,7 @@ export interface ErrorSeen {
   json: string;
 }
 
+/** Everything one run of the workload observed. */
 export interface RunResult {
   transcript: Step[];
   assertions: Assertion[];

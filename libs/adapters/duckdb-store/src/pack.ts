@@ -12,6 +12,7 @@ import {
   EventRecordSchema,
   FAILURE_REASONS,
   GraphSnapshotSchema,
+  parsePage,
   parseRecord,
   requireKey,
   sealAuditEntry,
@@ -180,9 +181,12 @@ function eventStore(ctx: PackContext, db: Db | null): EventStore {
     list: (stream, opts = {}) =>
       guarded('list events', async () => {
         requireKey(stream, 'stream');
+        const page = parsePage(opts);
         if (!db) return [];
-        const limit = opts.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(opts.limit))}`;
-        const rows = await db.read(`SELECT seq, body FROM event_records WHERE stream = $1 AND seq > $2 ORDER BY seq${limit}`, [stream, opts.after ?? 0]);
+        const rows =
+          page.limit === undefined
+            ? await db.read('SELECT seq, body FROM event_records WHERE stream = $1 AND seq > $2 ORDER BY seq', [stream, page.after ?? 0])
+            : await db.read('SELECT seq, body FROM event_records WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3', [stream, page.after ?? 0, page.limit]);
         return rows.map((r) => fromBody(r, (v) => EventRecordSchema.parse(v), `event ${stream}#${num(r.seq)}`));
       }),
     streams: () =>

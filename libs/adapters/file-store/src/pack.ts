@@ -115,7 +115,13 @@ class Layout {
 }
 
 function graphStore(store: Layout): GraphStore {
-  const read = (id: string) => store.readJson(`graph/${id}.json`, (v) => GraphSnapshotSchema.parse(v));
+  const read = (id: string) =>
+    store.readJson(`graph/${id}.json`, (v) => {
+      const s = GraphSnapshotSchema.parse(v);
+      // A snapshot is found by its file name: one under another name was moved or copied there by hand.
+      if (s.id !== id) throw new Error(`it holds snapshot ${s.id}`);
+      return s;
+    });
   return {
     async put(snapshot) {
       denyWrites(store.ctx, NAME, 'put a graph snapshot');

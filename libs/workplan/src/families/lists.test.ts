@@ -111,8 +111,8 @@ describe('real-world planning formats', () => {
     ]);
     expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([]);
   });
-  test("version headings (GSD MILESTONES.md): `## v1.3 Status Panel (Shipped: 2026-07-28)` is milestone v1.3, shipped; a parenthesized status may carry a date or version, other parentheses stay in the title", () => {
-    const text = "# Milestones\n\n## v1.3 Status Panel (Shipped: 2026-07-28)\n\n**Phases completed:** 3 phases\n\n## v1.2: GSD Core (Done in v1.2.1)\n\n## v2.0 Next (see #12)\n";
+  test("version headings (GSD MILESTONES.md): `## v1.3 Status Panel (Shipped: 2026-07-28)` is milestone v1.3, shipped; a parenthesized status may carry a date or version, other parentheses stay in the title; a version without a title (`## v1.1.4 (2024-05-01)`, a changelog) is no milestone", () => {
+    const text = "# Milestones\n\n## v1.3 Status Panel (Shipped: 2026-07-28)\n\n**Phases completed:** 3 phases\n\n## v1.2: GSD Core (Done in v1.2.1)\n\n## v2.0 Next (see #12)\n\n## v1.1.4 (2024-05-01)\n\n## v1.1.3 - 2024-04-01\n\n## v1.1\n";
     const { document, diagnostics } = parse(text, ".planning/MILESTONES.md");
     expect(document?.family).toBe("plan");
     expect(document?.items).toEqual([
@@ -194,6 +194,22 @@ describe('real-world planning formats', () => {
       ["PHASE-1", "Calendar Grid", "done", "✅", { line: 3, column: text.split("\n")[2]!.indexOf("✅") + 1 }],
       ["PHASE-2", "Core", "done", "COMPLETE", { line: 5, column: text.split("\n")[4]!.indexOf("COMPLETE") + 1 }],
       ["PHASE-3", "Next", "in_progress", "🔄 IN PROGRESS", { line: 7, column: text.split("\n")[6]!.indexOf("🔄") + 1 }],
+    ]);
+  });
+  test("a status as the label of a date (`**Completed:** 2026-02-21`) states the milestone's status; other dated labels do not", () => {
+    const text = "# Milestones\n\n## v1.0 — WhatsApp Inbox MVP\n\n**Completed:** 2026-02-21\n**Phases:** 1-6\n\n## v1.1 — Reports\n\n**Timeline:** 2026-03-01 → 2026-03-05\n";
+    const { document } = parse(text, "MILESTONES.md");
+    expect(document?.items.map((i) => [i.localId, i.title, i.status, i.statusText, i.statusSource])).toEqual([
+      ["v1.0", "WhatsApp Inbox MVP", "done", "Completed", { line: 5, column: 3 }],
+      ["v1.1", "Reports", null, null, null],
+    ]);
+  });
+  test("a release table keyed by `Version` is read by its columns: `| v1.0 | Production-Ready | Shipped |`", () => {
+    const text = "# Milestones\n\n| Version | Name | Status | Date |\n|---|---|---|---|\n| v1.0 | Production-Ready | Shipped | 2026-01-18 |\n| v1.6 | FFI Fix | Planned | TBD |\n";
+    const { document } = parse(text, ".planning/MILESTONES.md");
+    expect(document?.items.map((i) => [i.id, i.title, i.status])).toEqual([
+      ["MILESTONES:v1.0", "Production-Ready", "done"],
+      ["MILESTONES:v1.6", "FFI Fix", "planned"],
     ]);
   });
 });

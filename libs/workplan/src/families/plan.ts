@@ -120,6 +120,15 @@ function planDependencies(text: string, line: number, column: number, sink: Diag
 // character of the run (quadratic). On a line without trailing blanks (the caller
 // trims them) the value is what it was without the lookbehind.
 const STATUS_LINE = /^(?:\*\*|__)?status(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)(?<!\s)\s*(?:\*\*|__)?$/i;
+// `**Completed:** 2026-02-21`, `Shipped: 2024-05`: a label, a colon, a date (and anything after it).
+const DATED_LINE = /^(?:\*\*|__)?([A-Za-z][A-Za-z ]{0,20}?)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*\d{4}-\d{2}(?:-\d{2})?\b/;
+
+/** A line whose label is exactly a status spelling and whose value is a date: the label is the status. */
+function datedStatus(text: string, profile: CompiledProfile): [string, string] | null {
+  const m = DATED_LINE.exec(text);
+  return m && exactStatus(m[1]!.trim(), profile) !== null ? [m[0], m[1]!.trim()] : null;
+}
+
 const EVIDENCE_LINE = /^(?:\*\*|__)?evidence(?:\s+root)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)(?<!\s)\s*$/i;
 const CHECK_LINE = /^(?:\*\*|__)?checks?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*?)(?<!\s)\s*$/i;
 const DEPENDS_LINE = /^(?:\*\*|__)?depends(?:\s+on)?(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)(?<!\s)\s*$/i;
@@ -200,7 +209,8 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
       for (const l of lines) {
         // The line regexes below are linear only without trailing blanks (see them); lines come trimmed, this makes sure.
         const text = l.text.trimEnd();
-        const sm = STATUS_LINE.exec(text);
+        // `Status: Done`, or a status as the label of a date (`**Completed:** 2026-02-21`).
+        const sm = STATUS_LINE.exec(text) ?? datedStatus(text, profile);
         if (sm?.[1]) {
           const at = { line: l.line, column: l.column + l.text.indexOf(sm[1]) };
           if (statusText === null) {
@@ -303,7 +313,7 @@ function readProseDependencies(blocks: Block[], byLocal: Map<string, Item>, sink
     return set.has(to.localId.toUpperCase()) || set.has(to.id.toUpperCase());
   };
   for (const t of texts) {
-    if (!PROSE_HINT.test(t.text)) continue;
+    if (!proseHint(t.text)) continue;
     if (ctx.budget <= 0) {
       sink.warn(
         'prose-dependencies-too-many',
@@ -323,7 +333,10 @@ function readProseDependencies(blocks: Block[], byLocal: Map<string, Item>, sink
   }
 }
 
-const PROSE_HINT = /→|depend|after|sequential/i;
+/** Whether a text may state a dependency in prose (`→`, `depend`, `after`, `sequential`): substring tests, the cheapest filter. */
+function proseHint(t: string): boolean {
+  return t.includes('→') || t.includes('epend') || t.includes('EPEND') || t.includes('fter') || t.includes('FTER') || t.includes('equential') || t.includes('EQUENTIAL');
+}
 /** The longest id range prose may name (`T001-T200`); a longer one is not read as a range. */
 const MAX_PROSE_RANGE = 200;
 /** The ids and edges all the dependency prose of one document may name (`prose-dependencies-too-many`). */
@@ -688,6 +701,7 @@ interface NumberedItem {
   criteria: Located[];
 }
 
+const NONE_NUMBERED: NumberedItem[] = [];
 const NUMBERED_LINE = /^(\d{1,4})[.)][ \t]+(\S.*)$/;
 
 /**
@@ -701,6 +715,8 @@ const NUMBERED_LINE = /^(\d{1,4})[.)][ \t]+(\S.*)$/;
 function numberedItems(blocks: Block[], i: number, profile: CompiledProfile): NumberedItem[] {
   const b = blocks[i]!;
   const next = blocks[i + 1];
+  // Details follow in a bullet list, or sit under the items: nothing else is a work item.
+  if (b.type === 'paragraph' && !(next?.type === 'list' && !next.ordered)) return NONE_NUMBERED;
   const after = next?.type === 'list' && !next.ordered ? next.items : [];
   const out: NumberedItem[] = [];
   if (b.type === 'paragraph') {
@@ -760,7 +776,17 @@ interface Roles {
 }
 
 /** The columns of a table that tracks items: an id column and a status or dependency column (names from the profile). */
+const ROLES_CACHE = new WeakMap<TableBlock, { profile: CompiledProfile; value: Roles | null }>();
+
 export function roleColumns(t: TableBlock, profile: CompiledProfile): Roles | null {
+  const hit = ROLES_CACHE.get(t);
+  if (hit && hit.profile === profile) return hit.value;
+  const value = findRoles(t, profile);
+  ROLES_CACHE.set(t, { profile, value });
+  return value;
+}
+
+function findRoles(t: TableBlock, profile: CompiledProfile): Roles | null {
   const header = (t.rows[0]?.cells ?? []).map((c) => canonicalHeader(c.text.replace(/[*_`]/g, '')));
   const find = (set: Set<string>) => header.findIndex((h) => set.has(h));
   const id = find(profile.tableColumns.id);

@@ -19,7 +19,8 @@ export function proposalAt(blocks: Block[], profile: CompiledProfile): number | 
   const seen = new Set<string>();
   let first: number | null = null;
   for (const b of blocks) {
-    if (b.type !== 'heading' || b.depth < 2 || b.depth > 3 || b.text.length > 80) continue;
+    // Section names are short and have no digits (`Phase 1: …` is not one): most headings stop here.
+    if (b.type !== 'heading' || b.depth < 2 || b.depth > 3 || b.text.length > 40 || /\d/.test(b.text)) continue;
     const h = canonicalHeader(b.text.replace(/[*_`]/g, ''));
     if (!names.has(h)) continue;
     seen.add(h);

@@ -15,6 +15,7 @@ import {
   MemoryClient,
   RecentFailureRowSchema,
   ResolvedWindowSchema,
+  SpanRowSchema,
   TimeSchema,
   UpsertResponseSchema,
   type QueryRequestInput,
@@ -24,8 +25,9 @@ import { ToolFailure } from '../results.js';
 import { defineTool, type ToolContext } from '../tool.js';
 
 /**
- * The memory tools: memoryd's query primitives, annotation upserts, health and
- * audit for agents. They talk to memoryd over HTTP (memoryd alone opens the
+ * The memory tools: memoryd's query primitives (govern's failures and denials,
+ * and the spans of any service by service and trace), annotation upserts,
+ * health and audit for agents. They talk to memoryd over HTTP (memoryd alone opens the
  * database), at GOVERN_MEMORYD_URL or http://127.0.0.1:4318, with the bearer
  * token in GOVERN_MEMORYD_TOKEN when memoryd has one. When the served
  * root's govern.config.yaml declares a `memory-store` gate, each call first
@@ -111,6 +113,40 @@ export function registerMemoryTools(server: McpServer, tc: ToolContext): void {
       annotations: READ_ONLY,
     },
     (args) => query({ primitive: 'guard_denials_by_policy_reason_code', window: windowOf(args), limit: args.limit, filters: pick(args, ['stage', 'policy_reason_code']) }),
+  );
+
+  const traceId = z.string().regex(/^[0-9a-f]{32}$/, '32 lowercase hex digits');
+  const service = code.optional().describe('service.name of the sender (any service, not only govern)');
+  defineTool(
+    server,
+    tc,
+    'memory_spans',
+    {
+      title: 'Recent spans of any service',
+      description:
+        'Spans stored by memoryd in a time window, newest first, from any service that exports traces to it (not only govern): service_name, name, ' +
+        'status, outcome, duration, trace_id/span_id/parent_span_id. Filter by service_name, span name, trace_id or outcome (exact matches).',
+      inputSchema: z.object({ ...windowFields, limit, service_name: service, name: code.optional(), trace_id: traceId.optional(), outcome: z.enum(['ok', 'failed', 'denied']).optional() }),
+      outputSchema: answer(SpanRowSchema),
+      annotations: READ_ONLY,
+    },
+    (args) => query({ primitive: 'recent_spans', window: windowOf(args), limit: args.limit, filters: pick(args, ['service_name', 'name', 'trace_id', 'outcome']) }),
+  );
+
+  defineTool(
+    server,
+    tc,
+    'memory_trace',
+    {
+      title: 'One trace by id',
+      description:
+        'The spans of one trace (trace_id, from memory_spans or memory_recent_failures, or a service\'s own logs) in start order, with parent_span_id to rebuild the tree; ' +
+        'optionally only one service\'s. The window bounds when its spans started (default the last 7 days).',
+      inputSchema: z.object({ ...windowFields, limit, trace_id: traceId, service_name: service }),
+      outputSchema: answer(SpanRowSchema),
+      annotations: READ_ONLY,
+    },
+    (args) => query({ primitive: 'trace_spans', window: windowOf(args), limit: args.limit, filters: { trace_id: args.trace_id, ...pick(args, ['service_name']) } }),
   );
 
   defineTool(
