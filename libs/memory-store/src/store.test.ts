@@ -58,7 +58,7 @@ describe('migrations', () => {
     const applied = await store.all('SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version');
     expect(applied).toEqual(MIGRATIONS.map((m, i) => ({ version: m.version, name: m.name, sha256: checksum(m), applied_at: applied[i]!.applied_at })));
     expect(applied.every((r) => typeof r.applied_at === 'string' && !Number.isNaN(Date.parse(r.applied_at)))).toBe(true);
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
     const cols = await store.all("SELECT table_name, column_name FROM information_schema.columns WHERE table_name IN ('task_facts', 'event_facts') ORDER BY table_name, ordinal_position");
     // writeTask / writeEvent append in TaskFactSchema / EventFactSchema key order.
     const { TaskFactSchema, EventFactSchema } = await import('./facts.js');
@@ -82,11 +82,13 @@ describe('migrations', () => {
     await db.run('UPDATE ingest_checkpoint SET last_seq = 2, batches = 1, spans = 1 WHERE id = 1');
     await db.close();
     const store = await MemoryStore.open(file);
-    expect(await store.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    expect(await store.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     // Read from ingest_batches since migration 4: the same checkpoint.
     expect(store.checkpoint()).toEqual({ lastSeq: 2, batches: 1, spans: 1, events: 0 });
     expect(await store.all('SELECT trace_id, failure_reason_code FROM failure_facts')).toEqual([{ trace_id: 't', failure_reason_code: 'check-failed' }]); // backfilled
     expect(await store.all('SELECT stage, failure_reason_code, failures FROM mv_gate_rollup_by_failure_reason_code(0, 10)')).toEqual([{ stage: 'close', failure_reason_code: 'check-failed', failures: 1n }]);
+    // Migration 5's span macro reads the facts stored before it.
+    expect(await store.all('SELECT trace_id, name, service_name, outcome FROM mv_spans(0, 10)')).toEqual([{ trace_id: 't', name: 'govern.close', service_name: null, outcome: 'failed' }]);
     await store.close();
   });
 
@@ -116,8 +118,8 @@ describe('migrations', () => {
     try {
       const edited = [{ ...MIGRATIONS[0]!, statements: [...MIGRATIONS[0]!.statements, 'SELECT 1'] }];
       await expect(migrate(db, edited)).rejects.toThrow(/migration 1 .* differs from the one applied/);
-      await db.run("INSERT INTO schema_migrations VALUES (5, 'future', 'x', NULL)");
-      await expect(migrate(db)).rejects.toMatchObject({ code: 'schema', message: expect.stringMatching(/schema version 5, newer than this build's 4/) });
+      await db.run("INSERT INTO schema_migrations VALUES (6, 'future', 'x', NULL)");
+      await expect(migrate(db)).rejects.toMatchObject({ code: 'schema', message: expect.stringMatching(/schema version 6, newer than this build's 5/) });
     } finally {
       await db.close();
     }

@@ -6,6 +6,7 @@ import { GovernError } from '@govern/errors';
 import { loadConfig } from '@govern/workspace';
 import {
   binderConfig,
+  ingestMemoryFacts,
   openBinder,
   PRIMITIVES,
   type Binder,
@@ -121,7 +122,6 @@ export async function binderIngestCommand(ctx: CommandContext, file: string | un
   return withBinder(ctx, opts, async (b) => {
     let result: IngestResult;
     if (opts.fromMemory !== undefined) {
-      const { ingestMemoryFacts } = await import('@govern/binder');
       result = await ingestMemoryFacts(b, path.resolve(ctx.cwd, opts.fromMemory));
     } else {
       const { text, source } = await readInput(ctx, file!);
