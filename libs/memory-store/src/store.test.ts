@@ -68,7 +68,7 @@ describe('migrations', () => {
     expect(failureCols.map((c) => c.column_name)).toEqual([...FAILURE_FACT_COLUMNS]);
     await store.close();
     const again = await MemoryStore.open(file);
-    expect(await again.all('SELECT count(*)::INTEGER AS n FROM schema_migrations')).toEqual([{ n: 4 }]);
+    expect(await again.all('SELECT count(*)::INTEGER AS n FROM schema_migrations')).toEqual([{ n: 5 }]);
     await again.close();
   });
 

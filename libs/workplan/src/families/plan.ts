@@ -333,9 +333,10 @@ function readProseDependencies(blocks: Block[], byLocal: Map<string, Item>, sink
   }
 }
 
-/** Whether a text may state a dependency in prose (`→`, `depend`, `after`, `sequential`): substring tests, the cheapest filter. */
+/** Whether a text may state a dependency in prose (`→`, `depend`, `after`, `sequential`): one case-sensitive scan, the cheapest filter. */
+const PROSE_HINT = /→|epend|EPEND|fter|FTER|equential|EQUENTIAL/;
 function proseHint(t: string): boolean {
-  return t.includes('→') || t.includes('epend') || t.includes('EPEND') || t.includes('fter') || t.includes('FTER') || t.includes('equential') || t.includes('EQUENTIAL');
+  return PROSE_HINT.test(t);
 }
 /** The longest id range prose may name (`T001-T200`); a longer one is not read as a range. */
 const MAX_PROSE_RANGE = 200;
@@ -517,7 +518,7 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
     if (b.type === 'heading') section = i;
     else if (b.type === 'table' && st.idless) {
       const h = section >= 0 && !st.headItems.has(section) ? (blocks[section] as Extract<Block, { type: 'heading' }>).text : null;
-      if (tableRoles(b, profile, st, h !== null ? sectionStatus(h, profile) : null)) tableIn.add(section);
+      if (tableRoles(b, profile, st, () => (h !== null ? sectionStatus(h, profile) : null))) tableIn.add(section);
     }
     if (b.type !== 'list') continue;
     const stack = [...b.items];
@@ -809,7 +810,7 @@ function readRoleTable(
   slugs: Map<string, number>,
   named: string | null,
 ): void {
-  const roles = tableRoles(t, profile, st, named);
+  const roles = tableRoles(t, profile, st, () => named);
   if (!roles) {
     sink.explain?.table(t, { skip: 'roles' });
     return;
@@ -910,7 +911,7 @@ function rowCells(t: TableBlock, roles: Roles, profile: CompiledProfile): (RowCe
  * (`## ✅ Completed Recently`: the rows have it) or every row's cell starts with an id
  * (`| Story | Tasks | Effort |` with `s001-…` rows: items without a status).
  */
-function tableRoles(t: TableBlock, profile: CompiledProfile, st: PlanState, named: string | null): Roles | null {
+function tableRoles(t: TableBlock, profile: CompiledProfile, st: PlanState, named: () => string | null): Roles | null {
   const roles = roleColumns(t, profile);
   if (roles || !st.idless || t.rows.length < 2) return roles;
   const header = (t.rows[0]?.cells ?? []).map((c) => canonicalHeader(c.text.replace(/[*_`]/g, '')));
@@ -920,7 +921,7 @@ function tableRoles(t: TableBlock, profile: CompiledProfile, st: PlanState, name
   const h = header[id]!;
   const kw = /^(phase|milestone|stage|week|sprint|epic)$/.test(h) ? h.toUpperCase() : h === 'milestones' ? 'MILESTONE' : null;
   const only: Roles = { id, status: -1, depends: -1, title, kw };
-  if (named !== null) return only;
+  if (named() !== null) return only;
   const cells = rowCells(t, only, profile).filter((c): c is RowCell => c !== null);
   return cells.length && cells.every((c) => c.lead !== null && /\d/.test(c.lead.id)) ? only : null;
 }

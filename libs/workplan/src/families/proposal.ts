@@ -21,7 +21,9 @@ export function proposalAt(blocks: Block[], profile: CompiledProfile): number | 
   for (const b of blocks) {
     // Section names are short and have no digits (`Phase 1: …` is not one): most headings stop here.
     if (b.type !== 'heading' || b.depth < 2 || b.depth > 3 || b.text.length > 40 || /\d/.test(b.text)) continue;
-    const h = canonicalHeader(b.text.replace(/[*_`]/g, ''));
+    // Plain words are compared lower-cased; anything else is canonicalized first.
+    const lower = b.text.toLowerCase();
+    const h = /^[a-z]+(?: [a-z]+)*$/.test(lower) ? lower : canonicalHeader(b.text.replace(/[*_`]/g, ''));
     if (!names.has(h)) continue;
     seen.add(h);
     first ??= b.line;
