@@ -290,31 +290,54 @@ async function secretHits(all: Site[][], opts: ScreenOptions): Promise<SecretHit
     });
     out[i] = locate(await findSecrets(text, scan), starts, text);
   };
-  let i = 0;
-  while (i < all.length) {
-    // One text for many envelopes: secretlint costs ~0.2 ms a call whatever the size, ~2 µs an envelope in a batch.
-    const first = i;
-    const owners: Array<{ envelope: number; site: number; start: number; end: number }> = [];
-    let text = '';
-    for (; i < all.length && (text.length < limit || i === first); i++) {
-      all[i]!.forEach((s, site) => {
-        if (!scanned(s)) return;
-        owners.push({ envelope: i, site, start: text.length, end: text.length + s.text.length });
-        text += `${s.text}\n`;
-      });
+  // Envelopes repeat most of their strings (scope, target ids, policy names, gates,
+  // versions): each distinct string is scanned once per call, and every site holding it
+  // gets the same verdict. A string's verdict is the findings that lie wholly inside it.
+  const distinct = new Map<string, number>();
+  const strings: string[] = [];
+  for (const sites of all) {
+    for (const s of sites) {
+      if (!scanned(s) || distinct.has(s.text)) continue;
+      distinct.set(s.text, strings.length);
+      strings.push(s.text);
     }
-    const rescan = new Set<number>();
+  }
+  const found: Array<Array<{ rule: string; secret: string }> | undefined> = new Array(strings.length);
+  // Strings touched by a finding reaching past its own string (or starting on a
+  // separator): the envelopes holding one are scanned alone, so a verdict never depends on the batch.
+  const uncertain = new Set<number>();
+  let i = 0;
+  while (i < strings.length) {
+    // One text for many strings: secretlint costs ~0.2 ms a call whatever the size.
+    const first = i;
+    const owners: Array<{ string: number; start: number; end: number }> = [];
+    let text = '';
+    for (; i < strings.length && (text.length < limit || i === first); i++) {
+      owners.push({ string: i, start: text.length, end: text.length + strings[i]!.length });
+      text += `${strings[i]!}\n`;
+    }
     for (const f of await findSecrets(text, scan)) {
       const o = ownerAt(owners, f.start);
-      // A hit reaching past its own string may have merged with, or hidden, a hit of a
-      // neighbour: scan each envelope it touches alone, so a verdict never depends on the batch.
       if (!o || f.end > o.end) {
-        for (const x of owners) if (x.end >= f.start && x.start <= f.end) rescan.add(x.envelope);
+        for (const x of owners) if (x.end >= f.start && x.start <= f.end) uncertain.add(x.string);
         continue;
       }
-      out[o.envelope]!.push({ site: o.site, rule: f.rule, secret: text.slice(f.start, f.end) });
+      (found[o.string] ??= []).push({ rule: f.rule, secret: text.slice(f.start, f.end) });
     }
-    for (const e of [...rescan].sort((a, b) => a - b)) await alone(e);
+  }
+  for (let e = 0; e < all.length; e++) {
+    const sites = all[e]!;
+    let rescan = false;
+    const hits: SecretHit[] = [];
+    for (let site = 0; site < sites.length && !rescan; site++) {
+      const s = sites[site]!;
+      if (!scanned(s)) continue;
+      const k = distinct.get(s.text)!;
+      if (uncertain.has(k)) rescan = true;
+      else for (const h of found[k] ?? []) hits.push({ site, rule: h.rule, secret: h.secret });
+    }
+    if (rescan) await alone(e);
+    else out[e] = hits;
   }
   return out;
 }

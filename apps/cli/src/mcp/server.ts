@@ -24,7 +24,7 @@ const INSTRUCTIONS = `govern reads the repository's Markdown workplans and track
 Read with next (what to work on), graph (filtered, paged) and item (one item in full, with fileHash); explain says how one document is read and why something in it is not tracked.
 Write with set_status (pass item's fileHash as expect) and close (runs the item's checks; the only way to done).
 gates says which libraries the milestones enable; audit checks done claims against evidence; audit_log lists every write.
-memory_* tools read memoryd (GOVERN_MEMORYD_URL, GOVERN_MEMORYD_TOKEN): recent failures, gate rollup, guard denials (bounded time windows), annotations, health, audit.
+memory_* tools read memoryd (GOVERN_MEMORYD_URL, GOVERN_MEMORYD_TOKEN): recent failures, gate rollup, guard denials, spans of any service and one trace (bounded time windows), annotations, health, audit.
 binder_* tools read the binder (.govern/binder/binder.duckdb): status, capsules with eligibility, suggestions per rollout mode, quarantine, query primitives.
 Lists are paged: pass nextOffset as offset. Refusals are { error: { code, message, details } } with isError.`;
 
