@@ -96,3 +96,34 @@ describe('upsertKey', () => {
     );
   });
 });
+
+describe('fast canonical forms (fast-check)', () => {
+  test('canonicalTuple is canonicalJson for any array of strings (lone surrogates included)', async () => {
+    const { canonicalJson } = await import('@govern/contracts');
+    const { canonicalTuple } = await import('./keys.js');
+    const str = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom('\ud800', 'a\udc00b', '"\\\n\u2028\u007f'));
+    fc.assert(fc.property(fc.array(str, { maxLength: 8 }), (values) => {
+      let expected: string | undefined;
+      try {
+        expected = canonicalJson(values);
+      } catch {
+        expected = undefined;
+      }
+      if (expected !== undefined) expect(canonicalTuple(values)).toBe(expected);
+    }), { ...seed, numRuns: 500 });
+  });
+
+  test('plainCanonical is canonicalJson for nested strings, arrays and objects with any keys', async () => {
+    const { canonicalJson } = await import('@govern/contracts');
+    const { plainCanonical } = await import('./fingerprint.js');
+    const str = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('\ud800', 'é', 'Z', 'a', '\u{1f600}', '\uff61'));
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, str, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(str, tie('value'), { maxKeys: 5 })),
+    }));
+    fc.assert(fc.property(value, (v) => {
+      const fast = plainCanonical(v);
+      if (fast === null) return;
+      expect(fast).toBe(canonicalJson(v));
+    }), { ...seed, numRuns: 500 });
+  });
+});
