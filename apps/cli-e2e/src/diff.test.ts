@@ -157,7 +157,9 @@ describe('govern diff: two revisions of a repository', () => {
       ].join('\n'),
     );
     const unknown = bin(['diff', 'no-such-rev', '--json'], root);
-    expect(unknown).toEqual({ code: 2, out: '', err: `govern: unknown revision "no-such-rev": not a commit of the repository at ${fs.realpathSync(root)}, and not a file\n` });
+    const message = `unknown revision "no-such-rev": not a commit of the repository at ${fs.realpathSync(root)}, and not a file`;
+    // With --json a usage error is also a JSON error object on stdout (docs/cli-contract.md).
+    expect(unknown).toEqual({ code: 2, out: `${JSON.stringify({ error: { code: 'usage', message, details: {} } })}\n`, err: `govern: ${message}\n` });
     const mixed = await runCaptured(['diff', 'HEAD', FILE], { cwd: root });
     expect(mixed).toEqual({ code: 2, stdout: '', stderr: `govern: cannot compare one document (${FILE}) with a whole revision (HEAD): give two files, or two revisions\n` });
   });

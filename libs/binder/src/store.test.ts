@@ -640,6 +640,45 @@ describe('status and reconcile', () => {
     });
   });
 
+  it('capsules kept up batch by batch (the batch added to the stored counters) are byte for byte those recomputed from all facts', async () => {
+    const signals = ['failure', 'success', 'denial', 'anomaly'] as const;
+    const item = fc.record({ task: fc.integer({ min: 0, max: 2 }), signal: fc.constantFrom(...signals), t: fc.integer({ min: 0, max: 50 }), policy: fc.constantFrom('gate-disabled', 'closure-required', 'z'), version: fc.constantFrom('1.2.0', '1.10.0', '0.9') });
+    await fc.assert(
+      fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 14 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 6 }), fc.constantFrom('strict', 'hybrid', 'lenient' as const), async (items, cuts, mode) => {
+        const file = dbFile();
+        const config: BinderConfig = { ...DEFAULT_BINDER_CONFIG, fallback: mode };
+        const b = await openBinder({ file, config, now: () => NOW, knownSecrets: [] });
+        const all = items.map((x, n) =>
+          envelope(n, {
+            task_id: `T-${x.task}`,
+            signal: x.signal,
+            observed_at: new Date(T0 + x.t * 1000).toISOString(),
+            wrapper_policy: { name: 'govern-wrap', version: x.version },
+            ...(x.signal === 'denial' ? { policy_reason_code: x.policy } : {}),
+            ...(x.signal === 'anomaly' ? { anomaly_trigger: 'timeout' } : {}),
+            task_spec: { scope: 'repo:govern/libs/binder', target: { kind: 'file', id: `src/${x.task}.ts` }, action: { kind: 'edit' }, failure_reason_code: 'check-failed' },
+          }),
+        );
+        for (let at = 0, k = 0; at < all.length; at += cuts[k++ % cuts.length]!) await b.ingest(all.slice(at, at + cuts[k % cuts.length]!), { source: 'test' });
+        await b.close();
+        const rows = async () => {
+          const db = await openDb(file);
+          const r = JSON.stringify(await db.all('SELECT * FROM binder_capsules ORDER BY upsert_key'), (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+          await db.close();
+          return r;
+        };
+        const kept = await rows();
+        const db = await openDb(file);
+        await db.run("UPDATE binder_capsules SET fallback_version = 'fallback/0'");
+        await db.close();
+        // Reopening recomputes every capsule from all facts.
+        await (await openBinder({ file, config, now: () => NOW, knownSecrets: [] })).close();
+        expect(await rows()).toBe(kept);
+      }),
+      { seed: 20_260_216, numRuns: 5 },
+    );
+  });
+
   it('facts derived under another fallback version are derived again on open, and their capsules recomputed', async () => {
     const file = dbFile();
     const b = await openBinder({ file, now: () => NOW, knownSecrets: [] });

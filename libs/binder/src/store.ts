@@ -524,6 +524,54 @@ function capsuleSelect(mode: FallbackMode, keys: string | null): string {
     GROUP BY upsert_key`;
 }
 
+/**
+ * The capsules of the upsert keys that got new facts in this batch, without reading
+ * their older facts: the batch's new facts (`binder_stage` rows kept by the insert)
+ * aggregated by key, added to the stored capsule of the key. Exact because facts are
+ * append-only between reconciles (which recompute from all facts): counts add up; first
+ * and last seen are the min and max of the support rows' times, or of all rows' when a
+ * key has no support row (which the stored support count tells); the policy lists are
+ * the sorted union of distinct values; minted is an OR. The same SQL functions build the
+ * lists as {@link capsuleSelect}, so the stored text is byte for byte the same.
+ * Only for stored capsules of this mode and fallback version (the caller checks).
+ */
+function capsuleDelta(mode: FallbackMode): string {
+  const counts = ['envelope_count', 'support_count', 'contradiction_count', 'explicit_count', 'anomaly_count', 'denial_count'];
+  const seen = (col: string, pick: 'least' | 'greatest', support: string, all: string) => `CASE
+        WHEN coalesce(c.support_count, 0) > 0 AND b.${support} IS NOT NULL THEN ${pick}(c.${col}, b.${support})
+        WHEN coalesce(c.support_count, 0) > 0 THEN c.${col}
+        WHEN b.${support} IS NOT NULL THEN b.${support}
+        WHEN c.upsert_key IS NOT NULL THEN ${pick}(c.${col}, b.${all})
+        ELSE b.${all} END AS ${col}`;
+  const union = (col: string, list: string) => `to_json(list_sort(list_distinct(list_concat(coalesce(from_json(c.${col}, '["VARCHAR"]'), []::VARCHAR[]), b.${list}))))::VARCHAR AS ${col}`;
+  return `WITH b AS (
+      SELECT upsert_key, any_value(scope) AS scope, any_value(target_kind) AS target_kind, any_value(target_id) AS target_id,
+        any_value(action_kind) AS action_kind, any_value(failure_reason_code) AS failure_reason_code, any_value(fingerprint_hash) AS fingerprint_hash,
+        any_value(binder_version) AS binder_version,
+        count(*) AS envelope_count,
+        count(*) FILTER (WHERE d = 'support') AS support_count,
+        count(*) FILTER (WHERE d = 'contradiction') AS contradiction_count,
+        count(*) FILTER (WHERE d = 'support' AND signal IN ('failure', 'denial')) AS explicit_count,
+        count(*) FILTER (WHERE d = 'support' AND signal = 'anomaly') AS anomaly_count,
+        count(*) FILTER (WHERE d = 'support' AND signal = 'denial') AS denial_count,
+        min(observed_ts) FILTER (WHERE d = 'support') AS support_first, min(observed_ts) AS all_first,
+        max(observed_ts) FILTER (WHERE d = 'support') AS support_last, max(observed_ts) AS all_last,
+        list(wrapper_policy_name || '@' || wrapper_policy_version) AS policies,
+        list(policy_reason_code) AS codes,
+        bool_or(m) AS minted
+      FROM (SELECT *, ${mode}_derivation AS d, ${mode}_minting AS m FROM binder_stage WHERE ord IN (SELECT ord FROM binder_stage_class WHERE rn = 1 AND NOT existing))
+      GROUP BY upsert_key)
+    SELECT b.upsert_key, b.scope, b.target_kind, b.target_id, b.action_kind, b.failure_reason_code, b.fingerprint_hash, b.binder_version,
+      '${mode}' AS fallback_mode, '${FALLBACK_VERSION}' AS fallback_version,
+      ${counts.map((k) => `b.${k} + coalesce(c.${k}, 0) AS ${k}`).join(', ')},
+      ${seen('first_seen_ts', 'least', 'support_first', 'all_first')},
+      ${seen('last_seen_ts', 'greatest', 'support_last', 'all_last')},
+      ${union('wrapper_policies', 'policies')},
+      ${union('policy_reason_codes', 'codes')},
+      coalesce(c.minted, false) OR b.minted AS minted
+    FROM b LEFT JOIN binder_capsules c ON c.upsert_key = b.upsert_key`;
+}
+
 const CAPSULE_COLUMNS = [
   'upsert_key', 'scope', 'target_kind', 'target_id', 'action_kind', 'failure_reason_code', 'fingerprint_hash', 'binder_version', 'fallback_mode', 'fallback_version',
   'envelope_count', 'support_count', 'contradiction_count', 'explicit_count', 'anomaly_count', 'denial_count', 'first_seen_ts', 'last_seen_ts', 'wrapper_policies',
@@ -1052,9 +1100,17 @@ class BinderStore implements Binder {
   /** Recomputes the capsules of the upsert keys in `binder_stage_keys` (those that got new facts); counts before and after say what changed. */
   private async recompute(tx: Conn): Promise<IngestResult['capsules']> {
     const count = async () =>
-      (await tx.all('SELECT count(*) AS n, count(*) FILTER (WHERE minted) AS minted FROM binder_capsules WHERE upsert_key IN (SELECT upsert_key FROM binder_stage_keys)'))[0]!;
+      (
+        await tx.all(
+          `SELECT count(*) AS n, count(*) FILTER (WHERE minted) AS minted, count(*) FILTER (WHERE fallback_mode <> $1 OR fallback_version <> $2) AS stale
+           FROM binder_capsules WHERE upsert_key IN (SELECT upsert_key FROM binder_stage_keys)`,
+          [this.mode, FALLBACK_VERSION],
+        )
+      )[0]!;
     const before = await count();
-    await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_capsules AS ${capsuleSelect(this.mode, 'SELECT upsert_key FROM binder_stage_keys')}`);
+    // The batch's new facts added to the stored capsules; recomputed from all facts when a stored one was computed otherwise.
+    const select = num(before.stale) === 0 ? capsuleDelta(this.mode) : capsuleSelect(this.mode, 'SELECT upsert_key FROM binder_stage_keys');
+    await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_capsules AS ${select}`);
     await tx.run(CAPSULE_UPSERT);
     const after = await count();
     return { created: num(after.n) - num(before.n), updated: num(before.n), minted: num(after.minted) - num(before.minted) };

@@ -295,17 +295,30 @@ async function secretHits(all: Site[][], opts: ScreenOptions): Promise<SecretHit
   // gets the same verdict. A string's verdict is the findings that lie wholly inside it.
   const distinct = new Map<string, number>();
   const strings: string[] = [];
-  for (const sites of all) {
-    for (const s of sites) {
-      if (!scanned(s) || distinct.has(s.text)) continue;
-      distinct.set(s.text, strings.length);
-      strings.push(s.text);
+  // For each envelope, the distinct string of each scanned site (-1: a field name, not scanned).
+  const refs: Int32Array[] = all.map((sites) => {
+    const ref = new Int32Array(sites.length);
+    for (let site = 0; site < sites.length; site++) {
+      const s = sites[site]!;
+      if (!scanned(s)) {
+        ref[site] = -1;
+        continue;
+      }
+      let k = distinct.get(s.text);
+      if (k === undefined) {
+        k = strings.length;
+        distinct.set(s.text, k);
+        strings.push(s.text);
+      }
+      ref[site] = k;
     }
-  }
+    return ref;
+  });
+  distinct.clear();
   const found: Array<Array<{ rule: string; secret: string }> | undefined> = new Array(strings.length);
   // Strings touched by a finding reaching past its own string (or starting on a
   // separator): the envelopes holding one are scanned alone, so a verdict never depends on the batch.
-  const uncertain = new Set<number>();
+  const uncertain = new Uint8Array(strings.length);
   let i = 0;
   while (i < strings.length) {
     // One text for many strings: secretlint costs ~0.2 ms a call whatever the size.
@@ -319,22 +332,25 @@ async function secretHits(all: Site[][], opts: ScreenOptions): Promise<SecretHit
     for (const f of await findSecrets(text, scan)) {
       const o = ownerAt(owners, f.start);
       if (!o || f.end > o.end) {
-        for (const x of owners) if (x.end >= f.start && x.start <= f.end) uncertain.add(x.string);
+        for (const x of owners) if (x.end >= f.start && x.start <= f.end) uncertain[x.string] = 1;
         continue;
       }
       (found[o.string] ??= []).push({ rule: f.rule, secret: text.slice(f.start, f.end) });
     }
   }
   for (let e = 0; e < all.length; e++) {
-    const sites = all[e]!;
+    const ref = refs[e]!;
     let rescan = false;
     const hits: SecretHit[] = [];
-    for (let site = 0; site < sites.length && !rescan; site++) {
-      const s = sites[site]!;
-      if (!scanned(s)) continue;
-      const k = distinct.get(s.text)!;
-      if (uncertain.has(k)) rescan = true;
-      else for (const h of found[k] ?? []) hits.push({ site, rule: h.rule, secret: h.secret });
+    for (let site = 0; site < ref.length; site++) {
+      const k = ref[site]!;
+      if (k < 0) continue;
+      if (uncertain[k]) {
+        rescan = true;
+        break;
+      }
+      const f = found[k];
+      if (f) for (const h of f) hits.push({ site, rule: h.rule, secret: h.secret });
     }
     if (rescan) await alone(e);
     else out[e] = hits;

@@ -1,5 +1,6 @@
 import type { DiagnosticSink } from './diagnostics.js';
 import type { Item } from './model.js';
+import { canonicalPhrase } from './profile.js';
 
 /** How many children a `status-children-done` warning names in `related`. */
 const RELATED_CHILDREN = 5;
@@ -8,8 +9,9 @@ const RELATED_CHILDREN = 5;
  * Derived status (GV-WP-0009-T04): an item that states no status of its own (no status
  * text at all) and has items under it (`parent`), all done — stated or derived, bottom
  * up — is done with `statusOrigin: "derived"`; the `status-missing` warning it had is
- * dropped. An item whose stated status is not done while all its items are done keeps
- * its status and gets a `status-children-done` warning at the status. Linear in the items.
+ * dropped. A milestone or task whose stated status is not done while all its items are
+ * done keeps its status and gets a `status-children-done` warning at the status (a
+ * workplan does not: it stays open until it is closed itself). Linear in the items.
  */
 export function deriveStatuses(items: Item[], sink: DiagnosticSink): void {
   // Most documents nest nothing: every item's parent is the document, which is no item.
@@ -65,11 +67,15 @@ function settle(item: Item, kids: Item[], derived: Set<Item>, sink: DiagnosticSi
     derived.add(item);
     return;
   }
-  if (item.status === null || item.status === 'done') return;
+  // A workplan stays open until it is closed itself (`govern close`), after its tasks: only
+  // a milestone or task that says it is not done while all its items are is a contradiction.
+  if (item.status === null || item.status === 'done' || item.kind === 'workplan') return;
   const at = item.statusSource ?? { line: item.line, column: item.column };
+  const said = canonicalPhrase(item.statusText ?? '') === canonicalPhrase(item.status) ? `"${item.statusText}"` : `"${item.statusText}" (${item.status})`;
+  const all = kids.length === 1 ? 'its one item is done' : `all ${kids.length} of its items are done`;
   sink.warn(
     'status-children-done',
-    `${item.id} is ${item.statusText} (${item.status}), but all ${kids.length} of its items are done; the stated status is kept`,
+    `${item.id} is ${said}, but ${all}; the stated status is kept`,
     at.line,
     at.column,
     { related: kids.slice(0, RELATED_CHILDREN).map((k) => ({ file: sink.file, line: k.line, column: k.column, message: `${k.id}: done` })) },

@@ -106,17 +106,20 @@ describe('the targets plugin (tools/nx-govern/targets.mjs)', () => {
     const targets = await import(pathToFileURL(path.join(REPO, 'tools/nx-govern/targets.mjs')).href);
     expect(targets.name).toBe('govern-targets');
     expect(targets.createNodes).toBe(targets.createNodesV2);
-    expect(targets.createNodesV2[0]).toBe('{apps,libs,tools}/*/tsconfig.json');
+    expect(targets.createNodesV2[0]).toBe('{apps/*,libs/*,libs/adapters/*,tools/*}/tsconfig.json');
     const root = tempRoot({
       'libs/a/tsconfig.json': '{}',
       'libs/a/package.json': '{}',
+      'libs/adapters/p/tsconfig.json': '{}',
+      'libs/adapters/p/package.json': '{}',
       'tools/t/tsconfig.json': '{}',
       'tools/t/project.json': '{}',
       'libs/not-a-project/tsconfig.json': '{}',
     });
-    const result = targets.createNodesV2[1](['libs/a/tsconfig.json', 'tools/t/tsconfig.json', 'libs/not-a-project/tsconfig.json'], undefined, { workspaceRoot: root });
+    const result = targets.createNodesV2[1](['libs/a/tsconfig.json', 'libs/adapters/p/tsconfig.json', 'tools/t/tsconfig.json', 'libs/not-a-project/tsconfig.json'], undefined, { workspaceRoot: root });
     expect(result.map(([file, r]: [string, { projects: Record<string, unknown> }]) => [file, Object.keys(r.projects)])).toEqual([
       ['libs/a/tsconfig.json', ['libs/a']],
+      ['libs/adapters/p/tsconfig.json', ['libs/adapters/p']],
       ['tools/t/tsconfig.json', ['tools/t']],
     ]);
     expect(result[0][1].projects['libs/a'].targets).toMatchObject({

@@ -63,7 +63,7 @@ describe('derived status', () => {
       {
         severity: 'warning',
         code: 'status-children-done',
-        message: 'ROADMAP:PHASE-3 is 🔄 (in_progress), but all 1 of its items are done; the stated status is kept',
+        message: 'ROADMAP:PHASE-3 is "🔄" (in_progress), but its one item is done; the stated status is kept',
         file: 'ROADMAP.md',
         ...at(PLAN, 13, '🔄'),
         related: [{ file: 'ROADMAP.md', line: 15, column: 7, message: 'ROADMAP:T005: done' }],
@@ -89,7 +89,7 @@ describe('derived status', () => {
     ]);
   });
 
-  test('a workplan without a status whose tasks are all done is derived done too; without tasks it stays without status', () => {
+  test('a workplan without a status whose tasks are all done is derived done too; one in progress is not warned about; without tasks it stays without status', () => {
     const text = md(`
 ---
 id: WP-1
@@ -114,6 +114,9 @@ status: done
       ['WP-1-T02', 'done', null],
     ]);
     expect(r.diagnostics).toEqual([]);
+    // A workplan that says it is in progress while its tasks are all done is only waiting to be closed: no warning.
+    const open = parse(text.replace('title: W\n', 'title: W\nstatus: in_progress\n'), 'workplans/WP-1.md');
+    expect([open.document?.items[0]?.status, open.diagnostics]).toEqual(['in_progress', []]);
     const bare = parse('---\nid: WP-2\ntype: workplan\n---\n', 'workplans/WP-2.md');
     expect(bare.document?.items.map((i) => [i.id, i.status, i.statusOrigin ?? null])).toEqual([['WP-2', null, null]]);
     expect(bare.diagnostics.map((d) => d.code)).toEqual(['status-missing']);
