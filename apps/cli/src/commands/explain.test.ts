@@ -53,35 +53,33 @@ describe('govern explain', () => {
     ]);
   });
 
-  it('renders the family and why, the items, what was read, what was skipped with the rule, and the diagnostics', async () => {
+  it('renders the family and why, the items, what was read, and the diagnostics: a summary table beside headings reads both', async () => {
     const root = tempRoot({ 'trackers/roadmap.md': ROADMAP });
     const r = await cli(['explain', 'trackers/roadmap.md', '--root', root]);
-    const skipped = (line: number, text: string) => [
-      `  line ${line}    heading: ${text}`,
-      '            a milestone heading, but the document is a tracker (milestone table at line 9), which reads no headings  heading-in-tracker',
-      '            → declare `type: plan` in the front matter to read the headings (a plan does not read the Milestone table)',
-    ];
     expect(r).toEqual({
       code: 0,
       err: '',
       out: [
         'trackers/roadmap.md  (read by govern)',
         '  id       roadmap  — its file name without the extension: the front matter names no id',
-        '  family   tracker  — a milestone table (Milestone and Status columns) at line 9',
-        '           also holds plan structure: milestone headings (`## Phase 1: Title`, `### K0: Title`) at line 3',
+        '  family   plan  — milestone headings (first at line 3) beside a milestone table (line 9): both are read, the table as their summary',
+        '           also holds tracker structure: a milestone table (Milestone and Status columns) at line 9',
         '',
-        'Items (1)',
-        '  11:3    M1  milestone from a table row  ✔ done  "Done" from a table cell at 11:15',
+        'Items (3)',
+        '  3:5     roadmap:PHASE-1  milestone from a heading  ✔ done  "✅ COMPLETE" from the heading at 3:20',
+        '  5:5     roadmap:PHASE-2  milestone from a heading  ? unknown',
+        '  11:3    roadmap:M1  milestone from a table row  ✔ done  "Done" from a table cell at 11:15',
         '',
         'Read',
-        '  line 9    table: a milestone table (Milestone and Status columns): one milestone per row → M1',
+        '  line 9    table: read by its columns: id "Milestone", status "Status" → roadmap:M1',
         '',
-        'Skipped (2)',
-        ...skipped(3, 'Phase 1: Setup ✅ COMPLETE'),
-        ...skipped(5, 'Phase 2: Billing'),
+        'Skipped (0)',
+        '  nothing that looks like tracking',
         '',
         'Diagnostics',
-        '0 errors, 0 warnings, 0 info',
+        'trackers/roadmap.md:5:5  warning  roadmap:PHASE-2 has no status  status-missing',
+        '    note: add a status (for example Planned, In Progress, Done); a missing status is never guessed',
+        '0 errors, 1 warning, 0 info',
         '',
       ].join('\n'),
     });
