@@ -32,9 +32,12 @@ import { BINDER_VERSION } from './version.js';
  *    every other row is compared with the stored fact: identical content is a
  *    duplicate (counted), other content is an idempotency conflict (quarantined with
  *    the record, never silently dropped).
- * 4. The capsules of the upsert keys that got new facts are recomputed from all of
- *    their facts, aggregated by key before the upsert, so the statement never holds
- *    one key twice (see {@link CAPSULE_UPSERT}).
+ * 4. The capsules of the upsert keys that got new facts are brought up to date: the
+ *    batch's new facts aggregated by key and added to the stored capsule (exact for
+ *    append-only facts, byte for byte what a recompute from all facts gives; see
+ *    `capsuleDelta`), or recomputed from all of their facts when a stored capsule was
+ *    computed for another mode or version. Aggregated by key before the upsert, so the
+ *    statement never holds one key twice (see {@link CAPSULE_UPSERT}).
  * 5. The quarantine rows, the ingest log row and the batch digest, then COMMIT.
  *
  * docs/benchmarks-binder.md has the figures (1,000,000 envelopes) and what dominates.
@@ -66,7 +69,7 @@ export interface OpenBinderOptions {
  * `digest` (the batch digest), `validate` (screenEnvelopes), `keys` (keys,
  * fingerprints, derivations), `stage` (appending the fact rows to the staging table),
  * `classify` (which rows are new: the anti-join), `insert`, `compare` (duplicates
- * against conflicts), `capsules` (the recompute), `bookkeeping` (quarantine rows, the
+ * against conflicts), `capsules` (the capsule update), `bookkeeping` (quarantine rows, the
  * ingest log, the batch record) and `commit`.
  */
 export type BindPhase = 'digest' | 'validate' | 'keys' | 'stage' | 'classify' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
