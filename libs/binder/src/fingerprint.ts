@@ -89,39 +89,6 @@ export function sha256Hex(text: string): string {
  */
 export function fingerprintHash(e: WrapperEnvelope): string {
   const input = fingerprintInput(e);
-  return sha256Hex(plainCanonical(input) ?? canonicalJson(input));
+  return sha256Hex(canonicalJson(input));
 }
 
-/** A UTF-16 surrogate not in a pair (with the `u` flag a pair is one code point, not `Cs`). */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * RFC 8785 canonical JSON of a value made only of strings, arrays and plain objects
- * (as {@link FingerprintInput} is), or null when it holds anything else or a string
- * with a lone surrogate (the caller then takes the general `canonicalJson`). For such
- * values RFC 8785 is: strings as JSON.stringify writes them, object keys sorted by
- * UTF-16 code units (JS's default sort). Property-tested against `canonicalJson`.
- */
-export function plainCanonical(value: unknown): string | null {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? null : JSON.stringify(value);
-  if (typeof value !== 'object' || value === null) return null;
-  if (Array.isArray(value)) {
-    const parts: string[] = [];
-    for (let i = 0; i < value.length; i++) {
-      const p = i in value ? plainCanonical(value[i]) : null;
-      if (p === null) return null;
-      parts.push(p);
-    }
-    return `[${parts.join(',')}]`;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return null;
-  const rec = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const k of Object.keys(rec).sort()) {
-    const v = plainCanonical(rec[k]);
-    if (v === null || LONE_SURROGATE.test(k)) return null;
-    parts.push(`${JSON.stringify(k)}:${v}`);
-  }
-  return `{${parts.join(',')}}`;
-}

@@ -30,22 +30,9 @@ export interface UpsertKey {
  * two tuples collide (`a|b`,`c` against `a`,`b|c`).
  */
 function tupleHash(values: string[]): string {
-  return sha256Hex(canonicalTuple(values));
+  return sha256Hex(canonicalJson(values));
 }
 
-/** A UTF-16 surrogate not in a pair (with the `u` flag a pair is one code point, not `Cs`). */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * RFC 8785 canonical JSON of an array of strings. For well-formed strings (no lone
- * surrogate) it is exactly `JSON.stringify` of the array: RFC 8785 escapes strings as
- * ECMAScript's JSON.stringify does. A string with a lone surrogate takes the general
- * `canonicalJson` (which treats it as RFC 8785 requires). Property-tested against it.
- */
-export function canonicalTuple(values: readonly string[]): string {
-  for (const v of values) if (LONE_SURROGATE.test(v)) return canonicalJson(values);
-  return JSON.stringify(values);
-}
 
 /** The idempotency key of an envelope and its hash (hex sha256 of `[run_id, task_id, group_id, binder_version]`). */
 export function idempotencyKey(e: WrapperEnvelope): { tuple: IdempotencyKey; hash: string } {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DbError, num, openDb, type Conn, type Db, type Row, type RowAppender } from '@govern/duckdb';
-import type { WrapperEnvelope } from '@govern/contracts';
+import { LONE_SURROGATE, type WrapperEnvelope } from '@govern/contracts';
 import { findSecrets, isSecretName, knownSecretsFromEnv, type KnownSecret } from '@govern/secrets';
 import { DEFAULT_BINDER_CONFIG, type BinderConfig } from './config.js';
 import { eligibility, type CapsuleCounters, type EligibilityReason } from './eligibility.js';
@@ -358,8 +358,6 @@ export function canonicalText(value: unknown): string {
   return walk(value, false) ?? 'null';
 }
 
-/** A UTF-16 surrogate not in a pair (with the `u` flag a pair is one code point, not `Cs`). */
-const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * Whether `value` is plain JSON: null, booleans, finite numbers, well-formed strings,

@@ -1,3 +1,5 @@
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical.js';
 
@@ -23,5 +25,44 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson({ n: 1n })).toThrow(TypeError);
     // A key whose value is undefined is dropped, as JSON.stringify does.
     expect(canonicalJson({ a: undefined, b: 1 })).toBe('{"b":1}');
+  });
+});
+
+// canonicalJson writes plain values itself and hands the rest to the `canonicalize`
+// package: the two must give the same bytes wherever the package gives any.
+describe('canonicalJson fast path (fast-check)', () => {
+  const seed = { seed: 8785 };
+  const library = (v: unknown): string | undefined => {
+    try {
+      return canonicalize(v);
+    } catch {
+      return undefined;
+    }
+  };
+
+  it('is the library for any array of strings (lone surrogates included)', () => {
+    const str = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom('\ud800', 'a\udc00b', '"\\\n\u2028\u007f'));
+    fc.assert(
+      fc.property(fc.array(str, { maxLength: 8 }), (values) => {
+        const expected = library(values);
+        if (expected !== undefined) expect(canonicalJson(values)).toBe(expected);
+      }),
+      { ...seed, numRuns: 500 },
+    );
+  });
+
+  it('is the library for nested strings, numbers, literals, arrays and objects with any keys', () => {
+    const str = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('\ud800', 'é', 'Z', 'a', '\u{1f600}', '\uff61'));
+    const scalar = fc.oneof(str, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(-0));
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(str, tie('value'), { maxKeys: 5 })),
+    }));
+    fc.assert(
+      fc.property(value, (v) => {
+        const expected = library(v);
+        if (expected !== undefined) expect(canonicalJson(v)).toBe(expected);
+      }),
+      { ...seed, numRuns: 500 },
+    );
   });
 });

@@ -6,7 +6,7 @@
  * `@govern/contracts/testing`.
  */
 export * from './schemas.js';
-export { canonicalJson } from './canonical.js';
+export { canonicalJson, LONE_SURROGATE } from './canonical.js';
 export { CONTRACTS, CONTRACTS_PACKAGE, CONTRACTS_VERSION, compareSemver, contractFile, contractJson, contractNamed, contractsPin, manifestHash, ManifestSchema, sha256 } from './registry.js';
 export type { ContractEntry, ContractsPin, Manifest } from './registry.js';
 export { checkPin, MIGRATION_NOTES_HEADING, migrationNotesFor, PinSchema, pinText } from './pins.js';
