@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { WrapperEnvelopeSchema, type WrapperEnvelope } from '@govern/contracts';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { fingerprintHash } from './fingerprint.js';
