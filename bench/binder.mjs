@@ -40,7 +40,7 @@ import { build } from 'esbuild';
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 function args(argv) {
-  const o = { envelopes: 1_000_000, taskspecs: 10_000, batch: 50_000, reportOnly: false, json: false, keep: false, fullReplay: false };
+  const o = { envelopes: 1_000_000, taskspecs: 10_000, batch: 50_000, reportOnly: false, json: false, keep: false, fullReplay: false, lib: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--envelopes') o.envelopes = Number(argv[++i]);
@@ -50,9 +50,11 @@ function args(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--full-replay') o.fullReplay = true;
+    else if (a === '--lib') o.lib = path.resolve(argv[++i]);
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node bench/binder.mjs [--envelopes N] [--taskspecs N] [--batch N] [--full-replay] [--report-only] [--json] [--keep]\n' +
+        'usage: node bench/binder.mjs [--envelopes N] [--taskspecs N] [--batch N] [--full-replay] [--report-only] [--json] [--keep] [--lib FILE]\n' +
+          '--lib: a bundle of bench/binder-lib.ts built from other sources (A/B runs against another build), instead of building this checkout\'s.\n' +
           'Exits 1 when bind < 0.5x the raw appender rate or replay < 5x the bind rate; --report-only only prints.\n',
       );
       process.exit(0);
@@ -66,6 +68,11 @@ function args(argv) {
 
 const log = (s) => process.stderr.write(`${s}\n`);
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+/** CPU milliseconds of this process so far, every thread (DuckDB's too): less sensitive than the wall clock to other processes on a shared machine. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 const SCOPES = ['workplan', 'workspace', 'gates', 'graph', 'closure', 'write', 'history', 'statehub', 'memory-store', 'binder', 'contracts', 'cli'];
 const KINDS = ['file', 'package', 'test', 'milestone'];
@@ -137,6 +144,7 @@ async function raw(lib, dir, o) {
     t === 'BIGINT' ? (a, r) => a.bigint(BigInt(r[c])) : t === 'BOOLEAN' ? (a, r) => a.boolean(r[c]) : (a, r) => a.varchar(r[c]),
   );
   let ms = 0;
+  let cpu = 0;
   let rows = 0;
   for (const batch of batches(o)) {
     const facts = batch.map((e) => {
@@ -145,28 +153,33 @@ async function raw(lib, dir, o) {
       return lib.factRow(c.envelope);
     });
     const t = performance.now();
+    const c = cpuMs();
     await db.transaction((tx) =>
       tx.append('raw_envelopes', facts, (a, r) => {
         for (const w of writers) w(a, r);
       }),
     );
     ms += performance.now() - t;
+    cpu += cpuMs() - c;
     rows += facts.length;
   }
   const n = lib.num((await db.all('SELECT count(*) AS n FROM raw_envelopes'))[0].n);
   await db.close();
   if (n !== rows) throw new Error(`raw: ${n} rows stored, ${rows} appended`);
-  return { rows, ms, rate: rows / (ms / 1000) };
+  return { rows, ms, cpu, rate: rows / (ms / 1000) };
 }
 
 /** ingest() of every batch, one call at a time; the clock runs over the calls only. */
 async function ingestAll(binder, o, size, expect) {
   let ms = 0;
+  let cpu = 0;
   const sum = { received: 0, accepted: 0, duplicates: 0, quarantined: 0, conflicts: 0, created: 0, updated: 0, minted: 0, paths: {} };
   for (const batch of batches(o, size)) {
     const t = performance.now();
+    const c = cpuMs();
     const r = await binder.ingest(batch, { source: 'bench' });
     ms += performance.now() - t;
+    cpu += cpuMs() - c;
     sum.received += r.received;
     sum.accepted += r.accepted;
     sum.duplicates += r.duplicates;
@@ -180,7 +193,7 @@ async function ingestAll(binder, o, size, expect) {
   if (sum.quarantined) throw new Error(`${sum.quarantined} generated envelopes were quarantined`);
   if (expect === 'new' && sum.accepted !== o.envelopes) throw new Error(`bind stored ${sum.accepted} of ${o.envelopes}`);
   if (expect === 'replay' && (sum.accepted !== 0 || sum.duplicates !== o.envelopes)) throw new Error(`replay: accepted ${sum.accepted}, duplicates ${sum.duplicates} of ${o.envelopes}`);
-  return { ...sum, ms, rate: sum.received / (ms / 1000) };
+  return { ...sum, ms, cpu, rate: sum.received / (ms / 1000) };
 }
 
 /** Facts and capsules, and whether every key occurs once. */
@@ -201,8 +214,8 @@ async function main() {
   const loadStart = load();
   log(`binder benchmark: ${o.envelopes} envelopes (${o.taskspecs} TaskSpecs x ${Math.ceil(o.envelopes / o.taskspecs)} runs), batches of ${o.batch}`);
   log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.availableParallelism()}, node ${process.version}; load average ${loadStart}`);
-  const libFile = path.join(ROOT, 'bench/.corpus/binder-lib.mjs');
-  await build({
+  const libFile = o.lib ?? path.join(ROOT, 'bench/.corpus/binder-lib.mjs');
+  if (!o.lib) await build({
     entryPoints: [path.join(ROOT, 'bench/binder-lib.ts')],
     outfile: libFile,
     bundle: true,
@@ -260,6 +273,8 @@ async function main() {
         bind: Number(((bind.ms * 1000) / bind.received).toFixed(1)),
         ...Object.fromEntries(Object.entries(phases).map(([k, ms]) => [k, Number(((ms * 1000) / bind.received).toFixed(1))])),
       },
+      // CPU microseconds per row (every thread of the process) of the raw appender and of bind: the work done, whatever else ran on the machine.
+      cpu: { raw: Number(((rawRun.cpu * 1000) / rawRun.rows).toFixed(1)), bind: Number(((bind.cpu * 1000) / bind.received).toFixed(1)), bindOverRaw: Number((rawRun.cpu / rawRun.rows / (bind.cpu / bind.received)).toFixed(3)) },
       counts: { before, after },
       fileBytes: bytes,
       ratios: { bindOverRaw: Number(bindRatio.toFixed(3)), replayOverBind: Number(replaySpeedup.toFixed(2)) },
@@ -276,6 +291,7 @@ async function main() {
       if (full) process.stdout.write(`${'replay (re-chunked)'.padEnd(26)} ${f(full.received)} ${(full.ms / 1000).toFixed(2).padStart(8)} ${f(full.rate)}\n`);
       const { raw: r, bind: b, ...steps } = result.breakdown;
       process.stdout.write(`microseconds per envelope: raw appender ${r}; bind ${b} = ${Object.entries(steps).map(([k, v]) => `${k} ${v}`).join(' + ')}\n`);
+      process.stdout.write(`cpu microseconds per envelope (all threads): raw appender ${result.cpu.raw}; bind ${result.cpu.bind} (rate by cpu: bind / raw = ${result.cpu.bindOverRaw})\n`);
       process.stdout.write(`bind / raw = ${bindRatio.toFixed(3)} (goal >= 0.5); replay / bind = ${replaySpeedup.toFixed(2)}x (goal >= 5)\n`);
       process.stdout.write(`facts ${before.facts} -> ${after.facts}, capsules ${before.capsules} -> ${after.capsules} (minted ${after.minted}), distinct keys: facts ${after.fact_keys}, capsules ${after.capsule_keys}; duplicates after replay: ${noDuplicates ? 'none' : 'FOUND'}\n`);
       process.stdout.write(`binder file ${(bytes / 2 ** 20).toFixed(0)} MiB; load average: start ${loadStart}, end ${result.load.end}\n`);

@@ -53,19 +53,19 @@ async function connect(root: string, env: Record<string, string>) {
 const window = { from: new Date(BASE).toISOString(), to: new Date(BASE + 3_600_000).toISOString() };
 
 describe('govern mcp: memory tools', () => {
-  test('are listed with their inputs, bounded windows and limits', async () => {
-    const { client } = await connect(tempRoot({ 'trackers/t.md': TRACKER }), {});
+  test('are listed with their inputs, bounded windows and limits (when GOVERN_MEMORYD_URL is set)', async () => {
+    const { client } = await connect(tempRoot({ 'trackers/t.md': TRACKER }), { GOVERN_MEMORYD_URL: 'http://127.0.0.1:9' });
     const { tools } = await client.listTools();
     const memory = tools.filter((t) => t.name.startsWith('memory_'));
     expect(Object.fromEntries(memory.map((t) => [t.name, Object.keys(t.inputSchema.properties ?? {})]))).toEqual({
-      memory_recent_failures: ['from', 'to', 'limit', 'command', 'stage', 'document_id', 'item_id', 'run_id', 'failure_reason_code'],
-      memory_gate_rollup: ['from', 'to', 'limit', 'stage', 'failure_reason_code'],
-      memory_guard_denials: ['from', 'to', 'limit', 'stage', 'policy_reason_code'],
-      memory_spans: ['from', 'to', 'limit', 'service_name', 'name', 'trace_id', 'outcome'],
-      memory_trace: ['from', 'to', 'limit', 'trace_id', 'service_name'],
+      memory_recent_failures: ['from', 'to', 'limit', 'cursor', 'command', 'stage', 'document_id', 'item_id', 'run_id', 'failure_reason_code'],
+      memory_gate_rollup: ['from', 'to', 'limit', 'cursor', 'stage', 'failure_reason_code'],
+      memory_guard_denials: ['from', 'to', 'limit', 'cursor', 'stage', 'policy_reason_code'],
+      memory_spans: ['from', 'to', 'limit', 'cursor', 'service_name', 'name', 'trace_id', 'outcome'],
+      memory_trace: ['from', 'to', 'limit', 'cursor', 'trace_id', 'service_name'],
       memory_annotate: ['trace_id', 'span_id', 'name', 'value', 'actor'],
       memory_health: [],
-      memory_audit: ['from', 'to', 'limit', 'op', 'actor'],
+      memory_audit: ['from', 'to', 'limit', 'cursor', 'op', 'actor'],
     });
     expect(memory.find((t) => t.name === 'memory_gate_rollup')!.inputSchema.properties!.limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 500, default: 50 });
     expect(memory.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name)).toEqual(['memory_recent_failures', 'memory_gate_rollup', 'memory_guard_denials', 'memory_spans', 'memory_trace', 'memory_health', 'memory_audit']);
@@ -113,6 +113,63 @@ describe('govern mcp: memory tools', () => {
       [2, 'agent-1', 'unchanged'],
       [1, 'agent-1', 'created'],
     ]);
+  });
+
+  test('paged with cursors: every row once, in the order of one big page, ties at one time included', async () => {
+    const d = await memoryd();
+    // Spans with shared start times (ties the cursor must split exactly), two traces, and several failure codes.
+    const at = (ms: number) => String(BigInt(BASE + ms) * 1_000_000n);
+    const spans = Array.from({ length: 9 }, (_, i) => ({
+      traceId: hex(i < 5 ? 1 : 2, 32),
+      spanId: hex(i + 1, 16),
+      name: `op-${i}`,
+      startTimeUnixNano: at([0, 0, 0, 1000, 1000, 2000, 2000, 2000, 3000][i]!),
+      endTimeUnixNano: at(5000),
+      status: i % 2 === 0 ? { code: 2 } : { code: 1 },
+      attributes: [
+        { key: 'govern.stage', value: { stringValue: 'close' } },
+        ...(i % 2 === 0 ? [{ key: 'failure_reason_code', value: { stringValue: `code-${i % 3}` } }] : []),
+      ],
+    }));
+    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] }, scopeSpans: [{ scope: { name: 't' }, spans }] }] });
+    expect((await fetch(`${d.url}/v1/traces`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+    await d.idle();
+    const s = await connect(tempRoot({ 'trackers/t.md': TRACKER }), { GOVERN_MEMORYD_URL: d.url });
+    // With a cursor the filters may be left out (the cursor carries them); required ones (trace_id) are repeated.
+    const walk = async (tool: string, args: Json, key: (r: Json) => string, repeat: Json = {}) => {
+      const all = ((await s.call(tool, { ...args, limit: 500 })).value.rows as Json[]).map(key);
+      const paged: string[] = [];
+      let cursor: unknown;
+      for (let n = 0; n < 20; n++) {
+        const page = await s.call(tool, { ...(cursor ? { cursor, ...repeat } : args), limit: 2 });
+        expect([tool, page.isError, page.value.error]).toEqual([tool, false, undefined]);
+        paged.push(...(page.value.rows as Json[]).map(key));
+        cursor = page.value.nextCursor;
+        if (cursor === null) break;
+      }
+      return [paged, all] as const;
+    };
+    const spanKey = (r: Json) => `${r.start_ns}/${r.span_id}`;
+    const [spansPaged, spansAll] = await walk('memory_spans', { ...window, service_name: 'shop' }, spanKey);
+    expect([spansPaged, spansAll.length]).toEqual([spansAll, 9]);
+    const [tracePaged, traceAll] = await walk('memory_trace', { ...window, trace_id: hex(1, 32) }, spanKey, { trace_id: hex(1, 32) });
+    expect([tracePaged, traceAll.length]).toEqual([traceAll, 5]);
+    const [failPaged, failAll] = await walk('memory_recent_failures', window, (r) => `${r.start_ns}/${r.span_id}`);
+    expect([failPaged, failAll.length]).toEqual([failAll, 5]);
+    const [rollPaged, rollAll] = await walk('memory_gate_rollup', window, (r) => `${r.stage}/${r.failure_reason_code}/${r.failures}`);
+    expect([rollPaged, rollAll.length]).toEqual([rollAll, 3]);
+    for (const [k, span] of [1, 3, 5].entries()) {
+      expect((await s.call('memory_annotate', { trace_id: hex(1, 32), span_id: hex(span, 16), name: `n${k}`, value: k, actor: 'pager' })).isError).toBe(false);
+    }
+    const now = { from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+    const [auditPaged, auditAll] = await walk('memory_audit', { ...now, actor: 'pager' }, (r) => String(r.audit_id));
+    expect([auditPaged, auditAll]).toEqual([['3', '2', '1'], ['3', '2', '1']]);
+    const first = await s.call('memory_spans', { ...window, limit: 2 });
+    expect(await s.call('memory_spans', { ...window, service_name: 'other', cursor: first.value.nextCursor })).toMatchObject({
+      isError: true,
+      value: { error: { code: 'cursor-mismatch', details: { tool: 'memory_spans', arguments: ['service_name'] } } },
+    });
+    expect(await s.call('memory_trace', { trace_id: hex(1, 32), cursor: first.value.nextCursor })).toMatchObject({ isError: true, value: { error: { code: 'cursor-invalid' } } });
   });
 
   test('refusals come back as { error } with memoryd\'s code, or memoryd-unavailable', async () => {

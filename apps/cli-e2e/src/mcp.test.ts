@@ -106,10 +106,11 @@ const sha256 = /^[0-9a-f]{64}$/;
 // ---------------------------------------------------------------------------
 
 describe('govern mcp: tools/list', () => {
-  test('lists the nine tools with the inputs of their zod schemas and an output schema', async () => {
+  test('lists the twelve tools with the inputs of their zod schemas and an output schema', async () => {
     const { client } = await connect(tempRoot());
-    // The memory_* tools are listed and tested in mcp-memory.test.ts, the binder_* tools in binder.test.ts.
-    const tools = (await client.listTools()).tools.filter((t) => !t.name.startsWith('memory_') && !t.name.startsWith('binder_'));
+    // The memory_* tools are listed and tested in mcp-memory.test.ts (served only with GOVERN_MEMORYD_URL), the binder_* tools in
+    // binder.test.ts, the service_* tools with the service runner.
+    const tools = (await client.listTools()).tools.filter((t) => !/^(memory|binder|service)_/.test(t.name));
     const inputs = Object.fromEntries(
       tools.map((t) => [t.name, { properties: Object.keys(t.inputSchema.properties ?? {}), required: t.inputSchema.required ?? [] }]),
     );
@@ -119,15 +120,22 @@ describe('govern mcp: tools/list', () => {
       item: { properties: ['id'], required: ['id'] },
       explain: { properties: ['file'], required: ['file'] },
       set_status: { properties: ['id', 'status', 'expect', 'force', 'reason'], required: ['id', 'status'] },
+      add_task: {
+        properties: ['workplan', 'title', 'id', 'localId', 'status', 'priority', 'dependsOn', 'acceptance', 'checks', 'evidenceRoot', 'force', 'expect', 'dryRun', 'reason'],
+        required: ['workplan', 'title'],
+      },
+      edit_acceptance: { properties: ['id', 'add', 'remove', 'replace', 'expect', 'dryRun', 'reason'], required: ['id'] },
+      add_dependency: { properties: ['id', 'dependsOn', 'force', 'expect', 'dryRun', 'reason'], required: ['id', 'dependsOn'] },
       close: { properties: ['id', 'timeoutSeconds', 'force', 'signOff', 'reason'], required: ['id'] },
       gates: { properties: ['name'], required: [] },
       audit: { properties: ['severity', 'code', 'file', 'limit', 'offset'], required: [] },
-      audit_log: { properties: ['item', 'limit'], required: [] },
+      audit_log: { properties: ['item', 'limit', 'cursor'], required: [] },
     });
     const graph = tools.find((t) => t.name === 'graph')!;
     expect(graph.inputSchema.properties!.limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 500, default: 50 });
+    // The words `govern task set-status` takes: the vocabulary, or a spelling the profile maps.
     expect(tools.find((t) => t.name === 'set_status')!.inputSchema.properties!.status).toMatchObject({
-      enum: ['planned', 'in_progress', 'partial', 'blocked', 'done'],
+      anyOf: [{ type: 'string', enum: ['planned', 'in_progress', 'partial', 'blocked', 'done'] }, { type: 'string' }],
     });
     // Every output schema declares the error envelope next to the success fields.
     for (const t of tools) expect(Object.keys(t.outputSchema?.properties ?? {})).toContain('error');
@@ -229,7 +237,9 @@ describe('govern mcp: reading', () => {
       isError: true,
       value: { error: { code: 'invalid-arguments', message: expect.stringMatching(/^Input validation error: Invalid arguments for tool graph: .*limit/), details: {} } },
     });
-    expect(await s.call('set_status', { id: 'AB-01', status: 'finished' })).toMatchObject({ isError: true, value: { error: { code: 'invalid-arguments' } } });
+    // The words `govern task set-status` takes: `finished` is a spelling of done (refused: done only through close), `sort-of` none.
+    expect(await s.call('set_status', { id: 'AB-01', status: 'finished' })).toMatchObject({ isError: true, value: { error: { code: 'closure-required' } } });
+    expect(await s.call('set_status', { id: 'AB-01', status: 'sort-of' })).toMatchObject({ isError: true, value: { error: { code: 'invalid-arguments' } } });
     expect(await s.call('nope')).toEqual({ isError: true, value: { error: { code: 'tool-not-found', message: 'Tool nope not found', details: {} } } });
     // A typo in a key is refused, not ignored: `statuses` instead of `status` used to
     // return every node as if no filter had been given.
@@ -237,11 +247,31 @@ describe('govern mcp: reading', () => {
       isError: true,
       value: { error: { code: 'invalid-arguments', message: expect.stringMatching(/^Input validation error: Invalid arguments for tool graph: .*statuses/s), details: {} } },
     });
-    expect(await s.call('memory_health', { verbose: true })).toMatchObject({ isError: true, value: { error: { code: 'invalid-arguments' } } });
+    expect(await s.call('audit_log', { verbose: true })).toMatchObject({ isError: true, value: { error: { code: 'invalid-arguments' } } });
   });
 });
 
 describe('govern mcp: writing', () => {
+  test('add_task, edit_acceptance, add_dependency over stdio: only the intended bytes, expect-checked, audited', async () => {
+    const root = tempRoot();
+    const file = path.join(root, 'workplans/wp-1.md');
+    const s = await connect(root);
+    const { fileHash } = (await s.call('item', { id: 'WP-1-T02' })).value as { fileHash: string };
+    const added = await s.call('add_task', { workplan: 'WP-1', title: 'Docs', dependsOn: ['WP-1-T02'], acceptance: ['Documented'], expect: fileHash });
+    const one = `${WORKPLAN}\n## T03 - Docs\n\nid: WP-1-T03\nstatus: planned\ndepends_on: WP-1-T02\n\nAcceptance:\n\n- Documented\n`;
+    expect([added.isError, fs.readFileSync(file, 'utf8')]).toEqual([false, one]);
+    expect(await s.call('edit_acceptance', { id: 'WP-1-T03', add: ['Linked'], expect: fileHash })).toMatchObject({ isError: true, value: { error: { code: 'conflict' } } });
+    const dep = await s.call('add_dependency', { id: 'WP-1-T01', dependsOn: 'AB-01', expect: added.value.hashAfter });
+    expect([dep.value.hunk, fs.readFileSync(file, 'utf8')]).toEqual([
+      { line: 14, removed: [], added: ['depends_on: AB-01'] },
+      one.replace('id: WP-1-T01\nstatus: planned\n', 'id: WP-1-T01\nstatus: planned\ndepends_on: AB-01\n'),
+    ]);
+    expect(((await s.call('audit_log')).value.records as Json[]).map((r) => [r.action, r.item, r.via])).toEqual([
+      ['add-task', 'WP-1-T03', 'mcp'],
+      ['add-dependency', 'WP-1-T01', 'mcp'],
+    ]);
+  });
+
   test('set_status: lifecycle refusals, a write with expect, then a conflict on the stale hash', async () => {
     const root = tempRoot();
     const s = await connect(root);
@@ -335,8 +365,9 @@ describe('govern mcp: writing', () => {
       },
     });
     expect(progress).toEqual([
-      { progress: 0, total: 1, message: 'running echo checked' },
-      { progress: 1, total: 1, message: 'echo checked: exit 0' },
+      // Progress increases with every notification: each check's start and end count.
+      { progress: 1, total: 2, message: 'running echo checked' },
+      { progress: 2, total: 2, message: 'echo checked: exit 0' },
     ]);
     expect(fs.existsSync(path.join(root, 'ops/runtime/ab-01/manifest.json'))).toBe(true);
 
@@ -399,7 +430,7 @@ describe('govern mcp: reports', () => {
   test('audit_log: records written through mcp, by item, the newest first cut by limit', async () => {
     const root = tempRoot();
     const s = await connect(root);
-    expect(await s.call('audit_log')).toEqual({ isError: false, value: { records: [], total: 0, diagnostics: [] } });
+    expect(await s.call('audit_log')).toEqual({ isError: false, value: { records: [], total: 0, nextCursor: null, diagnostics: [] } });
     await s.call('set_status', { id: 'AB-01', status: 'blocked' });
     await s.call('set_status', { id: 'CD-02', status: 'in_progress' });
     await s.call('set_status', { id: 'AB-01', status: 'partial', force: true });
@@ -413,6 +444,8 @@ describe('govern mcp: reports', () => {
     expect(all.value.records).toEqual((cliJson(root, 'audit', 'log') as Json).records);
     const newest = await s.call('audit_log', { item: 'AB-01', limit: 1 });
     expect([(newest.value.records as Json[]).map(row), newest.value.total]).toEqual([[['AB-01', 'set-status', 'mcp', 'mcp-test', 'partial']], 2]);
+    const older = await s.call('audit_log', { limit: 1, cursor: newest.value.nextCursor });
+    expect([(older.value.records as Json[]).map(row), older.value.nextCursor]).toEqual([[['AB-01', 'set-status', 'mcp', 'mcp-test', 'blocked']], null]);
   });
 });
 

@@ -40,7 +40,7 @@ describe('bash completion', () => {
 
   it('completes commands, subcommands after global flags, options and their choices', () => {
     expect(complete(['govern', 'gr'])).toEqual(['graph']);
-    expect(complete(['govern', '--root', 'x', 'task', ''])).toEqual(['show', 'set-status', '--help', '-h']);
+    expect(complete(['govern', '--root', 'x', 'task', ''])).toEqual(['show', 'set-status', 'add', 'edit-acceptance', 'add-dep', '--help', '-h']);
     expect(complete(['govern', 'graph', '--st'])).toEqual(['--status']);
     expect(complete(['govern', 'graph', '--status', 'in'])).toEqual(['in_progress']);
     expect(complete(['govern', 'completion', ''])).toEqual(['bash', 'zsh', 'fish', '--help', '-h']);

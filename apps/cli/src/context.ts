@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXIT, GovernError } from '@govern/errors';
 import { phaseTrace } from '@govern/telemetry';
-import { loadWorkspace, type Workspace } from '@govern/workspace';
+import { loadRepositories, loadWorkspace, type Workspace } from '@govern/workspace';
 import { loadProgressText, progressLine, type ProgressLine } from './progress.js';
 import { noteWorkspace } from './telemetry.js';
 
@@ -69,21 +69,24 @@ export function resolveRoot(ctx: CommandContext, root: string | undefined): stri
 /**
  * Loads the workspace of the command's root (`--root`, `--no-cache`, the `GOVERN_*`
  * environment). A load that runs past a second shows its progress on a terminal's
- * stderr (progress.ts), erased before the command prints.
+ * stderr (progress.ts), erased before the command prints. With `span.repos`, the graph
+ * spans the other repositories its govern.config.yaml names (`loadRepositories`).
  */
-export async function openWorkspace(ctx: CommandContext, opts: CommonOptions): Promise<Workspace> {
+export async function openWorkspace(ctx: CommandContext, opts: CommonOptions, span: { repos?: boolean } = {}): Promise<Workspace> {
   const root = resolveRoot(ctx, opts.root);
   const noCache = opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1';
   const progress = progressLine(ctx);
   try {
-    return await load(ctx, root, noCache, progress);
+    return await load(ctx, root, noCache, progress, span.repos === true);
   } finally {
     progress.done();
   }
 }
 
-async function load(ctx: CommandContext, root: string, noCache: boolean, progress: ProgressLine): Promise<Workspace> {
-  return noteWorkspace(await loadWorkspace({
+async function load(ctx: CommandContext, root: string, noCache: boolean, progress: ProgressLine, repos: boolean): Promise<Workspace> {
+  // `repos`: the read-only views (next, graph, status) span the roots govern.config.yaml
+  // names under `repos:`; commands that write or audit stay in this root.
+  return noteWorkspace(await (repos ? loadRepositories : loadWorkspace)({
     root,
     cacheDir: noCache ? null : ctx.env.GOVERN_CACHE_DIR ? path.resolve(ctx.cwd, ctx.env.GOVERN_CACHE_DIR) : undefined,
     ...(ctx.workerUrl ? { workerUrl: ctx.workerUrl } : {}),

@@ -8,7 +8,7 @@ import { cli } from './test-support.js';
 
 const ctx = { cwd: '/', env: {}, stdout: { write: () => true }, stderr: { write: () => true } };
 const inline = createProgram(ctx, () => undefined);
-const GROUPS = ['statehub', 'memory', 'binder', 'diff', 'init'];
+const GROUPS = ['statehub', 'memory', 'binder', 'diff', 'init', 'serve', 'adapters', 'store'];
 
 // The first import of every group module (vite transforms them) is setup, not a case.
 beforeAll(() => commandGroupsFor([], inline), 60_000);

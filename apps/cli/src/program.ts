@@ -4,6 +4,7 @@ import { recordRunError } from '@govern/telemetry/run';
 import type { CommandContext } from './context.js';
 import { noteCommand } from './telemetry.js';
 import { VERSION } from './version.js';
+import { STATUS_FILTERS } from './vocabulary.js';
 
 export { VERSION };
 
@@ -22,6 +23,9 @@ const COMMAND_GROUPS: Record<string, () => Promise<RegisterCommands>> = {
   binder: async () => (await import('./commands/binder.js')).registerBinderCommands,
   diff: async () => (await import('./commands/diff.js')).registerDiffCommand,
   init: async () => (await import('./commands/init.js')).registerInitCommand,
+  serve: async () => (await import('./commands/serve.js')).registerServeCommand,
+  adapters: async () => (await import('./commands/adapters.js')).registerAdaptersCommands,
+  store: async () => (await import('./commands/store.js')).registerStoreCommands,
 };
 
 /**
@@ -50,6 +54,13 @@ Exit codes:
 
 Documents are read from workplans/ and trackers/ (recursively, *.md) under the
 root, plus the globs in govern.config.yaml. See docs/cli-contract.md.`;
+
+const STRUCTURE_HELP = `
+Only the lines that say the change are written (the diff is printed; --json gives it as hunk), under the
+file's lock, atomically, after re-reading the result; every write is an audit record (govern audit log).
+Exit 1 when refused — item-not-found, duplicate-id, dependency-unknown, dependency-cycle,
+criterion-not-found, unsupported-form, conflict (stale --expect), lock-timeout, verify-failed —
+printed as { error: { code, message, details } } with --json.`;
 
 function int(value: string): number {
   const n = Number(value);
@@ -85,7 +96,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
   const docAndStatus = (cmd: Command) =>
     cmd
       .option('--doc <file-or-id>', "only this document's nodes and diagnostics (relative path or document id); its errors alone decide the exit code")
-      .addOption(new Option('--status <status...>', 'only nodes with these statuses (unknown: none recognized)').choices(['planned', 'in_progress', 'partial', 'blocked', 'done', 'unknown']));
+      .addOption(new Option('--status <status...>', 'only nodes with these statuses (unknown: none recognized)').choices(STATUS_FILTERS));
   const filters = (cmd: Command) => docAndStatus(cmd).addOption(new Option('--kind <kind...>', 'only nodes of these kinds').choices(['milestone', 'task', 'workplan']));
 
   const run =
@@ -136,7 +147,7 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--max-commits <n>', "read at most the newest n commits of the item's document (default 500)", int)
     .action((id: string, o) => run(async (x: typeof o) => (await import('./commands/history.js')).historyCommand(ctx, id, x))(o));
 
-  const task = program.command('task').description('one item: show it, set its status');
+  const task = program.command('task').description('one item: show it, set its status; add a task, edit acceptance, add a dependency');
   common(task.command('show').argument('<id>', 'item id as in `govern graph`').description('one item with its criteria, checks, evidence root, blockers and the sha256 of its file (for --expect)')).action(
     (id: string, o) => run(async (x: typeof o) => (await import('./commands/task.js')).showCommand(ctx, id, x))(o),
   );
@@ -152,6 +163,54 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .option('--reason <text>', 'why, for the audit log')
     .addHelpText('after', '\nExit 1 when the write is refused (conflict, lifecycle rule, lock timeout): { error: { code, message, details } } with --json.')
     .action((id: string, status: string, o) => run(async (x: typeof o) => (await import('./commands/task.js')).setStatusCommand(ctx, id, status, x))(o));
+  // The structural writes: the same locked, audited path as set-status, with a dry run.
+  const structure = (cmd: Command) =>
+    common(cmd)
+      .option('--expect <sha256>', "the file's content hash as you read it (`task show --json` fileHash); a different current hash is a conflict")
+      .option('--dry-run', 'plan, verify and print the change; write nothing, log nothing')
+      .option('--reason <text>', 'why, for the audit log')
+      .addHelpText('after', STRUCTURE_HELP);
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  const collectInt = (v: string, prev: number[] = []) => [...prev, int(v)];
+  structure(
+    task
+      .command('add')
+      .argument('<workplan>', "the workplan's document id or file (workplans/plan.md)")
+      .argument('<title>', "the task's title (one line)")
+      .description("add a task section after the workplan's last task, in that task's style (heading, metadata, status spelling)"),
+  )
+    .option('--id <id>', 'the task id (default <workplan id>-<heading id>)')
+    .option('--local-id <id>', 'the heading id, T06 (default: the number after the last task)')
+    .option('--status <status>', 'planned (default), in_progress, partial or blocked, or a spelling the profile maps; done only through `govern close`')
+    .option('--priority <p>', 'priority: high, medium, low, ...')
+    .option('--depends-on <ids>', 'a dependency (repeat, or comma-separated)', collect)
+    .option('--acceptance <text>', 'an acceptance criterion (repeat for each)', collect)
+    .option('--check <command>', 'a check `govern close` runs (repeat for each)', collect)
+    .option('--evidence-root <dir>', 'where `govern close` records the evidence (ops/runtime/<id>/)')
+    .option('--force', 'write dependencies no item has yet, or a started status whose dependencies are not done (recorded)')
+    .addHelpText('after', '\nExample: govern task add WP-1 "Write the docs" --depends-on WP-1-T02 --acceptance "README says how" --dry-run')
+    .action((workplan: string, title: string, o) => run(async (x: typeof o) => (await import('./commands/task.js')).addTaskCommand(ctx, workplan, title, x))(o));
+  structure(
+    task
+      .command('edit-acceptance')
+      .argument('<id>', 'item id as in `govern graph`')
+      .description("add, remove or reword an item's acceptance criteria; numbers are the criteria's order in `govern task show`"),
+  )
+    .option('--add <text>', 'append a criterion after the last one (repeat for each)', collect)
+    .option('--remove <n>', 'remove criterion n, with the lines under it (repeat for each)', collectInt)
+    .option('--replace <n=text>', "replace criterion n's text (a one-line bullet)", collect)
+    .addHelpText('after', '\nExample: govern task edit-acceptance WP-1-T02 --replace "2=Parses every seed" --add "Documented" --expect <fileHash>')
+    .action((id: string, o) => run(async (x: typeof o) => (await import('./commands/task.js')).editAcceptanceCommand(ctx, id, x))(o));
+  structure(
+    task
+      .command('add-dep')
+      .argument('<id>', 'item id as in `govern graph`')
+      .argument('<depends-on>', 'the item it will depend on')
+      .description("add a dependency to an item's depends_on (task metadata, a workplan's front matter) or its Depends On cell"),
+  )
+    .option('--force', 'write a dependency no item has yet (recorded); a cycle is never written')
+    .addHelpText('after', '\nExample: govern task add-dep WP-1-T03 WP-1-T02 --json')
+    .action((id: string, dep: string, o) => run(async (x: typeof o) => (await import('./commands/task.js')).addDepCommand(ctx, id, dep, x))(o));
   common(
     program
       .command('close')
@@ -198,12 +257,14 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
   // Not `common`: stdout carries only the MCP protocol, so --json and --no-color mean nothing here.
   program
     .command('mcp')
-    .description('serve graph, next, item, explain, set_status, close, gates, audit, audit_log and the memory_* tools to agents: an MCP server over stdio (see docs/cli-contract.md)')
+    .description('serve the graph, item, status and structure writes, closure, audit, binder and memoryd tools to agents: an MCP server over stdio (see docs/cli-contract.md)')
     .option('--root <dir>', 'repository to serve (default: the repository root around the working directory)')
     .option('--no-cache', 'do not read or write the parse cache in <root>/.govern/cache')
+    .option('--list-tools', 'print the tools this server would serve (a Markdown list; JSON with --json) and exit')
+    .option('--json', 'with --list-tools: the tools as JSON')
     .addHelpText(
       'after',
-      '\nThe memory_* tools call memoryd at $GOVERN_MEMORYD_URL (default http://127.0.0.1:4318), sending $GOVERN_MEMORYD_TOKEN as the bearer token when it is set.' +
+      '\nThe memory_* tools are served only when $GOVERN_MEMORYD_URL is set; they call memoryd there, sending $GOVERN_MEMORYD_TOKEN as the bearer token when it is set.' +
         '\nRuns until the client closes stdin (exit 0); exit 2 when --root is not a directory. Logs go to stderr.',
     )
     .action(run(async (o) => (await import('./commands/mcp.js')).mcpCommand(ctx, o)));

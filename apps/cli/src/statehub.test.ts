@@ -165,7 +165,8 @@ describe('govern statehub sync', () => {
     expect([badUrl.code, badUrl.err]).toEqual([2, 'govern: --url ftp://x: not an http(s) URL\n']);
     const noToken = await cli(['statehub', 'sync', '--root', root, '--url', hub.url, '--token-env', 'NOPE_TOKEN']);
     expect([noToken.code, noToken.err]).toEqual([2, 'govern: --token-env NOPE_TOKEN: the environment variable NOPE_TOKEN is not set\n']);
-    const down = await cli(['statehub', 'sync', '--root', root, '--url', 'http://127.0.0.1:9', '--json', '--no-cache']);
+    // A folder without a name (no repo:, no git remote) would be a usage error first: --repo names it.
+    const down = await cli(['statehub', 'sync', '--root', root, '--url', 'http://127.0.0.1:9', '--repo', 'cli-down', '--json', '--no-cache']);
     expect([down.code, JSON.parse(down.out).error.code]).toEqual([1, 'unreachable']);
   });
 

@@ -106,3 +106,67 @@ describe('govern close and govern audit log', { timeout: 30_000 }, () => {
     expect(manifest.criteria).toEqual([{ text: 'Read by a maintainer', checked: null, verification: { kind: 'manual', signedOffBy: 'Ada Reviewer' } }]);
   });
 });
+
+describe('govern task add, edit-acceptance, add-dep', () => {
+  const WP = ['---', 'id: WP-1', 'type: workplan', 'title: One', 'status: in_progress', '---', '', '## T01 - First', '', 'id: WP-1-T01', 'status: planned', ''].join('\n');
+  const read = (root: string) => fs.readFileSync(path.join(root, 'workplans/wp.md'), 'utf8');
+
+  test('add: --dry-run prints the lines and writes nothing; the write prints the diff and the next --expect', async () => {
+    const root = tempRoot({ 'workplans/wp.md': WP });
+    const dry = await cli(root, 'task', 'add', 'WP-1', 'Second', '--depends-on', 'WP-1-T01', '--acceptance', 'It works', '--dry-run');
+    expect([dry.code, dry.stderr, read(root)]).toEqual([0, '', WP]);
+    expect(dry.stdout).toBe(
+      [
+        'WP-1-T02: add-task would change workplans/wp.md at line 12 (dry run: nothing written)',
+        '+ ',
+        '+ ## T02 - Second',
+        '+ ',
+        '+ id: WP-1-T02',
+        '+ status: planned',
+        '+ depends_on: WP-1-T01',
+        '+ ',
+        '+ Acceptance:',
+        '+ ',
+        '+ - It works',
+        '',
+      ].join('\n'),
+    );
+    const added = `${WP}\n## T02 - Second\n\nid: WP-1-T02\nstatus: planned\ndepends_on: WP-1-T01\n\nAcceptance:\n\n- It works\n`;
+    const r = await cli(root, 'task', 'add', 'workplans/wp.md', 'Second', '--depends-on', 'WP-1-T01', '--acceptance', 'It works', '--json');
+    expect([r.code, read(root)]).toEqual([0, added]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ action: 'add-task', item: 'WP-1-T02', changed: true, dryRun: false, audit: { actor: 'cli-test', via: 'cli', key: 'task', value: 'T02' } });
+  });
+
+  test('edit-acceptance and add-dep: --expect conflicts, usage errors exit 2, refusals exit 1 with a code', async () => {
+    const root = tempRoot({ 'workplans/wp.md': WP, 'trackers/t.md': TRACKER });
+    const stale = await cli(root, 'task', 'edit-acceptance', 'WP-1-T01', '--add', 'Parses', '--expect', 'f'.repeat(64), '--json');
+    expect([stale.code, JSON.parse(stale.stdout).error.code]).toEqual([1, 'conflict']);
+    const ok = await cli(root, 'task', 'edit-acceptance', 'WP-1-T01', '--add', 'Parses', '--add', 'Writes', '--json');
+    expect([ok.code, read(root)]).toEqual([0, `${WP}\nAcceptance:\n\n- Parses\n- Writes\n`]);
+    const replaced = await cli(root, 'task', 'edit-acceptance', 'WP-1-T01', '--replace', '2=Writes atomically', '--remove', '1', '--expect', JSON.parse(ok.stdout).hashAfter);
+    expect([replaced.code, read(root)]).toEqual([0, `${WP}\nAcceptance:\n\n- Writes atomically\n`]);
+    expect(await cli(root, 'task', 'edit-acceptance', 'WP-1-T01', '--replace', 'two')).toMatchObject({ code: 2, stderr: expect.stringContaining('--replace takes <n>=<text>') });
+    expect(await cli(root, 'task', 'edit-acceptance', 'WP-1-T01')).toMatchObject({ code: 2, stderr: 'govern: give at least one of --add, --remove, --replace\n' });
+
+    const dep = await cli(root, 'task', 'add-dep', 'WP-1-T01', 'AB-01', '--json');
+    expect([dep.code, JSON.parse(dep.stdout).hunk]).toEqual([0, { line: 12, removed: [], added: ['depends_on: AB-01'] }]);
+    const unknown = await cli(root, 'task', 'add-dep', 'WP-1-T01', 'ZZ-09');
+    expect([unknown.code, unknown.stderr]).toEqual([1, `govern: no item ZZ-09 in ${root}; WP-1-T01 would wait on it forever [dependency-unknown]\n  note: pass force (recorded in the audit log) to write it anyway, e.g. for an item another change adds\n`]);
+    const log = JSON.parse((await cli(root, 'audit', 'log', '--json')).stdout);
+    expect(log.records.map((r: { action: string; item: string }) => [r.action, r.item])).toEqual([
+      ['edit-acceptance', 'WP-1-T01'],
+      ['edit-acceptance', 'WP-1-T01'],
+      ['add-dependency', 'WP-1-T01'],
+    ]);
+    const human = (await cli(root, 'audit', 'log', '--item', 'WP-1-T01', '--limit', '1')).stdout;
+    expect(human).toMatch(/add-dependency {2}WP-1-T01 {2}depends_on = AB-01/);
+  });
+
+  test('--help says what each writes and how it refuses', async () => {
+    for (const cmd of ['add', 'edit-acceptance', 'add-dep']) {
+      const h = await cli(tempRoot(), 'task', cmd, '--help');
+      expect(h.code).toBe(0);
+      for (const flag of ['--json', '--expect <sha256>', '--dry-run', '--reason <text>', 'duplicate-id', 'lock-timeout']) expect(h.stdout).toContain(flag);
+    }
+  });
+});

@@ -31,3 +31,20 @@ export type { ConformanceInputs, RunConfig, RunResult, Step } from './conformanc
 export { SCHEMA_ARTIFACTS, schemaFile, schemaJson } from './schemas.js';
 export type { SchemaArtifact } from './schemas.js';
 export { canonicalSha256, denyWrites, ensureOwnedDir, pageEvents, parsePage, parseRecord, requireKey, sealEvents, snapshotRef } from './helpers.js';
+export { ADAPTERS_CONFIG_FILE, AdaptersConfigSchema, CALLER_CAPABILITIES, CALLERS, composeFromConfig, hasAdaptersSection, loadAdaptersConfig, parseAdaptersConfig } from './config.js';
+export type { AdaptersConfig, Caller, ConfigDiagnostic } from './config.js';
+export {
+  jsonErrorPosition,
+  MigrationResultSchema,
+  moveToTrash,
+  PlannedMigrationSchema,
+  RepairResultSchema,
+  STORE_PROBLEM_CODES,
+  STORE_PROBLEM_KINDS,
+  storeDiagnostic,
+  StoreDiagnosticSchema,
+  StoreMetadataSchema,
+  trashDir,
+  TrashMoveSchema,
+} from './maintenance.js';
+export type { MigrationResult, PlannedMigration, RepairResult, StoreDiagnostic, StoreMaintenance, StoreMetadata, StoreProblemKind, TrashMove } from './maintenance.js';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { CAPABILITIES, type Capability, type CapabilityMap } from './capabilities.js';
 import { AdapterError, adapterFailure, FAILURE_REASONS } from './errors.js';
+import type { StoreMaintenance } from './maintenance.js';
 import { CompatibilityManifestSchema, type CompatibilityManifest, type StandardName } from './manifest.js';
 
 /** What a caller gives to open a pack. */
@@ -57,6 +58,8 @@ export interface Pack<C extends Capability = never> {
    */
   readonly module: string | null;
   create(ctx: PackContextInput): Promise<PackInstance<C>>;
+  /** Store maintenance (schema version, migrations, inspection, repair), for a pack that keeps something at its root. */
+  readonly maintenance?: StoreMaintenance;
 }
 
 /**
@@ -79,6 +82,8 @@ export interface PackSpec<C extends Capability, O> {
   /** The schema of `options` (default: none accepted but `{}` / undefined). */
   options?: z.ZodType<O>;
   create(ctx: PackContext<O>): PackInstance<C> | Promise<PackInstance<C>>;
+  /** Store maintenance, for `govern store migrate|repair` (see maintenance.ts). */
+  maintenance?: StoreMaintenance;
 }
 
 /**
@@ -102,6 +107,7 @@ export function definePack<const C extends Capability, O = Record<string, never>
     version: manifest.version,
     manifest,
     module: spec.module,
+    ...(spec.maintenance ? { maintenance: spec.maintenance } : {}),
     async create(input: PackContextInput): Promise<PackInstance<C>> {
       let options: O = (input.options ?? {}) as O;
       if (spec.options) {

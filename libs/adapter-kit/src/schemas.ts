@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { AdaptersConfigSchema } from './config.js';
 import { ConformanceReportSchema } from './conformance/report.js';
+import { MigrationResultSchema, RepairResultSchema, StoreDiagnosticSchema } from './maintenance.js';
 import { CompatibilityManifestSchema } from './manifest.js';
 import { AuditInputSchema, EventInputSchema, RECORD_SCHEMAS } from './records.js';
 
@@ -23,6 +25,10 @@ export const SCHEMA_ARTIFACTS: readonly SchemaArtifact[] = [
   { name: 'conformance-report', version: 1, io: 'output', schema: ConformanceReportSchema },
   { name: 'event-input', version: 1, io: 'input', schema: EventInputSchema },
   { name: 'audit-input', version: 1, io: 'input', schema: AuditInputSchema },
+  { name: 'adapters-config', version: 1, io: 'input', schema: AdaptersConfigSchema },
+  { name: 'store-diagnostic', version: 1, io: 'output', schema: StoreDiagnosticSchema },
+  { name: 'store-migration-result', version: 1, io: 'output', schema: MigrationResultSchema },
+  { name: 'store-repair-result', version: 1, io: 'output', schema: RepairResultSchema },
   ...Object.entries(RECORD_SCHEMAS).map(([name, schema]) => ({ name, version: 1, io: 'output' as const, schema: schema as z.ZodType })),
 ];
 

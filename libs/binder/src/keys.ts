@@ -41,6 +41,16 @@ export function idempotencyKey(e: WrapperEnvelope): { tuple: IdempotencyKey; has
 }
 
 /**
+ * {@link idempotencyKey}'s hash for an envelope whose strings are known well-formed (no
+ * lone surrogate; fast-envelope.ts proves it): RFC 8785 of an array of well-formed
+ * strings is what JSON.stringify writes, so the general canonicalizer is skipped. Same
+ * bytes, same hash (keys.test.ts checks both on generated tuples).
+ */
+export function idempotencyHashOfPlain(e: Pick<WrapperEnvelope, 'run_id' | 'task_id' | 'group_id'>): string {
+  return sha256Hex(JSON.stringify([e.run_id, e.task_id, e.group_id, BINDER_VERSION]));
+}
+
+/**
  * The upsert key of an envelope given its fingerprint hash, and the key's hash (hex
  * sha256 of the seven values in the order of {@link UpsertKey}). The TaskSpec values are
  * taken verbatim: they are identifiers the planner wrote, not free text to normalize.

@@ -196,6 +196,21 @@ describe('ingest', () => {
     expect(JSON.stringify(await b.capsules())).toBe(capsules);
   });
 
+  it('a batch digest counts only for plain JSON: a batch that merely stringifies alike is validated, and its digest never recorded', async () => {
+    const b = await binder();
+    const plain = [envelope(1), envelope(2)];
+    // An `undefined` member and a Date stringify like a missing field and an ISO string, but are not that JSON.
+    const lookalike = [{ ...envelope(1), anomaly_trigger: undefined }, { ...envelope(2), observed_at: new Date(envelope(2).observed_at as string) }];
+    expect(JSON.stringify(lookalike)).toBe(JSON.stringify(plain));
+    // Both quarantined (the undefined member is not canonical JSON, the Date not a string).
+    expect(await b.ingest(lookalike, { source: 'test' })).toMatchObject({ received: 2, accepted: 0, quarantined: 2, path: 'bind' });
+    // Not recorded: the plain batch is bound in full, then recognised.
+    expect(await b.ingest(plain, { source: 'test' })).toMatchObject({ received: 2, accepted: 2, path: 'bind' });
+    expect(await b.ingest(plain, { source: 'test' })).toMatchObject({ received: 2, accepted: 0, duplicates: 2, path: 'known-batch' });
+    // Recorded now, yet the look-alike is still validated, not answered from the plain batch's record.
+    expect(await b.ingest(lookalike, { source: 'test' })).toMatchObject({ received: 2, accepted: 0, duplicates: 0, quarantined: 2, path: 'bind' });
+  });
+
   it('binds the same facts in another order, on another file, in another process', async () => {
     const snapshot = Array.from({ length: 12 }, (_, n) => envelope(n, { signal: ['failure', 'success', 'denial', 'anomaly'][n % 4], ...(n % 4 === 2 ? { policy_reason_code: 'gate-disabled' } : {}), ...(n % 4 === 3 ? { anomaly_trigger: 'timeout' } : {}), task_id: `T-${n % 3}` }));
     const a = await binder();

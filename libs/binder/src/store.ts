@@ -7,7 +7,8 @@ import { eligibility, type CapsuleCounters, type EligibilityReason } from './eli
 import { BinderError } from './errors.js';
 import { ingestMemoryFacts, type MemoryIngestOptions, type MemoryIngestResult } from './facts.js';
 import { fingerprintHash } from './fingerprint.js';
-import { idempotencyKey, upsertKey } from './keys.js';
+import { isProvenPlain } from './fast-envelope.js';
+import { idempotencyHashOfPlain, idempotencyKey, upsertKey } from './keys.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { derive, FALLBACK_MODES, FALLBACK_VERSION, type FallbackMode } from './modes.js';
 import { primitiveSql, type QueryOptions, type QueryResult } from './primitives.js';
@@ -360,6 +361,12 @@ export function canonicalText(value: unknown): string {
 
 
 /**
+ * No lone surrogate in `s`: `!/\p{Cs}/u.test(s)` (contracts' LONE_SURROGATE), answered by
+ * the engine's `isWellFormed` (Node 20), which is constant time for one-byte strings.
+ */
+const wellFormedString = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+/**
  * Whether `value` is plain JSON: null, booleans, finite numbers, well-formed strings,
  * dense arrays and plain objects (prototype Object or null) of such values, no cycles.
  * For these, `JSON.stringify` is one-to-one (the batch digest relies on it) and
@@ -370,7 +377,7 @@ export function isWellFormedJson(value: unknown, depth = 0): boolean {
   if (value === null) return true;
   switch (typeof value) {
     case 'string':
-      return !LONE_SURROGATE.test(value);
+      return wellFormedString(value);
     case 'number':
       return Number.isFinite(value);
     case 'boolean':
@@ -388,7 +395,7 @@ export function isWellFormedJson(value: unknown, depth = 0): boolean {
   if (proto !== Object.prototype && proto !== null) return false;
   const rec = value as Record<string, unknown>;
   for (const k in rec) {
-    if (!Object.hasOwn(rec, k) || LONE_SURROGATE.test(k) || !isWellFormedJson(rec[k], depth + 1)) return false;
+    if (!Object.hasOwn(rec, k) || !wellFormedString(k) || !isWellFormedJson(rec[k], depth + 1)) return false;
   }
   return true;
 }
@@ -411,6 +418,26 @@ interface Situation {
  */
 export type SituationCache = Map<string, Situation>;
 
+/** The derivation columns (strict, hybrid, lenient: derivation, minting) of each signal and trigger: they depend on nothing else. */
+const DERIVED = new Map<string, [string, boolean, string, boolean, string, boolean]>();
+function derived(e: WrapperEnvelope): [string, boolean, string, boolean, string, boolean] {
+  const key = e.anomaly_trigger === undefined ? e.signal : `${e.signal}\u0000${e.anomaly_trigger}`;
+  let d = DERIVED.get(key);
+  if (!d) {
+    const s = derive(e, 'strict');
+    const h = derive(e, 'hybrid');
+    const l = derive(e, 'lenient');
+    d = [s.derivation, s.minting, h.derivation, h.minting, l.derivation, l.minting];
+    // Triggers are free text: keep the cache small whatever comes in.
+    if (DERIVED.size > 10_000) DERIVED.clear();
+    DERIVED.set(key, d);
+  }
+  return d;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.sssZ`: for a time zod accepted (a real date), `new Date(t).toISOString()` gives `t` back. */
+const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /** The values of a valid envelope's fact row, in {@link FACT_COLUMNS} order: its fields, keys, fingerprint and derivations. */
 export function factValues(e: WrapperEnvelope, cache?: SituationCache): FactRow[FactColumn][] {
   const memo = cache ? JSON.stringify([e.task_spec, e.wrapper_policy, e.context]) : '';
@@ -420,12 +447,14 @@ export function factValues(e: WrapperEnvelope, cache?: SituationCache): FactRow[
     sit = { fingerprint_hash: fp, upsert_key: upsertKey(e, fp).hash, context: canonicalText(e.context) };
     cache?.set(memo, sit);
   }
-  const s = derive(e, 'strict');
-  const h = derive(e, 'hybrid');
-  const l = derive(e, 'lenient');
+  // An envelope fast-envelope.ts built holds only well-formed strings, and its evidence
+  // refs have their keys in sorted order (kind, ref, sha256): JSON.stringify writes
+  // exactly the canonical text there (keys.test.ts and store.test.ts compare them).
+  const plain = isProvenPlain(e);
+  const d = derived(e);
   const t = e.task_spec;
   return [
-    idempotencyKey(e).hash,
+    plain ? idempotencyHashOfPlain(e) : idempotencyKey(e).hash,
     e.run_id,
     e.task_id,
     e.group_id,
@@ -444,18 +473,18 @@ export function factValues(e: WrapperEnvelope, cache?: SituationCache): FactRow[
     t.failure_reason_code,
     e.policy_reason_code ?? null,
     sit.context,
-    canonicalText(e.evidence),
+    plain ? JSON.stringify(e.evidence) : canonicalText(e.evidence),
     e.observed_at,
-    new Date(e.observed_at).toISOString(),
+    plain && ISO_UTC_MS.test(e.observed_at) ? e.observed_at : new Date(e.observed_at).toISOString(),
     sit.fingerprint_hash,
     sit.upsert_key,
     FALLBACK_VERSION,
-    s.derivation,
-    s.minting,
-    h.derivation,
-    h.minting,
-    l.derivation,
-    l.minting,
+    d[0],
+    d[1],
+    d[2],
+    d[3],
+    d[4],
+    d[5],
   ];
 }
 
@@ -498,6 +527,8 @@ interface Prepared {
   received: number;
   rows: Array<{ ord: number; values: FactRow[FactColumn][]; raw: unknown }>;
   refused: Refused[];
+  /** Whether every record is plain JSON (so its batch digest may be recorded); not computed (false) unless asked. */
+  plain: boolean;
 }
 
 /**
@@ -737,13 +768,25 @@ async function storedForms(raws: readonly unknown[], known: readonly KnownSecret
   });
 }
 
-/** The batch digest of records that are plain JSON (null otherwise: such a batch always takes the full path). */
+/**
+ * The batch digest: sha256 of the records' JSON text (null when one has none). It
+ * identifies a batch only when every record is plain JSON ({@link isWellFormedJson}:
+ * then JSON.stringify is one-to-one), which is checked where it matters instead of
+ * here: before a stored digest is trusted (the known-batch answer), and before one is
+ * recorded (`Prepared.plain`, which validation mostly knows already).
+ */
 function recordsDigest(records: readonly unknown[]): string | null {
   const h = createHash('sha256').update(`binder-batch/1\n${BINDER_VERSION}\n${FALLBACK_VERSION}\nrecords\n`);
-  for (const r of records) {
-    if (!isWellFormedJson(r)) return null;
-    h.update(JSON.stringify(r));
-    h.update('\n');
+  try {
+    for (const r of records) {
+      const json = JSON.stringify(r) as string | undefined;
+      if (json === undefined) return null;
+      h.update(json);
+      h.update('\n');
+    }
+  } catch {
+    // A bigint or a cycle: not JSON, no digest.
+    return null;
   }
   return h.digest('hex');
 }
@@ -890,8 +933,12 @@ class BinderStore implements Binder {
 
   async ingest(records: readonly unknown[], opts: IngestOptions): Promise<IngestResult> {
     const digest = await this.step('digest', () => recordsDigest(records));
-    // A digest means every record is plain, well-formed JSON: no envelope needs the check again.
-    return this.run(digest, opts.source, () => this.prepare(records, new Set(), digest !== null));
+    return this.run(
+      digest,
+      opts.source,
+      () => this.prepare(records, new Set(), digest !== null),
+      () => records.every((r) => isWellFormedJson(r)),
+    );
   }
 
   async ingestText(text: string, opts: IngestOptions): Promise<IngestResult> {
@@ -918,28 +965,34 @@ class BinderStore implements Binder {
     return ingestMemoryFacts(this, memoryDbFile, opts);
   }
 
-  /** Screens the records and builds the fact rows of the valid ones (`skip`: positions that are not records). */
-  private async prepare(records: readonly unknown[], skip: ReadonlySet<number> = new Set(), wellFormed = false): Promise<Prepared> {
+  /**
+   * Screens the records and builds the fact rows of the valid ones (`skip`: positions
+   * that are not records). `wantPlain`: also say whether every record is plain JSON.
+   */
+  private async prepare(records: readonly unknown[], skip: ReadonlySet<number> = new Set(), wantPlain = false): Promise<Prepared> {
     const idx: number[] = [];
     for (let i = 0; i < records.length; i++) if (!skip.has(i)) idx.push(i);
     const verdicts = await this.step('validate', () => screenEnvelopes(
       idx.map((i) => records[i]),
       { known: this.known },
     ));
-    const p: Prepared = { received: records.length, rows: [], refused: [] };
+    const p: Prepared = { received: records.length, rows: [], refused: [], plain: wantPlain };
     // One cache for the binder's life (bounded): a task's situation recurs run after run, batch after batch.
     if (this.situations.size > 100_000) this.situations.clear();
     const cache = this.situations;
     await this.step('keys', () => verdicts.forEach((v, k) => {
       const ord = idx[k]!;
       const raw = records[ord];
+      // An envelope fast-envelope.ts proved valid came from a plain record of well-formed strings.
+      const proven = v.ok && isProvenPlain(v.envelope);
+      if (p.plain && !proven && !isWellFormedJson(raw)) p.plain = false;
       if (!v.ok) {
         p.refused.push({ ord, raw, reasons: v.reasons });
         return;
       }
       // Stored strings must be valid UTF-8 and hashed as RFC 8785 defines: a lone
       // surrogate passes the schema but would be altered (or refused) on the way.
-      if (!wellFormed && !isWellFormedJson(v.envelope)) {
+      if (!proven && !isWellFormedJson(v.envelope)) {
         p.refused.push({ ord, raw, reasons: [{ code: 'not-canonical', path: '', message: 'a string holds a lone UTF-16 surrogate: it has no canonical JSON form and cannot be stored unchanged' }] });
         return;
       }
@@ -949,13 +1002,18 @@ class BinderStore implements Binder {
   }
 
   /** One ingest call: the known-batch answer, or prepare then bind, in one transaction. */
-  private async run(digest: string | null, source: string, prepare: () => Promise<Prepared>): Promise<IngestResult> {
+  /**
+   * `plainCheck`: for a digest of records (not of a text), whether the records are plain
+   * JSON, asked before a stored digest is trusted; such a digest is recorded only when
+   * `prepare` found every record plain.
+   */
+  private async run(digest: string | null, source: string, prepare: () => Promise<Prepared>, plainCheck?: () => boolean): Promise<IngestResult> {
     if (digest) {
       // Read on the read connection (committed data): it does not wait behind a batch
       // being bound, so a caller may prepare the next batch meanwhile. A digest committed
       // after this read is only a miss: the full path finds the duplicates.
       const b = await this.db.read('SELECT received, stored, quarantine_ids FROM binder_batches WHERE batch_digest = $1', [digest]);
-      const known = b.length
+      const known = b.length && (plainCheck?.() ?? true)
         ? await this.db.transaction(async (tx) => {
             const ids = JSON.parse(b[0]!.quarantine_ids as string) as string[];
             const base = { received: num(b[0]!.received), accepted: 0, duplicates: num(b[0]!.stored), quarantined: ids.length, conflicts: 0, created: 0, updated: 0, minted: 0 };
@@ -978,6 +1036,8 @@ class BinderStore implements Binder {
       }
     }
     const prepared = await prepare();
+    // A digest of records that are not all plain JSON identifies nothing: neither logged nor recorded.
+    const recorded = digest !== null && (plainCheck === undefined || prepared.plain) ? digest : null;
     const stored = await storedForms(
       prepared.refused.map((r) => r.raw),
       this.known,
@@ -998,10 +1058,10 @@ class BinderStore implements Binder {
         created: r.capsules.created,
         updated: r.capsules.updated,
         minted: r.capsules.minted,
-        digest,
+        digest: recorded,
       });
-      if (digest) {
-        await tx.run('INSERT OR IGNORE INTO binder_batches VALUES ($1, $2, $3, $4, $5)', [digest, ingestId, prepared.received, r.accepted + r.duplicates, JSON.stringify(r.quarantineIds)]);
+      if (recorded) {
+        await tx.run('INSERT OR IGNORE INTO binder_batches VALUES ($1, $2, $3, $4, $5)', [recorded, ingestId, prepared.received, r.accepted + r.duplicates, JSON.stringify(r.quarantineIds)]);
       }
       this.trace?.('bookkeeping', performance.now() - t);
       done = performance.now();

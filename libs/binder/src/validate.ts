@@ -1,5 +1,6 @@
 import { WrapperEnvelopeSchema, type WrapperEnvelope } from '@govern/contracts';
 import { findSecrets, isSecretName, knownSecretsFromEnv, TOKEN_RULES, type KnownSecret } from '@govern/secrets';
+import { fastEnvelope } from './fast-envelope.js';
 
 /** Why an envelope was quarantined instead of bound. */
 export type QuarantineCode = 'json-invalid' | 'not-an-object' | 'schema-unknown' | 'field-missing' | 'field-invalid' | 'field-unknown' | 'secret-in-envelope';
@@ -272,18 +273,44 @@ export interface ScreenOptions {
   known?: readonly KnownSecret[];
   /** Characters of text per secretlint call (default 1 MiB): one call per batch, not per envelope. */
   batchChars?: number;
+  /** Every envelope the general way (zod, sites), never fast-envelope.ts' proof: for tests comparing the two. */
+  general?: boolean;
 }
 
-/** Secretlint and token-rule hits for each envelope's sites, as if each envelope were scanned alone. */
-async function secretHits(all: Site[][], opts: ScreenOptions): Promise<SecretHit[][]> {
-  const out: SecretHit[][] = all.map(() => []);
+/**
+ * Calls `fn` with every scanned string of a value (keys that are field names are not),
+ * in the order {@link collectSites} lists them, without building sites. Only for
+ * envelopes fast-envelope.ts proved valid: plain JSON, four levels deep at most.
+ */
+function eachScanned(v: unknown, fn: (s: string) => void): void {
+  if (typeof v === 'string') fn(v);
+  else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) eachScanned(v[i], fn);
+  else if (isRecord(v)) {
+    for (const k of Object.keys(v)) {
+      if (!FIELD_NAMES.has(k)) fn(k);
+      eachScanned(v[k], fn);
+    }
+  }
+}
+
+/**
+ * Secretlint and token-rule hits for each envelope's sites, as if each envelope were
+ * scanned alone. `all[i]` is null for an envelope fast-envelope.ts proved valid: its
+ * strings are read straight from the value, and its hits are `null` when none of them
+ * holds anything (the common case: its sites are never built); otherwise its sites are
+ * built and it is treated like any other.
+ */
+async function secretHits(raws: readonly unknown[], all: Array<Site[] | null>, opts: ScreenOptions): Promise<{ hits: Array<SecretHit[] | null>; sites: Array<Site[] | null> }> {
+  const out: Array<SecretHit[] | null> = all.map(() => null);
+  // The sites of each envelope; a fast one's are built only if something is found in it.
+  const sitesOf = all.slice();
   const scan = { strict: true, known: opts.known ?? [] };
   const limit = opts.batchChars ?? 1 << 20;
   // The sites of one envelope scanned alone: its strings joined by newlines.
   const alone = async (i: number): Promise<void> => {
     const starts: Array<{ site: number; start: number }> = [];
     let text = '';
-    all[i]!.forEach((s, site) => {
+    sitesOf[i]!.forEach((s, site) => {
       if (!scanned(s)) return;
       starts.push({ site, start: text.length });
       text += `${s.text}\n`;
@@ -295,26 +322,45 @@ async function secretHits(all: Site[][], opts: ScreenOptions): Promise<SecretHit
   // gets the same verdict. A string's verdict is the findings that lie wholly inside it.
   const distinct = new Map<string, number>();
   const strings: string[] = [];
-  // For each envelope, the distinct string of each scanned site (-1: a field name, not scanned).
-  const refs: Int32Array[] = all.map((sites) => {
+  const idOf = (text: string): number => {
+    let k = distinct.get(text);
+    if (k === undefined) {
+      k = strings.length;
+      distinct.set(text, k);
+      strings.push(text);
+    }
+    return k;
+  };
+  // For each envelope, the distinct string of each scanned site (-1: a field name, not
+  // scanned); for a fast one, of each scanned string in order, in `flat` from `from[e]`.
+  const refs: Array<Int32Array | null> = new Array(all.length);
+  const from = new Int32Array(all.length + 1);
+  let flat = new Int32Array(1024);
+  let used = 0;
+  const push = (text: string): void => {
+    if (used === flat.length) {
+      const grown = new Int32Array(flat.length * 2);
+      grown.set(flat);
+      flat = grown;
+    }
+    flat[used++] = idOf(text);
+  };
+  for (let e = 0; e < all.length; e++) {
+    from[e] = used;
+    const sites = all[e];
+    if (!sites) {
+      refs[e] = null;
+      eachScanned(raws[e], push);
+      continue;
+    }
     const ref = new Int32Array(sites.length);
     for (let site = 0; site < sites.length; site++) {
       const s = sites[site]!;
-      if (!scanned(s)) {
-        ref[site] = -1;
-        continue;
-      }
-      let k = distinct.get(s.text);
-      if (k === undefined) {
-        k = strings.length;
-        distinct.set(s.text, k);
-        strings.push(s.text);
-      }
-      ref[site] = k;
+      ref[site] = scanned(s) ? idOf(s.text) : -1;
     }
-    return ref;
-  });
-  distinct.clear();
+    refs[e] = ref;
+  }
+  from[all.length] = used;
   const found: Array<Array<{ rule: string; secret: string }> | undefined> = new Array(strings.length);
   // Strings touched by a finding reaching past its own string (or starting on a
   // separator): the envelopes holding one are scanned alone, so a verdict never depends on the batch.
@@ -339,7 +385,17 @@ async function secretHits(all: Site[][], opts: ScreenOptions): Promise<SecretHit
     }
   }
   for (let e = 0; e < all.length; e++) {
-    const ref = refs[e]!;
+    let ref = refs[e];
+    if (!ref) {
+      let clean = true;
+      for (let j = from[e]!; j < from[e + 1]! && clean; j++) clean = !uncertain[flat[j]!] && !found[flat[j]!];
+      if (clean) continue;
+      // Something was found: from here on this envelope goes the general way.
+      const sites = collectSites(raws[e]);
+      sitesOf[e] = sites;
+      ref = new Int32Array(sites.length);
+      for (let site = 0; site < sites.length; site++) ref[site] = scanned(sites[site]!) ? distinct.get(sites[site]!.text)! : -1;
+    }
     let rescan = false;
     const hits: SecretHit[] = [];
     for (let site = 0; site < ref.length; site++) {
@@ -355,7 +411,7 @@ async function secretHits(all: Site[][], opts: ScreenOptions): Promise<SecretHit
     if (rescan) await alone(e);
     else out[e] = hits;
   }
-  return out;
+  return { hits: out, sites: sitesOf };
 }
 
 /** The owner whose string contains `pos`, or undefined (a separator). */
@@ -388,11 +444,30 @@ function locate(findings: Array<{ rule: string; start: number; end: number }>, s
  * the strict token rules of @govern/secrets (`findSecrets`) in place of the token rules
  * alone, plus the `known` secrets. The verdict of each envelope is the one it would get
  * alone, whatever else is in the batch.
+ *
+ * An envelope that fast-envelope.ts proves valid, with no secret-named `context.env`
+ * entry (nothing to drop, no value of its own to look for) and no secret found in any
+ * of its strings, is accepted as zod would accept it without zod or a walk building
+ * sites; every other envelope takes the general path ({@link verdict}).
  */
 export async function screenEnvelopes(raws: readonly unknown[], opts: ScreenOptions = {}): Promise<CheckResult[]> {
-  const sites = raws.map(collectSites);
-  const hits = await secretHits(sites, opts);
-  return raws.map((raw, i) => verdict(raw, sites[i]!, [...hits[i]!, ...knownHits(raw, sites[i]!)]));
+  const fast = raws.map((raw) => {
+    const e = opts.general ? null : fastEnvelope(raw);
+    if (!e) return null;
+    for (const k in e.context.env) if (isSecretName(k)) return null;
+    return e;
+  });
+  const { hits, sites } = await secretHits(
+    raws,
+    raws.map((raw, i) => (fast[i] ? null : collectSites(raw))),
+    opts,
+  );
+  return raws.map((raw, i) => {
+    const e = fast[i];
+    const h = hits[i];
+    if (e && h === null) return { ok: true, envelope: e, dropped: [], aliases_read: [] };
+    return verdict(raw, sites[i]!, [...h!, ...knownHits(raw, sites[i]!)]);
+  });
 }
 
 export { parseEnvelopeText, type EnvelopeTextEntry } from './envelope-text.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE, compileProfile, parseDocument, type Diagnostic, type WorkDocument } from '@govern/workplan';
-import { blockedItems, buildGraph, nextActionable, type GraphNode } from './index.js';
+import { blockedItems, buildGraph, GRAPH_DIAGNOSTIC_CODES, nextActionable, type GraphNode } from './index.js';
 
 const profile = compileProfile(DEFAULT_PROFILE);
 
@@ -600,5 +600,21 @@ describe('buildGraph: determinism', () => {
     const expected = snapshot(docs);
     expect(snapshot([...docs].reverse())).toBe(expected);
     expect(snapshot([docs[2]!, docs[0]!, docs[3]!, docs[1]!])).toBe(expected);
+  });
+});
+
+describe('missingNote: why a dependency is missing (a graph across repositories)', () => {
+  const text = '| Milestone | Depends On | Status |\n|---|---|---|\n| LM-10 A | xtrlv2:SS-99 | Planned |\n| LM-11 B | lm-10 | Done |\n';
+
+  it('says why for the ids it knows, keeps "did you mean" for the others, and its codes are the graph\'s own', () => {
+    const doc = docOf('trackers/t.md', text);
+    const index = buildGraph([doc], profile, { missingNote: (id) => (id.startsWith('xtrlv2:') ? `repository xtrlv2 has no item ${id.slice(7)}` : undefined) });
+    expect(index.graph.diagnostics).toEqual([
+      { severity: 'error', code: 'unknown-dependency', message: 'LM-10 depends on xtrlv2:SS-99, which does not exist', file: 'trackers/t.md', ...pos(text, 'xtrlv2'), note: 'repository xtrlv2 has no item SS-99' },
+      { severity: 'error', code: 'unknown-dependency', message: 'LM-11 depends on lm-10, which does not exist', file: 'trackers/t.md', ...pos(text, 'lm-10'), note: 'did you mean LM-10?' },
+    ]);
+    expect(index.graph.diagnostics.every((d) => GRAPH_DIAGNOSTIC_CODES.has(d.code))).toBe(true);
+    // Without the option, the same graph and diagnostics bar the note.
+    expect(buildGraph([doc], profile).graph.diagnostics.map((d) => d.note)).toEqual([undefined, 'did you mean LM-10?']);
   });
 });

@@ -29,6 +29,12 @@ export interface GraphNode {
   packetId: string | null;
   stateHubId: string | null;
   refs: string[];
+  /**
+   * The repository the node belongs to. Set only in a graph that spans several
+   * repositories (`repos:` in govern.config.yaml); there, ids of other repositories'
+   * nodes are written `repo:ID`.
+   */
+  repo?: string;
 }
 
 export interface Graph {
@@ -45,12 +51,24 @@ export interface GraphIndex {
   cyclic: Set<string>;
 }
 
+/** The codes of the diagnostics buildGraph reports (the parser reports none of them). */
+export const GRAPH_DIAGNOSTIC_CODES: ReadonlySet<string> = new Set(['duplicate-id', 'unknown-dependency', 'dependency-cycle']);
+
+export interface BuildGraphOptions {
+  /**
+   * Says why a dependency no node has is missing, as the `note` of its
+   * `unknown-dependency` diagnostic (a graph of several repositories: "no repository
+   * named x", "xtrlv2 could not be read"). Undefined keeps the "did you mean" note.
+   */
+  missingNote?: (id: string) => string | undefined;
+}
+
 /**
  * Builds the milestone/task graph from parsed documents. Every problem is a
  * diagnostic; a duplicate id, a dangling dependency or a cycle never stops the
  * rest of the graph from being computed.
  */
-export function buildGraph(documents: WorkDocument[], profile: CompiledProfile): GraphIndex {
+export function buildGraph(documents: WorkDocument[], profile: CompiledProfile, options: BuildGraphOptions = {}): GraphIndex {
   const diagnostics: Diagnostic[] = [];
   const docs = [...documents].sort((a, b) => cmp(a.file, b.file));
   const byId = new Map<string, GraphNode>();
@@ -94,9 +112,10 @@ export function buildGraph(documents: WorkDocument[], profile: CompiledProfile):
       }
       if (!byId.has(ref.id)) {
         const hint = suggest(ref.id, byId);
+        const why = options.missingNote?.(ref.id);
         diagnostics.push({
           ...diag('error', 'unknown-dependency', `${node.id} depends on ${ref.id}, which does not exist`, node.source.file, ref),
-          ...(hint ? { note: `did you mean ${hint}?` } : {}),
+          ...(why ? { note: why } : hint ? { note: `did you mean ${hint}?` } : {}),
         });
       }
       node.dependsOn.push(ref.id);

@@ -2,8 +2,8 @@
  * @govern/graph — builds the milestone and task graph from parsed documents and
  * answers questions about it (what is next, what is blocked). Pure, no I/O.
  */
-export { buildGraph, compareNodes } from './graph.js';
-export type { Graph, GraphIndex, GraphNode } from './graph.js';
+export { buildGraph, compareNodes, GRAPH_DIAGNOSTIC_CODES } from './graph.js';
+export type { BuildGraphOptions, Graph, GraphIndex, GraphNode } from './graph.js';
 export { nextActionable, blockedItems } from './query.js';
 export type { Blocked } from './query.js';
 export { actionable, ACTIONABLE_STATUSES, blockersOf, isActionable, ruleIndex } from './actionable.js';

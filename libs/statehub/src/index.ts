@@ -20,4 +20,4 @@ export type { LocalItem, StatusDecision } from './sync-plan.js';
 export { SyncReportSchema, SyncActionSchema, SyncConflictSchema, SyncRefusalSchema, SyncPendingSchema, SyncProblemSchema } from './sync-report.js';
 export type { SyncReport, SyncAction, SyncConflict, SyncRefusal, SyncPending, SyncProblem } from './sync-report.js';
 export { syncStateHub } from './sync.js';
-export type { SyncOptions } from './sync.js';
+export type { SyncHub, SyncOptions } from './sync.js';

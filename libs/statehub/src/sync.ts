@@ -9,11 +9,18 @@ import type { SyncReport } from './sync-report.js';
 import { hubKey, readSyncState, recordSyncState, SYNC_STATE_FILE, type SyncItemState } from './sync-state.js';
 import { writeStateHubIds, type IdWrite } from './write-ids.js';
 
+/**
+ * What the sync needs of a StateHub: a {@link StateHubClient}, or anything that answers
+ * the same and throws the same {@link StateHubError}s (the CLI adapts an adapter pack's
+ * `statehub` capability to it when govern.config.yaml routes the sync through packs).
+ */
+export type SyncHub = Pick<StateHubClient, 'url' | 'list' | 'putByKey' | 'setStatus'>;
+
 export interface SyncOptions {
   /** Repository root. */
   root: string;
   /** The StateHub to talk to: the embedded one or a remote one, only ever over HTTP. */
-  client: StateHubClient;
+  client: SyncHub;
   /** The repository's name on StateHub, the prefix of every externalKey; default the root folder's name. */
   repo?: string;
   /** `push` only changes StateHub (and writes ids back), `pull` only the Markdown; default both. */

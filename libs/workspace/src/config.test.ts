@@ -111,3 +111,28 @@ describe('gates in govern.config.yaml', () => {
     ]);
   });
 });
+
+describe('repo and repos in govern.config.yaml', () => {
+  it('loads the name and every other root, in either form, with the position of its path', () => {
+    const loaded = config(['repo: dome', 'repos:', '  - ../xtrlv2', '  - path: /srv/watcher', '    name: watcher', ''].join('\n'));
+    expect(loaded).toMatchObject({ diagnostics: [] });
+    expect(loaded.config).toEqual({
+      include: [],
+      exclude: [],
+      repo: 'dome',
+      repos: [
+        { path: '../xtrlv2', at: at(3, 5) },
+        { path: '/srv/watcher', name: 'watcher', at: at(4, 11) },
+      ],
+    });
+  });
+
+  it('an empty repos: is none; a name that cannot prefix an id is reported at the value', () => {
+    expect(config('repos:\n').config).toEqual({ include: [], exclude: [] });
+    const loaded = config('repo: "my repo"\nrepos:\n  - path: ../x\n    name: "a:b"\n');
+    expect(loaded.diagnostics.map((d) => [d.message, d.line, d.column])).toEqual([
+      ['repo: a repository name is letters and digits, separated by single "-", "_" or ".", starting with a letter', 1, 7],
+      ['repos.0.name: a repository name is letters and digits, separated by single "-", "_" or ".", starting with a letter', 4, 11],
+    ]);
+  });
+});

@@ -60,9 +60,44 @@ export type GateLocation = z.infer<typeof GateLocationSchema>;
 export const LocatedGateSchema = GateSchema.extend({ at: GateLocationSchema });
 export type LocatedGate = z.output<typeof LocatedGateSchema>;
 
+/**
+ * A repository's name: the `xtrlv2` of a `xtrlv2:CR-02` reference and the prefix of its
+ * StateHub keys. It is written the way the first segment of an item id is (letters and
+ * digits, single `-`, `_` or `.` between them), so a reference parses as one id.
+ */
+export const RepoNameSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$/, 'a repository name is letters and digits, separated by single "-", "_" or ".", starting with a letter');
+
+/**
+ * Another root whose documents join this root's graph, as written under `repos:`: its
+ * path (relative to this root, or absolute), or `{ path, name }` when its own
+ * configuration and git remote do not say its name.
+ */
+export const RepoEntrySchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    /** The other repository's root, relative to this root or absolute. */
+    path: z.string().min(1),
+    /** Its name, when neither its `repo:` nor its git remote gives it. */
+    name: RepoNameSchema.optional(),
+  }),
+]);
+
+/** A `repos:` entry as loaded: its path and name, and where it is written. */
+export const LocatedRepoSchema = z.object({ path: z.string(), name: RepoNameSchema.optional(), at: SourceSchema });
+export type LocatedRepo = z.output<typeof LocatedRepoSchema>;
+
 /** Repository configuration as written: `govern.config.yaml` at the root (optional). */
 export const ConfigSchema = z
   .object({
+    /** This repository's name (see {@link RepoNameSchema}); when absent, its git remote's. */
+    repo: RepoNameSchema.optional(),
+    /** Other roots whose documents join this root's graph (`govern next`, `graph`, `status`). */
+    repos: z
+      .array(RepoEntrySchema)
+      .nullish()
+      .transform((r) => r ?? undefined),
     /** Globs (relative to the root) of documents beyond the default folders. */
     include: z.array(z.string()).default([]),
     /** Globs excluded from discovery. */
@@ -74,11 +109,16 @@ export const ConfigSchema = z
       .record(GateNameSchema, GateSchema)
       .nullish()
       .transform((g) => g ?? undefined),
+    /** The adapter packs the product's callers use (docs/adapters.md); validated, with positions, by @govern/adapter-kit. */
+    adapters: z.unknown().optional(),
   })
   .strict();
 
 /** Configuration as `loadConfig` returns it: gates carry the positions of their fields. */
-export const LoadedConfigSchema = ConfigSchema.extend({ gates: z.record(GateNameSchema, LocatedGateSchema).optional() });
+export const LoadedConfigSchema = ConfigSchema.extend({
+  gates: z.record(GateNameSchema, LocatedGateSchema).optional(),
+  repos: z.array(LocatedRepoSchema).optional(),
+});
 export type Config = z.output<typeof LoadedConfigSchema>;
 
 export const DEFAULT_FOLDERS = ['workplans', 'trackers'];
@@ -188,6 +228,16 @@ function locateGates(doc: Document, lc: LineCounter, gates: Record<string, z.out
   return out;
 }
 
+/** Each `repos:` entry as `{ path, name? }` with the position of its path. */
+function locateRepos(doc: Document, lc: LineCounter, repos: z.output<typeof RepoEntrySchema>[]): LocatedRepo[] {
+  return repos.map((entry, i) => {
+    const node = (doc.getIn(typeof entry === 'string' ? ['repos', i] : ['repos', i, 'path'], true) ?? doc.getIn(['repos', i], true)) as { range?: Range } | undefined;
+    const p = lc.linePos(node?.range?.[0] ?? 0);
+    const at = { file: CONFIG_FILE, line: p.line, column: p.col };
+    return typeof entry === 'string' ? { path: entry, at } : { path: entry.path, ...(entry.name !== undefined ? { name: entry.name } : {}), at };
+  });
+}
+
 export interface LoadedConfig {
   config: Config;
   profile: CompiledProfile;
@@ -203,8 +253,9 @@ export function loadConfig(root: string): LoadedConfig {
   const cfgAbs = path.join(root, CONFIG_FILE);
   const read = fs.existsSync(cfgAbs) ? readYaml(cfgAbs, CONFIG_FILE, ConfigSchema, diagnostics) : null;
   if (read) {
-    const { gates, ...rest } = read.value;
+    const { gates, repos, ...rest } = read.value;
     config = gates ? { ...rest, gates: locateGates(read.doc, read.lc, gates) } : rest;
+    if (repos) config.repos = locateRepos(read.doc, read.lc, repos);
   }
   let profile: Profile = DEFAULT_PROFILE;
   const profileRel = config.profile ?? (fs.existsSync(path.join(root, 'profiles/default.yaml')) ? 'profiles/default.yaml' : null);

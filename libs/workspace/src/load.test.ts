@@ -6,8 +6,7 @@ import v8 from 'node:v8';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PROFILE, PARSER_VERSION, compileProfile } from '@govern/workplan';
-import { GraphSnapshot } from './cache.js';
-import { ParseCache, discover, loadConfig, loadWorkspace, writeFileAtomic, type LoadOptions } from './index.js';
+import { FragmentStore, discover, loadConfig, loadWorkspace, writeFileAtomic, type LoadOptions } from './index.js';
 import { readAndParse } from './parse-files.js';
 
 let root: string;
@@ -74,33 +73,37 @@ function spyDocumentReads(): () => string[] {
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
-interface CacheHeader {
+interface StoreHeader {
   key: string;
   writtenAt: number;
   files: string[];
   sizes: number[];
   mtimes: number[];
   hashes: string[];
-  lengths: number[];
+  g: number[];
+  r: number[];
+  cycles: string[][] | null;
+  output: { fingerprint: string; diagnostics: [number, number, number]; dropped: unknown[]; nodes: number } | null;
 }
 
-/** The parts of a parse cache file (format 3: magic, body, header, u32 header length, u32 header crc, u32 body crc). */
-function readCacheFile(file: string): { header: CacheHeader; body: Buffer } {
+/** The header of a fragment store (magic, parts, header, u32 header length, u32 header crc, trailer magic) and where it starts. */
+function readStore(file: string): { header: StoreHeader; bytes: Buffer; headerStart: number } {
   const bytes = fs.readFileSync(file);
-  expect(bytes.subarray(0, 8).toString('latin1')).toBe('GVPARSE3');
-  const length = bytes.readUInt32LE(bytes.length - 12);
-  const headerStart = bytes.length - 12 - length;
-  return { header: JSON.parse(bytes.subarray(headerStart, headerStart + length).toString('utf8')) as CacheHeader, body: bytes.subarray(8, headerStart) };
+  expect(bytes.subarray(0, 8).toString('latin1')).toBe('GVFRAG01');
+  expect(bytes.subarray(bytes.length - 8).toString('latin1')).toBe('GVFRAGHD');
+  const length = bytes.readUInt32LE(bytes.length - 16);
+  const headerStart = bytes.length - 16 - length;
+  return { header: JSON.parse(bytes.subarray(headerStart, headerStart + length).toString('utf8')) as StoreHeader, bytes, headerStart };
 }
 
-/** Writes a parse cache file with correct checksums around any header and body. */
-function writeCacheFile(file: string, header: CacheHeader, body: Buffer): void {
+/** Appends another header, with correct checksums, after a store's parts (as a run that saves does). */
+function appendHeader(file: string, header: StoreHeader): void {
   const h = Buffer.from(JSON.stringify(header), 'utf8');
-  const trailer = Buffer.alloc(12);
+  const trailer = Buffer.alloc(16);
   trailer.writeUInt32LE(h.length, 0);
   trailer.writeUInt32LE(zlib.crc32(h), 4);
-  trailer.writeUInt32LE(zlib.crc32(body), 8);
-  fs.writeFileSync(file, Buffer.concat([Buffer.from('GVPARSE3', 'latin1'), body, h, trailer]));
+  Buffer.from('GVFRAGHD', 'latin1').copy(trailer, 8);
+  fs.appendFileSync(file, Buffer.concat([h, trailer]));
 }
 
 describe('discovery', () => {
@@ -308,7 +311,7 @@ describe('parse cache', () => {
   it('writes the cache under <root>/.govern/cache by default', async () => {
     writeAll();
     await loadWorkspace({ root });
-    expect(fs.existsSync(ParseCache.fileFor(path.join(root, '.govern', 'cache')))).toBe(true);
+    expect(fs.existsSync(FragmentStore.fileFor(path.join(root, '.govern', 'cache')))).toBe(true);
   });
 
   it('stat path: trusts unchanged old files without reading them; re-parses only a changed file', async () => {
@@ -370,7 +373,7 @@ describe('parse cache', () => {
   it('ignores a corrupt cache file: cold start, no crash, and the cache is rewritten', async () => {
     writeAll();
     const reference = await loadWorkspace({ root, cacheDir: null });
-    const cacheFile = ParseCache.fileFor(path.join(root, '.govern', 'cache'));
+    const cacheFile = FragmentStore.fileFor(path.join(root, '.govern', 'cache'));
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
     fs.writeFileSync(cacheFile, Buffer.from('this is not a v8 serialized cache \u0000\u00ff\u0001', 'latin1'));
 
@@ -386,7 +389,7 @@ describe('parse cache', () => {
   it('ignores a truncated cache file', async () => {
     writeAll();
     await loadWorkspace({ root });
-    const cacheFile = ParseCache.fileFor(path.join(root, '.govern', 'cache'));
+    const cacheFile = FragmentStore.fileFor(path.join(root, '.govern', 'cache'));
     const bytes = fs.readFileSync(cacheFile);
     fs.writeFileSync(cacheFile, bytes.subarray(0, Math.floor(bytes.length / 2)));
     const ws = await loadWorkspace({ root });
@@ -397,36 +400,43 @@ describe('parse cache', () => {
   it('ignores a cache file whose header has valid checksums but malformed entries', async () => {
     writeAll();
     const reference = await loadWorkspace({ root });
-    const cacheFile = ParseCache.fileFor(path.join(root, '.govern', 'cache'));
-    const { header, body } = readCacheFile(cacheFile);
+    const cacheFile = FragmentStore.fileFor(path.join(root, '.govern', 'cache'));
+    const { header } = readStore(cacheFile);
     // Keep the key the loader wrote (so the file is not rejected as another profile's
-    // cache), but drop one length: the arrays no longer line up.
-    writeCacheFile(cacheFile, { ...header, lengths: header.lengths.slice(1) }, body);
+    // cache), but drop one location: the arrays no longer line up.
+    appendHeader(cacheFile, { ...header, g: header.g.slice(3) });
     const ws = await loadWorkspace({ root });
     expect(ws.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
     expect(ws.documents).toEqual(reference.documents);
   });
 
-  it('a corrupt body under an intact header costs a re-parse, never a wrong result, and the cache is rewritten', async () => {
+  it('a damaged part under an intact header costs a re-parse of that file, never a wrong result, and the store is repaired', async () => {
     writeAll();
     Object.keys(FILES).forEach((rel) => age(rel));
     const reference = await loadWorkspace({ root });
-    const cacheFile = ParseCache.fileFor(path.join(root, '.govern', 'cache'));
-    const { header, body } = readCacheFile(cacheFile);
-    const bad = Buffer.from(body);
-    const at = Math.floor(bad.length / 2);
-    bad[at] = bad[at]! ^ 0xff;
-    // Same checksum fields as before: the body's no longer matches.
-    const bytes = fs.readFileSync(cacheFile);
-    fs.writeFileSync(cacheFile, Buffer.concat([bytes.subarray(0, 8), bad, bytes.subarray(8 + body.length)]));
-    expect(readCacheFile(cacheFile).header).toEqual(header);
+    const cacheFile = FragmentStore.fileFor(path.join(root, '.govern', 'cache'));
+    const { header, bytes } = readStore(cacheFile);
+    // One byte flipped inside the second file's graph part, one inside the third's parse result.
+    const bad = Buffer.from(bytes);
+    const flip = (at: number) => (bad[at] = bad[at]! ^ 0xff);
+    flip(header.g[3]! + Math.floor(header.g[4]! / 2));
+    flip(header.r[6]! + Math.floor(header.r[7]! / 2));
+    fs.writeFileSync(cacheFile, bad);
+    expect(readStore(cacheFile).header).toEqual(header);
 
+    const reads = spyDocumentReads();
     const ws = await loadWorkspace({ root });
-    expect(ws.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
-    expect(ws.documents).toEqual(reference.documents);
+    expect(ws.stats).toEqual({ files: N, parsed: 1, cached: N - 1, workers: 0 });
+    expect(reads()).toEqual([header.files[1]]);
     expect(ws.diagnostics).toEqual(reference.diagnostics);
+    expect(ws.graphJson().toString('utf8')).toBe(reference.graphJson().toString('utf8'));
+    // The damaged parse result is noticed when the documents are read: that file is parsed again.
+    expect(ws.documents).toEqual(reference.documents);
+    expect(reads()).toEqual([header.files[1], header.files[2]].sort());
+    vi.restoreAllMocks();
     const again = await loadWorkspace({ root });
     expect(again.stats).toEqual({ files: N, parsed: 0, cached: N, workers: 0 });
+    expect(again.documents).toEqual(reference.documents);
   });
 
   it('Workspace.hashes is the sha256 of every file as it is now: cold, warm from the cache, and from the graph snapshot', async () => {
@@ -470,9 +480,9 @@ describe('parse cache', () => {
     expect(cold.documents.map((d) => d.file)).toEqual(Object.keys(FILES).sort());
 
     // The current format with sha1 hashes slipped in under valid checksums: rejected too.
-    const cacheFile = ParseCache.fileFor(cacheDir);
-    const { header, body } = readCacheFile(cacheFile);
-    writeCacheFile(cacheFile, { ...header, hashes: header.files.map((rel) => sha1(FILES[rel]!)) }, body);
+    const cacheFile = FragmentStore.fileFor(cacheDir);
+    const { header } = readStore(cacheFile);
+    appendHeader(cacheFile, { ...header, hashes: header.files.map((rel) => sha1(FILES[rel]!)) });
     const ws = await loadWorkspace({ root });
     expect(ws.stats).toEqual({ files: N, parsed: N, cached: 0, workers: 0 });
     expect(Object.fromEntries(ws.hashes)).toEqual(expected);
@@ -495,7 +505,7 @@ describe('parse cache', () => {
     await loadWorkspace({ root, cacheDir });
     const ws = await loadWorkspace({ root, cacheDir });
     expect(ws.stats.cached).toBe(N);
-    expect(fs.existsSync(ParseCache.fileFor(cacheDir))).toBe(true);
+    expect(fs.existsSync(FragmentStore.fileFor(cacheDir))).toBe(true);
     expect(fs.existsSync(path.join(root, '.govern'))).toBe(false);
   });
 });
@@ -509,7 +519,7 @@ describe('graph snapshot', () => {
   };
   const N = Object.keys(FILES).length;
   const writeAll = () => Object.entries(FILES).forEach(([rel, text]) => write(rel, text));
-  const snapshotFile = () => GraphSnapshot.fileFor(path.join(root, '.govern', 'cache'));
+  const storeFile = () => FragmentStore.fileFor(path.join(root, '.govern', 'cache'));
   /** What `graph --json` prints, computed without any cache. */
   const reference = async () => {
     const ws = await loadWorkspace({ root, cacheDir: null });
@@ -520,17 +530,17 @@ describe('graph snapshot', () => {
     const ws = await loadWorkspace({ root, trace: (p) => phases.push(p), ...extra });
     return { ws, phases };
   };
-  const SNAPSHOT_HIT = ['config', 'discover', 'cache-open', 'validate', 'snapshot', 'cache-save'];
-  const BUILT = ['config', 'discover', 'cache-open', 'validate', 'snapshot', 'results', 'parse', 'cache-save', 'graph'];
+  const SNAPSHOT_HIT = ['config', 'discover', 'cache-open', 'validate', 'stored-output', 'cache-save'];
+  const BUILT = ['config', 'discover', 'cache-open', 'validate', 'fragments', 'parse', 'graph', 'output', 'cache-save'];
 
   it('a warm run with nothing changed serves the graph JSON from the snapshot: no document read, no graph built', async () => {
     writeAll();
     Object.keys(FILES).forEach((rel) => age(rel));
     const expected = await reference();
     const cold = await load();
-    expect(cold.phases).toEqual(['config', 'discover', 'cache-open', 'validate', 'results', 'parse', 'cache-save', 'graph']);
+    expect(cold.phases).toEqual(BUILT);
     expect(cold.ws.graphJson().toString('utf8')).toBe(expected);
-    expect(fs.existsSync(snapshotFile())).toBe(true);
+    expect(fs.existsSync(storeFile())).toBe(true);
 
     const reads = spyDocumentReads();
     const warm = await load();
@@ -576,10 +586,14 @@ describe('graph snapshot', () => {
   it('misses on any change of input: a document, a deleted document, the profile, a config problem, the build', async () => {
     writeAll();
     Object.keys(FILES).forEach((rel) => age(rel));
-    // Without 'snapshot' when a file had to be parsed anyway (the cache could not vouch for it).
-    const PARSED = BUILT.filter((p) => p !== 'snapshot');
+    const PARSED = BUILT;
+    // A changed status is no change of the graph's structure: the stored output is patched.
+    const PATCHED = ['config', 'discover', 'cache-open', 'validate', 'parse', 'fragments', 'output', 'cache-save'];
+    // A new node: the patch is tried (the file is parsed once), then the graph is updated.
+    const STRUCTURE = ['config', 'discover', 'cache-open', 'validate', 'parse', 'fragments', 'parse', 'graph', 'output', 'cache-save'];
     const changes: [string, () => void, Partial<LoadOptions>, string[]][] = [
-      ['document', () => write('workplans/plan-a.md', plan('Alpha', 'Planned')), {}, PARSED],
+      ['document', () => write('workplans/plan-a.md', plan('Alpha', 'Planned')), {}, PATCHED],
+      ['document structure', () => write('workplans/plan-a.md', plan('Alpha', 'Planned') + '\n## K1: More\n\nStatus: Done\n'), {}, STRUCTURE],
       ['deleted document', () => fs.rmSync(path.join(root, 'workplans/plan-b.md')), {}, BUILT],
       ['profile', () => write('profiles/default.yaml', 'name: custom\nextends: default\nstatuses:\n  done:\n    - eventually\n'), {}, PARSED],
       ['config problem', () => write('govern.config.yaml', 'bogus: true\n'), {}, BUILT],
@@ -599,20 +613,22 @@ describe('graph snapshot', () => {
     expect(await reference()).toContain('"code":"config-invalid"');
   });
 
-  it('a corrupt or truncated snapshot is a miss, never wrong output, and is written again', async () => {
+  it('a damaged stored output is a miss, never wrong output, and is written again', async () => {
     writeAll();
     Object.keys(FILES).forEach((rel) => age(rel));
     const expected = await reference();
     (await load()).ws.graphJson();
-    const good = fs.readFileSync(snapshotFile());
+    const good = fs.readFileSync(storeFile());
+    const { header } = readStore(storeFile());
+    const [at, length] = header.output!.diagnostics;
     const flipped = Buffer.from(good);
-    flipped[good.length - 10] = flipped[good.length - 10]! ^ 0x01; // inside the graph JSON: still text, but not what was written
-    for (const bad of [flipped, good.subarray(0, good.length - 1), Buffer.from('not a snapshot')]) {
-      fs.writeFileSync(snapshotFile(), bad);
+    flipped[at + length - 2] = flipped[at + length - 2]! ^ 0x01; // inside the diagnostics JSON: still text, but not what was written
+    for (const bad of [flipped, good.subarray(0, good.length - 1), Buffer.from('not a store')]) {
+      fs.writeFileSync(storeFile(), bad);
       const ws = await load();
       expect(ws.phases).toEqual(BUILT);
       expect(ws.ws.graphJson().toString('utf8')).toBe(expected);
-      expect(fs.readFileSync(snapshotFile())).toEqual(good);
+      expect((await load()).phases).toEqual(SNAPSHOT_HIT);
     }
   });
 
@@ -655,16 +671,17 @@ describe('graph snapshot', () => {
     }
   });
 
-  it('keeps no snapshot of a root with an unreadable file', async () => {
+  it('keeps no output of a root with an unreadable file', async () => {
     writeAll();
     fs.symlinkSync(path.join(root, 'missing-target.md'), path.join(root, 'workplans/dangling.md'));
     const expected = await reference();
     expect(expected).toContain('"code":"file-unreadable"');
     const cold = await load();
     expect(cold.ws.graphJson().toString('utf8')).toBe(expected);
-    expect(fs.existsSync(snapshotFile())).toBe(false);
+    expect(readStore(storeFile()).header.output).toBe(null);
     const warm = await load();
-    expect(warm.phases).toEqual(['config', 'discover', 'cache-open', 'validate', 'results', 'parse', 'cache-save', 'graph']);
+    expect(warm.phases).toEqual(BUILT);
+    expect(warm.ws.stats.parsed).toBe(1);
     expect(warm.ws.graphJson().toString('utf8')).toBe(expected);
   });
 
@@ -831,7 +848,7 @@ Status: Done
     cold.graphJson(); // writes the snapshot, as `graph --json` does
     const phases: string[] = [];
     const warm = await loadWorkspace({ root, trace: (p) => phases.push(p) });
-    expect([warm.hasItems(), phases.includes('snapshot'), phases.includes('graph'), warm.stats.parsed]).toEqual([false, true, false, 0]);
+    expect([warm.hasItems(), phases.includes('stored-output'), phases.includes('graph'), warm.stats.parsed]).toEqual([false, true, false, 0]);
     write('workplans/plan.md', plan('Alpha'));
     age('workplans/plan.md');
     const again = await loadWorkspace({ root });

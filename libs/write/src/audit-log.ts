@@ -19,7 +19,8 @@ export const AuditRecordSchema = z.object({
   v: z.literal(1),
   id: z.string(),
   at: z.string(),
-  action: z.enum(['set-status', 'close', 'close-failed', 'write-id']),
+  /** `add-task`, `edit-acceptance`, `add-dependency`: the structural writes (structure.ts); `key`/`value` say what changed. */
+  action: z.enum(['set-status', 'close', 'close-failed', 'write-id', 'add-task', 'edit-acceptance', 'add-dependency']),
   /** Who: `GOVERN_ACTOR`, else the OS user name. */
   actor: z.string(),
   /** Through what: `cli`, `mcp`, `library`, ... */
@@ -37,7 +38,11 @@ export const AuditRecordSchema = z.object({
   evidence: z.string().nullable(),
   /** For failed closures: what failed. */
   failures: z.array(z.string()).optional(),
-  /** For `write-id`: the metadata key and the value written (a StateHub id). */
+  /**
+   * For `write-id`: the metadata key and the value written (a StateHub id). For the
+   * structural writes: what changed (`task` and the new heading id, `acceptance` and
+   * `+added -removed ~replaced`, `depends_on` and the dependency added).
+   */
   key: z.string().optional(),
   value: z.string().optional(),
   /** For closures: the sha256 of the evidence manifest's bytes, binding that manifest into the chain. */

@@ -37,4 +37,20 @@ export type WriteErrorCode =
   /** The reason is longer than `MAX_REASON_LENGTH`. */
   | 'invalid-reason'
   /** Reading or writing the file failed. */
-  | 'io-error';
+  | 'io-error'
+  /** An input of a structural write cannot be written as asked (a title with a line break, an id with spaces). */
+  | 'invalid-input'
+  /** The id a new task would get is already an item (of this workspace) or a heading of the workplan. */
+  | 'duplicate-id'
+  /** The document is not a workplan (tasks are added to workplans only). */
+  | 'not-a-workplan'
+  /** A dependency names no item of the workspace (`force` writes it anyway). */
+  | 'dependency-unknown'
+  /** The dependency would close a cycle (the item would wait on itself). */
+  | 'dependency-cycle'
+  /** There is no criterion with this number. */
+  | 'criterion-not-found'
+  /** The item is written in a form this write cannot edit surgically (it says which). */
+  | 'unsupported-form'
+  /** The edited file would not read back as intended, or would gain an error; nothing written. */
+  | 'verify-failed';

@@ -18,3 +18,8 @@ export { appendAudit, appendAuditRecords, readAuditLog, AuditRecordSchema, AUDIT
 export type { AuditRecord, AuditInput, AuditLogRead } from './audit-log.js';
 export { RawText, applyEdits } from './text.js';
 export type { TextEdit } from './text.js';
+export { addTask, editAcceptance, addDependency, MAX_TEXT_LENGTH } from './structure.js';
+export type { AddTaskOptions, EditAcceptanceOptions, AddDependencyOptions } from './structure.js';
+export type { DocumentWriteOptions } from './document-write.js';
+export { DocumentWriteResultSchema, STRUCTURE_ACTIONS, StructureActionSchema } from './structure-result.js';
+export type { DocumentWriteResult, StructureAction } from './structure-result.js';

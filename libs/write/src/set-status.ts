@@ -1,11 +1,11 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { blockersOf } from '@govern/graph';
 import { parseDocument, type Status } from '@govern/workplan';
-import { loadWorkspace, writeFileAtomic, type Workspace } from '@govern/workspace';
+import { loadWorkspace, type Workspace } from '@govern/workspace';
 import { appendAudit, type AuditRecord } from './audit-log.js';
+import { commitWrite, readForWrite } from './commit.js';
+import { sha256 } from './hash.js';
 import { planStatusEdit } from './edit.js';
 import { WriteError } from './errors.js';
 import { lifecycleViolations } from './lifecycle.js';
@@ -63,9 +63,7 @@ export interface SetStatusResult {
  */
 export const MAX_REASON_LENGTH = 2000;
 
-export function sha256(data: Uint8Array | string): string {
-  return crypto.createHash('sha256').update(data).digest('hex');
-}
+export { sha256 };
 
 export function defaultActor(env: Record<string, string | undefined> = process.env): string {
   if (env.GOVERN_ACTOR) return env.GOVERN_ACTOR;
@@ -108,24 +106,7 @@ export async function setStatus(opts: SetStatusOptions): Promise<SetStatusResult
     root,
     file,
     async (lock) => {
-      let buf: Buffer;
-      try {
-        buf = fs.readFileSync(abs);
-      } catch (err) {
-        throw new WriteError('io-error', `cannot read ${file}: ${(err as Error).message}`, { file });
-      }
-      const hashBefore = sha256(buf);
-      if (opts.expect !== undefined && opts.expect !== hashBefore) {
-        throw new WriteError('conflict', `${file} changed since it was read (expected sha256 ${opts.expect.slice(0, 12)}…, found ${hashBefore.slice(0, 12)}…); read it again and retry`, {
-          file,
-          expected: opts.expect,
-          actual: hashBefore,
-        });
-      }
-      const text = buf.toString('utf8');
-      if (!Buffer.from(text, 'utf8').equals(buf)) {
-        throw new WriteError('io-error', `${file} is not valid UTF-8; it is not rewritten`, { file });
-      }
+      const { text, hashBefore } = readForWrite(abs, file, opts.expect);
       // The id the workspace gives the document (its path when another file has its name).
       const defaultId = ws.pathIds.get(file);
       const source = (t: string) => ({ file, text: t, ...(defaultId !== undefined ? { defaultId } : {}) });
@@ -162,29 +143,8 @@ export async function setStatus(opts: SetStatusOptions): Promise<SetStatusResult
       const hashAfter = sha256(out);
       await opts.beforeCommit?.();
       // The commit checks, as late as possible and with nothing asynchronous between them
-      // and the rename: the lock must still be ours (fencing token), and the file must still
-      // be the bytes this edit was made from. Either failing means another writer (or a hand
-      // edit) got in; renaming now would silently undo its change.
-      lock.assertHeld();
-      let current: Buffer;
-      try {
-        current = fs.readFileSync(abs);
-      } catch (err) {
-        throw new WriteError('io-error', `cannot read ${file}: ${(err as Error).message}`, { file });
-      }
-      const hashNow = sha256(current);
-      if (hashNow !== hashBefore) {
-        throw new WriteError('conflict', `${file} changed while this write was being prepared (sha256 ${hashBefore.slice(0, 12)}… became ${hashNow.slice(0, 12)}…); nothing written, read it again and retry`, {
-          file,
-          expected: hashBefore,
-          actual: hashNow,
-        });
-      }
-      try {
-        writeFileAtomic(abs, out);
-      } catch (err) {
-        throw new WriteError('io-error', `cannot write ${file}: ${(err as Error).message}`, { file });
-      }
+      // and the rename (commit.ts).
+      commitWrite(lock, abs, file, hashBefore, out);
       const audit = await appendAudit(
         root,
         {

@@ -46,7 +46,8 @@ export function tableCellEdits(raw: RawText, line: number, tokenStart: number, t
     const p = pipeColumns(text)[cell]!;
     const prev = pipeColumns(text)[cell - 1]!;
     const inner = text.slice(prev + 1, p);
-    if (/^\s*:?-+:?\s*$/.test(inner)) {
+    // The delimiter row, not a body cell that happens to hold `-` (an empty Depends On).
+    if (isDelimiterRow(text)) {
       // Delimiter row: lengthen the dash run, keeping any alignment colons.
       const dash = prev + 1 + inner.indexOf('-');
       edits.push({ start: start + dash, end: start + dash, text: '-'.repeat(extra) });
@@ -55,6 +56,13 @@ export function tableCellEdits(raw: RawText, line: number, tokenStart: number, t
     }
   }
   return edits;
+}
+
+/** A GFM delimiter row: every cell is dashes, with optional alignment colons. */
+function isDelimiterRow(text: string): boolean {
+  const p = pipeColumns(text);
+  const cells = p.slice(1).map((c, i) => text.slice(p[i]! + 1, c));
+  return cells.length > 0 && cells.every((c) => /^\s*:?-+:?\s*$/.test(c));
 }
 
 /** The 1-based lines of the table around `line`: the run of lines that start with `|`. */

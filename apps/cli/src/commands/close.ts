@@ -1,3 +1,4 @@
+import { hasAdaptersSection } from '@govern/adapter-kit';
 import { closeItem, verifyItem } from '@govern/closure';
 import { outcomeOfChecks, withSpan } from '@govern/telemetry';
 import { defaultActor } from '@govern/write';
@@ -18,7 +19,11 @@ export interface CloseCliOptions extends CommonOptions {
 export async function closeCommand(ctx: CommandContext, id: string, opts: CloseCliOptions): Promise<number> {
   const ws = await openWorkspace(ctx, opts);
   const c = colorsFor(ctx, opts);
+  let routed: import('./adapters.js').CallerAdapters | null = null;
   try {
+    // Packs, when govern.config.yaml routes close through them: resolved (and refused) before anything is run or written.
+    const adapters = hasAdaptersSection(ws.root) ? await import('./adapters.js') : null;
+    routed = adapters ? await adapters.openForCaller(ctx, ws.root, 'close') : null;
     const r = await withSpan('close', { 'govern.item.id': id }, () => closeItem({
       root: ws.root,
       id,
@@ -42,7 +47,8 @@ export async function closeCommand(ctx: CommandContext, id: string, opts: CloseC
             }
           },
     }), outcomeOfChecks);
-    if (opts.json) writeJson(ctx, r);
+    const recorded = adapters && routed ? await adapters.recordClosure(routed, ws.root, r, { actor: defaultActor(ctx.env) }) : null;
+    if (opts.json) writeJson(ctx, recorded ? { ...r, adapters: recorded } : r);
     else {
       let out = '';
       if (r.passed) out += `${c.green('closed')} ${c.bold(r.item)}: ${r.status?.changed ? `${r.status.from.text ?? '(none)'} → ${r.status.to.text}` : 'already done; evidence renewed'}\n  evidence: ${r.manifest}\n`;
@@ -51,11 +57,14 @@ export async function closeCommand(ctx: CommandContext, id: string, opts: CloseC
         for (const f of r.failures) out += `  ${c.red(f.code)}  ${f.message}${f.line ? c.dim(` (${r.file}:${f.line})`) : ''}\n`;
         if (r.attemptManifest) out += c.dim(`  attempt recorded: ${r.attemptManifest}\n`);
       }
+      if (recorded) out += c.dim(`  recorded through ${Object.entries(recorded.providers).map(([cap, pack]) => `${cap} (${pack})`).join(', ')}\n`);
       ctx.stdout.write(out);
     }
     return r.passed ? 0 : 1;
   } catch (err) {
     return renderRefusal(ctx, opts, err);
+  } finally {
+    await routed?.client.close();
   }
 }
 

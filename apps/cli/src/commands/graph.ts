@@ -33,7 +33,7 @@ export function filterNodes(nodes: GraphNode[], opts: GraphOptions): GraphNode[]
  */
 export async function graphCommand(ctx: CommandContext, opts: GraphOptions): Promise<number> {
   if (opts.json && opts.format && opts.format !== 'table') throw new UsageError(`--json and --format ${opts.format} are two outputs; choose one`);
-  const ws = await openWorkspace(ctx, opts);
+  const ws = await openWorkspace(ctx, opts, { repos: true });
   const narrowed = Boolean(opts.doc || opts.status?.length || opts.kind?.length || opts.limit !== undefined);
   if (opts.json && !narrowed) {
     // The whole graph: the workspace's serialized form, which a warm run reads

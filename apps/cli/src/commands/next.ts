@@ -13,7 +13,7 @@ export type NextOptions = GraphOptions;
  * diagnostics count.
  */
 export async function nextCommand(ctx: CommandContext, opts: NextOptions): Promise<number> {
-  const ws = await openWorkspace(ctx, opts);
+  const ws = await openWorkspace(ctx, opts, { repos: true });
   const scope = resolveDoc(ws, opts.doc);
   const { shown } = scopeDiagnostics(ws.diagnostics, scope);
   let nodes = filterNodes(nextActionable(ws.index), { ...opts, ...(scope ? { doc: scope.file } : {}) });

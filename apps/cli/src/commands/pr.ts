@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { hasAdaptersSection } from '@govern/adapter-kit';
 import { findToken, openClosurePr, resolveSettings, type PrOpenResult } from '@govern/github';
 import { withSpan } from '@govern/telemetry';
 import { openWorkspace, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
@@ -41,6 +42,9 @@ export async function prOpenCommand(ctx: CommandContext, id: string, opts: PrOpe
   const host = new URL(resolved.settings.webUrl).host;
   const token = findToken(ctx.env, host, ctx.env.HOME || os.homedir());
   try {
+    // When govern.config.yaml routes pr through a pack providing `github`, that pack opens the PR.
+    const routed = hasAdaptersSection(ws.root) ? await (await import('./adapters.js')).prThroughPacks(ctx, ws.root, id, opts, resolved.settings, token?.token) : null;
+    if (routed !== null) return routed;
     const r = await withSpan('pr', { 'govern.item.id': id }, () => openClosurePr({
       workspace: ws,
       id,

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { assertEnabledWhereDeclared, isGateError } from '@govern/gates';
 import { withSpan } from '@govern/telemetry';
 import type { SyncReport } from '@govern/statehub';
-import { loadConfig } from '@govern/workspace';
+import { loadConfig, repoIdentity } from '@govern/workspace';
 import { defaultActor } from '@govern/write';
 import { resolveRoot, tokenFromEnv, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { renderRefusal } from '../errors.js';
@@ -126,21 +126,15 @@ export async function syncCommand(ctx: CommandContext, opts: SyncCliOptions): Pr
   const credentials = urlCredentialsProblem(url);
   if (credentials) throw new UsageError(`${from}: ${credentials}`);
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`${from} ${redactUrl(url)}: not an http(s) URL`);
-  const repo = opts.repo || path.basename(root);
-  if (repo.includes(':')) {
-    throw new UsageError(
-      opts.repo
-        ? `--repo ${repo}: a repository name cannot contain ":" (keys are <repo>:<item id>)`
-        : `the root folder's name ${repo} contains ":", which a repository name on StateHub cannot (keys are <repo>:<item id>): pass --repo`,
-    );
-  }
+  if (opts.repo?.includes(':')) throw new UsageError(`--repo ${opts.repo}: a repository name cannot contain ":" (keys are <repo>:<item id>)`);
   await withSpan('gate', {}, () => checkGate(root, opts));
   const token = tokenFromEnv(ctx, opts.tokenEnv, TOKEN_ENV);
+  const repo = opts.repo || syncRepoName(root);
   let report: SyncReport;
   try {
-    report = await withSpan('sync', {}, () => syncStateHub({
+    report = await withSpan('sync', {}, async () => syncStateHub({
       root,
-      client: new StateHubClient({ url, ...(token ? { token } : {}) }),
+      client: (await (await import('./adapters.js')).syncHubThroughPacks(ctx, root, { url, repo, token })) ?? new StateHubClient({ url, ...(token ? { token } : {}) }),
       repo,
       mode: opts.push ? 'push' : opts.pull ? 'pull' : 'both',
       dryRun: opts.dryRun === true,
@@ -153,6 +147,17 @@ export async function syncCommand(ctx: CommandContext, opts: SyncCliOptions): Pr
   if (opts.json) writeJson(ctx, report);
   else renderReport(ctx, opts, report);
   return report.ok ? 0 : 1;
+}
+
+/**
+ * The repository's name on StateHub when `--repo` is not given: `repo:` in
+ * govern.config.yaml, else its git remote's repository name — never the folder's, so
+ * two clones in differently named folders sync to the same records. Neither: a usage error.
+ */
+function syncRepoName(root: string): string {
+  const found = repoIdentity(root, loadConfig(root).config.repo);
+  if (found.identity) return found.identity.name;
+  throw new UsageError(`cannot tell this repository's name on StateHub: ${found.problem}; set \`repo:\` in govern.config.yaml or pass --repo`);
 }
 
 function renderReport(ctx: CommandContext, opts: CommonOptions, r: SyncReport): void {
@@ -210,7 +215,7 @@ export function registerStatehubCommands(
     .option('--dry-run', 'print what would change on each side; change nothing')
     .option('--url <url>', `StateHub URL (default STATEHUB_URL, else http://127.0.0.1:${STATEHUB_PORT}); no user or password in it: the token comes from --token-env`)
     .option('--token-env <name>', `environment variable holding the bearer token (default ${TOKEN_ENV}, if set)`)
-    .option('--repo <name>', "this repository's name on StateHub, the prefix of every key (default: the root folder's name)")
+    .option('--repo <name>', "this repository's name on StateHub, the prefix of every key (default: `repo:` in govern.config.yaml, else the git remote's repository name; never the folder's)")
     .addHelpText('after', `${gated}\nExit 0 when both sides agree (or only pending changes remain), 1 on a conflict (a remote status that would reopen a done item is one), a refused pull, a problem or an unreachable StateHub, 2 on usage (a URL with credentials in it, among others).`)
     .action(async (o: SyncCliOptions) => setExit(await syncCommand(ctx, o)));
 }

@@ -34,7 +34,7 @@ export const LIST_LIMIT = 20;
  * {@link FULL_DOCUMENTS}) and says what it left out and how to see it.
  */
 export async function statusCommand(ctx: CommandContext, opts: StatusOptions): Promise<number> {
-  const ws = await openWorkspace(ctx, opts);
+  const ws = await openWorkspace(ctx, opts, { repos: true });
   const scope = resolveDoc(ws, opts.doc);
   const filter = { ...(scope ? { doc: scope.file } : {}), ...(opts.status ? { status: opts.status } : {}) };
   const { shown: inScope, elsewhere } = scopeDiagnostics(ws.diagnostics, scope);

@@ -17,7 +17,10 @@ export interface ValidateOptions extends CommonOptions {
  */
 export async function validateCommand(ctx: CommandContext, opts: ValidateOptions): Promise<number> {
   const ws = await openWorkspace(ctx, opts);
-  const diagnostics = [...ws.diagnostics, ...evaluateGates(ws).diagnostics, ...rootCoverage(ws, opts.strict === true)].sort(compareDiagnostics);
+  // Gates read the documents and the graph index: without gates neither is built, and a
+  // warm `validate --json` reads only the stored diagnostics.
+  const gates = Object.keys(ws.config.gates ?? {}).length ? evaluateGates(ws).diagnostics : [];
+  const diagnostics = [...ws.diagnostics, ...gates, ...rootCoverage(ws, opts.strict === true)].sort(compareDiagnostics);
   const code = diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
   if (opts.json) {
     writeJson(ctx, { ok: code === 0, files: ws.stats.files, ...summarize(diagnostics), diagnostics });

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { GateReportSchema } from '@govern/gates';
 import { CloseResultSchema } from '@govern/closure';
-import { AuditRecordSchema, MAX_REASON_LENGTH, SetStatusResultSchema } from '@govern/write';
-import { CheckSchema, CriterionSchema, DiagnosticSchema, ItemKindSchema, SeveritySchema, SourceSchema, STATUSES, StatusSchema } from '@govern/workplan';
+import { AuditRecordSchema, DocumentWriteResultSchema, MAX_REASON_LENGTH, MAX_TEXT_LENGTH, SetStatusResultSchema } from '@govern/write';
+import { CheckSchema, CriterionSchema, DiagnosticSchema, ItemKindSchema, SeveritySchema, SourceSchema, StatusSchema } from '@govern/workplan';
+import { STATUS_FILTERS, STATUS_WORDS } from '../vocabulary.js';
 import { FileExplanationSchema } from '@govern/workspace';
 
 // The MCP tools' input and output schemas, declared once; the SDK turns them into
@@ -28,7 +29,7 @@ const shape = z
 const nodeFilters = {
   doc: z.string().min(1).optional().describe('only items of this document: its file relative to the root (trackers/main.md) or its document id'),
   status: z
-    .array(z.enum([...STATUSES, 'unknown']))
+    .array(z.enum(STATUS_FILTERS))
     .optional()
     .describe('only items with one of these statuses; unknown selects items without a recognized status'),
   kind: z.array(ItemKindSchema).optional().describe('only items of these kinds'),
@@ -59,15 +60,71 @@ export const ItemInput = z.object({ id: z.string().min(1).describe('item id as i
 /** A reason for the audit log: bounded, as the library bounds it (a longer one is an invalid-arguments refusal naming the limit). */
 const reason = z.string().min(1).max(MAX_REASON_LENGTH).optional().describe(`why, for the audit log (at most ${MAX_REASON_LENGTH} characters)`);
 
+/**
+ * A status as the write tools take it: the words `govern task set-status` takes (the
+ * vocabulary, listed as an enum, or a spelling the profile maps, read by the same
+ * readStatusWord), so the two surfaces accept the same words.
+ */
+const statusWord = z.union([z.enum(STATUS_WORDS), z.string().min(1).max(100)]);
+const expect = z
+  .string()
+  .min(1)
+  .optional()
+  .describe("sha256 of the item's file as you read it (item's fileHash); if the file changed since, the write is refused with code conflict");
+const dryRun = z.boolean().default(false).describe('plan, verify and answer the change (hunk); write nothing, log nothing');
+const line = z.string().min(1).max(MAX_TEXT_LENGTH);
+const itemId = z.string().min(1).max(200);
+
+/** `add_task`: the inputs of `govern task add`. */
+export const AddTaskInput = z.object({
+  workplan: z.string().min(1).describe("the workplan: its document id or its file relative to the root (workplans/plan.md)"),
+  title: line.describe("the task's title (one line)"),
+  id: itemId.optional().describe('the task id (default <workplan id>-<heading id>)'),
+  localId: itemId.optional().describe("the heading id, T06 (default: the number after the workplan's last task)"),
+  status: statusWord.optional().describe('planned (default), in_progress, partial or blocked (the words set_status takes); done only through close'),
+  priority: itemId.optional().describe('high, medium, low, ...'),
+  dependsOn: z.array(itemId).max(100).optional().describe('ids of the items it depends on'),
+  acceptance: z.array(line).max(100).optional().describe('acceptance criteria, one line each'),
+  checks: z.array(line).max(50).optional().describe('commands close runs'),
+  evidenceRoot: line.optional().describe('where close records the evidence (ops/runtime/<id>/)'),
+  force: z.boolean().default(false).describe('write dependencies no item has yet, or a started status whose dependencies are not done; recorded'),
+  expect,
+  dryRun,
+  reason: z.string().min(1).max(MAX_REASON_LENGTH).optional().describe(`why, for the audit log (at most ${MAX_REASON_LENGTH} characters)`),
+});
+
+/** `edit_acceptance`: the inputs of `govern task edit-acceptance`. */
+export const EditAcceptanceInput = z.object({
+  id: itemId.describe('item id as in graph'),
+  add: z.array(line).max(100).optional().describe('criteria appended after the last one'),
+  remove: z.array(z.number().int().min(1)).max(100).optional().describe("criteria removed, by number: their 1-based position in item's node.criteria"),
+  replace: z
+    .array(z.object({ index: z.number().int().min(1).describe('the criterion number'), text: line.describe('its new text') }).strict())
+    .max(100)
+    .optional()
+    .describe('criteria reworded, by number'),
+  expect,
+  dryRun,
+  reason: z.string().min(1).max(MAX_REASON_LENGTH).optional().describe(`why, for the audit log (at most ${MAX_REASON_LENGTH} characters)`),
+});
+
+/** `add_dependency`: the inputs of `govern task add-dep`. */
+export const AddDependencyInput = z.object({
+  id: itemId.describe('item id as in graph: the item that will wait'),
+  dependsOn: itemId.describe('the item it will depend on'),
+  force: z.boolean().default(false).describe('write a dependency no item has yet (recorded); a cycle is never written'),
+  expect,
+  dryRun,
+  reason: z.string().min(1).max(MAX_REASON_LENGTH).optional().describe(`why, for the audit log (at most ${MAX_REASON_LENGTH} characters)`),
+});
+
 /** `set_status`: the inputs of `govern task set-status`. */
 export const SetStatusInput = z.object({
   id: z.string().min(1).describe('item id as in graph'),
-  status: StatusSchema.describe('planned, in_progress, partial or blocked; done is set only by the close tool (checks and evidence)'),
-  expect: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("sha256 of the item's file as you read it (item's fileHash); if the file changed since, the write is refused with code conflict"),
+  status: statusWord.describe(
+    `${STATUS_WORDS.join(', ')}, or a spelling the profile maps (In Progress, wip) — the words \`govern task set-status\` takes; done is set only by the close tool (checks and evidence)`,
+  ),
+  expect,
   force: z.boolean().default(false).describe('override unfinished dependencies or a transition the profile forbids; recorded in the audit log'),
   reason,
 });
@@ -104,6 +161,7 @@ export const AuditInput = z.object({
 export const AuditLogInput = z.object({
   item: z.string().min(1).optional().describe('only records of this item'),
   limit: limit('records (the newest; listed oldest first)'),
+  cursor: z.string().min(1).max(200).optional().describe("the previous answer's nextCursor: the page of records just older than it"),
 });
 
 // ---------------------------------------------------------------------------
@@ -188,6 +246,8 @@ const AuditRecord = AuditRecordSchema.loose();
 
 /** `set_status` and `close` answer their library's result (schemas in @govern/write and @govern/closure). */
 export const SetStatusOutput = resultSchema(SetStatusResultSchema.shape);
+/** `add_task`, `edit_acceptance` and `add_dependency` answer @govern/write's DocumentWriteResult. */
+export const DocumentWriteOutput = resultSchema(DocumentWriteResultSchema.shape);
 export const CloseOutput = resultSchema(CloseResultSchema.shape);
 
 export const GatesOutput = resultSchema({ gates: z.array(GateReportSchema.loose()), diagnostics: z.array(Diagnostic) });
@@ -205,5 +265,6 @@ export const AuditOutput = resultSchema({
 export const AuditLogOutput = resultSchema({
   records: z.array(AuditRecord),
   total: z.number().int().describe('records matching item, listed or not'),
+  nextCursor: z.string().nullable().describe('pass as cursor for the page of older records; null when this page holds the oldest'),
   diagnostics: z.array(Diagnostic).describe('damaged lines of the log'),
 });

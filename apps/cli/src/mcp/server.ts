@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { openWorkspace, type CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
 import { GovernError } from '@govern/errors';
+import { MEMORYD_URL_ENV } from '@govern/memory-contract';
 import { errorResult } from './results.js';
 import { LineTransport } from './stdio.js';
 import type { ToolContext } from './tool.js';
@@ -12,6 +13,8 @@ import { registerBinderTools } from './tools/binder.js';
 import { registerReadTools } from './tools/read.js';
 import { registerReportTools } from './tools/report.js';
 import { registerWriteTools } from './tools/write.js';
+// service-runner hook (GV-WP-0012-T04): the SERVICE_OPERATIONS tools, see service-tools.ts.
+import { registerServiceTools } from './service-tools.js';
 
 /** Where the server reads: the repository root (absolute) and whether the parse cache is used. */
 export interface GovernMcpOptions {
@@ -22,11 +25,20 @@ export interface GovernMcpOptions {
 
 const INSTRUCTIONS = `govern reads the repository's Markdown workplans and trackers into a milestone graph.
 Read with next (what to work on), graph (filtered, paged) and item (one item in full, with fileHash); explain says how one document is read and why something in it is not tracked.
-Write with set_status (pass item's fileHash as expect) and close (runs the item's checks; the only way to done).
+Write with set_status (pass item's fileHash as expect) and close (runs the item's checks; the only way to done). Change a plan with add_task, edit_acceptance and add_dependency (expect and dryRun too): never edit the Markdown by hand.
 gates says which libraries the milestones enable; audit checks done claims against evidence; audit_log lists every write.
-memory_* tools read memoryd (GOVERN_MEMORYD_URL, GOVERN_MEMORYD_TOKEN): recent failures, gate rollup, guard denials, spans of any service and one trace (bounded time windows), annotations, health, audit.
 binder_* tools read the binder (.govern/binder/binder.duckdb): status, capsules with eligibility, suggestions per rollout mode, quarantine, query primitives.
-Lists are paged: pass nextOffset as offset. Refusals are { error: { code, message, details } } with isError.`;
+Lists are paged: pass nextOffset as offset, or nextCursor as cursor (audit_log, memory_*). Refusals are { error: { code, message, details } } with isError.`;
+
+/** What the instructions say about memoryd, served or not. */
+const MEMORY_SERVED =
+  'memory_* tools read memoryd (GOVERN_MEMORYD_URL, GOVERN_MEMORYD_TOKEN): recent failures, gate rollup, guard denials, spans of any service and one trace (bounded time windows), annotations, health, audit.';
+const MEMORY_NOT_SERVED = 'memory_* tools (memoryd) are not served: GOVERN_MEMORYD_URL is not set in the environment govern mcp was started with.';
+
+/** Whether memoryd is configured for this server: the memory_* tools are listed only then. */
+export function memorydConfigured(env: Record<string, string | undefined>): boolean {
+  return Boolean(env[MEMORYD_URL_ENV]?.trim());
+}
 
 /** The server and a way to wait for the tool calls it is running. */
 export interface GovernMcp {
@@ -47,12 +59,15 @@ export function createGovernMcpServer(ctx: CommandContext, opts: GovernMcpOption
   const quiet: CommandContext = { ...ctx, stdout: { write: (s: string | Uint8Array) => log(typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), isTTY: false } };
   const running = new Set<Promise<unknown>>();
   const tc: ToolContext = { ctx: quiet, root: opts.root, open: () => openWorkspace(quiet, { root: opts.root, cache: opts.cache }), log, running };
-  const server = new McpServer({ name: 'govern', version: VERSION }, { instructions: INSTRUCTIONS });
+  const memory = memorydConfigured(ctx.env);
+  const server = new McpServer({ name: 'govern', version: VERSION }, { instructions: `${INSTRUCTIONS}\n${memory ? MEMORY_SERVED : MEMORY_NOT_SERVED}` });
   registerReadTools(server, tc);
   registerWriteTools(server, tc);
   registerReportTools(server, tc);
-  registerMemoryTools(server, tc);
+  // Listed only when memoryd is configured: a tool that can only answer memoryd-unavailable is noise to an agent.
+  if (memory) registerMemoryTools(server, tc);
   registerBinderTools(server, tc);
+  registerServiceTools(server, tc); // service-runner hook (GV-WP-0012-T04)
   structureSdkErrors(server, log);
   const idle = async () => {
     while (running.size) await Promise.allSettled([...running]);

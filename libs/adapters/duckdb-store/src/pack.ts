@@ -26,6 +26,7 @@ import {
 } from '@govern/adapter-kit';
 import { appliedMigrations, DbError, migrate, num, openDb, type Db, type Migration, type Row } from '@govern/duckdb';
 import { isGovernError } from '@govern/errors';
+import { duckdbStoreMaintenance } from './maintenance.js';
 
 const NAME = 'duckdb-store';
 
@@ -233,6 +234,7 @@ function auditStore(ctx: PackContext, db: Db | null): AuditStore {
 export const duckdbStorePack = definePack({
   manifest: DUCKDB_STORE_MANIFEST,
   module: import.meta.url,
+  maintenance: duckdbStoreMaintenance({ file: DUCKDB_STORE_FILE, tables: DUCKDB_STORE_TABLES, migrations: MIGRATIONS }),
   create: async (ctx) => {
     const db = await openStore(ctx);
     return {

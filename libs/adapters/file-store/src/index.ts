@@ -7,3 +7,4 @@
  * same name.
  */
 export { fileStorePack, FILE_STORE_MANIFEST, FILE_STORE_DIR, FILE_STORE_LAYOUT } from './pack.js';
+export { fileStoreMaintenance, FILE_STORE_MIGRATIONS } from './maintenance.js';

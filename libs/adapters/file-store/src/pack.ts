@@ -26,6 +26,7 @@ import {
   type PackContext,
 } from '@govern/adapter-kit';
 import { createExclusive, isTemp, listDir, readText, replaceAtomic } from './files.js';
+import { fileStoreMaintenance } from './maintenance.js';
 
 const NAME = 'file-store';
 
@@ -229,6 +230,7 @@ function auditStore(store: Layout): AuditStore {
 export const fileStorePack = definePack({
   manifest: FILE_STORE_MANIFEST,
   module: import.meta.url,
+  maintenance: fileStoreMaintenance,
   create: (ctx) => {
     const store = new Layout(ctx);
     return {

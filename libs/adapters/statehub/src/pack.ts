@@ -55,7 +55,8 @@ export const STATEHUB_MANIFEST = {
  */
 function fromStateHub(err: unknown, what: string): unknown {
   if (!(err instanceof StateHubError)) return err;
-  const details = { operation: what, status: err.status, statehub_code: err.code };
+  // The record as the hub has it now, on a version conflict: a caller re-decides against it (govern statehub sync does).
+  const details = { operation: what, status: err.status, statehub_code: err.code, ...(err.current ? { current: err.current } : {}) };
   const message = `StateHub: ${what}: ${err.message}`;
   switch (err.code) {
     case 'unauthorized':

@@ -4,7 +4,9 @@ import { UnknownGateError } from '@govern/gates';
 import { readAuditLog } from '@govern/write';
 import { summarize } from '../../render.js';
 import { gatesView, selectAuditRecords } from '../../views.js';
+import { GovernError } from '@govern/errors';
 import { atLeast, page } from '../bounds.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { AuditInput, AuditLogInput, AuditLogOutput, AuditOutput, GatesInput, GatesOutput } from '../schemas.js';
 import { defineTool, type ToolContext } from '../tool.js';
 
@@ -66,15 +68,34 @@ export function registerReportTools(server: McpServer, tc: ToolContext): void {
       title: 'Audit log',
       description:
         'The append-only record of every status write and closure (ops/audit/govern-audit.jsonl): who, when, through what, from/to, file hashes, ' +
-        'forced rules. The newest records (50 by default), oldest first; optionally of one item.',
+        'forced rules. The newest records (50 by default), oldest first; optionally of one item. For older records pass nextCursor as cursor ' +
+        '(appends made since do not shift the pages).',
       inputSchema: AuditLogInput,
       outputSchema: AuditLogOutput,
       annotations: READ_ONLY,
     },
     async (args) => {
       const { records, diagnostics } = readAuditLog(tc.root);
-      const total = selectAuditRecords(records, { item: args.item }).length;
-      return { records: selectAuditRecords(records, { item: args.item, limit: args.limit }), total, diagnostics };
+      // A position in the log and the id of the record there: the log only grows at its
+      // end, so the records before a position stay the same ones.
+      let before = records.length;
+      let item = args.item;
+      if (args.cursor !== undefined) {
+        const c = decodeCursor<{ before: number; id: string }>('audit_log', args.cursor, { item: args.item });
+        item = c.filters.item as string | undefined;
+        if (records[c.at.before]?.id !== c.at.id) {
+          throw new GovernError('cursor-stale', 'the audit log no longer holds the record this cursor points at (it was rewritten); start again without a cursor', {
+            details: { id: c.at.id },
+          });
+        }
+        before = c.at.before;
+      }
+      const positions = records.flatMap((r, k) => (k < before && (!item || r.item === item) ? [k] : []));
+      const shown = positions.slice(Math.max(0, positions.length - args.limit));
+      const first = shown[0];
+      const nextCursor = first !== undefined && positions.length > shown.length ? encodeCursor('audit_log', { item }, { before: first, id: records[first]!.id }) : null;
+      const total = selectAuditRecords(records, item ? { item } : {}).length;
+      return { records: shown.map((k) => records[k]!), total, nextCursor, diagnostics };
     },
   );
 }

@@ -1,0 +1,121 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { createServiceRunner, DEFAULT_SERVICE_PORT, startServiceServer } from '@govern/service-runner';
+import { VERSION } from '../version.js';
+import { resolveRoot, tokenFromEnv, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+
+const TOKEN_ENV = 'GOVERN_SERVICE_TOKEN';
+/** The default port (@govern/service-runner's). This module is loaded only for `govern serve` and help (COMMAND_GROUPS). */
+export const SERVICE_PORT = DEFAULT_SERVICE_PORT;
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535; 0 picks a free one)');
+  return n;
+}
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+export interface ServeOptions extends CommonOptions {
+  port?: number;
+  host?: string;
+  tokenEnv?: string;
+  mode?: 'shadow' | 'guided' | 'prescriptive';
+  store?: 'file-store' | 'fake';
+  retentionDays?: number;
+  retentionEntries?: number;
+}
+
+/**
+ * `govern serve`: the service runner's operations over HTTP until SIGINT/SIGTERM
+ * (or `stop` resolves, for in-process callers and tests), then exit 0. A
+ * non-loopback `--host` without a token of at least 32 bytes is a usage error
+ * (exit 2) before anything listens. Operations check their gates per call; a
+ * closed `service-runner` gate is reported on stderr at start, not refused, so
+ * `/health` still answers.
+ */
+export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop?: Promise<unknown>): Promise<number> {
+  const root = resolveRoot(ctx, opts.root);
+  const token = tokenFromEnv(ctx, opts.tokenEnv, TOKEN_ENV);
+  const runner = createServiceRunner({
+    root,
+    ...(opts.mode ? { mode: opts.mode } : {}),
+    ...(opts.store ? { store: opts.store } : {}),
+    retention: {
+      ...(opts.retentionDays !== undefined ? { max_age_days: opts.retentionDays } : {}),
+      ...(opts.retentionEntries !== undefined ? { max_entries: opts.retentionEntries } : {}),
+    },
+    env: ctx.env,
+    toolVersion: VERSION,
+    ...(opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1' ? { cacheDir: null } : {}),
+  });
+  let service;
+  try {
+    service = await startServiceServer({
+      runner,
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port ?? SERVICE_PORT,
+      ...(token ? { token } : {}),
+      log: (line) => ctx.stderr.write(`govern serve: ${line}\n`),
+    });
+  } catch (err) {
+    await runner.close();
+    if ((err as { code?: unknown }).code === 'unsafe-bind') throw new UsageError((err as Error).message);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
+      ctx.stderr.write(`govern: serve: ${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  // The signal handlers go in before the listening line: a supervisor may stop the
+  // service as soon as it reads it, and that must be the clean stop.
+  const stopped = new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    void stop?.then(done);
+  });
+  const health = (await runner.run('health', {}, { via: 'library' })) as { gates: Array<{ name: string; enabled: boolean; blocked_by: string[] }>; operations: { total: number } };
+  const closed = health.gates.filter((g) => !g.enabled);
+  if (opts.json) writeJson(ctx, { url: service.url, host: service.host, port: service.port, mode: runner.mode, store: runner.store, auth: token !== undefined, operations: health.operations.total });
+  ctx.stderr.write(
+    `govern serve: listening on ${service.url} (mode ${runner.mode}, audit in ${runner.store}; ${token ? `bearer token from $${opts.tokenEnv ?? TOKEN_ENV}` : 'no token: loopback only'}); POST /v1/operations/<name>, GET /openapi.json; stop with Ctrl-C\n`,
+  );
+  for (const g of closed) ctx.stderr.write(`govern serve: gate ${g.name} is disabled (blocked by ${g.blocked_by.join(', ')}): its operations answer gate-disabled\n`);
+  await stopped;
+  await service.close();
+  ctx.stderr.write('govern serve: stopped\n');
+  return 0;
+}
+
+/** Declares `govern serve`. */
+export function registerServeCommand(program: Command, ctx: CommandContext, common: (cmd: Command) => Command, setExit: (code: number) => void): void {
+  common(
+    program
+      .command('serve')
+      .description('serve the service runner over HTTP: every SERVICE_OPERATIONS operation at POST /v1/operations/<name>, /health, /openapi.json (see docs/service-runner.md)'),
+  )
+    .option('--port <n>', `port (default ${SERVICE_PORT}; 0 picks a free one)`, port)
+    .option('--host <address>', 'address to bind (default 127.0.0.1); anything but loopback requires a token of at least 32 bytes')
+    .option('--token-env <name>', `environment variable holding the bearer token clients must send (default ${TOKEN_ENV}, if set)`)
+    .addOption(new Option('--mode <mode>', 'rollout mode of the writes: shadow denies them, guided applies them, prescriptive needs an approved review for each (default guided)').choices(['shadow', 'guided', 'prescriptive']))
+    .addOption(new Option('--store <pack>', 'adapter pack holding the audit and the review ledger (default file-store, under .govern/adapters/)').choices(['file-store', 'fake']))
+    .option('--retention-days <n>', 'audit.query shows entries of the last n days (default 90)', positive)
+    .option('--retention-entries <n>', 'audit.query shows at most the newest n entries (default 10000)', positive)
+    .addHelpText(
+      'after',
+      '\nWith --json, one line { url, host, port, mode, store, auth, operations } once listening; request lines go to stderr.' +
+        '\nEach operation checks its gates (service-runner, and memory-store or binder for theirs) and answers a closed one with gate-disabled and the blocking milestones.' +
+        '\nExit 0 after SIGINT/SIGTERM, 1 when it cannot listen, 2 on usage (e.g. a non-loopback --host without a token of at least 32 bytes).',
+    )
+    .action(async (o: ServeOptions) => {
+      if (o.host !== undefined && !o.host.trim()) throw new UsageError('--host: empty address');
+      setExit(await serveCommand(ctx, o));
+    });
+}

@@ -1,0 +1,218 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildGraph } from '@govern/graph';
+import { compareDiagnostics, pathDocumentIds } from '@govern/workplan';
+import { loadConfig } from './config.js';
+import { discover } from './discover.js';
+import { WorkspaceEngine, loadWorkspace } from './index.js';
+import { readAndParse } from './parse-files.js';
+
+let root: string;
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-engine-'));
+});
+afterEach(() => {
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+function write(rel: string, text: string): void {
+  const abs = path.join(root, rel);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, text);
+}
+
+/**
+ * What `graph --json` must print, computed the plain way: every file parsed, the graph
+ * built whole by @govern/graph, the diagnostics sorted. No cache, no engine.
+ */
+function coldReference(): { json: string; nodes: number } {
+  const { config, profile, diagnostics: configDiagnostics } = loadConfig(root);
+  const files = discover(root, config);
+  const pathIds = pathDocumentIds(files);
+  const results = files.map((f) => readAndParse(root, f, profile, {}, pathIds.get(f)).result);
+  const index = buildGraph(results.flatMap((r) => (r.document ? [r.document] : [])), profile);
+  const diagnostics = [...configDiagnostics, ...results.flatMap((r) => r.diagnostics), ...index.graph.diagnostics].sort(compareDiagnostics);
+  return { json: JSON.stringify({ nodes: index.graph.nodes, diagnostics }), nodes: index.graph.nodes.length };
+}
+
+/** mulberry32: a small seeded generator, so a failure replays. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
+}
+type Rng = ReturnType<typeof rng>;
+
+// A small id pool shared by every document: duplicates, unknown dependencies, self
+// dependencies and cycles across documents all happen often.
+const IDS = ['LM-01', 'LM-02', 'LM-03', 'LM-04', 'LM-05', 'LM-06', 'LM-07', 'LM-08'];
+const STATUSES = ['Done', 'Planned', 'In progress', 'Blocked', 'Eventually'];
+
+function tracker(r: Rng): string {
+  const rows: string[] = [];
+  for (let i = r.int(0, 4); i > 0; i--) {
+    const deps = Array.from({ length: r.int(0, 3) }, () => (r.next() < 0.15 ? 'LM-99' : r.pick(IDS)));
+    rows.push(`| ${r.pick(IDS)} Row | ${deps.length ? deps.join(', ') : '-'} | ${r.pick(STATUSES)} |`);
+  }
+  return `# Tracker\n\n| Milestone | Depends On | Status |\n|---|---|---|\n${rows.join('\n')}\n`;
+}
+
+function workplan(r: Rng, n: number): string {
+  const deps = Array.from({ length: r.int(0, 2) }, () => r.pick(IDS));
+  return `---\nid: WP-0${n}\ntype: workplan\ntitle: Work ${n}\nstatus: planned\n---\n\n## T01 - Do it\n\nid: WP-0${n}-T01\nstatus: ${r.pick(['planned', 'done', 'in_progress'])}\n${deps.length ? `depends_on: ${deps.join(', ')}\n` : ''}`;
+}
+
+function tasks(r: Rng): string {
+  return `# Tasks\n\n## Phase 1: Setup\n\nStatus: ${r.pick(STATUSES)}\n\n- [ ] T001 Write it\n- [ ] T002 Test it (depends on T00${r.int(1, 3)})\n`;
+}
+
+const PATHS = ['trackers/a.md', 'trackers/b.md', 'trackers/c.md', 'workplans/wp-1.md', 'workplans/wp-2.md', 'workplans/specs/001-x/tasks.md', 'workplans/specs/002-y/tasks.md', 'workplans/notes.md'];
+
+function contentFor(r: Rng, rel: string): string {
+  if (rel.startsWith('trackers/')) return tracker(r);
+  if (rel.includes('/wp-')) return workplan(r, r.int(1, 3)); // the same workplan id in two files, sometimes
+  if (rel.endsWith('tasks.md')) return tasks(r);
+  return r.next() < 0.5 ? '# Notes\n\nNothing here.\n' : tracker(r);
+}
+
+describe('the engine against a cold build', () => {
+  it('after every random edit (change, add, delete, namesake), an updated engine and a fresh load print what a cold build prints; one changed file is one parse', async () => {
+    const seen = new Set<string>();
+    for (const seed of [1, 2, 3]) {
+      const r = rng(seed);
+      for (const rel of PATHS) if (r.next() < 0.7) write(rel, contentFor(r, rel));
+      const engine = await WorkspaceEngine.open({ root });
+      expect(engine.workspace().graphJson().toString('utf8'), `seed ${seed} start`).toBe(coldReference().json);
+      for (let step = 0; step < 25; step++) {
+        const rel = r.pick(PATHS);
+        const exists = fs.existsSync(path.join(root, rel));
+        const what = exists && r.next() < 0.25 ? 'delete' : exists ? 'change' : 'add';
+        if (what === 'delete') fs.rmSync(path.join(root, rel));
+        else write(rel, contentFor(r, rel));
+        const label = `seed ${seed} step ${step}: ${what} ${rel}`;
+        const expected = coldReference();
+
+        const stats = await engine.update([rel]);
+        const ws = engine.workspace();
+        expect(ws.graphJson().toString('utf8'), label).toBe(expected.json);
+        expect(ws.hasItems(), label).toBe(expected.nodes > 0);
+        if (what === 'change') expect(stats.parsed, label).toBeLessThanOrEqual(1);
+
+        // A fresh process: the store the engine appended to, then one more run with nothing changed.
+        const fresh = await loadWorkspace({ root });
+        expect(fresh.graphJson().toString('utf8'), label).toBe(expected.json);
+        expect(fresh.diagnostics, label).toEqual(ws.diagnostics);
+        expect(fresh.stats.parsed, label).toBe(0);
+        for (const d of fresh.diagnostics) seen.add(d.code);
+        expect(JSON.stringify({ nodes: fresh.index.graph.nodes, diagnostics: fresh.index.graph.diagnostics }), label).toBe(expected.json);
+      }
+    }
+    // The edits made the cases the graph stage updates in place: duplicates, unknown dependencies, cycles.
+    expect([...seen].filter((c) => ['duplicate-id', 'unknown-dependency', 'dependency-cycle'].includes(c)).sort()).toEqual(['dependency-cycle', 'duplicate-id', 'unknown-dependency']);
+  });
+
+  it('a fresh load after random edits made while no engine ran parses exactly the changed files and prints the cold build', async () => {
+    const r = rng(7);
+    for (const rel of PATHS) write(rel, contentFor(r, rel));
+    await loadWorkspace({ root });
+    for (let step = 0; step < 30; step++) {
+      const changed = new Set<string>();
+      for (let i = r.int(1, 2); i > 0; i--) changed.add(r.pick(PATHS));
+      for (const rel of changed) write(rel, contentFor(r, rel) + `\n<!-- edit ${step} -->\n`);
+      const expected = coldReference().json;
+      const ws = await loadWorkspace({ root });
+      const label = `step ${step}: ${[...changed].join(', ')}`;
+      // A namesake's appearance re-parses the other file too; no namesake appears here (all paths exist).
+      expect(ws.stats.parsed, label).toBe(changed.size);
+      expect(ws.graphJson().toString('utf8'), label).toBe(expected);
+    }
+  });
+
+  it('one changed file: one file parsed, in a fresh load and in an engine update, and the store is appended to, not rewritten', async () => {
+    for (let i = 0; i < 20; i++) write(`trackers/t${String(i).padStart(2, '0')}.md`, `# T${i}\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| M-${i} Row | ${i ? `M-${i - 1}` : '-'} | Planned |\n`);
+    const engine = await WorkspaceEngine.open({ root });
+    expect(engine.workspace().stats).toEqual({ files: 20, parsed: 20, cached: 0, workers: 0 });
+    const storeFile = path.join(root, '.govern', 'cache', fs.readdirSync(path.join(root, '.govern', 'cache'))[0]!);
+    const before = fs.readFileSync(storeFile);
+
+    write('trackers/t05.md', '# T5\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| M-5 Row | M-19 | Done |\n');
+    const fresh = await loadWorkspace({ root });
+    expect(fresh.stats).toEqual({ files: 20, parsed: 1, cached: 19, workers: 0 });
+    const after = fs.readFileSync(storeFile);
+    expect(after.length).toBeGreaterThan(before.length);
+    expect(after.subarray(0, before.length - 16 - before.readUInt32LE(before.length - 16))).toEqual(before.subarray(0, before.length - 16 - before.readUInt32LE(before.length - 16)));
+    // M-5 → M-19 → … → M-6 → M-5: a cycle through every node from M-5 on.
+    expect(fresh.diagnostics.map((d) => d.code)).toEqual(['dependency-cycle']);
+    expect(fresh.graphJson().toString('utf8')).toBe(coldReference().json);
+
+    write('trackers/t05.md', '# T5\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| M-5 Row | M-4 | Done |\n');
+    expect(await engine.update(['trackers/t05.md'])).toEqual({ parsed: 1, added: 0, removed: 0, reloaded: false });
+    expect(engine.workspace().diagnostics).toEqual([]);
+    expect(engine.workspace().graphJson().toString('utf8')).toBe(coldReference().json);
+    // A touched file with the same content: hashed, not parsed.
+    expect(await engine.update(['trackers/t06.md'])).toEqual({ parsed: 0, added: 0, removed: 0, reloaded: false });
+  });
+
+  it('edits that leave the graph structure alone (statuses, titles, prose) patch the stored output: one parse, no graph stage, the cold build printed', async () => {
+    const r = rng(11);
+    const rows = (statuses: string[], titles: string[]) =>
+      `# Tracker\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| LM-01 ${titles[0]} | LM-02 | ${statuses[0]} |\n| LM-02 ${titles[1]} | LM-01, LM-09 | ${statuses[1]} |\n| LM-01 ${titles[2]} | - | ${statuses[2]} |\n`;
+    const state = { a: { s: ['Done', 'Planned', 'Blocked'], t: ['Alpha', 'Alpha', 'Alpha'] }, b: { s: ['Planned', 'Done', 'Done'], t: ['Delta', 'Delta', 'Delta'] } };
+    write('trackers/a.md', rows(state.a.s, state.a.t));
+    write('trackers/b.md', rows(state.b.s, state.b.t).replaceAll('LM-0', 'LM-1'));
+    await loadWorkspace({ root });
+    const seen = new Set<string>();
+    for (let step = 0; step < 25; step++) {
+      const which = r.pick(['a', 'b'] as const);
+      const x = state[which];
+      const before = rows(x.s, x.t);
+      while (rows(x.s, x.t) === before) x.s[r.int(0, 2)] = r.pick(STATUSES); // a real change
+      // Titles of one length: a longer one would move the dependency cell after it (a moved
+      // reference changes the structure's positions, and takes the graph path).
+      x.t[r.int(0, 2)] = r.pick(['Alpha', 'Gamma', 'Delta']);
+      const text = rows(x.s, x.t);
+      write(`trackers/${which}.md`, which === 'b' ? text.replaceAll('LM-0', 'LM-1') : text);
+      const phases: string[] = [];
+      const ws = await loadWorkspace({ root, trace: (p) => phases.push(p) });
+      const expected = coldReference().json;
+      expect(ws.graphJson().toString('utf8'), `step ${step}`).toBe(expected);
+      expect([ws.stats.parsed, phases.includes('graph')], `step ${step}`).toEqual([1, false]);
+      for (const d of ws.diagnostics) seen.add(d.code);
+      // And the next run is served as it is.
+      expect((await loadWorkspace({ root })).graphJson().toString('utf8')).toBe(expected);
+    }
+    // Parse diagnostics of the changed file came and went; graph diagnostics stayed.
+    expect([...seen].sort()).toEqual(['dependency-cycle', 'duplicate-id', 'status-unrecognized', 'unknown-dependency']);
+  });
+
+  it('a torn append, or a damaged header it amends, costs a re-parse, never a wrong result', async () => {
+    for (let i = 0; i < 6; i++) write(`trackers/t${i}.md`, `# T${i}\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| M-${i} Row | ${i ? `M-${i - 1}` : '-'} | Planned |\n`);
+    await loadWorkspace({ root });
+    const storeFile = path.join(root, '.govern', 'cache', fs.readdirSync(path.join(root, '.govern', 'cache'))[0]!);
+    const full = fs.readFileSync(storeFile);
+    write('trackers/t3.md', '# T3\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| M-3 Row | M-2 | Done |\n');
+    const expected = coldReference().json;
+    await loadWorkspace({ root }); // appends t3's parts and a delta header
+    const appended = fs.readFileSync(storeFile);
+    expect(appended.length - full.length).toBeLessThan(full.length);
+    const headerLength = full.readUInt32LE(full.length - 16);
+    const damagedBase = Buffer.from(appended);
+    damagedBase[full.length - 16 - Math.floor(headerLength / 2)]! ^= 0x20; // inside the full header the delta amends
+    for (const bad of [appended.subarray(0, appended.length - 1), appended.subarray(0, full.length + 10), damagedBase]) {
+      fs.writeFileSync(storeFile, bad);
+      const ws = await loadWorkspace({ root });
+      expect(ws.graphJson().toString('utf8')).toBe(expected);
+      expect(ws.stats.parsed).toBe(6);
+      const again = await loadWorkspace({ root });
+      expect([again.stats.parsed, again.graphJson().toString('utf8')]).toEqual([0, expected]);
+    }
+  });
+});
