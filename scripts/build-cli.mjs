@@ -4,6 +4,7 @@
 // it writes apps/cli/dist; scripts/pack.mjs imports buildCli for the release package.
 import { build } from 'esbuild';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -88,7 +89,24 @@ export async function buildCli({ outdir, release = false, metaFile }) {
     banner: { js: REQUIRE_BANNER },
   });
   if (metaFile) fs.writeFileSync(metaFile, JSON.stringify(result.metafile));
+  copyWebAssets(path.join(outdir, 'web-view'));
   return result.metafile;
+}
+
+/**
+ * The web view's static files (libs/web-view/assets and cytoscape's standalone bundle
+ * with its license) go next to the bundle, in `<outdir>/web-view/`, where
+ * @govern/web-view looks for them first: `govern serve` needs no build step and no
+ * network on the user's side.
+ */
+function copyWebAssets(dir) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const assets = path.join(root, 'libs/web-view/assets');
+  for (const name of fs.readdirSync(assets)) fs.copyFileSync(path.join(assets, name), path.join(dir, name));
+  const cytoscape = path.dirname(path.dirname(createRequire(path.join(root, 'libs/web-view/package.json')).resolve('cytoscape/dist/cytoscape.min.js')));
+  fs.copyFileSync(path.join(cytoscape, 'dist/cytoscape.min.js'), path.join(dir, 'cytoscape.min.js'));
+  fs.copyFileSync(path.join(cytoscape, 'LICENSE'), path.join(dir, 'cytoscape.LICENSE'));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -91,6 +91,11 @@ describe('the release package', () => {
       'dist/main.js',
       'dist/memoryd.mjs',
       'dist/parse-worker.js',
+      'dist/web-view/app.css',
+      'dist/web-view/app.js',
+      'dist/web-view/cytoscape.LICENSE',
+      'dist/web-view/cytoscape.min.js',
+      'dist/web-view/index.html',
       'package.json',
     ]);
     for (const c of chunks) expect(c.path).toMatch(/^dist\/chunks\/[\w-]+\.js$/);

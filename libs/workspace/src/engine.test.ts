@@ -215,4 +215,27 @@ describe('the engine against a cold build', () => {
       expect([again.stats.parsed, again.graphJson().toString('utf8')]).toEqual([0, expected]);
     }
   });
+
+  it('when dead bytes outgrow live ones the store is compacted: smaller, and still serving every document', async () => {
+    const prose = 'Lorem ipsum dolor sit amet. '.repeat(12000); // ~330 KB: each change appends its parts
+    const big = (n: number) => `# Big\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| B-1 Row | - | Planned |\n\n${prose}${n}\n`;
+    write('trackers/big.md', big(0));
+    write('trackers/small.md', '# Small\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| S-1 Row | B-1 | Done |\n');
+    await loadWorkspace({ root });
+    const storeFile = path.join(root, '.govern', 'cache', fs.readdirSync(path.join(root, '.govern', 'cache'))[0]!);
+    const sizes: number[] = [fs.statSync(storeFile).size];
+    for (let n = 1; n <= 14; n++) {
+      write('trackers/big.md', big(n));
+      const ws = await loadWorkspace({ root });
+      expect(ws.stats.parsed).toBe(1);
+      sizes.push(fs.statSync(storeFile).size);
+    }
+    // It grew with every append, then a save rewrote it whole.
+    const shrunk = sizes.findIndex((s, i) => i > 0 && s < sizes[i - 1]!);
+    expect(shrunk).toBeGreaterThan(1);
+    expect(sizes[shrunk]).toBeLessThan(sizes[0]! * 2);
+    const warm = await loadWorkspace({ root });
+    expect([warm.stats.parsed, warm.graphJson().toString('utf8')]).toEqual([0, coldReference().json]);
+    expect(warm.documents.map((d) => d.file)).toEqual(['trackers/big.md', 'trackers/small.md']);
+  });
 });

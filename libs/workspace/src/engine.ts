@@ -525,7 +525,11 @@ export class WorkspaceEngine {
       const files = discover(this.root, this.config);
       const pathIds = pathDocumentIds(files);
       const now = new Set(files);
-      for (const rel of files) if (!known.has(rel)) (changed.add(rel), added++);
+      for (const rel of files) {
+        if (known.has(rel)) continue;
+        changed.add(rel);
+        added++;
+      }
       for (const rel of this.files) if (!now.has(rel)) removed++;
       // A namesake came or went: documents named by their path or file name change id.
       for (const rel of files) {

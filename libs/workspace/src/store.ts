@@ -95,7 +95,10 @@ export class FragmentStore {
    * appends writes only the entries that differ from it (a delta header), so one changed
    * document costs its parts and a few hundred bytes, not ten thousand entries again.
    */
-  private base: { loc: Loc; signatures: Map<string, string> } | null = null;
+  private base: { loc: Loc; files: Set<string> } | null = null;
+  /** Entries that differ from the base header's, and base entries dropped since. */
+  private touched = new Set<string>();
+  private removed = new Set<string>();
   private output: (StoredOutput & { diagnostics: Loc | Buffer }) | null = null;
 
   private constructor(
@@ -157,10 +160,14 @@ export class FragmentStore {
       baseLoc = h.base;
     }
     this.addEntries(full);
-    this.base = { loc: baseLoc, signatures: new Map([...this.entries].map(([rel, e]) => [rel, signature(e)])) };
+    this.base = { loc: baseLoc, files: new Set(this.entries.keys()) };
     if (h.base) {
       this.addEntries(h);
-      for (const rel of h.removed ?? []) this.entries.delete(rel);
+      for (const rel of h.files) this.touched.add(rel);
+      for (const rel of h.removed ?? []) {
+        this.entries.delete(rel);
+        this.removed.add(rel);
+      }
     }
     this.writtenAt = h.writtenAt;
     this.headerFiles = [...this.entries.keys()];
@@ -202,7 +209,10 @@ export class FragmentStore {
   confirm(rel: string, meta: CacheMeta, startedAt: number): void {
     const e = this.entries.get(rel);
     if (!e || e.hash !== meta.hash) return;
-    if (e.size !== meta.size || e.mtimeMs !== meta.mtimeMs || meta.mtimeMs < startedAt - 2000) this.dirty = true;
+    if (e.size !== meta.size || e.mtimeMs !== meta.mtimeMs || meta.mtimeMs < startedAt - 2000) {
+      this.dirty = true;
+      this.touched.add(rel);
+    }
     e.size = meta.size;
     e.mtimeMs = meta.mtimeMs;
   }
@@ -300,21 +310,27 @@ export class FragmentStore {
   put(rel: string, meta: CacheMeta, graphPart: Buffer, resultPart: Buffer): void {
     this.entries.set(rel, { ...meta, g: graphPart, r: resultPart });
     this.dirty = true;
+    this.touched.add(rel);
+    this.removed.delete(rel);
   }
 
   /** Drops entries of files that are no longer documents of the root. */
   retain(files: Set<string>): void {
     for (const k of this.entries.keys()) {
-      if (!files.has(k)) {
-        this.entries.delete(k);
-        this.dirty = true;
-      }
+      if (!files.has(k)) this.drop(k);
     }
   }
 
   /** Drops one entry (its parts are damaged: the file was parsed again without a result to keep). */
   forget(rel: string): void {
-    if (this.entries.delete(rel)) this.dirty = true;
+    if (this.entries.has(rel)) this.drop(rel);
+  }
+
+  private drop(rel: string): void {
+    this.entries.delete(rel);
+    this.dirty = true;
+    this.touched.delete(rel);
+    if (this.base?.files.has(rel)) this.removed.add(rel);
   }
 
   /** The graph state and output computed from exactly the entries this store will hold when saved. */
@@ -371,9 +387,9 @@ export class FragmentStore {
       at += p.length;
       return loc;
     };
-    const h = this.header(startedAt, place);
-    const delta = this.delta(h);
-    const tail = this.tail(delta ?? h);
+    const delta = this.delta(startedAt, place);
+    const h = delta ?? this.header(startedAt, place);
+    const tail = this.tail(h);
     const headerAt = at;
     chunks.push(...tail);
     const buf = Buffer.concat(chunks);
@@ -463,32 +479,32 @@ export class FragmentStore {
   }
 
   /**
-   * The delta of a full header against the base, or null when a full header is due: no
-   * base, or more than a tenth of the entries (at least 64) differ from it.
+   * A delta header against the base: the entries that differ from it (their new parts
+   * placed) and the base entries dropped. Null when a full header is due: no base, or
+   * more than a tenth of the entries (at least 64) differ.
    */
-  private delta(h: Header): Header | null {
-    if (!this.base) return null;
-    const sig = this.base.signatures;
-    const d: Header = { ...h, files: [], sizes: [], mtimes: [], hashes: [], g: [], r: [], base: this.base.loc, removed: [] };
-    const present = new Set<string>();
-    h.files.forEach((rel, i) => {
-      present.add(rel);
-      const e = { size: h.sizes[i]!, mtimeMs: h.mtimes[i]!, hash: h.hashes[i]!, g: h.g.slice(3 * i, 3 * i + 3) as Loc, r: h.r.slice(3 * i, 3 * i + 3) as Loc };
-      if (sig.get(rel) === signature(e)) return;
+  private delta(startedAt: number, place: (p: Loc | Buffer) => Loc): Header | null {
+    if (!this.base || this.touched.size + this.removed.size > Math.max(64, this.entries.size / 10)) return null;
+    const d: Header = { key: this.key, writtenAt: startedAt, files: [], sizes: [], mtimes: [], hashes: [], g: [], r: [], cycles: this.cycles, output: null, base: this.base.loc, removed: [...this.removed] };
+    for (const rel of this.touched) {
+      const e = this.entries.get(rel);
+      if (!e) continue;
       d.files.push(rel);
       d.sizes.push(e.size);
       d.mtimes.push(e.mtimeMs);
       d.hashes.push(e.hash);
-      d.g.push(...e.g);
-      d.r.push(...e.r);
-    });
-    for (const rel of sig.keys()) if (!present.has(rel)) d.removed!.push(rel);
-    return d.files.length + d.removed!.length > Math.max(64, sig.size / 10) ? null : d;
+      d.g.push(...place(e.g));
+      d.r.push(...place(e.r));
+    }
+    if (this.output) d.output = { ...this.output, diagnostics: place(this.output.diagnostics) };
+    return d;
   }
 
   /** A full header was just written at `loc`: later deltas amend it. */
   private rebase(loc: Loc): void {
-    this.base = { loc, signatures: new Map([...this.entries].map(([rel, e]) => [rel, signature(e)])) };
+    this.base = { loc, files: new Set(this.entries.keys()) };
+    this.touched.clear();
+    this.removed.clear();
   }
 
   private tail(h: Header): Buffer[] {
@@ -581,11 +597,6 @@ function readExactly(fd: number, position: number, length: number): Buffer {
     done += n;
   }
   return buf;
-}
-
-/** An entry as a string, to tell whether it differs from the base header's. */
-function signature(e: { size: number; mtimeMs: number; hash: string; g: Loc | Buffer; r: Loc | Buffer }): string {
-  return `${e.size}|${e.mtimeMs}|${e.hash}|${String(e.g)}|${String(e.r)}`;
 }
 
 function isLocs(a: unknown, n: number, limit: number): boolean {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RunningStateHub } from '@govern/statehub-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cli, oneJson, tempRoot } from '../test-support.js';
+import { CLOSABLE_TRACKER, cli, oneJson, tempRoot } from '../test-support.js';
 
 // `govern statehub sync` through the StateHub adapter pack, against a real StateHub on
 // 127.0.0.1. A soak case: the first routed run checks the pack against the
@@ -51,5 +51,28 @@ describe('statehub sync through the statehub pack', () => {
     expect(r.code).toBe(1);
     expect((oneJson(r.out) as { error: { code: string; details: { capability: string } } }).error).toMatchObject({ code: 'adapter-capability-missing', details: { capability: 'statehub' } });
     expect(fs.readFileSync(path.join(root, 'workplans/cl.md'), 'utf8')).toBe(WORKPLAN);
+  });
+});
+
+describe('pr open through the github pack', () => {
+  test('opens the closure PR on the loopback GitHub through the pack; --json is the capability record with its source', async () => {
+    const { startGitHubReplay } = await import('@govern/github');
+    const token = 'ghp_soak_FAKE_TOKEN_0123456789abcdefABCDEF';
+    const root = tempRoot({ 'trackers/t.md': CLOSABLE_TRACKER }, 'govern-pr-packs-');
+    const home = tempRoot({}, 'govern-pr-packs-home-');
+    const env = { GOVERN_ACTOR: 'soak', HOME: home, GH_CONFIG_DIR: path.join(home, 'gh'), GITHUB_TOKEN: token };
+    expect((await cli(['close', 'AB-01', '--root', root, '--no-cache'], { env })).code).toBe(0);
+    fs.writeFileSync(path.join(root, 'govern.config.yaml'), 'adapters:\n  packs: [github]\n  callers:\n    pr: [github]\n');
+    const gh = await startGitHubReplay({ owner: 'acme', repo: 'widgets', token, files: { 'trackers/t.md': CLOSABLE_TRACKER } });
+    try {
+      const r = await cli(['pr', 'open', 'AB-01', '--repo', 'acme/widgets', '--api-url', gh.url, '--root', root, '--json', '--no-cache'], { env });
+      expect(r.code).toBe(0);
+      const body = oneJson(r.out) as { item: string; action: string; branch: string; pr: { number: number } | null; source: unknown };
+      expect({ item: body.item, action: body.action, branch: body.branch, pr: body.pr?.number, source: body.source }).toEqual({ item: 'AB-01', action: 'opened', branch: 'govern/close/ab-01', pr: 1, source: { capability: 'github', pack: 'github' } });
+      expect(gh.pulls.map((p) => p.number)).toEqual([1]);
+      expect(r.out).not.toContain(token);
+    } finally {
+      await gh.close();
+    }
   });
 });

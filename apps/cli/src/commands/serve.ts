@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createServiceRunner, DEFAULT_SERVICE_PORT, startServiceServer } from '@govern/service-runner';
+import { createWebView, UI_PATH } from '@govern/web-view';
 import { VERSION } from '../version.js';
 import { resolveRoot, tokenFromEnv, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 
@@ -26,6 +27,8 @@ export interface ServeOptions extends CommonOptions {
   store?: 'file-store' | 'fake';
   retentionDays?: number;
   retentionEntries?: number;
+  /** Let the web view's board move cards (status writes); read-only without. */
+  writes?: boolean;
 }
 
 /**
@@ -38,6 +41,8 @@ export interface ServeOptions extends CommonOptions {
  */
 export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop?: Promise<unknown>): Promise<number> {
   const root = resolveRoot(ctx, opts.root);
+  // Board moves bypass the runner's review ledger, so they go with the mode that applies writes as asked.
+  if (opts.writes && opts.mode && opts.mode !== 'guided') throw new UsageError(`--writes: board moves need --mode guided (the ${opts.mode} mode would not apply them as the board shows)`);
   const token = tokenFromEnv(ctx, opts.tokenEnv, TOKEN_ENV);
   const runner = createServiceRunner({
     root,
@@ -52,15 +57,29 @@ export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop
     ...(opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1' ? { cacheDir: null } : {}),
   });
   let service;
+  // The web view (graph, board, item, gates, drift at /ui/) keeps its own long-lived
+  // workspace and watches the document folders for the live updates.
+  const web = await createWebView({
+    root,
+    writes: opts.writes === true,
+    env: ctx.env,
+    ...(opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1' ? { cacheDir: null } : {}),
+    log: (line) => ctx.stderr.write(`govern serve: ${line}\n`),
+  }).catch(async (err: unknown) => {
+    await runner.close();
+    throw err;
+  });
   try {
     service = await startServiceServer({
       runner,
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? SERVICE_PORT,
       ...(token ? { token } : {}),
+      routes: web.routes,
       log: (line) => ctx.stderr.write(`govern serve: ${line}\n`),
     });
   } catch (err) {
+    await web.close();
     await runner.close();
     if ((err as { code?: unknown }).code === 'unsafe-bind') throw new UsageError((err as Error).message);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
@@ -87,8 +106,11 @@ export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop
   ctx.stderr.write(
     `govern serve: listening on ${service.url} (mode ${runner.mode}, audit in ${runner.store}; ${token ? `bearer token from $${opts.tokenEnv ?? TOKEN_ENV}` : 'no token: loopback only'}); POST /v1/operations/<name>, GET /openapi.json; stop with Ctrl-C\n`,
   );
+  ctx.stderr.write(`govern serve: web view at ${service.url}${UI_PATH}/ (${opts.writes ? 'board moves enabled: status writes with lifecycle rules and audit' : 'read-only; --writes enables board moves'})\n`);
   for (const g of closed) ctx.stderr.write(`govern serve: gate ${g.name} is disabled (blocked by ${g.blocked_by.join(', ')}): its operations answer gate-disabled\n`);
   await stopped;
+  // The event streams end first: an open stream would hold the server's stop.
+  await web.close();
   await service.close();
   ctx.stderr.write('govern serve: stopped\n');
   return 0;
@@ -108,9 +130,11 @@ export function registerServeCommand(program: Command, ctx: CommandContext, comm
     .addOption(new Option('--store <pack>', 'adapter pack holding the audit and the review ledger (default file-store, under .govern/adapters/)').choices(['file-store', 'fake']))
     .option('--retention-days <n>', 'audit.query shows entries of the last n days (default 90)', positive)
     .option('--retention-entries <n>', 'audit.query shows at most the newest n entries (default 10000)', positive)
+    .option('--writes', 'let the web view\'s board move cards: the same status write as `task set-status` (lifecycle rules, expected hash, audit); read-only without')
     .addHelpText(
       'after',
       '\nWith --json, one line { url, host, port, mode, store, auth, operations } once listening; request lines go to stderr.' +
+        '\nThe web view (graph, board, item, gates, drift; live updates) is at /ui/ on the same address, from bundled files; see docs/web-view.md.' +
         '\nEach operation checks its gates (service-runner, and memory-store or binder for theirs) and answers a closed one with gate-disabled and the blocking milestones.' +
         '\nExit 0 after SIGINT/SIGTERM, 1 when it cannot listen, 2 on usage (e.g. a non-loopback --host without a token of at least 32 bytes).',
     )

@@ -1,0 +1,222 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpService } from '@govern/http-service';
+import { makeFixture } from './fixture.test-helper.js';
+import { createWebView, type WebView } from './server.js';
+import { serveRoutes } from './standalone.js';
+
+// Real headless Chromium (Debian's package), never a downloaded one. Missing, it fails
+// these tests, unless GOVERN_SKIP_BROWSER=1 says to skip them, loudly.
+const CHROMIUM = process.env.GOVERN_CHROMIUM ?? '/usr/bin/chromium';
+const SKIP = process.env.GOVERN_SKIP_BROWSER === '1';
+if (SKIP) console.error(`!!! GOVERN_SKIP_BROWSER=1: the web view's browser tests (${path.basename(fileURLToPath(import.meta.url))}) are NOT run !!!`);
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = path.resolve(fileURLToPath(import.meta.url), '../../../../reports/web-view');
+
+interface Served {
+  root: string;
+  view: WebView;
+  http: HttpService;
+}
+async function serve(writes: boolean): Promise<Served> {
+  const root = makeFixture();
+  const view = await createWebView({ root, writes, cacheDir: null, debounceMs: 50, env: { GOVERN_ACTOR: 'web-test' } });
+  const http = await serveRoutes(view.routes, { port: 0 });
+  return { root, view, http };
+}
+async function stop(s: Served | undefined): Promise<void> {
+  if (!s) return;
+  await s.view.close();
+  await s.http.stop();
+  fs.rmSync(s.root, { recursive: true, force: true });
+}
+
+describe.skipIf(SKIP)('web view in headless Chromium', () => {
+  let browser: Browser;
+  let ro: Served;
+  let rw: Served;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium), point GOVERN_CHROMIUM at one, or set GOVERN_SKIP_BROWSER=1 to skip these tests`);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    [browser, ro, rw] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }), serve(false), serve(true)]);
+  }, 20_000);
+  afterAll(async () => {
+    await page?.context().close();
+    await browser?.close();
+    await Promise.all([stop(ro), stop(rw)]);
+  });
+
+  async function open(s: Served, hash: string, opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
+    if (page) await page.context().close();
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? 'light' });
+    // Nothing may come from the network: every request outside the server fails the test.
+    const outside: string[] = [];
+    await ctx.route('**/*', (route) => (route.request().url().startsWith(s.http.url) ? route.continue() : (outside.push(route.request().url()), route.abort())));
+    page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${s.http.url}/ui/#/${hash}`);
+    await page.waitForSelector(`body[data-view="${hash.split(/[/?]/)[0]}"]`);
+    expect({ outside, errors }).toEqual({ outside: [], errors: [] });
+    return page;
+  }
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  // innerText: what is shown, with cells and blocks apart.
+  const texts = (sel: string) => page.$$eval(sel, (els) => els.map((e) => ((e as unknown as { innerText: string }).innerText ?? '').replace(/\s+/g, ' ').trim()));
+
+  it('graph: every item with its status in words, edges drawn by cytoscape, gates as nodes', async () => {
+    await open(ro, 'graph');
+    await page.waitForSelector('body[data-rendered]');
+    expect(await page.textContent('#graph-summary')).toBe('8 of 8 items.');
+    expect(await page.getAttribute('#cy', 'aria-label')).toBe('Dependency graph: 10 nodes, 9 edges; the same content is listed below');
+    await page.click('details.alt summary');
+    expect(await texts('details.alt tbody tr')).toEqual([
+      'LM-01 LM-01 Baseline ✔ Done',
+      'LM-02 LM-02 Store ◐ In progress',
+      'LM-03 LM-03 API ○ Planned',
+      'WP-01 WP-01 Hardening ◐ In progress',
+      'WP-01-T01 WP-01-T01 Runner ◐ In progress',
+      'WP-01-T02 WP-01-T02 Reporter ○ Planned',
+      'WP-01-T03 WP-01-T03 Logger ✔ Done',
+      'WP-01-T04 WP-01-T04 Orphan ○ Planned',
+      'gate:web gate web (libs/web): disabled ✖ Blocked',
+      'gate:base gate base: enabled ✔ Done',
+    ]);
+    // The canvas really drew: cytoscape's layers are there and sized.
+    const canvases = await page.$$eval('#cy canvas', (cs) => cs.filter((c) => (c as { width: number }).width > 0).length);
+    expect(canvases).toBeGreaterThan(0);
+    await page.fill('#f-path', 'LM-03');
+    await page.click('text=Show path');
+    await page.waitForSelector('#path-out a');
+    expect(await page.textContent('#path-out')).toBe('Critical path: LM-02 → LM-03');
+    await shot('graph');
+  });
+
+  it('graph: filters by status and aggregates by document on request', async () => {
+    await open(ro, 'graph?status=planned');
+    await page.waitForSelector('body[data-rendered]');
+    expect(await page.textContent('#graph-summary')).toBe('3 of 8 items.');
+    await open(ro, 'graph?mode=documents');
+    await page.waitForSelector('body[data-rendered]');
+    expect(await page.textContent('#graph-summary')).toBe('8 of 8 items, one node per document (milestones on their own); choose a document to see its items.');
+    await page.click('details.alt summary');
+    expect(await texts('details.alt tbody tr td:first-child')).toEqual(['LM-01', 'LM-02', 'LM-03', 'WP-01', 'gate:web', 'gate:base']);
+    await shot('graph-documents');
+  });
+
+  it('board: columns by status, cards with id, title, priority and blockers; keyboard moves the focus', async () => {
+    await open(ro, 'board');
+    expect(await page.$$eval('.column', (cs) => cs.map((c) => c.getAttribute('aria-label')))).toEqual(['Planned (3)', 'In progress (3)', 'Partial (0)', 'Blocked (0)', 'Done (2)']);
+    expect(await page.getAttribute('[data-id="WP-01-T02"]', 'aria-label')).toBe('WP-01-T02 Reporter, Planned, priority low, blocked by WP-01-T01');
+    expect(await texts('[data-id="WP-01-T02"] > div')).toEqual(['WP-01-T02 ○ planned', 'Reporter', 'priority low · blocked by WP-01-T01']);
+    expect(await page.$$('select[data-move]')).toEqual([]);
+    expect(await page.textContent('#board-help')).toContain('Read-only');
+    await page.focus('.column >> nth=0 >> .card >> nth=0');
+    const focused = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } } }).document.activeElement.getAttribute('data-id'));
+    expect(await focused()).toBe('LM-03');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('WP-01-T02');
+    await page.keyboard.press('ArrowRight');
+    expect(await focused()).toBe('WP-01');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('body[data-view="item"]');
+    expect(await page.textContent('h1')).toBe('WP-01 — Hardening');
+    await open(ro, 'board', { colorScheme: 'dark' });
+    await shot('board-dark');
+  });
+
+  it('board: read-only refuses a move, and the file is untouched', async () => {
+    await open(ro, 'board');
+    const file = path.join(ro.root, 'workplans/wp-01.md');
+    const before = fs.readFileSync(file);
+    const res = await page.evaluate(async () => {
+      const r = await fetch('/ui/api/status', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'WP-01-T01', status: 'blocked' }) });
+      return { status: r.status, body: await r.json() };
+    });
+    expect(res).toEqual({ status: 403, body: { error: { code: 'writes-disabled', message: 'this server is read-only: start it with `govern serve --writes` to move cards', details: {} } } });
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('board with writes: a move changes only the status token, is audited, and a refused one changes nothing', async () => {
+    await open(rw, 'board');
+    const file = path.join(rw.root, 'workplans/wp-01.md');
+    const before = fs.readFileSync(file, 'utf8');
+    await page.selectOption('select[data-move="WP-01-T01"]', 'blocked');
+    await page.waitForSelector('.column[data-status="blocked"] [data-id="WP-01-T01"]');
+    expect(await page.textContent('#message')).toBe('WP-01-T01: in_progress → blocked');
+    const after = fs.readFileSync(file, 'utf8');
+    expect(after).toBe(before.replace('id: WP-01-T01\nstatus: in_progress\n', 'id: WP-01-T01\nstatus: blocked\n'));
+    const audit = fs.readFileSync(path.join(rw.root, 'ops/audit/govern-audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(audit.map((a) => [a.item, a.actor, a.via, a.from, a.to])).toEqual([['WP-01-T01', 'web-test', 'web', { status: 'in_progress', text: 'in_progress' }, { status: 'blocked', text: 'blocked' }]]);
+    // Lifecycle rules hold: T02 cannot start while T01 is not done.
+    await page.selectOption('select[data-move="WP-01-T02"]', 'in_progress');
+    await page.waitForSelector('#message:has-text("not moved")');
+    expect(await page.textContent('#message')).toMatch(/^WP-01-T02 not moved: .* \(dependencies-not-done\)$/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(after);
+    await shot('board-writes');
+    // The keyboard moves a card too: Shift+Left from Blocked is Partial.
+    await page.focus('[data-id="WP-01-T01"]');
+    await page.keyboard.press('Shift+ArrowLeft');
+    await page.waitForSelector('.column[data-status="partial"] [data-id="WP-01-T01"]');
+    expect(fs.readFileSync(file, 'utf8')).toBe(before.replace('id: WP-01-T01\nstatus: in_progress\n', 'id: WP-01-T01\nstatus: partial\n'));
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } } }).document.activeElement.getAttribute('data-id'))).toBe('WP-01-T01');
+    // A stale hash is a conflict: the file changed since the page read it.
+    const stale = await page.evaluate(async () => {
+      const r = await fetch('/ui/api/status', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'WP-01-T01', status: 'blocked', expect: '0'.repeat(64) }) });
+      return { status: r.status, code: ((await r.json()) as { error: { code: string } }).error.code };
+    });
+    expect(stale).toEqual({ status: 409, code: 'conflict' });
+    expect(fs.readFileSync(file, 'utf8')).toContain('id: WP-01-T01\nstatus: partial\n');
+  });
+
+  it('item: criteria, checks, evidence with its log, freshness, history', async () => {
+    await open(ro, 'item/WP-01-T01');
+    expect(await texts('#criteria li')).toEqual(['[done] the runner starts', '[open] the runner stops']);
+    expect(await page.$$eval('#criteria input', (xs) => xs.map((x) => (x as unknown as { checked: boolean }).checked))).toEqual([true, false]);
+    expect(await texts('#checks li')).toEqual(['npm test']);
+    expect(await page.textContent('#evidence')).toBe('no evidence root declared');
+    expect(await texts('#history tbody tr td:nth-child(3), #history tbody tr td:nth-child(4)')).toEqual(['◐ in_progress', 'Ada']);
+    await open(ro, 'item/WP-01-T03');
+    expect(await texts('#evidence tbody tr td')).toEqual(['check-1', 'npm test', '✔ 0', '2.5 s', 'check-1.log']);
+    expect(await page.textContent('#freshness')).toMatch(/^Recorded 2026-12-01T10:00:00.000Z \(\d+ days ago\), commit abcdef0123456789abcdef0123456789abcdef01, ✔ passed\.$/);
+    const log = await page.evaluate(async () => (await fetch((globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string } } }).document.querySelector('#evidence a').getAttribute('href'))).text());
+    expect(log).toBe('all 12 tests passed\n');
+    await shot('item');
+  });
+
+  it('gates: each gate, enabled or not, and the chain of milestones blocking it', async () => {
+    await open(ro, 'gates');
+    expect(await texts('#gates tbody tr')).toEqual(['web the web things ✖ disabled libs/web LM-03 ○ Planned LM-02 → LM-03', 'base the base ✔ enabled — LM-01 ✔ Done —']);
+    await shot('gates');
+  });
+
+  it('drift: diagnostics grouped by file, each linking to its line', async () => {
+    await open(ro, 'drift');
+    expect(await page.$$eval('.drift-file', (xs) => xs.map((x) => x.getAttribute('data-file')))).toContain('workplans/wp-01.md');
+    const line = (await texts('[data-file="workplans/wp-01.md"] li')).find((t) => t.includes('unknown-dependency'));
+    expect(line).toMatch(/^✖ error workplans\/wp-01\.md:\d+:\d+ unknown-dependency .*WP-99/);
+    await shot('drift');
+    await page.click('[data-file="workplans/wp-01.md"] li a');
+    await page.waitForSelector('body[data-view="source"] pre.source');
+    expect(await texts('pre.source span.hit')).toEqual([expect.stringMatching(/^\d+ depends_on: WP-99$/)]);
+  });
+
+  it('live: an edit on disk shows on the open page within a second', async () => {
+    await open(ro, 'board');
+    await page.waitForSelector('body[data-version]');
+    const file = path.join(ro.root, 'workplans/wp-01.md');
+    const text = fs.readFileSync(file, 'utf8');
+    const started = Date.now();
+    fs.writeFileSync(file, text.replace('## T02 - Reporter', '## T02 - Reporter renamed'));
+    await page.waitForSelector('[data-id="WP-01-T02"]:has-text("Reporter renamed")', { timeout: 1000 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    await shot('live');
+    fs.writeFileSync(file, text);
+    await page.waitForSelector('[data-id="WP-01-T02"]:not(:has-text("renamed"))', { timeout: 1000 });
+  });
+});
