@@ -3,7 +3,11 @@
 // beside the raw DuckDB appender rate of the same rows, in one run.
 //
 //   npm run bench:binder
-//   node bench/binder.mjs --envelopes 1000000 --taskspecs 10000 --batch 50000 [--report-only] [--json] [--keep]
+//   node bench/binder.mjs --envelopes 1000000 --taskspecs 10000 --batch 50000 [--report-only] [--json] [--keep] [--lib FILE]
+//
+// Beside each wall-clock rate, the CPU time per row of the raw and bind phases (every
+// thread of the process): on a shared machine the wall clock of each phase moves with
+// the load, the CPU time much less. The goals are judged on the wall clock.
 //
 // 1. Envelopes: --envelopes wrapper envelopes made deterministically (every value a
 //    function of the envelope's number i): TaskSpec t = i mod --taskspecs, run

@@ -83,7 +83,10 @@ export async function buildCli({ outdir, release = false, metaFile }) {
     target: 'node20',
     sourcemap: release ? false : 'linked',
     logLevel: 'warning',
-    external: ['@duckdb/*'],
+    // esbuild is imported (dynamically) only by the adapter kit's conformance child runner,
+    // when `govern adapters check` runs from a checkout; bundling it would pull its
+    // platform resolver (pnpapi) into every command.
+    external: ['@duckdb/*', 'esbuild'],
     plugins: [englishOnlyZod, oneYaml],
     metafile: true,
     banner: { js: REQUIRE_BANNER },

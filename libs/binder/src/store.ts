@@ -22,13 +22,15 @@ import { BINDER_VERSION } from './version.js';
  *
  * **Binding a batch** (`ingest`, one transaction per call):
  * 1. If the batch is, byte for byte, one bound before (its digest is in
- *    `binder_batches`), its outcome is known: every valid record is stored and every
- *    refused one is in quarantine, because facts and quarantine rows are never
- *    removed. The call is answered from that record without validating again.
+ *    `binder_batches`, and its records are plain JSON), its outcome is known: every
+ *    valid record is stored and every refused one is in quarantine, because facts and
+ *    quarantine rows are never removed. The call is answered from that record without
+ *    validating again.
  * 2. Otherwise every record is screened (validate.ts' `screenEnvelopes`, secrets
- *    included) and the valid ones get their keys, fingerprint and derivations in JS
- *    (the fingerprint and upsert key once per situation, {@link SituationCache}). Their
- *    fact rows are appended to a temp staging table.
+ *    included; fast-envelope.ts' proof stands in for zod where it can) and the valid
+ *    ones get their keys, fingerprint and derivations in JS (the fingerprint and upsert
+ *    key once per situation, {@link SituationCache}). Their fact rows are appended to a
+ *    temp staging table.
  * 3. Set-based SQL: the first row of each idempotency key not yet stored is inserted;
  *    every other row is compared with the stored fact: identical content is a
  *    duplicate (counted), other content is an idempotency conflict (quarantined with

@@ -279,7 +279,8 @@
           h('p', { id: 'freshness' }, `Recorded ${ev.manifest.createdAt}${ev.ageDays !== null ? ` (${ev.ageDays} days ago)` : ''}, commit ${ev.manifest.gitCommit || 'none'}, ${ev.manifest.passed ? '✔ passed' : '✖ not passed'}${ev.manifest.treeClean === false ? ', with uncommitted changes' : ''}.`),
           h('table', { id: 'evidence' }, h('thead', {}, h('tr', {}, ['Check', 'Command', 'Exit code', 'Duration', 'Log'].map((x) => h('th', {}, x)))),
             h('tbody', {}, ev.manifest.checks.map((c, i) => h('tr', {}, h('td', {}, c.name), h('td', {}, h('code', {}, c.command)), h('td', {}, (c.exitCode === 0 ? '✔ ' : '✖ ') + c.exitCode), h('td', {}, (c.durationMs / 1000).toFixed(1) + ' s'),
-              h('td', {}, c.outputFile ? h('a', { href: '/ui/api/evidence-log?id=' + encodeURIComponent(it.id) + '&check=' + i }, c.outputFile) : '—'))))),
+              h('td', {}, c.outputFile ? h('a', { href: '/ui/api/evidence-log?id=' + encodeURIComponent(it.id) + '&check=' + i, onclick: (e) => showLog(e, it.id, i) }, c.outputFile) : '—'))))),
+          h('pre', { id: 'log', class: 'source', hidden: true, tabindex: 0, 'aria-label': 'Check output' }),
         ]
       : [h('p', { id: 'evidence', class: 'muted' }, `${ev.root ? 'Evidence root ' + ev.root + ': ' : ''}${ev.problem}`)];
     const hist = d.history.error
@@ -305,6 +306,16 @@
       h('h2', {}, 'Needed by'), list(d.dependents, 'Nothing.'),
       d.children.length ? [h('h2', {}, 'Contains'), list(d.children, '')] : null,
     ].flat().filter(Boolean);
+  }
+
+  /** Shows a check's output under the table (fetched with the token, which a plain link would not send). */
+  async function showLog(e, id, i) {
+    e.preventDefault();
+    const pre = document.getElementById('log');
+    const res = await fetch('/ui/api/evidence-log?id=' + encodeURIComponent(id) + '&check=' + i, { headers: headers() });
+    pre.textContent = res.ok ? await res.text() : 'Could not read the output: ' + res.statusText;
+    pre.hidden = false;
+    pre.focus();
   }
 
   // ---- Gates -------------------------------------------------------------

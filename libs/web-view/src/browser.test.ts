@@ -184,8 +184,9 @@ describe.skipIf(SKIP)('web view in headless Chromium', () => {
     await open(ro, 'item/WP-01-T03');
     expect(await texts('#evidence tbody tr td')).toEqual(['check-1', 'npm test', '✔ 0', '2.5 s', 'check-1.log']);
     expect(await page.textContent('#freshness')).toMatch(/^Recorded 2026-12-01T10:00:00.000Z \(\d+ days ago\), commit abcdef0123456789abcdef0123456789abcdef01, ✔ passed\.$/);
-    const log = await page.evaluate(async () => (await fetch((globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string } } }).document.querySelector('#evidence a').getAttribute('href'))).text());
-    expect(log).toBe('all 12 tests passed\n');
+    await page.click('#evidence a');
+    await page.waitForSelector('#log:not([hidden])');
+    expect(await page.textContent('#log')).toBe('all 12 tests passed\n');
     await shot('item');
   });
 
@@ -204,6 +205,27 @@ describe.skipIf(SKIP)('web view in headless Chromium', () => {
     await page.click('[data-file="workplans/wp-01.md"] li a');
     await page.waitForSelector('body[data-view="source"] pre.source');
     expect(await texts('pre.source span.hit')).toEqual([expect.stringMatching(/^\d+ depends_on: WP-99$/)]);
+  });
+
+  it('with a token: the page takes it once from the address and sends it with every request', async () => {
+    const token = 'browser-test-token-0123456789abcdef0123';
+    const root = makeFixture();
+    const view = await createWebView({ root, cacheDir: null, watch: false });
+    const http = await serveRoutes(view.routes, { token });
+    try {
+      if (page) await page.context().close();
+      page = await (await browser.newContext()).newPage();
+      await page.goto(`${http.url}/ui/?token=${token}#/board`);
+      await page.waitForSelector('body[data-view="board"] .card');
+      expect([new URL(page.url()).search, await page.$$eval('.card', (cs) => cs.length)]).toEqual(['', 8]);
+      await page.waitForSelector('#live:has-text("live")');
+    } finally {
+      await page.context().close();
+      page = undefined as unknown as Page;
+      await view.close();
+      await http.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('live: an edit on disk shows on the open page within a second', async () => {

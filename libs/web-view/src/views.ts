@@ -119,7 +119,8 @@ export function graphView(ws: Workspace, f: ViewFilter, gates: GateReport[]): Gr
       const to = drawnAs.get(d);
       if (to) edge(from, to, 'depends');
     }
-    if (!aggregate && n.parent && drawnAs.has(n.parent)) edge(n.id, n.parent, 'part-of');
+    // Containment doubles the edges of a large drawing for little: only small ones get it.
+    if (!aggregate && kept.length <= AGGREGATE_AT && n.parent && drawnAs.has(n.parent)) edge(n.id, n.parent, 'part-of');
   }
   const gateNodes = gates.map((g) => ({ id: `gate:${g.name}`, name: g.name, enabled: g.enabled, project: g.project, requires: g.requires.map((r) => r.id) }));
   for (const g of gateNodes) {

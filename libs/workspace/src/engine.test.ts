@@ -169,6 +169,7 @@ describe('the engine against a cold build', () => {
     write('trackers/a.md', rows(state.a.s, state.a.t));
     write('trackers/b.md', rows(state.b.s, state.b.t).replaceAll('LM-0', 'LM-1'));
     await loadWorkspace({ root });
+    const engine = await WorkspaceEngine.open({ root, cacheDir: null });
     const seen = new Set<string>();
     for (let step = 0; step < 25; step++) {
       const which = r.pick(['a', 'b'] as const);
@@ -186,8 +187,11 @@ describe('the engine against a cold build', () => {
       expect(ws.graphJson().toString('utf8'), `step ${step}`).toBe(expected);
       expect([ws.stats.parsed, phases.includes('graph')], `step ${step}`).toEqual([1, false]);
       for (const d of ws.diagnostics) seen.add(d.code);
-      // And the next run is served as it is.
+      // And the next run is served as it is; a long-lived engine agrees.
       expect((await loadWorkspace({ root })).graphJson().toString('utf8')).toBe(expected);
+      expect((await engine.update([`trackers/${which}.md`])).parsed).toBe(1);
+      expect(engine.workspace().graphJson().toString('utf8'), `engine, step ${step}`).toBe(expected);
+      expect(engine.workspace().diagnostics).toEqual(ws.diagnostics);
     }
     // Parse diagnostics of the changed file came and went; graph diagnostics stayed.
     expect([...seen].sort()).toEqual(['dependency-cycle', 'duplicate-id', 'status-unrecognized', 'unknown-dependency']);
@@ -217,14 +221,15 @@ describe('the engine against a cold build', () => {
   });
 
   it('when dead bytes outgrow live ones the store is compacted: smaller, and still serving every document', async () => {
-    const prose = 'Lorem ipsum dolor sit amet. '.repeat(12000); // ~330 KB: each change appends its parts
-    const big = (n: number) => `# Big\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| B-1 Row | - | Planned |\n\n${prose}${n}\n`;
+    // 1,500 rows: each change appends about a megabyte of parts (node JSON and parse result).
+    const rows = Array.from({ length: 1500 }, (_, i) => `| B-${i + 1} Row ${'x'.repeat(200)} | - | Planned |`).join('\n');
+    const big = (n: number) => `# Big\n\n| Milestone | Depends On | Status |\n|---|---|---|\n${rows}\n\nEdit ${n}.\n`;
     write('trackers/big.md', big(0));
     write('trackers/small.md', '# Small\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| S-1 Row | B-1 | Done |\n');
     await loadWorkspace({ root });
     const storeFile = path.join(root, '.govern', 'cache', fs.readdirSync(path.join(root, '.govern', 'cache'))[0]!);
     const sizes: number[] = [fs.statSync(storeFile).size];
-    for (let n = 1; n <= 14; n++) {
+    for (let n = 1; n <= 8; n++) {
       write('trackers/big.md', big(n));
       const ws = await loadWorkspace({ root });
       expect(ws.stats.parsed).toBe(1);

@@ -554,15 +554,21 @@ export class WorkspaceEngine {
         changes.set(rel, null);
       }
       let parsed = 0;
+      // Whether any change reaches the graph: a node added, removed or moved, a reference changed.
+      let structural = changes.size > 0 || added > 0;
       for (const rel of changed) {
         if (!now.has(rel)) continue;
+        const was = this.fragments.get(rel)?.contribution;
         const p = readAndParseIfChanged(this.root, rel, this.metas.get(rel), this.fragments.get(rel), this.profile, this.parseOptions, this.pathIds.get(rel));
         if (!p) continue; // same content: a touched file, or an event for nothing
         parsed++;
-        changes.set(rel, this.accept(p, store).contribution);
+        const next = this.accept(p, store).contribution;
+        changes.set(rel, next);
+        if (!was || was.docId !== next.docId || was.idSource !== next.idSource || JSON.stringify(was.nodes) !== JSON.stringify(next.nodes)) structural = true;
       }
       if (changes.size) {
-        this.graph!.update(this.files, changes);
+        // Otherwise the graph state, and its result, stand as they are.
+        if (structural) this.graph!.update(this.files, changes);
         this.finish(store);
         store?.retain(new Set(this.metas.keys()));
         store?.save(startedAt);
