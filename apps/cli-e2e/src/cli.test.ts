@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GraphSnapshot, ParseCache, loadWorkspace } from '@govern/workspace';
+import { FragmentStore, loadWorkspace } from '@govern/workspace';
 import { BIN, cli, ensureFreshBundle, ERROR_FILES, OK_FILES, oneJson, REPO, tempRoot, WORKER, type Run } from './support.js';
 
 // The bundled binary (node apps/cli/bin/govern.mjs, running apps/cli/dist): the same bytes
@@ -210,10 +210,10 @@ describe('parallel parsing', () => {
 });
 
 // ---------------------------------------------------------------------------
-// Warm runs served from the graph snapshot
+// Warm runs served from the stored output (the fragment store)
 // ---------------------------------------------------------------------------
 
-describe('graph snapshot (the binary)', () => {
+describe('stored output (the binary)', () => {
   const JSON_RUNS = [
     ['graph', '--json'],
     ['graph', '--json', '--status', 'planned'],
@@ -228,10 +228,10 @@ describe('graph snapshot (the binary)', () => {
     const root = tempRoot(ERROR_FILES);
     const uncached = runs.map((argv) => bin([...argv, '--no-cache', '--root', root]));
     expect(uncached.map((r) => r.code)).toEqual(runs.map(() => 1));
-    bin(['graph', '--json', '--root', root]); // cold: writes the parse cache and the snapshot
+    bin(['graph', '--json', '--root', root]); // cold: writes the fragment store with its output
     const cacheDir = path.join(root, '.govern', 'cache');
-    expect(fs.readdirSync(cacheDir).sort()).toEqual([GraphSnapshot.fileFor(cacheDir), ParseCache.fileFor(cacheDir)].map((f) => path.basename(f)));
-    // graph --json first, so the others find the snapshot and build documents and graph on demand.
+    expect(fs.readdirSync(cacheDir)).toEqual([path.basename(FragmentStore.fileFor(cacheDir))]);
+    // graph --json first, so the others find the stored output and build documents and graph on demand.
     expect(runs.map((argv) => bin([...argv, '--root', root]))).toEqual(uncached);
   });
 
@@ -245,13 +245,13 @@ describe('graph snapshot (the binary)', () => {
     expect(bin(['graph', '--json', '--root', root])).toEqual(fast);
   });
 
-  it('GOVERN_TIMING=1 names the phases on stderr; a warm run reads the snapshot and builds no graph', () => {
+  it('GOVERN_TIMING=1 names the phases on stderr; a warm run reads the stored output and builds no graph', () => {
     const root = tempRoot(OK_FILES);
     const cold = bin(['graph', '--json', '--root', root], { env: { GOVERN_TIMING: '1' } });
     const warm = bin(['graph', '--json', '--root', root], { env: { GOVERN_TIMING: '1' } });
     expect(warm.out).toBe(cold.out);
     const phases = (r: Run) => r.err.split('\n').filter(Boolean).map((l) => /^govern timing: (\S+) \d+\.\d ms/.exec(l)?.[1] ?? l);
-    expect(phases(cold)).toEqual(['startup', 'config', 'discover', 'cache-open', 'validate', 'results', 'parse', 'cache-save', 'graph', 'serialize', 'snapshot-save', 'write', 'gc', 'total']);
-    expect(phases(warm)).toEqual(['startup', 'config', 'discover', 'cache-open', 'validate', 'snapshot', 'cache-save', 'write', 'gc', 'total']);
+    expect(phases(cold)).toEqual(['startup', 'config', 'discover', 'cache-open', 'validate', 'fragments', 'parse', 'graph', 'output', 'cache-save', 'serialize', 'write', 'gc', 'total']);
+    expect(phases(warm)).toEqual(['startup', 'config', 'discover', 'cache-open', 'validate', 'stored-output', 'cache-save', 'serialize', 'write', 'gc', 'total']);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXIT, GovernError } from '@govern/errors';
 import { phaseTrace } from '@govern/telemetry';
-import { loadRepositories, loadWorkspace, type Workspace } from '@govern/workspace';
+import { loadRepositories, loadWorkspace, type LoadOptions, type Workspace } from '@govern/workspace';
 import { loadProgressText, progressLine, type ProgressLine } from './progress.js';
 import { noteWorkspace } from './telemetry.js';
 
@@ -86,15 +86,22 @@ export async function openWorkspace(ctx: CommandContext, opts: CommonOptions, sp
 async function load(ctx: CommandContext, root: string, noCache: boolean, progress: ProgressLine, repos: boolean): Promise<Workspace> {
   // `repos`: the read-only views (next, graph, status) span the roots govern.config.yaml
   // names under `repos:`; commands that write or audit stay in this root.
-  return noteWorkspace(await (repos ? loadRepositories : loadWorkspace)({
+  return noteWorkspace(await (repos ? loadRepositories : loadWorkspace)({ ...workspaceLoadOptions(ctx, root, noCache), onProgress: (p) => progress.update(loadProgressText(p)) }));
+}
+
+/**
+ * The load options a command's context gives (cache directory, workers, build id,
+ * parser, timing): shared by {@link openWorkspace} and the long-lived engine of `govern mcp`.
+ */
+export function workspaceLoadOptions(ctx: CommandContext, root: string, noCache: boolean): LoadOptions {
+  return {
     root,
     cacheDir: noCache ? null : ctx.env.GOVERN_CACHE_DIR ? path.resolve(ctx.cwd, ctx.env.GOVERN_CACHE_DIR) : undefined,
     ...(ctx.workerUrl ? { workerUrl: ctx.workerUrl } : {}),
     ...(ctx.buildId ? { buildId: ctx.buildId } : {}),
     ...(ctx.env.GOVERN_PARSER === 'remark' ? { engine: 'remark' as const } : {}),
     ...phaseTrace(ctx.env.GOVERN_TIMING === '1' ? (phase: string, ms: number) => trace(ctx, phase, ms) : undefined),
-    onProgress: (p) => progress.update(loadProgressText(p)),
-  }));
+  };
 }
 
 /** Exit code contract: 0 no errors, 1 any error diagnostic (2 is usage, raised elsewhere). */

@@ -41,7 +41,11 @@ const EVIDENCE = new Set(['kind', 'ref', 'sha256']);
 /** The envelopes this module built: plain, well-formed JSON values (no lone surrogate), safe to hash without the general checks. */
 const PROVEN = new WeakSet<object>();
 
-/** Whether `e` came from {@link fastEnvelope}: plain objects of well-formed strings, exactly as built there. */
+/**
+ * Whether `e` came from {@link fastEnvelope}: plain objects of well-formed strings, as
+ * built there (keys and fact rows hash it without the general checks; an envelope changed
+ * after validation is the changer's to re-validate).
+ */
 export function isProvenPlain(e: object): boolean {
   return PROVEN.has(e);
 }

@@ -35,6 +35,8 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
     sink.error('front-matter-unterminated', 'front matter starts with `---` but has no closing `---` line; the file is read as if it had none', 1, 1);
     return { data: null, positions: {}, itemPositions: {}, body: text, bodyLineOffset: 0 };
   }
+  const fast = readFlatFrontMatter(text);
+  if (fast) return fast;
   let yamlDoc: YamlDocument | null = null;
   let tooDeep: { line: number; col: number; message: string } | null = null;
   let lineCounter = new SourceLines('');
@@ -221,4 +223,98 @@ export function unresolvedAliasOffset(doc: YamlDocument): number | null {
     }
   }
   return null;
+}
+
+/** One `key: value` line of flat YAML (see readFlatYaml). */
+export interface FlatEntry {
+  key: string;
+  value: string | number | null;
+  /** 1-based line and column of the value, as the yaml package reports its range start. */
+  line: number;
+  col: number;
+}
+
+// Words the YAML 1.2 core schema reads as null or a boolean (everything else that starts
+// with a letter is a string), and characters a plain or quoted scalar may not hold as is.
+const CORE_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
+const FLAT_KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$/;
+const SPECIAL_CHAR = /[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
+
+/**
+ * The fast path of the cold parse: YAML that is only `key: value` lines with plain,
+ * quoted or integer values (most front matter and task metadata) is read without the
+ * yaml package, which was a third of a parse worker's time. Anything else — sequences,
+ * nesting, comments, blank lines after the first, escapes, anchors, duplicate keys,
+ * trailing spaces, `null`/`true`/numbers other than plain digits — returns null and
+ * goes to the yaml package, so the result is always the one it gives (the equivalence
+ * is tested against it in frontmatter.test.ts).
+ */
+export function readFlatYaml(source: string): FlatEntry[] | null {
+  const out: FlatEntry[] = [];
+  const seen = new Set<string>();
+  let lineNo = 0;
+  for (let start = 0; start <= source.length; ) {
+    let end = source.indexOf('\n', start);
+    if (end < 0) end = source.length;
+    lineNo++;
+    const line = source.slice(start, end);
+    start = end + 1;
+    if (line === '' && lineNo === 1) continue; // the rest of front matter's opening `---` line
+    const m = FLAT_KEY.exec(line);
+    if (!m) return null;
+    const key = m[1]!;
+    if (seen.has(key) || CORE_WORDS.has(key) || key === '__proto__') return null;
+    seen.add(key);
+    const raw = m[2];
+    if (raw === undefined) {
+      // `key:` with nothing after it: null, positioned at the end of the line.
+      out.push({ key, value: null, line: lineNo, col: line.length + 1 });
+      continue;
+    }
+    let pad = 0;
+    while (raw.charCodeAt(pad) === 32) pad++;
+    const v = raw.slice(pad);
+    const value = flatScalar(v);
+    if (value === undefined) return null;
+    out.push({ key, value, line: lineNo, col: key.length + 3 + pad });
+  }
+  return out.length ? out : null;
+}
+
+/** A flat value as the yaml package reads it, or undefined when only the package can say. */
+function flatScalar(v: string): string | number | undefined {
+  if (v === '' || v.endsWith(' ') || SPECIAL_CHAR.test(v)) return undefined;
+  const c = v.charCodeAt(0);
+  if (c === 34 /* " */) return /^"[^"\\]*"$/.test(v) ? v.slice(1, -1) : undefined;
+  if (c === 39 /* ' */) return /^'[^']*'$/.test(v) ? v.slice(1, -1) : undefined;
+  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+    if (CORE_WORDS.has(v) || v.includes(': ') || v.endsWith(':') || v.includes(' #')) return undefined;
+    return v;
+  }
+  if (/^[0-9]{1,15}$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/**
+ * Front matter that is flat YAML (see readFlatYaml) and closed by a plain `---` line,
+ * read the way gray-matter and the yaml path below read it; null for anything else.
+ */
+function readFlatFrontMatter(text: string): FrontMatter | null {
+  if (!text.startsWith('---\n')) return null;
+  // gray-matter: the matter runs from after `---` to the first `\n---`; the body starts
+  // after that delimiter and one line break.
+  const close = text.indexOf('\n---', 3);
+  if (close <= 3) return null;
+  const after = close + 4;
+  if (after < text.length && text.charCodeAt(after) !== 10) return null;
+  const entries = readFlatYaml(text.slice(3, close));
+  if (!entries) return null;
+  const data: Record<string, unknown> = {};
+  const positions: FrontMatter['positions'] = {};
+  for (const e of entries) {
+    data[e.key] = e.value;
+    positions[e.key] = { line: e.line, column: e.col };
+  }
+  const bodyStart = after < text.length ? after + 1 : after;
+  return { data, positions, itemPositions: {}, itemTexts: {}, body: text.slice(bodyStart), bodyLineOffset: countNewlines(text, bodyStart) };
 }

@@ -1,7 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { openWorkspace, type CommandContext } from '../context.js';
+import { workspaceLoadOptions, type CommandContext } from '../context.js';
+import { LiveWorkspace } from './live.js';
 import { VERSION } from '../version.js';
 import { GovernError } from '@govern/errors';
 import { MEMORYD_URL_ENV } from '@govern/memory-contract';
@@ -21,6 +22,8 @@ export interface GovernMcpOptions {
   root: string;
   /** `false` (`--no-cache`): never read or write `<root>/.govern/cache`. */
   cache: boolean;
+  /** Watch the document folders between calls (default true); each call checks what changed either way. */
+  watch?: boolean;
 }
 
 const INSTRUCTIONS = `govern reads the repository's Markdown workplans and trackers into a milestone graph.
@@ -45,12 +48,16 @@ export interface GovernMcp {
   server: McpServer;
   /** Resolves when no tool call is running (a close may run checks for minutes). */
   idle(): Promise<void>;
+  /** Stops watching the files (the server itself is closed by its transport). */
+  close(): void;
 }
 
 /**
- * The MCP server over the same library functions the CLI commands call. Each
- * tool call loads the workspace afresh, so the answers follow the files as they
- * are now, edited by hand, by the CLI or by another agent.
+ * The MCP server over the same library functions the CLI commands call. The
+ * workspace is loaded on the first tool call and kept by one long-lived engine;
+ * each later call first applies the files changed since (watched, and verified by
+ * a stat of every document per call), so the answers follow the files as they are
+ * now, edited by hand, by the CLI or by another agent, at the cost of what changed.
  */
 export function createGovernMcpServer(ctx: CommandContext, opts: GovernMcpOptions): GovernMcp {
   const log = (s: string) => void ctx.stderr.write(s);
@@ -58,7 +65,12 @@ export function createGovernMcpServer(ctx: CommandContext, opts: GovernMcpOption
   // corrupt the JSON-RPC stream: send it to stderr instead.
   const quiet: CommandContext = { ...ctx, stdout: { write: (s: string | Uint8Array) => log(typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), isTTY: false } };
   const running = new Set<Promise<unknown>>();
-  const tc: ToolContext = { ctx: quiet, root: opts.root, open: () => openWorkspace(quiet, { root: opts.root, cache: opts.cache }), log, running };
+  const live = new LiveWorkspace({
+    load: workspaceLoadOptions(quiet, opts.root, opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1'),
+    ...(opts.watch !== undefined ? { watch: opts.watch } : {}),
+    log,
+  });
+  const tc: ToolContext = { ctx: quiet, root: opts.root, open: () => live.current(), changed: (files) => live.changed(files), log, running };
   const memory = memorydConfigured(ctx.env);
   const server = new McpServer({ name: 'govern', version: VERSION }, { instructions: `${INSTRUCTIONS}\n${memory ? MEMORY_SERVED : MEMORY_NOT_SERVED}` });
   registerReadTools(server, tc);
@@ -72,7 +84,7 @@ export function createGovernMcpServer(ctx: CommandContext, opts: GovernMcpOption
   const idle = async () => {
     while (running.size) await Promise.allSettled([...running]);
   };
-  return { server, idle };
+  return { server, idle, close: () => live.close() };
 }
 
 /**
@@ -119,6 +131,7 @@ export async function serveStdio(mcp: GovernMcp, log: (s: string) => void, stdin
   const end = () => later(() => mcp.idle().then(() => later(() => server.close())));
   stdin.once('end', end);
   await closed;
+  mcp.close();
   stdin.off('end', end);
   stdout.off('error', onStdoutError);
 }

@@ -12,8 +12,13 @@ export interface ToolContext {
   ctx: CommandContext;
   /** The repository root (absolute), resolved once when the server starts. */
   root: string;
-  /** Loads the workspace afresh (the parse cache makes that a few stat calls). */
+  /**
+   * The workspace as the files are now: loaded on the first call, then kept by a
+   * long-lived engine that applies what changed since the last call (live.ts).
+   */
   open(): Promise<Workspace>;
+  /** After a write: brings the engine up to date (the files written, relative to the root or absolute, when known). */
+  changed(files?: readonly string[]): Promise<unknown>;
   /** Writes a line to stderr. */
   log(s: string): void;
   /** The tool calls running now; the server waits for them before it exits. */

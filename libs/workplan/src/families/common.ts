@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Block, ListItem, Located } from '../blocks.js';
-import { parseYaml, unresolvedAliasOffset } from '../frontmatter.js';
+import { parseYaml, readFlatYaml, unresolvedAliasOffset } from '../frontmatter.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { Criterion, DependencyRef, Item, ItemKind } from '../model.js';
 import type { CompiledProfile } from '../profile.js';
@@ -296,6 +296,12 @@ export function readMetadata(
   column: number,
   sink: DiagnosticSink,
 ): Map<string, MetaValue> | null {
+  const flat = readFlatYaml(source);
+  if (flat) {
+    const out = new Map<string, MetaValue>();
+    for (const e of flat) out.set(e.key.toLowerCase(), { value: e.value, line: firstLine + e.line - 1, column: column + e.col - 1 });
+    return out;
+  }
   const parsed = parseYaml(source);
   if ('tooDeep' in parsed) {
     const { line, col, message } = parsed.tooDeep;
@@ -312,7 +318,8 @@ export function readMetadata(
   }
   const out = new Map<string, MetaValue>();
   if (!isMap(doc.contents)) return out;
-  try {
+  // toJS only finds aliases that resolve to nothing or to too much; without a `*` there is none.
+  if (source.includes('*')) try {
     doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     const at = lc.linePos(unresolvedAliasOffset(doc) ?? 0);

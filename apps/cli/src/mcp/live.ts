@@ -1,0 +1,302 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONFIG_FILE, DEFAULT_FOLDERS, WorkspaceEngine, type LoadOptions, type UpdateStats, type Workspace } from '@govern/workspace';
+
+/**
+ * An mtime this close to the moment its stat was recorded, or later, is not trusted:
+ * the kernel stamps files from a coarse clock (one tick, up to 10 ms, behind), so an
+ * edit made just after the stat can carry the very mtime (and size, and inode) the
+ * stat saw. Such a file is hashed on each call until a later stat vouches for it.
+ */
+const RACY_MS = 100;
+
+/** The profile read when govern.config.yaml names none (loadConfig's fallback). */
+const DEFAULT_PROFILE_FILE = 'profiles/default.yaml';
+
+/** What a stat says about a file; the same signature means the same content, unless racy. */
+interface Sig {
+  mtimeMs: number;
+  size: number;
+  ino: number;
+  /** Whether the mtime was too recent to vouch for the content when this was recorded. */
+  racy: boolean;
+}
+
+function sigOf(st: fs.Stats, at: number): Sig {
+  return { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino, racy: st.mtimeMs >= at - RACY_MS };
+}
+
+function sameSig(a: Sig, st: fs.Stats): boolean {
+  return a.mtimeMs === st.mtimeMs && a.size === st.size && a.ino === st.ino;
+}
+
+const sha256 = (buf: Buffer) => crypto.createHash('sha256').update(buf).digest('hex');
+
+/** What a sync found and did: for tests and `GOVERN_TIMING`. */
+export interface SyncStats {
+  /** Paths handed to the engine (relative to the root). */
+  changed: string[];
+  /** The engine's answer, or null when nothing changed. */
+  update: UpdateStats | null;
+  /** Files hashed because their stat could not vouch for them. */
+  hashed: number;
+}
+
+export interface LiveWorkspaceOptions {
+  /** How the engine loads (the CLI context's options: cache, workers, build id). */
+  load: LoadOptions;
+  /** Watch the document folders (default true); the per-call check alone is enough to be correct. */
+  watch?: boolean;
+  /** Quiet time after the last watch event before the engine is updated in the background. */
+  debounceMs?: number;
+  log?: (s: string) => void;
+}
+
+/**
+ * The workspace of one root, loaded once and kept current: a long-lived
+ * {@link WorkspaceEngine}, updated per changed file. Every {@link current} call first
+ * checks what changed — the paths the watcher reported, plus a stat of every document,
+ * the configuration and the profile (mtime, size, inode; a content hash only where the
+ * stat cannot vouch) and of the folders holding them (for added files) — so an edit
+ * made a moment before the call, or one the watcher missed, is never served stale.
+ * Loads and updates run one at a time.
+ */
+export class LiveWorkspace {
+  private engine: WorkspaceEngine | null = null;
+  private ws: Workspace | null = null;
+  /** Documents, by path relative to the root. */
+  private files = new Map<string, Sig>();
+  /** The configuration and profile files: a change reloads everything, so they are compared by content. */
+  private settings = new Map<string, { sig: Sig | null; hash: string | null }>();
+  /** Folders holding documents and their ancestors: an added file changes its folder's mtime. */
+  private dirs = new Map<string, Sig>();
+  private pending = new Set<string>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private watchers: fs.FSWatcher[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  readonly root: string;
+
+  constructor(private readonly opts: LiveWorkspaceOptions) {
+    this.root = path.resolve(opts.load.root);
+  }
+
+  /** The workspace as the files are now: loads on the first call, then applies what changed. */
+  current(): Promise<Workspace> {
+    return this.serial(async () => {
+      await this.sync();
+      return this.ws!;
+    });
+  }
+
+  /**
+   * Brings the engine up to date after a write (`paths` relative to the root or
+   * absolute; the per-call check would find them too, this spares the next read).
+   */
+  async changed(paths: readonly string[] = []): Promise<SyncStats> {
+    return this.serial(async () => {
+      for (const p of paths) this.pending.add(toRel(this.root, p));
+      return this.sync();
+    });
+  }
+
+  /** Stops watching. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Loads, or finds what changed and updates the engine with it. */
+  private async sync(): Promise<SyncStats> {
+    // Taken before the engine reads anything: a file edited after it read the file gets an
+    // mtime no earlier than this (less a clock tick), so the stat recorded below is racy.
+    const before = Date.now();
+    if (!this.engine) {
+      this.engine = await WorkspaceEngine.open(this.opts.load);
+      this.ws = this.engine.workspace();
+      this.snapshot(null, before);
+      if (this.opts.watch !== false && !this.closed) this.watch();
+      return { changed: [], update: null, hashed: 0 };
+    }
+    const { changed, hashed, reload } = this.check(before);
+    if (!changed.length) return { changed, update: null, hashed };
+    // A changed configuration or profile: the engine loads everything again (a path that is not a document tells it so).
+    const update = await this.engine.update(reload ? [CONFIG_FILE] : changed);
+    this.ws = this.engine.workspace();
+    this.snapshot(update.reloaded || update.added || update.removed ? null : changed, before);
+    return { changed, update, hashed };
+  }
+
+  /** What changed since the last snapshot: reported paths, stat differences, hashes where a stat cannot vouch. */
+  private check(at: number): { changed: string[]; hashed: number; reload: boolean } {
+    const changed = new Set<string>();
+    let hashed = 0;
+    let reload = false;
+    for (const rel of this.pending) {
+      if (this.settings.has(rel)) reload ||= this.settingChanged(rel, at);
+      else if (rel.endsWith('.md')) changed.add(rel);
+    }
+    this.pending.clear();
+    const hashes = this.ws!.hashes;
+    for (const [rel, sig] of this.files) {
+      if (changed.has(rel)) continue;
+      const abs = path.join(this.root, rel);
+      const st = fs.statSync(abs, { throwIfNoEntry: false });
+      if (!st || !sameSig(sig, st)) {
+        changed.add(rel);
+        continue;
+      }
+      if (!sig.racy) continue;
+      hashed++;
+      let buf: Buffer;
+      try {
+        buf = fs.readFileSync(abs);
+      } catch {
+        changed.add(rel);
+        continue;
+      }
+      if (sha256(buf) !== hashes.get(rel)) changed.add(rel);
+      // Same content, and stat'ed after `at`: from now on any edit moves the mtime past this one.
+      else this.files.set(rel, sigOf(st, at));
+    }
+    for (const rel of this.settings.keys()) reload ||= this.settingChanged(rel, at);
+    for (const [rel, sig] of this.dirs) {
+      const abs = path.join(this.root, rel);
+      const st = fs.statSync(abs, { throwIfNoEntry: false });
+      if (st && sameSig(sig, st) && !sig.racy) continue;
+      if (st?.isDirectory()) {
+        for (const name of safeReaddir(abs)) {
+          const child = rel ? `${rel}/${name}` : name;
+          if (name.endsWith('.md') && !this.files.has(child)) changed.add(child);
+        }
+        this.dirs.set(rel, sigOf(st, at));
+      }
+    }
+    return { changed: [...changed], hashed, reload };
+  }
+
+  /** Whether the configuration or profile file `rel` has other content than when recorded (and records the new state). */
+  private settingChanged(rel: string, at: number): boolean {
+    const held = this.settings.get(rel)!;
+    const st = fs.statSync(path.join(this.root, rel), { throwIfNoEntry: false }) ?? null;
+    if (!st) {
+      this.settings.set(rel, { sig: null, hash: null });
+      return held.hash !== null;
+    }
+    if (held.sig && sameSig(held.sig, st) && !held.sig.racy) return false;
+    const hash = readHash(path.join(this.root, rel));
+    this.settings.set(rel, { sig: sigOf(st, at), hash });
+    return hash !== held.hash;
+  }
+
+  /**
+   * Records stats after a load or update (`at`: the time before the engine read the
+   * files): all of them (`only` null) or only those of the paths given.
+   */
+  private snapshot(only: string[] | null, at: number): void {
+    const now = new Set(this.ws!.hashes.keys());
+    const record = (rel: string) => {
+      const st = fs.statSync(path.join(this.root, rel), { throwIfNoEntry: false });
+      // The engine hashed the file it parsed; one edited since is caught by its mtime, or hashed if racy.
+      if (st) this.files.set(rel, sigOf(st, at));
+      else this.files.delete(rel);
+    };
+    if (only) {
+      for (const rel of only) {
+        if (now.has(rel)) record(rel);
+        else this.files.delete(rel);
+      }
+      return;
+    }
+    this.files.clear();
+    for (const rel of now) record(rel);
+    const settings = [CONFIG_FILE, this.ws!.config.profile ?? DEFAULT_PROFILE_FILE];
+    this.settings.clear();
+    for (const rel of settings) {
+      const st = fs.statSync(path.join(this.root, rel), { throwIfNoEntry: false });
+      this.settings.set(rel, { sig: st ? sigOf(st, at) : null, hash: st ? readHash(path.join(this.root, rel)) : null });
+    }
+    this.dirs.clear();
+    for (const rel of [...now, ...this.folders().map((f) => `${f}/x`)]) {
+      for (let dir = path.posix.dirname(rel); ; dir = path.posix.dirname(dir)) {
+        const key = dir === '.' ? '' : dir;
+        if (this.dirs.has(key)) break;
+        const st = fs.statSync(path.join(this.root, key), { throwIfNoEntry: false });
+        if (st?.isDirectory()) this.dirs.set(key, sigOf(st, at));
+        if (!key) break;
+      }
+    }
+  }
+
+  /** The top-level document folders: the defaults and the first segment of each include glob. */
+  private folders(): string[] {
+    const include = this.ws!.config.include.map((g) => g.split('/')[0]!).filter((s) => s && !/[*?{[]/.test(s));
+    return [...new Set([...DEFAULT_FOLDERS, ...include])];
+  }
+
+  /**
+   * Watches the root (not recursively: node_modules) and each document folder
+   * (recursively), as the web view does; events are applied after a quiet time, so
+   * the next call usually finds the engine already current.
+   */
+  private watch(): void {
+    const settings = new Set(this.settings.keys());
+    const onEvent = (base: string) => (_event: string, name: string | Buffer | null) => {
+      if (!name || this.closed) return;
+      const rel = path.posix.join(base, String(name).split(path.sep).join('/'));
+      if (!rel.endsWith('.md') && !settings.has(rel)) return;
+      this.pending.add(rel);
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (this.pending.size) void this.serial(() => this.sync()).catch((err: unknown) => this.opts.log?.(`govern mcp: update failed: ${(err as Error).message}\n`));
+      }, this.opts.debounceMs ?? 50);
+      this.timer.unref();
+    };
+    const add = (abs: string, base: string, recursive: boolean) => {
+      try {
+        const w = fs.watch(abs, { recursive, persistent: false }, onEvent(base));
+        w.on('error', (err) => this.opts.log?.(`govern mcp: watch error: ${err.message}\n`));
+        this.watchers.push(w);
+      } catch (err) {
+        // Watching is an optimisation: the per-call check stays correct without it.
+        this.opts.log?.(`govern mcp: cannot watch ${base || '.'}: ${(err as Error).message}\n`);
+      }
+    };
+    add(this.root, '', false);
+    for (const f of this.folders()) {
+      const abs = path.join(this.root, f);
+      if (fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory()) add(abs, f, true);
+    }
+  }
+}
+
+function readHash(abs: string): string | null {
+  try {
+    return sha256(fs.readFileSync(abs));
+  } catch {
+    return null;
+  }
+}
+
+function safeReaddir(abs: string): string[] {
+  try {
+    return fs.readdirSync(abs);
+  } catch {
+    return [];
+  }
+}
+
+function toRel(root: string, p: string): string {
+  const rel = path.isAbsolute(p) ? path.relative(root, p) : p;
+  return rel.split(path.sep).join('/');
+}
