@@ -2,7 +2,11 @@
 // and of a warm `govern status` on a small repository, against `node -e 0`, and the bytes of
 // JavaScript each loads before it runs (from esbuild's metafile, when the build wrote one).
 //
-//   node bench/startup.mjs [--runs 10] [--cli <bin>]... [--inherit-env]    (npm run bench:startup)
+//   node bench/startup.mjs [--runs 10] [--cli <bin>]... [--inherit-env] [--check]    (npm run bench:startup)
+//
+// --check: exit 1 when a target of issue 16 is missed — `govern --version` above 100 ms
+// (median), or a heavy dependency (DuckDB, Octokit, OpenTelemetry, the MCP SDK, the web
+// view, the adapter kit) in what `--version` or `status` loads.
 //
 // Each `--cli` is a govern bin (default apps/cli/bin/govern.mjs): pass two to compare
 // builds, e.g. one of another commit (see docs/benchmarks.md). Runs are interleaved — one
@@ -16,8 +20,12 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] || 10);
+const check = args.includes('--check');
+const TARGET_VERSION_MS = 100;
+// What `--version` and `status` must not load: each is for the commands that use it.
+const HEAVY = /node_modules\/(@duckdb|@octokit|@opentelemetry|@modelcontextprotocol|cytoscape|playwright-core|esbuild)\/|^libs\/(web-view|adapter-kit|adapters|duckdb|github|memory-store|service-runner|http-service|statehub-server)\//;
 if (args.includes('--runs') && !(Number.isInteger(runs) && runs > 0)) {
-  console.error('usage: node bench/startup.mjs [--runs N] [--cli <bin>]... [--inherit-env]');
+  console.error('usage: node bench/startup.mjs [--runs N] [--cli <bin>]... [--inherit-env] [--check]');
   process.exit(2);
 }
 const clis = args.flatMap((a, i) => (args[i - 1] === '--cli' ? [path.resolve(a)] : []));
@@ -64,6 +72,10 @@ const median = (xs) => {
 console.log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${runs} runs each, interleaved, ${env === process.env ? 'inherited environment' : 'environment PATH and HOME only'}`);
 console.log('| command | median ms | min ms | max ms |\n|---|---:|---:|---:|');
 for (const c of cases) console.log(`| ${c.label} | ${median(c.ms).toFixed(1)} | ${Math.min(...c.ms).toFixed(1)} | ${Math.max(...c.ms).toFixed(1)} |`);
+const missed = [];
+for (const c of cases) {
+  if (c.label.startsWith('govern --version') && median(c.ms) > TARGET_VERSION_MS) missed.push(`${c.label}: median ${median(c.ms).toFixed(1)} ms > ${TARGET_VERSION_MS} ms`);
+}
 
 // Bytes loaded: the outputs an entry imports statically, transitively (what Node reads and
 // compiles before the command runs); `status` adds its command's chunk, imported when it runs.
@@ -86,4 +98,14 @@ for (const [i, cli] of clis.entries()) {
   const status = entry('apps/cli/src/commands/status.ts');
   const withStatus = status ? closure(status, new Set(main)) : main;
   console.log(`[${i + 1}] JavaScript loaded: --version ${bytes(main)} bytes in ${main.size} files; status ${bytes(withStatus)} bytes in ${withStatus.size} files`);
+  // The inputs (source files and packages) bundled into what each command loads.
+  const heavy = (set) => [...new Set([...set].flatMap((o) => Object.keys(outputs[o].inputs)).filter((f) => HEAVY.test(f)).map((f) => f.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, '$1').replace(/^(libs\/[^/]+)\/.*$/, '$1')))];
+  for (const [label, set] of [['--version', main], ['status', withStatus]]) {
+    const h = heavy(set);
+    console.log(`[${i + 1}] heavy dependencies loaded by ${label}: ${h.length ? h.join(', ') : 'none'}`);
+    if (h.length) missed.push(`[${i + 1}] ${label} loads ${h.join(', ')}`);
+  }
 }
+if (missed.length) console.log(`targets missed (--version ≤ ${TARGET_VERSION_MS} ms, no heavy dependency at start):\n- ${missed.join('\n- ')}`);
+else console.log(`targets met: --version ≤ ${TARGET_VERSION_MS} ms (median), no heavy dependency loaded by --version or status`);
+if (check && missed.length) process.exitCode = 1;

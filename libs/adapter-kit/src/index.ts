@@ -24,7 +24,8 @@ export { STANDARD, SUBCHECKS, ConformanceReportSchema, SubcheckResultSchema } fr
 export type { ConformanceReport, SubcheckName, SubcheckResult } from './conformance/report.js';
 export { checkPack, loadForPrescriptiveUse, mergeReports, NotConformantError } from './conformance/check.js';
 export type { CheckOptions, ConformanceHarness, Observation, SandboxSetup } from './conformance/check.js';
-export { esbuildChildRunner, prebundle } from './conformance/child.js';
+export { esbuildChildRunner, prebundle, runChildProcess } from './conformance/child.js';
+export { childMain } from './conformance/child-main.js';
 export type { ChildRun, ChildRunner } from './conformance/child.js';
 export { runWorkload, tickingClock } from './conformance/workload.js';
 export type { ConformanceInputs, RunConfig, RunResult, Step } from './conformance/workload.js';

@@ -35,8 +35,11 @@ export function readFrontMatter(text: string, sink: DiagnosticSink): FrontMatter
     sink.error('front-matter-unterminated', 'front matter starts with `---` but has no closing `---` line; the file is read as if it had none', 1, 1);
     return { data: null, positions: {}, itemPositions: {}, body: text, bodyLineOffset: 0 };
   }
-  const fast = readFlatFrontMatter(text);
-  if (fast) return fast;
+  return readFlatFrontMatter(text) ?? readFrontMatterYaml(text, sink);
+}
+
+/** readFrontMatter without the fast path: gray-matter and the yaml package (exported for the equivalence test). */
+export function readFrontMatterYaml(text: string, sink: DiagnosticSink): FrontMatter {
   let yamlDoc: YamlDocument | null = null;
   let tooDeep: { line: number; col: number; message: string } | null = null;
   let lineCounter = new SourceLines('');

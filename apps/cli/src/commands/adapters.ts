@@ -6,17 +6,20 @@ import type { Command } from 'commander';
 import {
   CALLER_CAPABILITIES,
   checkPack,
+  childMain,
   composeFromConfig,
   ConformanceReportSchema,
   hasAdaptersSection,
   loadAdaptersConfig,
   loadForPrescriptiveUse,
   manifestHash,
+  runChildProcess,
   STANDARD,
   tickingClock,
   type AdapterClient,
   type Caller,
   type Capability,
+  type ChildRunner,
   type ConformanceHarness,
   type ConformanceReport,
   type Pack,
@@ -103,6 +106,18 @@ export interface AdaptersCheckOptions extends CommonOptions {
 }
 
 /**
+ * The runner of the determinism subcheck's other process. From a checkout the kit
+ * bundles the pack's TypeScript module with esbuild (its default runner); the built
+ * CLI (an installed package) has no sources and no esbuild, so it starts itself:
+ * `govern adapters __child <pack>` runs the same workload with the pack bundled into it.
+ */
+function childRunnerFor(pack: Pack): { childRunner?: ChildRunner } {
+  if (pack.module?.endsWith('.ts') || !process.argv[1]) return {};
+  const bin = process.argv[1];
+  return { childRunner: (p, config, { timeoutMs }) => runChildProcess([bin, 'adapters', '__child', p.name], { cwd: process.cwd(), pack: p, config, timeoutMs }) };
+}
+
+/**
  * `govern adapters check [PACK]`: each pack (or the one named) against
  * `govern-conformance/1`, every subcheck's result printed; the report is kept in
  * `.govern/adapters/conformance/<pack>.json`, which is what the callers load a pack
@@ -117,7 +132,7 @@ export async function adaptersCheckCommand(ctx: CommandContext, name: string | u
   const packs: (ConformanceReport & { saved: string })[] = [];
   for (const e of chosen) {
     if (!opts.json) ctx.stderr.write(c.dim(`checking ${e.pack.name} ${e.pack.version} against ${STANDARD}…\n`));
-    const report = (opts.cached ? storedReport(root, e.pack) : null) ?? (await checkPack(e.pack, { ...(e.harness ? { harness: e.harness } : {}) }));
+    const report = (opts.cached ? storedReport(root, e.pack) : null) ?? (await checkPack(e.pack, { ...(e.harness ? { harness: e.harness } : {}), ...childRunnerFor(e.pack) }));
     packs.push({ ...report, saved: storeReport(root, report) });
   }
   const ok = packs.every((p) => p.ok);
@@ -199,7 +214,7 @@ export async function openForCaller(ctx: CommandContext, root: string, caller: C
   for (const name of new Set(Object.values(providers))) {
     const e = catalog.find((x) => x.pack.name === name)!;
     const report = storedReport(root, e.pack) ?? undefined;
-    const loaded = await loadForPrescriptiveUse(e.pack, { ...(report ? { report } : {}), ...(e.harness ? { harness: e.harness } : {}) });
+    const loaded = await loadForPrescriptiveUse(e.pack, { ...(report ? { report } : {}), ...(e.harness ? { harness: e.harness } : {}), ...childRunnerFor(e.pack) });
     if (!report) storeReport(root, loaded.report);
   }
   const options: Record<string, unknown> = {};
@@ -371,6 +386,16 @@ export function registerAdaptersCommands(program: Command, ctx: CommandContext, 
         if (isGovernError(err) && err.code === 'usage') throw err;
         setExit(renderRefusal(ctx, o, err));
       }
+    });
+  // The other process of the determinism subcheck when govern runs from its bundle
+  // (see childRunnerFor): the pack and the run's configuration arrive on fd 3.
+  adapters
+    .command('__child', { hidden: true })
+    .argument('<pack>')
+    .action(async (name: string) => {
+      const entry = (await defaultCatalog()).find((e) => e.pack.name === name);
+      if (!entry) throw new UsageError(`no adapter pack is named ${name}`, { pack: name });
+      await childMain({ pack: entry.pack });
     });
 }
 

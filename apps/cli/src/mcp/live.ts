@@ -128,7 +128,7 @@ export class LiveWorkspace {
       return { changed: [], update: null, hashed: 0 };
     }
     const { changed, hashed, reload } = this.check(before);
-    if (!changed.length) return { changed, update: null, hashed };
+    if (!changed.length && !reload) return { changed, update: null, hashed };
     // A changed configuration or profile: the engine loads everything again (a path that is not a document tells it so).
     const update = await this.engine.update(reload ? [CONFIG_FILE] : changed);
     this.ws = this.engine.workspace();

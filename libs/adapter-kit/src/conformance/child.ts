@@ -40,8 +40,21 @@ export const esbuildChildRunner: ChildRunner = async (pack, config, { timeoutMs 
   } catch (err) {
     return { ok: false, problem: `bundling ${pack.name} for another process failed: ${(err as Error).message}` };
   }
+  return runChildProcess(['--input-type=module', '-'], { cwd: path.dirname(modulePath), stdin: script, pack, config, timeoutMs });
+};
+
+/**
+ * Runs `node <args>` as the other process of the determinism subcheck and collects
+ * its transcript: the pack and the run's configuration go on file descriptor 3 (not
+ * argv, which other users can read), `stdin` (a script, for `--input-type=module -`)
+ * on standard input. Shared by {@link esbuildChildRunner} and a bundled CLI's runner
+ * that starts itself (`govern adapters check` from an installed package has no
+ * TypeScript sources to bundle).
+ */
+export function runChildProcess(args: readonly string[], opts: { cwd: string; stdin?: string; pack: Pack; config: RunConfig; timeoutMs: number }): Promise<ChildRun> {
+  const { pack, config, timeoutMs } = opts;
   return new Promise<ChildRun>((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-'], { cwd: path.dirname(modulePath), stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...args], { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -64,10 +77,10 @@ export const esbuildChildRunner: ChildRunner = async (pack, config, { timeoutMs 
         resolve({ ok: false, problem: `the other process printed no transcript: ${stdout.slice(0, 500)}` });
       }
     });
-    child.stdin!.end(script);
+    child.stdin!.end(opts.stdin ?? '');
     (child.stdio[3] as Writable).end(JSON.stringify({ pack: { name: pack.name, version: pack.version }, config }));
   });
-};
+}
 
 /** Bundles per pack module, once per process: a check runs the other process several times. */
 const bundles = new Map<string, Promise<string>>();

@@ -318,13 +318,16 @@ export function readMetadata(
   }
   const out = new Map<string, MetaValue>();
   if (!isMap(doc.contents)) return out;
-  // toJS only finds aliases that resolve to nothing or to too much; without a `*` there is none.
-  if (source.includes('*')) try {
-    doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    const at = lc.linePos(unresolvedAliasOffset(doc) ?? 0);
-    sink.error('metadata-invalid', `task metadata: ${(err as Error).message.split('\n')[0]}`, firstLine + at.line - 1, column + at.col - 1);
-    return null;
+  // toJS is called only for what it throws on: an alias that resolves to nothing or expands
+  // too far. Without a `*` there is no alias, and building the values would be wasted.
+  if (source.includes('*')) {
+    try {
+      doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      const at = lc.linePos(unresolvedAliasOffset(doc) ?? 0);
+      sink.error('metadata-invalid', `task metadata: ${(err as Error).message.split('\n')[0]}`, firstLine + at.line - 1, column + at.col - 1);
+      return null;
+    }
   }
   for (const pair of doc.contents.items) {
     if (!isScalar(pair.key)) continue;

@@ -53,7 +53,11 @@ const STRUCTURE_NOTE =
   ' Only the lines that say it change (hunk shows them), in the style the document already uses; the result is re-read before it is written, under the ' +
   "file's lock, atomically, and audited. Pass item's fileHash as expect; dryRun answers the change without writing. Refusals are { error: { code, message, details } }.";
 
-/** `set_status` and `close`: the library write paths the CLI uses, recorded as `via: mcp`. */
+/**
+ * `set_status` and `close`: the library write paths the CLI uses, recorded as `via: mcp`.
+ * After each write the long-lived engine is brought up to date (`tc.changed`), so the
+ * next read answers from the written files without finding them first.
+ */
 export function registerWriteTools(server: McpServer, tc: ToolContext): void {
   defineTool(
     server,
@@ -83,6 +87,7 @@ export function registerWriteTools(server: McpServer, tc: ToolContext): void {
         via: 'mcp',
       });
       // The library's type fits its schema (checked here at compile time; schemas.test.ts checks the fields).
+      await tc.changed();
       return { ...r } satisfies z.input<typeof SetStatusResultSchema>;
     },
   );
@@ -117,6 +122,7 @@ export function registerWriteTools(server: McpServer, tc: ToolContext): void {
         env: tc.ctx.env,
         onCheck: progress(extra),
       });
+      await tc.changed();
       return { ...r };
     },
   );
@@ -152,6 +158,7 @@ export function registerWriteTools(server: McpServer, tc: ToolContext): void {
         ...(args.evidenceRoot !== undefined ? { evidenceRoot: args.evidenceRoot } : {}),
         force: args.force,
       });
+      await tc.changed();
       return { ...r } satisfies z.input<typeof DocumentWriteResultSchema>;
     },
   );
@@ -179,6 +186,7 @@ export function registerWriteTools(server: McpServer, tc: ToolContext): void {
         ...(args.remove !== undefined ? { remove: args.remove } : {}),
         ...(args.replace !== undefined ? { replace: args.replace } : {}),
       });
+      await tc.changed();
       return { ...r };
     },
   );
@@ -200,6 +208,7 @@ export function registerWriteTools(server: McpServer, tc: ToolContext): void {
     async (args) => {
       const ws = await tc.open();
       const r = await addDependency({ ...writeOptions(tc, ws, args), id: args.id, dependsOn: args.dependsOn, force: args.force });
+      await tc.changed();
       return { ...r };
     },
   );
