@@ -24,7 +24,7 @@
 //    then ingest() per batch: validation with secret screening, keys, fingerprints,
 //    derivations, staging, the anti-join on the idempotency key, capsule recompute, the
 //    quarantine and ingest log. Clock: the ingest() calls. The binder's trace hook
-//    gives the time of each step (validate, keys, stage, classify, insert, capsules,
+//    gives the time of each step (validate, keys, stage, insert, capsules,
 //    commit, ...), printed per envelope.
 // 4. replay: the same batches ingested again (an unchanged snapshot). Clock: the
 //    ingest() calls. Then facts and capsules are counted again, and every idempotency

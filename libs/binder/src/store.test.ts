@@ -167,7 +167,44 @@ describe('ingest', () => {
     const steps: string[] = [];
     const b = await binder({ trace: (phase, ms) => steps.push(`${phase}:${ms >= 0}`) });
     await b.ingest([envelope(1)], { source: 'test' });
-    expect(steps).toEqual(['digest', 'validate', 'keys', 'stage', 'classify', 'insert', 'compare', 'capsules', 'bookkeeping', 'bookkeeping', 'commit'].map((p) => `${p}:true`));
+    expect(steps).toEqual(['digest', 'validate', 'keys', 'stage', 'insert', 'compare', 'capsules', 'bookkeeping', 'bookkeeping', 'commit'].map((p) => `${p}:true`));
+  });
+
+  it('a call of more than one part (12,500 records) binds as one: a key repeated across parts is a duplicate or a conflict as within a part', async () => {
+    const steps: string[] = [];
+    const b = await binder({ trace: (phase) => steps.push(phase) });
+    const records: unknown[] = Array.from({ length: 12_500 }, (_, i) => envelope(i));
+    records[100] = 'not an object';
+    const changed = envelope(7, { event_id: 'ev-7-again' });
+    // Second part: a key of the first part again (same content, then other content), a new key twice.
+    records.push(envelope(5), changed, envelope(20_000), envelope(20_000));
+    const r = await b.ingest(records, { source: 'test' });
+    expect(r).toEqual({
+      received: 12_504,
+      accepted: 12_500,
+      duplicates: 2,
+      quarantined: 2,
+      conflicts: 1,
+      quarantineIds: ['"not an object"', canonicalText(changed)].map(sha256),
+      capsules: { created: 1, updated: 0, minted: 1 },
+      path: 'bind',
+      ingestId: 1,
+    });
+    // Two parts prepared, staged and inserted, then one compare, one capsule update, one commit.
+    expect(steps.filter((s) => s !== 'bookkeeping')).toEqual(['digest', 'validate', 'keys', 'stage', 'validate', 'keys', 'insert', 'stage', 'insert', 'compare', 'capsules', 'commit']);
+    const facts = await b.facts();
+    expect(facts.length).toBe(12_500);
+    expect(facts.filter((f) => f.run_id === 'run-7').map((f) => f.event_id)).toEqual(['ev-7']);
+    expect((await b.quarantine())[1]!.reasons).toEqual([
+      {
+        code: 'idempotency-conflict',
+        path: '',
+        message: `idempotency key ${ikey(changed)} (run_id, task_id, group_id, binder/1) is stored with other content (event_id ev-7); the stored fact is kept`,
+      },
+    ]);
+    expect((await b.capsules()).map((c) => c.envelope_count)).toEqual([12_500]);
+    // The same call again is known by its digest.
+    expect(await b.ingest(records, { source: 'test' })).toMatchObject({ path: 'known-batch', accepted: 0, duplicates: 12_502, quarantined: 2 });
   });
 
   it('replaying the same snapshot changes nothing: the same facts byte for byte, counted as duplicates', async () => {

@@ -71,11 +71,12 @@ export interface OpenBinderOptions {
  * The steps of an `ingest` call, as reported to {@link OpenBinderOptions.trace}:
  * `digest` (the batch digest), `validate` (screenEnvelopes), `keys` (keys,
  * fingerprints, derivations), `stage` (appending the fact rows to the staging table),
- * `classify` (which rows are new: the anti-join), `insert`, `compare` (duplicates
+ * `insert` (the anti-join that finds the new rows and their insert: the time the call
+ * waits for it, as it runs while the next part is prepared), `compare` (duplicates
  * against conflicts), `capsules` (the capsule update), `bookkeeping` (quarantine rows, the
  * ingest log, the batch record) and `commit`.
  */
-export type BindPhase = 'digest' | 'validate' | 'keys' | 'stage' | 'classify' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
+export type BindPhase = 'digest' | 'validate' | 'keys' | 'stage' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
 
 /** Where a batch came from, recorded in the ingest log and on its quarantine rows. */
 export interface IngestOptions {

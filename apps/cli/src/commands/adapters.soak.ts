@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { startGitHubReplay } from '@govern/github';
 import type { RunningStateHub } from '@govern/statehub-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CLOSABLE_TRACKER, cli, oneJson, tempRoot } from '../test-support.js';
@@ -56,7 +57,6 @@ describe('statehub sync through the statehub pack', () => {
 
 describe('pr open through the github pack', () => {
   test('opens the closure PR on the loopback GitHub through the pack; --json is the capability record with its source', async () => {
-    const { startGitHubReplay } = await import('@govern/github');
     const token = 'ghp_soak_FAKE_TOKEN_0123456789abcdefABCDEF';
     const root = tempRoot({ 'trackers/t.md': CLOSABLE_TRACKER }, 'govern-pr-packs-');
     const home = tempRoot({}, 'govern-pr-packs-home-');

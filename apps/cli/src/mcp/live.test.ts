@@ -77,8 +77,10 @@ describe('govern mcp keeps one workspace and follows the files', () => {
     const call = await connect(root, false);
     const ids = async () => ((await call('graph', { kind: ['task'] })).nodes as Json[]).map((n) => n.id);
     expect(await ids()).toEqual(['WP-A-T01', 'WP-B-T01']);
+    // In a new folder, with nothing else changed: found through the mtime of the folder holding it.
     fs.mkdirSync(path.join(root, 'workplans/sub'));
     fs.writeFileSync(path.join(root, 'workplans/sub/c.md'), plan('WP-C', ['planned']));
+    expect(await ids()).toEqual(['WP-A-T01', 'WP-B-T01', 'WP-C-T01']);
     fs.rmSync(path.join(root, 'workplans/a.md'));
     expect(await ids()).toEqual(['WP-B-T01', 'WP-C-T01']);
     fs.writeFileSync(path.join(root, 'workplans/a.md'), plan('WP-A', ['planned']));

@@ -16,6 +16,8 @@ const DEFAULT_PROFILE_FILE = 'profiles/default.yaml';
 
 /** What a stat says about a file; the same signature means the same content, unless racy. */
 interface Sig {
+  /** The absolute path, joined once: the per-call check stats every document. */
+  abs: string;
   mtimeMs: number;
   size: number;
   ino: number;
@@ -23,8 +25,8 @@ interface Sig {
   racy: boolean;
 }
 
-function sigOf(st: fs.Stats, at: number): Sig {
-  return { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino, racy: st.mtimeMs >= at - RACY_MS };
+function sigOf(abs: string, st: fs.Stats, at: number): Sig {
+  return { abs, mtimeMs: st.mtimeMs, size: st.size, ino: st.ino, racy: st.mtimeMs >= at - RACY_MS };
 }
 
 function sameSig(a: Sig, st: fs.Stats): boolean {
@@ -149,7 +151,7 @@ export class LiveWorkspace {
     const hashes = this.ws!.hashes;
     for (const [rel, sig] of this.files) {
       if (changed.has(rel)) continue;
-      const abs = path.join(this.root, rel);
+      const abs = sig.abs;
       const st = fs.statSync(abs, { throwIfNoEntry: false });
       if (!st || !sameSig(sig, st)) {
         changed.add(rel);
@@ -166,7 +168,7 @@ export class LiveWorkspace {
       }
       if (sha256(buf) !== hashes.get(rel)) changed.add(rel);
       // Same content, and stat'ed after `at`: from now on any edit moves the mtime past this one.
-      else this.files.set(rel, sigOf(st, at));
+      else this.files.set(rel, sigOf(abs, st, at));
     }
     for (const rel of this.settings.keys()) reload ||= this.settingChanged(rel, at);
     for (const [rel, sig] of this.dirs) {
@@ -174,27 +176,37 @@ export class LiveWorkspace {
       const st = fs.statSync(abs, { throwIfNoEntry: false });
       if (st && sameSig(sig, st) && !sig.racy) continue;
       if (st?.isDirectory()) {
-        for (const name of safeReaddir(abs)) {
-          const child = rel ? `${rel}/${name}` : name;
-          if (name.endsWith('.md') && !this.files.has(child)) changed.add(child);
-        }
-        this.dirs.set(rel, sigOf(st, at));
+        for (const rel of this.unknownDocuments(rel, abs)) changed.add(rel);
+        this.dirs.set(rel, sigOf(abs, st, at));
       }
     }
     return { changed: [...changed], hashed, reload };
   }
 
+  /** The `.md` files under a folder that are not held, down through folders not held either (a new folder holds only new files). */
+  private unknownDocuments(rel: string, abs: string): string[] {
+    const out: string[] = [];
+    for (const e of safeReaddir(abs)) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && !this.dirs.has(child)) out.push(...this.unknownDocuments(child, path.join(abs, e.name)));
+      else if (e.name.endsWith('.md') && !e.isDirectory() && !this.files.has(child)) out.push(child);
+    }
+    return out;
+  }
+
   /** Whether the configuration or profile file `rel` has other content than when recorded (and records the new state). */
   private settingChanged(rel: string, at: number): boolean {
     const held = this.settings.get(rel)!;
-    const st = fs.statSync(path.join(this.root, rel), { throwIfNoEntry: false }) ?? null;
+    const abs = path.join(this.root, rel);
+    const st = fs.statSync(abs, { throwIfNoEntry: false }) ?? null;
     if (!st) {
       this.settings.set(rel, { sig: null, hash: null });
       return held.hash !== null;
     }
     if (held.sig && sameSig(held.sig, st) && !held.sig.racy) return false;
-    const hash = readHash(path.join(this.root, rel));
-    this.settings.set(rel, { sig: sigOf(st, at), hash });
+    const hash = readHash(abs);
+    this.settings.set(rel, { sig: sigOf(abs, st, at), hash });
     return hash !== held.hash;
   }
 
@@ -205,9 +217,10 @@ export class LiveWorkspace {
   private snapshot(only: string[] | null, at: number): void {
     const now = new Set(this.ws!.hashes.keys());
     const record = (rel: string) => {
-      const st = fs.statSync(path.join(this.root, rel), { throwIfNoEntry: false });
+      const abs = path.join(this.root, rel);
+      const st = fs.statSync(abs, { throwIfNoEntry: false });
       // The engine hashed the file it parsed; one edited since is caught by its mtime, or hashed if racy.
-      if (st) this.files.set(rel, sigOf(st, at));
+      if (st) this.files.set(rel, sigOf(abs, st, at));
       else this.files.delete(rel);
     };
     if (only) {
@@ -222,16 +235,18 @@ export class LiveWorkspace {
     const settings = [CONFIG_FILE, this.ws!.config.profile ?? DEFAULT_PROFILE_FILE];
     this.settings.clear();
     for (const rel of settings) {
-      const st = fs.statSync(path.join(this.root, rel), { throwIfNoEntry: false });
-      this.settings.set(rel, { sig: st ? sigOf(st, at) : null, hash: st ? readHash(path.join(this.root, rel)) : null });
+      const abs = path.join(this.root, rel);
+      const st = fs.statSync(abs, { throwIfNoEntry: false });
+      this.settings.set(rel, { sig: st ? sigOf(abs, st, at) : null, hash: st ? readHash(abs) : null });
     }
     this.dirs.clear();
     for (const rel of [...now, ...this.folders().map((f) => `${f}/x`)]) {
       for (let dir = path.posix.dirname(rel); ; dir = path.posix.dirname(dir)) {
         const key = dir === '.' ? '' : dir;
         if (this.dirs.has(key)) break;
-        const st = fs.statSync(path.join(this.root, key), { throwIfNoEntry: false });
-        if (st?.isDirectory()) this.dirs.set(key, sigOf(st, at));
+        const abs = path.join(this.root, key);
+        const st = fs.statSync(abs, { throwIfNoEntry: false });
+        if (st?.isDirectory()) this.dirs.set(key, sigOf(abs, st, at));
         if (!key) break;
       }
     }
@@ -288,9 +303,9 @@ function readHash(abs: string): string | null {
   }
 }
 
-function safeReaddir(abs: string): string[] {
+function safeReaddir(abs: string): fs.Dirent[] {
   try {
-    return fs.readdirSync(abs);
+    return fs.readdirSync(abs, { withFileTypes: true });
   } catch {
     return [];
   }

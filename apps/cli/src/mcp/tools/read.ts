@@ -25,6 +25,17 @@ function select(nodes: GraphNode[], q: NodeQuery): GraphNode[] {
   return q.idPrefix ? filtered.filter((n) => n.id.startsWith(q.idPrefix!)) : filtered;
 }
 
+/**
+ * `nextActionable` per graph index: the long-lived workspace keeps one index until a
+ * file changes, so an agent asking `next` page after page pays for the order once.
+ */
+const actionable = new WeakMap<object, GraphNode[]>();
+function nextOf(index: Parameters<typeof nextActionable>[0]): GraphNode[] {
+  let nodes = actionable.get(index);
+  if (!nodes) actionable.set(index, (nodes = nextActionable(index)));
+  return nodes;
+}
+
 /** `graph`, `next`, `item` and `explain`: reading the milestone graph, bounded, and how a document is read. */
 export function registerReadTools(server: McpServer, tc: ToolContext): void {
   defineTool(
@@ -71,7 +82,7 @@ export function registerReadTools(server: McpServer, tc: ToolContext): void {
     },
     async (args) => {
       const ws = await tc.open();
-      const p = page(select(nextActionable(ws.index), args), args.offset, args.limit);
+      const p = page(select(nextOf(ws.index), args), args.offset, args.limit);
       return { nodes: args.shape === 'full' ? p.items : p.items.map(compactNode), total: p.total, offset: p.offset, nextOffset: p.nextOffset };
     },
   );
