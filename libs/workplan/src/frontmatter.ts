@@ -241,7 +241,15 @@ export interface FlatEntry {
 // with a letter is a string), and characters a plain or quoted scalar may not hold as is.
 const CORE_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 const FLAT_KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$/;
-const SPECIAL_CHAR = /[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
+
+/** Control characters, line separators and non-characters: the yaml package decides about those. */
+function hasSpecialChar(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || c === 0xfeff || c === 0xfffe || c === 0xffff) return true;
+  }
+  return false;
+}
 
 /**
  * The fast path of the cold parse: YAML that is only `key: value` lines with plain,
@@ -286,7 +294,7 @@ export function readFlatYaml(source: string): FlatEntry[] | null {
 
 /** A flat value as the yaml package reads it, or undefined when only the package can say. */
 function flatScalar(v: string): string | number | undefined {
-  if (v === '' || v.endsWith(' ') || SPECIAL_CHAR.test(v)) return undefined;
+  if (v === '' || v.endsWith(' ') || hasSpecialChar(v)) return undefined;
   const c = v.charCodeAt(0);
   if (c === 34 /* " */) return /^"[^"\\]*"$/.test(v) ? v.slice(1, -1) : undefined;
   if (c === 39 /* ' */) return /^'[^']*'$/.test(v) ? v.slice(1, -1) : undefined;

@@ -176,7 +176,7 @@ export class LiveWorkspace {
       const st = fs.statSync(abs, { throwIfNoEntry: false });
       if (st && sameSig(sig, st) && !sig.racy) continue;
       if (st?.isDirectory()) {
-        for (const rel of this.unknownDocuments(rel, abs)) changed.add(rel);
+        for (const doc of this.unknownDocuments(rel, abs)) changed.add(doc);
         this.dirs.set(rel, sigOf(abs, st, at));
       }
     }
