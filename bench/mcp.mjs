@@ -18,7 +18,9 @@
 // Goals (issue 16): p50 < 20 ms and p99 < 100 ms of the read tools after the first load,
 // in each phase; exit 1 when one is missed (or a call fails), 2 on a usage problem.
 //
-// Options: --docs N (5000), --calls C (200 per phase), --corpus DIR, --json
+// Options: --docs N (5000), --calls C (200 per phase), --corpus DIR, --json, --timing (the
+// server runs with GOVERN_TIMING=1; the medians of its per-call phases are reported:
+// "mcp check" is the stat of every document, "mcp update" check plus engine update).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +34,7 @@ const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const GOAL = { p50: 20, p99: 100 };
 
 function parseArgs(argv) {
-  const o = { docs: 5000, calls: 200, corpus: null, json: false };
+  const o = { docs: 5000, calls: 200, corpus: null, json: false, timing: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -44,6 +46,7 @@ function parseArgs(argv) {
     else if (a === '--calls') o.calls = num();
     else if (a === '--corpus') o.corpus = path.resolve(argv[++i] ?? usage('--corpus needs a directory'));
     else if (a === '--json') o.json = true;
+    else if (a === '--timing') o.timing = true;
     else if (a === '--help' || a === '-h') usage(null);
     else usage(`unknown option ${a}`);
   }
@@ -52,7 +55,7 @@ function parseArgs(argv) {
 
 function usage(msg) {
   if (msg) process.stderr.write(`bench/mcp.mjs: ${msg}\n`);
-  process.stderr.write('usage: node bench/mcp.mjs [--docs N] [--calls C] [--corpus DIR] [--json]\n');
+  process.stderr.write('usage: node bench/mcp.mjs [--docs N] [--calls C] [--corpus DIR] [--json] [--timing]\n');
   process.exit(msg ? 2 : 0);
 }
 
@@ -86,7 +89,7 @@ async function main() {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [path.join(cliCopy, 'bin', 'govern.mjs'), 'mcp', '--root', dir],
-      env: { ...process.env, GOVERN_ACTOR: 'bench' },
+      env: { ...process.env, GOVERN_ACTOR: 'bench', ...(o.timing ? { GOVERN_TIMING: '1' } : {}) },
       stderr: 'pipe',
     });
     let stderr = '';
@@ -151,6 +154,11 @@ async function main() {
     });
     report.ok = ['steady', 'afterEdit'].every((p) => report[p].all.p50 < GOAL.p50 && report[p].all.p99 < GOAL.p99);
     if (stderr.includes('update failed')) throw new Error(`the server reported: ${stderr}`);
+    if (o.timing) {
+      const phases = {};
+      for (const m of stderr.matchAll(/govern timing: (mcp \w+) ([\d.]+) ms/g)) (phases[m[1]] ??= []).push(Number(m[2]));
+      report.serverPhases = Object.fromEntries(Object.entries(phases).map(([k, xs]) => [k, figures(xs)]));
+    }
   } catch (err) {
     report.error = err.message;
     report.ok = false;
@@ -177,6 +185,7 @@ function print(r) {
     out.push(`${label}:`, line('all', p.all));
     for (const [name, f] of Object.entries(p.tools)) out.push(line(name, f));
   }
+  for (const [name, f] of Object.entries(r.serverPhases ?? {})) out.push(line(`server: ${name}`, f).replace(/^ {2}/, '  '));
   if (r.error) out.push(`error: ${r.error}`);
   out.push(`goal: p50 < ${GOAL.p50} ms and p99 < ${GOAL.p99} ms in each phase: ${r.ok ? 'met' : 'MISSED'}`);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -468,6 +468,7 @@ async function runNaive({ files, sample, full }) {
   // micromark costs a few hundred ms up front); this makes the ratio target stricter.
   for (const file of chosen.slice(0, NAIVE_WARMUP)) remark().use(remarkGfm).parse(matter(fs.readFileSync(file, 'utf8'), {}).content);
   let bytes = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const file of chosen) {
     const text = fs.readFileSync(file, 'utf8');
@@ -476,6 +477,7 @@ async function runNaive({ files, sample, full }) {
     remark().use(remarkGfm).parse(content);
   }
   const measuredMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   const extrapolated = chosen.length !== files.length;
   const wallMs = (measuredMs * files.length) / chosen.length;
   const res = {
@@ -483,6 +485,8 @@ async function runNaive({ files, sample, full }) {
     extrapolated,
     measuredMs: round(measuredMs, 1),
     wallMs: round(wallMs, 1),
+    // This process's CPU time (user + sys, GC threads included), extrapolated like wallMs.
+    cpuMs: round(((cpu.user + cpu.system) / 1000) * (files.length / chosen.length), 0),
     docsPerSec: round((chosen.length / measuredMs) * 1000, 0),
     mbPerSec: round(bytes / 1024 / 1024 / (measuredMs / 1000), 2),
     note:
@@ -490,7 +494,7 @@ async function runNaive({ files, sample, full }) {
         ? `measured on ${chosen.length} evenly spaced files of ${files.length}; wall time extrapolated ×${round(files.length / chosen.length, 2)}`
         : `all ${files.length} files`) + `; after an untimed warm-up on ${Math.min(NAIVE_WARMUP, chosen.length)} of them`,
   };
-  log(`  naive      ${String(res.wallMs).padStart(9)} ms  ${String(res.docsPerSec).padStart(7)} docs/s  (${res.note})`);
+  log(`  naive      ${String(res.wallMs).padStart(9)} ms  cpu ${String(res.cpuMs).padStart(7)} ms  ${String(res.docsPerSec).padStart(7)} docs/s  (${res.note})`);
   return res;
 }
 
@@ -555,6 +559,9 @@ function printHuman(report) {
     }
   }
   lines.push('');
+  for (const s of report.sizes) {
+    if (s.coldCpuRatios?.some((x) => x != null)) lines.push(`cold CPU ratio (naive CPU ms ÷ cold CLI CPU ms), ${s.n} documents, paired runs: ${s.coldCpuRatios.join(', ')} (median ${round(median(s.coldCpuRatios), 2)}; not a target)`);
+  }
   lines.push('Targets');
   for (const t of report.targets) {
     lines.push(`- ${t.name}: ${t.value ?? 'n/a'} (target ${t.target}) → ${t.met == null ? 'n/a' : t.met ? 'MET' : 'MISSED'}${t.note ? ` — ${t.note}` : ''}`);
@@ -605,6 +612,9 @@ async function main() {
       const byRate = [...naiveRuns].sort((a, b) => a.docsPerSec - b.docsPerSec);
       entry.naive = { ...byRate[(byRate.length - 1) >> 1], runs: naiveRuns.length, docsPerSecRuns: naiveRuns.map((r) => r.docsPerSec) };
       entry.coldRatios = entry.cli ? entry.cli.runs.cold.map((r, i) => (r.ok && naiveRuns[i] ? round(n / (r.wallMs / 1000) / naiveRuns[i].docsPerSec, 2) : null)) : null;
+      // Not a target: naive CPU ÷ cold CPU, which another load on the machine moves less
+      // than wall time (but it does not credit the CLI's parallel workers).
+      entry.coldCpuRatios = entry.cli ? entry.cli.runs.cold.map((r, i) => (r.ok && r.cpuMs && naiveRuns[i] ? round(naiveRuns[i].cpuMs / r.cpuMs, 2) : null)) : null;
     }
     report.sizes.push(entry);
   }

@@ -122,6 +122,7 @@ export class LiveWorkspace {
     // Taken before the engine reads anything: a file edited after it read the file gets an
     // mtime no earlier than this (less a clock tick), so the stat recorded below is racy.
     const before = Date.now();
+    const t0 = performance.now();
     if (!this.engine) {
       this.engine = await WorkspaceEngine.open(this.opts.load);
       this.ws = this.engine.workspace();
@@ -130,11 +131,14 @@ export class LiveWorkspace {
       return { changed: [], update: null, hashed: 0 };
     }
     const { changed, hashed, reload } = this.check(before);
+    const trace = this.opts.load.trace;
+    trace?.('mcp check', performance.now() - t0);
     if (!changed.length && !reload) return { changed, update: null, hashed };
     // A changed configuration or profile: the engine loads everything again (a path that is not a document tells it so).
     const update = await this.engine.update(reload ? [CONFIG_FILE] : changed);
     this.ws = this.engine.workspace();
     this.snapshot(update.reloaded || update.added || update.removed ? null : changed, before);
+    trace?.('mcp update', performance.now() - t0);
     return { changed, update, hashed };
   }
 
