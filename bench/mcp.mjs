@@ -20,7 +20,8 @@
 //
 // Options: --docs N (5000), --calls C (200 per phase), --corpus DIR, --json, --timing (the
 // server runs with GOVERN_TIMING=1; the medians of its per-call phases are reported:
-// "mcp check" is the stat of every document, "mcp update" check plus engine update).
+// "mcp check" is the stat of every document, "mcp update" check plus engine update,
+// "materialize" the engine rebuilding its documents and graph index after an update).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -156,7 +157,7 @@ async function main() {
     if (stderr.includes('update failed')) throw new Error(`the server reported: ${stderr}`);
     if (o.timing) {
       const phases = {};
-      for (const m of stderr.matchAll(/govern timing: (mcp \w+) ([\d.]+) ms/g)) (phases[m[1]] ??= []).push(Number(m[2]));
+      for (const m of stderr.matchAll(/govern timing: (mcp \w+|materialize) ([\d.]+) ms/g)) (phases[m[1]] ??= []).push(Number(m[2]));
       report.serverPhases = Object.fromEntries(Object.entries(phases).map(([k, xs]) => [k, figures(xs)]));
     }
   } catch (err) {

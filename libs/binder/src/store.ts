@@ -30,9 +30,12 @@ import { BINDER_VERSION } from './version.js';
  *    included; fast-envelope.ts' proof stands in for zod where it can) and the valid
  *    ones get their keys, fingerprint and derivations in JS (the fingerprint and upsert
  *    key once per situation, {@link SituationCache}). Their fact rows are appended to a
- *    temp staging table.
- * 3. Set-based SQL: the first row of each idempotency key not yet stored is inserted;
- *    every other row is compared with the stored fact: identical content is a
+ *    temp staging table. A call is prepared in parts of {@link PART} records, and the
+ *    SQL of step 3's insert for one part runs on DuckDB's thread while the next part is
+ *    prepared (all in the call's one transaction).
+ * 3. Set-based SQL: the first row of each idempotency key not yet stored is inserted
+ *    (per part: a key an earlier part stored counts as stored); every other row is
+ *    compared with the stored fact: identical content is a
  *    duplicate (counted), other content is an idempotency conflict (quarantined with
  *    the record, never silently dropped).
  * 4. The capsules of the upsert keys that got new facts are brought up to date: the
@@ -1128,19 +1131,25 @@ class BinderStore implements Binder {
   private async stream(tx: Conn, parts: ReadonlyArray<() => Promise<Prepared>>): Promise<Prepared> {
     const all: Prepared = { received: 0, rows: [], refused: [], plain: true };
     let pending: Promise<unknown> | null = null;
-    for (const part of parts) {
-      const p = await part();
-      all.received += p.received;
-      all.plain &&= p.plain;
-      for (const r of p.rows) all.rows.push(r);
-      for (const r of p.refused) all.refused.push(r);
-      if (!p.rows.length) continue;
+    try {
+      for (const part of parts) {
+        const p = await part();
+        all.received += p.received;
+        all.plain &&= p.plain;
+        for (const r of p.rows) all.rows.push(r);
+        for (const r of p.refused) all.refused.push(r);
+        if (!p.rows.length) continue;
+        if (pending) await this.step('insert', () => pending);
+        const first: boolean = pending === null;
+        const started: { sql: Promise<unknown> } = await this.step('stage', () => stagePart(tx, p.rows, first));
+        pending = started.sql;
+      }
       if (pending) await this.step('insert', () => pending);
-      const first: boolean = pending === null;
-      const started: { sql: Promise<unknown> } = await this.step('stage', () => stagePart(tx, p.rows, first));
-      pending = started.sql;
+    } catch (err) {
+      // A part failed while DuckDB still runs the previous one: let it finish before the rollback.
+      await pending?.catch(() => undefined);
+      throw err;
     }
-    if (pending) await this.step('insert', () => pending);
     all.refused.sort((a, b) => a.ord - b.ord);
     return all;
   }

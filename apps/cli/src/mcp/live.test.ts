@@ -120,6 +120,18 @@ describe('LiveWorkspace', () => {
     expect((await live.current()).index.byId.get('WP-B-T01')?.status).toBe('in_progress');
   });
 
+  test('the watcher applies an edit between calls, so the next call finds nothing left to do', async () => {
+    const root = tempRoot({ 'workplans/a.md': plan('WP-A', ['planned']) });
+    const live = new LiveWorkspace({ load: { root, cacheDir: null }, debounceMs: 10 });
+    closers.push(() => live.close());
+    await live.current();
+    fs.writeFileSync(path.join(root, 'workplans/a.md'), plan('WP-A', ['in_progress']));
+    for (let waited = 0; live.updates === 0 && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    expect(live.updates).toBe(1);
+    expect(await live.changed()).toEqual({ changed: [], update: null, hashed: expect.any(Number) });
+    expect((await live.current()).index.byId.get('WP-A-T01')?.status).toBe('in_progress');
+  });
+
   test('a changed configuration loads everything again', async () => {
     const root = tempRoot({ 'workplans/a.md': plan('WP-A', ['planned']), 'docs/x.md': plan('WP-X', ['planned']) });
     const live = new LiveWorkspace({ load: { root, cacheDir: null }, watch: false });

@@ -78,6 +78,8 @@ export class LiveWorkspace {
   private watchers: fs.FSWatcher[] = [];
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** How many engine updates were applied (by calls or by the watcher). */
+  updates = 0;
   readonly root: string;
 
   constructor(private readonly opts: LiveWorkspaceOptions) {
@@ -136,6 +138,7 @@ export class LiveWorkspace {
     if (!changed.length && !reload) return { changed, update: null, hashed };
     // A changed configuration or profile: the engine loads everything again (a path that is not a document tells it so).
     const update = await this.engine.update(reload ? [CONFIG_FILE] : changed);
+    this.updates++;
     this.ws = this.engine.workspace();
     this.snapshot(update.reloaded || update.added || update.removed ? null : changed, before);
     trace?.('mcp update', performance.now() - t0);
@@ -277,7 +280,14 @@ export class LiveWorkspace {
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => {
         this.timer = null;
-        if (this.pending.size) void this.serial(() => this.sync()).catch((err: unknown) => this.opts.log?.(`govern mcp: update failed: ${(err as Error).message}\n`));
+        if (!this.pending.size) return;
+        const run = this.serial(async () => {
+          const s = await this.sync();
+          // The engine rebuilds its graph index lazily after an update; built now, between
+          // calls, the next call after an edit on disk does not wait for it.
+          if (s.update) void this.ws!.index;
+        });
+        run.catch((err: unknown) => this.opts.log?.(`govern mcp: update failed: ${(err as Error).message}\n`));
       }, this.opts.debounceMs ?? 50);
       this.timer.unref();
     };
