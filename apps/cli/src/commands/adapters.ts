@@ -112,7 +112,9 @@ export interface AdaptersCheckOptions extends CommonOptions {
  * `govern adapters __child <pack>` runs the same workload with the pack bundled into it.
  */
 function childRunnerFor(pack: Pack): { childRunner?: ChildRunner } {
-  if (pack.module?.endsWith('.ts') || !process.argv[1]) return {};
+  // From sources (tests, a checkout run through tsx) the kit's runner applies, and a
+  // pack without a module URL is reported by it as such.
+  if (import.meta.url.endsWith('.ts') || !pack.module || !process.argv[1]) return {};
   const bin = process.argv[1];
   return { childRunner: (p, config, { timeoutMs }) => runChildProcess([bin, 'adapters', '__child', p.name], { cwd: process.cwd(), pack: p, config, timeoutMs }) };
 }
