@@ -38,7 +38,7 @@ if (!fs.existsSync(CHROMIUM)) {
   process.exit(2);
 }
 
-/** A repository of `n` items: milestones in a tracker, workplans of 49 tasks chained by dependencies. */
+/** A repository of `n` items: milestones in a tracker, workplans of 49 tasks chained by dependencies, a gate per 10 milestones (at least 2). */
 function generate(n) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `govern-web-bench-${n}-`));
   const milestones = Math.max(1, Math.floor(n / 100));
@@ -48,6 +48,10 @@ function generate(n) {
   fs.mkdirSync(path.join(dir, 'trackers'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'workplans'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'trackers/tracker.md'), tracker);
+  // Gates, drawn as boundaries around their projects: some enabled, some not, two per project.
+  let config = 'gates:\n';
+  for (let k = 1; k <= Math.max(2, Math.floor(milestones / 10)); k++) config += `  g${k}:\n    requires: [BM-${String(((k * 7) % milestones) + 1).padStart(3, '0')}]\n    project: libs/p${Math.ceil(k / 2)}\n`;
+  fs.writeFileSync(path.join(dir, 'govern.config.yaml'), config);
   let left = n - milestones;
   for (let w = 1; left > 0; w++) {
     const id = `BW-${String(w).padStart(4, '0')}`;

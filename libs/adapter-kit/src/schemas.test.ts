@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertGeneratedFiles } from '@govern/contracts/testing';
 import { describe, expect, test } from 'vitest';
 import { SCHEMA_ARTIFACTS, schemaFile, schemaJson } from './schemas.js';
 
@@ -11,13 +10,12 @@ const DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
 
 describe('the JSON Schema artifacts', () => {
   test('every artifact on disk is what the code generates, and nothing else is there', () => {
-    if (process.env.GOVERN_WRITE_SCHEMAS === '1') {
-      fs.mkdirSync(DIR, { recursive: true });
-      for (const a of SCHEMA_ARTIFACTS) fs.writeFileSync(path.join(DIR, schemaFile(a)), schemaJson(a));
-    }
-    const expected = Object.fromEntries(SCHEMA_ARTIFACTS.map((a) => [schemaFile(a), schemaJson(a)]));
-    const onDisk = Object.fromEntries(fs.readdirSync(DIR).sort().map((f) => [f, fs.readFileSync(path.join(DIR, f), 'utf8')]));
-    expect(onDisk, 'libs/adapter-kit/schemas drifted from the zod schemas: run `npm run schemas -w @govern/adapter-kit`').toEqual(expected);
+    assertGeneratedFiles({
+      dir: DIR,
+      files: Object.fromEntries(SCHEMA_ARTIFACTS.map((a) => [schemaFile(a), schemaJson(a)])),
+      command: 'npm run schemas -w @govern/adapter-kit',
+      writeEnv: 'GOVERN_WRITE_SCHEMAS',
+    });
   });
 
   test('the manifest schema says what the zod schema says', () => {

@@ -1,18 +1,18 @@
-import { z } from 'zod';
+import { schemaArtifactFile, schemaArtifactJson, type SchemaArtifact } from '@govern/contracts';
+import type { z } from 'zod';
 import { AdaptersConfigSchema } from './config.js';
 import { ConformanceReportSchema } from './conformance/report.js';
 import { MigrationResultSchema, RepairResultSchema, StoreDiagnosticSchema } from './maintenance.js';
 import { CompatibilityManifestSchema } from './manifest.js';
 import { AuditInputSchema, EventInputSchema, RECORD_SCHEMAS } from './records.js';
 
-/** One JSON Schema artifact of the kit: `libs/adapter-kit/schemas/<name>.v<version>.json`. */
-export interface SchemaArtifact {
-  name: string;
-  version: number;
-  /** `input`: what a caller sends (defaults optional); `output`: what a pack returns or stores. */
-  io: 'input' | 'output';
-  schema: z.ZodType;
-}
+/**
+ * One JSON Schema artifact of the kit, `libs/adapter-kit/schemas/<name>.v<version>.json`:
+ * `io: 'input'` for what a caller sends (defaults optional), `output` for what a
+ * pack returns or stores. Written and checked by @govern/contracts' one artifact
+ * mechanism.
+ */
+export type { SchemaArtifact };
 
 /**
  * The kit's JSON Schema artifacts, generated from its zod schemas and checked in
@@ -33,16 +33,14 @@ export const SCHEMA_ARTIFACTS: readonly SchemaArtifact[] = [
 ];
 
 /** An artifact's file name in `libs/adapter-kit/schemas/`. */
-export const schemaFile = (a: Pick<SchemaArtifact, 'name' | 'version'>) => `${a.name}.v${a.version}.json`;
+export const schemaFile = schemaArtifactFile;
 
 /**
- * The artifact's text: draft 2020-12 JSON Schema (zod 4's `z.toJSONSchema`) with
- * its id, two-space indented, newline-terminated. Refinements (a denied audit
- * entry needs a policy code, node ids are unique) are not representable in JSON
- * Schema; the zod schemas enforce them.
+ * The artifact's text: draft 2020-12 JSON Schema with its id, two-space
+ * indented, newline-terminated. Refinements (a denied audit entry needs a policy
+ * code, node ids are unique) are not representable in JSON Schema; the zod
+ * schemas enforce them.
  */
 export function schemaJson(a: SchemaArtifact): string {
-  const json = z.toJSONSchema(a.schema, { target: 'draft-2020-12', io: a.io, unrepresentable: 'throw' }) as Record<string, unknown>;
-  const { $schema, ...rest } = json;
-  return `${JSON.stringify({ $schema, $id: `urn:govern:adapter-kit:${a.name}:v${a.version}`, title: `${a.name} v${a.version}`, ...rest }, null, 2)}\n`;
+  return schemaArtifactJson(a, { owner: 'adapter-kit' });
 }

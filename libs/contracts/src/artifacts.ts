@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkPinnedSchemas, writeGeneratedFiles } from './json-schema.js';
 import { CONTRACTS_PACKAGE, compareSemver, contractFile, contractJson, manifestHash, ManifestSchema, sha256, type ContractEntry, type Manifest } from './registry.js';
 
 /**
@@ -111,32 +112,14 @@ export function checkArtifacts(contracts: readonly ContractEntry[], version: str
         : `CONTRACTS_VERSION is ${version} but the manifest is ${manifest.version}: run ${WRITE} to write ${version}`,
     });
   }
-  const pins = new Map<string, Manifest['contracts'][number]>();
-  for (const p of manifest.contracts) {
-    const key = `${p.name}@${p.version}`;
-    if (pins.has(key)) problems.push({ code: 'duplicate', name: p.name, message: `${p.name} v${p.version} is pinned twice in ${MANIFEST_FILE}` });
-    pins.set(key, p);
-    const file = path.join(dirs.schemas, p.file);
-    if (!fs.existsSync(file)) problems.push({ code: 'artifact-missing', name: p.name, message: `${p.file} is pinned but missing` });
-    else if (sha256(fs.readFileSync(file)) !== p.sha256) {
-      problems.push({ code: 'artifact-modified', name: p.name, message: `${p.file} differs from its pin (sha256 ${p.sha256}); a pinned artifact is never rewritten` });
-    }
-  }
-  const names = new Set<string>();
-  for (const c of contracts) {
-    if (names.has(c.name)) problems.push({ code: 'duplicate', name: c.name, message: `${c.name} is declared twice in the code` });
-    names.add(c.name);
-    const pin = pins.get(`${c.name}@${c.version}`);
-    const now = sha256(contractJson(c));
-    if (!pin) problems.push({ code: 'unpinned', name: c.name, message: `${c.name} v${c.version} is not pinned: raise CONTRACTS_VERSION and run ${WRITE} to add ${contractFile(c)}` });
-    else if (pin.sha256 !== now) {
-      problems.push({
-        code: 'drift',
-        name: c.name,
-        message: `${c.name} v${c.version} changed (pinned ${pin.sha256.slice(0, 12)}…, code ${now.slice(0, 12)}…): a pinned version is immutable; raise its version in src/registry.ts`,
-      });
-    }
-  }
+  const pinned = checkPinnedSchemas(contracts, manifest.contracts, {
+    dir: dirs.schemas,
+    manifestFile: MANIFEST_FILE,
+    render: contractJson,
+    unpinnedHint: `raise CONTRACTS_VERSION and run ${WRITE}`,
+    versionSource: 'src/registry.ts',
+  });
+  for (const { version: _v, ...p } of pinned) problems.push(p);
   const onDisk = new Map(fixtureFiles(dirs.fixtures).map((f) => [f, sha256(fs.readFileSync(path.join(dirs.fixtures, f)))]));
   for (const f of manifest.fixtures) {
     const sha = onDisk.get(f.file);
@@ -193,8 +176,8 @@ export function writeArtifacts(contracts: readonly ContractEntry[], version: str
       ],
     };
   }
-  fs.mkdirSync(dirs.schemas, { recursive: true });
-  for (const [file, t] of files) fs.writeFileSync(path.join(dirs.schemas, file), t);
-  fs.writeFileSync(path.join(dirs.schemas, MANIFEST_FILE), text);
+  // The artifacts first, the manifest pinning them last.
+  writeGeneratedFiles(dirs.schemas, Object.fromEntries(files));
+  writeGeneratedFiles(dirs.schemas, { [MANIFEST_FILE]: text });
   return { written: [...files.keys(), MANIFEST_FILE], refused: [] };
 }

@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import { z } from 'zod';
 import checkedInManifest from '../schemas/manifest.json' with { type: 'json' };
 import { canonicalJson } from './canonical.js';
+import { schemaArtifactFile, schemaArtifactJson, sha256, type SchemaArtifact } from './json-schema.js';
 import {
   EvidenceRefSchema,
   FingerprintContextSchema,
@@ -27,18 +27,13 @@ export const CONTRACTS_VERSION = '1.0.0';
 
 export const CONTRACTS_PACKAGE = '@govern/contracts';
 
-/** One contract: a zod schema with its own integer version, exported as `<name>.v<version>.json`. */
-export interface ContractEntry {
-  name: string;
-  version: number;
-  /**
-   * Which side the JSON Schema describes: `input` for what a producer sends
-   * (defaults optional, the legacy alias accepted), `output` for what a writer
-   * stores and a reader receives.
-   */
-  io: 'input' | 'output';
-  schema: z.ZodType;
-}
+/**
+ * One contract: a zod schema with its own integer version, exported as
+ * `<name>.v<version>.json`. Its `io` says which side the JSON Schema describes:
+ * `input` for what a producer sends (defaults optional, the legacy alias
+ * accepted), `output` for what a writer stores and a reader receives.
+ */
+export type ContractEntry = SchemaArtifact;
 
 /**
  * The registry: every contract this package owns, at its current version.
@@ -63,22 +58,18 @@ export function contractNamed(name: string): ContractEntry | undefined {
   return CONTRACTS.find((c) => c.name === name);
 }
 
-export const contractFile = (c: Pick<ContractEntry, 'name' | 'version'>) => `${c.name}.v${c.version}.json`;
+export const contractFile = schemaArtifactFile;
 
 /**
- * The artifact's text: the JSON Schema (draft 2020-12, zod 4's `z.toJSONSchema`)
- * with its id and version, two-space indented, newline-terminated. Refinements
- * (a denial needs a policy code, …) are not representable in JSON Schema; they
- * are in the compatibility fixtures instead.
+ * The artifact's text (json-schema.ts): the JSON Schema with its id and version.
+ * Refinements (a denial needs a policy code, …) are not representable in JSON
+ * Schema; they are in the compatibility fixtures instead.
  */
 export function contractJson(c: ContractEntry): string {
-  const schema = z.toJSONSchema(c.schema, { target: 'draft-2020-12', io: c.io, unrepresentable: 'throw' }) as Record<string, unknown>;
-  const { $schema, ...rest } = schema;
-  return `${JSON.stringify({ $schema, $id: `urn:govern:contracts:${c.name}:v${c.version}`, title: `${c.name} v${c.version}`, 'x-contract': { name: c.name, version: c.version, io: c.io }, ...rest }, null, 2)}\n`;
+  return schemaArtifactJson(c, { owner: 'contracts', extra: { 'x-contract': { name: c.name, version: c.version, io: c.io } } });
 }
 
-/** Hex sha256 of text or bytes. */
-export const sha256 = (text: string | Uint8Array) => crypto.createHash('sha256').update(text).digest('hex');
+export { sha256 };
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const HEX64 = /^[0-9a-f]{64}$/;

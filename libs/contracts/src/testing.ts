@@ -1,8 +1,10 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PACKAGE_DIRS } from './artifacts.js';
+import { generatedFilesOnDisk, writeGeneratedFiles } from './json-schema.js';
 import { checkPin, type PinProblem } from './pins.js';
 import { contractNamed, CONTRACTS_VERSION, type ContractsPin } from './registry.js';
 
@@ -17,6 +19,8 @@ import { contractNamed, CONTRACTS_VERSION, type ContractsPin } from './registry.
  *   the schemas it imports, so a change in what it accepts shows in its own test.
  * - {@link checkConsumerPin}: a consumer's pin file against {@link contractsPin}
  *   and the migration notes in docs/contracts.md.
+ * - {@link assertGeneratedFiles}: the drift test of a directory of checked-in
+ *   generated files (JSON Schema artifacts), naming the command that rewrites it.
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -106,4 +110,28 @@ export function checkConsumerPin(opts: { consumer: string; pinFile: string; root
     pin = undefined;
   }
   return checkPin(pin, { consumer: opts.consumer, pinFile: opts.pinFile, migrationNotes, ...(opts.current ? { current: opts.current } : {}) });
+}
+
+export interface GeneratedFilesCheck {
+  /** The checked-in directory; it must hold exactly `files`. */
+  dir: string;
+  /** Every file the code generates now, by name, with its text. */
+  files: Readonly<Record<string, string>>;
+  /** The command that rewrites the directory, named in the failure (`npm run schemas -w @govern/adapter-kit`). */
+  command: string;
+  /** The environment variable under which the check first rewrites the directory (the command sets it to `1`). */
+  writeEnv: string;
+}
+
+/**
+ * The drift test of a directory of generated files: fails, with a diff and the
+ * command to run, unless the directory holds exactly what the code generates
+ * now (a stale file, a missing one and one the code no longer generates all
+ * fail). With `writeEnv` set to `1` it first rewrites the files, so the command
+ * is this same test.
+ */
+export function assertGeneratedFiles(check: GeneratedFilesCheck): void {
+  if (process.env[check.writeEnv] === '1') writeGeneratedFiles(check.dir, check.files);
+  const expected = Object.fromEntries(Object.keys(check.files).sort().map((f) => [f, check.files[f]!]));
+  assert.deepEqual(generatedFilesOnDisk(check.dir), expected, `${path.relative(REPO_ROOT, check.dir) || check.dir} drifted from the code: run \`${check.command}\``);
 }

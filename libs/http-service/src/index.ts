@@ -1,8 +1,10 @@
 /**
  * @govern/http-service — the one HTTP kernel of govern's services (memoryd,
- * StateHub), on node:http alone: loopback detection, bind safety and bearer auth,
- * size-limited bodies, the error envelope with its status table, and a graceful stop
- * that kept-alive clients cannot hold open.
+ * StateHub, the service runner), on node:http: loopback detection, bind safety
+ * and bearer auth, size-limited bodies, the error envelope with its status table,
+ * a graceful stop that kept-alive clients cannot hold open, the run of a service
+ * from start to SIGINT/SIGTERM (runService), and the OpenAPI document built from
+ * zod schemas.
  */
 export { isLoopback, isLoopbackUrl } from './loopback.js';
 export { assertSafeBind, bearerAuth, MIN_TOKEN_BYTES } from './auth.js';
@@ -22,3 +24,5 @@ export {
 } from './errors.js';
 export { sendError, sendJson, type SendErrorOptions } from './respond.js';
 export { startHttpService, type HttpService, type HttpServiceOptions, type RequestHandler } from './server.js';
+export { OpenApiComponents, openApiDocument, openApiJson, type Json, type JsonObject, type OpenApiComponentsOptions, type OpenApiDocumentOptions } from './openapi.js';
+export { isListenFailure, runService, type RunnableService, type RunServiceOptions, type RunServiceResult } from './run.js';

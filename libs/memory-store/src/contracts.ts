@@ -1,8 +1,7 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { REASON_FIELDS } from '@govern/contracts';
+import { checkPinnedSchemas, REASON_FIELDS, schemaArtifactFile, schemaArtifactJson, sha256, writeGeneratedFiles, type PinnedSchemaProblem, type SchemaArtifact } from '@govern/contracts';
 import { ApiErrorEnvelopeSchema, AuditRequestSchema, AuditResponseSchema, HealthResponseSchema, RetentionRequestSchema, RetentionResultSchema, UpsertRequestSchema, UpsertResponseSchema, QueryRequestSchema, QueryResponseSchema } from '@govern/memory-contract';
 import { EventFactSchema, TaskFactSchema } from './facts.js';
 
@@ -19,15 +18,11 @@ import { EventFactSchema, TaskFactSchema } from './facts.js';
  * (`npm run contracts -w @govern/memory-store`, Nx `@govern/memory-store:contracts`),
  * which adds files and manifest entries and never rewrites a pinned one. Old
  * versions stay in the directory, checked against their pins, for consumers
- * that still read them.
+ * that still read them. Writing and checking are @govern/contracts' one JSON
+ * Schema artifact mechanism (its json-schema.ts); requests are described as a
+ * client sends them (`io: 'input'`, defaults optional), answers as they are sent.
  */
-export interface Contract {
-  name: string;
-  version: number;
-  /** Requests are described as a client sends them (defaults optional), answers as they are sent. */
-  io: 'input' | 'output';
-  schema: z.ZodType;
-}
+export type Contract = SchemaArtifact;
 
 /** A fact as the API and the contracts show it: BIGINT nanoseconds as decimal strings. */
 function wire<S extends z.ZodRawShape>(facts: z.ZodObject<S>, what: string) {
@@ -79,23 +74,14 @@ export type ContractManifest = z.infer<typeof ContractManifestSchema>;
 export const MANIFEST_FILE = 'manifest.json';
 const MANIFEST_COMMENT = 'Pinned contract schemas of @govern/memory-store (docs/memory.md#contracts). A pinned version never changes: raise the version in src/contracts.ts and run `npm run contracts -w @govern/memory-store`.';
 
-export const contractFile = (c: Pick<Contract, 'name' | 'version'>) => `${c.name}.v${c.version}.json`;
+export const contractFile = schemaArtifactFile;
 
 /** The artifact's text: the JSON Schema with its id and version, two-space indented, newline-terminated. */
 export function contractJson(c: Contract): string {
-  const schema = z.toJSONSchema(c.schema, { target: 'draft-2020-12', io: c.io, unrepresentable: 'throw' }) as Record<string, unknown>;
-  const { $schema, ...rest } = schema;
-  return `${JSON.stringify({ $schema, $id: `urn:govern:memory-store:${c.name}:v${c.version}`, title: `${c.name} v${c.version}`, 'x-contract': { name: c.name, version: c.version }, ...rest }, null, 2)}\n`;
+  return schemaArtifactJson(c, { owner: 'memory-store', extra: { 'x-contract': { name: c.name, version: c.version } } });
 }
 
-export const sha256 = (text: string | Buffer) => crypto.createHash('sha256').update(text).digest('hex');
-
-export interface ContractProblem {
-  code: 'unpinned' | 'drift' | 'artifact-missing' | 'artifact-modified' | 'duplicate' | 'manifest-invalid';
-  name: string;
-  version: number;
-  message: string;
-}
+export type ContractProblem = PinnedSchemaProblem | { code: 'manifest-invalid'; name: string; version: number; message: string };
 
 function readManifest(dir: string): { manifest: ContractManifest; problem: ContractProblem | null } {
   const file = path.join(dir, MANIFEST_FILE);
@@ -112,36 +98,14 @@ function readManifest(dir: string): { manifest: ContractManifest; problem: Contr
  */
 export function checkContracts(contracts: readonly Contract[], dir: string): ContractProblem[] {
   const { manifest, problem } = readManifest(dir);
-  const problems: ContractProblem[] = problem ? [problem] : [];
-  const pins = new Map<string, ContractManifest['contracts'][number]>();
-  for (const p of manifest.contracts) {
-    const key = `${p.name}@${p.version}`;
-    if (pins.has(key)) problems.push({ code: 'duplicate', name: p.name, version: p.version, message: `${p.name} v${p.version} is pinned twice in ${MANIFEST_FILE}` });
-    pins.set(key, p);
-    const file = path.join(dir, p.file);
-    if (!fs.existsSync(file)) problems.push({ code: 'artifact-missing', name: p.name, version: p.version, message: `${p.file} is pinned but missing` });
-    else if (sha256(fs.readFileSync(file)) !== p.sha256) {
-      problems.push({ code: 'artifact-modified', name: p.name, version: p.version, message: `${p.file} differs from its pin (sha256 ${p.sha256}); a pinned artifact is never rewritten` });
-    }
-  }
-  const names = new Set<string>();
-  for (const c of contracts) {
-    if (names.has(c.name)) problems.push({ code: 'duplicate', name: c.name, version: c.version, message: `${c.name} is declared twice in the code` });
-    names.add(c.name);
-    const pin = pins.get(`${c.name}@${c.version}`);
-    const now = sha256(contractJson(c));
-    if (!pin) {
-      problems.push({ code: 'unpinned', name: c.name, version: c.version, message: `${c.name} v${c.version} is not pinned: run \`npm run contracts -w @govern/memory-store\` to add ${contractFile(c)}` });
-    } else if (pin.sha256 !== now) {
-      problems.push({
-        code: 'drift',
-        name: c.name,
-        version: c.version,
-        message: `${c.name} v${c.version} changed (pinned ${pin.sha256.slice(0, 12)}…, code ${now.slice(0, 12)}…): a pinned version is immutable; raise its version in src/contracts.ts`,
-      });
-    }
-  }
-  return problems;
+  const pinned = checkPinnedSchemas(contracts, manifest.contracts, {
+    dir,
+    manifestFile: MANIFEST_FILE,
+    render: contractJson,
+    unpinnedHint: 'run `npm run contracts -w @govern/memory-store`',
+    versionSource: 'src/contracts.ts',
+  });
+  return problem ? [problem, ...pinned] : pinned;
 }
 
 /**
@@ -157,14 +121,13 @@ export function writeContracts(contracts: readonly Contract[], dir: string): { w
   for (const c of contracts) {
     if (manifest.contracts.some((p) => p.name === c.name && p.version === c.version)) continue;
     const text = contractJson(c);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, contractFile(c)), text);
+    writeGeneratedFiles(dir, { [contractFile(c)]: text });
     manifest.contracts.push({ name: c.name, version: c.version, file: contractFile(c), sha256: sha256(text) });
     written.push(contractFile(c));
   }
   if (written.length) {
     manifest.contracts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version - b.version));
-    fs.writeFileSync(path.join(dir, MANIFEST_FILE), `${JSON.stringify({ $comment: MANIFEST_COMMENT, contracts: manifest.contracts }, null, 2)}\n`);
+    writeGeneratedFiles(dir, { [MANIFEST_FILE]: `${JSON.stringify({ $comment: MANIFEST_COMMENT, contracts: manifest.contracts }, null, 2)}\n` });
   }
   return { written, refused };
 }

@@ -1,9 +1,7 @@
+import { OpenApiComponents, openApiDocument, openApiJson, type Json, type JsonObject } from '@govern/http-service';
 import { z } from 'zod';
 import type { ServiceOperation } from './context.js';
 import { SERVICE_API_VERSION, SERVICE_OPERATIONS } from './operations.js';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
 
 /** The refusal envelope of every route, as the kernel (@govern/http-service) sends it. */
 export const ErrorEnvelopeSchema = z
@@ -44,21 +42,22 @@ const err = (description: string): JsonObject => ({ description, content: { 'app
 
 /**
  * The OpenAPI 3.1 document of `govern serve`, generated from `SERVICE_OPERATIONS`
- * and their zod schemas the way StateHub's is (libs/statehub/src/openapi.ts):
- * `z.toJSONSchema` (JSON Schema 2020-12), schemas with a `.meta({ id })` moved to
- * `#/components/schemas/<id>`, request bodies as zod input, answers as output.
+ * and their zod schemas by the kernel's OpenAPI helpers, as StateHub's is
+ * (@govern/http-service: schemas with a `.meta({ id })` moved to
+ * `#/components/schemas/<id>`, request bodies as zod input, answers as output;
+ * what JSON Schema cannot express documented as `{}`).
  * docs/service-runner-openapi.json is a copy a test keeps in step.
  */
 export function buildOpenApi(): JsonObject {
-  const components: Record<string, Json> = {};
-  convert(ErrorEnvelopeSchema, 'output', components);
+  const components = new OpenApiComponents({ unrepresentable: 'any' });
+  components.schema(ErrorEnvelopeSchema, 'output');
   const paths: Record<string, JsonObject> = {
     '/health': {
       get: {
         operationId: 'getHealth',
         summary: 'the health operation, without a token',
         security: [],
-        responses: { 200: ok(convert((SERVICE_OPERATIONS[0] as ServiceOperation).output, 'output', components)), 500: err('the root cannot be read') },
+        responses: { 200: ok(components.schema((SERVICE_OPERATIONS[0] as ServiceOperation).output, 'output')), 500: err('the root cannot be read') },
       },
     },
     '/openapi.json': {
@@ -68,7 +67,7 @@ export function buildOpenApi(): JsonObject {
       get: {
         operationId: 'listOperations',
         summary: 'every operation: effect, review rule, gate, library, and whether it has a local runner path',
-        responses: { 200: ok(convert(OperationListSchema, 'output', components)), 401: err('missing or wrong bearer token') },
+        responses: { 200: ok(components.schema(OperationListSchema, 'output')), 401: err('missing or wrong bearer token') },
       },
     },
   };
@@ -77,7 +76,7 @@ export function buildOpenApi(): JsonObject {
       o.support.kind === 'unsupported'
         ? { 501: err(`unsupported: ${o.support.reason}`), 401: err('missing or wrong bearer token') }
         : {
-            200: ok(convert(o.output, 'output', components)),
+            200: ok(components.schema(o.output, 'output')),
             400: err('invalid-input: the body does not match the input schema (details.issues), or is not JSON'),
             401: err('missing or wrong bearer token'),
             403: err(
@@ -93,84 +92,29 @@ export function buildOpenApi(): JsonObject {
         operationId: o.name,
         summary: o.summary,
         description: `${o.description}\n\nEffect: ${o.effect}; review: ${o.review}; gate: ${o.gate ?? 'service-runner only'}; library: ${o.library}.` + (o.support.kind === 'unsupported' ? `\n\nUnsupported: ${o.support.reason}` : ''),
-        requestBody: { required: false, content: { 'application/json': { schema: convert(o.input, 'input', components) } } },
+        requestBody: { required: false, content: { 'application/json': { schema: components.schema(o.input, 'input') } } },
         responses,
       },
     };
   }
-  return {
-    openapi: '3.1.0',
-    info: {
-      title: 'govern service runner',
-      version: SERVICE_API_VERSION,
-      description:
-        "SERVICE_OPERATIONS over HTTP (`govern serve`): POST an operation's input as JSON to /v1/operations/<name>, get its output. " +
-        'A server started with a token requires `Authorization: Bearer <token>` on every route but /health and /openapi.json; a non-loopback bind always has one. ' +
-        'X-Govern-Actor names the caller in the audit. See docs/service-runner.md.',
-    },
-    servers: [{ url: 'http://127.0.0.1:4880', description: 'govern serve' }],
-    security: [{ bearer: [] }],
+  return openApiDocument({
+    title: 'govern service runner',
+    version: SERVICE_API_VERSION,
+    description:
+      "SERVICE_OPERATIONS over HTTP (`govern serve`): POST an operation's input as JSON to /v1/operations/<name>, get its output. " +
+      'A server started with a token requires `Authorization: Bearer <token>` on every route but /health and /openapi.json; a non-loopback bind always has one. ' +
+      'X-Govern-Actor names the caller in the audit. See docs/service-runner.md.',
+    server: { url: 'http://127.0.0.1:4880', description: 'govern serve' },
     paths,
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: sortKeys(components) },
-  };
+    components,
+  });
 }
 
 function ok(schema: Json): JsonObject {
   return { description: 'the output', content: { 'application/json': { schema } } };
 }
 
-/** One schema as JSON Schema, its named sub-schemas moved into `components` (a name used for two shapes is an error). */
-function convert(schema: z.ZodType, io: 'input' | 'output', components: Record<string, Json>): Json {
-  const js = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonObject;
-  const defs = (js.$defs ?? {}) as Record<string, Json>;
-  delete js.$defs;
-  delete js.$schema;
-  const id = (js.id ?? null) as string | null;
-  for (const [name, def] of Object.entries(defs)) add(name, rewriteRefs(def), io, components);
-  const top = rewriteRefs(js);
-  if (typeof id === 'string') {
-    // A top-level schema with an id: a component of its own, referenced.
-    delete (top as JsonObject).id;
-    add(id, top, io, components);
-    return { $ref: `#/components/schemas/${id}` };
-  }
-  return top;
-}
-
-function add(name: string, def: Json, io: string, components: Record<string, Json>): void {
-  const clean = stripIds(def);
-  const existing = components[name];
-  if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(clean)) {
-    throw new Error(`schema ${name} differs between uses (${io}); give one of them its own meta id`);
-  }
-  components[name] = clean;
-}
-
-function stripIds(value: Json): Json {
-  if (Array.isArray(value)) return value.map(stripIds);
-  if (value && typeof value === 'object') {
-    const out: JsonObject = {};
-    for (const [k, v] of Object.entries(value)) if (k !== 'id' || typeof v !== 'string') out[k] = stripIds(v);
-    return out;
-  }
-  return value;
-}
-
-function rewriteRefs(value: Json): Json {
-  if (Array.isArray(value)) return value.map(rewriteRefs);
-  if (value && typeof value === 'object') {
-    const out: JsonObject = {};
-    for (const [k, v] of Object.entries(value)) out[k] = k === '$ref' && typeof v === 'string' ? v.replace(/^#\/\$defs\//, '#/components/schemas/') : rewriteRefs(v);
-    return out;
-  }
-  return value;
-}
-
-function sortKeys(o: Record<string, Json>): Record<string, Json> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 /** The document as the server serves it and docs/service-runner-openapi.json stores it: 2-space JSON and a newline. */
 export function openApiText(): string {
-  return `${JSON.stringify(buildOpenApi(), null, 2)}\n`;
+  return openApiJson(buildOpenApi());
 }

@@ -69,11 +69,11 @@ describe.skipIf(SKIP)('web view in headless Chromium', () => {
   // innerText: what is shown, with cells and blocks apart.
   const texts = (sel: string) => page.$$eval(sel, (els) => els.map((e) => ((e as unknown as { innerText: string }).innerText ?? '').replace(/\s+/g, ' ').trim()));
 
-  it('graph: every item with its status in words, edges drawn by cytoscape, gates as nodes', async () => {
+  it('graph: every item with its status in words, edges drawn by cytoscape, gates as boundaries', async () => {
     await open(ro, 'graph');
     await page.waitForSelector('body[data-rendered]');
     expect(await page.textContent('#graph-summary')).toBe('8 of 8 items.');
-    expect(await page.getAttribute('#cy', 'aria-label')).toBe('Dependency graph: 10 nodes, 9 edges; the same content is listed below');
+    expect(await page.getAttribute('#cy', 'aria-label')).toBe('Dependency graph: 11 nodes, 9 edges; the same content is listed below');
     await page.click('details.alt summary');
     expect(await texts('details.alt tbody tr')).toEqual([
       'LM-01 LM-01 Baseline ✔ Done',
@@ -84,8 +84,9 @@ describe.skipIf(SKIP)('web view in headless Chromium', () => {
       'WP-01-T02 WP-01-T02 Reporter ○ Planned',
       'WP-01-T03 WP-01-T03 Logger ✔ Done',
       'WP-01-T04 WP-01-T04 Orphan ○ Planned',
-      'gate:web gate web (libs/web): disabled ✖ Blocked',
-      'gate:base gate base: enabled ✔ Done',
+      'gate:web gate web: disabled — blocked by LM-03 ✖ disabled',
+      'libs/web libs/web, inside gate web ✖ disabled',
+      'gate:base gate base: enabled (no project) ✔ enabled',
     ]);
     // The canvas really drew: cytoscape's layers are there and sized.
     const canvases = await page.$$eval('#cy canvas', (cs) => cs.filter((c) => (c as { width: number }).width > 0).length);
@@ -105,8 +106,56 @@ describe.skipIf(SKIP)('web view in headless Chromium', () => {
     await page.waitForSelector('body[data-rendered]');
     expect(await page.textContent('#graph-summary')).toBe('8 of 8 items, one node per document (milestones on their own); choose a document to see its items.');
     await page.click('details.alt summary');
-    expect(await texts('details.alt tbody tr td:first-child')).toEqual(['LM-01', 'LM-02', 'LM-03', 'WP-01', 'gate:web', 'gate:base']);
+    expect(await texts('details.alt tbody tr td:first-child')).toEqual(['LM-01', 'LM-02', 'LM-03', 'WP-01', 'gate:web', 'libs/web', 'gate:base']);
     await shot('graph-documents');
+  });
+
+  it('graph: each gate is a boundary around its project, its state in words and color, fed by what it requires', async () => {
+    // What cytoscape drew, read through its API: boundaries, their children, state, edges, and that the box holds the child.
+    const drawn = () =>
+      page.evaluate(() => {
+        interface Box { x1: number; y1: number; x2: number; y2: number }
+        interface El { id(): string; data(k: string): string; style(k: string): string; isParent(): boolean; boundingBox(): Box; children(): El[]; incomers(sel: string): Array<{ source(): El }> }
+        const cy = (globalThis as unknown as { __governCy: { nodes(sel: string): El[] } }).__governCy;
+        const inside = (a: Box, b: Box) => a.x1 >= b.x1 && a.y1 >= b.y1 && a.x2 <= b.x2 && a.y2 <= b.y2;
+        return cy.nodes('[kind = "gate"]').map((g) => ({
+          id: g.id(),
+          label: g.data('label'),
+          state: g.data('state'),
+          compound: g.isParent(),
+          children: g.children().map((c) => ({ id: c.id(), label: c.data('label'), inside: inside(c.boundingBox(), g.boundingBox()) })),
+          requiredBy: g.incomers('edge[kind = "gate"]').map((e) => e.source().id()),
+          border: [g.style('border-style'), g.style('border-color')],
+        }));
+      });
+    await open(ro, 'graph');
+    await page.waitForSelector('body[data-rendered]');
+    const light = await drawn();
+    expect(light).toEqual([
+      { id: 'gate:web', label: '✖ gate web: disabled — blocked by LM-03', state: 'disabled', compound: true, children: [{ id: 'project:web:libs/web', label: '✖ libs/web', inside: true }], requiredBy: ['LM-03'], border: ['dashed', 'rgb(207,34,46)'] },
+      { id: 'gate:base', label: '✔ gate base: enabled (no project)', state: 'enabled', compound: false, children: [], requiredBy: ['LM-01'], border: ['solid', 'rgb(26,127,55)'] },
+    ]);
+    // The text alternative says the same, and its links take the keyboard to the gates.
+    await page.click('details.alt summary');
+    expect(await texts('details.alt tbody tr[data-node^="gate:"], details.alt tbody tr[data-node^="project:"]')).toEqual([
+      'gate:web gate web: disabled — blocked by LM-03 ✖ disabled',
+      'libs/web libs/web, inside gate web ✖ disabled',
+      'gate:base gate base: enabled (no project) ✔ enabled',
+    ]);
+    await shot('graph-gates');
+    await open(ro, 'graph', { colorScheme: 'dark' });
+    await page.waitForSelector('body[data-rendered]');
+    const dark = await drawn();
+    expect(dark.map((g) => [g.id, g.state, g.border])).toEqual([
+      ['gate:web', 'disabled', ['dashed', 'rgb(248,81,73)']],
+      ['gate:base', 'enabled', ['solid', 'rgb(63,185,80)']],
+    ]);
+    await shot('graph-gates-dark');
+    await page.click('details.alt summary');
+    await page.focus('details.alt tr[data-node="project:web:libs/web"] a');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('body[data-view="gates"]');
+    expect(await texts('#gates tbody tr[data-gate="web"] td:nth-child(3)')).toEqual(['libs/web']);
   });
 
   it('board: columns by status, cards with id, title, priority and blockers; keyboard moves the focus', async () => {

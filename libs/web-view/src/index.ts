@@ -5,6 +5,6 @@
  */
 export { createWebView, ASSET_FILES, UI_PATH } from './server.js';
 export type { WebRoute, WebView, WebViewOptions } from './server.js';
-export { AGGREGATE_AT, ViewFilterSchema, boardView, criticalPath, driftView, filteredNodes, gatesView, graphView } from './views.js';
-export type { BoardCard, BoardView, DriftView, GatesView, GraphView, GraphViewNode, ViewFilter } from './views.js';
+export { AGGREGATE_AT, GraphViewEdgeSchema, GraphViewGateSchema, GraphViewNodeSchema, GraphViewSchema, ViewFilterSchema, boardView, criticalPath, driftView, filteredNodes, gatesView, graphView } from './views.js';
+export type { BoardCard, BoardView, DriftView, GatesView, GraphView, GraphViewEdge, GraphViewGate, GraphViewNode, ViewFilter } from './views.js';
 export { serveRoutes } from './standalone.js';

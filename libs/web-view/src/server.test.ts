@@ -6,7 +6,8 @@ import { loadWorkspace } from '@govern/workspace';
 import { makeFixture } from './fixture.test-helper.js';
 import { createWebView, type WebView } from './server.js';
 import { serveRoutes } from './standalone.js';
-import { AGGREGATE_AT, criticalPath, graphView } from './views.js';
+import { gateReport } from '@govern/gates';
+import { AGGREGATE_AT, criticalPath, graphView, GraphViewSchema } from './views.js';
 
 // The routes over real HTTP on 127.0.0.1 (no browser): token, refusals, the JSON of the views.
 
@@ -60,6 +61,24 @@ describe('web view routes', () => {
       ['govern.config.yaml', ['gate-project-missing@5']],
       ['workplans/wp-01.md', ['unknown-dependency@40']],
     ]);
+    const graph = (await get('/ui/api/graph')).body as Record<string, unknown>;
+    const { version: _version, ...rest } = graph;
+    const g = GraphViewSchema.parse(rest);
+    expect({ boundaries: g.nodes.filter((n) => n.kind === 'gate' || n.kind === 'project'), edges: g.edges.filter((e) => e.kind === 'gate'), gates: g.gates }).toEqual({
+      boundaries: [
+        { id: 'gate:web', label: 'gate web: disabled — blocked by LM-03', kind: 'gate', status: 'blocked', document: '', count: 0 },
+        { id: 'project:web:libs/web', label: 'libs/web', kind: 'project', status: 'blocked', document: '', count: 0, parent: 'gate:web' },
+        { id: 'gate:base', label: 'gate base: enabled (no project)', kind: 'gate', status: 'done', document: '', count: 0 },
+      ],
+      edges: [
+        { source: 'LM-03', target: 'gate:web', kind: 'gate' },
+        { source: 'LM-01', target: 'gate:base', kind: 'gate' },
+      ],
+      gates: [
+        { id: 'gate:web', name: 'web', enabled: false, project: 'libs/web', projectNode: 'project:web:libs/web', requires: ['LM-03'], blockedBy: ['LM-03'], drawn: true },
+        { id: 'gate:base', name: 'base', enabled: true, project: null, projectNode: null, requires: ['LM-01'], blockedBy: [], drawn: true },
+      ],
+    });
     const item = (await get('/ui/api/item?id=WP-01-T02')).body as Record<string, unknown>;
     expect([item.dependencies, item.dependents, item.path, item.pr]).toEqual([[{ id: 'WP-01-T01', title: 'Runner', status: 'in_progress' }], [], ['WP-01-T01', 'WP-01-T02'], null]);
   });
@@ -106,6 +125,59 @@ describe('graph view data', () => {
       expect(criticalPath(ws, 'BIG-T2')).toEqual(['LM-02', 'BIG-T1', 'BIG-T2']);
     } finally {
       fs.rmSync(big, { recursive: true, force: true });
+    }
+  });
+
+  it('draws each gate as a boundary around its project, once per gate, fed by its requirements', async () => {
+    const dir = makeFixture();
+    try {
+      // Two gates enable libs/web; one requires a task, which aggregation draws as its document.
+      fs.writeFileSync(
+        path.join(dir, 'govern.config.yaml'),
+        'gates:\n  web:\n    requires: [LM-03]\n    project: libs/web\n  web-next:\n    requires: [LM-01, WP-01-T03]\n    project: libs/web\n  runner:\n    requires: [WP-01-T01, LM-02]\n    project: libs/runner\n  hidden:\n    requires: [NOPE-1]\n    project: libs/hidden\n',
+      );
+      const ws = await loadWorkspace({ root: dir, cacheDir: null });
+      const gates = gateReport(ws).gates;
+      const pick = (v: ReturnType<typeof graphView>) => ({ nodes: v.nodes.filter((n) => n.kind === 'gate' || n.kind === 'project'), edges: v.edges.filter((e) => e.kind === 'gate'), drawn: v.gates.map((g) => [g.id, g.drawn]) });
+      const boundaries = [
+        { id: 'gate:web', label: 'gate web: disabled — blocked by LM-03', kind: 'gate', status: 'blocked', document: '', count: 0 },
+        { id: 'project:web:libs/web', label: 'libs/web', kind: 'project', status: 'blocked', document: '', count: 0, parent: 'gate:web' },
+        { id: 'gate:web-next', label: 'gate web-next: enabled', kind: 'gate', status: 'done', document: '', count: 0 },
+        { id: 'project:web-next:libs/web', label: 'libs/web', kind: 'project', status: 'done', document: '', count: 0, parent: 'gate:web-next' },
+        { id: 'gate:runner', label: 'gate runner: disabled — blocked by WP-01-T01, LM-02', kind: 'gate', status: 'blocked', document: '', count: 0 },
+        { id: 'project:runner:libs/runner', label: 'libs/runner', kind: 'project', status: 'blocked', document: '', count: 0, parent: 'gate:runner' },
+      ];
+      const drawn = [['gate:web', true], ['gate:web-next', true], ['gate:runner', true], ['gate:hidden', false]];
+      expect(pick(graphView(ws, { mode: 'items' }, gates))).toEqual({
+        nodes: boundaries,
+        edges: [
+          { source: 'LM-03', target: 'gate:web', kind: 'gate' },
+          { source: 'LM-01', target: 'gate:web-next', kind: 'gate' },
+          { source: 'WP-01-T03', target: 'gate:web-next', kind: 'gate' },
+          { source: 'WP-01-T01', target: 'gate:runner', kind: 'gate' },
+          { source: 'LM-02', target: 'gate:runner', kind: 'gate' },
+        ],
+        drawn,
+      });
+      expect(pick(graphView(ws, { mode: 'documents' }, gates))).toEqual({
+        nodes: boundaries,
+        edges: [
+          { source: 'LM-03', target: 'gate:web', kind: 'gate' },
+          { source: 'LM-01', target: 'gate:web-next', kind: 'gate' },
+          { source: 'doc:WP-01', target: 'gate:web-next', kind: 'gate' },
+          { source: 'doc:WP-01', target: 'gate:runner', kind: 'gate' },
+          { source: 'LM-02', target: 'gate:runner', kind: 'gate' },
+        ],
+        drawn,
+      });
+      // A filter that hides every requirement of a gate hides its boundary too.
+      expect(pick(graphView(ws, { mode: 'auto', prefix: 'LM-03' }, gates))).toEqual({
+        nodes: boundaries.slice(0, 2),
+        edges: [{ source: 'LM-03', target: 'gate:web', kind: 'gate' }],
+        drawn: [['gate:web', true], ['gate:web-next', false], ['gate:runner', false], ['gate:hidden', false]],
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

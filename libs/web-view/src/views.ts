@@ -1,6 +1,6 @@
 import { gateReport, type GateReport } from '@govern/gates';
 import { blockersOf, type GraphNode } from '@govern/graph';
-import { STATUSES, type Diagnostic, type Status } from '@govern/workplan';
+import { STATUSES, StatusSchema, type Diagnostic, type Status } from '@govern/workplan';
 import type { Workspace } from '@govern/workspace';
 import { z } from 'zod';
 
@@ -22,26 +22,61 @@ export const ViewFilterSchema = z.object({
 });
 export type ViewFilter = z.infer<typeof ViewFilterSchema>;
 
-export interface GraphViewNode {
-  id: string;
-  label: string;
-  kind: string;
-  status: Status | null;
-  document: string;
-  /** Items a document node stands for (1 for an item). */
-  count: number;
+export const GraphViewNodeSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  /** An item's kind, `document` (aggregated), `gate` (a boundary) or `project` (inside a gate's boundary). */
+  kind: z.string(),
+  status: StatusSchema.nullable(),
+  document: z.string(),
+  /** Items a document node stands for (1 for an item, 0 for a gate or a project). */
+  count: z.number().int().min(0),
   /** Per status, for a document node. */
-  counts?: Partial<Record<Status | 'none', number>>;
-}
+  counts: z.partialRecord(z.enum([...STATUSES, 'none']), z.number().int()).optional(),
+  /** The compound node drawn around this one: a project's gate boundary. */
+  parent: z.string().optional(),
+});
+export type GraphViewNode = z.infer<typeof GraphViewNodeSchema>;
 
-export interface GraphView {
-  mode: 'items' | 'documents';
-  total: number;
-  shown: number;
-  nodes: GraphViewNode[];
-  edges: Array<{ source: string; target: string; kind: 'depends' | 'part-of' | 'gate' }>;
-  gates: Array<{ id: string; name: string; enabled: boolean; project: string | null; requires: string[] }>;
-  documents: string[];
+export const GraphViewEdgeSchema = z.object({
+  source: z.string(),
+  target: z.string(),
+  /** `depends`: source depends on target; `part-of`: source is inside target; `gate`: source is required by the gate boundary target. */
+  kind: z.enum(['depends', 'part-of', 'gate']),
+});
+export type GraphViewEdge = z.infer<typeof GraphViewEdgeSchema>;
+
+export const GraphViewGateSchema = z.object({
+  /** The boundary's node id, `gate:<name>`. */
+  id: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  project: z.string().nullable(),
+  /** The node id of the project inside the boundary, `project:<gate>:<path>`; null without a project. */
+  projectNode: z.string().nullable(),
+  requires: z.array(z.string()),
+  /** The requirements not done yet, in the order written. */
+  blockedBy: z.array(z.string()),
+  /** Whether the boundary is in `nodes`: only when one of its requirements is drawn (a filter may hide them all). */
+  drawn: z.boolean(),
+});
+export type GraphViewGate = z.infer<typeof GraphViewGateSchema>;
+
+/** The JSON of `GET /ui/api/graph` (plus its `version`). */
+export const GraphViewSchema = z.object({
+  mode: z.enum(['items', 'documents']),
+  total: z.number().int(),
+  shown: z.number().int(),
+  nodes: z.array(GraphViewNodeSchema),
+  edges: z.array(GraphViewEdgeSchema),
+  gates: z.array(GraphViewGateSchema),
+  documents: z.array(z.string()),
+});
+export type GraphView = z.infer<typeof GraphViewSchema>;
+
+/** A gate's state in words: never color alone. */
+function gateStateText(g: { enabled: boolean; blockedBy: readonly string[] }): string {
+  return g.enabled ? 'enabled' : g.blockedBy.length ? `disabled — blocked by ${g.blockedBy.join(', ')}` : 'disabled';
 }
 
 function matches(n: GraphNode, f: ViewFilter): boolean {
@@ -69,7 +104,8 @@ function rollUp(counts: Partial<Record<Status | 'none', number>>, total: number)
  * The graph view: items with their dependency and containment edges, or, above
  * {@link AGGREGATE_AT} items (or with `mode: documents`), one node per document
  * beside each milestone, with an edge wherever any item of one depends on any of
- * the other. Gates are nodes fed by the milestones they require.
+ * the other. Each gate is a boundary around the project it enables (`parent` of the
+ * project's node), fed by an edge from each required item drawn (or its document's node).
  */
 export function graphView(ws: Workspace, f: ViewFilter, gates: GateReport[]): GraphView {
   const all = ws.index.graph.nodes;
@@ -122,14 +158,23 @@ export function graphView(ws: Workspace, f: ViewFilter, gates: GateReport[]): Gr
     // Containment doubles the edges of a large drawing for little: only small ones get it.
     if (!aggregate && kept.length <= AGGREGATE_AT && n.parent && drawnAs.has(n.parent)) edge(n.id, n.parent, 'part-of');
   }
-  const gateNodes = gates.map((g) => ({ id: `gate:${g.name}`, name: g.name, enabled: g.enabled, project: g.project, requires: g.requires.map((r) => r.id) }));
-  for (const g of gateNodes) {
-    const feeding = g.requires.map((r) => drawnAs.get(r)).filter((x): x is string => x !== undefined);
+  // Each gate is a boundary (a compound node) around the project it enables, fed by the
+  // milestones it requires. A project under two gates is drawn once inside each.
+  const gateList: GraphViewGate[] = [];
+  for (const g of gates) {
+    const id = `gate:${g.name}`;
+    const requires = g.requires.map((r) => r.id);
+    const blockedBy = g.blockedBy.map((r) => r.id);
+    const feeding = requires.map((r) => drawnAs.get(r)).filter((x): x is string => x !== undefined);
+    const projectNode = g.project ? `project:${g.name}:${g.project}` : null;
+    gateList.push({ id, name: g.name, enabled: g.enabled, project: g.project, projectNode, requires, blockedBy, drawn: feeding.length > 0 });
     if (!feeding.length) continue;
-    nodes.push({ id: g.id, label: `gate ${g.name}${g.project ? ` (${g.project})` : ''}: ${g.enabled ? 'enabled' : 'disabled'}`, kind: 'gate', status: g.enabled ? 'done' : 'blocked', document: '', count: 0 });
-    for (const r of feeding) edge(g.id, r, 'gate');
+    const status: Status = g.enabled ? 'done' : 'blocked';
+    nodes.push({ id, label: `gate ${g.name}: ${gateStateText({ enabled: g.enabled, blockedBy })}${g.project ? '' : ' (no project)'}`, kind: 'gate', status, document: '', count: 0 });
+    if (projectNode) nodes.push({ id: projectNode, label: g.project!, kind: 'project', status, document: '', count: 0, parent: id });
+    for (const r of feeding) edge(r, id, 'gate');
   }
-  return { mode: aggregate ? 'documents' : 'items', total: all.length, shown: kept.length, nodes, edges, gates: gateNodes, documents };
+  return { mode: aggregate ? 'documents' : 'items', total: all.length, shown: kept.length, nodes, edges, gates: gateList, documents };
 }
 
 /**

@@ -3,16 +3,12 @@ import { createServiceRunner, DEFAULT_SERVICE_PORT, startServiceServer } from '@
 import { createWebView, UI_PATH } from '@govern/web-view';
 import { VERSION } from '../version.js';
 import { resolveRoot, tokenFromEnv, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { portOption, serveService } from './serve-service.js';
 
 const TOKEN_ENV = 'GOVERN_SERVICE_TOKEN';
 /** The default port (@govern/service-runner's). This module is loaded only for `govern serve` and help (COMMAND_GROUPS). */
 export const SERVICE_PORT = DEFAULT_SERVICE_PORT;
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535; 0 picks a free one)');
-  return n;
-}
 function positive(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
@@ -56,7 +52,6 @@ export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop
     toolVersion: VERSION,
     ...(opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1' ? { cacheDir: null } : {}),
   });
-  let service;
   // The web view (graph, board, item, gates, drift at /ui/) keeps its own long-lived
   // workspace and watches the document folders for the live updates.
   const web = await createWebView({
@@ -69,51 +64,46 @@ export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop
     await runner.close();
     throw err;
   });
-  try {
-    service = await startServiceServer({
-      runner,
-      host: opts.host ?? '127.0.0.1',
-      port: opts.port ?? SERVICE_PORT,
-      ...(token ? { token } : {}),
-      routes: web.routes,
-      log: (line) => ctx.stderr.write(`govern serve: ${line}\n`),
-    });
-  } catch (err) {
-    await web.close();
-    await runner.close();
-    if ((err as { code?: unknown }).code === 'unsafe-bind') throw new UsageError((err as Error).message);
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
-      ctx.stderr.write(`govern: serve: ${(err as Error).message}\n`);
-      return 1;
-    }
-    throw err;
-  }
-  // The signal handlers go in before the listening line: a supervisor may stop the
-  // service as soon as it reads it, and that must be the clean stop.
-  const stopped = new Promise<void>((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    void stop?.then(done);
+  return serveService(ctx, {
+    name: 'serve',
+    start: async () => {
+      try {
+        const service = await startServiceServer({
+          runner,
+          host: opts.host ?? '127.0.0.1',
+          port: opts.port ?? SERVICE_PORT,
+          ...(token ? { token } : {}),
+          routes: web.routes,
+          log: (line) => ctx.stderr.write(`govern serve: ${line}\n`),
+        });
+        // The event streams end first: an open stream would hold the server's stop.
+        return {
+          ...service,
+          close: async () => {
+            await web.close();
+            await service.close();
+          },
+        };
+      } catch (err) {
+        await web.close();
+        await runner.close();
+        throw err;
+      }
+    },
+    ready: async (service) => {
+      const health = (await runner.run('health', {}, { via: 'library' })) as { gates: Array<{ name: string; enabled: boolean; blocked_by: string[] }>; operations: { total: number } };
+      const closed = health.gates.filter((g) => !g.enabled);
+      if (opts.json) writeJson(ctx, { url: service.url, host: service.host, port: service.port, mode: runner.mode, store: runner.store, auth: token !== undefined, operations: health.operations.total });
+      ctx.stderr.write(
+        `govern serve: listening on ${service.url} (mode ${runner.mode}, audit in ${runner.store}; ${token ? `bearer token from $${opts.tokenEnv ?? TOKEN_ENV}` : 'no token: loopback only'}); POST /v1/operations/<name>, GET /openapi.json; stop with Ctrl-C\n`,
+      );
+      ctx.stderr.write(`govern serve: web view at ${service.url}${UI_PATH}/ (${opts.writes ? 'board moves enabled: status writes with lifecycle rules and audit' : 'read-only; --writes enables board moves'})\n`);
+      for (const g of closed) ctx.stderr.write(`govern serve: gate ${g.name} is disabled (blocked by ${g.blocked_by.join(', ')}): its operations answer gate-disabled\n`);
+    },
+    stoppedLine: 'govern serve: stopped',
+    stop,
+    usage: (err) => (err as { code?: unknown }).code === 'unsafe-bind',
   });
-  const health = (await runner.run('health', {}, { via: 'library' })) as { gates: Array<{ name: string; enabled: boolean; blocked_by: string[] }>; operations: { total: number } };
-  const closed = health.gates.filter((g) => !g.enabled);
-  if (opts.json) writeJson(ctx, { url: service.url, host: service.host, port: service.port, mode: runner.mode, store: runner.store, auth: token !== undefined, operations: health.operations.total });
-  ctx.stderr.write(
-    `govern serve: listening on ${service.url} (mode ${runner.mode}, audit in ${runner.store}; ${token ? `bearer token from $${opts.tokenEnv ?? TOKEN_ENV}` : 'no token: loopback only'}); POST /v1/operations/<name>, GET /openapi.json; stop with Ctrl-C\n`,
-  );
-  ctx.stderr.write(`govern serve: web view at ${service.url}${UI_PATH}/ (${opts.writes ? 'board moves enabled: status writes with lifecycle rules and audit' : 'read-only; --writes enables board moves'})\n`);
-  for (const g of closed) ctx.stderr.write(`govern serve: gate ${g.name} is disabled (blocked by ${g.blocked_by.join(', ')}): its operations answer gate-disabled\n`);
-  await stopped;
-  // The event streams end first: an open stream would hold the server's stop.
-  await web.close();
-  await service.close();
-  ctx.stderr.write('govern serve: stopped\n');
-  return 0;
 }
 
 /** Declares `govern serve`. */
@@ -123,7 +113,7 @@ export function registerServeCommand(program: Command, ctx: CommandContext, comm
       .command('serve')
       .description('serve the service runner over HTTP: every SERVICE_OPERATIONS operation at POST /v1/operations/<name>, /health, /openapi.json (see docs/service-runner.md)'),
   )
-    .option('--port <n>', `port (default ${SERVICE_PORT}; 0 picks a free one)`, port)
+    .option('--port <n>', `port (default ${SERVICE_PORT}; 0 picks a free one)`, portOption)
     .option('--host <address>', 'address to bind (default 127.0.0.1); anything but loopback requires a token of at least 32 bytes')
     .option('--token-env <name>', `environment variable holding the bearer token clients must send (default ${TOKEN_ENV}, if set)`)
     .addOption(new Option('--mode <mode>', 'rollout mode of the writes: shadow denies them, guided applies them, prescriptive needs an approved review for each (default guided)').choices(['shadow', 'guided', 'prescriptive']))

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { assertEnabledWhereDeclared, isGateError } from '@govern/gates';
 import { withSpan } from '@govern/telemetry';
 import type { SyncReport } from '@govern/statehub';
@@ -7,6 +7,7 @@ import { loadConfig, repoIdentity } from '@govern/workspace';
 import { defaultActor } from '@govern/write';
 import { resolveRoot, tokenFromEnv, UsageError, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { renderRefusal } from '../errors.js';
+import { portOption, serveService } from './serve-service.js';
 import { colorsFor } from '../render.js';
 
 const TOKEN_ENV = 'STATEHUB_TOKEN';
@@ -19,11 +20,6 @@ export const STATEHUB_PORT = 4870;
 const server = () => import('@govern/statehub-server');
 const lib = () => import('@govern/statehub');
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535; 0 picks a free one)');
-  return n;
-}
 
 /**
  * `govern statehub serve|sync` are gated: when the governed root's
@@ -64,45 +60,29 @@ export async function serveCommand(ctx: CommandContext, opts: ServeOptions, stop
   const token = tokenFromEnv(ctx, opts.tokenEnv, TOKEN_ENV);
   const db = opts.db ? path.resolve(ctx.cwd, opts.db) : path.join(root, '.govern', 'statehub.duckdb');
   const { DbError, DEFAULT_PORT, startStateHub, StateHubConfigError } = await server();
-  let hub;
-  try {
-    hub = await startStateHub({
-      db,
-      host: opts.host ?? '127.0.0.1',
-      port: opts.port ?? DEFAULT_PORT,
-      ...(token ? { token } : {}),
-      // The repository's profile orders GET /next exactly as it orders `govern next`.
-      profile: loadConfig(root).profile,
-      log: (line) => ctx.stderr.write(`govern statehub: ${line}\n`),
-    });
-  } catch (err) {
-    if (err instanceof StateHubConfigError) throw new UsageError(err.message);
-    if (err instanceof DbError || (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
-      ctx.stderr.write(`govern: statehub: ${(err as Error).message}\n`);
-      return 1;
-    }
-    throw err;
-  }
-  // The signal handlers go in before the listening line: a supervisor may stop the
-  // service as soon as it reads it, and that must be the clean stop, not the default kill.
-  const stopped = new Promise<void>((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    void stop?.then(done);
+  return serveService(ctx, {
+    name: 'statehub',
+    start: () =>
+      startStateHub({
+        db,
+        host: opts.host ?? '127.0.0.1',
+        port: opts.port ?? DEFAULT_PORT,
+        ...(token ? { token } : {}),
+        // The repository's profile orders GET /next exactly as it orders `govern next`.
+        profile: loadConfig(root).profile,
+        log: (line) => ctx.stderr.write(`govern statehub: ${line}\n`),
+      }),
+    ready: (hub) => {
+      if (opts.json) writeJson(ctx, { url: hub.url, host: hub.host, port: hub.port, db: hub.db, auth: token !== undefined });
+      ctx.stderr.write(
+        `govern statehub: listening on ${hub.url} (database ${hub.db}; ${token ? `bearer token from $${opts.tokenEnv ?? TOKEN_ENV}` : 'no token: loopback only'}); stop with Ctrl-C\n`,
+      );
+    },
+    stoppedLine: 'govern statehub: stopped; database checkpointed',
+    stop,
+    usage: (err) => err instanceof StateHubConfigError,
+    unavailable: (err) => err instanceof DbError,
   });
-  if (opts.json) writeJson(ctx, { url: hub.url, host: hub.host, port: hub.port, db: hub.db, auth: token !== undefined });
-  ctx.stderr.write(
-    `govern statehub: listening on ${hub.url} (database ${hub.db}; ${token ? `bearer token from $${opts.tokenEnv ?? TOKEN_ENV}` : 'no token: loopback only'}); stop with Ctrl-C\n`,
-  );
-  await stopped;
-  await hub.close();
-  ctx.stderr.write('govern statehub: stopped; database checkpointed\n');
-  return 0;
 }
 
 interface SyncCliOptions extends CommonOptions {
@@ -202,7 +182,7 @@ export function registerStatehubCommands(
   const statehub = program.command('statehub').description('the embedded StateHub service and the bridge that syncs workplans and tasks with a StateHub (see docs/statehub.md)');
   const gated = '\nGated: when govern.config.yaml declares a `statehub` gate, this runs only once the gate is enabled (see `govern gates`).';
   common(statehub.command('serve').description('run the StateHub HTTP service on a DuckDB file until interrupted (--json prints { url, host, port, db, auth } once listening)'))
-    .option('--port <n>', `port (default ${STATEHUB_PORT}; 0 picks a free one)`, port)
+    .option('--port <n>', `port (default ${STATEHUB_PORT}; 0 picks a free one)`, portOption)
     .option('--host <address>', 'address to bind (default 127.0.0.1); anything but loopback requires a token of at least 32 bytes')
     .option('--db <file>', 'DuckDB database file (default <root>/.govern/statehub.duckdb)')
     .option('--token-env <name>', `environment variable holding the bearer token clients must send (default ${TOKEN_ENV}, if set)`)
