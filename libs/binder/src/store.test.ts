@@ -15,7 +15,7 @@ import { BinderError } from './errors.js';
 import { fingerprintHash } from './fingerprint.js';
 import { idempotencyKey, upsertKey } from './keys.js';
 import { MIGRATIONS } from './migrations.js';
-import { canonicalText, FACT_COLUMNS, isWellFormedJson, openBinder, type Binder, type OpenBinderOptions } from './store.js';
+import { canonicalText, FACT_COLUMNS, factRow, isWellFormedJson, openBinder, type Binder, type OpenBinderOptions } from './store.js';
 import { checkEnvelope, parseEnvelopeText } from './validate.js';
 
 const dirs: string[] = [];
@@ -168,6 +168,39 @@ describe('ingest', () => {
     const b = await binder({ trace: (phase, ms) => steps.push(`${phase}:${ms >= 0}`) });
     await b.ingest([envelope(1)], { source: 'test' });
     expect(steps).toEqual(['digest', 'validate', 'keys', 'stage', 'insert', 'compare', 'capsules', 'bookkeeping', 'bookkeeping', 'commit'].map((p) => `${p}:true`));
+  });
+
+  it('stores the fact rows factRow gives when situations and kinds are staged once per call and joined back (parts of 8: situations and kinds new in later parts)', async () => {
+    const b = await binder({ partSize: 8 });
+    const SIGNALS = [{ signal: 'failure' }, { signal: 'success' }, { signal: 'anomaly', anomaly_trigger: 'timeout' }, { signal: 'anomaly', anomaly_trigger: 'slow' }, { signal: 'denial', policy_reason_code: 'gate-disabled' }];
+    const records: Raw[] = Array.from({ length: 30 }, (_, n) =>
+      envelope(n, {
+        ...SIGNALS[n % 5],
+        task_spec: { scope: 'repo:govern/libs/binder', target: { kind: 'file', id: n >= 24 ? 'only-in-part-4.ts' : `src/f${n % 7}.ts` }, action: { kind: 'edit' }, failure_reason_code: 'check-failed' },
+        // An offset time: observed_ts is the same instant in UTC.
+        ...(n % 11 === 0 ? { observed_at: '2026-02-15T12:00:01+02:00' } : {}),
+      }),
+    );
+    // The legacy alias: validated by zod, not by the fast path.
+    const legacy = envelope(99_999, { task_spec: { scope: 'repo:govern/libs/binder', target: { kind: 'file', id: 'src/f1.ts' }, action: { kind: 'edit' }, reason_code: 'check-failed' } });
+    records.push(legacy);
+    const r = await b.ingest(records, { source: 'test' });
+    expect([r.accepted, r.duplicates, r.quarantined, r.capsules.created]).toEqual([31, 0, 0, 8]);
+    const expected = records
+      .map((raw) => {
+        const c = checkEnvelope(raw);
+        if (!c.ok) throw new Error('test envelope invalid');
+        return factRow(c.envelope);
+      })
+      .sort((x, y) => (String(x.idempotency_key) < String(y.idempotency_key) ? -1 : 1));
+    expect(await b.facts()).toEqual(expected);
+    expect(expected.filter((f) => f.observed_at !== f.observed_ts).map((f) => f.observed_ts)).toEqual(['2026-02-15T10:00:01.000Z', '2026-02-15T10:00:01.000Z', '2026-02-15T10:00:01.000Z']);
+    // The stored facts do not depend on the part size: the same records in one part store the same rows.
+    const one = await binder();
+    await one.ingest(records, { source: 'test' });
+    expect(await one.facts()).toEqual(expected);
+    const bad = await openBinder({ file: dbFile(), knownSecrets: [], partSize: 0 }).catch((e: unknown) => e);
+    expect([bad instanceof BinderError, (bad as BinderError).code, (bad as BinderError).message]).toEqual([true, 'invalid-query', 'partSize must be a positive integer, not 0']);
   });
 
   it('a call of more than one part (12,500 records) binds as one: a key repeated across parts is a duplicate or a conflict as within a part', async () => {

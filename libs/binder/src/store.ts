@@ -29,8 +29,10 @@ import { BINDER_VERSION } from './version.js';
  * 2. Otherwise every record is screened (validate.ts' `screenEnvelopes`, secrets
  *    included; fast-envelope.ts' proof stands in for zod where it can) and the valid
  *    ones get their keys, fingerprint and derivations in JS (the fingerprint and upsert
- *    key once per situation, {@link SituationCache}). Their fact rows are appended to a
- *    temp staging table. A call is prepared in parts of {@link PART} records, and the
+ *    key once per situation, {@link SituationCache}). Their fact rows are staged in
+ *    temp tables: each row's own values per row, its situation (TaskSpec, policy,
+ *    context and what they determine) and kind (signal and derivations) once per call,
+ *    joined back by SQL ({@link STAGE_FULL}). A call is prepared in parts of {@link PART} records, and the
  *    SQL of step 3's insert for one part runs on DuckDB's thread while the next part is
  *    prepared (all in the call's one transaction).
  * 3. Set-based SQL: the first row of each idempotency key not yet stored is inserted
@@ -68,6 +70,8 @@ export interface OpenBinderOptions {
   settings?: Record<string, string>;
   /** Told how long each step of binding a batch took (the benchmark's breakdown; tracing). */
   trace?: (phase: BindPhase, ms: number) => void;
+  /** Records per part of an `ingest()` call (default {@link PART}, 12,500): parts are prepared while DuckDB binds the previous one. */
+  partSize?: number;
 }
 
 /**
@@ -408,11 +412,13 @@ export function isWellFormedJson(value: unknown, depth = 0): boolean {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** What an envelope's situation (TaskSpec, wrapper policy, context) determines: computed once per situation in a batch. */
+/**
+ * What an envelope's situation (TaskSpec, wrapper policy, context) determines: computed
+ * once per situation, and staged once per ingest call (the `binder_stage_sit` table), not
+ * once per row. `cols` are the situation's fact columns in {@link SITUATION_COLUMNS} order.
+ */
 interface Situation {
-  fingerprint_hash: string;
-  upsert_key: string;
-  context: string;
+  cols: [string, string, string, string, string, string, string, string, string, string];
 }
 
 /**
@@ -424,73 +430,105 @@ interface Situation {
  */
 export type SituationCache = Map<string, Situation>;
 
-/** The derivation columns (strict, hybrid, lenient: derivation, minting) of each signal and trigger: they depend on nothing else. */
-const DERIVED = new Map<string, [string, boolean, string, boolean, string, boolean]>();
-function derived(e: WrapperEnvelope): [string, boolean, string, boolean, string, boolean] {
-  const key = e.anomaly_trigger === undefined ? e.signal : `${e.signal}\u0000${e.anomaly_trigger}`;
-  let d = DERIVED.get(key);
-  if (!d) {
+/** The fact columns a {@link Situation} determines, staged once per situation (`binder_stage_sit`). */
+const SITUATION_COLUMNS = [
+  'wrapper_policy_name', 'wrapper_policy_version', 'scope', 'target_kind', 'target_id', 'action_kind', 'failure_reason_code', 'context', 'fingerprint_hash', 'upsert_key',
+] as const;
+
+/**
+ * The fact columns the schema, signal and anomaly trigger determine (the derivations
+ * under each mode depend on nothing else), staged once per kind (`binder_stage_der`).
+ * `cols` in {@link KIND_COLUMNS} order.
+ */
+interface Kind {
+  cols: [string, string, string | null, string, boolean, string, boolean, string, boolean];
+}
+const KIND_COLUMNS = [
+  ['envelope_schema', 'VARCHAR'], ['signal', 'VARCHAR'], ['anomaly_trigger', 'VARCHAR'],
+  ['strict_derivation', 'VARCHAR'], ['strict_minting', 'BOOLEAN'], ['hybrid_derivation', 'VARCHAR'], ['hybrid_minting', 'BOOLEAN'], ['lenient_derivation', 'VARCHAR'], ['lenient_minting', 'BOOLEAN'],
+] as const;
+
+/** The {@link Kind} of each schema, signal and trigger: they depend on nothing else. */
+const KINDS = new Map<string, Kind>();
+function kindOf(e: WrapperEnvelope): Kind {
+  const key = e.anomaly_trigger === undefined ? `${e.schema}\u0000${e.signal}` : `${e.schema}\u0000${e.signal}\u0000${e.anomaly_trigger}`;
+  let k = KINDS.get(key);
+  if (!k) {
     const s = derive(e, 'strict');
     const h = derive(e, 'hybrid');
     const l = derive(e, 'lenient');
-    d = [s.derivation, s.minting, h.derivation, h.minting, l.derivation, l.minting];
+    k = { cols: [e.schema, e.signal, e.anomaly_trigger ?? null, s.derivation, s.minting, h.derivation, h.minting, l.derivation, l.minting] };
     // Triggers are free text: keep the cache small whatever comes in.
-    if (DERIVED.size > 10_000) DERIVED.clear();
-    DERIVED.set(key, d);
+    if (KINDS.size > 10_000) KINDS.clear();
+    KINDS.set(key, k);
   }
-  return d;
+  return k;
 }
 
 /** `YYYY-MM-DDTHH:MM:SS.sssZ`: for a time zod accepted (a real date), `new Date(t).toISOString()` gives `t` back. */
 const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-/** The values of a valid envelope's fact row, in {@link FACT_COLUMNS} order: its fields, keys, fingerprint and derivations. */
-export function factValues(e: WrapperEnvelope, cache?: SituationCache): FactRow[FactColumn][] {
+/** The fact columns that differ row by row, staged per row (`binder_stage`): the idempotency key first. */
+const ROW_COLUMNS = [
+  ['idempotency_key', 'VARCHAR'], ['run_id', 'VARCHAR'], ['task_id', 'VARCHAR'], ['group_id', 'VARCHAR'], ['event_id', 'VARCHAR'], ['sequence', 'BIGINT'],
+  ['policy_reason_code', 'VARCHAR'], ['evidence', 'VARCHAR'], ['observed_at', 'VARCHAR'], ['observed_ts', 'VARCHAR'],
+] as const;
+type RowValues = [string, string, string, string, string, number, string | null, string, string, string];
+
+/**
+ * An envelope's fact row in three parts: its own values ({@link ROW_COLUMNS}), its
+ * situation and its kind. The binder stages the parts (the situation and kind once per
+ * call) and DuckDB joins them back into the fact row; {@link factValues} joins them here.
+ */
+interface StagedFact {
+  values: RowValues;
+  sit: Situation;
+  kind: Kind;
+}
+
+function stagedFact(e: WrapperEnvelope, cache?: SituationCache): StagedFact {
   const memo = cache ? JSON.stringify([e.task_spec, e.wrapper_policy, e.context]) : '';
   let sit = cache?.get(memo);
+  const t = e.task_spec;
   if (!sit) {
     const fp = fingerprintHash(e);
-    sit = { fingerprint_hash: fp, upsert_key: upsertKey(e, fp).hash, context: canonicalText(e.context) };
+    const uk = upsertKey(e, fp).hash;
+    const context = canonicalText(e.context);
+    sit = {
+      cols: [e.wrapper_policy.name, e.wrapper_policy.version, t.scope, t.target.kind, t.target.id, t.action.kind, t.failure_reason_code, context, fp, uk],
+    };
     cache?.set(memo, sit);
   }
   // An envelope fast-envelope.ts built holds only well-formed strings, and its evidence
   // refs have their keys in sorted order (kind, ref, sha256): JSON.stringify writes
   // exactly the canonical text there (keys.test.ts and store.test.ts compare them).
   const plain = isProvenPlain(e);
-  const d = derived(e);
-  const t = e.task_spec;
+  return {
+    values: [
+      plain ? idempotencyHashOfPlain(e) : idempotencyKey(e).hash,
+      e.run_id,
+      e.task_id,
+      e.group_id,
+      e.event_id,
+      e.sequence,
+      e.policy_reason_code ?? null,
+      plain ? JSON.stringify(e.evidence) : canonicalText(e.evidence),
+      e.observed_at,
+      plain && ISO_UTC_MS.test(e.observed_at) ? e.observed_at : new Date(e.observed_at).toISOString(),
+    ],
+    sit,
+    kind: kindOf(e),
+  };
+}
+
+/** The values of a valid envelope's fact row, in {@link FACT_COLUMNS} order: its fields, keys, fingerprint and derivations. */
+export function factValues(e: WrapperEnvelope, cache?: SituationCache): FactRow[FactColumn][] {
+  const { values: v, sit, kind } = stagedFact(e, cache);
+  const s = sit.cols;
+  const k = kind.cols;
   return [
-    plain ? idempotencyHashOfPlain(e) : idempotencyKey(e).hash,
-    e.run_id,
-    e.task_id,
-    e.group_id,
-    BINDER_VERSION,
-    e.schema,
-    e.event_id,
-    e.sequence,
-    e.signal,
-    e.anomaly_trigger ?? null,
-    e.wrapper_policy.name,
-    e.wrapper_policy.version,
-    t.scope,
-    t.target.kind,
-    t.target.id,
-    t.action.kind,
-    t.failure_reason_code,
-    e.policy_reason_code ?? null,
-    sit.context,
-    plain ? JSON.stringify(e.evidence) : canonicalText(e.evidence),
-    e.observed_at,
-    plain && ISO_UTC_MS.test(e.observed_at) ? e.observed_at : new Date(e.observed_at).toISOString(),
-    sit.fingerprint_hash,
-    sit.upsert_key,
-    FALLBACK_VERSION,
-    d[0],
-    d[1],
-    d[2],
-    d[3],
-    d[4],
-    d[5],
+    v[0], v[1], v[2], v[3], BINDER_VERSION, k[0], v[4], v[5], k[1], k[2], s[0], s[1], s[2], s[3], s[4], s[5], s[6], v[6], s[7], v[7], v[8], v[9], s[8], s[9], FALLBACK_VERSION,
+    k[3], k[4], k[5], k[6], k[7], k[8],
   ];
 }
 
@@ -531,7 +569,7 @@ interface Refused {
 /** A batch after validation: fact rows of the valid records, refusals of the others (by record position). */
 interface Prepared {
   received: number;
-  rows: Array<{ ord: number; values: FactRow[FactColumn][]; raw: unknown }>;
+  rows: Array<{ ord: number; fact: StagedFact; raw: unknown }>;
   refused: Refused[];
   /** Whether every record is plain JSON (so its batch digest may be recorded); not computed (false) unless asked. */
   plain: boolean;
@@ -597,7 +635,7 @@ function capsuleDelta(mode: FallbackMode): string {
         list(wrapper_policy_name || '@' || wrapper_policy_version) AS policies,
         list(policy_reason_code) AS codes,
         bool_or(m) AS minted
-      FROM (SELECT *, ${mode}_derivation AS d, ${mode}_minting AS m FROM binder_stage WHERE ord IN (SELECT ord FROM binder_stage_class WHERE rn = 1 AND NOT existing))
+      FROM (SELECT *, ${mode}_derivation AS d, ${mode}_minting AS m FROM ${STAGE_FULL} WHERE ord IN (SELECT ord FROM binder_stage_class WHERE rn = 1 AND NOT existing))
       GROUP BY upsert_key)
     SELECT b.upsert_key, b.scope, b.target_kind, b.target_id, b.action_kind, b.failure_reason_code, b.fingerprint_hash, b.binder_version,
       '${mode}' AS fallback_mode, '${FALLBACK_VERSION}' AS fallback_version,
@@ -812,6 +850,8 @@ export const BINDER_SETTINGS: Record<string, string> = { checkpoint_threshold: '
 
 /** Opens (creating and migrating) a binder file. Refuses (`BinderError`: `locked`, `open-failed`, `schema`) a file it cannot use. */
 export async function openBinder(opts: OpenBinderOptions): Promise<Binder> {
+  const part = opts.partSize ?? PART;
+  if (!Number.isSafeInteger(part) || part < 1) throw new BinderError('invalid-query', `partSize must be a positive integer, not ${String(opts.partSize)}`);
   let db: Db;
   try {
     db = await openDb(opts.file, { settings: { ...BINDER_SETTINGS, ...opts.settings }, lockedHint: 'another govern process is binding into it' });
@@ -820,7 +860,7 @@ export async function openBinder(opts: OpenBinderOptions): Promise<Binder> {
   }
   try {
     await migrate(db);
-    const store = new BinderStore(db, opts.config ?? DEFAULT_BINDER_CONFIG, opts.now ?? (() => new Date()), opts.knownSecrets ?? knownSecretsFromEnv(process.env), opts.trace);
+    const store = new BinderStore(db, opts.config ?? DEFAULT_BINDER_CONFIG, opts.now ?? (() => new Date()), opts.knownSecrets ?? knownSecretsFromEnv(process.env), opts.trace, part);
     await store.reconcile();
     return store;
   } catch (err) {
@@ -837,13 +877,34 @@ function asBinderError(err: unknown): unknown {
   return err;
 }
 
-const STAGE_COLUMNS = `ord INTEGER, ${FACT_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')}`;
-type Writer = (a: RowAppender, v: FactRow[FactColumn][]) => void;
-const STAGE_WRITERS: Writer[] = FACT_COLUMNS.map(([, t], i): Writer => {
+/**
+ * The staged rows of a call as fact rows: each row's own values joined with its
+ * situation and kind (staged once per call), the versions as constants. Same columns and
+ * values as {@link factValues}; `ord` first.
+ */
+const STAGE_FULL = (() => {
+  const from: Record<string, string> = { binder_version: `'${BINDER_VERSION.replace(/'/g, "''")}'`, fallback_version: `'${FALLBACK_VERSION.replace(/'/g, "''")}'` };
+  for (const [c] of ROW_COLUMNS) from[c] = `s.${c}`;
+  for (const c of SITUATION_COLUMNS) from[c] = `t.${c}`;
+  for (const [c] of KIND_COLUMNS) from[c] = `k.${c}`;
+  const cols = FACT_COLUMNS.map(([c]) => `${from[c]!} AS ${c}`);
+  return `(SELECT s.ord, ${cols.join(', ')} FROM binder_stage s JOIN binder_stage_sit t ON t.sit = s.sit JOIN binder_stage_kind k ON k.kind = s.kind)`;
+})();
+
+const STAGE_COLUMNS = `ord INTEGER, sit INTEGER, kind INTEGER, ${ROW_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')}`;
+const SIT_COLUMNS = `sit INTEGER, ${SITUATION_COLUMNS.map((c) => `${c} VARCHAR`).join(', ')}`;
+const KIND_TABLE_COLUMNS = `kind INTEGER, ${KIND_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')}`;
+type Writer = (a: RowAppender, v: RowValues) => void;
+const ROW_WRITERS: Writer[] = ROW_COLUMNS.map(([, t], i): Writer => {
   if (t === 'BIGINT') return (a, v) => a.bigint(BigInt(v[i] as number));
-  if (t === 'BOOLEAN') return (a, v) => a.boolean(v[i] as boolean);
   return (a, v) => a.varchar(v[i] as string | null);
 });
+
+/** What one call has staged so far: the situations and kinds (by object), with their ids in `binder_stage_sit` / `binder_stage_kind`. */
+interface StageState {
+  sits: Map<Situation, number>;
+  kinds: Map<Kind, number>;
+}
 
 /**
  * Records per part of an `ingest()` call. The parts are prepared (validated, keyed) one
@@ -857,12 +918,15 @@ const PART = 12_500;
 const CLASS_COLUMNS = 'ord INTEGER, idempotency_key VARCHAR, upsert_key VARCHAR, rn BIGINT, existing BOOLEAN';
 
 /**
- * Appends one part's fact rows to the temp table `binder_stage` (ord, then FACT_COLUMNS;
- * emptied first, with `binder_stage_class`, when `first`) and starts, without awaiting
- * it, the SQL that classifies these rows and inserts the new ones. Measured against one
- * JSON document per row expanded by DuckDB (`json_transform`, as an object or as an
- * array): appending the columns was the fastest of the three (1.1 s against 1.7 s and
- * 2.7 s for 100,000 rows).
+ * Appends one part's rows to the call's staging tables and starts, without awaiting
+ * it, the SQL that classifies these rows and inserts the new ones. `state` null: the
+ * call's first part (the tables are emptied first). A row is staged as its own values
+ * (`binder_stage`: ord, situation id, kind id, {@link ROW_COLUMNS}); its situation and
+ * kind once per call (`binder_stage_sit`, `binder_stage_kind`), and {@link STAGE_FULL}
+ * joins them back: a third of the appender calls of staging whole fact rows (the
+ * appender's per-value cost was the largest DuckDB share on the main thread). Measured
+ * before against one JSON document per row expanded by DuckDB (`json_transform`):
+ * appending columns was the fastest (1.1 s against 1.7 s and 2.7 s for 100,000 rows).
  *
  * Classification of a part: `rn` is the position of a row among the part's rows of one
  * key, `existing` says the key was stored before the part (by an earlier call, or by an
@@ -870,32 +934,79 @@ const CLASS_COLUMNS = 'ord INTEGER, idempotency_key VARCHAR, upsert_key VARCHAR,
  * compared with the stored fact exactly as one repeated within a part. One SQL text
  * (two statements) so DuckDB runs both without waiting for the event loop in between.
  */
-async function stagePart(tx: Conn, rows: Prepared['rows'], first: boolean): Promise<{ sql: Promise<unknown> }> {
-  if (first) {
+async function stagePart(tx: Conn, rows: Prepared['rows'], state: StageState | null): Promise<{ sql: Promise<unknown>; state: StageState }> {
+  if (!state) {
     await tx.run(`CREATE TEMP TABLE IF NOT EXISTS binder_stage (${STAGE_COLUMNS})`);
     await tx.run('DELETE FROM binder_stage');
+    await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_sit (${SIT_COLUMNS})`);
+    await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_kind (${KIND_TABLE_COLUMNS})`);
     await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_class (${CLASS_COLUMNS})`);
+    state = { sits: new Map(), kinds: new Map() };
+  }
+  const { sits, kinds } = state;
+  const newSits: Situation[] = [];
+  const newKinds: Kind[] = [];
+  for (const r of rows) {
+    if (!sits.has(r.fact.sit)) {
+      sits.set(r.fact.sit, sits.size);
+      newSits.push(r.fact.sit);
+    }
+    if (!kinds.has(r.fact.kind)) {
+      kinds.set(r.fact.kind, kinds.size);
+      newKinds.push(r.fact.kind);
+    }
+  }
+  if (newSits.length) {
+    await tx.append(
+      'binder_stage_sit',
+      newSits,
+      (a, x) => {
+        a.integer(sits.get(x)!);
+        for (const v of x.cols) a.varchar(v);
+      },
+      'temp',
+    );
+  }
+  if (newKinds.length) {
+    await tx.append(
+      'binder_stage_kind',
+      newKinds,
+      (a, x) => {
+        a.integer(kinds.get(x)!);
+        const c = x.cols;
+        a.varchar(c[0]);
+        a.varchar(c[1]);
+        a.varchar(c[2]);
+        for (let i = 3; i < 9; i += 2) {
+          a.varchar(c[i] as string);
+          a.boolean(c[i + 1] as boolean);
+        }
+      },
+      'temp',
+    );
   }
   await tx.append(
     'binder_stage',
     rows,
     (a, r) => {
       a.integer(r.ord);
-      for (const w of STAGE_WRITERS) w(a, r.values);
+      a.integer(sits.get(r.fact.sit)!);
+      a.integer(kinds.get(r.fact.kind)!);
+      for (const w of ROW_WRITERS) w(a, r.fact.values);
     },
     'temp',
   );
   // Ords are integers chosen by the binder (record positions), safe to write into the SQL.
   const part = `ord BETWEEN ${rows[0]!.ord} AND ${rows[rows.length - 1]!.ord}`;
   const sql = tx.run(`INSERT INTO binder_stage_class
-      SELECT s.ord, s.idempotency_key, s.upsert_key,
+      SELECT s.ord, s.idempotency_key, t.upsert_key,
              row_number() OVER (PARTITION BY s.idempotency_key ORDER BY s.ord) AS rn,
              s.idempotency_key IN (SELECT f.idempotency_key FROM binder_envelopes f WHERE f.idempotency_key IN (SELECT idempotency_key FROM binder_stage WHERE ${part})) AS existing
-      FROM binder_stage s WHERE s.${part};
-    INSERT INTO binder_envelopes SELECT ${FACT_LIST} FROM binder_stage WHERE ${part} AND ord IN (SELECT ord FROM binder_stage_class WHERE ${part} AND rn = 1 AND NOT existing)`);
+      FROM binder_stage s JOIN binder_stage_sit t ON t.sit = s.sit WHERE s.${part};
+    INSERT INTO binder_envelopes SELECT ${FACT_LIST} FROM ${STAGE_FULL} WHERE ${part} AND ord IN (SELECT ord FROM binder_stage_class WHERE ${part} AND rn = 1 AND NOT existing)`);
   // Awaited by the caller; meanwhile a failure must not surface as an unhandled rejection.
   sql.catch(() => undefined);
-  return { sql };
+  return { sql, state };
 }
 
 class BinderStore implements Binder {
@@ -907,6 +1018,7 @@ class BinderStore implements Binder {
     private readonly now: () => Date,
     private readonly known: readonly KnownSecret[],
     private readonly trace?: (phase: BindPhase, ms: number) => void,
+    private readonly part = PART,
   ) {}
 
   /** Runs one step, timing it when traced. */
@@ -973,8 +1085,8 @@ class BinderStore implements Binder {
   async ingest(records: readonly unknown[], opts: IngestOptions): Promise<IngestResult> {
     const digest = await this.step('digest', () => recordsDigest(records));
     const parts: Array<() => Promise<Prepared>> = [];
-    for (let from = 0; from < records.length || from === 0; from += PART) {
-      const to = Math.min(records.length, from + PART);
+    for (let from = 0; from < records.length || from === 0; from += this.part) {
+      const to = Math.min(records.length, from + this.part);
       parts.push(() => this.prepare(records, new Set(), digest !== null, from, to));
     }
     return this.run(digest, opts.source, parts, () => records.every((r) => isWellFormedJson(r)));
@@ -1036,7 +1148,7 @@ class BinderStore implements Binder {
         p.refused.push({ ord, raw, reasons: [{ code: 'not-canonical', path: '', message: 'a string holds a lone UTF-16 surrogate: it has no canonical JSON form and cannot be stored unchanged' }] });
         return;
       }
-      p.rows.push({ ord, values: factValues(v.envelope, cache), raw });
+      p.rows.push({ ord, fact: stagedFact(v.envelope, cache), raw });
     }));
     return p;
   }
@@ -1131,6 +1243,7 @@ class BinderStore implements Binder {
   private async stream(tx: Conn, parts: ReadonlyArray<() => Promise<Prepared>>): Promise<Prepared> {
     const all: Prepared = { received: 0, rows: [], refused: [], plain: true };
     let pending: Promise<unknown> | null = null;
+    let state: StageState | null = null;
     try {
       for (const part of parts) {
         const p = await part();
@@ -1140,8 +1253,8 @@ class BinderStore implements Binder {
         for (const r of p.refused) all.refused.push(r);
         if (!p.rows.length) continue;
         if (pending) await this.step('insert', () => pending);
-        const first: boolean = pending === null;
-        const started: { sql: Promise<unknown> } = await this.step('stage', () => stagePart(tx, p.rows, first));
+        const started: { sql: Promise<unknown>; state: StageState } = await this.step('stage', () => stagePart(tx, p.rows, state));
+        state = started.state;
         pending = started.sql;
       }
       if (pending) await this.step('insert', () => pending);
@@ -1172,13 +1285,13 @@ class BinderStore implements Binder {
     let capsules = { created: 0, updated: 0, minted: 0 };
     if (p.rows.length) {
       if (!staged) {
-        const { sql } = await this.step('stage', () => stagePart(tx, p.rows, true));
+        const { sql } = await this.step('stage', () => stagePart(tx, p.rows, null));
         await this.step('insert', () => sql);
       }
       // Every other row against the stored fact of its key (stored before, or just now by its batch's first row).
       const same = CONTENT_COLUMNS.map((c) => `s.${c} IS NOT DISTINCT FROM f.${c}`).join(' AND ');
       const others = await this.step('compare', () => tx.all(`SELECT c.ord, (${same}) AS same, f.event_id AS stored_event_id
-        FROM binder_stage_class c JOIN binder_stage s ON s.ord = c.ord JOIN binder_envelopes f ON f.idempotency_key = c.idempotency_key
+        FROM binder_stage_class c JOIN ${STAGE_FULL} s ON s.ord = c.ord JOIN binder_envelopes f ON f.idempotency_key = c.idempotency_key
         WHERE c.rn > 1 OR c.existing`));
       const byOrd = new Map(p.rows.map((r) => [r.ord, r]));
       for (const o of others) {
@@ -1197,7 +1310,7 @@ class BinderStore implements Binder {
             {
               code: 'idempotency-conflict',
               path: '',
-              message: `idempotency key ${r.values[0] as string} (run_id, task_id, group_id, ${BINDER_VERSION}) is stored with other content (event_id ${o.stored_event_id as string}); the stored fact is kept`,
+              message: `idempotency key ${r.fact.values[0]} (run_id, task_id, group_id, ${BINDER_VERSION}) is stored with other content (event_id ${o.stored_event_id as string}); the stored fact is kept`,
             },
           ],
         });
@@ -1331,7 +1444,7 @@ class BinderStore implements Binder {
         details: { quarantine_id: quarantineId, reasons: p.refused[0]!.reasons },
       });
     }
-    const key = p.rows[0]!.values[0] as string;
+    const key = p.rows[0]!.fact.values[0];
     return this.db.transaction(async (tx) => {
       const q = await tx.all('SELECT resolved_key FROM binder_quarantine WHERE quarantine_id = $1', [quarantineId]);
       const resolvedKey = (q[0]?.resolved_key as string | null) ?? null;
