@@ -18,7 +18,8 @@
 // Goals (issue 16): p50 < 20 ms and p99 < 100 ms of the read tools after the first load,
 // in each phase; exit 1 when one is missed (or a call fails), 2 on a usage problem.
 //
-// Options: --docs N (5000), --calls C (200 per phase), --corpus DIR, --json, --timing (the
+// Options: --docs N (5000), --calls C (200 per phase), --corpus DIR, --cli DIR (a directory
+// holding bin/govern.mjs and dist/, default apps/cli: to compare two builds), --json, --timing (the
 // server runs with GOVERN_TIMING=1; the medians of its per-call phases are reported:
 // "mcp check" is the stat of every document, "mcp update" check plus engine update,
 // "materialize" the engine rebuilding its documents and graph index after an update).
@@ -35,7 +36,7 @@ const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const GOAL = { p50: 20, p99: 100 };
 
 function parseArgs(argv) {
-  const o = { docs: 5000, calls: 200, corpus: null, json: false, timing: false };
+  const o = { docs: 5000, calls: 200, corpus: null, json: false, timing: false, cli: path.join(ROOT, 'apps/cli') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -48,6 +49,7 @@ function parseArgs(argv) {
     else if (a === '--corpus') o.corpus = path.resolve(argv[++i] ?? usage('--corpus needs a directory'));
     else if (a === '--json') o.json = true;
     else if (a === '--timing') o.timing = true;
+    else if (a === '--cli') o.cli = path.resolve(argv[++i] ?? usage('--cli needs a directory'));
     else if (a === '--help' || a === '-h') usage(null);
     else usage(`unknown option ${a}`);
   }
@@ -56,7 +58,7 @@ function parseArgs(argv) {
 
 function usage(msg) {
   if (msg) process.stderr.write(`bench/mcp.mjs: ${msg}\n`);
-  process.stderr.write('usage: node bench/mcp.mjs [--docs N] [--calls C] [--corpus DIR] [--json] [--timing]\n');
+  process.stderr.write('usage: node bench/mcp.mjs [--docs N] [--calls C] [--corpus DIR] [--cli DIR] [--json] [--timing]\n');
   process.exit(msg ? 2 : 0);
 }
 
@@ -73,10 +75,10 @@ const figures = (xs) => ({ n: xs.length, p50: round(quantile(xs, 0.5)), p99: rou
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (!fs.existsSync(path.join(ROOT, 'apps/cli/dist/main.js'))) usage('apps/cli/dist/main.js is missing: run `node scripts/build-cli.mjs` first');
+  if (!fs.existsSync(path.join(o.cli, 'dist/main.js'))) usage(`${path.join(o.cli, 'dist/main.js')} is missing: run \`node scripts/build-cli.mjs\` first`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-bench-mcp-'));
   const cliCopy = path.join(ROOT, 'bench', '.corpus', `mcp-cli-${process.pid}`);
-  for (const d of ['bin', 'dist']) fs.cpSync(path.join(ROOT, 'apps/cli', d), path.join(cliCopy, d), { recursive: true });
+  for (const d of ['bin', 'dist']) fs.cpSync(path.join(o.cli, d), path.join(cliCopy, d), { recursive: true });
   const dir = o.corpus ?? path.join(work, 'corpus');
   const report = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg().map((x) => round(x)), docs: o.docs, calls: o.calls };
   let client = null;
@@ -157,7 +159,7 @@ async function main() {
     if (stderr.includes('update failed')) throw new Error(`the server reported: ${stderr}`);
     if (o.timing) {
       const phases = {};
-      for (const m of stderr.matchAll(/govern timing: (mcp \w+|materialize) ([\d.]+) ms/g)) (phases[m[1]] ??= []).push(Number(m[2]));
+      for (const m of stderr.matchAll(/govern timing: (mcp \w+|materialize|patch-index|update-[\w-]+) ([\d.]+) ms/g)) (phases[m[1]] ??= []).push(Number(m[2]));
       report.serverPhases = Object.fromEntries(Object.entries(phases).map(([k, xs]) => [k, figures(xs)]));
     }
   } catch (err) {

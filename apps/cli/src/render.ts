@@ -62,6 +62,6 @@ export function summaryLine(diags: Diagnostic[], c: Colors): string {
   return `${s.errors ? c.red(e) : c.green(e)}, ${s.warnings ? c.yellow(w) : w}, ${s.infos} info`;
 }
 
-export function nodeRow(n: GraphNode, c: Colors): string[] {
+export function nodeRow(n: Pick<GraphNode, 'id' | 'status' | 'title' | 'source'>, c: Colors): string[] {
   return [c.bold(n.id), statusCell(n.status, c), n.title, c.dim(`${n.source.file}:${n.source.line}`)];
 }

@@ -15,12 +15,14 @@ export interface DocScope {
 /**
  * The document `--doc` names, or undefined without `--doc`. A value that names no
  * document is a usage error (exit 2): a typo must not print an empty answer that
- * looks like "nothing to do".
+ * looks like "nothing to do". `documents` (default `ws.documents`): the documents' files
+ * and ids, for a command that reads them from `ws.itemIndex()` instead.
  */
-export function resolveDoc(ws: Workspace, doc: string | undefined): DocScope | undefined {
+export function resolveDoc(ws: Workspace, doc: string | undefined, documents?: readonly { file: string; id: string }[]): DocScope | undefined {
   if (doc === undefined) return undefined;
   const wanted = doc.replace(/\\/g, '/').replace(/^\.\//, '');
-  const found = ws.documents.find((d) => d.file === wanted) ?? ws.documents.find((d) => d.id === wanted);
+  const docs = documents ?? ws.documents;
+  const found = docs.find((d) => d.file === wanted) ?? docs.find((d) => d.id === wanted);
   if (found) return { file: found.file, id: found.id };
   // A discovered file that did not parse into a document still has diagnostics to show.
   if (ws.hashes.has(wanted) || ws.diagnostics.some((d) => d.file === wanted)) return { file: wanted, id: wanted };

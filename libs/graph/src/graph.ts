@@ -200,7 +200,8 @@ function diag(severity: Diagnostic['severity'], code: string, message: string, f
   return { severity, code, message, file, line: at.line, column: at.column };
 }
 
-export function compareNodes(a: GraphNode, b: GraphNode): number {
+/** Document order: file, line, column, then id. */
+export function compareNodes(a: Pick<GraphNode, 'id' | 'source'>, b: Pick<GraphNode, 'id' | 'source'>): number {
   return cmp(a.source.file, b.source.file) || a.source.line - b.source.line || a.source.column - b.source.column || cmp(a.id, b.id);
 }
 

@@ -4,7 +4,8 @@
  */
 export { buildGraph, compareNodes, GRAPH_DIAGNOSTIC_CODES } from './graph.js';
 export type { BuildGraphOptions, Graph, GraphIndex, GraphNode } from './graph.js';
-export { nextActionable, blockedItems } from './query.js';
+export { nextActionable, nextActionableIn, blockedItems, blockedItemsIn } from './query.js';
+export { dependencyRank, stronglyConnected } from './order.js';
 export type { Blocked } from './query.js';
 export { actionable, ACTIONABLE_STATUSES, blockersOf, isActionable, ruleIndex } from './actionable.js';
 export type { Actionability, Blocker, RuleIndex, RuleItem } from './actionable.js';

@@ -48,57 +48,67 @@ export function dependencyRank<T extends OrderItem>(items: readonly T[], byId: R
 }
 
 /**
- * Tarjan's strongly connected components; each component of 2+ items is a cycle,
- * sorted by `compare`, and the cycles by their first item.
+ * Tarjan's strongly connected components of the graph reachable from `roots`, over any
+ * keys (node objects, ids) and a successor function, called once per key. Components are
+ * returned in the order Tarjan completes them (a component after every component it
+ * reaches), each in pop order; components of one key included. Iterative: deep chains in
+ * very large repositories would overflow the call stack.
  */
-export function findCycles<T extends Pick<OrderItem, 'dependsOn'>>(nodes: readonly T[], byId: ReadonlyMap<string, T>, compare: (a: T, b: T) => number): T[][] {
-  const index = new Map<T, number>();
-  const low = new Map<T, number>();
-  const onStack = new Set<T>();
-  const stack: T[] = [];
-  const out: T[][] = [];
+export function stronglyConnected<K>(roots: Iterable<K>, successors: (key: K) => readonly K[]): K[][] {
+  const index = new Map<K, number>();
+  const low = new Map<K, number>();
+  const onStack = new Set<K>();
+  const stack: K[] = [];
+  const out: K[][] = [];
   let counter = 0;
-  // Iterative to survive deep chains in very large repositories.
-  for (const root of nodes) {
+  const visit = (key: K, work: { key: K; next: number; succ: readonly K[] }[]) => {
+    index.set(key, counter);
+    low.set(key, counter++);
+    stack.push(key);
+    onStack.add(key);
+    work.push({ key, next: 0, succ: successors(key) });
+  };
+  for (const root of roots) {
     if (index.has(root)) continue;
-    const work: { node: T; next: number }[] = [{ node: root, next: 0 }];
-    index.set(root, counter);
-    low.set(root, counter++);
-    stack.push(root);
-    onStack.add(root);
+    const work: { key: K; next: number; succ: readonly K[] }[] = [];
+    visit(root, work);
     while (work.length) {
       const frame = work[work.length - 1]!;
-      const deps = frame.node.dependsOn;
-      if (frame.next < deps.length) {
-        const dep = byId.get(deps[frame.next++]!);
-        if (!dep) continue;
-        if (!index.has(dep)) {
-          index.set(dep, counter);
-          low.set(dep, counter++);
-          stack.push(dep);
-          onStack.add(dep);
-          work.push({ node: dep, next: 0 });
-        } else if (onStack.has(dep)) {
-          low.set(frame.node, Math.min(low.get(frame.node)!, index.get(dep)!));
-        }
+      if (frame.next < frame.succ.length) {
+        const next = frame.succ[frame.next++]!;
+        if (!index.has(next)) visit(next, work);
+        else if (onStack.has(next)) low.set(frame.key, Math.min(low.get(frame.key)!, index.get(next)!));
         continue;
       }
       work.pop();
       const parent = work[work.length - 1];
-      if (parent) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(frame.node)!));
-      if (low.get(frame.node) === index.get(frame.node)) {
-        const comp: T[] = [];
-        let n: T;
+      if (parent) low.set(parent.key, Math.min(low.get(parent.key)!, low.get(frame.key)!));
+      if (low.get(frame.key) === index.get(frame.key)) {
+        const comp: K[] = [];
+        let n: K;
         do {
           n = stack.pop()!;
           onStack.delete(n);
           comp.push(n);
-        } while (n !== frame.node);
-        if (comp.length > 1) out.push(comp.sort(compare));
+        } while (n !== frame.key);
+        out.push(comp);
       }
     }
   }
-  return out.sort((a, b) => compare(a[0]!, b[0]!));
+  return out;
+}
+
+/**
+ * The dependency cycles among `nodes`: strongly connected components of 2+ items (a
+ * dependency `byId` does not know is no edge), each sorted by `compare`, and the cycles
+ * by their first item.
+ */
+export function findCycles<T extends Pick<OrderItem, 'dependsOn'>>(nodes: readonly T[], byId: ReadonlyMap<string, T>, compare: (a: T, b: T) => number): T[][] {
+  const successors = (n: T) => n.dependsOn.flatMap((id) => byId.get(id) ?? []);
+  return stronglyConnected(nodes, successors)
+    .filter((c) => c.length > 1)
+    .map((c) => c.sort(compare))
+    .sort((a, b) => compare(a[0]!, b[0]!));
 }
 
 class MinHeap<T> {

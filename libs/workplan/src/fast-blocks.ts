@@ -208,6 +208,12 @@ const BULLET = /^( *)([-*+])( +|$)(.*)$/;
 const ORDERED = /^( *)(\d{1,9})([.)])( +|$)(.*)$/;
 
 function listMarker(l: string): Marker | null {
+  // Called on nearly every line, and most lines are no list item: the character after
+  // the leading spaces rules them out before either regex runs.
+  let k = 0;
+  while (l.charCodeAt(k) === 32) k++;
+  const c = l.charCodeAt(k);
+  if (c !== 45 /* - */ && c !== 42 /* * */ && c !== 43 /* + */ && !(c >= 48 && c <= 57)) return null;
   let m = BULLET.exec(l);
   if (m) {
     const spaces = m[3]!.length;
@@ -375,8 +381,13 @@ function parseList(lines: string[], start: number, off: number, baseIndent: numb
   }
 }
 
-function splitRow(line: string): { text: string; column: number }[] | null {
-  const cells: { text: string; column: number }[] = [];
+/**
+ * The cells of a table row, each with its 1-based `lineNo`. Built whole (`text`, `column`,
+ * `line`, in that key order) rather than spread into a copy per cell: on JIT-cold code the
+ * spread was the scanner's costliest line.
+ */
+function splitRow(line: string, lineNo: number): Located[] | null {
+  const cells: Located[] = [];
   let k = leadingSpaces(line);
   const end = line.trimEnd().length;
   if (line[k] === '|') k++;
@@ -388,7 +399,7 @@ function splitRow(line: string): { text: string; column: number }[] | null {
       const rawCell = line.slice(cellStart, p);
       const lead = rawCell.length - rawCell.trimStart().length;
       const text = rawCell.trim();
-      cells.push({ text: text.replace(/\\\|/g, '|'), column: text === '' ? cellStart + 1 : cellStart + lead + 1 });
+      cells.push({ text: text.includes('\\|') ? text.replace(/\\\|/g, '|') : text, column: text === '' ? cellStart + 1 : cellStart + lead + 1, line: lineNo });
       cellStart = p + 1;
     }
   }
@@ -396,10 +407,10 @@ function splitRow(line: string): { text: string; column: number }[] | null {
 }
 
 function parseTable(lines: string[], start: number, off: number): { block: Block & { type: 'table' }; next: number } | null {
-  const header = splitRow(lines[start]!);
-  const delim = splitRow(lines[start + 1]!);
+  const header = splitRow(lines[start]!, start + 1 + off);
+  const delim = splitRow(lines[start + 1]!, start + 2 + off);
   if (!header || !delim || header.length !== delim.length) return null;
-  const rows: { line: number; cells: Located[] }[] = [{ line: start + 1 + off, cells: header.map((c) => ({ ...c, line: start + 1 + off })) }];
+  const rows: { line: number; cells: Located[] }[] = [{ line: start + 1 + off, cells: header }];
   let i = start + 2;
   for (; i < lines.length; i++) {
     const l = lines[i]!;
@@ -410,9 +421,9 @@ function parseTable(lines: string[], start: number, off: number): { block: Block
       if (ATX.test(t) || FENCE.test(t)) break;
       return null;
     }
-    const cells = splitRow(l);
+    const cells = splitRow(l, i + 1 + off);
     if (!cells || cells.length !== header.length) return null;
-    rows.push({ line: i + 1 + off, cells: cells.map((c) => ({ ...c, line: i + 1 + off })) });
+    rows.push({ line: i + 1 + off, cells });
   }
   return { block: { type: 'table', line: start + 1 + off, rows }, next: i };
 }

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildGraph } from '@govern/graph';
-import { compareDiagnostics, pathDocumentIds } from '@govern/workplan';
+import { buildGraph, type GraphIndex } from '@govern/graph';
+import { compareDiagnostics, pathDocumentIds, type WorkDocument } from '@govern/workplan';
 import { loadConfig } from './config.js';
 import { discover } from './discover.js';
-import { WorkspaceEngine, loadWorkspace } from './index.js';
+import { WorkspaceEngine, loadWorkspace, type Workspace } from './index.js';
 import { readAndParse } from './parse-files.js';
 
 let root: string;
@@ -27,14 +27,45 @@ function write(rel: string, text: string): void {
  * What `graph --json` must print, computed the plain way: every file parsed, the graph
  * built whole by @govern/graph, the diagnostics sorted. No cache, no engine.
  */
-function coldReference(): { json: string; nodes: number } {
+function coldReference(): { json: string; nodes: number; index: GraphIndex; documents: WorkDocument[] } {
   const { config, profile, diagnostics: configDiagnostics } = loadConfig(root);
   const files = discover(root, config);
   const pathIds = pathDocumentIds(files);
   const results = files.map((f) => readAndParse(root, f, profile, {}, pathIds.get(f)).result);
-  const index = buildGraph(results.flatMap((r) => (r.document ? [r.document] : [])), profile);
+  const documents = results.flatMap((r) => (r.document ? [r.document] : []));
+  const index = buildGraph(documents, profile);
   const diagnostics = [...configDiagnostics, ...results.flatMap((r) => r.diagnostics), ...index.graph.diagnostics].sort(compareDiagnostics);
-  return { json: JSON.stringify({ nodes: index.graph.nodes, diagnostics }), nodes: index.graph.nodes.length };
+  return { json: JSON.stringify({ nodes: index.graph.nodes, diagnostics }), nodes: index.graph.nodes.length, index, documents };
+}
+
+/**
+ * The item index `next`, `status` and `validate` read (no graph, no parse result) says
+ * what the cold build's graph says: its items are the graph's nodes (these fields, this
+ * order), its documents the documents, its rule's rank and cycles the graph's, and the
+ * nodes it hands back (parsed or spliced) the graph's nodes.
+ */
+/** The workspace's documents and graph index are the cold build's (nodes, lookup, rank, cycles). */
+function expectGraphIndexMatches(ws: Workspace, expected: ReturnType<typeof coldReference>, label: string): void {
+  const { index, documents } = ws;
+  expect(documents, label).toEqual(expected.documents);
+  expect(index.graph.nodes, label).toEqual(expected.index.graph.nodes);
+  expect(JSON.stringify({ nodes: index.graph.nodes, diagnostics: index.graph.diagnostics }), label).toBe(expected.json);
+  expect([...index.byId], label).toEqual([...expected.index.byId]);
+  expect(Object.fromEntries(index.rank), label).toEqual(Object.fromEntries(expected.index.rank));
+  expect([...index.cyclic].sort(), label).toEqual([...expected.index.cyclic].sort());
+}
+
+function expectIndexMatches(ws: Workspace, expected: ReturnType<typeof coldReference>, label: string): void {
+  const idx = ws.itemIndex!();
+  const nodes = expected.index.graph.nodes;
+  expect(idx.items, label).toEqual(nodes.map((n) => ({ id: n.id, kind: n.kind, title: n.title, status: n.status, priority: n.priority, parent: n.parent, dependsOn: n.dependsOn, source: n.source, document: n.document })));
+  expect(idx.documents, label).toEqual(expected.documents.map((d) => ({ file: d.file, id: d.id, family: d.family, title: d.title, status: d.status })));
+  expect(Object.fromEntries(idx.rule.rank), label).toEqual(Object.fromEntries(expected.index.rank));
+  expect([...idx.rule.cyclic].sort(), label).toEqual([...expected.index.cyclic].sort());
+  expect(idx.nodes(idx.items), label).toEqual(nodes);
+  expect(idx.nodesJson(idx.items).toString('utf8'), label).toBe(JSON.stringify(nodes));
+  expect(idx.nodesJson(idx.items.filter((_, i) => i % 2)).toString('utf8'), label).toBe(JSON.stringify(nodes.filter((_, i) => i % 2)));
+  expect(ws.itemCount!(), label).toBe(nodes.length);
 }
 
 /** mulberry32: a small seeded generator, so a failure replays. */
@@ -67,7 +98,7 @@ function tracker(r: Rng): string {
 
 function workplan(r: Rng, n: number): string {
   const deps = Array.from({ length: r.int(0, 2) }, () => r.pick(IDS));
-  return `---\nid: WP-0${n}\ntype: workplan\ntitle: Work ${n}\nstatus: planned\n---\n\n## T01 - Do it\n\nid: WP-0${n}-T01\nstatus: ${r.pick(['planned', 'done', 'in_progress'])}\n${deps.length ? `depends_on: ${deps.join(', ')}\n` : ''}`;
+  return `---\nid: WP-0${n}\ntype: workplan\ntitle: Work ${n}\nstatus: planned\n---\n\n## T01 - Do it\n\nid: WP-0${n}-T01\nstatus: ${r.pick(['planned', 'done', 'in_progress'])}\npriority: ${r.pick(['high', 'low', 'medium'])}\n${deps.length ? `depends_on: ${deps.join(', ')}\n` : ''}`;
 }
 
 function tasks(r: Rng): string {
@@ -91,6 +122,7 @@ describe('the engine against a cold build', () => {
       for (const rel of PATHS) if (r.next() < 0.7) write(rel, contentFor(r, rel));
       const engine = await WorkspaceEngine.open({ root });
       expect(engine.workspace().graphJson().toString('utf8'), `seed ${seed} start`).toBe(coldReference().json);
+      expectGraphIndexMatches(engine.workspace(), coldReference(), `seed ${seed} start`);
       for (let step = 0; step < 25; step++) {
         const rel = r.pick(PATHS);
         const exists = fs.existsSync(path.join(root, rel));
@@ -103,12 +135,16 @@ describe('the engine against a cold build', () => {
         const stats = await engine.update([rel]);
         const ws = engine.workspace();
         expect(ws.graphJson().toString('utf8'), label).toBe(expected.json);
+        expectIndexMatches(ws, expected, label);
+        // The graph index, patched for the changed file (the engine built it before the edit).
+        expectGraphIndexMatches(ws, expected, label);
         expect(ws.hasItems(), label).toBe(expected.nodes > 0);
         if (what === 'change') expect(stats.parsed, label).toBeLessThanOrEqual(1);
 
         // A fresh process: the store the engine appended to, then one more run with nothing changed.
         const fresh = await loadWorkspace({ root });
         expect(fresh.graphJson().toString('utf8'), label).toBe(expected.json);
+        expectIndexMatches(fresh, expected, `${label} (fresh)`);
         expect(fresh.diagnostics, label).toEqual(ws.diagnostics);
         expect(fresh.stats.parsed, label).toBe(0);
         for (const d of fresh.diagnostics) seen.add(d.code);
@@ -183,18 +219,41 @@ describe('the engine against a cold build', () => {
       write(`trackers/${which}.md`, which === 'b' ? text.replaceAll('LM-0', 'LM-1') : text);
       const phases: string[] = [];
       const ws = await loadWorkspace({ root, trace: (p) => phases.push(p) });
-      const expected = coldReference().json;
+      const reference = coldReference();
+      const expected = reference.json;
       expect(ws.graphJson().toString('utf8'), `step ${step}`).toBe(expected);
+      expectIndexMatches(ws, reference, `step ${step}, patched`);
       expect([ws.stats.parsed, phases.includes('graph')], `step ${step}`).toEqual([1, false]);
       for (const d of ws.diagnostics) seen.add(d.code);
       // And the next run is served as it is; a long-lived engine agrees.
       expect((await loadWorkspace({ root })).graphJson().toString('utf8')).toBe(expected);
       expect((await engine.update([`trackers/${which}.md`])).parsed).toBe(1);
       expect(engine.workspace().graphJson().toString('utf8'), `engine, step ${step}`).toBe(expected);
+      expectIndexMatches(engine.workspace(), reference, `engine, step ${step}`);
       expect(engine.workspace().diagnostics).toEqual(ws.diagnostics);
     }
     // Parse diagnostics of the changed file came and went; graph diagnostics stayed.
     expect([...seen].sort()).toEqual(['dependency-cycle', 'duplicate-id', 'status-unrecognized', 'unknown-dependency']);
+  });
+
+  it("updates made with save: 'later' are served at once and reach the store on flush", async () => {
+    for (let i = 0; i < 8; i++) write(`trackers/t${i}.md`, `# T${i}\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| M-${i} Row | ${i ? `M-${i - 1}` : '-'} | Planned |\n`);
+    const engine = await WorkspaceEngine.open({ root });
+    for (const [i, status] of [[2, 'Done'], [5, 'Blocked'], [2, 'In progress']] as const) {
+      write(`trackers/t${i}.md`, `# T${i}\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| M-${i} Row | M-${i - 1} | ${status} |\n`);
+      expect((await engine.update([`trackers/t${i}.md`], { save: 'later' })).parsed).toBe(1);
+      expect(engine.workspace().graphJson().toString('utf8')).toBe(coldReference().json);
+    }
+    // Not saved yet: another process parses the two changed files again, and prints the same.
+    const before = await loadWorkspace({ root, cacheDir: path.join(root, '.govern', 'cache') });
+    expect([before.stats.parsed, before.graphJson().toString('utf8')]).toEqual([2, coldReference().json]);
+    // That process wrote the store: this engine's unsaved work is dropped (never written over it).
+    engine.flush();
+    write('trackers/t6.md', '# T6\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| M-6 Row | M-5 | Done |\n');
+    await engine.update(['trackers/t6.md'], { save: 'later' });
+    engine.flush();
+    const after = await loadWorkspace({ root });
+    expect([after.stats.parsed, after.graphJson().toString('utf8')]).toEqual([0, coldReference().json]);
   });
 
   it('a torn append, or a damaged header it amends, costs a re-parse, never a wrong result', async () => {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildGraph, type GraphIndex } from '@govern/graph';
+import { buildGraph, compareNodes, dependencyRank, ruleIndex, type GraphIndex, type GraphNode, type RuleIndex } from '@govern/graph';
 import {
   PARSER_VERSION,
   compareDiagnostics,
@@ -10,13 +10,16 @@ import {
   pathDocumentIds,
   type CompiledProfile,
   type Diagnostic,
+  type Family,
+  type Item,
   type ParseOptions,
+  type Status,
   type ParseResult,
   type WorkDocument,
 } from '@govern/workplan';
 import { loadConfig, type Config } from './config.js';
 import { discover } from './discover.js';
-import { decodeGraphPart, decodeResult, encodeGraphPart, encodeResult, fragmentOf, type Contribution, type Fragment } from './fragment.js';
+import { INFO_WIDTH, decodeGraphPart, decodeResult, encodeGraphPart, encodeResult, fragmentOf, type Contribution, type Fragment } from './fragment.js';
 import { GraphState } from './graph-update.js';
 import { diagnosticsJson, spliceGraphJson } from './output.js';
 import { hashText, parseBuffer, readAndParse, type ParsedFile } from './parse-files.js';
@@ -44,7 +47,11 @@ export interface LoadOptions {
   cacheDir?: string | null;
   /** Worker entry (bundled CLI only). Without it every file is parsed on this thread. */
   workerUrl?: URL;
-  /** Use workers when at least this many files need parsing. */
+  /**
+   * Use workers when at least this many files need parsing. Default: 4,000 on a machine
+   * with more than two cores, never on one or two (there, two workers cost more CPU than
+   * one thread saves: docs/benchmarks.md, "Second pass").
+   */
   parallelThreshold?: number;
   /** Markdown engine; see `ParseOptions.engine` in @govern/workplan. */
   engine?: 'auto' | 'remark';
@@ -100,11 +107,69 @@ export interface Workspace {
   /** Whether the graph has at least one item, answered without building it. */
   hasItems(): boolean;
   /**
+   * The graph's node count (`index.graph.nodes.length`), answered without building it.
+   * Absent on a workspace that spans several repositories.
+   */
+  itemCount?(): number;
+  /**
+   * The id/status/dependency index of the graph (see {@link ItemIndex}), read from the
+   * documents' fragments without building the graph or decoding a parse result: what
+   * `next`, `status` and `validate` read. Absent on a workspace that spans several
+   * repositories (those commands read `index` there).
+   */
+  itemIndex?(): ItemIndex;
+  /**
    * `{"nodes":[...],"diagnostics":[...]}` (index.graph's nodes and `diagnostics`) as
    * UTF-8 JSON without a trailing newline: what `govern graph --json` prints, spliced
    * from the documents' fragments.
    */
   graphJson(): Buffer;
+}
+
+/** What a command that reads an index needs of a graph node: the fields of `GraphNode` it reads. */
+export interface IndexedItem {
+  id: string;
+  kind: Item['kind'];
+  title: string;
+  status: Status | null;
+  priority: string | null;
+  parent: string | null;
+  /** As the graph node's: the references without repeats, in first-seen order. */
+  dependsOn: string[];
+  source: { file: string; line: number; column: number };
+  /** The id of the document that defines it. */
+  document: string;
+}
+
+/** What a command that reads an index needs of a document: the fields of `WorkDocument` it reads. */
+export interface IndexedDocument {
+  file: string;
+  id: string;
+  family: Family;
+  title: string;
+  status: Status | null;
+}
+
+/**
+ * The graph as an index (see {@link Workspace.itemIndex}). Equal to what the graph gives:
+ * `items` to `index.graph.nodes` (same order, these fields), `documents` to `documents`,
+ * `rule` to a `ruleIndex` of the graph's nodes (engine.test.ts compares them).
+ */
+export interface ItemIndex {
+  /** The documents, in discovered order. */
+  documents: IndexedDocument[];
+  /** The graph's nodes in its order (a duplicate id's later definitions dropped). */
+  items: IndexedItem[];
+  /** The actionable rule's index of the items (@govern/graph `ruleIndex`): by id, rank, cycles. */
+  rule: RuleIndex<IndexedItem>;
+  /** The graph nodes of these items, whole, as `govern graph --json` prints them (parsed from their node JSON). */
+  nodes(items: readonly IndexedItem[]): GraphNode[];
+  /**
+   * `JSON.stringify(nodes(items))` as UTF-8, spliced from the node JSON without parsing
+   * it: a long list (`next --json` at 10,000 documents prints tens of thousands) costs a
+   * copy, not a parse and a serialization.
+   */
+  nodesJson(items: readonly IndexedItem[]): Buffer;
 }
 
 /** What one {@link WorkspaceEngine.update} did. */
@@ -153,6 +218,17 @@ export class WorkspaceEngine {
   private nodes = 0;
   private json: Buffer | null = null;
   private built: { documents: WorkDocument[]; index: GraphIndex } | null = null;
+  /** The graph's nodes of each file (what `built` holds), kept so an update replaces only the changed files'. */
+  private builtNodes: Map<string, GraphNode[]> | null = null;
+  /** The rank of `built`'s index, computed on first use (see {@link patchBuilt}): shared while its inputs stand. */
+  private rankHolder: { value: Map<string, number> | null } | null = null;
+  /** Ids of `built`'s nodes that depend on themselves (with the graph state's cycles: `cyclic`). */
+  private selfDeps: Set<string> | null = null;
+  private indexed: ItemIndex | null = null;
+  /** The store as the last update left it, open (see {@link update}). */
+  private liveStore: FragmentStore | null = null;
+  /** The start of the earliest update whose fragments `liveStore` holds unsaved (`save: 'later'`), or null. */
+  private unsavedSince: number | null = null;
   private lastStats = { files: 0, parsed: 0, cached: 0, workers: 0 };
 
   private constructor(private readonly opts: LoadOptions) {
@@ -175,9 +251,13 @@ export class WorkspaceEngine {
     return { engine: this.opts.engine ?? 'auto' };
   }
 
+  /** When the last load or update started: the racy-stat reference of a later save of the same state. */
+  private startedAt = 0;
+
   private async load(): Promise<void> {
     // Taken before any document is stat'ed or read: the reference of the store's racy-stat rule.
     const startedAt = Date.now();
+    this.startedAt = startedAt;
     const lap = stopwatch(this.opts.trace);
     const loaded = loadConfig(this.root);
     this.config = loaded.config;
@@ -248,12 +328,14 @@ export class WorkspaceEngine {
       const again = new Set(parsedEarly.map((p) => p.file));
       const fresh = [...parsedEarly, ...(await this.parse(pending.filter((p) => !again.has(p.rel))))];
       lap('parse');
+      // Read before `accept` replaces their entries: what the stored cycles were computed from.
+      const prior = this.priorContributions(store, previous);
       for (const p of fresh) this.accept(p, store);
 
       // Stage 3: the graph. When the store holds the cycles of the previous run's
       // contributions, only what changed is applied to them.
       this.opts.onProgress?.({ phase: 'graph', done: 0, total: this.files.length });
-      this.graph = this.restoreGraph(store, previous, fresh.map((p) => p.file));
+      this.graph = this.restoreGraph(store, prior, fresh.map((p) => p.file));
       lap('graph');
 
       // Stage 4: output, and the store.
@@ -264,7 +346,8 @@ export class WorkspaceEngine {
       store.save(startedAt);
       lap('cache-save');
     } finally {
-      store.close();
+      // Kept open: a later index read (its memo) or update uses it while no other process touched it.
+      this.liveStore = store;
     }
   }
 
@@ -394,7 +477,11 @@ export class WorkspaceEngine {
 
   private async parse(pending: Pending[]): Promise<ParsedFile[]> {
     const opts = this.opts;
-    const threshold = opts.parallelThreshold ?? 200;
+    // Below a few thousand files one thread is faster and far cheaper: a worker pays its own
+    // start, compilation and JIT warm-up, and its results are cloned. On two cores one thread
+    // was faster at 10,000 files too: a worker takes the core V8's background compiler and
+    // GC use for this thread (docs/benchmarks.md).
+    const threshold = opts.parallelThreshold ?? (os.availableParallelism() > 2 ? 4000 : Infinity);
     const onProgress = opts.onProgress;
     const progress = onProgress && pending.length ? (done: number) => onProgress({ phase: 'parse', done, total: pending.length }) : undefined;
     const workers = opts.workerUrl && pending.length >= threshold ? Math.min(4, Math.max(2, os.availableParallelism())) : 0;
@@ -430,25 +517,36 @@ export class WorkspaceEngine {
    * The graph state: the previous run's restored and updated with what changed, when
    * the store holds the previous cycles and every previous contribution; otherwise built.
    */
-  private restoreGraph(store: FragmentStore, previous: Map<string, Contribution>, parsed: string[]): GraphState {
-    const current = () => new Map([...this.fragments].map(([rel, f]) => [rel, f.contribution]));
-    const cycles = store.storedCycles();
+  /**
+   * Every contribution the stored cycles were computed from (the store's entries as
+   * read): `previous` (the entries decoded as fragments) plus those of the files about to
+   * be parsed again, read while the store still holds their old parts. Null when the
+   * store holds no cycles or one of them cannot be read (the graph is then built whole).
+   */
+  private priorContributions(store: FragmentStore, previous: Map<string, Contribution>): Map<string, Contribution> | null {
     const prevFiles = store.storedFiles();
-    if (!cycles || !prevFiles) return GraphState.build(this.files, current());
-    // The contributions of files parsed again, as the store had them.
+    if (!store.storedCycles() || !prevFiles) return null;
     const missing = prevFiles.filter((rel) => !previous.has(rel));
     if (missing.length) {
       const parts = store.graphParts(missing);
       for (const rel of missing) {
         const part = parts.get(rel);
-        if (!part) return GraphState.build(this.files, current());
+        if (!part) return null;
         try {
           previous.set(rel, decodeGraphPart(rel, part).contribution);
         } catch {
-          return GraphState.build(this.files, current());
+          return null;
         }
       }
     }
+    return previous;
+  }
+
+  private restoreGraph(store: FragmentStore, previous: Map<string, Contribution> | null, parsed: string[]): GraphState {
+    const current = () => new Map([...this.fragments].map(([rel, f]) => [rel, f.contribution]));
+    const cycles = store.storedCycles();
+    const prevFiles = store.storedFiles();
+    if (!previous || !cycles || !prevFiles) return GraphState.build(this.files, current());
     const state = GraphState.restore([...prevFiles].sort(), previous, cycles);
     const changes = new Map<string, Contribution | null>();
     for (const rel of parsed) changes.set(rel, this.fragments.get(rel)?.contribution ?? null);
@@ -472,10 +570,36 @@ export class WorkspaceEngine {
     this.nodes = nodes;
     this.json = null;
     this.built = null;
-    if (!store) return;
+    this.indexed = null;
+    if (store) this.recordResult(store, dropped);
+  }
+
+  /** Records the graph state's cycles and the output in the store (not saved yet). */
+  private recordResult(store: FragmentStore, dropped: { file: string; k: number }[]): void {
     // A file that could not be read has no hash, and its diagnostic depends on why: no output is kept.
     const complete = this.files.every((rel) => this.metas.has(rel));
-    store.setResult(graph.cycleIds(), complete ? { fingerprint: this.fingerprint(this.metas), dropped, nodes, diagnostics: this.diagJson } : null);
+    store.setResult(this.graph!.cycleIds(), complete ? { fingerprint: this.fingerprint(this.metas), dropped, nodes: this.nodes, diagnostics: this.diagJson! } : null);
+  }
+
+  /**
+   * Saves what updates made with `save: 'later'` left in memory: their fragments, the
+   * cycles and the output. The racy-stat reference is the earliest of those updates'
+   * start. If another process wrote the store meanwhile, nothing is saved (the next load
+   * parses those files again: a cache, never a wrong answer).
+   */
+  flush(): void {
+    const since = this.unsavedSince;
+    this.unsavedSince = null;
+    const store = this.liveStore;
+    if (since === null || !store) return;
+    if (!store.current() && this.storeFile) {
+      store.close();
+      this.liveStore = null;
+      return;
+    }
+    this.recordResult(store, this.graph!.result().dropped);
+    store.retain(new Set(this.metas.keys()));
+    store.save(since);
   }
 
   /**
@@ -491,15 +615,182 @@ export class WorkspaceEngine {
 
   /** After a run served from the stored output: the fragments and graph state, for an update. */
   private ensureState(): void {
-    if (!this.rawParts) return;
+    if (this.graph) return;
+    this.decodeParts();
     const contributions = new Map<string, Contribution>([...this.fragments].map(([rel, f]) => [rel, f.contribution]));
-    for (const [rel, part] of this.rawParts) {
-      const f = decodeGraphPart(rel, part);
-      this.fragments.set(rel, f);
-      contributions.set(rel, f.contribution);
-    }
-    this.rawParts = null;
     this.graph = this.storedCycles ? GraphState.restore(this.files, contributions, this.storedCycles) : GraphState.build(this.files, contributions);
+  }
+
+  /** After a run served from the stored output: every document's fragment decoded (no graph state). */
+  private decodeParts(): void {
+    if (!this.rawParts) return;
+    for (const [rel, part] of this.rawParts) this.fragments.set(rel, decodeGraphPart(rel, part));
+    this.rawParts = null;
+  }
+
+  /**
+   * The index `next`, `status` and `validate` read: the contributions' ids, references
+   * and `info`, the documents' `doc`, minus the definitions the graph drops; no parse
+   * result, no graph node, no graph JSON. The rule's rank and cycles are computed by
+   * @govern/graph's `ruleIndex` over the items in document order, as `buildGraph` does.
+   */
+  private itemIndex(): ItemIndex {
+    if (this.indexed) return this.indexed;
+    const t0 = performance.now();
+    const fresh = this.memoStore();
+    try {
+      const memo = fresh ? parseMemo(fresh.store.memo(), fresh.fingerprint, this.files.length) : null;
+      if (memo) this.opts.trace?.('index-memo', 0);
+      this.indexed = memo ? this.indexFromMemo(memo) : this.indexFromFragments(fresh);
+    } finally {
+      if (fresh && fresh.store !== this.liveStore) fresh.store.close();
+    }
+    this.opts.trace?.('index', performance.now() - t0);
+    return this.indexed;
+  }
+
+  /**
+   * The store, open, when its output is this state's (the fingerprint names every file's
+   * content, the profile and the build) and it holds exactly these entries: where the
+   * index's memo is read and written. Null without a store or for another state.
+   */
+  private memoStore(): { store: FragmentStore; fingerprint: string } | null {
+    const file = this.storeFile;
+    if (!file || !this.files.every((rel) => this.metas.has(rel))) return null;
+    const fingerprint = this.fingerprint(this.metas);
+    const store = this.liveStore?.current() ? this.liveStore : FragmentStore.open(file, this.key);
+    if (store.storedOutput()?.fingerprint === fingerprint && store.holds(this.metas)) return { store, fingerprint };
+    if (store !== this.liveStore) store.close();
+    return null;
+  }
+
+  /**
+   * The index from the documents' fragments (every contribution decoded), with the rule's
+   * index from @govern/graph's `ruleIndex`; saved as the store's memo when `fresh`, so
+   * that the next run over the same state reads it instead (see {@link indexFromMemo}).
+   */
+  private indexFromFragments(fresh: { store: FragmentStore; fingerprint: string } | null): ItemIndex {
+    this.decodeParts();
+    const memo: Memo = { v: MEMO_VERSION, fingerprint: fresh?.fingerprint ?? '', files: this.files.length, documents: [], docIds: [], at: [], id: [], kind: [], title: [], status: [], priority: [], parent: [], deps: [], refs: [], line: [], column: [], start: [], length: [], rank: [], cyclic: [] };
+    this.files.forEach((file, fi) => {
+      const f = this.fragments.get(file);
+      const c = f?.contribution;
+      memo.docIds.push(c?.docId ?? null);
+      if (!c) return;
+      if (c.doc && c.docId !== null) memo.documents.push([fi, c.docId, c.doc[0], c.doc[1], c.doc[2]]);
+      const drop = this.dropped.get(file);
+      const nodes = c.nodes;
+      let start = 0;
+      for (let o = 0, k = 0; o < nodes.length; k++) {
+        const refs = nodes[o + 3] as number;
+        const length = c.jsonLengths[k]!;
+        if (!drop?.has(k)) {
+          const dependsOn: string[] = [];
+          for (let j = 0; j < refs; j++) {
+            const ref = nodes[o + 4 + 3 * j] as string;
+            if (!dependsOn.includes(ref)) dependsOn.push(ref);
+          }
+          const i = INFO_WIDTH * k;
+          memo.at.push(fi);
+          memo.id.push(nodes[o] as string);
+          memo.kind.push(c.info[i] as Item['kind']);
+          memo.status.push(c.info[i + 1] as Status | null);
+          memo.priority.push(c.info[i + 2] ?? null);
+          memo.parent.push(c.info[i + 3] ?? null);
+          memo.title.push(c.info[i + 4] as string);
+          memo.deps.push(dependsOn.length);
+          memo.refs.push(...dependsOn);
+          memo.line.push(nodes[o + 1] as number);
+          memo.column.push(nodes[o + 2] as number);
+          memo.start.push(start);
+          memo.length.push(length);
+        }
+        start += length + 1;
+        o += 4 + 3 * refs;
+      }
+    });
+    const { documents, items } = this.itemsOf(memo);
+    // The rule wants document order (as buildGraph ranks): files are, and a document's
+    // items nearly always are; sorted only when one is not.
+    let sorted = true;
+    for (let i = 1; i < items.length && sorted; i++) sorted = compareNodes(items[i - 1]!, items[i]!) < 0;
+    const rule = ruleIndex(sorted ? items : [...items].sort(compareNodes), this.profile);
+    if (fresh) {
+      memo.rank = items.map((item) => rule.rank.get(item.id)!);
+      items.forEach((item, i) => {
+        if (rule.cyclic.has(item.id)) memo.cyclic.push(i);
+      });
+      fresh.store.setMemo(Buffer.from(JSON.stringify(memo), 'utf8'));
+      fresh.store.save(this.startedAt);
+    }
+    return this.indexOver(documents, items, rule, memo);
+  }
+
+  /**
+   * The index as a previous run over this very state left it in the store (one JSON part:
+   * the items by column, the rank and the cycles): no contribution decoded and no rank
+   * computed. The printed nodes are still sliced from the documents' node JSON.
+   */
+  private indexFromMemo(memo: Memo): ItemIndex {
+    const { documents, items } = this.itemsOf(memo);
+    const byId = new Map<string, IndexedItem>();
+    const rank = new Map<string, number>();
+    items.forEach((item, i) => {
+      if (!byId.has(item.id)) byId.set(item.id, item);
+      if (!rank.has(item.id)) rank.set(item.id, memo.rank[i]!);
+    });
+    return this.indexOver(documents, items, { byId, rank, cyclic: new Set(memo.cyclic.map((i) => items[i]!.id)) }, memo);
+  }
+
+  private itemsOf(memo: Memo): { documents: IndexedDocument[]; items: IndexedItem[] } {
+    const files = this.files;
+    const documents = memo.documents.map(([fi, id, family, title, status]) => ({ file: files[fi]!, id, family, title, status }));
+    const items: IndexedItem[] = new Array(memo.id.length);
+    for (let i = 0, r = 0; i < memo.id.length; i++) {
+      const fi = memo.at[i]!;
+      const n = memo.deps[i]!;
+      items[i] = {
+        id: memo.id[i]!,
+        kind: memo.kind[i]!,
+        title: memo.title[i]!,
+        status: memo.status[i]!,
+        priority: memo.priority[i]!,
+        parent: memo.parent[i]!,
+        dependsOn: memo.refs.slice(r, r + n),
+        source: { file: files[fi]!, line: memo.line[i]!, column: memo.column[i]! },
+        document: memo.docIds[fi]!,
+      };
+      r += n;
+    }
+    return { documents, items };
+  }
+
+  /** The index's printing half: each item's node JSON is a slice of its document's. */
+  private indexOver(documents: IndexedDocument[], items: IndexedItem[], rule: RuleIndex<IndexedItem>, memo: Memo): ItemIndex {
+    const position = new Map<IndexedItem, number>();
+    items.forEach((item, i) => position.set(item, i));
+    const raw = this.rawParts;
+    const jsonOf = (file: string): Buffer | undefined => {
+      const part = raw?.get(file);
+      return part ? part.subarray(4 + part.readUInt32LE(0)) : this.fragments.get(file)?.json;
+    };
+    const slice = (item: IndexedItem): Buffer => {
+      const i = position.get(item);
+      const json = i === undefined ? undefined : jsonOf(item.source.file);
+      if (i === undefined || !json || memo.start[i]! + memo.length[i]! > json.length) throw new Error(`not an item of this index: ${item.id}`);
+      return json.subarray(memo.start[i]!, memo.start[i]! + memo.length[i]!);
+    };
+    const nodes = (wanted: readonly IndexedItem[]) => wanted.map((item) => JSON.parse(slice(item).toString('utf8')) as GraphNode);
+    const nodesJson = (wanted: readonly IndexedItem[]): Buffer => {
+      const parts: Buffer[] = [OPEN_ARRAY];
+      wanted.forEach((item, i) => {
+        if (i) parts.push(COMMA);
+        parts.push(slice(item));
+      });
+      parts.push(CLOSE_ARRAY);
+      return Buffer.concat(parts);
+    };
+    return { documents, items, rule, nodes, nodesJson };
   }
 
   /**
@@ -508,9 +799,15 @@ export class WorkspaceEngine {
    * change reaches and the store gets the new fragments. A path that is not a document
    * (a new or deleted file is found by discovering again); a changed configuration or
    * profile loads everything again.
+   *
+   * `save: 'later'` (a long-lived process answering between edits) keeps the store's
+   * changes in memory until {@link flush}: an update then costs its parse and the graph
+   * work, not a store write (the fingerprint of 10,000 entries and an append).
    */
-  async update(changedPaths: readonly string[]): Promise<UpdateStats> {
+  async update(changedPaths: readonly string[], options: { save?: 'now' | 'later' } = {}): Promise<UpdateStats> {
+    const later = options.save === 'later';
     const startedAt = Date.now();
+    this.startedAt = startedAt;
     const rels = changedPaths.map((p) => toRel(this.root, p));
     const known = new Set(this.files);
     if (rels.some((rel) => !known.has(rel) && !rel.endsWith('.md'))) {
@@ -539,7 +836,18 @@ export class WorkspaceEngine {
       this.files = files;
       this.pathIds = pathIds;
     }
-    const opened = FragmentStore.open(this.storeFile, this.key);
+    const lap = stopwatch(this.opts.trace && ((phase, ms) => this.opts.trace!(`update-${phase}`, ms)));
+    // Kept open between updates while no other process touched it: reading a header of
+    // 10,000 entries again costs more than the rest of a one-file update.
+    const kept = this.liveStore?.current() ? this.liveStore : null;
+    if (!kept) {
+      // Another process wrote the store: what earlier updates left unsaved is dropped with it.
+      this.liveStore?.close();
+      this.unsavedSince = null;
+    }
+    const opened = kept ?? FragmentStore.open(this.storeFile, this.key);
+    this.liveStore = null;
+    lap('store-open');
     // Another process may have saved another state meanwhile: then this one's fragments
     // are not appended to it (its cycles would no longer describe its entries).
     const store = opened.holds(this.metas) ? opened : null;
@@ -566,23 +874,168 @@ export class WorkspaceEngine {
         changes.set(rel, next);
         if (!was || was.docId !== next.docId || was.idSource !== next.idSource || JSON.stringify(was.nodes) !== JSON.stringify(next.nodes)) structural = true;
       }
+      lap('parse');
       if (changes.size) {
         // Otherwise the graph state, and its result, stand as they are.
         if (structural) this.graph!.update(this.files, changes);
-        this.finish(store);
-        store?.retain(new Set(this.metas.keys()));
-        store?.save(startedAt);
+        lap('graph');
+        const built = this.built;
+        const dropped = this.dropped;
+        this.finish(later ? null : store);
+        lap('finish');
+        if (built) this.patchBuilt(built, dropped, new Set(changes.keys()));
+        lap('patch');
+        if (later && store) this.unsavedSince = Math.min(this.unsavedSince ?? startedAt, startedAt);
+        else if (store) {
+          store.retain(new Set(this.metas.keys()));
+          store.save(this.unsavedSince ?? startedAt);
+          this.unsavedSince = null;
+        }
+        lap('save');
       }
       this.lastStats = { files: this.files.length, parsed, cached: this.files.length - parsed, workers: 0 };
+      this.liveStore = opened;
       return { parsed, added, removed, reloaded: false };
     } finally {
-      opened.close();
+      if (this.liveStore !== opened) opened.close();
     }
   }
 
   private async reload(): Promise<void> {
+    this.flush();
+    this.liveStore?.close();
+    this.liveStore = null;
     const fresh = await WorkspaceEngine.open(this.opts);
     Object.assign(this, fresh);
+  }
+
+  /**
+   * After an update: the documents and graph index of the previous state, patched for the
+   * changed files instead of built again (which costs every parse result decoded and the
+   * whole graph built: 200–260 ms at 10,000 documents, on each read after an edit in
+   * `govern mcp`). A file keeps its node objects unless it changed or it loses or loses no
+   * longer a definition to a duplicate (those are read from their node JSON); `byId` is
+   * built again from the nodes (a few ms); the cycles come from the graph state; the rank, global by
+   * nature (one edit can reorder everything), is computed on first use.
+   */
+  private patchBuilt(old: { documents: WorkDocument[]; index: GraphIndex }, oldDropped: Map<string, Set<number>>, changed: Set<string>): void {
+    const t0 = performance.now();
+    let byFile = this.builtNodes;
+    if (!byFile) {
+      byFile = new Map();
+      for (const n of old.index.graph.nodes) {
+        const list = byFile.get(n.source.file);
+        if (list) list.push(n);
+        else byFile.set(n.source.file, [n]);
+      }
+    }
+    const now = new Set(this.files);
+    const selfDeps = (this.selfDeps ??= new Set(old.index.graph.nodes.filter((n) => n.dependsOn.includes(n.id)).map((n) => n.id)));
+    const parsed = new Map<string, GraphNode[]>();
+    for (const rel of changed) {
+      const f = now.has(rel) ? this.fragments.get(rel) : undefined;
+      if (f) parsed.set(rel, f.json.length ? (JSON.parse(`[${f.json.toString('utf8')}]`) as GraphNode[]) : []);
+    }
+    // The usual edit (a status, a title, prose): every changed file defines the same ids in
+    // the same order, and no duplicate is involved. Nodes, byId and documents are then
+    // replaced in place (orders kept) and the rank stands unless a dependency or priority changed.
+    const sameShape =
+      !oldDropped.size &&
+      !this.dropped.size &&
+      [...changed].every((rel) => {
+        const was = byFile!.get(rel) ?? [];
+        const is = parsed.get(rel);
+        return is !== undefined && is.length === was.length && is.every((n, k) => n.id === was[k]!.id);
+      });
+    if (sameShape) {
+      const nodes = old.index.graph.nodes;
+      const byId = old.index.byId;
+      let rankStands = true;
+      for (const rel of changed) {
+        const was = byFile.get(rel)!;
+        const is = parsed.get(rel)!;
+        let at = was.length ? nodes.indexOf(was[0]!) : -1;
+        is.forEach((n, k) => {
+          const o = was[k]!;
+          if (o.priority !== n.priority || o.dependsOn.length !== n.dependsOn.length || o.dependsOn.some((d, j) => d !== n.dependsOn[j])) rankStands = false;
+          nodes[at++] = n;
+          byId.set(n.id, n);
+          if (n.dependsOn.includes(n.id)) selfDeps.add(n.id);
+          else selfDeps.delete(n.id);
+        });
+        byFile.set(rel, is);
+        const doc = this.results.get(rel)?.document;
+        const i = old.documents.findIndex((d) => d.file === rel);
+        if (doc && i >= 0) old.documents[i] = doc;
+        else if (doc || i >= 0) {
+          // A file became a document or stopped being one: the list is made again.
+          const docOf = new Map(old.documents.map((d) => [d.file, d]));
+          if (doc) docOf.set(rel, doc);
+          else docOf.delete(rel);
+          old.documents.splice(0, old.documents.length, ...this.files.flatMap((r) => docOf.get(r) ?? []));
+        }
+      }
+      this.finishBuilt(old.documents, nodes, byId, selfDeps, rankStands ? this.rankHolder : null, byFile, t0);
+      return;
+    }
+    const affected = new Set([...changed, ...oldDropped.keys(), ...this.dropped.keys()]);
+    for (const rel of affected) {
+      const f = this.fragments.get(rel);
+      if (!f || !now.has(rel)) {
+        byFile.delete(rel);
+        continue;
+      }
+      const drop = this.dropped.get(rel);
+      const defs = parsed.get(rel) ?? (f.json.length ? (JSON.parse(`[${f.json.toString('utf8')}]`) as GraphNode[]) : []);
+      byFile.set(rel, drop?.size ? defs.filter((_, k) => !drop.has(k)) : defs);
+    }
+    const nodes: GraphNode[] = [];
+    for (const rel of this.files) for (const n of byFile.get(rel) ?? []) nodes.push(n);
+    // Built again rather than patched: its iteration order is the nodes' (as buildGraph's), which "did you mean" lists follow.
+    const byId = new Map<string, GraphNode>();
+    for (const n of nodes) byId.set(n.id, n);
+    selfDeps.clear();
+    for (const n of nodes) if (n.dependsOn.includes(n.id)) selfDeps.add(n.id);
+    const docOf = new Map(old.documents.map((d) => [d.file, d]));
+    const documents: WorkDocument[] = [];
+    for (const rel of this.files) {
+      const d = changed.has(rel) ? this.results.get(rel)?.document : docOf.get(rel);
+      if (d) documents.push(d);
+    }
+    this.finishBuilt(documents, nodes, byId, selfDeps, null, byFile, t0);
+  }
+
+  /** A new index object over patched parts (a new object: callers cache per index, e.g. the MCP `next` tool). */
+  private finishBuilt(
+    documents: WorkDocument[],
+    nodes: GraphNode[],
+    byId: Map<string, GraphNode>,
+    selfDeps: Set<string>,
+    rankHolder: { value: Map<string, number> | null } | null,
+    byFile: Map<string, GraphNode[]>,
+    t0: number,
+  ): void {
+    const cyclic = new Set<string>([...this.graph!.cycleIds().flat(), ...selfDeps]);
+    const profile = this.profile;
+    const holder = rankHolder ?? { value: null };
+    const index = {
+      graph: { nodes, diagnostics: this.diagnostics },
+      byId,
+      cyclic,
+      get rank(): Map<string, number> {
+        if (!holder.value) {
+          let sorted = true;
+          for (let i = 1; i < nodes.length && sorted; i++) sorted = compareNodes(nodes[i - 1]!, nodes[i]!) < 0;
+          holder.value = dependencyRank(sorted ? nodes : [...nodes].sort(compareNodes), byId, profile);
+        }
+        return holder.value;
+      },
+    } as GraphIndex;
+    this.built = { documents, index };
+    this.builtNodes = byFile;
+    this.rankHolder = holder;
+    this.selfDeps = selfDeps;
+    this.opts.trace?.('patch-index', performance.now() - t0);
   }
 
   /** Documents and graph index, for the commands that need more than the output. */
@@ -614,6 +1067,9 @@ export class WorkspaceEngine {
     const index = buildGraph(documents, this.profile);
     index.graph.diagnostics = this.diagnostics;
     this.built = { documents, index };
+    this.builtNodes = null;
+    this.rankHolder = { value: index.rank };
+    this.selfDeps = null;
     this.opts.trace?.('materialize', performance.now() - t0);
     return this.built;
   }
@@ -660,10 +1116,64 @@ export class WorkspaceEngine {
       stats: this.lastStats,
       pathIds: this.pathIds,
       hasItems: () => this.nodes > 0,
+      itemCount: () => this.nodes,
+      itemIndex: () => this.itemIndex(),
       graphJson: () => this.graphJson(),
     };
   }
 }
+
+const MEMO_VERSION = 2;
+
+/**
+ * The index commands read, by column, as a run computed it for one state of the root (see
+ * `WorkspaceEngine.itemIndex`): items in graph order, each with its file (index into the
+ * discovered files), fields, dependencies (`deps[i]` of them, in `refs`), position, where
+ * its JSON is in its document's node JSON, its rank; the cyclic items by position.
+ */
+interface Memo {
+  v: number;
+  fingerprint: string;
+  files: number;
+  documents: [file: number, id: string, family: Family, title: string, status: Status | null][];
+  docIds: (string | null)[];
+  at: number[];
+  id: string[];
+  kind: Item['kind'][];
+  title: string[];
+  status: (Status | null)[];
+  priority: (string | null)[];
+  parent: (string | null)[];
+  deps: number[];
+  refs: string[];
+  line: number[];
+  column: number[];
+  start: number[];
+  length: number[];
+  rank: number[];
+  cyclic: number[];
+}
+
+/** The memo in a stored part, if it is one for this fingerprint and this many files with consistent columns; else null (computed again). */
+function parseMemo(part: Buffer | null, fingerprint: string, files: number): Memo | null {
+  if (!part) return null;
+  try {
+    const m = JSON.parse(part.toString('utf8')) as Memo;
+    if (m.v !== MEMO_VERSION || m.fingerprint !== fingerprint || m.files !== files || !Array.isArray(m.docIds) || m.docIds.length !== files || !Array.isArray(m.documents)) return null;
+    const n = m.id.length;
+    const columns = [m.at, m.kind, m.title, m.status, m.priority, m.parent, m.deps, m.line, m.column, m.start, m.length, m.rank];
+    if (!columns.every((c) => Array.isArray(c) && c.length === n) || !Array.isArray(m.refs) || !Array.isArray(m.cyclic)) return null;
+    if (m.deps.reduce((a, b) => a + b, 0) !== m.refs.length || !m.at.every((fi) => Number.isInteger(fi) && fi >= 0 && fi < files)) return null;
+    if (!m.cyclic.every((i) => Number.isInteger(i) && i >= 0 && i < n) || !m.documents.every((d) => Number.isInteger(d[0]) && d[0] >= 0 && d[0] < files)) return null;
+    return m;
+  } catch {
+    return null;
+  }
+}
+
+const OPEN_ARRAY = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE_ARRAY = Buffer.from(']');
 
 function groupDropped(dropped: { file: string; k: number }[]): Map<string, Set<number>> {
   const out = new Map<string, Set<number>>();

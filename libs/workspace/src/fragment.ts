@@ -1,5 +1,5 @@
 import v8 from 'node:v8';
-import type { Diagnostic, Item, ParseResult, WorkDocument } from '@govern/workplan';
+import type { Diagnostic, Family, Item, ParseResult, Status, WorkDocument } from '@govern/workplan';
 
 /**
  * Stage 2 of the engine (discover → fragments → graph → output): what one document
@@ -33,7 +33,19 @@ export interface Contribution {
   jsonLengths: number[];
   /** The parse diagnostics of the file. */
   diagnostics: Diagnostic[];
+  /**
+   * What the commands that read an index (`next`, `status`, `validate`) need of each
+   * node besides its id and references, flat, {@link INFO_WIDTH} per node in node order:
+   * kind, status, priority, parent, title. Apart from `nodes` so that an edit of a status
+   * or a title still leaves the graph structure alone (the engine's patch path).
+   */
+  info: (string | null)[];
+  /** The document's family, title and status; null for a file that is no document. */
+  doc: [family: Family, title: string, status: Status | null] | null;
 }
+
+/** Entries per node in {@link Contribution.info}. */
+export const INFO_WIDTH = 5;
 
 export interface Fragment {
   file: string;
@@ -48,8 +60,10 @@ export function fragmentOf(file: string, result: ParseResult): Fragment {
   const nodes: NodeRecords = [];
   const parts: string[] = [];
   const jsonLengths: number[] = [];
+  const info: (string | null)[] = [];
   for (const item of doc?.items ?? []) {
     nodes.push(item.id, item.line, item.column, item.dependencies.length);
+    info.push(item.kind, item.status, item.priority, item.parent, item.title);
     for (const d of item.dependencies) nodes.push(d.id, d.line, d.column);
     const json = JSON.stringify(nodeOf(doc!, item));
     parts.push(json);
@@ -57,7 +71,15 @@ export function fragmentOf(file: string, result: ParseResult): Fragment {
   }
   return {
     file,
-    contribution: { docId: doc?.id ?? null, idSource: doc?.idSource ?? null, nodes, jsonLengths, diagnostics: result.diagnostics },
+    contribution: {
+      docId: doc?.id ?? null,
+      idSource: doc?.idSource ?? null,
+      nodes,
+      jsonLengths,
+      diagnostics: result.diagnostics,
+      info,
+      doc: doc ? [doc.family, doc.title, doc.status] : null,
+    },
     json: Buffer.from(parts.join(',')),
   };
 }
@@ -110,9 +132,10 @@ export function decodeGraphPart(file: string, part: Buffer): Fragment {
   if (4 + length > part.length) throw new Error('malformed graph part');
   const contribution = JSON.parse(part.subarray(4, 4 + length).toString('utf8')) as Contribution;
   const json = part.subarray(4 + length);
-  if (!contribution || !Array.isArray(contribution.nodes) || !Array.isArray(contribution.jsonLengths) || !Array.isArray(contribution.diagnostics)) {
+  if (!contribution || !Array.isArray(contribution.nodes) || !Array.isArray(contribution.jsonLengths) || !Array.isArray(contribution.diagnostics) || !Array.isArray(contribution.info)) {
     throw new Error('malformed contribution');
   }
+  if (contribution.info.length !== INFO_WIDTH * contribution.jsonLengths.length || (contribution.doc !== null && !Array.isArray(contribution.doc))) throw new Error('malformed contribution');
   if (nodeCount(contribution.nodes) !== contribution.jsonLengths.length || contribution.jsonLengths.reduce((a, b) => a + b + 1, 0) - Math.min(1, contribution.jsonLengths.length) !== json.length) {
     throw new Error('node JSON does not match the contribution');
   }

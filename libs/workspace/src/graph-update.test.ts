@@ -9,7 +9,7 @@ function doc(nodes: Record<string, string[]>): Contribution {
     flat.push(id, i + 1, 1, deps.length);
     deps.forEach((d, j) => flat.push(d, i + 1, 10 + j));
   });
-  return { docId: null, idSource: null, nodes: flat, jsonLengths: Object.keys(nodes).map(() => 2), diagnostics: [] };
+  return { docId: null, idSource: null, nodes: flat, jsonLengths: Object.keys(nodes).map(() => 2), diagnostics: [], info: [], doc: null };
 }
 
 const cold = (files: string[], docs: Map<string, Contribution>) => GraphState.build(files, docs).result();

@@ -1,3 +1,4 @@
+import { stronglyConnected } from '@govern/graph';
 import { cmp, type Diagnostic } from '@govern/workplan';
 import type { Contribution, NodeRecords } from './fragment.js';
 
@@ -223,63 +224,12 @@ export class GraphState {
     this.cycles = [...kept, ...found].sort((a, b) => compareLocated(first(a), first(b)));
   }
 
-  /** Tarjan's strongly connected components over `ids` (closed under dependencies); components of 2+ nodes. */
+  /** The cycles among `ids` (closed under dependencies): strongly connected components of 2+ nodes, in document order. */
   private findCycles(ids: string[]): string[][] {
-    const index = new Map<string, number>();
-    const low = new Map<string, number>();
-    const onStack = new Set<string>();
-    const stack: string[] = [];
-    const out: string[][] = [];
-    const deps = new Map<string, string[]>();
-    const depsOf = (id: string) => {
-      let d = deps.get(id);
-      if (!d) deps.set(id, (d = this.dependsOn(id).filter((x) => this.defs.has(x))));
-      return d;
-    };
-    let counter = 0;
-    // Iterative: deep chains in very large repositories would overflow the stack.
-    for (const root of ids) {
-      if (index.has(root)) continue;
-      const work: { id: string; next: number }[] = [{ id: root, next: 0 }];
-      index.set(root, counter);
-      low.set(root, counter++);
-      stack.push(root);
-      onStack.add(root);
-      while (work.length) {
-        const frame = work[work.length - 1]!;
-        const d = depsOf(frame.id);
-        if (frame.next < d.length) {
-          const dep = d[frame.next++]!;
-          if (!index.has(dep)) {
-            index.set(dep, counter);
-            low.set(dep, counter++);
-            stack.push(dep);
-            onStack.add(dep);
-            work.push({ id: dep, next: 0 });
-          } else if (onStack.has(dep)) {
-            low.set(frame.id, Math.min(low.get(frame.id)!, index.get(dep)!));
-          }
-          continue;
-        }
-        work.pop();
-        const parent = work[work.length - 1];
-        if (parent) low.set(parent.id, Math.min(low.get(parent.id)!, low.get(frame.id)!));
-        if (low.get(frame.id) === index.get(frame.id)) {
-          const comp: string[] = [];
-          let n: string;
-          do {
-            n = stack.pop()!;
-            onStack.delete(n);
-            comp.push(n);
-          } while (n !== frame.id);
-          if (comp.length > 1) {
-            const located = comp.map((id) => this.winner(id)!).sort(compareLocated);
-            out.push(located.map((l) => l.id));
-          }
-        }
-      }
-    }
-    return out;
+    const successors = (id: string) => this.dependsOn(id).filter((x) => this.defs.has(x));
+    return stronglyConnected(ids, successors)
+      .filter((comp) => comp.length > 1)
+      .map((comp) => comp.map((id) => this.winner(id)!).sort(compareLocated).map((l) => l.id));
   }
 
   /**

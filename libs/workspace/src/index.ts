@@ -5,7 +5,7 @@
  */
 export { loadWorkspace } from './load.js';
 export { WorkspaceEngine } from './engine.js';
-export type { LoadOptions, LoadProgress, UpdateStats, Workspace } from './engine.js';
+export type { IndexedDocument, IndexedItem, ItemIndex, LoadOptions, LoadProgress, UpdateStats, Workspace } from './engine.js';
 export { loadConfig, ConfigSchema, CONFIG_FILE, DEFAULT_FOLDERS, RepoNameSchema } from './config.js';
 export type { Config, LoadedConfig, LocatedRepo } from './config.js';
 export { discover } from './discover.js';

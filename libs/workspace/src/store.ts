@@ -26,7 +26,8 @@ import { PARSER_VERSION } from '@govern/workplan';
  * checksums fail (those files are parsed again). A checksum is verified before any part
  * is used, so a torn or concurrent write costs a re-parse, never a wrong result.
  */
-export const STORE_FORMAT = 1;
+// 2: contributions carry the index the commands read (fragment.ts `info`, `doc`).
+export const STORE_FORMAT = 2;
 
 const MAGIC = Buffer.from('GVFRAG01', 'latin1');
 const TRAILER_MAGIC = Buffer.from('GVFRAGHD', 'latin1');
@@ -72,6 +73,8 @@ interface Header {
    */
   base?: Loc;
   removed?: string[];
+  /** The memo of the index commands read (see {@link FragmentStore.memo}); absent when none. */
+  memo?: Loc;
 }
 
 interface Entry extends CacheMeta {
@@ -100,6 +103,7 @@ export class FragmentStore {
   private touched = new Set<string>();
   private removed = new Set<string>();
   private output: (StoredOutput & { diagnostics: Loc | Buffer }) | null = null;
+  private memoPart: Loc | Buffer | null = null;
 
   private constructor(
     private readonly file: string | null,
@@ -173,6 +177,7 @@ export class FragmentStore {
     this.headerFiles = [...this.entries.keys()];
     this.cycles = h.cycles;
     this.output = h.output;
+    this.memoPart = h.memo ?? null;
   }
 
   private addEntries(h: Header): void {
@@ -248,6 +253,21 @@ export class FragmentStore {
       this.dirty = true;
     }
     return part;
+  }
+
+  /**
+   * A derived result a reader computed from this store's output and saved for the next
+   * reader (the engine keeps the actionable rule's rank and cycles here): opaque bytes
+   * that carry their own key. It goes when the output changes. Null when none or damaged.
+   */
+  memo(): Buffer | null {
+    return this.memoPart ? (this.partsOf([this.memoPart]).get(0) ?? null) : null;
+  }
+
+  /** Sets the memo (see {@link memo}); saved by the next `save`. */
+  setMemo(part: Buffer): void {
+    this.memoPart = part;
+    this.dirty = true;
   }
 
   /** The graph parts of these files, checksum verified; a file whose part is missing or damaged is left out. */
@@ -340,6 +360,7 @@ export class FragmentStore {
     if (output === null && this.output === null && JSON.stringify(cycles) === JSON.stringify(this.cycles)) return;
     this.cycles = cycles;
     this.output = output;
+    this.memoPart = null;
     this.dirty = true;
   }
 
@@ -362,6 +383,7 @@ export class FragmentStore {
         add(e.r);
       }
       if (this.output) add(this.output.diagnostics);
+      if (this.memoPart) add(this.memoPart);
       live += fresh;
       const appendable = this.fd !== null && this.writable && this.size > 0;
       // Compact when the file would be more than twice its live bytes (plus slack).
@@ -436,6 +458,7 @@ export class FragmentStore {
       if (d) this.output.diagnostics = d;
       else this.output = null;
     }
+    if (this.memoPart) this.memoPart = this.output ? bytesOf(this.memoPart) : null;
     const parts: Buffer[] = [MAGIC];
     let at = MAGIC.length;
     const place = (p: Loc | Buffer): Loc => {
@@ -475,6 +498,7 @@ export class FragmentStore {
     }
     for (const e of this.entries.values()) h.r.push(...place(e.r));
     if (this.output) h.output = { ...this.output, diagnostics: place(this.output.diagnostics) };
+    if (this.memoPart) h.memo = place(this.memoPart);
     return h;
   }
 
@@ -497,6 +521,7 @@ export class FragmentStore {
       d.r.push(...place(e.r));
     }
     if (this.output) d.output = { ...this.output, diagnostics: place(this.output.diagnostics) };
+    if (this.memoPart) d.memo = place(this.memoPart);
     return d;
   }
 
@@ -525,6 +550,24 @@ export class FragmentStore {
       if (Buffer.isBuffer(e.r)) e.r = [h.r[3 * i]!, h.r[3 * i + 1]!, h.r[3 * i + 2]!];
     });
     if (h.output && this.output) this.output.diagnostics = h.output.diagnostics;
+    if (h.memo) this.memoPart = h.memo;
+  }
+
+  /**
+   * Whether the file is still the one this store last read or wrote: same inode, and no
+   * byte appended since (another process appends, or renames a new file over it). A
+   * long-lived engine keeps its store open while this holds, instead of reading the
+   * header again on each update.
+   */
+  current(): boolean {
+    if (!this.file || this.fd === null) return false;
+    try {
+      const held = fs.fstatSync(this.fd);
+      const onDisk = fs.statSync(this.file);
+      return held.ino === onDisk.ino && held.dev === onDisk.dev && held.size === this.size;
+    } catch {
+      return false;
+    }
   }
 
   /** Releases the file. */
@@ -620,6 +663,7 @@ function isHeader(h: unknown, limit: number): h is Header {
     if (typeof x.hashes[i] !== 'string' || !SHA256_HEX.test(x.hashes[i]!)) return false;
   }
   if (x.cycles !== null && !(Array.isArray(x.cycles) && x.cycles.every((c) => Array.isArray(c) && c.every((id) => typeof id === 'string')))) return false;
+  if (x.memo !== undefined && !isLocs(x.memo, 1, limit)) return false;
   if (x.base !== undefined && (!isLocs(x.base, 1, limit) || !Array.isArray(x.removed) || !x.removed.every((f) => typeof f === 'string'))) return false;
   if (x.output !== null) {
     const o = x.output;

@@ -16,7 +16,7 @@ export interface GraphOptions extends CommonOptions {
 }
 
 /** Nodes matching the filters shared by `graph` and `next`. */
-export function filterNodes(nodes: GraphNode[], opts: GraphOptions): GraphNode[] {
+export function filterNodes<T extends Pick<GraphNode, 'source' | 'document' | 'status' | 'kind'>>(nodes: readonly T[], opts: GraphOptions): T[] {
   return nodes.filter(
     (n) =>
       (!opts.doc || n.source.file === opts.doc || n.document === opts.doc) &&

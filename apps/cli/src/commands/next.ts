@@ -1,5 +1,6 @@
-import { nextActionable } from '@govern/graph';
-import { openWorkspace, writeJson, type CommandContext } from '../context.js';
+import { nextActionable, nextActionableIn, type GraphNode } from '@govern/graph';
+import type { Workspace } from '@govern/workspace';
+import { openWorkspace, writeJson, writeJsonBytes, type CommandContext } from '../context.js';
 import { colorsFor, nodeRow, table } from '../render.js';
 import { errorsReason, exitCodeOf, resolveDoc, scopeDiagnostics } from '../scope.js';
 import { filterNodes, type GraphOptions } from './graph.js';
@@ -13,17 +14,36 @@ export type NextOptions = GraphOptions;
  * diagnostics count.
  */
 export async function nextCommand(ctx: CommandContext, opts: NextOptions): Promise<number> {
-  const ws = await openWorkspace(ctx, opts, { repos: true });
-  const scope = resolveDoc(ws, opts.doc);
+  return printNext(ctx, opts, await openWorkspace(ctx, opts, { repos: true }));
+}
+
+/**
+ * `govern next` over a loaded workspace. It reads the workspace's item index when it has
+ * one (no graph built, no parse result decoded: only the printed nodes are parsed from
+ * their JSON), else the graph; both print the same bytes (next.test.ts).
+ */
+export function printNext(ctx: CommandContext, opts: NextOptions, ws: Workspace): number {
+  const idx = ws.itemIndex?.();
+  const scope = resolveDoc(ws, opts.doc, idx?.documents);
   const { shown } = scopeDiagnostics(ws.diagnostics, scope);
-  let nodes = filterNodes(nextActionable(ws.index), { ...opts, ...(scope ? { doc: scope.file } : {}) });
-  if (opts.limit !== undefined) nodes = nodes.slice(0, opts.limit);
-  if (opts.json) writeJson(ctx, nodes);
-  else {
-    const c = colorsFor(ctx, opts);
-    ctx.stdout.write(nodes.length ? table(nodes.map((n) => nodeRow(n, c)), c, '') : 'nothing is actionable\n');
+  const filter = { ...opts, ...(scope ? { doc: scope.file } : {}) };
+  const limit = <T>(list: T[]) => (opts.limit !== undefined ? list.slice(0, opts.limit) : list);
+  if (idx) {
+    const items = limit(filterNodes(nextActionableIn(idx.items, idx.rule), filter));
+    // The nodes' JSON as the fragments hold it: the same bytes as JSON.stringify of the nodes.
+    if (opts.json) writeJsonBytes(ctx, idx.nodesJson(items));
+    else writeTable(ctx, opts, items);
+  } else {
+    const nodes = limit(filterNodes(nextActionable(ws.index), filter));
+    if (opts.json) writeJson(ctx, nodes);
+    else writeTable(ctx, opts, nodes);
   }
   const reason = errorsReason(shown, scope);
   if (reason) ctx.stderr.write(`govern: ${reason}\n`);
   return exitCodeOf(shown);
+}
+
+function writeTable(ctx: CommandContext, opts: NextOptions, nodes: readonly Pick<GraphNode, 'id' | 'status' | 'title' | 'source'>[]): void {
+  const c = colorsFor(ctx, opts);
+  ctx.stdout.write(nodes.length ? table(nodes.map((n) => nodeRow(n, c)), c, '') : 'nothing is actionable\n');
 }

@@ -1,4 +1,5 @@
-import { blockedItems, nextActionable, type GraphNode } from '@govern/graph';
+import { blockedItems, blockedItemsIn, nextActionable, nextActionableIn, type Blocked } from '@govern/graph';
+import type { IndexedDocument, IndexedItem, Workspace } from '@govern/workspace';
 import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, nodeRow, statusCell, summarize, summaryLine, table, type Colors } from '../render.js';
 import { count, elsewhereLine, exitCodeOf, resolveDoc, scopeDiagnostics } from '../scope.js';
@@ -34,24 +35,36 @@ export const LIST_LIMIT = 20;
  * {@link FULL_DOCUMENTS}) and says what it left out and how to see it.
  */
 export async function statusCommand(ctx: CommandContext, opts: StatusOptions): Promise<number> {
-  const ws = await openWorkspace(ctx, opts, { repos: true });
-  const scope = resolveDoc(ws, opts.doc);
+  return printStatus(ctx, opts, await openWorkspace(ctx, opts, { repos: true }));
+}
+
+/**
+ * `govern status` over a loaded workspace. It reads the workspace's item index when it
+ * has one (documents, items, the actionable rule's index: no graph built, no parse result
+ * decoded), else the documents and the graph; both print the same bytes (status.test.ts).
+ */
+export function printStatus(ctx: CommandContext, opts: StatusOptions, ws: Workspace): number {
+  const idx = ws.itemIndex?.();
+  // A graph node and a document have every field the index has: one code path reads either.
+  const allDocuments: IndexedDocument[] = idx ? idx.documents : ws.documents;
+  const allNodes: IndexedItem[] = idx ? idx.items : ws.index.graph.nodes;
+  const scope = resolveDoc(ws, opts.doc, allDocuments);
   const filter = { ...(scope ? { doc: scope.file } : {}), ...(opts.status ? { status: opts.status } : {}) };
   const { shown: inScope, elsewhere } = scopeDiagnostics(ws.diagnostics, scope);
   const code = exitCodeOf(inScope);
   // Grouped once: filtering every node for every document is quadratic (35,000 nodes × 5,000 documents).
-  const byFile = new Map<string, GraphNode[]>();
-  for (const n of ws.index.graph.nodes) {
+  const byFile = new Map<string, IndexedItem[]>();
+  for (const n of allNodes) {
     const list = byFile.get(n.source.file);
     if (list) list.push(n);
     else byFile.set(n.source.file, [n]);
   }
   const narrowed = Boolean(scope || opts.status?.length);
-  const documents = ws.documents
+  const documents = allDocuments
     .map((d) => ({ d, all: byFile.get(d.file) ?? [], items: filterNodes(byFile.get(d.file) ?? [], filter) }))
     .filter(({ d, items }) => (scope ? d.file === scope.file : true) && (!opts.status?.length || items.length > 0));
-  const next = filterNodes(nextActionable(ws.index), filter);
-  const blocked = blockedItems(ws.index).filter((b) => filterNodes([b.node], filter).length > 0);
+  const next: IndexedItem[] = filterNodes(idx ? nextActionableIn(idx.items, idx.rule) : nextActionable(ws.index), filter);
+  const blocked: Blocked<IndexedItem>[] = (idx ? blockedItemsIn(idx.items, idx.rule) : blockedItems(ws.index)).filter((b) => filterNodes([b.node], filter).length > 0);
 
   if (opts.json) {
     const cut = <T>(list: T[]) => (opts.limit !== undefined ? list.slice(0, opts.limit) : list);

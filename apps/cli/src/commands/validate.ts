@@ -1,6 +1,6 @@
 import { evaluateGates } from '@govern/gates';
 import { compareDiagnostics } from '@govern/workplan';
-import { rootCoverage } from '@govern/workspace';
+import { rootCoverage, type Workspace } from '@govern/workspace';
 import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, summarize, summaryLine } from '../render.js';
 
@@ -16,7 +16,14 @@ export interface ValidateOptions extends CommonOptions {
  * on any error. For CI and pre-commit hooks.
  */
 export async function validateCommand(ctx: CommandContext, opts: ValidateOptions): Promise<number> {
-  const ws = await openWorkspace(ctx, opts);
+  return printValidate(ctx, opts, await openWorkspace(ctx, opts));
+}
+
+/**
+ * `govern validate` over a loaded workspace: the diagnostics and the item count, neither
+ * of which builds the graph (unless gates are configured: they read it).
+ */
+export function printValidate(ctx: CommandContext, opts: ValidateOptions, ws: Workspace): number {
   // Gates read the documents and the graph index: without gates neither is built, and a
   // warm `validate --json` reads only the stored diagnostics.
   const gates = Object.keys(ws.config.gates ?? {}).length ? evaluateGates(ws).diagnostics : [];
@@ -29,7 +36,7 @@ export async function validateCommand(ctx: CommandContext, opts: ValidateOptions
   const c = colorsFor(ctx, opts);
   let out = '';
   for (const d of diagnostics) out += formatDiagnostic(d, c);
-  out += `${ws.stats.files} files, ${ws.index.graph.nodes.length} items: ${summaryLine(diagnostics, c)}\n`;
+  out += `${ws.stats.files} files, ${ws.itemCount?.() ?? ws.index.graph.nodes.length} items: ${summaryLine(diagnostics, c)}\n`;
   ctx.stdout.write(out);
   return code;
 }

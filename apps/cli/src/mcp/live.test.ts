@@ -132,6 +132,32 @@ describe('LiveWorkspace', () => {
     expect((await live.current()).index.byId.get('WP-A-T01')?.status).toBe('in_progress');
   });
 
+  test.runIf(process.platform === 'linux')('with a trusted watcher a call checks only what the watcher reported, and still serves every edit made before it', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 30; i++) files[`workplans/p${i}.md`] = plan(`WP-${i}`, ['planned']);
+    const root = tempRoot(files);
+    const live = new LiveWorkspace({ load: { root, cacheDir: null }, sweepMs: 60_000 });
+    closers.push(async () => live.close());
+    await live.current();
+    const sweeps = live.sweeps;
+    for (let step = 0; step < 12; step++) {
+      const i = (step * 7) % 30;
+      const status = step % 2 ? 'done' : 'in_progress';
+      fs.writeFileSync(path.join(root, `workplans/p${i}.md`), plan(`WP-${i}`, [status]));
+      // No wait: the write returned, then the call.
+      const ws = await live.current();
+      expect(ws.index.byId.get(`WP-${i}-T01`)?.status, `step ${step}`).toBe(status);
+    }
+    // No call stat'ed the 30 documents: the watcher's events (and the racy files) were enough.
+    expect(live.sweeps).toBe(sweeps);
+    // A sweep is due once sweepMs has passed: an event the kernel dropped is seen then.
+    const short = new LiveWorkspace({ load: { root, cacheDir: null }, sweepMs: 0 });
+    closers.push(async () => short.close());
+    await short.current();
+    await short.current();
+    expect(short.sweeps).toBe(1);
+  });
+
   test('a changed configuration loads everything again', async () => {
     const root = tempRoot({ 'workplans/a.md': plan('WP-A', ['planned']), 'docs/x.md': plan('WP-X', ['planned']) });
     const live = new LiveWorkspace({ load: { root, cacheDir: null }, watch: false });
