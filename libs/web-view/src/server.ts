@@ -7,7 +7,7 @@ import { EvidenceManifestSchema, MANIFEST_FILE, resolveEvidenceRoot } from '@gov
 import { HttpError, readBody, sendJson } from '@govern/http-service';
 import { statusHistory } from '@govern/history';
 import { StatusSchema } from '@govern/workplan';
-import { CONFIG_FILE, DEFAULT_FOLDERS, WorkspaceEngine, type Workspace } from '@govern/workspace';
+import { CONFIG_FILE, LiveWorkspace, type Workspace } from '@govern/workspace';
 import { defaultActor, setStatus, WriteError } from '@govern/write';
 import { z } from 'zod';
 import { boardView, criticalPath, driftView, gatesView, graphView, ViewFilterSchema } from './views.js';
@@ -100,57 +100,28 @@ const WRITE_STATUS: Record<string, number> = {
 export async function createWebView(opts: WebViewOptions): Promise<WebView> {
   const root = path.resolve(opts.root);
   const assets = locateAssets(opts.assetsDir);
-  const engine = await WorkspaceEngine.open({ root, ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}) });
   let version = 1;
-  let ws: Workspace = engine.workspace();
   const clients = new Set<ServerResponse>();
   const log = opts.log ?? (() => {});
-
-  // Updates run one at a time: a write's own update and the watcher's may overlap.
-  let queue: Promise<unknown> = Promise.resolve();
-  const apply = (files: string[]): Promise<void> => {
-    const run = queue.then(async () => {
-      const stats = await engine.update(files);
-      ws = engine.workspace();
-      version++;
-      broadcast({ version, files, parsed: stats.parsed });
-    });
-    queue = run.catch((err: unknown) => log(`web view: update failed: ${(err as Error).message}`));
-    return run;
-  };
   const broadcast = (data: unknown) => {
     const line = `event: change\ndata: ${JSON.stringify(data)}\n\n`;
     for (const c of clients) c.write(line);
   };
-
-  const watchers: fs.FSWatcher[] = [];
-  let timer: NodeJS.Timeout | null = null;
-  const pending = new Set<string>();
-  if (opts.watch !== false) {
-    const profile = ws.config.profile;
-    const relevant = (rel: string) => rel.endsWith('.md') || rel === CONFIG_FILE || rel === profile;
-    const onEvent = (base: string) => (_event: string, name: string | Buffer | null) => {
-      if (!name) return;
-      const rel = path.posix.join(base, String(name).split(path.sep).join('/'));
-      if (!relevant(rel)) return;
-      pending.add(rel);
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        timer = null;
-        const files = [...pending];
-        pending.clear();
-        void apply(files).catch(() => {});
-      }, opts.debounceMs ?? 75);
-    };
-    // The document folders only: a recursive watch of the root would take node_modules too.
-    const folders = new Set([...DEFAULT_FOLDERS, ...ws.config.include.map((g) => g.split('/')[0]!).filter((s) => s && !/[*?{[]/.test(s))]);
-    watchers.push(fs.watch(root, onEvent('')));
-    for (const f of folders) {
-      const abs = path.join(root, f);
-      if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) watchers.push(fs.watch(abs, { recursive: true }, onEvent(f)));
-    }
-    for (const w of watchers) w.on('error', (err) => log(`web view: watch error: ${err.message}`));
-  }
+  // The same long-lived workspace as `govern mcp`: the watcher applies edits between
+  // requests (and pages hear of them), and every request checks what the watcher may
+  // have missed, so a page never shows a stale document.
+  const live = new LiveWorkspace({
+    load: { root, ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}) },
+    watch: opts.watch !== false,
+    debounceMs: opts.debounceMs ?? 75,
+    name: 'web view',
+    log: (s) => log(s.replace(/\n$/, '')),
+    onUpdate: (s) => {
+      version++;
+      broadcast({ version, files: s.changed, parsed: s.update?.parsed ?? 0 });
+    },
+  });
+  await live.current();
 
   const heartbeat = setInterval(() => {
     for (const c of clients) c.write(': keep-alive\n\n');
@@ -166,7 +137,7 @@ export async function createWebView(opts: WebViewOptions): Promise<WebView> {
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const sub = url.pathname.slice(`${UI_PATH}/api/`.length);
-    const cur = ws;
+    const cur = await live.current();
     switch (sub) {
       case 'meta':
         return sendJson(res, 200, { version, writes: opts.writes === true, root: path.basename(root), items: cur.index.graph.nodes.length, files: cur.stats.files });
@@ -283,14 +254,14 @@ export async function createWebView(opts: WebViewOptions): Promise<WebView> {
         root,
         id: input.data.id,
         status: input.data.status,
-        workspace: ws,
+        workspace: await live.current(),
         ...(input.data.expect ? { expect: input.data.expect } : {}),
         ...(input.data.reason ? { reason: input.data.reason } : {}),
         actor: actor && actor.length <= 200 ? actor : defaultActor(opts.env ?? process.env),
         via: 'web',
       });
-      // The write is on disk whatever happens to the view's refresh (logged by `apply`).
-      if (r.changed) await apply([r.file]).catch(() => {});
+      // The write is on disk whatever happens to the view's refresh (a failed update is retried by the next request's check).
+      if (r.changed) await live.changed([r.file]).catch((err: unknown) => log(`web view: update failed: ${(err as Error).message}`));
       sendJson(res, 200, { version, result: r });
     } catch (err) {
       if (err instanceof WriteError) throw new HttpError(err.code, err.message, { details: err.details, status: WRITE_STATUS[err.code] ?? 422 });
@@ -327,11 +298,9 @@ export async function createWebView(opts: WebViewOptions): Promise<WebView> {
     version: () => version,
     close: async () => {
       clearInterval(heartbeat);
-      if (timer) clearTimeout(timer);
-      for (const w of watchers) w.close();
+      live.close();
       for (const c of clients) c.end();
       clients.clear();
-      await queue;
     },
   };
 }

@@ -162,6 +162,13 @@ export interface ItemIndex {
   items: IndexedItem[];
   /** The actionable rule's index of the items (@govern/graph `ruleIndex`): by id, rank, cycles. */
   rule: RuleIndex<IndexedItem>;
+  /**
+   * `nextActionableIn(items, rule)` (@govern/graph): what `govern next` lists. A run over
+   * a state whose index a previous run saved reads it from the store's memo alone, without
+   * `items` or `rule` (built only when read), so a warm `next` costs the items it prints.
+   * Its items equal (not are) the matching `items`; `nodes` and `nodesJson` take either.
+   */
+  actionable(): IndexedItem[];
   /** The graph nodes of these items, whole, as `govern graph --json` prints them (parsed from their node JSON). */
   nodes(items: readonly IndexedItem[]): GraphNode[];
   /**
@@ -639,7 +646,7 @@ export class WorkspaceEngine {
     const t0 = performance.now();
     const fresh = this.memoStore();
     try {
-      const memo = fresh ? parseMemo(fresh.store.memo(), fresh.fingerprint, this.files.length) : null;
+      const memo = fresh ? readMemo(fresh.store.memo(), fresh.fingerprint, this.files.length) : null;
       if (memo) this.opts.trace?.('index-memo', 0);
       this.indexed = memo ? this.indexFromMemo(memo) : this.indexFromFragments(fresh);
     } finally {
@@ -715,36 +722,78 @@ export class WorkspaceEngine {
     let sorted = true;
     for (let i = 1; i < items.length && sorted; i++) sorted = compareNodes(items[i - 1]!, items[i]!) < 0;
     const rule = ruleIndex(sorted ? items : [...items].sort(compareNodes), this.profile);
+    const actionable = nextActionableIn(items, rule);
     if (fresh) {
       memo.rank = items.map((item) => rule.rank.get(item.id)!);
       items.forEach((item, i) => {
         if (rule.cyclic.has(item.id)) memo.cyclic.push(i);
       });
-      fresh.store.setMemo(Buffer.from(JSON.stringify(memo), 'utf8'));
+      const position = new Map<IndexedItem, number>();
+      items.forEach((item, i) => position.set(item, i));
+      fresh.store.setMemo(encodeMemo(memo, actionable.map((item) => position.get(item)!)));
       fresh.store.save(this.startedAt);
     }
-    return this.indexOver(documents, items, rule, memo);
+    const slices = new Slices();
+    items.forEach((item, i) => slices.add(item, memo.start[i]!, memo.length[i]!));
+    return this.indexOver({ documents, items, rule, actionable: () => actionable }, slices);
   }
 
   /**
-   * The index as a previous run over this very state left it in the store (one JSON part:
-   * the items by column, the rank and the cycles): no contribution decoded and no rank
-   * computed. The printed nodes are still sliced from the documents' node JSON.
+   * The index as a previous run over this very state left it in the store: no contribution
+   * decoded and no rank computed. The memo's head (the actionable items, by column) is read
+   * at once; its body (every item, the rank, the cycles) only when `items`, `rule` or
+   * `documents` are read, which a warm `next` never does. The printed nodes are still
+   * sliced from the documents' node JSON.
    */
-  private indexFromMemo(memo: Memo): ItemIndex {
-    const { documents, items } = this.itemsOf(memo);
-    const byId = new Map<string, IndexedItem>();
-    const rank = new Map<string, number>();
-    items.forEach((item, i) => {
-      if (!byId.has(item.id)) byId.set(item.id, item);
-      if (!rank.has(item.id)) rank.set(item.id, memo.rank[i]!);
-    });
-    return this.indexOver(documents, items, { byId, rank, cyclic: new Set(memo.cyclic.map((i) => items[i]!.id)) }, memo);
+  private indexFromMemo(stored: StoredMemo): ItemIndex {
+    const slices = new Slices();
+    let whole: Pick<ItemIndex, 'documents' | 'items' | 'rule'> | null = null;
+    const wholeIndex = (): Pick<ItemIndex, 'documents' | 'items' | 'rule'> => {
+      if (whole) return whole;
+      const memo = stored.body();
+      if (!memo) {
+        // A body that does not decode (its head did): computed from the fragments, not saved.
+        const computed = this.indexFromFragments(null);
+        return (whole = computed);
+      }
+      const { documents, items } = this.itemsOf(memo.docIds, memo.documents, memo);
+      const byId = new Map<string, IndexedItem>();
+      const rank = new Map<string, number>();
+      items.forEach((item, i) => {
+        if (!byId.has(item.id)) byId.set(item.id, item);
+        if (!rank.has(item.id)) rank.set(item.id, memo.rank[i]!);
+        slices.add(item, memo.start[i]!, memo.length[i]!);
+      });
+      return (whole = { documents, items, rule: { byId, rank, cyclic: new Set(memo.cyclic.map((i) => items[i]!.id)) } });
+    };
+    let actionable: IndexedItem[] | null = null;
+    return this.indexOver(
+      {
+        get documents() {
+          return wholeIndex().documents;
+        },
+        get items() {
+          return wholeIndex().items;
+        },
+        get rule() {
+          return wholeIndex().rule;
+        },
+        actionable: () => {
+          if (actionable) return actionable;
+          const next = stored.head.next;
+          actionable = this.itemsOf(stored.head.docIds, [], next).items;
+          actionable.forEach((item, i) => slices.add(item, next.start[i]!, next.length[i]!));
+          return actionable;
+        },
+      },
+      slices,
+    );
   }
 
-  private itemsOf(memo: Memo): { documents: IndexedDocument[]; items: IndexedItem[] } {
+  /** Items (and documents) from the memo's columns; `docIds` are by file index. */
+  private itemsOf(docIds: (string | null)[], docs: Memo['documents'], memo: MemoItems): { documents: IndexedDocument[]; items: IndexedItem[] } {
     const files = this.files;
-    const documents = memo.documents.map(([fi, id, family, title, status]) => ({ file: files[fi]!, id, family, title, status }));
+    const documents = docs.map(([fi, id, family, title, status]) => ({ file: files[fi]!, id, family, title, status }));
     const items: IndexedItem[] = new Array(memo.id.length);
     for (let i = 0, r = 0; i < memo.id.length; i++) {
       const fi = memo.at[i]!;
@@ -758,39 +807,54 @@ export class WorkspaceEngine {
         parent: memo.parent[i]!,
         dependsOn: memo.refs.slice(r, r + n),
         source: { file: files[fi]!, line: memo.line[i]!, column: memo.column[i]! },
-        document: memo.docIds[fi]!,
+        document: docIds[fi]!,
       };
       r += n;
     }
     return { documents, items };
   }
 
-  /** The index's printing half: each item's node JSON is a slice of its document's. */
-  private indexOver(documents: IndexedDocument[], items: IndexedItem[], rule: RuleIndex<IndexedItem>, memo: Memo): ItemIndex {
-    const position = new Map<IndexedItem, number>();
-    items.forEach((item, i) => position.set(item, i));
+  /**
+   * The index's printing half: each item's node JSON is a slice of its document's
+   * (`slices` says where). Consecutive items of one document that are adjacent in its
+   * node JSON are copied as one slice, the comma between them included.
+   */
+  private indexOver(index: Omit<ItemIndex, 'nodes' | 'nodesJson'>, slices: Slices): ItemIndex {
     const raw = this.rawParts;
     const jsonOf = (file: string): Buffer | undefined => {
       const part = raw?.get(file);
       return part ? part.subarray(4 + part.readUInt32LE(0)) : this.fragments.get(file)?.json;
     };
-    const slice = (item: IndexedItem): Buffer => {
-      const i = position.get(item);
+    const where = (item: IndexedItem): { json: Buffer; start: number; end: number } => {
+      const i = slices.position.get(item);
       const json = i === undefined ? undefined : jsonOf(item.source.file);
-      if (i === undefined || !json || memo.start[i]! + memo.length[i]! > json.length) throw new Error(`not an item of this index: ${item.id}`);
-      return json.subarray(memo.start[i]!, memo.start[i]! + memo.length[i]!);
+      const start = i === undefined ? 0 : slices.start[i]!;
+      const end = i === undefined ? 0 : start + slices.length[i]!;
+      if (i === undefined || !json || end > json.length) throw new Error(`not an item of this index: ${item.id}`);
+      return { json, start, end };
     };
-    const nodes = (wanted: readonly IndexedItem[]) => wanted.map((item) => JSON.parse(slice(item).toString('utf8')) as GraphNode);
+    const nodes = (wanted: readonly IndexedItem[]) =>
+      wanted.map((item) => {
+        const { json, start, end } = where(item);
+        return JSON.parse(json.toString('utf8', start, end)) as GraphNode;
+      });
     const nodesJson = (wanted: readonly IndexedItem[]): Buffer => {
       const parts: Buffer[] = [OPEN_ARRAY];
-      wanted.forEach((item, i) => {
-        if (i) parts.push(COMMA);
-        parts.push(slice(item));
-      });
+      let run: { json: Buffer; start: number; end: number } | null = null;
+      for (const item of wanted) {
+        const at = where(item);
+        if (run && run.json === at.json && at.start === run.end + 1 && run.json[run.end] === COMMA_BYTE) {
+          run.end = at.end;
+          continue;
+        }
+        if (run) parts.push(run.json.subarray(run.start, run.end), COMMA);
+        run = at;
+      }
+      if (run) parts.push(run.json.subarray(run.start, run.end));
       parts.push(CLOSE_ARRAY);
       return Buffer.concat(parts);
     };
-    return { documents, items, rule, nodes, nodesJson };
+    return Object.assign(index, { nodes, nodesJson });
   }
 
   /**

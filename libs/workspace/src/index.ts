@@ -5,6 +5,8 @@
  */
 export { loadWorkspace } from './load.js';
 export { WorkspaceEngine } from './engine.js';
+export { LiveWorkspace } from './live.js';
+export type { LiveWorkspaceOptions, SyncStats } from './live.js';
 export type { IndexedDocument, IndexedItem, ItemIndex, LoadOptions, LoadProgress, UpdateStats, Workspace } from './engine.js';
 export { loadConfig, ConfigSchema, CONFIG_FILE, DEFAULT_FOLDERS, RepoNameSchema } from './config.js';
 export type { Config, LoadedConfig, LocatedRepo } from './config.js';

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CONFIG_FILE, DEFAULT_FOLDERS, WorkspaceEngine, type LoadOptions, type UpdateStats, type Workspace } from '@govern/workspace';
+import { CONFIG_FILE, DEFAULT_FOLDERS } from './config.js';
+import { WorkspaceEngine, type LoadOptions, type UpdateStats, type Workspace } from './engine.js';
 
 /**
  * An mtime this close to the moment its stat was recorded, or later, is not trusted:
@@ -60,11 +61,16 @@ export interface LiveWorkspaceOptions {
   sweepMs?: number;
   /** Quiet time after the last update before the engine's store is saved (default 1,000 ms). */
   flushMs?: number;
+  /** Called after each update the engine applied (by a call or by the watcher), with what changed. */
+  onUpdate?: (stats: SyncStats) => void;
+  /** Names the process in log lines (default `govern mcp`). */
+  name?: string;
   log?: (s: string) => void;
 }
 
 /**
- * The workspace of one root, loaded once and kept current: a long-lived
+ * The workspace of one root, loaded once and kept current (`govern mcp` and the web view
+ * of `govern serve`): a long-lived
  * {@link WorkspaceEngine}, updated per changed file. Every {@link current} call first
  * checks what changed: the paths the watcher reported, the configuration and the profile,
  * the folders holding documents (an added file changes its folder's mtime), the documents
@@ -108,9 +114,11 @@ export class LiveWorkspace {
   /** How many checks stat'ed every document (see `sweepMs`). */
   sweeps = 0;
   readonly root: string;
+  private readonly name: string;
 
   constructor(private readonly opts: LiveWorkspaceOptions) {
     this.root = path.resolve(opts.load.root);
+    this.name = opts.name ?? 'govern mcp';
   }
 
   /** The workspace as the files are now: loads on the first call, then applies what changed. */
@@ -142,7 +150,7 @@ export class LiveWorkspace {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      this.serial(async () => this.engine?.flush()).catch((err: unknown) => this.opts.log?.(`govern mcp: saving the cache failed: ${(err as Error).message}\n`));
+      this.serial(async () => this.engine?.flush()).catch((err: unknown) => this.opts.log?.(`${this.name}: saving the cache failed: ${(err as Error).message}\n`));
     }, this.opts.flushMs ?? 1000);
     this.flushTimer.unref();
   }
@@ -193,7 +201,9 @@ export class LiveWorkspace {
     this.ws = this.engine.workspace();
     this.snapshot(update.reloaded || update.added || update.removed ? null : changed, before);
     trace?.('mcp update', performance.now() - t0);
-    return { changed, update, hashed };
+    const stats = { changed, update, hashed };
+    this.opts.onUpdate?.(stats);
+    return stats;
   }
 
   /** What changed since the last snapshot: reported paths, stat differences, hashes where a stat cannot vouch. */
@@ -364,7 +374,7 @@ export class LiveWorkspace {
           // calls, the next call after an edit on disk does not wait for it.
           if (s.update) void this.ws!.index;
         });
-        run.catch((err: unknown) => this.opts.log?.(`govern mcp: update failed: ${(err as Error).message}\n`));
+        run.catch((err: unknown) => this.opts.log?.(`${this.name}: update failed: ${(err as Error).message}\n`));
       }, this.opts.debounceMs ?? 50);
       this.timer.unref();
     };
@@ -375,13 +385,13 @@ export class LiveWorkspace {
         w.on('error', (err) => {
           // From now on every call stats every document.
           this.trusted = false;
-          this.opts.log?.(`govern mcp: watch error: ${err.message}\n`);
+          this.opts.log?.(`${this.name}: watch error: ${err.message}\n`);
         });
         this.watchers.push(w);
       } catch (err) {
         // Watching is an optimisation: the per-call check stays correct without it.
         ok = false;
-        this.opts.log?.(`govern mcp: cannot watch ${base || '.'}: ${(err as Error).message}\n`);
+        this.opts.log?.(`${this.name}: cannot watch ${base || '.'}: ${(err as Error).message}\n`);
       }
     };
     add(this.root, '', false);
