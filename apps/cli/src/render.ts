@@ -24,16 +24,23 @@ export function statusCell(status: Status | null, c: Colors): string {
   return status === 'done' ? c.green(text) : status === 'blocked' ? c.red(text) : status === 'planned' ? c.dim(text) : c.cyan(text);
 }
 
+// Printable ASCII only: its width is its length (a table of tens of thousands of rows is mostly such cells).
+const PLAIN = /^[\x20-\x7e]*$/;
+
+/** Code points of `text` without its ANSI codes. */
+function visibleWidth(text: string): number {
+  return PLAIN.test(text) ? text.length : [...text.replace(ANSI, '')].length;
+}
+
 /** Pads plain text; ANSI codes are not counted towards width. */
 export function pad(text: string, width: number): string {
-  const visible = text.replace(ANSI, '');
-  return text + ' '.repeat(Math.max(0, width - [...visible].length));
+  return text + ' '.repeat(Math.max(0, width - visibleWidth(text)));
 }
 
 export function table(rows: string[][], c: Colors, indent = '  '): string {
   if (!rows.length) return '';
   const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell.replace(ANSI, '')].length)));
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell))));
   void c;
   return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : pad(cell, widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildGraph, type GraphIndex } from '@govern/graph';
+import { buildGraph, nextActionable, type GraphIndex } from '@govern/graph';
 import { compareDiagnostics, pathDocumentIds, type WorkDocument } from '@govern/workplan';
 import { loadConfig } from './config.js';
 import { discover } from './discover.js';
-import { WorkspaceEngine, loadWorkspace, type Workspace } from './index.js';
+import { WorkspaceEngine, loadWorkspace, type IndexedItem, type Workspace } from './index.js';
 import { readAndParse } from './parse-files.js';
 
 let root: string;
@@ -55,10 +55,19 @@ function expectGraphIndexMatches(ws: Workspace, expected: ReturnType<typeof cold
   expect([...index.cyclic].sort(), label).toEqual([...expected.index.cyclic].sort());
 }
 
+/** An item's fields as plain data (an index read from the store's memo hands back items whose fields are getters). */
+const itemFields = (n: IndexedItem) => ({ id: n.id, kind: n.kind, title: n.title, status: n.status, priority: n.priority, parent: n.parent, dependsOn: n.dependsOn, source: { ...n.source }, document: n.document });
+
 function expectIndexMatches(ws: Workspace, expected: ReturnType<typeof coldReference>, label: string): void {
   const idx = ws.itemIndex!();
   const nodes = expected.index.graph.nodes;
-  expect(idx.items, label).toEqual(nodes.map((n) => ({ id: n.id, kind: n.kind, title: n.title, status: n.status, priority: n.priority, parent: n.parent, dependsOn: n.dependsOn, source: n.source, document: n.document })));
+  // First, as a warm `next` reads it (from the memo's head alone when there is one): the graph's `nextActionable`.
+  const next = nextActionable(expected.index);
+  const actionable = idx.actionable();
+  expect(idx.nodesJson(actionable).toString('utf8'), label).toBe(JSON.stringify(next));
+  expect(actionable.map(itemFields), label).toEqual(next.map(itemFields));
+  expect(idx.nodes(actionable.filter((_, i) => i % 2)), label).toEqual(next.filter((_, i) => i % 2));
+  expect(idx.items.map(itemFields), label).toEqual(nodes.map(itemFields));
   expect(idx.documents, label).toEqual(expected.documents.map((d) => ({ file: d.file, id: d.id, family: d.family, title: d.title, status: d.status })));
   expect(Object.fromEntries(idx.rule.rank), label).toEqual(Object.fromEntries(expected.index.rank));
   expect([...idx.rule.cyclic].sort(), label).toEqual([...expected.index.cyclic].sort());
@@ -145,6 +154,11 @@ describe('the engine against a cold build', () => {
         const fresh = await loadWorkspace({ root });
         expect(fresh.graphJson().toString('utf8'), label).toBe(expected.json);
         expectIndexMatches(fresh, expected, `${label} (fresh)`);
+        // And one more: its index read from the memo the fresh load saved.
+        const phases: string[] = [];
+        const warm = await loadWorkspace({ root, trace: (phase) => phases.push(phase) });
+        expectIndexMatches(warm, expected, `${label} (memo)`);
+        expect(phases.includes('index-memo'), label).toBe(true);
         expect(fresh.diagnostics, label).toEqual(ws.diagnostics);
         expect(fresh.stats.parsed, label).toBe(0);
         for (const d of fresh.diagnostics) seen.add(d.code);

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildGraph, compareNodes, dependencyRank, ruleIndex, type GraphIndex, type GraphNode, type RuleIndex } from '@govern/graph';
+import { buildGraph, compareNodes, dependencyRank, nextActionableIn, ruleIndex, type GraphIndex, type GraphNode, type RuleIndex } from '@govern/graph';
 import {
   PARSER_VERSION,
   compareDiagnostics,
@@ -260,8 +260,11 @@ export class WorkspaceEngine {
 
   /** When the last load or update started: the racy-stat reference of a later save of the same state. */
   private startedAt = 0;
+  /** The fingerprint of the stored output this run was served from; null once anything changed (see {@link load}, {@link update}). */
+  private servedFingerprint: string | null = null;
 
   private async load(): Promise<void> {
+    this.servedFingerprint = null;
     // Taken before any document is stat'ed or read: the reference of the store's racy-stat rule.
     const startedAt = Date.now();
     this.startedAt = startedAt;
@@ -293,6 +296,7 @@ export class WorkspaceEngine {
         const diag = store.outputDiagnostics();
         if (parts.size === this.files.length && diag) {
           this.metas = known;
+          this.servedFingerprint = stored.fingerprint;
           this.rawParts = parts;
           this.storedCycles = store.storedCycles();
           this.diagJson = diag;
@@ -646,7 +650,7 @@ export class WorkspaceEngine {
     const t0 = performance.now();
     const fresh = this.memoStore();
     try {
-      const memo = fresh ? readMemo(fresh.store.memo(), fresh.fingerprint, this.files.length) : null;
+      const memo = fresh ? readMemo(fresh.store.memo(0), (i) => this.memoPart(fresh.store, i), fresh.fingerprint, this.files.length) : null;
       if (memo) this.opts.trace?.('index-memo', 0);
       this.indexed = memo ? this.indexFromMemo(memo) : this.indexFromFragments(fresh);
     } finally {
@@ -657,15 +661,36 @@ export class WorkspaceEngine {
   }
 
   /**
+   * A later part of the memo (see {@link readMemo}), read when a command first needs it:
+   * from the store the head came from while it is open (a CLI run keeps it open),
+   * else from the store opened again if it still holds this state's output.
+   */
+  private memoPart(store: FragmentStore, i: number): Buffer | null {
+    const part = store.memo(i);
+    if (part) return part;
+    const again = this.memoStore();
+    if (!again) return null;
+    try {
+      return again.store.memo(i);
+    } finally {
+      if (again.store !== this.liveStore) again.store.close();
+    }
+  }
+
+  /**
    * The store, open, when its output is this state's (the fingerprint names every file's
    * content, the profile and the build) and it holds exactly these entries: where the
    * index's memo is read and written. Null without a store or for another state.
    */
   private memoStore(): { store: FragmentStore; fingerprint: string } | null {
     const file = this.storeFile;
-    if (!file || !this.files.every((rel) => this.metas.has(rel))) return null;
+    if (!file) return null;
+    const live = this.liveStore?.current() ? this.liveStore : null;
+    // Served from this very store, untouched since (same file, same size): it holds this state.
+    if (live && this.servedFingerprint !== null) return { store: live, fingerprint: this.servedFingerprint };
+    if (!this.files.every((rel) => this.metas.has(rel))) return null;
     const fingerprint = this.fingerprint(this.metas);
-    const store = this.liveStore?.current() ? this.liveStore : FragmentStore.open(file, this.key);
+    const store = live ?? FragmentStore.open(file, this.key);
     if (store.storedOutput()?.fingerprint === fingerprint && store.holds(this.metas)) return { store, fingerprint };
     if (store !== this.liveStore) store.close();
     return null;
@@ -676,7 +701,7 @@ export class WorkspaceEngine {
    * index from @govern/graph's `ruleIndex`; saved as the store's memo when `fresh`, so
    * that the next run over the same state reads it instead (see {@link indexFromMemo}).
    */
-  private indexFromFragments(fresh: { store: FragmentStore; fingerprint: string } | null): ItemIndex {
+  private indexFromFragments(fresh: { store: FragmentStore; fingerprint: string } | null, slices = new Slices()): ItemIndex {
     this.decodeParts();
     const memo: Memo = { v: MEMO_VERSION, fingerprint: fresh?.fingerprint ?? '', files: this.files.length, documents: [], docIds: [], at: [], id: [], kind: [], title: [], status: [], priority: [], parent: [], deps: [], refs: [], line: [], column: [], start: [], length: [], rank: [], cyclic: [] };
     this.files.forEach((file, fi) => {
@@ -716,7 +741,7 @@ export class WorkspaceEngine {
         o += 4 + 3 * refs;
       }
     });
-    const { documents, items } = this.itemsOf(memo);
+    const { documents, items } = this.itemsOf(memo.docIds, memo.documents, memo);
     // The rule wants document order (as buildGraph ranks): files are, and a document's
     // items nearly always are; sorted only when one is not.
     let sorted = true;
@@ -730,10 +755,9 @@ export class WorkspaceEngine {
       });
       const position = new Map<IndexedItem, number>();
       items.forEach((item, i) => position.set(item, i));
-      fresh.store.setMemo(encodeMemo(memo, actionable.map((item) => position.get(item)!)));
+      fresh.store.setMemo(...encodeMemo(memo, actionable.map((item) => position.get(item)!)));
       fresh.store.save(this.startedAt);
     }
-    const slices = new Slices();
     items.forEach((item, i) => slices.add(item, memo.start[i]!, memo.length[i]!));
     return this.indexOver({ documents, items, rule, actionable: () => actionable }, slices);
   }
@@ -746,6 +770,8 @@ export class WorkspaceEngine {
    * sliced from the documents' node JSON.
    */
   private indexFromMemo(stored: StoredMemo): ItemIndex {
+    // The memo's file indexes are into these files (an update replaces the array).
+    const files = this.files;
     const slices = new Slices();
     let whole: Pick<ItemIndex, 'documents' | 'items' | 'rule'> | null = null;
     const wholeIndex = (): Pick<ItemIndex, 'documents' | 'items' | 'rule'> => {
@@ -753,10 +779,9 @@ export class WorkspaceEngine {
       const memo = stored.body();
       if (!memo) {
         // A body that does not decode (its head did): computed from the fragments, not saved.
-        const computed = this.indexFromFragments(null);
-        return (whole = computed);
+        return (whole = this.indexFromFragments(null, slices));
       }
-      const { documents, items } = this.itemsOf(memo.docIds, memo.documents, memo);
+      const { documents, items } = this.itemsOf(memo.docIds, memo.documents, memo, files);
       const byId = new Map<string, IndexedItem>();
       const rank = new Map<string, number>();
       items.forEach((item, i) => {
@@ -780,19 +805,21 @@ export class WorkspaceEngine {
         },
         actionable: () => {
           if (actionable) return actionable;
-          const next = stored.head.next;
-          actionable = this.itemsOf(stored.head.docIds, [], next).items;
-          actionable.forEach((item, i) => slices.add(item, next.start[i]!, next.length[i]!));
+          const head = stored.head;
+          // Should the head's text not decode, an item's strings come from the whole index (its `pos`).
+          const whole = () => wholeIndex().items;
+          actionable = new Array<IndexedItem>(head.n);
+          for (let k = 0; k < head.n; k++) actionable[k] = new HeadItem(head, k, files, whole);
           return actionable;
         },
       },
       slices,
+      stored.head,
     );
   }
 
   /** Items (and documents) from the memo's columns; `docIds` are by file index. */
-  private itemsOf(docIds: (string | null)[], docs: Memo['documents'], memo: MemoItems): { documents: IndexedDocument[]; items: IndexedItem[] } {
-    const files = this.files;
+  private itemsOf(docIds: (string | null)[], docs: Memo['documents'], memo: MemoItems, files = this.files): { documents: IndexedDocument[]; items: IndexedItem[] } {
     const documents = docs.map(([fi, id, family, title, status]) => ({ file: files[fi]!, id, family, title, status }));
     const items: IndexedItem[] = new Array(memo.id.length);
     for (let i = 0, r = 0; i < memo.id.length; i++) {
@@ -819,40 +846,73 @@ export class WorkspaceEngine {
    * (`slices` says where). Consecutive items of one document that are adjacent in its
    * node JSON are copied as one slice, the comma between them included.
    */
-  private indexOver(index: Omit<ItemIndex, 'nodes' | 'nodesJson'>, slices: Slices): ItemIndex {
+  private indexOver(index: Omit<ItemIndex, 'nodes' | 'nodesJson'>, slices: Slices, head?: MemoHeadView): ItemIndex {
     const raw = this.rawParts;
+    // A file's node JSON, sliced from its stored part once (a long `next --json` asks for each file many times).
+    const sliced = new Map<string, Buffer>();
     const jsonOf = (file: string): Buffer | undefined => {
       const part = raw?.get(file);
-      return part ? part.subarray(4 + part.readUInt32LE(0)) : this.fragments.get(file)?.json;
+      if (!part) return this.fragments.get(file)?.json;
+      let json = sliced.get(file);
+      if (!json) sliced.set(file, (json = part.subarray(4 + part.readUInt32LE(0))));
+      return json;
     };
-    const where = (item: IndexedItem): { json: Buffer; start: number; end: number } => {
-      const i = slices.position.get(item);
-      const json = i === undefined ? undefined : jsonOf(item.source.file);
-      const start = i === undefined ? 0 : slices.start[i]!;
-      const end = i === undefined ? 0 : start + slices.length[i]!;
-      if (i === undefined || !json || end > json.length) throw new Error(`not an item of this index: ${item.id}`);
-      return { json, start, end };
+    // Where the item last passed to `where` is in the returned node JSON (no object per item).
+    let start = 0;
+    let length = 0;
+    // The head's items' node JSON by file index, and their columns.
+    const byAt: (Buffer | undefined)[] = [];
+    const headAt = head?.column('at');
+    const headStart = head?.column('start');
+    const headLength = head?.column('length');
+    /** The node JSON of the item's document, `start` and `length` set to the item's place in it; checked. */
+    const where = (item: IndexedItem): Buffer => {
+      let file: string | undefined;
+      if (item instanceof HeadItem && item.head === head) {
+        const at = headAt![item.k]!;
+        start = headStart![item.k]!;
+        length = headLength![item.k]!;
+        const json = byAt[at] ?? (byAt[at] = jsonOf(item.file));
+        if (!json || start < 0 || length < 0 || start + length > json.length) throw new Error(`not an item of this index: ${item.id}`);
+        return json;
+      } else {
+        const i = slices.position.get(item);
+        if (i !== undefined) {
+          file = item.source.file;
+          start = slices.start[i]!;
+          length = slices.length[i]!;
+        }
+      }
+      const json = file === undefined ? undefined : jsonOf(file);
+      if (!json || start + length > json.length) throw new Error(`not an item of this index: ${item.id}`);
+      return json;
     };
     const nodes = (wanted: readonly IndexedItem[]) =>
       wanted.map((item) => {
-        const { json, start, end } = where(item);
-        return JSON.parse(json.toString('utf8', start, end)) as GraphNode;
+        const json = where(item);
+        return JSON.parse(json.toString('utf8', start, start + length)) as GraphNode;
       });
+    // Sized first, then copied into one buffer: no per-item Buffer (tens of thousands in a warm `next --json`).
     const nodesJson = (wanted: readonly IndexedItem[]): Buffer => {
-      const parts: Buffer[] = [OPEN_ARRAY];
-      let run: { json: Buffer; start: number; end: number } | null = null;
-      for (const item of wanted) {
-        const at = where(item);
-        if (run && run.json === at.json && at.start === run.end + 1 && run.json[run.end] === COMMA_BYTE) {
-          run.end = at.end;
-          continue;
-        }
-        if (run) parts.push(run.json.subarray(run.start, run.end), COMMA);
-        run = at;
+      const jsons: Buffer[] = new Array(wanted.length);
+      const starts = new Int32Array(wanted.length);
+      const lengths = new Int32Array(wanted.length);
+      let size = 2 + Math.max(0, wanted.length - 1);
+      for (let k = 0; k < wanted.length; k++) {
+        jsons[k] = where(wanted[k]!);
+        starts[k] = start;
+        lengths[k] = length;
+        size += length;
       }
-      if (run) parts.push(run.json.subarray(run.start, run.end));
-      parts.push(CLOSE_ARRAY);
-      return Buffer.concat(parts);
+      const out = Buffer.allocUnsafe(size);
+      let o = 0;
+      out[o++] = OPEN_BYTE;
+      for (let k = 0; k < wanted.length; k++) {
+        if (k) out[o++] = COMMA_BYTE;
+        o += jsons[k]!.copy(out, o, starts[k]!, starts[k]! + lengths[k]!);
+      }
+      out[o++] = CLOSE_BYTE;
+      return out;
     };
     return Object.assign(index, { nodes, nodesJson });
   }
@@ -869,6 +929,7 @@ export class WorkspaceEngine {
    * work, not a store write (the fingerprint of 10,000 entries and an append).
    */
   async update(changedPaths: readonly string[], options: { save?: 'now' | 'later' } = {}): Promise<UpdateStats> {
+    this.servedFingerprint = null;
     const later = options.save === 'later';
     const startedAt = Date.now();
     this.startedAt = startedAt;
@@ -1187,20 +1248,10 @@ export class WorkspaceEngine {
   }
 }
 
-const MEMO_VERSION = 2;
+const MEMO_VERSION = 3;
 
-/**
- * The index commands read, by column, as a run computed it for one state of the root (see
- * `WorkspaceEngine.itemIndex`): items in graph order, each with its file (index into the
- * discovered files), fields, dependencies (`deps[i]` of them, in `refs`), position, where
- * its JSON is in its document's node JSON, its rank; the cyclic items by position.
- */
-interface Memo {
-  v: number;
-  fingerprint: string;
-  files: number;
-  documents: [file: number, id: string, family: Family, title: string, status: Status | null][];
-  docIds: (string | null)[];
+/** Items by column: each with its file (index into the discovered files), fields, dependencies (`deps[i]` of them, in `refs`), position, and where its JSON is in its document's node JSON. */
+interface MemoItems {
   at: number[];
   id: string[];
   kind: Item['kind'][];
@@ -1214,30 +1265,306 @@ interface Memo {
   column: number[];
   start: number[];
   length: number[];
+}
+
+/**
+ * The index commands read, by column, as a run computed it for one state of the root (see
+ * `WorkspaceEngine.itemIndex`): items in graph order, their rank, the cyclic items by
+ * position, the documents, each file's document id.
+ */
+interface Memo extends MemoItems {
+  v: number;
+  fingerprint: string;
+  files: number;
+  documents: [file: number, id: string, family: Family, title: string, status: Status | null][];
+  docIds: (string | null)[];
   rank: number[];
   cyclic: number[];
 }
 
-/** The memo in a stored part, if it is one for this fingerprint and this many files with consistent columns; else null (computed again). */
-function parseMemo(part: Buffer | null, fingerprint: string, files: number): Memo | null {
-  if (!part) return null;
+/** The head's integer columns, per actionable item: its position in the memo's items, then as {@link MemoItems} (kinds, statuses, priorities as string codes). */
+const HEAD_COLUMNS = ['pos', 'at', 'kind', 'status', 'priority', 'deps', 'line', 'column', 'start', 'length'] as const;
+type HeadColumn = (typeof HEAD_COLUMNS)[number];
+const COLUMN_INDEX = Object.fromEntries(HEAD_COLUMNS.map((name, i) => [name, i])) as Record<HeadColumn, number>;
+
+/** The head's JSON part: which state it is for, and how to read the rest. */
+interface HeadMeta {
+  v: number;
+  fingerprint: string;
+  files: number;
+  /** The memo's item count (`pos` is below it), the actionable items', their references'. */
+  items: number;
+  n: number;
+  refs: number;
+  /** What the coded columns' values (-1: null) stand for. */
+  strings: string[];
+}
+
+/** The head's strings (the memo's third part): each file's document id, and per actionable item its id, title, parent and references. */
+interface HeadText {
+  /** The state's (the head's, the body's): a text read again later is checked against it. */
+  fingerprint: string;
+  docIds: (string | null)[];
+  id: string[];
+  title: string[];
+  parent: (string | null)[];
+  refs: string[];
+}
+
+/**
+ * What a warm `next` reads of the memo: the actionable items, in order, as integer
+ * columns (read without a parse, nor an object per value) and a text part parsed only
+ * when a string is asked for (`next --json` asks none: it prints the node JSON).
+ */
+class MemoHeadView {
+  private text: HeadText | null | undefined = undefined;
+
+  constructor(
+    readonly n: number,
+    private readonly columns: Int32Array[],
+    readonly strings: string[],
+    readonly refStart: Int32Array,
+    private readonly readText: () => Buffer | null,
+    private readonly files: number,
+    private readonly fingerprint: string,
+  ) {}
+
+  column(name: HeadColumn): Int32Array {
+    return this.columns[COLUMN_INDEX[name]]!;
+  }
+
+  code(name: 'kind' | 'status' | 'priority', k: number): string | null {
+    const c = this.column(name)[k]!;
+    return c < 0 ? null : this.strings[c]!;
+  }
+
+  /** The text part, parsed and checked on first use; null when it does not decode. */
+  strs(): HeadText | null {
+    if (this.text !== undefined) return this.text;
+    try {
+      const part = this.readText();
+      const t = part ? (JSON.parse(part.toString('utf8')) as HeadText) : null;
+      const n = this.n;
+      const ok =
+        t !== null &&
+        t.fingerprint === this.fingerprint &&
+        Array.isArray(t.docIds) &&
+        t.docIds.length === this.files &&
+        [t.id, t.title, t.parent].every((c) => Array.isArray(c) && c.length === n) &&
+        Array.isArray(t.refs) &&
+        t.refs.length === (n ? this.refStart[n - 1]! + this.column('deps')[n - 1]! : 0);
+      this.text = ok ? t : null;
+    } catch {
+      this.text = null;
+    }
+    return this.text;
+  }
+}
+
+/** An actionable item read from the memo's head: its fields decoded when read. */
+class HeadItem implements IndexedItem {
+  constructor(
+    readonly head: MemoHeadView,
+    readonly k: number,
+    private readonly files: string[],
+    private readonly whole: () => IndexedItem[],
+  ) {}
+
+  /** The same item of the whole index: where the strings come from should the head's text not decode. */
+  private full(): IndexedItem {
+    return this.whole()[this.head.column('pos')[this.k]!]!;
+  }
+
+  get file(): string {
+    return this.files[this.head.column('at')[this.k]!]!;
+  }
+
+  get id(): string {
+    const t = this.head.strs();
+    return t ? t.id[this.k]! : this.full().id;
+  }
+
+  get kind(): Item['kind'] {
+    return this.head.code('kind', this.k) as Item['kind'];
+  }
+
+  get title(): string {
+    const t = this.head.strs();
+    return t ? t.title[this.k]! : this.full().title;
+  }
+
+  get status(): Status | null {
+    return this.head.code('status', this.k) as Status | null;
+  }
+
+  get priority(): string | null {
+    return this.head.code('priority', this.k);
+  }
+
+  get parent(): string | null {
+    const t = this.head.strs();
+    return t ? t.parent[this.k]! : this.full().parent;
+  }
+
+  get dependsOn(): string[] {
+    const t = this.head.strs();
+    const r = this.head.refStart[this.k]!;
+    return t ? t.refs.slice(r, r + this.head.column('deps')[this.k]!) : this.full().dependsOn;
+  }
+
+  get source(): { file: string; line: number; column: number } {
+    return { file: this.file, line: this.head.column('line')[this.k]!, column: this.head.column('column')[this.k]! };
+  }
+
+  get document(): string {
+    const t = this.head.strs();
+    return t ? t.docIds[this.head.column('at')[this.k]!]! : this.full().document;
+  }
+}
+
+/** A stored memo: its head, its body (the whole {@link Memo}, the second part) decoded on demand, null if it does not decode. */
+interface StoredMemo {
+  head: MemoHeadView;
+  body(): Memo | null;
+}
+
+/**
+ * The memo as three store parts. The head: its meta JSON's length (u32 LE), the meta JSON
+ * ({@link HeadMeta}), the integer columns ({@link HEAD_COLUMNS}, i32 LE, each `n` long).
+ * The body: the memo's JSON without `docIds`. The head's text ({@link HeadText}, which
+ * has the `docIds`). A warm `next --json` reads only the head; with strings to show, the
+ * text too.
+ */
+function encodeMemo(memo: Memo, actionable: readonly number[]): [head: Buffer, body: Buffer, text: Buffer] {
+  const strings: string[] = [];
+  const codes = new Map<string, number>();
+  const code = (value: string | null): number => {
+    if (value === null) return -1;
+    let c = codes.get(value);
+    if (c === undefined) codes.set(value, (c = strings.push(value) - 1));
+    return c;
+  };
+  const refStart: number[] = [];
+  for (let i = 0, r = 0; i < memo.id.length; i++) {
+    refStart.push(r);
+    r += memo.deps[i]!;
+  }
+  const n = actionable.length;
+  const ints = Buffer.alloc(4 * n * HEAD_COLUMNS.length);
+  const text: HeadText = { fingerprint: memo.fingerprint, docIds: memo.docIds, id: [], title: [], parent: [], refs: [] };
+  actionable.forEach((i, k) => {
+    const row = [i, memo.at[i]!, code(memo.kind[i]!), code(memo.status[i]!), code(memo.priority[i]!), memo.deps[i]!, memo.line[i]!, memo.column[i]!, memo.start[i]!, memo.length[i]!];
+    row.forEach((value, c) => ints.writeInt32LE(value, 4 * (c * n + k)));
+    text.id.push(memo.id[i]!);
+    text.title.push(memo.title[i]!);
+    text.parent.push(memo.parent[i]!);
+    for (let j = 0; j < memo.deps[i]!; j++) text.refs.push(memo.refs[refStart[i]! + j]!);
+  });
+  const meta: HeadMeta = { v: memo.v, fingerprint: memo.fingerprint, files: memo.files, items: memo.id.length, n, refs: text.refs.length, strings };
+  const metaJson = Buffer.from(JSON.stringify(meta), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(metaJson.length, 0);
+  const head = Buffer.concat([length, metaJson, ints]);
+  return [head, Buffer.from(JSON.stringify({ ...memo, docIds: undefined }), 'utf8'), Buffer.from(JSON.stringify(text), 'utf8')];
+}
+
+/** Whether `m` holds `MemoItems` columns of one length, consistent references and file indexes below `files`. */
+function itemsValid(m: MemoItems, files: number): boolean {
+  const n = m.id?.length;
+  const columns = [m.id, m.at, m.kind, m.title, m.status, m.priority, m.parent, m.deps, m.line, m.column, m.start, m.length];
+  if (!columns.every((c) => Array.isArray(c) && c.length === n) || !Array.isArray(m.refs)) return false;
+  return m.deps.reduce((a, b) => a + b, 0) === m.refs.length && m.at.every((fi) => Number.isInteger(fi) && fi >= 0 && fi < files);
+}
+
+/** The head's integer columns, if each value is in its range; else null. */
+function headColumns(part: Buffer, offset: number, meta: HeadMeta): { columns: Int32Array[]; refStart: Int32Array } | null {
+  const { n } = meta;
+  // Checked: what indexes something. `start` and `length` are checked where they are used.
+  const limit: Partial<Record<HeadColumn, [number, number]>> = {
+    pos: [0, meta.items],
+    at: [0, meta.files],
+    kind: [-1, meta.strings.length],
+    status: [-1, meta.strings.length],
+    priority: [-1, meta.strings.length],
+    deps: [0, 2 ** 31],
+  };
+  // One aligned copy of the columns, viewed as i32 (the stored order, little-endian, is the platform's nearly everywhere).
+  const bytes = new Uint8Array(4 * n * HEAD_COLUMNS.length);
+  bytes.set(part.subarray(offset, offset + bytes.length));
+  if (os.endianness() !== 'LE') for (let o = 0; o < bytes.length; o += 4) bytes.subarray(o, o + 4).reverse();
+  const all = new Int32Array(bytes.buffer);
+  const columns: Int32Array[] = [];
+  for (const [c, name] of HEAD_COLUMNS.entries()) {
+    const column = all.subarray(c * n, (c + 1) * n);
+    const range = limit[name];
+    if (range) for (let k = 0; k < n; k++) if (column[k]! < range[0] || column[k]! >= range[1]) return null;
+    columns.push(column);
+  }
+  const deps = columns[HEAD_COLUMNS.indexOf('deps')]!;
+  const refStart = new Int32Array(n);
+  let r = 0;
+  for (let k = 0; k < n; k++) {
+    refStart[k] = r;
+    r += deps[k]!;
+  }
+  return r === meta.refs ? { columns, refStart } : null;
+}
+
+/**
+ * The memo from its stored head (`part`), if it is one for this fingerprint and this many
+ * files with consistent columns; else null (computed again). The head's text is parsed
+ * when a string is first read, the body read (`readBody`) and checked when first asked
+ * for: a warm `next --json` reads only the head's columns.
+ */
+function readMemo(part: Buffer | null, readPart: (i: number) => Buffer | null, fingerprint: string, files: number): StoredMemo | null {
+  if (!part || part.length < 4) return null;
   try {
-    const m = JSON.parse(part.toString('utf8')) as Memo;
-    if (m.v !== MEMO_VERSION || m.fingerprint !== fingerprint || m.files !== files || !Array.isArray(m.docIds) || m.docIds.length !== files || !Array.isArray(m.documents)) return null;
-    const n = m.id.length;
-    const columns = [m.at, m.kind, m.title, m.status, m.priority, m.parent, m.deps, m.line, m.column, m.start, m.length, m.rank];
-    if (!columns.every((c) => Array.isArray(c) && c.length === n) || !Array.isArray(m.refs) || !Array.isArray(m.cyclic)) return null;
-    if (m.deps.reduce((a, b) => a + b, 0) !== m.refs.length || !m.at.every((fi) => Number.isInteger(fi) && fi >= 0 && fi < files)) return null;
-    if (!m.cyclic.every((i) => Number.isInteger(i) && i >= 0 && i < n) || !m.documents.every((d) => Number.isInteger(d[0]) && d[0] >= 0 && d[0] < files)) return null;
-    return m;
+    const metaEnd = 4 + part.readUInt32LE(0);
+    if (metaEnd > part.length) return null;
+    const meta = JSON.parse(part.toString('utf8', 4, metaEnd)) as HeadMeta;
+    if (meta.v !== MEMO_VERSION || meta.fingerprint !== fingerprint || meta.files !== files) return null;
+    if (![meta.items, meta.n, meta.refs].every((x) => Number.isInteger(x) && x >= 0) || !Array.isArray(meta.strings) || !meta.strings.every((x) => typeof x === 'string')) return null;
+    if (metaEnd + 4 * meta.n * HEAD_COLUMNS.length !== part.length) return null;
+    const ints = headColumns(part, metaEnd, meta);
+    if (!ints) return null;
+    const head = new MemoHeadView(meta.n, ints.columns, meta.strings, ints.refStart, () => readPart(2), files, fingerprint);
+    const body = (): Memo | null => {
+      try {
+        const docIds = head.strs()?.docIds;
+        const bodyPart = docIds ? readPart(1) : null;
+        if (!docIds || !bodyPart) return null;
+        const m = JSON.parse(bodyPart.toString('utf8')) as Memo;
+        m.docIds = docIds;
+        if (m.v !== MEMO_VERSION || m.fingerprint !== fingerprint || m.files !== files || !Array.isArray(m.documents) || !itemsValid(m, files)) return null;
+        if (m.id.length !== meta.items || !Array.isArray(m.rank) || m.rank.length !== m.id.length || !Array.isArray(m.cyclic)) return null;
+        if (!m.cyclic.every((i) => Number.isInteger(i) && i >= 0 && i < m.id.length) || !m.documents.every((d) => Number.isInteger(d[0]) && d[0] >= 0 && d[0] < files)) return null;
+        return m;
+      } catch {
+        return null;
+      }
+    };
+    return { head, body };
   } catch {
     return null;
   }
 }
 
-const OPEN_ARRAY = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE_ARRAY = Buffer.from(']');
+/** Where each item's JSON is in its document's node JSON (`start`, `length` by position). */
+class Slices {
+  readonly position = new Map<IndexedItem, number>();
+  readonly start: number[] = [];
+  readonly length: number[] = [];
+
+  add(item: IndexedItem, start: number, length: number): void {
+    this.position.set(item, this.start.length);
+    this.start.push(start);
+    this.length.push(length);
+  }
+}
+
+const OPEN_BYTE = 0x5b;
+const COMMA_BYTE = 0x2c;
+const CLOSE_BYTE = 0x5d;
 
 function groupDropped(dropped: { file: string; k: number }[]): Map<string, Set<number>> {
   const out = new Map<string, Set<number>>();

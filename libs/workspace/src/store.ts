@@ -73,8 +73,8 @@ interface Header {
    */
   base?: Loc;
   removed?: string[];
-  /** The memo of the index commands read (see {@link FragmentStore.memo}); absent when none. */
-  memo?: Loc;
+  /** The memo's parts, flat: offset, length, crc32 per part (see {@link FragmentStore.memo}); absent when none. */
+  memo?: number[];
 }
 
 interface Entry extends CacheMeta {
@@ -103,7 +103,7 @@ export class FragmentStore {
   private touched = new Set<string>();
   private removed = new Set<string>();
   private output: (StoredOutput & { diagnostics: Loc | Buffer }) | null = null;
-  private memoPart: Loc | Buffer | null = null;
+  private memoParts: (Loc | Buffer)[] | null = null;
 
   private constructor(
     private readonly file: string | null,
@@ -177,7 +177,7 @@ export class FragmentStore {
     this.headerFiles = [...this.entries.keys()];
     this.cycles = h.cycles;
     this.output = h.output;
-    this.memoPart = h.memo ?? null;
+    this.memoParts = h.memo ? locsOf(h.memo) : null;
   }
 
   private addEntries(h: Header): void {
@@ -258,15 +258,18 @@ export class FragmentStore {
   /**
    * A derived result a reader computed from this store's output and saved for the next
    * reader (the engine keeps the actionable rule's rank and cycles here): opaque bytes
-   * that carry their own key. It goes when the output changes. Null when none or damaged.
+   * that carry their own key, in one or more parts read one at a time (a reader that
+   * needs only the first part does not read the others). It goes when the output
+   * changes. Null when none, no such part, or damaged.
    */
-  memo(): Buffer | null {
-    return this.memoPart ? (this.partsOf([this.memoPart]).get(0) ?? null) : null;
+  memo(part = 0): Buffer | null {
+    const loc = this.memoParts?.[part];
+    return loc ? (this.partsOf([loc]).get(0) ?? null) : null;
   }
 
-  /** Sets the memo (see {@link memo}); saved by the next `save`. */
-  setMemo(part: Buffer): void {
-    this.memoPart = part;
+  /** Sets the memo's parts (see {@link memo}); saved by the next `save`. */
+  setMemo(...parts: Buffer[]): void {
+    this.memoParts = parts.length ? parts : null;
     this.dirty = true;
   }
 
@@ -360,7 +363,7 @@ export class FragmentStore {
     if (output === null && this.output === null && JSON.stringify(cycles) === JSON.stringify(this.cycles)) return;
     this.cycles = cycles;
     this.output = output;
-    this.memoPart = null;
+    this.memoParts = null;
     this.dirty = true;
   }
 
@@ -383,7 +386,7 @@ export class FragmentStore {
         add(e.r);
       }
       if (this.output) add(this.output.diagnostics);
-      if (this.memoPart) add(this.memoPart);
+      for (const p of this.memoParts ?? []) add(p);
       live += fresh;
       const appendable = this.fd !== null && this.writable && this.size > 0;
       // Compact when the file would be more than twice its live bytes (plus slack).
@@ -458,7 +461,10 @@ export class FragmentStore {
       if (d) this.output.diagnostics = d;
       else this.output = null;
     }
-    if (this.memoPart) this.memoPart = this.output ? bytesOf(this.memoPart) : null;
+    if (this.memoParts) {
+      const parts = this.output ? this.memoParts.map(bytesOf) : [];
+      this.memoParts = parts.length && parts.every((p) => p !== null) ? (parts as Buffer[]) : null;
+    }
     const parts: Buffer[] = [MAGIC];
     let at = MAGIC.length;
     const place = (p: Loc | Buffer): Loc => {
@@ -498,7 +504,7 @@ export class FragmentStore {
     }
     for (const e of this.entries.values()) h.r.push(...place(e.r));
     if (this.output) h.output = { ...this.output, diagnostics: place(this.output.diagnostics) };
-    if (this.memoPart) h.memo = place(this.memoPart);
+    if (this.memoParts) h.memo = this.memoParts.flatMap(place);
     return h;
   }
 
@@ -521,7 +527,7 @@ export class FragmentStore {
       d.r.push(...place(e.r));
     }
     if (this.output) d.output = { ...this.output, diagnostics: place(this.output.diagnostics) };
-    if (this.memoPart) d.memo = place(this.memoPart);
+    if (this.memoParts) d.memo = this.memoParts.flatMap(place);
     return d;
   }
 
@@ -550,7 +556,7 @@ export class FragmentStore {
       if (Buffer.isBuffer(e.r)) e.r = [h.r[3 * i]!, h.r[3 * i + 1]!, h.r[3 * i + 2]!];
     });
     if (h.output && this.output) this.output.diagnostics = h.output.diagnostics;
-    if (h.memo) this.memoPart = h.memo;
+    if (h.memo) this.memoParts = locsOf(h.memo);
   }
 
   /**
@@ -642,6 +648,13 @@ function readExactly(fd: number, position: number, length: number): Buffer {
   return buf;
 }
 
+/** Flat offset, length, crc32 triples as locations. */
+function locsOf(flat: number[]): Loc[] {
+  const out: Loc[] = [];
+  for (let i = 0; i + 2 < flat.length; i += 3) out.push([flat[i]!, flat[i + 1]!, flat[i + 2]!]);
+  return out;
+}
+
 function isLocs(a: unknown, n: number, limit: number): boolean {
   if (!Array.isArray(a) || a.length !== 3 * n) return false;
   for (let i = 0; i < n; i++) {
@@ -663,7 +676,7 @@ function isHeader(h: unknown, limit: number): h is Header {
     if (typeof x.hashes[i] !== 'string' || !SHA256_HEX.test(x.hashes[i]!)) return false;
   }
   if (x.cycles !== null && !(Array.isArray(x.cycles) && x.cycles.every((c) => Array.isArray(c) && c.every((id) => typeof id === 'string')))) return false;
-  if (x.memo !== undefined && !isLocs(x.memo, 1, limit)) return false;
+  if (x.memo !== undefined && !(Array.isArray(x.memo) && x.memo.length > 0 && x.memo.length % 3 === 0 && isLocs(x.memo, x.memo.length / 3, limit))) return false;
   if (x.base !== undefined && (!isLocs(x.base, 1, limit) || !Array.isArray(x.removed) || !x.removed.every((f) => typeof f === 'string'))) return false;
   if (x.output !== null) {
     const o = x.output;

@@ -1,4 +1,4 @@
-import { nextActionable, nextActionableIn, type GraphNode } from '@govern/graph';
+import { nextActionable, type GraphNode } from '@govern/graph';
 import type { Workspace } from '@govern/workspace';
 import { openWorkspace, writeJson, writeJsonBytes, type CommandContext } from '../context.js';
 import { colorsFor, nodeRow, table } from '../render.js';
@@ -19,17 +19,19 @@ export async function nextCommand(ctx: CommandContext, opts: NextOptions): Promi
 
 /**
  * `govern next` over a loaded workspace. It reads the workspace's item index when it has
- * one (no graph built, no parse result decoded: only the printed nodes are parsed from
- * their JSON), else the graph; both print the same bytes (next.test.ts).
+ * one (no graph built, no parse result decoded: a warm run reads only the actionable
+ * items the index saved for this state, see `ItemIndex.actionable`), else the graph;
+ * both print the same bytes (read-index.test.ts).
  */
 export function printNext(ctx: CommandContext, opts: NextOptions, ws: Workspace): number {
   const idx = ws.itemIndex?.();
-  const scope = resolveDoc(ws, opts.doc, idx?.documents);
+  // The index's documents only for `--doc`: a warm `next` otherwise reads only its actionable items.
+  const scope = resolveDoc(ws, opts.doc, opts.doc === undefined ? undefined : idx?.documents);
   const { shown } = scopeDiagnostics(ws.diagnostics, scope);
   const filter = { ...opts, ...(scope ? { doc: scope.file } : {}) };
   const limit = <T>(list: T[]) => (opts.limit !== undefined ? list.slice(0, opts.limit) : list);
   if (idx) {
-    const items = limit(filterNodes(nextActionableIn(idx.items, idx.rule), filter));
+    const items = limit(filterNodes(idx.actionable(), filter));
     // The nodes' JSON as the fragments hold it: the same bytes as JSON.stringify of the nodes.
     if (opts.json) writeJsonBytes(ctx, idx.nodesJson(items));
     else writeTable(ctx, opts, items);

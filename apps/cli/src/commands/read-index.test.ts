@@ -140,6 +140,15 @@ describe('next, status and validate read the item index', () => {
         const again = await loadWorkspace({ root });
         expect(again.stats.parsed).toBe(0);
         expectSameOutputs(again, r, `${label}, warm`);
+        // Once more: the index from the memo `again` saved (a warm `next` reads its head alone).
+        const phases: string[] = [];
+        const memo = await loadWorkspace({ root, trace: (p) => phases.push(p) });
+        expectSameOutputs(memo, r, `${label}, memo`);
+        expect(phases.filter((p) => p === 'index' || p === 'index-memo'), label).toEqual(['index-memo', 'index']);
+        // And with `--doc` first: the memo's documents read before its actionable items.
+        const doc = r.pick([...PATHS, 'WP-01']);
+        const docFirst = await loadWorkspace({ root });
+        expect(run(docFirst, (ctx, w) => printNext(ctx, { doc }, w)), label).toEqual(run(withoutIndex(docFirst), (ctx, w) => printNext(ctx, { doc }, w)));
         actionable += JSON.parse(run(again, (ctx, w) => printNext(ctx, { json: true }, w)).stdout).length;
       }
     }
