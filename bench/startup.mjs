@@ -19,12 +19,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf('--runs') + 1] || 10);
+// `--runs` absent means 10; `args[indexOf + 1]` would read the first argument (`--check`) as the count.
+const runsAt = args.indexOf('--runs');
+const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 10;
 const check = args.includes('--check');
 const TARGET_VERSION_MS = 100;
 // What `--version` and `status` must not load: each is for the commands that use it.
 const HEAVY = /node_modules\/(@duckdb|@octokit|@opentelemetry|@modelcontextprotocol|cytoscape|playwright-core|esbuild)\/|^libs\/(web-view|adapter-kit|adapters|duckdb|github|memory-store|service-runner|http-service|statehub-server)\//;
-if (args.includes('--runs') && !(Number.isInteger(runs) && runs > 0)) {
+if (!(Number.isInteger(runs) && runs > 0)) {
   console.error('usage: node bench/startup.mjs [--runs N] [--cli <bin>]... [--inherit-env] [--check]');
   process.exit(2);
 }
@@ -74,7 +76,8 @@ console.log('| command | median ms | min ms | max ms |\n|---|---:|---:|---:|');
 for (const c of cases) console.log(`| ${c.label} | ${median(c.ms).toFixed(1)} | ${Math.min(...c.ms).toFixed(1)} | ${Math.max(...c.ms).toFixed(1)} |`);
 const missed = [];
 for (const c of cases) {
-  if (c.label.startsWith('govern --version') && median(c.ms) > TARGET_VERSION_MS) missed.push(`${c.label}: median ${median(c.ms).toFixed(1)} ms > ${TARGET_VERSION_MS} ms`);
+  // Not `> target`: a median that is not a number (no run measured) is a miss, never a pass.
+  if (c.label.startsWith('govern --version') && !(median(c.ms) <= TARGET_VERSION_MS)) missed.push(`${c.label}: median ${median(c.ms).toFixed(1)} ms > ${TARGET_VERSION_MS} ms`);
 }
 
 // Bytes loaded: the outputs an entry imports statically, transitively (what Node reads and
