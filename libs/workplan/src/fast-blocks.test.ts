@@ -20,6 +20,13 @@ const SUPPORTED: Record<string, string> = {
   labelThenList: 'Acceptance:\n- a\n- b\n\nExit criteria:\n\n- [x] c\n',
   fences: '```yaml\nid: T\nstatus: done\n```\n\n~~~\nraw | not a table\n|---|---|\n~~~\n\n````md\n```\ninner\n```\n````\n',
   unclosedFence: 'text\n\n```\nnever closed\n- not a list\n',
+  // Fuzz seed 253815373: micromark drops a last line that is blank once the fence's
+  // indentation is taken off, as it drops the empty string after a final newline.
+  unclosedIndentedFenceBlankEnd: '  ```\n\n ',
+  unclosedIndentedFenceSpacesEnd: '  ```\n \n  ',
+  unclosedIndentedFenceKeepsWiderEnd: '  ```\n\n   ',
+  unclosedFenceKeepsSpaceEnd: '```\n\n ',
+  unclosedIndentedFenceBlankThenNewline: '  ```\n a\n \n',
   thematic: 'a\n\n---\n\n***\n\n- - -\n',
   unicode: '## T01 - Ünïcödé 🚀 标题\n\nstatus: 完成\n\n| 名称 | 状态 |\n|---|---|\n| 里程碑 | Done |\n',
   orderedInterrupt: 'Paragraph line\n1. interrupts\n',

@@ -53,8 +53,10 @@ export function blocksFast(body: string, lineOffset: number, state?: ScanState):
       const end = fenceEnd(lines, i, indent, fence[1]!);
       const info = (fence[2] ?? '').trim();
       if (fence[1]![0] === '`' && info.includes('`')) return null;
-      // An unclosed fence runs to the end; the empty string after a final newline is not a line.
-      const stop = end === n && n > i + 1 && lines[n - 1] === '' ? n - 1 : end;
+      // An unclosed fence runs to the end. micromark does not count a last line that is
+      // blank once the fence's indentation is taken off (the empty string after a final
+      // newline is the common case; "  ```\n\n " is another).
+      const stop = end === n && n > i + 1 && stripIndent(lines[n - 1]!, indent) === '' ? n - 1 : end;
       // remark expands a tab inside the fence's indentation to spaces; leave that to it.
       if (indent > 0) for (let j = i + 1; j < stop; j++) if (/^ *\t/.test(lines[j]!.slice(0, indent))) return null;
       const value = lines
