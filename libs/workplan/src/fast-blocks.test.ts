@@ -27,6 +27,8 @@ const SUPPORTED: Record<string, string> = {
   unclosedIndentedFenceKeepsWiderEnd: '  ```\n\n   ',
   unclosedFenceKeepsSpaceEnd: '```\n\n ',
   unclosedIndentedFenceBlankThenNewline: '  ```\n a\n \n',
+  // Fuzz seed 888: the item starts one character past the checkbox, as remark-gfm has it.
+  taskTwoBlanks: '## T01 - a\n- [ ]  |\n- [x]   wide\n- [ ]\tx\n',
   thematic: 'a\n\n---\n\n***\n\n- - -\n',
   unicode: '## T01 - Ünïcödé 🚀 标题\n\nstatus: 完成\n\n| 名称 | 状态 |\n|---|---|\n| 里程碑 | Done |\n',
   orderedInterrupt: 'Paragraph line\n1. interrupts\n',

@@ -302,7 +302,11 @@ function parseList(lines: string[], start: number, off: number, baseIndent: numb
         const task = TASK.exec(text);
         if (task) {
           checked = task[1] !== ' ';
-          column += task[0].length;
+          // remark-gfm moves the item's start one character past `]`, however many
+          // blanks follow (fuzz: `- [ ]  |` is column 7, not 8); a tab among several
+          // blanks is left to remark, which counts it in its own way.
+          if (task[0].length > 4 && task[0].includes('\t')) return null;
+          column += 4;
           text = text.slice(task[0].length);
         } else if (/^\[[ xX]\]\s*$/.test(text)) return null;
         f.item = { text: text.trim(), line: i + 1 + off, column, checked, children: [] };
