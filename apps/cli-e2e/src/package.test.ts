@@ -117,6 +117,11 @@ describe('the release package', () => {
     // passes its own runner (govern adapters __child), see apps/cli-e2e/src/adapters.soak.ts.
     expect(Object.fromEntries([...external].map(([k, v]) => [k, [...v].sort()]))).toEqual({ '@duckdb/node-api': ['dynamic-import'], esbuild: ['dynamic-import'] });
   });
+
+  it('bundles no test code: nothing of @govern/testkit (test support only) or vitest, no test, soak or fixture file', () => {
+    const inputs = [meta(PACKAGE_CLI_META), meta(PACKAGE_MEMORYD_META)].flatMap((m) => Object.values(m.outputs).flatMap((o) => Object.keys(o.inputs)));
+    expect(inputs.filter((i) => /(^|\/)libs\/testkit\/|node_modules\/(vitest|@vitest)\/|\.(test|soak)\.ts$|\/__fixtures__\//.test(i))).toEqual([]);
+  });
 });
 
 describe('what each command loads (the CLI bundle of the package)', () => {

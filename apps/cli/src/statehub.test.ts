@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SyncReport } from '@govern/statehub';
 import type { RunningStateHub } from '@govern/statehub-server';
-import { build } from 'esbuild';
+import { bundleChild } from '@govern/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { serveCommand, STATEHUB_PORT } from './commands/statehub.js';
 import { runCli } from './program.js';
@@ -28,19 +28,7 @@ beforeAll(async () => {
   const server = await import('@govern/statehub-server');
   DEFAULT_PORT = server.DEFAULT_PORT;
   hub = await server.startStateHub({ db: path.join(tmp, 'hub.duckdb'), port: 0 });
-  await build({
-    entryPoints: { main: path.join(REPO, 'apps/cli/src/main.ts') },
-    outdir: bundleDir,
-    bundle: true,
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    external: ['@duckdb/*'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  await bundleChild({ entryPoints: { main: path.join(REPO, 'apps/cli/src/main.ts') }, outdir: bundleDir, splitting: true, chunkNames: 'chunks/[name]-[hash]', external: ['@duckdb/*'] });
 }, 120_000);
 
 afterAll(async () => {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleChild } from '@govern/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UnsafeBindError } from './errors.js';
 import { isListenFailure, runService } from './run.js';
@@ -87,15 +87,7 @@ describe('runService in a child process', () => {
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'run-service-'));
     child = path.join(tmp, 'child.mjs');
-    await build({
-      entryPoints: [fileURLToPath(new URL('./__fixtures__/run-child.ts', import.meta.url))],
-      outfile: child,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'warning',
-    });
+    await bundleChild({ entryPoints: [fileURLToPath(new URL('./__fixtures__/run-child.ts', import.meta.url))], outfile: child });
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -148,34 +148,19 @@ describe('graph view data', () => {
         { id: 'project:runner:libs/runner', label: 'libs/runner', kind: 'project', status: 'blocked', document: '', count: 0, parent: 'gate:runner' },
       ];
       const drawn = [['gate:web', true], ['gate:web-next', true], ['gate:runner', true], ['gate:hidden', false]];
-      expect(pick(graphView(ws, { mode: 'items' }, gates))).toEqual({
-        nodes: boundaries,
-        edges: [
-          { source: 'LM-03', target: 'gate:web', kind: 'gate' },
-          { source: 'LM-01', target: 'gate:web-next', kind: 'gate' },
-          { source: 'WP-01-T03', target: 'gate:web-next', kind: 'gate' },
-          { source: 'WP-01-T01', target: 'gate:runner', kind: 'gate' },
-          { source: 'LM-02', target: 'gate:runner', kind: 'gate' },
+      const gateEdges = (...pairs: [source: string, target: string][]) => pairs.map(([source, target]) => ({ source, target, kind: 'gate' }));
+      // One filter a row: items draw each requirement, documents aggregate a task into its
+      // document, and a filter that hides every requirement of a gate hides its boundary too.
+      const table: [name: string, filter: Parameters<typeof graphView>[1], expected: unknown][] = [
+        ['items', { mode: 'items' }, { nodes: boundaries, edges: gateEdges(['LM-03', 'gate:web'], ['LM-01', 'gate:web-next'], ['WP-01-T03', 'gate:web-next'], ['WP-01-T01', 'gate:runner'], ['LM-02', 'gate:runner']), drawn }],
+        ['documents', { mode: 'documents' }, { nodes: boundaries, edges: gateEdges(['LM-03', 'gate:web'], ['LM-01', 'gate:web-next'], ['doc:WP-01', 'gate:web-next'], ['doc:WP-01', 'gate:runner'], ['LM-02', 'gate:runner']), drawn }],
+        [
+          'auto, prefix LM-03',
+          { mode: 'auto', prefix: 'LM-03' },
+          { nodes: boundaries.slice(0, 2), edges: gateEdges(['LM-03', 'gate:web']), drawn: [['gate:web', true], ['gate:web-next', false], ['gate:runner', false], ['gate:hidden', false]] },
         ],
-        drawn,
-      });
-      expect(pick(graphView(ws, { mode: 'documents' }, gates))).toEqual({
-        nodes: boundaries,
-        edges: [
-          { source: 'LM-03', target: 'gate:web', kind: 'gate' },
-          { source: 'LM-01', target: 'gate:web-next', kind: 'gate' },
-          { source: 'doc:WP-01', target: 'gate:web-next', kind: 'gate' },
-          { source: 'doc:WP-01', target: 'gate:runner', kind: 'gate' },
-          { source: 'LM-02', target: 'gate:runner', kind: 'gate' },
-        ],
-        drawn,
-      });
-      // A filter that hides every requirement of a gate hides its boundary too.
-      expect(pick(graphView(ws, { mode: 'auto', prefix: 'LM-03' }, gates))).toEqual({
-        nodes: boundaries.slice(0, 2),
-        edges: [{ source: 'LM-03', target: 'gate:web', kind: 'gate' }],
-        drawn: [['gate:web', true], ['gate:web-next', false], ['gate:runner', false], ['gate:hidden', false]],
-      });
+      ];
+      expect(Object.fromEntries(table.map(([name, filter]) => [name, pick(graphView(ws, filter, gates))]))).toEqual(Object.fromEntries(table.map(([name, , expected]) => [name, expected])));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@ import { sha256 } from './hash.js';
 import { defaultActor, MAX_REASON_LENGTH } from './set-status.js';
 import { RawText, applyEdits, type TextEdit } from './text.js';
 
-/** What every structural write (add a task, edit acceptance, add a dependency) takes besides its own inputs. */
+/** What every structural write (add a task, edit acceptance, add a dependency) takes besides its own inputs; a status write (`SetStatusOptions`) takes the same but `dryRun`. */
 export interface DocumentWriteOptions {
   /** Repository root. */
   root: string;

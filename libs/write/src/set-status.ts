@@ -2,36 +2,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { blockersOf } from '@govern/graph';
 import { parseDocument, type Status } from '@govern/workplan';
-import { loadWorkspace, type Workspace } from '@govern/workspace';
+import { loadWorkspace } from '@govern/workspace';
 import { appendAudit, type AuditRecord } from './audit-log.js';
 import { commitWrite, readForWrite } from './commit.js';
+import type { DocumentWriteOptions } from './document-write.js';
 import { sha256 } from './hash.js';
 import { planStatusEdit } from './edit.js';
 import { WriteError } from './errors.js';
 import { lifecycleViolations } from './lifecycle.js';
-import { withLock, type LockOptions } from './lock.js';
+import { withLock } from './lock.js';
 
-export interface SetStatusOptions {
-  /** Repository root. */
-  root: string;
+/**
+ * What {@link setStatus} takes: the options of every write ({@link DocumentWriteOptions}:
+ * root, expect, reason, actor, via, now, lock, workspace — whose dependency statuses are
+ * used as read — and cacheDir) but `dryRun`, which a status write does not offer, and the
+ * item, its new status and the lifecycle override.
+ */
+export interface SetStatusOptions extends Omit<DocumentWriteOptions, 'dryRun'> {
   /** Item id as in `govern graph` (`GV-01`, `WP-1-T01`, `kickoff:K0`). */
   id: string;
   status: Status;
-  /** sha256 of the file as the caller read it; a different current hash is a `conflict`. */
-  expect?: string;
   /** Override forceable lifecycle rules (unfinished dependencies, a disallowed transition); recorded. */
   force?: boolean;
-  reason?: string;
-  /** Who writes; default `GOVERN_ACTOR` or the OS user. */
-  actor?: string;
-  /** Through what (`cli`, `mcp`, `library`); default `library`. */
-  via?: string;
-  now?: Date;
-  lock?: LockOptions;
-  /** An already loaded workspace of `root` (its dependency statuses are used as read). */
-  workspace?: Workspace;
-  /** Parse cache directory for loading; `null` disables it. */
-  cacheDir?: string | null;
   /** Set by `closeItem` only: the manifest that allows a closure-only status. */
   closure?: { evidence: string; evidenceSha256?: string };
   /**

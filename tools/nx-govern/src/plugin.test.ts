@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleChild } from '@govern/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The local Nx plugins as Nx loads them: plain ESM files. plugin.mjs reaches libs/gates
@@ -60,16 +60,7 @@ describe('the Nx plugin (tools/nx-govern/plugin.mjs)', () => {
     // A copy of the plugin next to a freshly built bundle, laid out as in the repository,
     // so the test exercises the plain-ESM plugin → bundle path without touching apps/cli/dist.
     const root = tempRoot({ ...FILES, 'tools/nx-govern/plugin.mjs': fs.readFileSync(path.join(REPO, 'tools/nx-govern/plugin.mjs'), 'utf8') });
-    await build({
-      entryPoints: { gates: path.join(REPO, 'libs/gates/src/index.ts') },
-      outdir: path.join(root, 'apps/cli/dist'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'warning',
-      banner: { js: "import { createRequire as __govCreateRequire } from 'node:module'; const require = __govCreateRequire(import.meta.url);" },
-    });
+    await bundleChild({ entryPoints: { gates: path.join(REPO, 'libs/gates/src/index.ts') }, outdir: path.join(root, 'apps/cli/dist') });
     const plugin = await import(pathToFileURL(path.join(root, 'tools/nx-govern/plugin.mjs')).href);
     expect(plugin.name).toBe('govern-gates');
     expect(plugin.createNodes).toBe(plugin.createNodesV2);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { toErrorJSON } from '@govern/errors';
 import { canonicalJson, composePacks, CompatibilityManifestSchema, type AdapterClient, type GraphSnapshot } from '@govern/adapter-kit';
 import { conformanceSuite } from '@govern/adapter-kit/testing';
-import { build } from 'esbuild';
+import { bundleScript } from '@govern/testkit';
 import { afterAll, describe, expect, test } from 'vitest';
 import { FILE_STORE_DIR, fileStorePack } from './index.js';
 
@@ -85,9 +85,8 @@ describe('the file store pack', () => {
   test('two processes appending at once: every event and entry lands once, in a gap-free sequence and an intact chain', async () => {
     const root = tempRoot();
     const here = fileURLToPath(new URL('.', import.meta.url));
-    const bundle = await build({
-      stdin: {
-        contents: `import { fileStorePack } from './index.ts';
+    const script = await bundleScript(
+      `import { fileStorePack } from './index.ts';
 const [root, who] = process.argv.slice(-2);
 const i = await fileStorePack.create({ root });
 for (let n = 1; n <= 15; n++) {
@@ -95,23 +94,15 @@ for (let n = 1; n <= 15; n++) {
   await i.capabilities['store.audit'].append({ actor: who, via: 'library', action: 'tick', subject: String(n), outcome: 'applied' });
 }
 await i.close();`,
-        resolveDir: here,
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      write: false,
-      logLevel: 'silent',
-      plugins: [{ name: 'npm-external', setup: (b) => b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@govern/') ? undefined : { path: a.path, external: true })) }],
-    });
+      here,
+    );
     const run = (who: string) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, ['--input-type=module', '-', root, who], { cwd: here });
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         child.on('close', (code) => resolve({ code, stderr }));
-        child.stdin.end(bundle.outputFiles[0]!.text);
+        child.stdin.end(script);
       });
     expect(await Promise.all([run('p1'), run('p2')])).toEqual([
       { code: 0, stderr: '' },

@@ -3,15 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleChild } from '@govern/testkit';
 import { compileProfile, DEFAULT_PROFILE, parseDocument } from '@govern/workplan';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { readAuditLog, type AuditRecord } from '../audit-log.js';
 import { sha256 } from '../set-status.js';
 
 /**
  * Real writer processes for the concurrency, crash and stall tests: the writer
- * (writer.ts beside this file) is bundled with esbuild so node runs it without a
+ * (writer.ts beside this file) is bundled with esbuild (bundleChild) so node runs it without a
  * TypeScript loader. Also the concurrent-writers case both concurrency files run.
  */
 export interface Procs {
@@ -27,16 +27,7 @@ export type Writer = ChildProcess & { done: Promise<Exit> };
 export async function writerProcs(prefix: string): Promise<Procs> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const writer = path.join(tmp, 'writer.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./writer.ts', import.meta.url))],
-    outfile: writer,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  await bundleChild({ entryPoints: [fileURLToPath(new URL('./writer.ts', import.meta.url))], outfile: writer });
   return {
     tmp,
     run(job) {
