@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSyncState, StateHubClient, syncStateHub, type HubRecord } from '@govern/statehub';
 import { readAuditLog } from '@govern/write';
-import { build } from 'esbuild';
+import { bundleChild } from '@govern/testkit';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startStateHub, type RunningStateHub } from '../server.js';
 import { makeRepo, twoWorkplans } from './repos.js';
@@ -89,16 +89,7 @@ export function useInterruptedHub(): InterruptedHub {
 
   beforeAll(async () => {
     child = path.join(tmp, 'sync-child.mjs');
-    await build({
-      entryPoints: [fileURLToPath(new URL('./sync-child.ts', import.meta.url))],
-      outfile: child,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'warning',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
+    await bundleChild({ entryPoints: [fileURLToPath(new URL('./sync-child.ts', import.meta.url))], outfile: child });
     hub = await startStateHub({ db: path.join(tmp, 'hub.duckdb'), port: 0 });
     client = new StateHubClient({ url: hub.url });
   }, 60_000);
