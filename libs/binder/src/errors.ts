@@ -16,7 +16,9 @@ import { EXIT, GovernError, type GovernErrorOptions } from '@govern/errors';
  * - `invalid-query`: an unknown primitive or filter, or a bad limit (a usage error);
  * - `memory-locked`: the memory store's file is open in another process (memoryd
  *   is running on it); `memory-open-failed`: it cannot be opened read-only;
- *   `memory-schema`: it is not a memory store (no `task_facts` of the known layout).
+ *   `memory-schema`: it is not a memory store (no `task_facts` of the known layout);
+ * - `worker-failed`: a bind worker (`openBinder`'s `workerUrl`) could not start, threw,
+ *   exited or answered unreadably; the `ingest()` call that used it is rolled back.
  */
 export type BinderErrorCode =
   | 'locked'
@@ -32,7 +34,8 @@ export type BinderErrorCode =
   | 'invalid-query'
   | 'memory-locked'
   | 'memory-open-failed'
-  | 'memory-schema';
+  | 'memory-schema'
+  | 'worker-failed';
 
 /** Codes that mean the caller asked for something malformed (the CLI exits 2 on them). */
 const USAGE_CODES: ReadonlySet<BinderErrorCode> = new Set(['invalid-query']);

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { canonicalJson, WrapperEnvelopeSchema, type WrapperEnvelope } from '@govern/contracts';
-import { build } from 'esbuild';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { bundleScript } from '@govern/testkit';
 import { fingerprintHash, fingerprintInput, isVolatileEnvName, normalizeVersion, type FingerprintInput } from './fingerprint.js';
 
 interface Vector {
@@ -64,24 +64,15 @@ describe('fingerprint test vectors (__fixtures__/fingerprint-vectors.json)', () 
 
   test('another node process computes the same hashes from the same envelopes', async () => {
     // fingerprint.ts and its @govern imports bundled; npm packages stay imports, resolved from the repo root.
-    const bundle = await build({
-      stdin: {
-        contents: `import { readFileSync } from 'node:fs';
+    const script = await bundleScript(
+      `import { readFileSync } from 'node:fs';
 import { WrapperEnvelopeSchema } from '@govern/contracts';
 import { fingerprintHash } from './libs/binder/src/fingerprint.ts';
 const file = JSON.parse(readFileSync(process.argv.at(-1), 'utf8'));
 process.stdout.write(JSON.stringify(file.vectors.map((v) => [v.name, fingerprintHash(WrapperEnvelopeSchema.parse(v.envelope))])));`,
-        resolveDir: REPO_ROOT,
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      write: false,
-      logLevel: 'silent',
-      plugins: [{ name: 'npm-external', setup: (b) => b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@govern/') ? undefined : { path: a.path, external: true })) }],
-    });
-    const child = spawnSync(process.execPath, ['--input-type=module', '-', fileURLToPath(VECTORS_URL)], { input: bundle.outputFiles[0]!.text, cwd: REPO_ROOT, encoding: 'utf8' });
+      REPO_ROOT,
+    );
+    const child = spawnSync(process.execPath, ['--input-type=module', '-', fileURLToPath(VECTORS_URL)], { input: script, cwd: REPO_ROOT, encoding: 'utf8' });
     expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
     expect(child.pid).not.toBe(process.pid);
     expect(JSON.parse(child.stdout)).toEqual(FILE.vectors.map((v) => [v.name, v.sha256]));

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bundleChild } from '@govern/testkit';
 import { canonicalJson, type WrapperEnvelope } from '@govern/contracts';
 import { checksum, openDb } from '@govern/duckdb';
 import { isGovernError } from '@govern/errors';
@@ -294,16 +294,7 @@ describe('ingest', () => {
     const dir = fs.mkdtempSync(path.join(cache, 'binder-store-test-'));
     dirs.push(dir);
     const lib = path.join(dir, 'binder.mjs');
-    await build({
-      entryPoints: [path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.ts')],
-      outfile: lib,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      external: ['@duckdb/*'],
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      logLevel: 'error',
-    });
+    await bundleChild({ entryPoints: [path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.ts')], outfile: lib, external: ['@duckdb/*'], logLevel: 'error' });
     fs.writeFileSync(path.join(dir, 'snapshot.json'), JSON.stringify(snapshot.map(reorder).reverse()));
     const file = path.join(dir, 'other.duckdb');
     const script = `import fs from 'node:fs';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { DbError, num, openDb, type Conn, type Db, type Row, type RowAppender } from '@govern/duckdb';
 import { LONE_SURROGATE, type WrapperEnvelope } from '@govern/contracts';
 import { findSecrets, isSecretName, knownSecretsFromEnv, type KnownSecret } from '@govern/secrets';
@@ -6,14 +7,32 @@ import { DEFAULT_BINDER_CONFIG, type BinderConfig } from './config.js';
 import { eligibility, type CapsuleCounters, type EligibilityReason } from './eligibility.js';
 import { BinderError } from './errors.js';
 import { ingestMemoryFacts, type MemoryIngestOptions, type MemoryIngestResult } from './facts.js';
-import { fingerprintHash } from './fingerprint.js';
 import { isProvenPlain } from './fast-envelope.js';
-import { idempotencyHashOfPlain, idempotencyKey, upsertKey } from './keys.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { derive, FALLBACK_MODES, FALLBACK_VERSION, type FallbackMode } from './modes.js';
 import { primitiveSql, type QueryOptions, type QueryResult } from './primitives.js';
 import { parseEnvelopeText, screenEnvelopes, type QuarantineCode, type QuarantineReason } from './validate.js';
 import { BINDER_VERSION } from './version.js';
+import { BindWorkers } from './bind-pool.js';
+import {
+  canonicalText,
+  crossesAsText,
+  isWellFormedJson,
+  KIND_COLUMNS,
+  MAX_STORED_DEPTH,
+  NOT_CANONICAL,
+  ROW_COLUMNS,
+  sha256,
+  SITUATION_COLUMNS,
+  stagedFact,
+  type Kind,
+  type RowValues,
+  type Situation,
+  type SituationCache,
+  type StagedFact,
+} from './staged.js';
+
+export { canonicalText, isWellFormedJson, type SituationCache } from './staged.js';
 
 /**
  * The binder's engine on one DuckDB file (seed 002 K1–K3): wrapper envelopes in,
@@ -72,6 +91,22 @@ export interface OpenBinderOptions {
   trace?: (phase: BindPhase, ms: number) => void;
   /** Records per part of an `ingest()` call (default {@link PART}, 12,500): parts are prepared while DuckDB binds the previous one. */
   partSize?: number;
+  /**
+   * The bind worker entry (bind-worker.ts as built beside the caller's bundle, e.g. the
+   * CLI's `bind-worker.js`): with it, each part's validation, secret screening, keys and
+   * fingerprints run on worker threads while this thread stages the previous part and
+   * DuckDB inserts it. Without it, everything runs on this thread.
+   */
+  workerUrl?: URL;
+  /**
+   * Bind worker threads (default: 1 when `workerUrl` is given and the machine has three
+   * cores or more, else 0). 0 binds on this thread alone, as without `workerUrl`. Not
+   * on two cores by default: there this thread and DuckDB's already keep both busy (the
+   * insert of one part overlaps the preparation of the next), and a worker only adds its
+   * own cost (the records parsed again, the answer parsed here: ~15–18 µs of CPU per
+   * envelope in docs/benchmarks-binder.md, round 5) without a free core to hide it on.
+   */
+  workers?: number;
 }
 
 /**
@@ -81,7 +116,9 @@ export interface OpenBinderOptions {
  * `insert` (the anti-join that finds the new rows and their insert: the time the call
  * waits for it, as it runs while the next part is prepared), `compare` (duplicates
  * against conflicts), `capsules` (the capsule update), `bookkeeping` (quarantine rows, the
- * ingest log, the batch record) and `commit`.
+ * ingest log, the batch record) and `commit`. With bind workers, `validate` is the time
+ * a part is waited for (its validation, screening, keys and fingerprints run on a worker,
+ * overlapping the staging and insert of the previous part) and there is no `keys` step.
  */
 export type BindPhase = 'digest' | 'validate' | 'keys' | 'stage' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
 
@@ -313,213 +350,6 @@ export const FACTS_ORDER = 'idempotency_key';
 
 const FACT_LIST = FACT_COLUMNS.map(([c]) => c).join(', ');
 
-/** Deeper than this, a quarantined record's value is stored as `"[TOO-DEEP]"` (the walks below are recursive). */
-const MAX_STORED_DEPTH = 256;
-
-/**
- * RFC 8785 canonical JSON of a plain JSON value, for the store's own columns (context,
- * evidence, quarantined records). For well-formed JSON values it is byte for byte
- * contracts' `canonicalJson` (a test compares them on generated values), at a fraction
- * of its cost: keys sorted by UTF-16 code units (JS's default sort), strings and
- * numbers as `JSON.stringify` writes them (the forms RFC 8785 prescribes). Unlike it,
- * this never throws, because a quarantined record must be stored whatever it holds:
- * a lone surrogate is written escaped (`\ud800`), `undefined` and functions are left out
- * of objects (null in arrays) as JSON.stringify does, a non-finite number is null, a
- * bigint its decimal text as a string, `toJSON` is honoured, a cycle is
- * `"[Circular]"` and a value nested deeper than 256 levels `"[TOO-DEEP]"`. Callers that need RFC 8785 exactly check {@link isWellFormedJson} first.
- */
-export function canonicalText(value: unknown): string {
-  const seen = new Set<object>();
-  const walk = (v: unknown, inArray: boolean, depth = 0): string | undefined => {
-    if (v === null) return 'null';
-    switch (typeof v) {
-      case 'string':
-        return JSON.stringify(v);
-      case 'number':
-        return Number.isFinite(v) ? JSON.stringify(v) : 'null';
-      case 'boolean':
-        return v ? 'true' : 'false';
-      case 'bigint':
-        return JSON.stringify(v.toString());
-      case 'undefined':
-      case 'function':
-      case 'symbol':
-        return inArray ? 'null' : undefined;
-    }
-    const o = v as { toJSON?: () => unknown };
-    if (typeof o.toJSON === 'function') return walk(o.toJSON(), inArray, depth);
-    if (seen.has(o)) return '"[Circular]"';
-    if (depth >= MAX_STORED_DEPTH) return '"[TOO-DEEP]"';
-    seen.add(o);
-    let out: string;
-    if (Array.isArray(o)) {
-      out = `[${o.map((x) => walk(x, true, depth + 1)).join(',')}]`;
-    } else {
-      const rec = o as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const k of Object.keys(rec).sort()) {
-        const s = walk(rec[k], false, depth + 1);
-        if (s !== undefined) parts.push(`${JSON.stringify(k)}:${s}`);
-      }
-      out = `{${parts.join(',')}}`;
-    }
-    seen.delete(o);
-    return out;
-  };
-  return walk(value, false) ?? 'null';
-}
-
-
-/**
- * No lone surrogate in `s`: `!/\p{Cs}/u.test(s)` (contracts' LONE_SURROGATE), answered by
- * the engine's `isWellFormed` (Node 20), which is constant time for one-byte strings.
- */
-const wellFormedString = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
-
-/**
- * Whether `value` is plain JSON: null, booleans, finite numbers, well-formed strings,
- * dense arrays and plain objects (prototype Object or null) of such values, no cycles.
- * For these, `JSON.stringify` is one-to-one (the batch digest relies on it) and
- * {@link canonicalText} is RFC 8785.
- */
-export function isWellFormedJson(value: unknown, depth = 0): boolean {
-  if (depth > 64) return false;
-  if (value === null) return true;
-  switch (typeof value) {
-    case 'string':
-      return wellFormedString(value);
-    case 'number':
-      return Number.isFinite(value);
-    case 'boolean':
-      return true;
-    case 'object':
-      break;
-    default:
-      return false;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!(i in value) || !isWellFormedJson(value[i], depth + 1)) return false;
-    return true;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  const rec = value as Record<string, unknown>;
-  for (const k in rec) {
-    if (!Object.hasOwn(rec, k) || !wellFormedString(k) || !isWellFormedJson(rec[k], depth + 1)) return false;
-  }
-  return true;
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
-/**
- * What an envelope's situation (TaskSpec, wrapper policy, context) determines: computed
- * once per situation, and staged once per ingest call (the `binder_stage_sit` table), not
- * once per row. `cols` are the situation's fact columns in {@link SITUATION_COLUMNS} order.
- */
-interface Situation {
-  cols: [string, string, string, string, string, string, string, string, string, string];
-}
-
-/**
- * A cache of {@link Situation}s for one batch. The fingerprint reads only the TaskSpec,
- * the wrapper policy and the context (fingerprint.ts), and the upsert key only the
- * TaskSpec and the fingerprint, so envelopes of one situation (the same task, run after
- * run) share them. Keyed by the JSON text of the three, which is one-to-one on
- * validated envelopes (plain strings and maps); a different key order is only a miss.
- */
-export type SituationCache = Map<string, Situation>;
-
-/** The fact columns a {@link Situation} determines, staged once per situation (`binder_stage_sit`). */
-const SITUATION_COLUMNS = [
-  'wrapper_policy_name', 'wrapper_policy_version', 'scope', 'target_kind', 'target_id', 'action_kind', 'failure_reason_code', 'context', 'fingerprint_hash', 'upsert_key',
-] as const;
-
-/**
- * The fact columns the schema, signal and anomaly trigger determine (the derivations
- * under each mode depend on nothing else), staged once per kind (`binder_stage_der`).
- * `cols` in {@link KIND_COLUMNS} order.
- */
-interface Kind {
-  cols: [string, string, string | null, string, boolean, string, boolean, string, boolean];
-}
-const KIND_COLUMNS = [
-  ['envelope_schema', 'VARCHAR'], ['signal', 'VARCHAR'], ['anomaly_trigger', 'VARCHAR'],
-  ['strict_derivation', 'VARCHAR'], ['strict_minting', 'BOOLEAN'], ['hybrid_derivation', 'VARCHAR'], ['hybrid_minting', 'BOOLEAN'], ['lenient_derivation', 'VARCHAR'], ['lenient_minting', 'BOOLEAN'],
-] as const;
-
-/** The {@link Kind} of each schema, signal and trigger: they depend on nothing else. */
-const KINDS = new Map<string, Kind>();
-function kindOf(e: WrapperEnvelope): Kind {
-  const key = e.anomaly_trigger === undefined ? `${e.schema}\u0000${e.signal}` : `${e.schema}\u0000${e.signal}\u0000${e.anomaly_trigger}`;
-  let k = KINDS.get(key);
-  if (!k) {
-    const s = derive(e, 'strict');
-    const h = derive(e, 'hybrid');
-    const l = derive(e, 'lenient');
-    k = { cols: [e.schema, e.signal, e.anomaly_trigger ?? null, s.derivation, s.minting, h.derivation, h.minting, l.derivation, l.minting] };
-    // Triggers are free text: keep the cache small whatever comes in.
-    if (KINDS.size > 10_000) KINDS.clear();
-    KINDS.set(key, k);
-  }
-  return k;
-}
-
-/** `YYYY-MM-DDTHH:MM:SS.sssZ`: for a time zod accepted (a real date), `new Date(t).toISOString()` gives `t` back. */
-const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-/** The fact columns that differ row by row, staged per row (`binder_stage`): the idempotency key first. */
-const ROW_COLUMNS = [
-  ['idempotency_key', 'VARCHAR'], ['run_id', 'VARCHAR'], ['task_id', 'VARCHAR'], ['group_id', 'VARCHAR'], ['event_id', 'VARCHAR'], ['sequence', 'BIGINT'],
-  ['policy_reason_code', 'VARCHAR'], ['evidence', 'VARCHAR'], ['observed_at', 'VARCHAR'], ['observed_ts', 'VARCHAR'],
-] as const;
-type RowValues = [string, string, string, string, string, number, string | null, string, string, string];
-
-/**
- * An envelope's fact row in three parts: its own values ({@link ROW_COLUMNS}), its
- * situation and its kind. The binder stages the parts (the situation and kind once per
- * call) and DuckDB joins them back into the fact row; {@link factValues} joins them here.
- */
-interface StagedFact {
-  values: RowValues;
-  sit: Situation;
-  kind: Kind;
-}
-
-function stagedFact(e: WrapperEnvelope, cache?: SituationCache): StagedFact {
-  const memo = cache ? JSON.stringify([e.task_spec, e.wrapper_policy, e.context]) : '';
-  let sit = cache?.get(memo);
-  const t = e.task_spec;
-  if (!sit) {
-    const fp = fingerprintHash(e);
-    const uk = upsertKey(e, fp).hash;
-    const context = canonicalText(e.context);
-    sit = {
-      cols: [e.wrapper_policy.name, e.wrapper_policy.version, t.scope, t.target.kind, t.target.id, t.action.kind, t.failure_reason_code, context, fp, uk],
-    };
-    cache?.set(memo, sit);
-  }
-  // An envelope fast-envelope.ts built holds only well-formed strings, and its evidence
-  // refs have their keys in sorted order (kind, ref, sha256): JSON.stringify writes
-  // exactly the canonical text there (keys.test.ts and store.test.ts compare them).
-  const plain = isProvenPlain(e);
-  return {
-    values: [
-      plain ? idempotencyHashOfPlain(e) : idempotencyKey(e).hash,
-      e.run_id,
-      e.task_id,
-      e.group_id,
-      e.event_id,
-      e.sequence,
-      e.policy_reason_code ?? null,
-      plain ? JSON.stringify(e.evidence) : canonicalText(e.evidence),
-      e.observed_at,
-      plain && ISO_UTC_MS.test(e.observed_at) ? e.observed_at : new Date(e.observed_at).toISOString(),
-    ],
-    sit,
-    kind: kindOf(e),
-  };
-}
 
 /** The values of a valid envelope's fact row, in {@link FACT_COLUMNS} order: its fields, keys, fingerprint and derivations. */
 export function factValues(e: WrapperEnvelope, cache?: SituationCache): FactRow[FactColumn][] {
@@ -819,12 +649,15 @@ async function storedForms(raws: readonly unknown[], known: readonly KnownSecret
  * here: before a stored digest is trusted (the known-batch answer), and before one is
  * recorded (`Prepared.plain`, which validation mostly knows already).
  */
-function recordsDigest(records: readonly unknown[]): string | null {
+function recordsDigest(records: readonly unknown[], keepTexts = false): { digest: string; texts: string[] | null } | null {
   const h = createHash('sha256').update(`binder-batch/1\n${BINDER_VERSION}\n${FALLBACK_VERSION}\nrecords\n`);
+  // `keepTexts`: the bind workers get the records as this same text.
+  const texts: string[] | null = keepTexts ? new Array<string>(records.length) : null;
   try {
-    for (const r of records) {
-      const json = JSON.stringify(r) as string | undefined;
+    for (let i = 0; i < records.length; i++) {
+      const json = JSON.stringify(records[i]) as string | undefined;
       if (json === undefined) return null;
+      if (texts) texts[i] = json;
       h.update(json);
       h.update('\n');
     }
@@ -832,7 +665,7 @@ function recordsDigest(records: readonly unknown[]): string | null {
     // A bigint or a cycle: not JSON, no digest.
     return null;
   }
-  return h.digest('hex');
+  return { digest: h.digest('hex'), texts };
 }
 
 function textDigest(text: string): string {
@@ -852,6 +685,9 @@ export const BINDER_SETTINGS: Record<string, string> = { checkpoint_threshold: '
 export async function openBinder(opts: OpenBinderOptions): Promise<Binder> {
   const part = opts.partSize ?? PART;
   if (!Number.isSafeInteger(part) || part < 1) throw new BinderError('invalid-query', `partSize must be a positive integer, not ${String(opts.partSize)}`);
+  const workers = opts.workers ?? (opts.workerUrl && os.availableParallelism() >= 3 ? 1 : 0);
+  if (!Number.isSafeInteger(workers) || workers < 0) throw new BinderError('invalid-query', `workers must be a non-negative integer, not ${String(opts.workers)}`);
+  if (workers > 0 && !opts.workerUrl) throw new BinderError('invalid-query', `workers: ${workers} needs workerUrl (the bind worker entry built beside the bundle)`);
   let db: Db;
   try {
     db = await openDb(opts.file, { settings: { ...BINDER_SETTINGS, ...opts.settings }, lockedHint: 'another govern process is binding into it' });
@@ -860,7 +696,9 @@ export async function openBinder(opts: OpenBinderOptions): Promise<Binder> {
   }
   try {
     await migrate(db);
-    const store = new BinderStore(db, opts.config ?? DEFAULT_BINDER_CONFIG, opts.now ?? (() => new Date()), opts.knownSecrets ?? knownSecretsFromEnv(process.env), opts.trace, part);
+    const known = opts.knownSecrets ?? knownSecretsFromEnv(process.env);
+    const pool = workers > 0 ? new BindWorkers(opts.workerUrl!, workers, known) : null;
+    const store = new BinderStore(db, opts.config ?? DEFAULT_BINDER_CONFIG, opts.now ?? (() => new Date()), known, opts.trace, part, pool);
     await store.reconcile();
     return store;
   } catch (err) {
@@ -1019,6 +857,7 @@ class BinderStore implements Binder {
     private readonly known: readonly KnownSecret[],
     private readonly trace?: (phase: BindPhase, ms: number) => void,
     private readonly part = PART,
+    private readonly pool: BindWorkers | null = null,
   ) {}
 
   /** Runs one step, timing it when traced. */
@@ -1083,13 +922,48 @@ class BinderStore implements Binder {
   }
 
   async ingest(records: readonly unknown[], opts: IngestOptions): Promise<IngestResult> {
-    const digest = await this.step('digest', () => recordsDigest(records));
-    const parts: Array<() => Promise<Prepared>> = [];
-    for (let from = 0; from < records.length || from === 0; from += this.part) {
-      const to = Math.min(records.length, from + this.part);
-      parts.push(() => this.prepare(records, new Set(), digest !== null, from, to));
+    const pool = this.pool;
+    const hashed = await this.step('digest', () => recordsDigest(records, pool !== null));
+    const digest = hashed?.digest ?? null;
+    const ranges: Array<[number, number]> = [];
+    for (let from = 0; from < records.length || from === 0; from += this.part) ranges.push([from, Math.min(records.length, from + this.part)]);
+    let parts: Array<() => Promise<Prepared>>;
+    if (!pool || !hashed?.texts) {
+      parts = ranges.map(([from, to]) => () => this.prepare(records, new Set(), digest !== null, from, to));
+    } else {
+      // Every part goes to the workers when the first is asked for (after the known-batch
+      // check, so a replayed batch costs them nothing): they prepare part k+1 while this
+      // thread stages part k and DuckDB inserts it.
+      const texts = hashed.texts;
+      let started: Array<Promise<Prepared>> | null = null;
+      const start = () => {
+        started ??= ranges.map(([from, to]) => {
+          const p = this.prepareElsewhere(pool, records, texts, from, to, digest !== null);
+          // Awaited in turn by stream(); one failing while an earlier one is awaited must not go unhandled.
+          p.catch(() => undefined);
+          return p;
+        });
+        return started;
+      };
+      parts = ranges.map((_, k) => () => this.step('validate', () => start()[k]!));
     }
     return this.run(digest, opts.source, parts, () => records.every((r) => isWellFormedJson(r)));
+  }
+
+  /**
+   * One part of an `ingest()` call prepared by a bind worker, from the records' JSON texts;
+   * on this thread instead when one of its records would not cross as text exactly
+   * ({@link crossesAsText}: a Date, a null-prototype object, a lone surrogate, ...).
+   */
+  private prepareElsewhere(pool: BindWorkers, records: readonly unknown[], texts: readonly string[], from: number, to: number, wantPlain: boolean): Promise<Prepared> {
+    for (let i = from; i < to; i++) if (!crossesAsText(records[i])) return this.prepare(records, new Set(), wantPlain, from, to);
+    return pool.submit(texts.slice(from, to)).then((part) => ({
+      received: to - from,
+      rows: part.rows.map((r) => ({ ord: from + r.pos, fact: r.fact, raw: records[from + r.pos] })),
+      refused: part.refused.map((r) => ({ ord: from + r.pos, raw: records[from + r.pos], reasons: r.reasons })),
+      // Every record crossed as text, so every record is plain JSON.
+      plain: wantPlain,
+    }));
   }
 
   async ingestText(text: string, opts: IngestOptions): Promise<IngestResult> {
@@ -1145,7 +1019,7 @@ class BinderStore implements Binder {
       // Stored strings must be valid UTF-8 and hashed as RFC 8785 defines: a lone
       // surrogate passes the schema but would be altered (or refused) on the way.
       if (!proven && !isWellFormedJson(v.envelope)) {
-        p.refused.push({ ord, raw, reasons: [{ code: 'not-canonical', path: '', message: 'a string holds a lone UTF-16 surrogate: it has no canonical JSON form and cannot be stored unchanged' }] });
+        p.refused.push({ ord, raw, reasons: [{ ...NOT_CANONICAL }] });
         return;
       }
       p.rows.push({ ord, fact: stagedFact(v.envelope, cache), raw });
@@ -1622,7 +1496,8 @@ class BinderStore implements Binder {
     return (await this.db.read(`SELECT * FROM binder_envelopes ORDER BY ${FACTS_ORDER}`)).map(plainRow);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.pool?.close();
     return this.db.close();
   }
 }
