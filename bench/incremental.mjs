@@ -28,11 +28,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { generateCorpus, readManifest } from './generate-corpus.mjs';
+import { copyCli, parseArgs, prepareCorpus, ROOT, usageOf } from './lib/args.mjs';
 
-const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // The CLI runs from a private copy of apps/cli/{bin,dist} (under the git-ignored
 // bench/.corpus/, so its imports still resolve through the repository's node_modules):
 // the CLI keys its cache by its bundle's size and mtime, and a rebuild during the
@@ -40,32 +39,12 @@ const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 let BIN = path.join(ROOT, 'apps/cli/bin/govern.mjs');
 const TARGET_DELTA_MS = 150;
 
-function parseArgs(argv) {
-  const o = { docs: 10000, repeat: 5, corpus: null, keep: false, json: false, cli: true, lib: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = () => {
-      const n = Number(argv[++i]);
-      if (!Number.isInteger(n) || n < 1) usage(`${a} needs a positive integer`);
-      return n;
-    };
-    if (a === '--docs') o.docs = num();
-    else if (a === '--repeat') o.repeat = num();
-    else if (a === '--corpus') o.corpus = path.resolve(argv[++i] ?? usage('--corpus needs a directory'));
-    else if (a === '--keep') o.keep = true;
-    else if (a === '--json') o.json = true;
-    else if (a === '--no-cli') o.cli = false;
-    else if (a === '--no-lib') o.lib = false;
-    else if (a === '--help' || a === '-h') usage(null);
-    else usage(`unknown option ${a}`);
-  }
-  return o;
-}
+const usage = usageOf('bench/incremental.mjs', 'usage: node bench/incremental.mjs [--docs N] [--repeat R] [--corpus DIR] [--keep] [--json] [--no-cli] [--no-lib]');
 
-function usage(msg) {
-  if (msg) process.stderr.write(`bench/incremental.mjs: ${msg}\n`);
-  process.stderr.write('usage: node bench/incremental.mjs [--docs N] [--repeat R] [--corpus DIR] [--keep] [--json] [--no-cli] [--no-lib]\n');
-  process.exit(msg ? 2 : 0);
+function options(argv) {
+  const defaults = { docs: 10000, repeat: 5, corpus: null, keep: false, json: false, cli: true, lib: true };
+  const flags = { '--docs': ['docs', 'int'], '--repeat': ['repeat', 'int'], '--corpus': ['corpus', 'dir'], '--keep': ['keep', true], '--json': ['json', true], '--no-cli': ['cli', false], '--no-lib': ['lib', false] };
+  return parseArgs(argv, defaults, flags, usage);
 }
 
 const median = (xs) => {
@@ -222,22 +201,16 @@ async function benchLib(dir, ed, repeat, work) {
 }
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = options(process.argv.slice(2));
   if (o.cli && !fs.existsSync(path.join(ROOT, 'apps/cli/dist/main.js'))) usage('apps/cli/dist/main.js is missing: run `node scripts/build-cli.mjs` first');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-bench-incremental-'));
-  const cliCopy = path.join(ROOT, 'bench', '.corpus', `incremental-cli-${process.pid}`);
-  if (o.cli) {
-    for (const d of ['bin', 'dist']) fs.cpSync(path.join(ROOT, 'apps/cli', d), path.join(cliCopy, d), { recursive: true });
-    BIN = path.join(cliCopy, 'bin', 'govern.mjs');
-  }
+  const cliCopy = o.cli ? copyCli(path.join(ROOT, 'apps/cli'), 'incremental') : null;
+  if (cliCopy) BIN = path.join(cliCopy, 'bin', 'govern.mjs');
   const dir = o.corpus ?? path.join(work, 'corpus');
   const report = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg().map((x) => Number(x.toFixed(2))), docs: o.docs, repeat: o.repeat };
   let ed = null;
   try {
-    if (readManifest(dir)?.count !== o.docs) {
-      log(`generating ${o.docs} documents in ${dir}`);
-      generateCorpus(dir, o.docs);
-    }
+    prepareCorpus(dir, o.docs, log);
     ed = editor(dir);
     report.changedFile = ed.rel;
     if (o.cli) {
@@ -266,7 +239,7 @@ async function main() {
     }
   } finally {
     // The work directory holds the generated corpus (unless --corpus), the output and the library's cache.
-    fs.rmSync(cliCopy, { recursive: true, force: true });
+    if (cliCopy) fs.rmSync(cliCopy, { recursive: true, force: true });
     if (!o.keep) fs.rmSync(work, { recursive: true, force: true });
     else log(`kept ${work}`);
   }

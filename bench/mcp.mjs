@@ -14,7 +14,8 @@
 //     and `audit_log`, round robin, nothing changed on disk;
 //   - after an edit: the same calls, each right after a line was appended to one of the
 //     workplans (a different one each time) with no wait, so every call finds the change
-//     itself and pays for its parse and update.
+//     itself and pays for its parse and update; `item` then asks for a task of that
+//     workplan and its fileHash must be the new content's (else the run fails).
 // Goals (issue 16): p50 < 20 ms and p99 < 100 ms of the read tools after the first load,
 // in each phase; exit 1 when one is missed (or a call fails), 2 on a usage problem.
 //
@@ -22,44 +23,25 @@
 // holding bin/govern.mjs and dist/, default apps/cli: to compare two builds), --json, --timing (the
 // server runs with GOVERN_TIMING=1; the medians of its per-call phases are reported:
 // "mcp check" is the stat of every document, "mcp update" check plus engine update,
-// "materialize" the engine rebuilding its documents and graph index after an update).
+// "materialize" the engine rebuilding its documents and graph index after an update),
+// --profile DIR (the server runs with node --cpu-prof, its profile written into DIR).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { generateCorpus, readManifest } from './generate-corpus.mjs';
+import { copyCli, parseArgs, prepareCorpus, ROOT, usageOf } from './lib/args.mjs';
 
-const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const GOAL = { p50: 20, p99: 100 };
 
-function parseArgs(argv) {
-  const o = { docs: 5000, calls: 200, corpus: null, json: false, timing: false, cli: path.join(ROOT, 'apps/cli') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = () => {
-      const n = Number(argv[++i]);
-      if (!Number.isInteger(n) || n < 1) usage(`${a} needs a positive integer`);
-      return n;
-    };
-    if (a === '--docs') o.docs = num();
-    else if (a === '--calls') o.calls = num();
-    else if (a === '--corpus') o.corpus = path.resolve(argv[++i] ?? usage('--corpus needs a directory'));
-    else if (a === '--json') o.json = true;
-    else if (a === '--timing') o.timing = true;
-    else if (a === '--cli') o.cli = path.resolve(argv[++i] ?? usage('--cli needs a directory'));
-    else if (a === '--help' || a === '-h') usage(null);
-    else usage(`unknown option ${a}`);
-  }
-  return o;
-}
+const usage = usageOf('bench/mcp.mjs', 'usage: node bench/mcp.mjs [--docs N] [--calls C] [--corpus DIR] [--cli DIR] [--json] [--timing] [--profile DIR]');
 
-function usage(msg) {
-  if (msg) process.stderr.write(`bench/mcp.mjs: ${msg}\n`);
-  process.stderr.write('usage: node bench/mcp.mjs [--docs N] [--calls C] [--corpus DIR] [--cli DIR] [--json] [--timing]\n');
-  process.exit(msg ? 2 : 0);
+function options(argv) {
+  const defaults = { docs: 5000, calls: 200, corpus: null, json: false, timing: false, cli: path.join(ROOT, 'apps/cli'), profile: null };
+  const flags = { '--docs': ['docs', 'int'], '--calls': ['calls', 'int'], '--corpus': ['corpus', 'dir'], '--json': ['json', true], '--timing': ['timing', true], '--cli': ['cli', 'dir'], '--profile': ['profile', 'dir'] };
+  return parseArgs(argv, defaults, flags, usage);
 }
 
 const log = (s) => process.stderr.write(`bench:mcp: ${s}\n`);
@@ -74,24 +56,20 @@ function quantile(xs, q) {
 const figures = (xs) => ({ n: xs.length, p50: round(quantile(xs, 0.5)), p99: round(quantile(xs, 0.99)), max: round(Math.max(...xs)) });
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = options(process.argv.slice(2));
   if (!fs.existsSync(path.join(o.cli, 'dist/main.js'))) usage(`${path.join(o.cli, 'dist/main.js')} is missing: run \`node scripts/build-cli.mjs\` first`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-bench-mcp-'));
-  const cliCopy = path.join(ROOT, 'bench', '.corpus', `mcp-cli-${process.pid}`);
-  for (const d of ['bin', 'dist']) fs.cpSync(path.join(o.cli, d), path.join(cliCopy, d), { recursive: true });
+  const cliCopy = copyCli(o.cli, 'mcp');
   const dir = o.corpus ?? path.join(work, 'corpus');
   const report = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg().map((x) => round(x)), docs: o.docs, calls: o.calls };
   let client = null;
   const edited = new Map();
   try {
-    if (readManifest(dir)?.count !== o.docs) {
-      log(`generating ${o.docs} documents in ${dir}`);
-      generateCorpus(dir, o.docs);
-    }
+    prepareCorpus(dir, o.docs, log);
     fs.rmSync(path.join(dir, '.govern'), { recursive: true, force: true });
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: [path.join(cliCopy, 'bin', 'govern.mjs'), 'mcp', '--root', dir],
+      args: [...(o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : []), path.join(cliCopy, 'bin', 'govern.mjs'), 'mcp', '--root', dir],
       env: { ...process.env, GOVERN_ACTOR: 'bench', ...(o.timing ? { GOVERN_TIMING: '1' } : {}) },
       stderr: 'pipe',
     });
@@ -136,9 +114,17 @@ async function main() {
       const byTool = {};
       const all = [];
       for (let i = 0; i < o.calls; i++) {
-        before?.(i);
-        const [name, args] = next();
-        const { ms } = await call(name, args);
+        const change = before?.(i);
+        let [name, args] = next();
+        // After an edit, `item` asks for a task of the file just written and checks that its
+        // fileHash is the new content's: the answer saw the edit (no wait was needed).
+        const task = change && name === 'item' ? /^id: (\S+-T\d+)$/m.exec(change.text)?.[1] : undefined;
+        if (task) args = { id: task };
+        const { ms, value } = await call(name, args);
+        if (task) {
+          report.freshness.checked++;
+          if (value.fileHash !== crypto.createHash('sha256').update(change.text).digest('hex')) report.freshness.stale++;
+        }
         (byTool[name] ??= []).push(ms);
         all.push(ms);
       }
@@ -150,11 +136,14 @@ async function main() {
 
     const workplans = fs.readdirSync(path.join(dir, 'workplans')).filter((f) => f.endsWith('.md')).sort();
     log(`after an edit: ${o.calls} calls, each right after one workplan changed`);
+    report.freshness = { checked: 0, stale: 0 };
     report.afterEdit = await phase((i) => {
       const abs = path.join(dir, 'workplans', workplans[(i * 37) % workplans.length]);
       if (!edited.has(abs)) edited.set(abs, fs.readFileSync(abs));
       fs.appendFileSync(abs, `\nEdited by the benchmark, call ${i}.\n`);
+      return { text: fs.readFileSync(abs, 'utf8') };
     });
+    if (report.freshness.stale) throw new Error(`${report.freshness.stale} of ${report.freshness.checked} item answers after an edit had the file's previous hash`);
     report.ok = ['steady', 'afterEdit'].every((p) => report[p].all.p50 < GOAL.p50 && report[p].all.p99 < GOAL.p99);
     if (stderr.includes('update failed')) throw new Error(`the server reported: ${stderr}`);
     if (o.timing) {
@@ -189,6 +178,7 @@ function print(r) {
     for (const [name, f] of Object.entries(p.tools)) out.push(line(name, f));
   }
   for (const [name, f] of Object.entries(r.serverPhases ?? {})) out.push(line(`server: ${name}`, f).replace(/^ {2}/, '  '));
+  if (r.freshness) out.push(`  freshness: ${r.freshness.checked} item answers right after an edit, ${r.freshness.stale} stale`);
   if (r.error) out.push(`error: ${r.error}`);
   out.push(`goal: p50 < ${GOAL.p50} ms and p99 < ${GOAL.p99} ms in each phase: ${r.ok ? 'met' : 'MISSED'}`);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -7,6 +7,10 @@ export type { BuildGraphOptions, Graph, GraphIndex, GraphNode } from './graph.js
 export { nextActionable, nextActionableIn, blockedItems, blockedItemsIn } from './query.js';
 export { dependencyRank, stronglyConnected } from './order.js';
 export type { Blocked } from './query.js';
+export { NextList } from './next-list.js';
+export type { NextListStats } from './next-list.js';
+export { dependentsOf, reverseIndex } from './reverse.js';
+export type { ReverseIndex, ReverseIndexStats } from './reverse.js';
 export { actionable, ACTIONABLE_STATUSES, blockersOf, isActionable, ruleIndex } from './actionable.js';
 export type { Actionability, Blocker, RuleIndex, RuleItem } from './actionable.js';
 export {

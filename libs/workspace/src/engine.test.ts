@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildGraph, nextActionable, type GraphIndex } from '@govern/graph';
@@ -8,20 +7,17 @@ import { loadConfig } from './config.js';
 import { discover } from './discover.js';
 import { WorkspaceEngine, loadWorkspace, type IndexedItem, type Workspace } from './index.js';
 import { readAndParse } from './parse-files.js';
+import { RANDOM_PATHS as PATHS, RANDOM_STATUSES as STATUSES, TempRoot, randomDocument as contentFor, randomEdit, rng } from './testing.js';
 
+let tmp: TempRoot;
 let root: string;
 beforeEach(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-engine-'));
+  tmp = new TempRoot('govern-engine-');
+  root = tmp.path;
 });
-afterEach(() => {
-  fs.rmSync(root, { recursive: true, force: true });
-});
+afterEach(() => tmp.dispose());
 
-function write(rel: string, text: string): void {
-  const abs = path.join(root, rel);
-  fs.mkdirSync(path.dirname(abs), { recursive: true });
-  fs.writeFileSync(abs, text);
-}
+const write = (rel: string, text: string): void => tmp.write(rel, text);
 
 /**
  * What `graph --json` must print, computed the plain way: every file parsed, the graph
@@ -77,52 +73,6 @@ function expectIndexMatches(ws: Workspace, expected: ReturnType<typeof coldRefer
   expect(ws.itemCount!(), label).toBe(nodes.length);
 }
 
-/** mulberry32: a small seeded generator, so a failure replays. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
-}
-type Rng = ReturnType<typeof rng>;
-
-// A small id pool shared by every document: duplicates, unknown dependencies, self
-// dependencies and cycles across documents all happen often.
-const IDS = ['LM-01', 'LM-02', 'LM-03', 'LM-04', 'LM-05', 'LM-06', 'LM-07', 'LM-08'];
-const STATUSES = ['Done', 'Planned', 'In progress', 'Blocked', 'Eventually'];
-
-function tracker(r: Rng): string {
-  const rows: string[] = [];
-  for (let i = r.int(0, 4); i > 0; i--) {
-    const deps = Array.from({ length: r.int(0, 3) }, () => (r.next() < 0.15 ? 'LM-99' : r.pick(IDS)));
-    rows.push(`| ${r.pick(IDS)} Row | ${deps.length ? deps.join(', ') : '-'} | ${r.pick(STATUSES)} |`);
-  }
-  return `# Tracker\n\n| Milestone | Depends On | Status |\n|---|---|---|\n${rows.join('\n')}\n`;
-}
-
-function workplan(r: Rng, n: number): string {
-  const deps = Array.from({ length: r.int(0, 2) }, () => r.pick(IDS));
-  return `---\nid: WP-0${n}\ntype: workplan\ntitle: Work ${n}\nstatus: planned\n---\n\n## T01 - Do it\n\nid: WP-0${n}-T01\nstatus: ${r.pick(['planned', 'done', 'in_progress'])}\npriority: ${r.pick(['high', 'low', 'medium'])}\n${deps.length ? `depends_on: ${deps.join(', ')}\n` : ''}`;
-}
-
-function tasks(r: Rng): string {
-  return `# Tasks\n\n## Phase 1: Setup\n\nStatus: ${r.pick(STATUSES)}\n\n- [ ] T001 Write it\n- [ ] T002 Test it (depends on T00${r.int(1, 3)})\n`;
-}
-
-const PATHS = ['trackers/a.md', 'trackers/b.md', 'trackers/c.md', 'workplans/wp-1.md', 'workplans/wp-2.md', 'workplans/specs/001-x/tasks.md', 'workplans/specs/002-y/tasks.md', 'workplans/notes.md'];
-
-function contentFor(r: Rng, rel: string): string {
-  if (rel.startsWith('trackers/')) return tracker(r);
-  if (rel.includes('/wp-')) return workplan(r, r.int(1, 3)); // the same workplan id in two files, sometimes
-  if (rel.endsWith('tasks.md')) return tasks(r);
-  return r.next() < 0.5 ? '# Notes\n\nNothing here.\n' : tracker(r);
-}
-
 describe('the engine against a cold build', () => {
   it('after every random edit (change, add, delete, namesake), an updated engine and a fresh load print what a cold build prints; one changed file is one parse', async () => {
     const seen = new Set<string>();
@@ -133,11 +83,7 @@ describe('the engine against a cold build', () => {
       expect(engine.workspace().graphJson().toString('utf8'), `seed ${seed} start`).toBe(coldReference().json);
       expectGraphIndexMatches(engine.workspace(), coldReference(), `seed ${seed} start`);
       for (let step = 0; step < 25; step++) {
-        const rel = r.pick(PATHS);
-        const exists = fs.existsSync(path.join(root, rel));
-        const what = exists && r.next() < 0.25 ? 'delete' : exists ? 'change' : 'add';
-        if (what === 'delete') fs.rmSync(path.join(root, rel));
-        else write(rel, contentFor(r, rel));
+        const { rel, what } = randomEdit(tmp, r, 0.25);
         const label = `seed ${seed} step ${step}: ${what} ${rel}`;
         const expected = coldReference();
 

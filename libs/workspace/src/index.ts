@@ -8,6 +8,8 @@ export { WorkspaceEngine } from './engine.js';
 export { LiveWorkspace } from './live.js';
 export type { LiveWorkspaceOptions, SyncStats } from './live.js';
 export type { IndexedDocument, IndexedItem, ItemIndex, LoadOptions, LoadProgress, UpdateStats, Workspace } from './engine.js';
+export { countStatuses } from './memo.js';
+export type { BlockedSummary, DocumentSummary, IndexSummary } from './memo.js';
 export { loadConfig, ConfigSchema, CONFIG_FILE, DEFAULT_FOLDERS, RepoNameSchema } from './config.js';
 export type { Config, LoadedConfig, LocatedRepo } from './config.js';
 export { discover } from './discover.js';

@@ -63,8 +63,8 @@ export interface LiveWorkspaceOptions {
   flushMs?: number;
   /** Called after each update the engine applied (by a call or by the watcher), with what changed. */
   onUpdate?: (stats: SyncStats) => void;
-  /** Names the process in log lines (default `govern mcp`). */
-  name?: string;
+  /** Names the process in log lines (`govern mcp`, `web view`): each caller says who it is. */
+  name: string;
   log?: (s: string) => void;
 }
 
@@ -82,7 +82,9 @@ export interface LiveWorkspaceOptions {
  * agent sent its request is queued before the request's bytes arrive; the call yields one
  * event-loop turn before checking, in which libuv's poll hands over every ready event
  * (the watcher's with the request's). So such an edit is seen without statting every
- * document. What inotify can lose — events past its queue limit (`max_queued_events`)
+ * document. Each folder has its own watcher; a folder that appears later (a document
+ * folder created after the start, a new subfolder) is reported by its parent's, and is
+ * watched, and its documents read, in that same turn. What inotify can lose — events past its queue limit (`max_queued_events`)
  * under a burst of writes — is caught by a full stat at least every `sweepMs` (2 s), and
  * a watcher error makes every later call stat everything. Elsewhere (macOS FSEvents
  * delivers late, other platforms vary) every call stats every document, as before.
@@ -101,7 +103,10 @@ export class LiveWorkspace {
   private dirs = new Map<string, Sig>();
   private pending = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
-  private watchers: fs.FSWatcher[] = [];
+  /** The top-level document folders being watched (or to be, once they appear). */
+  private topFolders = new Set<string>();
+  /** Watched folders (relative to the root, '' the root): the watcher, and the inode it watches. */
+  private watched = new Map<string, { w: fs.FSWatcher; ino: number }>();
   private timer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -118,7 +123,7 @@ export class LiveWorkspace {
 
   constructor(private readonly opts: LiveWorkspaceOptions) {
     this.root = path.resolve(opts.load.root);
-    this.name = opts.name ?? 'govern mcp';
+    this.name = opts.name;
   }
 
   /** The workspace as the files are now: loads on the first call, then applies what changed. */
@@ -166,8 +171,8 @@ export class LiveWorkspace {
       // a cache: the next load parses those files again
     }
     if (this.timer) clearTimeout(this.timer);
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
+    for (const { w } of this.watched.values()) w.close();
+    this.watched.clear();
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -216,7 +221,8 @@ export class LiveWorkspace {
       else if (rel.endsWith('.md')) changed.add(rel);
     }
     this.pending.clear();
-    const hashes = this.ws!.hashes;
+    // The engine's hash of one file, not the workspace's map of every document (made when first read).
+    const engine = this.engine!;
     const sweep = !this.trusted || performance.now() - this.sweptAt >= (this.opts.sweepMs ?? 2000);
     if (sweep) {
       this.sweptAt = performance.now();
@@ -239,7 +245,7 @@ export class LiveWorkspace {
         changed.add(rel);
         continue;
       }
-      if (sha256(buf) !== hashes.get(rel)) changed.add(rel);
+      if (sha256(buf) !== engine.hashOf(rel)) changed.add(rel);
       // Same content, and stat'ed after `at`: from now on any edit moves the mtime past this one.
       else this.setSig(rel, sigOf(abs, st, at));
     }
@@ -304,7 +310,6 @@ export class LiveWorkspace {
    * files): all of them (`only` null) or only those of the paths given.
    */
   private snapshot(only: string[] | null, at: number): void {
-    const now = new Set(this.ws!.hashes.keys());
     const record = (rel: string) => {
       const abs = path.join(this.root, rel);
       const st = fs.statSync(abs, { throwIfNoEntry: false });
@@ -313,16 +318,18 @@ export class LiveWorkspace {
       else this.files.delete(rel);
     };
     if (only) {
+      // Only the paths given: a set of every document per update cost more than the stats.
       for (const rel of only) {
-        if (now.has(rel)) record(rel);
+        if (this.engine!.hashOf(rel) !== undefined) record(rel);
         else this.files.delete(rel);
       }
       return;
     }
+    const hashes = this.ws!.hashes;
     this.files.clear();
     this.racy.clear();
     this.sweptAt = performance.now();
-    for (const rel of now) record(rel);
+    for (const rel of hashes.keys()) record(rel);
     const settings = [CONFIG_FILE, this.ws!.config.profile ?? DEFAULT_PROFILE_FILE];
     this.settings.clear();
     for (const rel of settings) {
@@ -331,7 +338,7 @@ export class LiveWorkspace {
       this.settings.set(rel, { sig: st ? sigOf(abs, st, at) : null, hash: st ? readHash(abs) : null });
     }
     this.dirs.clear();
-    for (const rel of [...now, ...this.folders().map((f) => `${f}/x`)]) {
+    for (const rel of [...hashes.keys(), ...this.folders().map((f) => `${f}/x`)]) {
       for (let dir = path.posix.dirname(rel); ; dir = path.posix.dirname(dir)) {
         const key = dir === '.' ? '' : dir;
         if (this.dirs.has(key)) break;
@@ -350,58 +357,96 @@ export class LiveWorkspace {
   }
 
   /**
-   * Watches the root (not recursively: node_modules) and each document folder
-   * (recursively), as the web view does; events are applied after a quiet time, so
-   * the next call usually finds the engine already current.
+   * Watches the root (for the configuration, the profile and document folders that
+   * appear) and every folder under the document folders, each by its own non-recursive
+   * watcher; events are applied after a quiet time, so the next call usually finds the
+   * engine already current. Not `fs.watch(folder, { recursive: true })`: on Linux, Node 20
+   * emulates it with one watcher per file and reads the whole folder again on each event
+   * (a `readdir` of thousands of entries and a path join each, ~18 ms per edited file at
+   * 10,000 documents, on the call's path: the call yields to the watcher's events first).
+   * A watch on a folder reports what happens to its entries, by name, all the same.
    */
   private watch(): void {
-    const settings = new Set(this.settings.keys());
-    /** Document folders that do not exist yet: one appearing is not watched, so the watcher is no longer trusted. */
-    const missing = new Set<string>();
-    const onEvent = (base: string) => (_event: string, name: string | Buffer | null) => {
-      if (!name || this.closed) return;
-      const rel = path.posix.join(base, String(name).split(path.sep).join('/'));
-      if (missing.has(rel)) this.trusted = false;
-      if (!rel.endsWith('.md') && !settings.has(rel)) return;
-      this.pending.add(rel);
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        if (!this.pending.size) return;
-        const run = this.serial(async () => {
-          const s = await this.sync();
-          // The engine rebuilds its graph index lazily after an update; built now, between
-          // calls, the next call after an edit on disk does not wait for it.
-          if (s.update) void this.ws!.index;
-        });
-        run.catch((err: unknown) => this.opts.log?.(`${this.name}: update failed: ${(err as Error).message}\n`));
-      }, this.opts.debounceMs ?? 50);
-      this.timer.unref();
-    };
-    let ok = process.platform === 'linux';
-    const add = (abs: string, base: string, recursive: boolean) => {
-      try {
-        const w = fs.watch(abs, { recursive, persistent: false }, onEvent(base));
-        w.on('error', (err) => {
-          // From now on every call stats every document.
-          this.trusted = false;
-          this.opts.log?.(`${this.name}: watch error: ${err.message}\n`);
-        });
-        this.watchers.push(w);
-      } catch (err) {
-        // Watching is an optimisation: the per-call check stays correct without it.
-        ok = false;
-        this.opts.log?.(`${this.name}: cannot watch ${base || '.'}: ${(err as Error).message}\n`);
-      }
-    };
-    add(this.root, '', false);
-    for (const f of this.folders()) {
-      const abs = path.join(this.root, f);
-      if (fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory()) add(abs, f, true);
-      // Created later, its documents would not be watched: then every call stats everything (see `missing`).
-      else missing.add(f);
+    this.topFolders = new Set(this.folders());
+    this.trusted = process.platform === 'linux';
+    this.watchDir('');
+    for (const f of this.topFolders) {
+      // Created later, it is watched when the root's watcher reports it (see `onEvent`).
+      if (fs.statSync(path.join(this.root, f), { throwIfNoEntry: false })?.isDirectory()) this.watchTree(f);
     }
-    this.trusted = ok;
+  }
+
+  /** Watches `rel` and the folders under it (not hidden ones, nor node_modules); returns the documents found under it. */
+  private watchTree(rel: string): string[] {
+    const docs: string[] = [];
+    if (!this.watchDir(rel)) return docs;
+    for (const e of safeReaddir(path.join(this.root, rel))) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const child = `${rel}/${e.name}`;
+      if (e.isDirectory()) docs.push(...this.watchTree(child));
+      else if (e.name.endsWith('.md')) docs.push(child);
+    }
+    return docs;
+  }
+
+  /** One non-recursive watcher on the folder `rel`; false when it cannot be watched. */
+  private watchDir(rel: string): boolean {
+    const abs = path.join(this.root, rel);
+    try {
+      const ino = fs.statSync(abs).ino;
+      const w = fs.watch(abs, { persistent: false }, (_event, name) => this.onEvent(rel, name));
+      w.on('error', (err) => {
+        // From now on every call stats every document.
+        this.trusted = false;
+        this.opts.log?.(`${this.name}: watch error: ${err.message}\n`);
+      });
+      this.watched.get(rel)?.w.close();
+      this.watched.set(rel, { w, ino });
+      return true;
+    } catch (err) {
+      // Watching is an optimisation: the per-call check stays correct without it.
+      this.trusted = false;
+      this.opts.log?.(`${this.name}: cannot watch ${rel || '.'}: ${(err as Error).message}\n`);
+      return false;
+    }
+  }
+
+  /** A watch event on an entry `name` of the folder `base`: a document, a setting, or a folder that appeared, went or was replaced. */
+  private onEvent(base: string, name: string | Buffer | null): void {
+    if (!name || this.closed) return;
+    const rel = base ? `${base}/${String(name)}` : String(name);
+    if (rel.endsWith('.md') || this.settings.has(rel)) this.pending.add(rel);
+    else if ((base || this.topFolders.has(rel)) && !String(name).startsWith('.') && name !== 'node_modules') {
+      // Perhaps a folder: one that appeared is watched, with what it holds; one that went
+      // (or was replaced) takes its documents with it, which the engine then drops.
+      const st = fs.statSync(path.join(this.root, rel), { throwIfNoEntry: false });
+      const held = this.watched.get(rel);
+      if (held && st?.ino === held.ino && st.isDirectory()) return;
+      if (!held && !st?.isDirectory()) return;
+      if (held) {
+        for (const [dir, h] of this.watched) {
+          if (dir !== rel && !dir.startsWith(`${rel}/`)) continue;
+          h.w.close();
+          this.watched.delete(dir);
+        }
+        for (const doc of this.files.keys()) if (doc.startsWith(`${rel}/`)) this.pending.add(doc);
+      }
+      if (st?.isDirectory()) for (const doc of this.watchTree(rel)) this.pending.add(doc);
+      if (!this.pending.size) return;
+    } else return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.pending.size) return;
+      const run = this.serial(async () => {
+        const s = await this.sync();
+        // The engine rebuilds its graph index lazily after an update; built now, between
+        // calls, the next call after an edit on disk does not wait for it.
+        if (s.update) void this.ws!.index;
+      });
+      run.catch((err: unknown) => this.opts.log?.(`${this.name}: update failed: ${(err as Error).message}\n`));
+    }, this.opts.debounceMs ?? 50);
+    this.timer.unref();
   }
 }
 

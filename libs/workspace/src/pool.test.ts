@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleChild } from '@govern/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE, compileProfile, pathDocumentIds } from '@govern/workplan';
 import { readAndParse } from './parse-files.js';
@@ -13,17 +13,7 @@ let dir: string;
 let workerUrl: URL;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-pool-'));
-  await build({
-    entryPoints: [path.join(import.meta.dirname, 'parse-worker.ts')],
-    outfile: path.join(dir, 'parse-worker.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'silent',
-    // gray-matter calls the CommonJS `require`, which ESM has none of.
-    banner: { js: "import { createRequire as __req } from 'node:module'; const require = __req(import.meta.url);" },
-  });
+  await bundleChild({ entryPoints: [path.join(import.meta.dirname, 'parse-worker.ts')], outfile: path.join(dir, 'parse-worker.mjs') });
   workerUrl = pathToFileURL(path.join(dir, 'parse-worker.mjs'));
 }, 30_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { nextActionable, type GraphNode } from '@govern/graph';
 import type { Workspace } from '@govern/workspace';
 import { openWorkspace, writeJson, writeJsonBytes, type CommandContext } from '../context.js';
-import { colorsFor, nodeRow, table } from '../render.js';
+import { colorsFor, nodeTable } from '../render.js';
 import { errorsReason, exitCodeOf, resolveDoc, scopeDiagnostics } from '../scope.js';
 import { filterNodes, type GraphOptions } from './graph.js';
 
@@ -47,5 +47,5 @@ export function printNext(ctx: CommandContext, opts: NextOptions, ws: Workspace)
 
 function writeTable(ctx: CommandContext, opts: NextOptions, nodes: readonly Pick<GraphNode, 'id' | 'status' | 'title' | 'source'>[]): void {
   const c = colorsFor(ctx, opts);
-  ctx.stdout.write(nodes.length ? table(nodes.map((n) => nodeRow(n, c)), c, '') : 'nothing is actionable\n');
+  ctx.stdout.write(nodes.length ? nodeTable(nodes, c) : 'nothing is actionable\n');
 }

@@ -1,74 +1,24 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../context.js';
 import { loadWorkspace, WorkspaceEngine, type Workspace } from '@govern/workspace';
+import pc from 'picocolors';
+import { RANDOM_PATHS as PATHS, RANDOM_STATUSES, TempRoot, randomDocument, randomEdit, rng, writeRandomRoot, type Rng } from '@govern/workspace/testing';
+import { nodeRow, nodeTable, table } from '../render.js';
 import { printNext, type NextOptions } from './next.js';
-import { printStatus, type StatusOptions } from './status.js';
+import { FULL_DOCUMENTS, SUMMARY_DOCUMENTS, printStatus, type StatusOptions } from './status.js';
 import { printValidate, type ValidateOptions } from './validate.js';
 
 // `next`, `status` and `validate` read the workspace's item index (no graph built, no
 // parse result decoded). Here each prints, over random roots and random edits, exactly
 // what it prints when it reads the graph (the same workspace without its index).
 
+let tmp: TempRoot;
 let root: string;
 beforeEach(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-read-index-'));
+  tmp = new TempRoot('govern-read-index-');
+  root = tmp.path;
 });
-afterEach(() => {
-  fs.rmSync(root, { recursive: true, force: true });
-});
-
-function write(rel: string, text: string): void {
-  const abs = path.join(root, rel);
-  fs.mkdirSync(path.dirname(abs), { recursive: true });
-  fs.writeFileSync(abs, text);
-}
-
-/** mulberry32: seeded, so a failure replays. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
-}
-type Rng = ReturnType<typeof rng>;
-
-// Few ids, shared by every document: duplicates, unknown and self dependencies and cycles are frequent.
-const IDS = ['LM-01', 'LM-02', 'LM-03', 'LM-04', 'LM-05', 'LM-06'];
-const STATUSES = ['Done', 'Planned', 'In progress', 'Blocked', 'Partial', 'Eventually'];
-const PATHS = ['trackers/a.md', 'trackers/b.md', 'workplans/wp-1.md', 'workplans/wp-2.md', 'workplans/wp-3.md', 'workplans/specs/001-x/tasks.md', 'workplans/notes.md'];
-
-function tracker(r: Rng): string {
-  const rows: string[] = [];
-  for (let i = r.int(0, 4); i > 0; i--) {
-    const deps = Array.from({ length: r.int(0, 2) }, () => (r.next() < 0.1 ? 'LM-99' : r.pick([...IDS, 'WP-01-T01', 'WP-02'])));
-    rows.push(`| ${r.pick(IDS)} Row ${r.int(1, 9)} | ${deps.length ? deps.join(', ') : '-'} | ${r.pick(STATUSES)} |`);
-  }
-  return `# Tracker\n\n| Milestone | Depends On | Status |\n|---|---|---|\n${rows.join('\n')}\n`;
-}
-
-function workplan(r: Rng, n: number): string {
-  const deps = Array.from({ length: r.int(0, 2) }, () => r.pick(IDS));
-  const tasks = Array.from({ length: r.int(1, 3) }, (_, i) => {
-    const taskDeps = Array.from({ length: r.int(0, 1) }, () => r.pick([...IDS, `WP-0${n}-T01`]));
-    return `## T0${i + 1} - Task ${i + 1}\n\nid: WP-0${n}-T0${i + 1}\nstatus: ${r.pick(['planned', 'done', 'in_progress', 'partial', 'blocked'])}\npriority: ${r.pick(['high', 'medium', 'low', 'urgent-ish'])}\n${taskDeps.length ? `depends_on: ${taskDeps.join(', ')}\n` : ''}`;
-  });
-  return `---\nid: WP-0${n}\ntype: workplan\ntitle: Work ${n}\nstatus: ${r.pick(['planned', 'in_progress', 'done'])}\n${deps.length ? `depends_on: [${deps.join(', ')}]\n` : ''}---\n\n${tasks.join('\n')}`;
-}
-
-function contentFor(r: Rng, rel: string): string {
-  if (rel.startsWith('trackers/')) return tracker(r);
-  if (rel.includes('/wp-')) return workplan(r, r.int(1, 3));
-  if (rel.endsWith('tasks.md')) return `# Tasks\n\n## Phase 1: Setup\n\nStatus: ${r.pick(STATUSES)}\n\n- [ ] T001 Write it\n- [x] T002 Test it (depends on T00${r.int(1, 3)})\n`;
-  return r.next() < 0.5 ? '# Notes\n\nNothing here.\n' : tracker(r);
-}
+afterEach(() => tmp.dispose());
 
 interface Printed {
   code: number | string;
@@ -124,13 +74,10 @@ describe('next, status and validate read the item index', () => {
     let actionable = 0;
     for (const seed of [1, 2]) {
       const r = rng(seed);
-      for (const rel of PATHS) if (r.next() < 0.8) write(rel, contentFor(r, rel));
+      writeRandomRoot(tmp, r, 0.8);
       const engine = await WorkspaceEngine.open({ root });
       for (let step = 0; step < 12; step++) {
-        const rel = r.pick(PATHS);
-        const exists = fs.existsSync(path.join(root, rel));
-        if (exists && r.next() < 0.2) fs.rmSync(path.join(root, rel));
-        else write(rel, contentFor(r, rel));
+        const { rel } = randomEdit(tmp, r, 0.2);
         const label = `seed ${seed} step ${step} (${rel})`;
         // A fresh load (served from the store, patched, or updated) and the engine after an update.
         const fresh = await loadWorkspace({ root });
@@ -158,7 +105,7 @@ describe('next, status and validate read the item index', () => {
 
   it('a warm run reads the index without decoding a parse result or building the graph', async () => {
     const r = rng(5);
-    for (const rel of PATHS) write(rel, contentFor(r, rel));
+    writeRandomRoot(tmp, r, 1);
     await loadWorkspace({ root });
     const phases: string[] = [];
     const ws = await loadWorkspace({ root, trace: (p) => phases.push(p) });
@@ -175,3 +122,59 @@ describe('next, status and validate read the item index', () => {
     expect(again.filter((p) => p === 'materialize' || p === 'index' || p === 'index-memo')).toEqual(['index-memo', 'index']);
   });
 });
+
+describe('the whole-root outputs a warm run copies', () => {
+  it('status over more documents than it prints in full (its summary from the memo) prints what it prints from the graph, before and after an edit', async () => {
+    const r = rng(9);
+    // More than SUMMARY_DOCUMENTS: the human output's "more documents" line; a root of few ids, so many blocked items.
+    const files = Array.from({ length: SUMMARY_DOCUMENTS + 12 }, (_, i) => `trackers/t${String(i).padStart(3, '0')}.md`);
+    // Trackers of their own ids (T<file>-<row>), each depending on others' now and then: many actionable and blocked items.
+    const tracker = (f: number) => {
+      const rows = Array.from({ length: r.int(1, 4) }, (_, j) => {
+        const deps = Array.from({ length: r.int(0, 2) }, () => (r.next() < 0.1 ? 'T999-9' : `T${r.int(0, files.length - 1)}-${r.int(1, 4)}`));
+        return `| T${f}-${j + 1} Row ${r.int(1, 9)} | ${deps.length ? deps.join(', ') : '-'} | ${r.pick(RANDOM_STATUSES)} |`;
+      });
+      return `# Tracker ${f}\n\n| Milestone | Depends On | Status |\n|---|---|---|\n${rows.join('\n')}\n`;
+    };
+    files.forEach((rel, f) => tmp.write(rel, r.next() < 0.1 ? randomDocument(r, rel) : tracker(f)));
+    const statuses: StatusOptions[] = [{}, { json: true }, { all: true }, { limit: 3 }, { json: true, limit: 2 }, { json: true, status: ['planned'] }];
+    const compare = (ws: Workspace, label: string) => {
+      for (const o of statuses) expect(run(ws, (ctx, w) => printStatus(ctx, o, w)), `${label}: status ${JSON.stringify(o)}`).toEqual(run(withoutIndex(ws), (ctx, w) => printStatus(ctx, o, w)));
+      expect(run(ws, (ctx, w) => printNext(ctx, {}, w)), `${label}: next`).toEqual(run(withoutIndex(ws), (ctx, w) => printNext(ctx, {}, w)));
+    };
+    const engine = await WorkspaceEngine.open({ root });
+    for (let step = 0; step < 3; step++) {
+      const phases: string[] = [];
+      (await loadWorkspace({ root })).itemIndex!(); // computes the index and saves its memo
+      const warm = await loadWorkspace({ root, trace: (p) => phases.push(p) });
+      compare(warm, `step ${step}, memo`);
+      expect(phases.includes('index-memo')).toBe(true);
+      const f = r.int(0, files.length - 1);
+      tmp.write(files[f]!, tracker(f));
+      await engine.update([files[f]!]);
+      compare(engine.workspace(), `step ${step}, engine`);
+    }
+    // The root made the bounded outputs: more documents than shown, more blocked and actionable items than listed.
+    const human = run(await loadWorkspace({ root }), (ctx, w) => printStatus(ctx, {}, w)).stdout;
+    expect([files.length > FULL_DOCUMENTS, /more documents/.test(human), /more blocked items/.test(human), /more actionable items/.test(human)]).toEqual([true, true, true, true]);
+  });
+
+  it('the next table built in one pass is the table of its rows, with and without colors, whatever the cells hold', () => {
+    const r = rng(3);
+    const titles = ['Plain title', 'Ünïcödé tïtle', '中文标题', 'emoji 🚀 here', `with ${pc.createColors(true).red('ansi')} inside`, '', 'x'.repeat(60), 'trailing space '];
+    const statuses = ['done', 'in_progress', 'partial', 'blocked', 'planned', null] as const;
+    for (let round = 0; round < 20; round++) {
+      const nodes = Array.from({ length: r.int(1, 40) }, (_, i) => ({
+        id: r.pick(['A-1', 'LONG-ID-0000001', 'Ж-2', `T${i}`]),
+        status: r.pick(statuses),
+        title: r.pick(titles),
+        source: { file: r.pick(['a.md', 'dir/ü.md', 'specs/001-x/tasks.md']), line: r.int(1, 99999), column: 1 },
+      }));
+      for (const enabled of [false, true]) {
+        const c = pc.createColors(enabled);
+        expect(nodeTable(nodes, c), `round ${round}, colors ${enabled}`).toBe(table(nodes.map((n) => nodeRow(n, c)), c, ''));
+      }
+    }
+  });
+});
+

@@ -1,6 +1,7 @@
-import { blockedItems, blockedItemsIn, nextActionable, nextActionableIn, type Blocked } from '@govern/graph';
-import type { IndexedDocument, IndexedItem, Workspace } from '@govern/workspace';
-import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { blockedItems, blockedItemsIn, nextActionable, nextActionableIn, type Blocked, type Blocker } from '@govern/graph';
+import type { Diagnostic } from '@govern/workplan';
+import { countStatuses, type IndexedDocument, type IndexedItem, type ItemIndex, type Workspace } from '@govern/workspace';
+import { openWorkspace, writeJson, writeJsonBytes, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, nodeRow, statusCell, summarize, summaryLine, table, type Colors } from '../render.js';
 import { count, elsewhereLine, exitCodeOf, resolveDoc, scopeDiagnostics } from '../scope.js';
 import { filterNodes } from './graph.js';
@@ -45,6 +46,11 @@ export async function statusCommand(ctx: CommandContext, opts: StatusOptions): P
  */
 export function printStatus(ctx: CommandContext, opts: StatusOptions, ws: Workspace): number {
   const idx = ws.itemIndex?.();
+  // The whole root: from what a previous run saved of it, without reading every item.
+  if (idx && opts.doc === undefined && !opts.status?.length) {
+    const code = printSummary(ctx, opts, ws, idx);
+    if (code !== null) return code;
+  }
   // A graph node and a document have every field the index has: one code path reads either.
   const allDocuments: IndexedDocument[] = idx ? idx.documents : ws.documents;
   const allNodes: IndexedItem[] = idx ? idx.items : ws.index.graph.nodes;
@@ -98,34 +104,106 @@ export function printStatus(ctx: CommandContext, opts: StatusOptions, ws: Worksp
   }
 
   const c = colorsFor(ctx, opts);
+  ctx.stdout.write(
+    humanStatus(c, opts, ws.root, documents.map(({ d, all, items }) => ({ d, counts: () => countStatuses(all), items })), next, blocked, inScope, elsewhere),
+  );
+  return code;
+}
+
+/** A document as the human output shows it: its line, and (printed in full) its items' rows. */
+interface StatusDocument {
+  d: Pick<IndexedDocument, 'file' | 'family' | 'title'>;
+  counts: () => Record<string, number>;
+  items: readonly Pick<IndexedItem, 'id' | 'status' | 'title'>[];
+}
+
+/** The human output of `status` (see {@link FULL_DOCUMENTS} for its bounds). */
+function humanStatus(
+  c: Colors,
+  opts: StatusOptions,
+  root: string,
+  documents: readonly StatusDocument[],
+  next: readonly Pick<IndexedItem, 'id' | 'status' | 'title' | 'source'>[],
+  blocked: readonly { node: Pick<IndexedItem, 'id' | 'status'>; blockers: Blocker[] }[],
+  inScope: Diagnostic[],
+  elsewhere: number,
+  // How many documents and blocked items there are: the lists may hold only the first ones (those shown).
+  documentCount = documents.length,
+  blockedCount = blocked.length,
+): string {
   const bounded = !opts.all;
   const listLimit = opts.limit ?? (bounded ? LIST_LIMIT : Infinity);
-  const full = opts.limit !== undefined || !bounded || documents.length <= FULL_DOCUMENTS;
+  const full = isFull(opts, documentCount);
   const docLimit = opts.limit ?? (full ? Infinity : SUMMARY_DOCUMENTS);
   const shownDocs = documents.slice(0, docLimit);
-  let out = `${c.bold('govern status')}  ${c.dim(ws.root)}\n\n`;
-  for (const { d, all, items } of shownDocs) {
-    const tally = Object.entries(countStatuses(all)).map(([k, v]) => `${v} ${k}`).join(', ');
+  let out = `${c.bold('govern status')}  ${c.dim(root)}\n\n`;
+  for (const { d, counts, items } of shownDocs) {
+    const tally = Object.entries(counts()).map(([k, v]) => `${v} ${k}`).join(', ');
     out += `${c.bold(d.file)}  ${c.dim(`${d.family}: ${d.title}`)}${tally ? c.dim(`  (${tally})`) : ''}\n`;
     if (full) out += table(items.map((n) => [n.id, statusCell(n.status, c), n.title]), c) + '\n';
   }
   if (!full) out += '\n';
-  if (shownDocs.length < documents.length) out += more(c, documents.length - shownDocs.length, 'document', opts.limit, 'govern status --all prints every one, --doc <file-or-id> one in full, --json all as JSON') + '\n';
-  else if (!full) out += c.dim(`${count(documents.length, 'document')}, one line each (more than ${FULL_DOCUMENTS}); --doc <file-or-id> shows one with its items, --all every one\n`) + '\n';
+  if (shownDocs.length < documentCount) out += more(c, documentCount - shownDocs.length, 'document', opts.limit, 'govern status --all prints every one, --doc <file-or-id> one in full, --json all as JSON') + '\n';
+  else if (!full) out += c.dim(`${count(documentCount, 'document')}, one line each (more than ${FULL_DOCUMENTS}); --doc <file-or-id> shows one with its items, --all every one\n`) + '\n';
   out += c.bold('Next actionable') + '\n';
   out += next.length ? table(next.slice(0, listLimit).map((n) => nodeRow(n, c)), c) : '  nothing is actionable\n';
   if (next.length > listLimit) out += more(c, next.length - listLimit, 'actionable item', opts.limit, 'govern next lists every one');
   out += '\n' + c.bold('Blocked') + '\n';
-  out += blocked.length
+  out += blockedCount
     ? table(blocked.slice(0, listLimit).map((b) => [b.node.id, statusCell(b.node.status, c), `waits on ${b.blockers.map((x) => `${x.id} (${x.exists ? (x.status ?? 'no status') : 'missing'})${x.via ? ` via ${x.via}` : ''}`).join(', ')}`]), c)
     : '  nothing is blocked\n';
-  if (blocked.length > listLimit) out += more(c, blocked.length - listLimit, 'blocked item', opts.limit, 'govern status --all lists every one');
+  if (blockedCount > listLimit) out += more(c, blockedCount - listLimit, 'blocked item', opts.limit, 'govern status --all lists every one');
   out += '\n' + c.bold('Diagnostics') + '\n';
   for (const d of inScope.slice(0, listLimit)) out += formatDiagnostic(d, c);
   if (inScope.length > listLimit) out += more(c, inScope.length - listLimit, 'diagnostic', opts.limit, 'govern validate lists every one');
   if (elsewhere) out += c.dim(`${elsewhereLine(elsewhere)}\n`);
   out += `${summaryLine(inScope, c)}\n`;
-  ctx.stdout.write(out);
+  return out;
+}
+
+/** Whether the human output prints each document's items (see {@link FULL_DOCUMENTS}). */
+function isFull(opts: StatusOptions, documents: number): boolean {
+  return opts.limit !== undefined || Boolean(opts.all) || documents <= FULL_DOCUMENTS;
+}
+
+/**
+ * `status` over the whole root (no `--doc`, no `--status`) from the index's summary: the
+ * documents' JSON and the blocked items' as a previous run saved them for this state,
+ * copied into `--json`; the human output reads the documents' lines. Null when that
+ * variant needs each document's items (`--limit`, `--all`, or a small root printed in
+ * full), or the summary does not decode: the caller reads the items then.
+ */
+function printSummary(ctx: CommandContext, opts: StatusOptions, ws: Workspace, idx: ItemIndex): number | null {
+  const inScope = ws.diagnostics;
+  const code = exitCodeOf(inScope);
+  const summary = idx.summary();
+  if (opts.json) {
+    if (opts.limit !== undefined) return null;
+    // The bytes JSON.stringify writes for { root, documents, next, blocked, summary, diagnostics }.
+    const text = (s: string) => Buffer.from(s, 'utf8');
+    writeJsonBytes(
+      ctx,
+      Buffer.concat([
+        text(`{"root":${JSON.stringify(ws.root)},"documents":`),
+        summary.documentsJson,
+        text(',"next":'),
+        summary.nextJson,
+        text(',"blocked":'),
+        summary.blockedJson,
+        text(`,"summary":${JSON.stringify(summarize(inScope))},"diagnostics":${JSON.stringify(inScope)}}`),
+      ]),
+    );
+    return code;
+  }
+  if (isFull(opts, summary.documents)) return null;
+  // Bounded (see isFull): the first documents' lines and the first blocked items, parsed alone.
+  const documents = summary.documentList(0, SUMMARY_DOCUMENTS);
+  const blocked = summary.blockedList(0, LIST_LIMIT);
+  if (!documents || !blocked) return null;
+  const c = colorsFor(ctx, opts);
+  const rows = documents.map((d) => ({ d, counts: () => d.counts, items: [] }));
+  const blockedRows = blocked.map((b) => ({ node: b, blockers: b.blockers }));
+  ctx.stdout.write(humanStatus(c, opts, ws.root, rows, idx.actionable(), blockedRows, inScope, 0, summary.documents, summary.blocked));
   return code;
 }
 
@@ -135,8 +213,3 @@ function more(c: Colors, n: number, noun: string, limit: number | undefined, how
   return c.dim(`  … ${count(n, `more ${noun}`)} (${why}); ${how}\n`);
 }
 
-function countStatuses(items: { status: string | null }[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const i of items) out[i.status ?? 'unknown'] = (out[i.status ?? 'unknown'] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
-}

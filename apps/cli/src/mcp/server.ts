@@ -5,6 +5,7 @@ import { workspaceLoadOptions, type CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
 import { GovernError } from '@govern/errors';
 import { MEMORYD_URL_ENV } from '@govern/memory-contract';
+import { NextList } from '@govern/graph';
 import { LiveWorkspace } from '@govern/workspace';
 import { errorResult } from './results.js';
 import { LineTransport } from './stdio.js';
@@ -68,9 +69,10 @@ export function createGovernMcpServer(ctx: CommandContext, opts: GovernMcpOption
   const live = new LiveWorkspace({
     load: workspaceLoadOptions(quiet, opts.root, opts.cache === false || ctx.env.GOVERN_NO_CACHE === '1'),
     ...(opts.watch !== undefined ? { watch: opts.watch } : {}),
+    name: 'govern mcp',
     log,
   });
-  const tc: ToolContext = { ctx: quiet, root: opts.root, open: () => live.current(), changed: (files) => live.changed(files), log, running };
+  const tc: ToolContext = { ctx: quiet, root: opts.root, open: () => live.current(), changed: (files) => live.changed(files), next: new NextList(), log, running };
   const memory = memorydConfigured(ctx.env);
   const server = new McpServer({ name: 'govern', version: VERSION }, { instructions: `${INSTRUCTIONS}\n${memory ? MEMORY_SERVED : MEMORY_NOT_SERVED}` });
   registerReadTools(server, tc);

@@ -2,6 +2,7 @@ import type { McpServer, ToolCallback } from '@modelcontextprotocol/sdk/server/m
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
+import type { NextList } from '@govern/graph';
 import type { Workspace } from '@govern/workspace';
 import type { CommandContext } from '../context.js';
 import { errorResult, ok } from './results.js';
@@ -19,6 +20,11 @@ export interface ToolContext {
   open(): Promise<Workspace>;
   /** After a write: brings the engine up to date (the files written, relative to the root or absolute, when known). */
   changed(files?: readonly string[]): Promise<unknown>;
+  /**
+   * The `next` tool's answer per graph index, computed from the previous one after an
+   * edit (@govern/graph `NextList`): one per server, as its workspace is.
+   */
+  next: NextList;
   /** Writes a line to stderr. */
   log(s: string): void;
   /** The tool calls running now; the server waits for them before it exits. */
