@@ -1,5 +1,5 @@
 import { lintSource } from '@secretlint/core';
-import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
+import { rules as recommendedRules } from '@secretlint/secretlint-rule-preset-recommend';
 
 /**
  * The one file that talks to secretlint (its recommended preset: GitHub, GitLab, npm,
@@ -22,7 +22,14 @@ export interface SecretlintHit {
   end: number;
 }
 
-const CONFIG = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
+// The preset includes the comment filter, which honours `secretlint-disable` (and
+// `-line`, `-next-line`, `-enable`) anywhere in the text. The text screened here is what
+// a user, an agent or a wrapped command wrote (logs, evidence, envelopes joined into one
+// text), so such a comment would let that content switch the screening off for itself and
+// for whatever it was joined with. The preset's rules are registered one by one without
+// it: secretlint 13's core ignores `disabled` on a rule inside a preset.
+const COMMENT_FILTER = '@secretlint/secretlint-rule-filter-comments';
+const CONFIG = { rules: recommendedRules.filter((rule) => rule.meta.id !== COMMENT_FILTER).map((rule) => ({ id: rule.meta.id, rule })) };
 
 export async function secretlintHits(text: string): Promise<SecretlintHit[]> {
   const result = await lintSource({

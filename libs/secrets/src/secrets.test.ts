@@ -32,6 +32,18 @@ describe('findSecrets', () => {
     expect(await findSecrets('all 12 tests passed\nduration 3.2 s\n')).toEqual([]);
   });
 
+  // Found by the binder's round 6: the text screened is content (a log, an envelope), so a
+  // `secretlint-disable` comment in it must not switch the screening off.
+  test('a secretlint-disable comment in the text does not hide a secret', async () => {
+    const NPM = `npm_${'aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5'}`;
+    for (const comment of ['secretlint-disable', '// secretlint-disable-next-line', `x # secretlint-disable-line`]) {
+      const text = `${comment}\nref ${NPM}`;
+      expect((await findSecrets(text)).map((f) => text.slice(f.start, f.end)), comment).toEqual([NPM]);
+    }
+    const same = `// secretlint-disable-line ref ${NPM}`;
+    expect((await findSecrets(same)).map((f) => same.slice(f.start, f.end))).toEqual([NPM]);
+  });
+
   test('finds the values of secret-named environment variables verbatim, whatever their shape', async () => {
     const env = { GITHUB_TOKEN: 'shapeless-but-secret', AWS_SECRET_ACCESS_KEY: AWS_SECRET, HOME: '/home/me', SHORT_TOKEN: 'abc' };
     const known = knownSecretsFromEnv(env);

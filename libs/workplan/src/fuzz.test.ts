@@ -40,6 +40,16 @@ describe('fuzz: parseDocument on generated Markdown', () => {
     );
   });
 
+  // Counterexamples the soak's random seeds found (seed 286143168): a task item whose
+  // checkbox ends its line, with a continuation line, was placed past that line's end.
+  test('counterexamples found by the soak stay sane with both engines', () => {
+    for (const text of ['- [ ] a\n  - [x] \n        - a\n## Milestone 3 - a', '## T01 - a\n- [x] \n  more\n- [ ] b\n']) {
+      for (const engine of ['auto', 'remark'] as const) expectSaneResult(text, FILE, parseDocument({ file: FILE, text }, P, { engine }));
+    }
+    const r = parseDocument({ file: FILE, text: '## T01 - a\n- [x] \n  more\n' }, P, { engine: 'remark' });
+    expect(r.document?.items.find((i) => i.id.endsWith('T01'))?.criteria).toEqual([{ text: 'more', checked: true, line: 3, column: 3 }]);
+  });
+
   test('both engines give the same result', () => {
     fc.assert(
       fc.property(markdownDoc({ maxLines: 30, maxRepeat: 300, maxRows: 10 }), (text) => {

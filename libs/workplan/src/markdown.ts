@@ -156,10 +156,15 @@ function paragraphLines(node: MdNode, src: string, off: number): Located[] {
   const end = node.position?.end;
   if (!start || !end || start.offset === undefined || end.offset === undefined) return [];
   const raw = src.slice(start.offset, end.offset).split('\n');
+  // remark-gfm moves a task item's paragraph one character past its checkbox, also when
+  // that character is the line ending (`- [x] ` then a continuation line): the offset is
+  // then the next line's start while line and column still name the checkbox's line, one
+  // column past its end (fuzz seed 286143168). Such a paragraph starts on the next line.
+  const wrapped = start.column > 1 && start.offset > 0 && src.charCodeAt(start.offset - 1) === 10 ? 1 : 0;
   return raw.map((text, i) => {
-    if (i === 0) return { text: text.trimEnd(), line: start.line + off, column: start.column };
+    if (i === 0 && !wrapped) return { text: text.trimEnd(), line: start.line + off, column: start.column };
     const lead = /^[ \t>]*/.exec(text)?.[0].length ?? 0;
-    return { text: text.slice(lead).trimEnd(), line: start.line + i + off, column: lead + 1 };
+    return { text: text.slice(lead).trimEnd(), line: start.line + i + wrapped + off, column: lead + 1 };
   });
 }
 
