@@ -18,7 +18,11 @@ import { compileProfile, DEFAULT_PROFILE } from './profile.js';
 
 const P = compileProfile(DEFAULT_PROFILE);
 const FILE = 'soak/doc.md';
-const seed = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {};
+// A fixed seed by default: CI runs this target on every stop, and a new counterexample
+// found by chance would block whatever else landed. `FUZZ_SEED=random` explores (fast-check
+// prints the seed of a failure), `FUZZ_SEED=<n>` replays one; each counterexample found
+// becomes a fixed case in fuzz.test.ts or fast-blocks.test.ts.
+const seed = process.env.FUZZ_SEED === 'random' ? {} : { seed: Number(process.env.FUZZ_SEED ?? 20_261_206) };
 
 function run(text: string, boundMs: number, options: ParseOptions = {}): ParseResult {
   const t0 = performance.now();
