@@ -3,11 +3,7 @@
 // beside the raw DuckDB appender rate of the same rows, in one run.
 //
 //   npm run bench:binder
-//   node bench/binder.mjs --envelopes 1000000 --taskspecs 10000 --batch 50000 [--workers N] [--report-only] [--json] [--keep] [--lib FILE]
-//
-// --workers N: the binder's bind worker threads (openBinder's `workers`; the worker entry
-// libs/binder/src/bind-worker.ts is bundled beside the library). Default: the binder's
-// own default (1 on three cores or more, 0 on two); 0 binds on the main thread alone.
+//   node bench/binder.mjs --envelopes 1000000 --taskspecs 10000 --batch 50000 [--report-only] [--json] [--keep] [--lib FILE]
 //
 // Beside each wall-clock rate, the CPU time per row of the raw and bind phases (every
 // thread of the process): on a shared machine the wall clock of each phase moves with
@@ -42,13 +38,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 function args(argv) {
-  const o = { envelopes: 1_000_000, taskspecs: 10_000, batch: 50_000, reportOnly: false, json: false, keep: false, fullReplay: false, lib: null, workers: undefined, partSize: undefined };
+  const o = { envelopes: 1_000_000, taskspecs: 10_000, batch: 50_000, reportOnly: false, json: false, keep: false, fullReplay: false, lib: null, partSize: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--envelopes') o.envelopes = Number(argv[++i]);
@@ -59,15 +55,12 @@ function args(argv) {
     else if (a === '--keep') o.keep = true;
     else if (a === '--full-replay') o.fullReplay = true;
     else if (a === '--lib') o.lib = path.resolve(argv[++i]);
-    else if (a === '--workers') o.workers = Number(argv[++i]);
     else if (a === '--part-size') o.partSize = Number(argv[++i]);
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node bench/binder.mjs [--envelopes N] [--taskspecs N] [--batch N] [--workers N] [--part-size N] [--full-replay] [--report-only] [--json] [--keep] [--lib FILE]\n' +
-          '--lib: a bundle of bench/binder-lib.ts built from other sources (A/B runs against another build), instead of building this checkout\'s;\n' +
-          '  its bind worker is bind-worker.mjs beside it when there is one.\n' +
+        'usage: node bench/binder.mjs [--envelopes N] [--taskspecs N] [--batch N] [--part-size N] [--full-replay] [--report-only] [--json] [--keep] [--lib FILE]\n' +
+          '--lib: a bundle of bench/binder-lib.ts built from other sources (A/B runs against another build), instead of building this checkout\'s.\n' +
           '--part-size: records per part of an ingest() call (openBinder\'s partSize; default the binder\'s, 12,500).\n' +
-          '--workers: bind worker threads (default: the binder\'s, 1 on three cores or more, 0 on two; 0 = the main thread alone).\n' +
           'Exits 1 when bind < 0.5x the raw appender rate or replay < 5x the bind rate; --report-only only prints.\n',
       );
       process.exit(0);
@@ -228,10 +221,8 @@ async function main() {
   log(`binder benchmark: ${o.envelopes} envelopes (${o.taskspecs} TaskSpecs x ${Math.ceil(o.envelopes / o.taskspecs)} runs), batches of ${o.batch}`);
   log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.availableParallelism()}, node ${process.version}; load average ${loadStart}`);
   const libFile = o.lib ?? path.join(ROOT, 'bench/.corpus/binder-lib.mjs');
-  // The bind worker entry is built beside the library, as scripts/build-cli.mjs builds it beside the CLI.
-  const workerFile = path.join(path.dirname(libFile), 'bind-worker.mjs');
   if (!o.lib) await build({
-    entryPoints: { 'binder-lib': path.join(ROOT, 'bench/binder-lib.ts'), 'bind-worker': path.join(ROOT, 'libs/binder/src/bind-worker.ts') },
+    entryPoints: { 'binder-lib': path.join(ROOT, 'bench/binder-lib.ts') },
     outdir: path.dirname(libFile),
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -244,11 +235,7 @@ async function main() {
     logLevel: 'warning',
   });
   const lib = await import(libFile);
-  const workerOpts = {
-    ...(fs.existsSync(workerFile) ? { workerUrl: pathToFileURL(workerFile), ...(o.workers === undefined ? {} : { workers: o.workers }) } : {}),
-    ...(o.partSize === undefined ? {} : { partSize: o.partSize }),
-  };
-  log(`bind workers: ${fs.existsSync(workerFile) ? (o.workers ?? 'binder default') : 'none (no bind-worker.mjs beside the library)'}`);
+  const partOpts = o.partSize === undefined ? {} : { partSize: o.partSize };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'binder-bench-'));
   const file = path.join(dir, 'binder.duckdb');
   try {
@@ -256,12 +243,12 @@ async function main() {
     log(`raw appender: ${rawRun.rows} rows in ${(rawRun.ms / 1000).toFixed(1)} s`);
     // The binder's own trace: milliseconds per step of ingest, summed over the bind phase.
     const phases = {};
-    let binder = await lib.openBinder({ file, knownSecrets: [], ...workerOpts, trace: (phase, ms) => (phases[phase] = (phases[phase] ?? 0) + ms) });
+    let binder = await lib.openBinder({ file, knownSecrets: [], ...partOpts, trace: (phase, ms) => (phases[phase] = (phases[phase] ?? 0) + ms) });
     const bind = await ingestAll(binder, o, o.batch, 'new');
     await binder.close();
     const before = await counts(lib, file);
     log(`bind: ${bind.accepted} facts in ${(bind.ms / 1000).toFixed(1)} s; ${before.capsules} capsules (${before.minted} minted)`);
-    binder = await lib.openBinder({ file, knownSecrets: [], ...workerOpts });
+    binder = await lib.openBinder({ file, knownSecrets: [], ...partOpts });
     const replay = await ingestAll(binder, o, o.batch, 'replay');
     let full = null;
     if (o.fullReplay) full = await ingestAll(binder, o, Math.max(1, Math.floor(o.batch * 0.8)), 'replay');
@@ -283,7 +270,6 @@ async function main() {
       envelopes: o.envelopes,
       taskspecs: o.taskspecs,
       batch: o.batch,
-      workers: workerOpts.workerUrl ? (o.workers ?? 'default') : 0,
       partSize: o.partSize ?? 'default',
       cpus: os.availableParallelism(),
       raw: { rows: rawRun.rows, seconds: rawRun.ms / 1000, rowsPerSecond: Math.round(rawRun.rate) },

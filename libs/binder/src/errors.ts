@@ -16,9 +16,7 @@ import { EXIT, GovernError, type GovernErrorOptions } from '@govern/errors';
  * - `invalid-query`: an unknown primitive or filter, or a bad limit (a usage error);
  * - `memory-locked`: the memory store's file is open in another process (memoryd
  *   is running on it); `memory-open-failed`: it cannot be opened read-only;
- *   `memory-schema`: it is not a memory store (no `task_facts` of the known layout);
- * - `worker-failed`: a bind worker (`openBinder`'s `workerUrl`) could not start, threw,
- *   exited or answered unreadably; the `ingest()` call that used it is rolled back.
+ *   `memory-schema`: it is not a memory store (no `task_facts` of the known layout).
  */
 export type BinderErrorCode =
   | 'locked'
@@ -34,8 +32,7 @@ export type BinderErrorCode =
   | 'invalid-query'
   | 'memory-locked'
   | 'memory-open-failed'
-  | 'memory-schema'
-  | 'worker-failed';
+  | 'memory-schema';
 
 /** Codes that mean the caller asked for something malformed (the CLI exits 2 on them). */
 const USAGE_CODES: ReadonlySet<BinderErrorCode> = new Set(['invalid-query']);

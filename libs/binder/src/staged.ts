@@ -1,7 +1,6 @@
 /**
  * An envelope's fact row in the parts the binder stages (its own values, its situation,
- * its kind), and the JSON helpers they need. Kept apart from store.ts so the bind worker
- * (bind-worker.ts) builds the same rows without loading the store or DuckDB.
+ * its kind), and the JSON helpers they need, apart from the store's SQL.
  */
 import { createHash } from 'node:crypto';
 import type { WrapperEnvelope } from '@govern/contracts';
@@ -224,37 +223,3 @@ export const NOT_CANONICAL = {
   path: '',
   message: 'a string holds a lone UTF-16 surrogate: it has no canonical JSON form and cannot be stored unchanged',
 } as const;
-
-/**
- * Whether `JSON.parse(JSON.stringify(value))` is `value` as validation sees it: plain
- * JSON ({@link isWellFormedJson}) whose objects and arrays also have the ordinary
- * prototypes (a null-prototype object would come back with one, and fast-envelope.ts
- * tells the two apart). Only such records cross to a bind worker as text.
- */
-export function crossesAsText(value: unknown, depth = 0): boolean {
-  if (depth > 64) return false;
-  if (value === null) return true;
-  switch (typeof value) {
-    case 'string':
-      return wellFormedString(value);
-    case 'number':
-      return Number.isFinite(value);
-    case 'boolean':
-      return true;
-    case 'object':
-      break;
-    default:
-      return false;
-  }
-  if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
-    for (let i = 0; i < value.length; i++) if (!(i in value) || !crossesAsText(value[i], depth + 1)) return false;
-    return true;
-  }
-  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
-  const rec = value as Record<string, unknown>;
-  for (const k in rec) {
-    if (!Object.hasOwn(rec, k) || !wellFormedString(k) || !crossesAsText(rec[k], depth + 1)) return false;
-  }
-  return true;
-}

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import os from 'node:os';
 import { DbError, num, openDb, type Conn, type Db, type Row, type RowAppender } from '@govern/duckdb';
 import { LONE_SURROGATE, type WrapperEnvelope } from '@govern/contracts';
 import { findSecrets, isSecretName, knownSecretsFromEnv, type KnownSecret } from '@govern/secrets';
@@ -13,10 +12,8 @@ import { derive, FALLBACK_MODES, FALLBACK_VERSION, type FallbackMode } from './m
 import { primitiveSql, type QueryOptions, type QueryResult } from './primitives.js';
 import { parseEnvelopeText, screenEnvelopes, type QuarantineCode, type QuarantineReason } from './validate.js';
 import { BINDER_VERSION } from './version.js';
-import { BindWorkers } from './bind-pool.js';
 import {
   canonicalText,
-  crossesAsText,
   isWellFormedJson,
   KIND_COLUMNS,
   MAX_STORED_DEPTH,
@@ -91,22 +88,6 @@ export interface OpenBinderOptions {
   trace?: (phase: BindPhase, ms: number) => void;
   /** Records per part of an `ingest()` call (default {@link PART}, 12,500): parts are prepared while DuckDB binds the previous one. */
   partSize?: number;
-  /**
-   * The bind worker entry (bind-worker.ts as built beside the caller's bundle, e.g. the
-   * CLI's `bind-worker.js`): with it, each part's validation, secret screening, keys and
-   * fingerprints run on worker threads while this thread stages the previous part and
-   * DuckDB inserts it. Without it, everything runs on this thread.
-   */
-  workerUrl?: URL;
-  /**
-   * Bind worker threads (default: 1 when `workerUrl` is given and the machine has three
-   * cores or more, else 0). 0 binds on this thread alone, as without `workerUrl`. Not
-   * on two cores by default: there this thread and DuckDB's already keep both busy (the
-   * insert of one part overlaps the preparation of the next), and a worker only adds its
-   * own cost (the records parsed again, the answer parsed here: ~15–18 µs of CPU per
-   * envelope in docs/benchmarks-binder.md, round 5) without a free core to hide it on.
-   */
-  workers?: number;
 }
 
 /**
@@ -116,9 +97,7 @@ export interface OpenBinderOptions {
  * `insert` (the anti-join that finds the new rows and their insert: the time the call
  * waits for it, as it runs while the next part is prepared), `compare` (duplicates
  * against conflicts), `capsules` (the capsule update), `bookkeeping` (quarantine rows, the
- * ingest log, the batch record) and `commit`. With bind workers, `validate` is the time
- * a part is waited for (its validation, screening, keys and fingerprints run on a worker,
- * overlapping the staging and insert of the previous part) and there is no `keys` step.
+ * ingest log, the batch record) and `commit`.
  */
 export type BindPhase = 'digest' | 'validate' | 'keys' | 'stage' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
 
@@ -649,15 +628,12 @@ async function storedForms(raws: readonly unknown[], known: readonly KnownSecret
  * here: before a stored digest is trusted (the known-batch answer), and before one is
  * recorded (`Prepared.plain`, which validation mostly knows already).
  */
-function recordsDigest(records: readonly unknown[], keepTexts = false): { digest: string; texts: string[] | null } | null {
+function recordsDigest(records: readonly unknown[]): string | null {
   const h = createHash('sha256').update(`binder-batch/1\n${BINDER_VERSION}\n${FALLBACK_VERSION}\nrecords\n`);
-  // `keepTexts`: the bind workers get the records as this same text.
-  const texts: string[] | null = keepTexts ? new Array<string>(records.length) : null;
   try {
     for (let i = 0; i < records.length; i++) {
       const json = JSON.stringify(records[i]) as string | undefined;
       if (json === undefined) return null;
-      if (texts) texts[i] = json;
       h.update(json);
       h.update('\n');
     }
@@ -665,7 +641,7 @@ function recordsDigest(records: readonly unknown[], keepTexts = false): { digest
     // A bigint or a cycle: not JSON, no digest.
     return null;
   }
-  return { digest: h.digest('hex'), texts };
+  return h.digest('hex');
 }
 
 function textDigest(text: string): string {
@@ -685,9 +661,6 @@ export const BINDER_SETTINGS: Record<string, string> = { checkpoint_threshold: '
 export async function openBinder(opts: OpenBinderOptions): Promise<Binder> {
   const part = opts.partSize ?? PART;
   if (!Number.isSafeInteger(part) || part < 1) throw new BinderError('invalid-query', `partSize must be a positive integer, not ${String(opts.partSize)}`);
-  const workers = opts.workers ?? (opts.workerUrl && os.availableParallelism() >= 3 ? 1 : 0);
-  if (!Number.isSafeInteger(workers) || workers < 0) throw new BinderError('invalid-query', `workers must be a non-negative integer, not ${String(opts.workers)}`);
-  if (workers > 0 && !opts.workerUrl) throw new BinderError('invalid-query', `workers: ${workers} needs workerUrl (the bind worker entry built beside the bundle)`);
   let db: Db;
   try {
     db = await openDb(opts.file, { settings: { ...BINDER_SETTINGS, ...opts.settings }, lockedHint: 'another govern process is binding into it' });
@@ -697,8 +670,7 @@ export async function openBinder(opts: OpenBinderOptions): Promise<Binder> {
   try {
     await migrate(db);
     const known = opts.knownSecrets ?? knownSecretsFromEnv(process.env);
-    const pool = workers > 0 ? new BindWorkers(opts.workerUrl!, workers, known) : null;
-    const store = new BinderStore(db, opts.config ?? DEFAULT_BINDER_CONFIG, opts.now ?? (() => new Date()), known, opts.trace, part, pool);
+    const store = new BinderStore(db, opts.config ?? DEFAULT_BINDER_CONFIG, opts.now ?? (() => new Date()), known, opts.trace, part);
     await store.reconcile();
     return store;
   } catch (err) {
@@ -857,7 +829,6 @@ class BinderStore implements Binder {
     private readonly known: readonly KnownSecret[],
     private readonly trace?: (phase: BindPhase, ms: number) => void,
     private readonly part = PART,
-    private readonly pool: BindWorkers | null = null,
   ) {}
 
   /** Runs one step, timing it when traced. */
@@ -922,48 +893,13 @@ class BinderStore implements Binder {
   }
 
   async ingest(records: readonly unknown[], opts: IngestOptions): Promise<IngestResult> {
-    const pool = this.pool;
-    const hashed = await this.step('digest', () => recordsDigest(records, pool !== null));
-    const digest = hashed?.digest ?? null;
-    const ranges: Array<[number, number]> = [];
-    for (let from = 0; from < records.length || from === 0; from += this.part) ranges.push([from, Math.min(records.length, from + this.part)]);
-    let parts: Array<() => Promise<Prepared>>;
-    if (!pool || !hashed?.texts) {
-      parts = ranges.map(([from, to]) => () => this.prepare(records, new Set(), digest !== null, from, to));
-    } else {
-      // Every part goes to the workers when the first is asked for (after the known-batch
-      // check, so a replayed batch costs them nothing): they prepare part k+1 while this
-      // thread stages part k and DuckDB inserts it.
-      const texts = hashed.texts;
-      let started: Array<Promise<Prepared>> | null = null;
-      const start = () => {
-        started ??= ranges.map(([from, to]) => {
-          const p = this.prepareElsewhere(pool, records, texts, from, to, digest !== null);
-          // Awaited in turn by stream(); one failing while an earlier one is awaited must not go unhandled.
-          p.catch(() => undefined);
-          return p;
-        });
-        return started;
-      };
-      parts = ranges.map((_, k) => () => this.step('validate', () => start()[k]!));
+    const digest = await this.step('digest', () => recordsDigest(records));
+    const parts: Array<() => Promise<Prepared>> = [];
+    for (let from = 0; from < records.length || from === 0; from += this.part) {
+      const to = Math.min(records.length, from + this.part);
+      parts.push(() => this.prepare(records, new Set(), digest !== null, from, to));
     }
     return this.run(digest, opts.source, parts, () => records.every((r) => isWellFormedJson(r)));
-  }
-
-  /**
-   * One part of an `ingest()` call prepared by a bind worker, from the records' JSON texts;
-   * on this thread instead when one of its records would not cross as text exactly
-   * ({@link crossesAsText}: a Date, a null-prototype object, a lone surrogate, ...).
-   */
-  private prepareElsewhere(pool: BindWorkers, records: readonly unknown[], texts: readonly string[], from: number, to: number, wantPlain: boolean): Promise<Prepared> {
-    for (let i = from; i < to; i++) if (!crossesAsText(records[i])) return this.prepare(records, new Set(), wantPlain, from, to);
-    return pool.submit(texts.slice(from, to)).then((part) => ({
-      received: to - from,
-      rows: part.rows.map((r) => ({ ord: from + r.pos, fact: r.fact, raw: records[from + r.pos] })),
-      refused: part.refused.map((r) => ({ ord: from + r.pos, raw: records[from + r.pos], reasons: r.reasons })),
-      // Every record crossed as text, so every record is plain JSON.
-      plain: wantPlain,
-    }));
   }
 
   async ingestText(text: string, opts: IngestOptions): Promise<IngestResult> {
@@ -1497,7 +1433,6 @@ class BinderStore implements Binder {
   }
 
   async close(): Promise<void> {
-    await this.pool?.close();
     return this.db.close();
   }
 }
