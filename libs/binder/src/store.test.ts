@@ -15,7 +15,7 @@ import { BinderError } from './errors.js';
 import { fingerprintHash } from './fingerprint.js';
 import { idempotencyKey, upsertKey } from './keys.js';
 import { MIGRATIONS } from './migrations.js';
-import { canonicalText, FACT_COLUMNS, factRow, isWellFormedJson, openBinder, type Binder, type OpenBinderOptions } from './store.js';
+import { canonicalText, FACT_COLUMNS, factRow, isWellFormedJson, openBinder, type Binder, type IngestResult, type OpenBinderOptions } from './store.js';
 import { checkEnvelope, parseEnvelopeText } from './validate.js';
 
 const dirs: string[] = [];
@@ -167,7 +167,8 @@ describe('ingest', () => {
     const steps: string[] = [];
     const b = await binder({ trace: (phase, ms) => steps.push(`${phase}:${ms >= 0}`) });
     await b.ingest([envelope(1)], { source: 'test' });
-    expect(steps).toEqual(['digest', 'validate', 'keys', 'stage', 'insert', 'compare', 'capsules', 'bookkeeping', 'bookkeeping', 'commit'].map((p) => `${p}:true`));
+    // The first part is prepared before the transaction starts; `wait` is the transaction waiting for it.
+    expect(steps).toEqual(['digest', 'validate', 'keys', 'wait', 'stage', 'insert', 'compare', 'capsules', 'bookkeeping', 'bookkeeping', 'commit'].map((p) => `${p}:true`));
   });
 
   it('stores the fact rows factRow gives when situations and kinds are staged once per call and joined back (parts of 8: situations and kinds new in later parts)', async () => {
@@ -224,7 +225,7 @@ describe('ingest', () => {
       ingestId: 1,
     });
     // Two parts prepared, staged and inserted, then one compare, one capsule update, one commit.
-    expect(steps.filter((s) => s !== 'bookkeeping')).toEqual(['digest', 'validate', 'keys', 'stage', 'validate', 'keys', 'insert', 'stage', 'insert', 'compare', 'capsules', 'commit']);
+    expect(steps.filter((s) => s !== 'bookkeeping')).toEqual(['digest', 'validate', 'keys', 'wait', 'stage', 'validate', 'keys', 'insert', 'stage', 'insert', 'compare', 'capsules', 'commit']);
     const facts = await b.facts();
     expect(facts.length).toBe(12_500);
     expect(facts.filter((f) => f.run_id === 'run-7').map((f) => f.event_id)).toEqual(['ev-7']);
@@ -238,6 +239,36 @@ describe('ingest', () => {
     expect((await b.capsules()).map((c) => c.envelope_count)).toEqual([12_500]);
     // The same call again is known by its digest.
     expect(await b.ingest(records, { source: 'test' })).toMatchObject({ path: 'known-batch', accepted: 0, duplicates: 12_502, quarantined: 2 });
+  });
+
+  it('calls handed over before the previous one resolves bind in call order, exactly as awaited one by one', async () => {
+    const first = [1, 2, 3].map((n) => envelope(n));
+    // Call 2 repeats a key of call 1 with other content, and holds call 1's first record unchanged.
+    const second = [envelope(2, { event_id: 'ev-2-again' }), envelope(1), envelope(4)];
+    // Call 3 goes through ingestText, which reads no digest of records first; call 4 repeats a key of call 1.
+    const calls = [first, second, 'not a batch of envelopes', [envelope(3), envelope(5)]];
+    const results = async (b: Binder, pipelined: boolean) => {
+      const out: unknown[] = [];
+      if (pipelined) {
+        const pending = calls.map((c) => (typeof c === 'string' ? b.ingestText(c, { source: 'test' }) : b.ingest(c, { source: 'test' })));
+        for (const p of pending) out.push(await p);
+      } else {
+        for (const c of calls) out.push(typeof c === 'string' ? await b.ingestText(c, { source: 'test' }) : await b.ingest(c, { source: 'test' }));
+      }
+      return { out, facts: await b.facts(), capsules: await b.capsules(), quarantine: await b.quarantine() };
+    };
+    const [piped, awaited] = await Promise.all([binder().then((b) => results(b, true)), binder().then((b) => results(b, false))]);
+    expect(piped).toEqual(awaited);
+    expect(piped.out.map((r) => (r as IngestResult).path)).toEqual(['bind', 'bind', 'bind', 'bind']);
+    expect(piped.out.map((r) => [(r as IngestResult).accepted, (r as IngestResult).duplicates, (r as IngestResult).conflicts])).toEqual([
+      [3, 0, 0],
+      [1, 1, 1],
+      [0, 0, 0],
+      [1, 1, 0],
+    ]);
+    expect(piped.out.map((r) => (r as IngestResult).ingestId)).toEqual([1, 2, 3, 4]);
+    // Call 1's ev-2 is kept against call 2's other content, whichever call's records were prepared first.
+    expect(piped.facts.map((f) => f.event_id).sort()).toEqual(['ev-1', 'ev-2', 'ev-3', 'ev-4', 'ev-5']);
   });
 
   it('replaying the same snapshot changes nothing: the same facts byte for byte, counted as duplicates', async () => {

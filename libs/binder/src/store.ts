@@ -93,13 +93,21 @@ export interface OpenBinderOptions {
 /**
  * The steps of an `ingest` call, as reported to {@link OpenBinderOptions.trace}:
  * `digest` (the batch digest), `validate` (screenEnvelopes), `keys` (keys,
- * fingerprints, derivations), `stage` (appending the fact rows to the staging table),
+ * fingerprints, derivations), `wait` (the time the transaction waits for a part to be
+ * prepared: the first part from the call's start on, also while the previous call's
+ * transaction runs; the others in the transaction), `stage` (appending the fact rows to the staging table),
  * `insert` (the anti-join that finds the new rows and their insert: the time the call
  * waits for it, as it runs while the next part is prepared), `compare` (duplicates
  * against conflicts), `capsules` (the capsule update), `bookkeeping` (quarantine rows, the
  * ingest log, the batch record) and `commit`.
  */
-export type BindPhase = 'digest' | 'validate' | 'keys' | 'stage' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
+export type BindPhase = 'digest' | 'validate' | 'keys' | 'wait' | 'stage' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
+
+/** A call's place in the binder's write order ({@link BinderStore.takeTurn}). */
+interface Turn {
+  wait: Promise<void>;
+  done: () => void;
+}
 
 /** Where a batch came from, recorded in the ingest log and on its quarantine rows. */
 export interface IngestOptions {
@@ -893,17 +901,47 @@ class BinderStore implements Binder {
   }
 
   async ingest(records: readonly unknown[], opts: IngestOptions): Promise<IngestResult> {
-    const digest = await this.step('digest', () => recordsDigest(records));
-    const parts: Array<() => Promise<Prepared>> = [];
-    for (let from = 0; from < records.length || from === 0; from += this.part) {
-      const to = Math.min(records.length, from + this.part);
-      parts.push(() => this.prepare(records, new Set(), digest !== null, from, to));
+    const turn = this.takeTurn();
+    try {
+      const digest = await this.step('digest', () => recordsDigest(records));
+      const parts: Array<() => Promise<Prepared>> = [];
+      for (let from = 0; from < records.length || from === 0; from += this.part) {
+        const to = Math.min(records.length, from + this.part);
+        parts.push(() => this.prepare(records, new Set(), digest !== null, from, to));
+      }
+      return await this.run(turn, digest, opts.source, parts, () => records.every((r) => isWellFormedJson(r)));
+    } finally {
+      turn.done();
     }
-    return this.run(digest, opts.source, parts, () => records.every((r) => isWellFormedJson(r)));
   }
 
+  /**
+   * The next call's place in the write order, taken when a call is made: calls that
+   * overlap (the next batch handed over before the previous result) bind in the order
+   * they were made, whatever each waits for before its transaction (a digest, the
+   * known-batch read). `wait` resolves when the previous call has queued its
+   * transaction on the write connection (a FIFO queue); `done` lets the next one queue.
+   */
+  private takeTurn(): Turn {
+    const wait = this.writeOrder;
+    let done!: () => void;
+    this.writeOrder = new Promise<void>((resolve) => (done = resolve));
+    return { wait, done };
+  }
+
+  private writeOrder: Promise<void> = Promise.resolve();
+
   async ingestText(text: string, opts: IngestOptions): Promise<IngestResult> {
-    return this.run(textDigest(text), opts.source, [async () => {
+    const turn = this.takeTurn();
+    try {
+      return await this.ingestTextInTurn(turn, text, opts);
+    } finally {
+      turn.done();
+    }
+  }
+
+  private ingestTextInTurn(turn: Turn, text: string, opts: IngestOptions): Promise<IngestResult> {
+    return this.run(turn, textDigest(text), opts.source, [async () => {
       const entries = parseEnvelopeText(text);
       const records: unknown[] = [];
       const errors: Array<{ ord: number; raw: string; reason: QuarantineReason }> = [];
@@ -969,20 +1007,24 @@ class BinderStore implements Binder {
    * JSON, asked before a stored digest is trusted; such a digest is recorded only when
    * `prepare` found every record plain.
    */
-  private async run(digest: string | null, source: string, parts: ReadonlyArray<() => Promise<Prepared>>, plainCheck?: () => boolean): Promise<IngestResult> {
+  private async run(turn: Turn, digest: string | null, source: string, parts: ReadonlyArray<() => Promise<Prepared>>, plainCheck?: () => boolean): Promise<IngestResult> {
     if (digest) {
       // Read on the read connection (committed data): it does not wait behind a batch
       // being bound, so a caller may prepare the next batch meanwhile. A digest committed
       // after this read is only a miss: the full path finds the duplicates.
       const b = await this.db.read('SELECT received, stored, quarantine_ids FROM binder_batches WHERE batch_digest = $1', [digest]);
-      const known = b.length && (plainCheck?.() ?? true)
-        ? await this.db.transaction(async (tx) => {
-            const ids = JSON.parse(b[0]!.quarantine_ids as string) as string[];
-            const base = { received: num(b[0]!.received), accepted: 0, duplicates: num(b[0]!.stored), quarantined: ids.length, conflicts: 0, created: 0, updated: 0, minted: 0 };
-            const ingestId = await this.log(tx, { ...base, kind: 'ingest', source, path: 'known-batch', digest });
-            return { ...base, ingestId, ids };
-          })
-        : null;
+      let known: { received: number; duplicates: number; quarantined: number; ingestId: number; ids: string[] } | null = null;
+      if (b.length && (plainCheck?.() ?? true)) {
+        await turn.wait;
+        const logged = this.db.transaction(async (tx) => {
+          const ids = JSON.parse(b[0]!.quarantine_ids as string) as string[];
+          const base = { received: num(b[0]!.received), accepted: 0, duplicates: num(b[0]!.stored), quarantined: ids.length, conflicts: 0, created: 0, updated: 0, minted: 0 };
+          const ingestId = await this.log(tx, { ...base, kind: 'ingest', source, path: 'known-batch', digest });
+          return { ...base, ingestId, ids };
+        });
+        turn.done();
+        known = await logged;
+      }
       if (known) {
         return {
           received: known.received,
@@ -998,8 +1040,17 @@ class BinderStore implements Binder {
       }
     }
     let done = 0;
-    const result = await this.db.transaction(async (tx) => {
-      const prepared = await this.stream(tx, parts);
+    // The first part is prepared from here on, not when the transaction starts: a caller
+    // that hands over its next batch before the previous one resolves gets that part
+    // validated and keyed while DuckDB finishes and commits the previous call (the write
+    // connection's FIFO queue keeps the calls in order). The others are prepared in the
+    // transaction, each while DuckDB inserts the one before ({@link stream}).
+    const first = parts.length ? parts[0]!() : null;
+    // Awaited by the transaction; if that fails first, not unhandled.
+    first?.catch(() => undefined);
+    await turn.wait;
+    const bound = this.db.transaction(async (tx) => {
+      const prepared = await this.stream(tx, parts.map((part, k) => (k === 0 ? () => this.step('wait', () => first!) : part)));
       // A digest of records that are not all plain JSON identifies nothing: neither logged nor recorded.
       const recorded = digest !== null && (plainCheck === undefined || prepared.plain) ? digest : null;
       const stored = await storedForms(
@@ -1039,6 +1090,8 @@ class BinderStore implements Binder {
         ingestId,
       };
     });
+    turn.done();
+    const result = await bound;
     this.trace?.('commit', performance.now() - done);
     return result;
   }
