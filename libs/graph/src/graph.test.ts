@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE, compileProfile, parseDocument, type Diagnostic, type WorkDocument } from '@govern/workplan';
 import { blockedItems, buildGraph, GRAPH_DIAGNOSTIC_CODES, nextActionable, type GraphNode } from './index.js';
+import { node } from './__fixtures__/random-graph.js';
 
 const profile = compileProfile(DEFAULT_PROFILE);
 
@@ -21,25 +22,6 @@ function pos(text: string, needle: string, nth = 0): { line: number; column: num
   }
   const before = text.slice(0, at).split('\n');
   return { line: before.length, column: before[before.length - 1]!.length + 1 };
-}
-
-/** A whole node with the defaults of a node nobody filled in; tests override what matters. */
-function node(fields: Partial<GraphNode> & Pick<GraphNode, 'id' | 'kind' | 'title' | 'source' | 'document' | 'localId'>): GraphNode {
-  return {
-    status: null,
-    statusText: null,
-    dependsOn: [],
-    parent: null,
-    priority: null,
-    order: null,
-    criteria: [],
-    checks: [],
-    evidenceRoot: null,
-    packetId: null,
-    stateHubId: null,
-    refs: [],
-    ...fields,
-  };
 }
 
 const ids = (nodes: GraphNode[]) => nodes.map((n) => n.id);

@@ -10,7 +10,7 @@ export type { Blocked } from './query.js';
 export { NextList } from './next-list.js';
 export type { NextListStats } from './next-list.js';
 export { dependentsOf, reverseIndex } from './reverse.js';
-export type { ReverseIndex, ReverseIndexStats } from './reverse.js';
+export type { ReverseIndex, ReverseIndexStats, ReverseVersion } from './reverse.js';
 export { actionable, ACTIONABLE_STATUSES, blockersOf, isActionable, ruleIndex } from './actionable.js';
 export type { Actionability, Blocker, RuleIndex, RuleItem } from './actionable.js';
 export {

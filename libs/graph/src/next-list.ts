@@ -1,7 +1,7 @@
 import { isActionable } from './actionable.js';
 import type { GraphIndex, GraphNode } from './graph.js';
 import { nextActionable } from './query.js';
-import { reverseIndex } from './reverse.js';
+import { reverseIndex, type ReverseIndex, type ReverseVersion } from './reverse.js';
 
 /** How a {@link NextList} answered so far: a test, or a timing line, sees the path taken. */
 export interface NextListStats {
@@ -17,55 +17,56 @@ export interface NextListStats {
  * One list per workspace: it holds the last answer (no module-level state), so two
  * servers in one process do not answer from each other's graphs.
  *
- * An index that keeps the previous one's rank object (the engine keeps it across edits
- * that change no dependency nor priority, see `patchBuilt` in @govern/workspace) and
- * its node order is answered from the previous answer: only the nodes that are new
- * objects (the changed files'), the nodes that depend on them directly, and what those
- * contain (tasks under a workplan inherit its dependencies) are tested again with
+ * An index over the same node array as the previous one (the engine patches it in place,
+ * replacing the changed files' node objects) that keeps the previous one's rank object
+ * (the engine keeps it across edits that change no dependency nor priority, see
+ * `patchBuilt` in @govern/workspace) is answered from the previous answer: only the
+ * replaced nodes, what they contain, the nodes that depend on them directly, and what
+ * those contain (tasks under a workplan inherit its dependencies) are tested again with
  * {@link isActionable}, and the actionable ones placed by a binary search on rank —
  * instead of testing every node (71,505 nodes, ~40 ms at 10,000 documents) after each
- * edit. Any other index (new ids, another order, another rank) takes the full
- * {@link nextActionable}. The answer is the same either way (next-list.test.ts).
+ * edit. The replaced nodes are
+ * the ones the array's {@link reverseIndex} found when brought up to date with `index`
+ * (its {@link ReverseIndex.changedSince} the version it had at the previous answer): the
+ * list takes the reverse index from the index it is given, so the two cannot follow
+ * different indexes, and the node array is compared once per update, not once by each.
+ * Any other index (another node array, ids moved, another rank, or more replaced nodes
+ * since than the reverse index keeps) takes the full {@link nextActionable}. The answer
+ * is the same either way (next-list.test.ts).
  *
  * The caller must not mutate the arrays it gets: the next answer is built from them.
  */
 export class NextList {
   /** How many answers took each path. */
   readonly stats: NextListStats = { full: 0, spliced: 0 };
-  /** The last index answered, its rank, a copy of its nodes (the engine patches its node array in place), and its answer. */
-  private previous: { index: GraphIndex; rank: ReadonlyMap<string, number>; nodes: GraphNode[]; list: GraphNode[] } | null = null;
+  /** The last index answered, its rank, the version its reverse index had then, and its answer. */
+  private previous: { index: GraphIndex; rank: ReadonlyMap<string, number>; version: ReverseVersion; list: GraphNode[] } | null = null;
 
   /** The actionable nodes of `index`, in the rule's order (what {@link nextActionable} answers). */
   of(index: GraphIndex): GraphNode[] {
     const prev = this.previous;
     if (prev?.index === index) return prev.list;
     const rank = index.rank;
-    const now = index.graph.nodes;
-    let list: GraphNode[] | null = null;
-    if (prev && prev.rank === rank && prev.nodes.length === now.length) list = this.spliced(index, prev.list, prev.nodes);
-    if (list) this.stats.spliced++;
-    else {
+    const rev = reverseIndex(index);
+    const changed = prev && prev.rank === rank ? rev.changedSince(prev.version) : null;
+    let list: GraphNode[];
+    if (prev && changed) {
+      list = changed.length ? this.spliced(index, rev, prev.list, changed) : prev.list;
+      this.stats.spliced++;
+    } else {
       list = nextActionable(index);
       this.stats.full++;
     }
-    this.previous = { index, rank, nodes: now.slice(), list };
+    this.previous = { index, rank, version: rev.version, list };
     return list;
   }
 
-  /** The previous list with the changed nodes and what reads them tested again; null when the index changed shape. */
-  private spliced(index: GraphIndex, list: GraphNode[], before: GraphNode[]): GraphNode[] | null {
-    const now = index.graph.nodes;
-    const changed: string[] = [];
-    for (let i = 0; i < now.length; i++) {
-      if (now[i] === before[i]) continue;
-      // Another id at this place: not an edit that keeps the graph's shape.
-      if (now[i]!.id !== before[i]!.id) return null;
-      changed.push(now[i]!.id);
-    }
-    if (!changed.length) return list;
+  /** `list` (the answer before the `changed` nodes were replaced) with them and what reads them tested again. */
+  private spliced(index: GraphIndex, rev: ReverseIndex, list: GraphNode[], changed: readonly string[]): GraphNode[] {
     const rank = index.rank;
-    const rev = reverseIndex(index);
-    // A node's answer reads its status and the statuses of what it and its containers depend on.
+    // A node's answer reads its status, its containers (its parent, theirs), and the statuses
+    // of what it and they depend on: a replaced node's dependents and what it contains (its
+    // parent may have changed) are tested again, with what those contain.
     const affected = new Set<string>(changed);
     const contained = (id: string) => {
       for (const c of rev.children(id)) {
@@ -75,6 +76,7 @@ export class NextList {
       }
     };
     for (const id of changed) {
+      contained(id);
       for (const d of rev.dependents(id)) {
         affected.add(d);
         contained(d);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stronglyConnected } from './order.js';
+import { randomEdges, rng } from './__fixtures__/random-graph.js';
 
 /** Components as sorted sets, sorted: what they are, whatever the traversal order. */
 const normalized = (comps: string[][]) => comps.map((c) => [...c].sort()).sort((a, b) => (a.join() < b.join() ? -1 : 1));
@@ -39,13 +40,10 @@ describe('stronglyConnected', () => {
   });
 
   it('equals the reachability definition over random graphs, and survives a 100,000-deep chain', () => {
-    let seed = 3;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const r = rng(3);
     for (let g = 0; g < 200; g++) {
-      const n = 1 + Math.floor(rand() * 12);
-      const keys = Array.from({ length: n }, (_, i) => `n${i}`);
-      const edges = Object.fromEntries(keys.map((k) => [k, keys.filter(() => rand() < 0.2)]));
-      expect(normalized(stronglyConnected(keys, (k) => edges[k]!)), `graph ${g}`).toEqual(normalized(naive(edges)));
+      const edges = randomEdges(r);
+      expect(normalized(stronglyConnected(Object.keys(edges), (k) => edges[k]!)), `graph ${g}`).toEqual(normalized(naive(edges)));
     }
     const deep = stronglyConnected([0], (i) => (i < 100_000 ? [i + 1] : [0]));
     expect(deep.map((c) => c.length)).toEqual([100_001]);

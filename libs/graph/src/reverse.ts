@@ -11,6 +11,25 @@ export interface ReverseIndex {
   children(id: string): string[];
   /** How the index was kept so far: a test sees the path taken. */
   readonly stats: ReverseIndexStats;
+  /** The index's moment now: a new one each time it is built or a node is replaced. */
+  readonly version: ReverseVersion;
+  /**
+   * Ids of the nodes replaced since `version` (one of this index's earlier {@link version}s),
+   * in node order, each once: what it found comparing node arrays, so that a consumer of the
+   * same array (`NextList`) need not compare them again. Null when it cannot tell,
+   * and the consumer must read every node: `version` is another index's (another node
+   * array's) or not one it gave, it was built again since (ids added, removed or moved), or
+   * the nodes replaced since are more than it keeps (as many as the array holds).
+   */
+  changedSince(version: ReverseVersion): string[] | null;
+}
+
+/** A moment of one {@link ReverseIndex}: what it was when read; compare with {@link ReverseIndex.changedSince}. */
+export interface ReverseVersion {
+  /** The reverse index it is a moment of. */
+  readonly of: ReverseIndex;
+  /** Its count of builds and patches then. */
+  readonly n: number;
 }
 
 /** How a {@link ReverseIndex} followed its node array. */
@@ -36,6 +55,14 @@ class Reverse implements ReverseIndex {
   private deps: Map<string, number[]> | null = null;
   /** Per id, the positions (ascending) of its children; made when first asked. */
   private kids: Map<string, number[]> | null = null;
+  /** The current moment: a new object on each build or patch, so a consumer's copy names one state. */
+  private now: ReverseVersion = { of: this, n: 0 };
+  /** The oldest moment {@link changedSince} answers from: the last build, or the newest patch dropped from the log. */
+  private floor = 0;
+  /** The positions each patch after `floor` replaced (ascending), oldest first. */
+  private log: Array<{ n: number; at: number[] }> = [];
+  /** How many positions the log holds; kept to the array's length. */
+  private logged = 0;
 
   constructor(nodes: readonly GraphNode[]) {
     this.build(nodes);
@@ -47,6 +74,20 @@ class Reverse implements ReverseIndex {
 
   children(id: string): string[] {
     return this.idsAt((this.kids ??= this.edges(false)).get(id));
+  }
+
+  get version(): ReverseVersion {
+    return this.now;
+  }
+
+  changedSince(version: ReverseVersion): string[] | null {
+    const n = version.n;
+    if (version.of !== this || n < this.floor || n > this.now.n) return null;
+    const newer = this.log.filter((e) => e.n > n);
+    if (newer.length <= 1) return this.idsAt(newer[0]?.at);
+    const at = new Set<number>();
+    for (const e of newer) for (const i of e.at) at.add(i);
+    return this.idsAt([...at].sort((a, b) => a - b));
   }
 
   /**
@@ -84,6 +125,16 @@ class Reverse implements ReverseIndex {
       was[i] = n;
     }
     this.stats.patched++;
+    this.now = { of: this, n: this.now.n + 1 };
+    this.log.push({ n: this.now.n, at: changed });
+    this.logged += changed.length;
+    // A consumer further behind than the array's length in replaced nodes reads every node
+    // (as after a build): the log stays bounded however rarely it is asked.
+    while (this.logged > nodes.length && this.log.length > 1) {
+      const dropped = this.log.shift()!;
+      this.logged -= dropped.at.length;
+      this.floor = dropped.n;
+    }
   }
 
   private build(nodes: readonly GraphNode[]): void {
@@ -91,6 +142,10 @@ class Reverse implements ReverseIndex {
     this.deps = null;
     this.kids = null;
     this.stats.built++;
+    this.now = { of: this, n: this.now.n + 1 };
+    this.floor = this.now.n;
+    this.log = [];
+    this.logged = 0;
   }
 
   /** The dependency edges (`deps`) or the parent edges of the nodes read, backwards. */
@@ -126,7 +181,9 @@ const byNodes = new WeakMap<readonly GraphNode[], Reverse>();
  * documents, well under a millisecond) and moving the changed nodes' edges, instead of
  * scanning every node's dependencies (~5 ms) on each call. A dependency added or dropped
  * by an edit is seen that way too, whether or not the engine kept its rank. Nodes added,
- * removed or moved build it again.
+ * removed or moved build it again. That comparison is the only one per update: the nodes it
+ * found replaced are kept ({@link ReverseIndex.changedSince}) for `NextList`, which answers
+ * from them.
  *
  * An index asked again is answered without comparing: one whose node array is changed in
  * place must be a new index object (as the engine makes one per update).
