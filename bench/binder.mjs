@@ -44,7 +44,7 @@ import { build } from 'esbuild';
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 function args(argv) {
-  const o = { envelopes: 1_000_000, taskspecs: 10_000, batch: 50_000, reportOnly: false, json: false, keep: false, fullReplay: false, lib: null, partSize: undefined, sequential: false };
+  const o = { envelopes: 1_000_000, taskspecs: 10_000, batch: 50_000, reportOnly: false, json: false, keep: false, fullReplay: false, lib: null, partSize: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--envelopes') o.envelopes = Number(argv[++i]);
@@ -54,15 +54,13 @@ function args(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--full-replay') o.fullReplay = true;
-    else if (a === '--sequential') o.sequential = true;
     else if (a === '--lib') o.lib = path.resolve(argv[++i]);
     else if (a === '--part-size') o.partSize = Number(argv[++i]);
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node bench/binder.mjs [--envelopes N] [--taskspecs N] [--batch N] [--part-size N] [--sequential] [--full-replay] [--report-only] [--json] [--keep] [--lib FILE]\n' +
+        'usage: node bench/binder.mjs [--envelopes N] [--taskspecs N] [--batch N] [--part-size N] [--full-replay] [--report-only] [--json] [--keep] [--lib FILE]\n' +
           '--lib: a bundle of bench/binder-lib.ts built from other sources (A/B runs against another build), instead of building this checkout\'s.\n' +
           '--part-size: records per part of an ingest() call (openBinder\'s partSize; default the binder\'s, 12,500).\n' +
-          '--sequential: await each ingest() call before making the next (default: the next batch is handed over before the previous result is awaited).\n' +
           'Exits 1 when bind < 0.5x the raw appender rate or replay < 5x the bind rate; --report-only only prints.\n',
       );
       process.exit(0);
@@ -177,30 +175,13 @@ async function raw(lib, dir, o) {
   return { rows, ms, cpu, rate: rows / (ms / 1000) };
 }
 
-/**
- * ingest() of every batch (made before the clock starts); the clock runs from the first
- * call to the last result. Pipelined by default: batch k+1 is handed to the binder before
- * batch k's result is awaited (the binder binds calls in order and prepares the next one
- * while DuckDB commits the previous); `--sequential` awaits each call before the next.
- */
-async function ingestAll(binder, o, all, expect) {
+/** ingest() of every batch (made before the clock starts), one call at a time; the clock runs from the first call to the last result. */
+async function ingestAll(binder, all, expect, envelopes) {
   const sum = { received: 0, accepted: 0, duplicates: 0, quarantined: 0, conflicts: 0, created: 0, updated: 0, minted: 0, paths: {} };
   const results = [];
   const t = performance.now();
   const c = cpuMs();
-  let inflight = null;
-  for (const batch of all) {
-    if (o.sequential) {
-      results.push(await binder.ingest(batch, { source: 'bench' }));
-      continue;
-    }
-    const next = binder.ingest(batch, { source: 'bench' });
-    // A rejection of `next` is seen when it is awaited in turn; not before, as unhandled.
-    next.catch(() => undefined);
-    if (inflight) results.push(await inflight);
-    inflight = next;
-  }
-  if (inflight) results.push(await inflight);
+  for (const batch of all) results.push(await binder.ingest(batch, { source: 'bench' }));
   const ms = performance.now() - t;
   const cpu = cpuMs() - c;
   for (const r of results) {
@@ -215,8 +196,8 @@ async function ingestAll(binder, o, all, expect) {
     sum.paths[r.path] = (sum.paths[r.path] ?? 0) + 1;
   }
   if (sum.quarantined) throw new Error(`${sum.quarantined} generated envelopes were quarantined`);
-  if (expect === 'new' && sum.accepted !== o.envelopes) throw new Error(`bind stored ${sum.accepted} of ${o.envelopes}`);
-  if (expect === 'replay' && (sum.accepted !== 0 || sum.duplicates !== o.envelopes)) throw new Error(`replay: accepted ${sum.accepted}, duplicates ${sum.duplicates} of ${o.envelopes}`);
+  if (expect === 'new' && sum.accepted !== envelopes) throw new Error(`bind stored ${sum.accepted} of ${envelopes}`);
+  if (expect === 'replay' && (sum.accepted !== 0 || sum.duplicates !== envelopes)) throw new Error(`replay: accepted ${sum.accepted}, duplicates ${sum.duplicates} of ${envelopes}`);
   return { ...sum, ms, cpu, rate: sum.received / (ms / 1000) };
 }
 
@@ -260,24 +241,24 @@ async function main() {
     const rawRun = await raw(lib, dir, o);
     log(`raw appender: ${rawRun.rows} rows in ${(rawRun.ms / 1000).toFixed(1)} s`);
     // Every envelope of the snapshot, made once, outside the clocks (~1 GB of heap for
-    // 1,000,000), so the pipelined calls are timed without the generator between them.
+    // 1,000,000), so bind and replay are given the same objects.
     const snapshot = [...batches(o)];
     // The binder's own trace: milliseconds per step of ingest, summed over the bind phase.
     const phases = {};
     let binder = await lib.openBinder({ file, knownSecrets: [], ...partOpts, trace: (phase, ms) => (phases[phase] = (phases[phase] ?? 0) + ms) });
-    const bind = await ingestAll(binder, o, snapshot, 'new');
+    const bind = await ingestAll(binder, snapshot, 'new', o.envelopes);
     await binder.close();
     const before = await counts(lib, file);
     log(`bind: ${bind.accepted} facts in ${(bind.ms / 1000).toFixed(1)} s; ${before.capsules} capsules (${before.minted} minted)`);
     binder = await lib.openBinder({ file, knownSecrets: [], ...partOpts });
-    const replay = await ingestAll(binder, o, snapshot, 'replay');
+    const replay = await ingestAll(binder, snapshot, 'replay', o.envelopes);
     let full = null;
     if (o.fullReplay) {
       const flat = snapshot.flat();
       const size = Math.max(1, Math.floor(o.batch * 0.8));
       const rechunked = [];
       for (let from = 0; from < flat.length; from += size) rechunked.push(flat.slice(from, from + size));
-      full = await ingestAll(binder, o, rechunked, 'replay');
+      full = await ingestAll(binder, rechunked, 'replay', o.envelopes);
     }
     await binder.close();
     const after = await counts(lib, file);
@@ -298,7 +279,6 @@ async function main() {
       taskspecs: o.taskspecs,
       batch: o.batch,
       partSize: o.partSize ?? 'default',
-      calls: o.sequential ? 'sequential' : 'pipelined',
       cpus: os.availableParallelism(),
       raw: { rows: rawRun.rows, seconds: rawRun.ms / 1000, rowsPerSecond: Math.round(rawRun.rate) },
       bind: { rows: bind.received, seconds: bind.ms / 1000, rowsPerSecond: Math.round(bind.rate), capsules: { created: bind.created, updated: bind.updated, minted: bind.minted }, paths: bind.paths },

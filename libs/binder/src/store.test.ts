@@ -167,8 +167,7 @@ describe('ingest', () => {
     const steps: string[] = [];
     const b = await binder({ trace: (phase, ms) => steps.push(`${phase}:${ms >= 0}`) });
     await b.ingest([envelope(1)], { source: 'test' });
-    // The first part is prepared before the transaction starts; `wait` is the transaction waiting for it.
-    expect(steps).toEqual(['digest', 'validate', 'keys', 'wait', 'stage', 'insert', 'compare', 'capsules', 'bookkeeping', 'bookkeeping', 'commit'].map((p) => `${p}:true`));
+    expect(steps).toEqual(['digest', 'validate', 'keys', 'stage', 'insert', 'compare', 'capsules', 'bookkeeping', 'bookkeeping', 'commit'].map((p) => `${p}:true`));
   });
 
   it('stores the fact rows factRow gives when situations and kinds are staged once per call and joined back (parts of 8: situations and kinds new in later parts)', async () => {
@@ -225,7 +224,7 @@ describe('ingest', () => {
       ingestId: 1,
     });
     // Two parts prepared, staged and inserted, then one compare, one capsule update, one commit.
-    expect(steps.filter((s) => s !== 'bookkeeping')).toEqual(['digest', 'validate', 'keys', 'wait', 'stage', 'validate', 'keys', 'insert', 'stage', 'insert', 'compare', 'capsules', 'commit']);
+    expect(steps.filter((s) => s !== 'bookkeeping')).toEqual(['digest', 'validate', 'keys', 'stage', 'validate', 'keys', 'insert', 'stage', 'insert', 'compare', 'capsules', 'commit']);
     const facts = await b.facts();
     expect(facts.length).toBe(12_500);
     expect(facts.filter((f) => f.run_id === 'run-7').map((f) => f.event_id)).toEqual(['ev-7']);

@@ -93,15 +93,13 @@ export interface OpenBinderOptions {
 /**
  * The steps of an `ingest` call, as reported to {@link OpenBinderOptions.trace}:
  * `digest` (the batch digest), `validate` (screenEnvelopes), `keys` (keys,
- * fingerprints, derivations), `wait` (the time the transaction waits for a part to be
- * prepared: the first part from the call's start on, also while the previous call's
- * transaction runs; the others in the transaction), `stage` (appending the fact rows to the staging table),
+ * fingerprints, derivations), `stage` (appending the fact rows to the staging table),
  * `insert` (the anti-join that finds the new rows and their insert: the time the call
  * waits for it, as it runs while the next part is prepared), `compare` (duplicates
  * against conflicts), `capsules` (the capsule update), `bookkeeping` (quarantine rows, the
  * ingest log, the batch record) and `commit`.
  */
-export type BindPhase = 'digest' | 'validate' | 'keys' | 'wait' | 'stage' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
+export type BindPhase = 'digest' | 'validate' | 'keys' | 'stage' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
 
 /** A call's place in the binder's write order ({@link BinderStore.takeTurn}). */
 interface Turn {
@@ -1040,17 +1038,10 @@ class BinderStore implements Binder {
       }
     }
     let done = 0;
-    // The first part is prepared from here on, not when the transaction starts: a caller
-    // that hands over its next batch before the previous one resolves gets that part
-    // validated and keyed while DuckDB finishes and commits the previous call (the write
-    // connection's FIFO queue keeps the calls in order). The others are prepared in the
-    // transaction, each while DuckDB inserts the one before ({@link stream}).
-    const first = parts.length ? parts[0]!() : null;
-    // Awaited by the transaction; if that fails first, not unhandled.
-    first?.catch(() => undefined);
+    // Queued on the write connection (a FIFO queue) in call order, then the next call may queue.
     await turn.wait;
     const bound = this.db.transaction(async (tx) => {
-      const prepared = await this.stream(tx, parts.map((part, k) => (k === 0 ? () => this.step('wait', () => first!) : part)));
+      const prepared = await this.stream(tx, parts);
       // A digest of records that are not all plain JSON identifies nothing: neither logged nor recorded.
       const recorded = digest !== null && (plainCheck === undefined || prepared.plain) ? digest : null;
       const stored = await storedForms(
