@@ -24,7 +24,7 @@ import { GraphState } from './graph-update.js';
 import { diagnosticsJson, spliceGraphJson } from './output.js';
 import { hashText, parseBuffer, readAndParse, type ParsedFile } from './parse-files.js';
 import { parseInWorkers } from './pool.js';
-import { CLOSE_BYTE, COMMA_BYTE, HeadItem, MEMO_VERSION, OPEN_BYTE, Slices, encodeMemo, encodeSummary, readMemo, readSummary, type IndexSummary, type Memo, type MemoHeadView, type MemoItems, type StoredMemo } from './memo.js';
+import { CLOSE_BYTE, COMMA_BYTE, HeadItem, MEMO_VERSION, OPEN_BYTE, SUMMARY_PART, Slices, encodeMemo, encodeSummary, readMemo, readSummary, type IndexSummary, type Memo, type MemoHeadView, type MemoItems, type StoredMemo } from './memo.js';
 import { FragmentStore, STORE_FORMAT, type CacheMeta } from './store.js';
 
 /**
@@ -180,8 +180,9 @@ export interface ItemIndex {
   nodesJson(items: readonly IndexedItem[]): Buffer;
   /**
    * What `govern status` prints of the whole root (documents with their items' ids and
-   * status counts, blocked items), from the store's memo when a previous run saved it
-   * for this state, so that a warm `status` reads neither `items` nor `rule`.
+   * status counts, blocked items), from the store's memo when a previous `status` saved it
+   * for this state, so that a warm `status` reads neither `items` nor `rule`. Computed
+   * (and saved) only when called: `status` alone calls it.
    */
   summary(): IndexSummary;
 }
@@ -678,7 +679,7 @@ export class WorkspaceEngine {
     try {
       const memo = fresh ? readMemo(fresh.store.memo(0), (i) => this.memoPart(fresh.store, i), fresh.fingerprint, this.files.length) : null;
       if (memo) this.opts.trace?.('index-memo', 0);
-      this.indexed = memo ? this.indexFromMemo(memo) : this.indexFromFragments(fresh);
+      this.indexed = memo && fresh ? this.indexFromMemo(memo, fresh.fingerprint) : this.indexFromFragments(fresh);
     } finally {
       if (fresh && fresh.store !== this.liveStore) fresh.store.close();
     }
@@ -774,7 +775,6 @@ export class WorkspaceEngine {
     for (let i = 1; i < items.length && sorted; i++) sorted = compareNodes(items[i - 1]!, items[i]!) < 0;
     const rule = ruleIndex(sorted ? items : [...items].sort(compareNodes), this.profile);
     const actionable = nextActionableIn(items, rule);
-    let summary: Buffer | null = null;
     if (fresh) {
       memo.rank = items.map((item) => rule.rank.get(item.id)!);
       items.forEach((item, i) => {
@@ -782,16 +782,13 @@ export class WorkspaceEngine {
       });
       const position = new Map<IndexedItem, number>();
       items.forEach((item, i) => position.set(item, i));
-      // The summary too (blocked items, documents' counts): ~0.15 s at 10,000 documents, once per state; every warm `status` then reads it instead of the body (~0.35 s CPU less).
-      const t0 = performance.now();
-      summary = encodeSummary(fresh.fingerprint, documents, items, blockedItemsIn(items, rule), actionable);
-      this.opts.trace?.('index-summary', performance.now() - t0);
-      fresh.store.setMemo(...encodeMemo(memo, actionable.map((item) => position.get(item)!)), summary);
+      // Not the summary: `status` alone reads it, and adds it when first asked (see summaryOf).
+      fresh.store.setMemo(...encodeMemo(memo, actionable.map((item) => position.get(item)!)));
       fresh.store.save(this.startedAt);
     }
     items.forEach((item, i) => slices.add(item, memo.start[i]!, memo.length[i]!));
-    let read: IndexSummary | null = null;
-    const index = { documents, items, rule, actionable: () => actionable, summary: () => read ?? (read = summary ? readSummary(summary, memo.fingerprint) : null) ?? (read = summaryOf(index)) };
+    let summary: IndexSummary | null = null;
+    const index = { documents, items, rule, actionable: () => actionable, summary: () => (summary ??= this.summaryOf(index, actionable, fresh?.fingerprint ?? null)) };
     return this.indexOver(index, slices);
   }
 
@@ -802,7 +799,7 @@ export class WorkspaceEngine {
    * `documents` are read, which a warm `next` never does. The printed nodes are still
    * sliced from the documents' node JSON.
    */
-  private indexFromMemo(stored: StoredMemo): ItemIndex {
+  private indexFromMemo(stored: StoredMemo, fingerprint: string): ItemIndex {
     // The memo's file indexes are into these files (an update replaces the array).
     const files = this.files;
     const slices = new Slices();
@@ -828,8 +825,8 @@ export class WorkspaceEngine {
     let summary: IndexSummary | null = null;
     return this.indexOver(
       {
-        // Should the stored summary not decode: computed from the whole index (not saved).
-        summary: () => summary ?? (summary = stored.summary() ?? summaryOf(wholeIndex())),
+        // None stored for this state, or one that does not decode: computed from the whole index, and stored.
+        summary: () => (summary ??= stored.summary() ?? this.summaryOf(wholeIndex(), null, fingerprint)),
         get documents() {
           return wholeIndex().documents;
         },
@@ -852,6 +849,32 @@ export class WorkspaceEngine {
       slices,
       stored.head,
     );
+  }
+
+  /**
+   * The summary of an index, computed from its items and rule: what `status` reads, and
+   * only `status` asks for it (0.15–0.3 s CPU at 10,000 documents), so no other command
+   * pays for it. With the `fingerprint` of the state the index is of, it is added to the store's
+   * memo as its fifth part (the four others left where they are), if the store still
+   * holds that state's memo: every later `status` over the state reads it instead of the
+   * memo's body (~0.35 s CPU less). `actionable` is `nextActionableIn(items, rule)` when
+   * already computed.
+   */
+  private summaryOf(index: Pick<ItemIndex, 'documents' | 'items' | 'rule'>, actionable: readonly IndexedItem[] | null, fingerprint: string | null): IndexSummary {
+    const t0 = performance.now();
+    const { documents, items, rule } = index;
+    const part = encodeSummary(fingerprint ?? '', documents, items, blockedItemsIn(items, rule), actionable ?? nextActionableIn(items, rule));
+    this.opts.trace?.('index-summary', performance.now() - t0);
+    const fresh = fingerprint === null ? null : this.memoStore();
+    if (fresh) {
+      try {
+        // Another state's store (the root changed since the index was read) gets nothing.
+        if (fresh.fingerprint === fingerprint && fresh.store.setMemoPart(SUMMARY_PART, part)) fresh.store.save(this.startedAt);
+      } finally {
+        if (fresh.store !== this.liveStore) fresh.store.close();
+      }
+    }
+    return readSummary(part, fingerprint ?? '')!;
   }
 
   /** Items (and documents) from the memo's columns; `docIds` are by file index. */
@@ -1343,11 +1366,6 @@ export class WorkspaceEngine {
       graphJson: () => this.graphJson(),
     };
   }
-}
-
-/** The summary of an index computed from its items and rule (an index whose memo has none, or no store). */
-function summaryOf(index: Pick<ItemIndex, 'documents' | 'items' | 'rule'>): IndexSummary {
-  return readSummary(encodeSummary('', index.documents, index.items, blockedItemsIn(index.items, index.rule), nextActionableIn(index.items, index.rule)), '')!;
 }
 
 function groupDropped(dropped: { file: string; k: number }[]): Map<string, Set<number>> {

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PROFILE, PARSER_VERSION, compileProfile } from '@govern/workplan';
 import { FragmentStore, discover, loadConfig, loadWorkspace, writeFileAtomic, type LoadOptions } from './index.js';
 import { readAndParse } from './parse-files.js';
+import { appendStoreHeader as appendHeader, readStoreFile as readStore } from './testing.js';
 
 let root: string;
 beforeEach(() => {
@@ -73,38 +73,6 @@ function spyDocumentReads(): () => string[] {
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
-interface StoreHeader {
-  key: string;
-  writtenAt: number;
-  files: string[];
-  sizes: number[];
-  mtimes: number[];
-  hashes: string[];
-  g: number[];
-  r: number[];
-  cycles: string[][] | null;
-  output: { fingerprint: string; diagnostics: [number, number, number]; dropped: unknown[]; nodes: number } | null;
-}
-
-/** The header of a fragment store (magic, parts, header, u32 header length, u32 header crc, trailer magic) and where it starts. */
-function readStore(file: string): { header: StoreHeader; bytes: Buffer; headerStart: number } {
-  const bytes = fs.readFileSync(file);
-  expect(bytes.subarray(0, 8).toString('latin1')).toBe('GVFRAG01');
-  expect(bytes.subarray(bytes.length - 8).toString('latin1')).toBe('GVFRAGHD');
-  const length = bytes.readUInt32LE(bytes.length - 16);
-  const headerStart = bytes.length - 16 - length;
-  return { header: JSON.parse(bytes.subarray(headerStart, headerStart + length).toString('utf8')) as StoreHeader, bytes, headerStart };
-}
-
-/** Appends another header, with correct checksums, after a store's parts (as a run that saves does). */
-function appendHeader(file: string, header: StoreHeader): void {
-  const h = Buffer.from(JSON.stringify(header), 'utf8');
-  const trailer = Buffer.alloc(16);
-  trailer.writeUInt32LE(h.length, 0);
-  trailer.writeUInt32LE(zlib.crc32(h), 4);
-  Buffer.from('GVFRAGHD', 'latin1').copy(trailer, 8);
-  fs.appendFileSync(file, Buffer.concat([h, trailer]));
-}
 
 describe('discovery', () => {
   it('finds *.md under workplans/ and trackers/ recursively, skipping node_modules, dot-folders and other files', async () => {

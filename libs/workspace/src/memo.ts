@@ -7,7 +7,8 @@ import type { IndexedDocument, IndexedItem } from './engine.js';
  * The index memo: what `govern next`, `status` and `validate` read instead of the graph
  * (docs/benchmarks.md, "A warm `next` reads only the actionable items"). A run that
  * computes the index of one state of the root (engine.ts `indexFromFragments`) encodes it
- * into three store parts ({@link encodeMemo}); a later run over the same state reads them
+ * into four store parts ({@link encodeMemo}), and the first `status` over it adds the
+ * summary ({@link SUMMARY_PART}); a later run over the same state reads them
  * back ({@link readMemo}) instead of decoding every document's contribution. This module
  * is the codec alone: which store, which state (the fingerprint) and when to read or
  * write are the engine's.
@@ -15,6 +16,13 @@ import type { IndexedDocument, IndexedItem } from './engine.js';
 
 /** The memo format; a stored memo of another version is computed again. */
 export const MEMO_VERSION = 4;
+
+/**
+ * The store part of the summary ({@link encodeSummary}), after the four of
+ * {@link encodeMemo}. Added later, by the first `status` over the state (the engine's
+ * `summaryOf`): a memo without it, or with one of another state, reads as having none.
+ */
+export const SUMMARY_PART = 4;
 
 /** Items by column: each with its file (index into the discovered files), fields, dependencies (`deps[i]` of them, in `refs`), position, and where its JSON is in its document's node JSON. */
 export interface MemoItems {
@@ -216,12 +224,12 @@ export class HeadItem implements IndexedItem {
 export interface StoredMemo {
   head: MemoHeadView;
   body(): Memo | null;
-  /** The summary (the fifth part, see {@link encodeSummary}), read when first asked for; null if it does not decode. */
+  /** The summary ({@link SUMMARY_PART}, see {@link encodeSummary}), read when first asked for; null if absent, another state's, or it does not decode. */
   summary(): IndexSummary | null;
 }
 
 /**
- * The memo's first four store parts (the fifth is the summary, {@link encodeSummary}).
+ * The memo's first four store parts (the fifth, added by `status` alone, is the summary: {@link encodeSummary}).
  * The head: its meta JSON's length (u32 LE), the meta JSON ({@link HeadMeta}), the
  * integer columns ({@link HEAD_COLUMNS}, i32 LE, each `n` long). The body: the memo's
  * JSON without `docIds`. The names ({@link HeadNames}) and the links ({@link HeadLinks},
@@ -309,7 +317,7 @@ function headColumns(part: Buffer, offset: number, meta: HeadMeta): { columns: I
  * The memo from its stored head (`part`), if it is one for this fingerprint and this many
  * files with consistent columns; else null (computed again). The names and links
  * (parts 2 and 3) are parsed when one of their strings is first read, the body (part 1)
- * and the summary (part 4) read and checked when first asked for: a warm `next --json`
+ * and the summary ({@link SUMMARY_PART}) read and checked when first asked for: a warm `next --json`
  * reads only the head's columns.
  */
 export function readMemo(part: Buffer | null, readPart: (i: number) => Buffer | null, fingerprint: string, files: number): StoredMemo | null {
@@ -340,7 +348,7 @@ export function readMemo(part: Buffer | null, readPart: (i: number) => Buffer | 
       }
     };
     let summary: IndexSummary | null | undefined;
-    return { head, body, summary: () => (summary !== undefined ? summary : (summary = readSummary(readPart(4), fingerprint))) };
+    return { head, body, summary: () => (summary !== undefined ? summary : (summary = readSummary(readPart(SUMMARY_PART), fingerprint))) };
   } catch {
     return null;
   }

@@ -53,7 +53,8 @@ export interface StoredOutput {
   nodes: number;
 }
 
-interface Header {
+/** A header as stored (JSON): a full one, or a delta amending the full one at `base`. */
+export interface Header {
   key: string;
   writtenAt: number;
   files: string[];
@@ -271,6 +272,19 @@ export class FragmentStore {
   setMemo(...parts: Buffer[]): void {
     this.memoParts = parts.length ? parts : null;
     this.dirty = true;
+  }
+
+  /**
+   * Adds (`i` one past the last) or replaces one part of the memo, the others kept where
+   * they are in the file: the next save appends this part and a header, not the memo
+   * again. False, and nothing set, when there is no memo or `i` would leave a gap.
+   */
+  setMemoPart(i: number, part: Buffer): boolean {
+    const parts = this.memoParts;
+    if (!parts || !Number.isInteger(i) || i < 0 || i > parts.length) return false;
+    parts[i] = part;
+    this.dirty = true;
+    return true;
   }
 
   /** The graph parts of these files, checksum verified; a file whose part is missing or damaged is left out. */

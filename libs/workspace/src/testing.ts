@@ -9,6 +9,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
+import type { Header } from './store.js';
 
 /** A temporary directory to write a root into; {@link TempRoot.dispose} removes it. */
 export class TempRoot {
@@ -134,4 +136,29 @@ export function randomEdit(root: TempRoot, r: Rng, deleteShare = 0.2): { rel: st
   }
   root.write(rel, randomDocument(r, rel));
   return { rel, what: exists ? 'change' : 'add' };
+}
+
+/** A fragment store's header (store.ts), as a test reads and amends it. */
+export type StoreHeader = Header;
+
+const STORE_MAGIC = 'GVFRAG01';
+const STORE_TRAILER_MAGIC = 'GVFRAGHD';
+
+/** The last header of a fragment store file (magic, parts, header, u32 header length, u32 header crc, trailer magic), where it starts, and the file's bytes; throws if the file is not one. */
+export function readStoreFile(file: string): { header: StoreHeader; bytes: Buffer; headerStart: number } {
+  const bytes = fs.readFileSync(file);
+  if (bytes.subarray(0, 8).toString('latin1') !== STORE_MAGIC || bytes.subarray(bytes.length - 8).toString('latin1') !== STORE_TRAILER_MAGIC) throw new Error(`not a fragment store: ${file}`);
+  const length = bytes.readUInt32LE(bytes.length - 16);
+  const headerStart = bytes.length - 16 - length;
+  return { header: JSON.parse(bytes.subarray(headerStart, headerStart + length).toString('utf8')) as StoreHeader, bytes, headerStart };
+}
+
+/** Appends another header, with correct checksums, to a store file (as a run that saves does, after the parts it adds). */
+export function appendStoreHeader(file: string, header: StoreHeader): void {
+  const h = Buffer.from(JSON.stringify(header), 'utf8');
+  const trailer = Buffer.alloc(16);
+  trailer.writeUInt32LE(h.length, 0);
+  trailer.writeUInt32LE(zlib.crc32(h), 4);
+  Buffer.from(STORE_TRAILER_MAGIC, 'latin1').copy(trailer, 8);
+  fs.appendFileSync(file, Buffer.concat([h, trailer]));
 }

@@ -1,8 +1,22 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../context.js';
-import { loadWorkspace, WorkspaceEngine, type Workspace } from '@govern/workspace';
+import { FragmentStore, loadWorkspace, WorkspaceEngine, type Workspace } from '@govern/workspace';
 import pc from 'picocolors';
-import { RANDOM_PATHS as PATHS, RANDOM_STATUSES, TempRoot, randomDocument, randomEdit, rng, writeRandomRoot, type Rng } from '@govern/workspace/testing';
+import {
+  RANDOM_PATHS as PATHS,
+  RANDOM_STATUSES,
+  TempRoot,
+  appendStoreHeader,
+  randomDocument,
+  randomEdit,
+  readStoreFile,
+  rng,
+  writeRandomRoot,
+  type Rng,
+} from '@govern/workspace/testing';
 import { nodeRow, nodeTable, table } from '../render.js';
 import { printNext, type NextOptions } from './next.js';
 import { FULL_DOCUMENTS, SUMMARY_DOCUMENTS, printStatus, type StatusOptions } from './status.js';
@@ -120,6 +134,116 @@ describe('next, status and validate read the item index', () => {
     expect(run(warm, (ctx, w) => printNext(ctx, { json: true }, w))).toEqual(run(ws, (ctx, w) => printNext(ctx, { json: true }, w)));
     expect(run(warm, (ctx, w) => printStatus(ctx, { json: true }, w))).toEqual(run(withoutIndex(ws), (ctx, w) => printStatus(ctx, { json: true }, w)));
     expect(again.filter((p) => p === 'materialize' || p === 'index' || p === 'index-memo')).toEqual(['index-memo', 'index']);
+  });
+});
+
+describe('the status summary: computed and stored by status alone', () => {
+  const storeFile = () => FragmentStore.fileFor(path.join(root, '.govern', 'cache'));
+  /** The memo's parts as the store file's last header places them: [offset, length, crc32] each. */
+  const memoParts = (): [at: number, length: number, crc: number][] => {
+    const flat = readStoreFile(storeFile()).header.memo ?? [];
+    return Array.from({ length: flat.length / 3 }, (_, i) => [flat[3 * i]!, flat[3 * i + 1]!, flat[3 * i + 2]!]);
+  };
+  /** A fresh load (a CLI run) and how many times it computed the summary. */
+  const load = async () => {
+    const phases: string[] = [];
+    const ws = await loadWorkspace({ root, trace: (p) => phases.push(p) });
+    return { ws, summaries: () => phases.filter((p) => p === 'index-summary').length };
+  };
+  const expectNextAsGraph = (ws: Workspace, label: string) => {
+    for (const o of [{ json: true }, {}]) expect(run(ws, (ctx, w) => printNext(ctx, o, w)), `${label}: next ${JSON.stringify(o)}`).toEqual(run(withoutIndex(ws), (ctx, w) => printNext(ctx, o, w)));
+  };
+  const expectStatusAsGraph = (ws: Workspace, label: string) => {
+    for (const o of [{ json: true }, {}]) expect(run(ws, (ctx, w) => printStatus(ctx, o, w)), `${label}: status ${JSON.stringify(o)}`).toEqual(run(withoutIndex(ws), (ctx, w) => printStatus(ctx, o, w)));
+  };
+  /** A prose line added to a document: a new state, whatever else the step does. */
+  const touch = (r: Rng) => fs.appendFileSync(path.join(root, r.pick(PATHS.filter((rel) => tmp.exists(rel)))), `\nProse ${r.int(0, 1e9)}.\n`);
+
+  it('next and validate after a change neither compute nor store it; the first status computes it and appends it alone; later ones read it', async () => {
+    const r = rng(11);
+    writeRandomRoot(tmp, r, 1);
+    await loadWorkspace({ root });
+    for (let step = 0; step < 4; step++) {
+      // A prose edit (the patch path), and on odd steps a random one too (the full path, often).
+      touch(r);
+      if (step % 2) randomEdit(tmp, r, 0);
+      const label = `step ${step}`;
+      const reader = await load();
+      expectNextAsGraph(reader.ws, label);
+      expect(run(reader.ws, (ctx, w) => printValidate(ctx, {}, w)), label).toEqual(run(withoutIndex(reader.ws), (ctx, w) => printValidate(ctx, {}, w)));
+      expect(reader.summaries(), label).toBe(0);
+      // The memo `next` stored: head, body, names, links; no summary.
+      const memo = memoParts();
+      expect(memo.length, label).toBe(4);
+      const before = fs.readFileSync(storeFile());
+
+      const first = await load();
+      expectStatusAsGraph(first.ws, label);
+      expect(first.summaries(), label).toBe(1);
+      // Appended after what was there, which is left as it was; the other four parts where they were, not written again.
+      const after = fs.readFileSync(storeFile());
+      expect(after.subarray(0, before.length).equals(before), label).toBe(true);
+      const parts = memoParts();
+      expect(parts.slice(0, 4), label).toEqual(memo);
+      expect(parts.length, label).toBe(5);
+      expect(parts[4]![0], label).toBeGreaterThanOrEqual(before.length);
+      for (const [at, length] of memo) expect(after.indexOf(before.subarray(at, at + length), before.length), label).toBe(-1);
+
+      const later = await load();
+      expectStatusAsGraph(later.ws, label);
+      expectNextAsGraph(later.ws, label);
+      expect(later.summaries(), label).toBe(0);
+      expect(fs.readFileSync(storeFile()).equals(after), label).toBe(true);
+    }
+  });
+
+  it('a summary part of another state, torn or damaged reads as none: status computes it again, prints the same, and stores it', async () => {
+    const r = rng(12);
+    writeRandomRoot(tmp, r, 1);
+    const statusStores = async (label: string) => {
+      const first = await load();
+      expectStatusAsGraph(first.ws, label);
+      expect(first.summaries(), label).toBe(1);
+      const later = await load();
+      expectStatusAsGraph(later.ws, label);
+      expect(later.summaries(), label).toBe(0);
+    };
+    /** The stored summary part's bytes. */
+    const summaryPart = (): Buffer => {
+      const [at, length] = memoParts()[4]!;
+      return fs.readFileSync(storeFile()).subarray(at, at + length);
+    };
+    /** `part` as the memo's summary: appended with a header that points at it (checksum right), as a run that saved it would. */
+    const storeAsSummary = (part: Buffer) => {
+      const file = storeFile();
+      const { header } = readStoreFile(file);
+      const at = fs.statSync(file).size;
+      fs.appendFileSync(file, part);
+      appendStoreHeader(file, { ...header, memo: [...header.memo!.slice(0, 12), at, part.length, zlib.crc32(part)] });
+    };
+    await statusStores('first state');
+    const other = summaryPart();
+    touch(r);
+    expectNextAsGraph((await load()).ws, 'second state');
+    expect(memoParts().length).toBe(4);
+
+    storeAsSummary(other);
+    await statusStores('the first state\'s summary');
+    const valid = summaryPart();
+    expect(valid.equals(other)).toBe(false);
+
+    storeAsSummary(valid.subarray(0, valid.length >> 1));
+    await statusStores('torn: its first half');
+    expect(summaryPart()).toEqual(valid);
+
+    // A byte flipped in the part where it is: its checksum fails.
+    const [at, length] = memoParts()[4]!;
+    const bytes = fs.readFileSync(storeFile());
+    const flip = at + (length >> 1);
+    bytes[flip] = bytes[flip]! ^ 0xff;
+    fs.writeFileSync(storeFile(), bytes);
+    await statusStores('damaged');
+    expect(summaryPart()).toEqual(valid);
   });
 });
 
