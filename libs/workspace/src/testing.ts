@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import type { Rng } from '@govern/graph/testing';
 import type { Header } from './store.js';
 
 /** A temporary directory to write a root into; {@link TempRoot.dispose} removes it. */
@@ -44,25 +45,7 @@ export class TempRoot {
   }
 }
 
-/** A seeded generator: `next()` in [0, 1), `int(lo, hi)` inclusive, `pick(xs)`. */
-export interface Rng {
-  next(): number;
-  int(lo: number, hi: number): number;
-  pick<T>(xs: readonly T[]): T;
-}
-
-/** mulberry32: a small seeded generator, so that a failing random test replays. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)), pick: (xs) => xs[Math.floor(next() * xs.length)]! };
-}
+export { rng, type Rng } from '@govern/graph/testing';
 
 /** The milestone ids every random tracker row draws from (few, so that they repeat across documents). */
 export const RANDOM_IDS = ['LM-01', 'LM-02', 'LM-03', 'LM-04', 'LM-05', 'LM-06'] as const;

@@ -1,10 +1,10 @@
 /**
- * Test support for the @govern/graph tests (not a test file, and not part of the library:
- * the package exports src/index.ts only, which does not import it, and nx.json's
- * `production` inputs leave __fixtures__ out): whole nodes, indexes as buildGraph makes
- * them, the long-lived engine's in-place patch, a seeded generator, and random graphs with
- * the random edits the engine's updates make. The same generator as
- * `@govern/workspace/testing`, which this library cannot import (workspace depends on it).
+ * Test support for the @govern/graph tests and the tests of the libraries above it
+ * (`@govern/graph/testing`; product code never imports it: the library's entry does not,
+ * and nx.json's `production` inputs leave __fixtures__ out): whole nodes, indexes as
+ * buildGraph makes them, the long-lived engine's in-place patch, a seeded generator
+ * (`@govern/workspace/testing` re-exports it), and random graphs with the random edits the
+ * engine's updates make.
  */
 import { DEFAULT_PROFILE, compileProfile, type Status } from '@govern/workplan';
 import { ruleIndex } from '../actionable.js';
