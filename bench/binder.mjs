@@ -44,7 +44,7 @@ import { build } from 'esbuild';
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 function args(argv) {
-  const o = { envelopes: 1_000_000, taskspecs: 10_000, batch: 50_000, reportOnly: false, json: false, keep: false, fullReplay: false, lib: null, partSize: undefined };
+  const o = { envelopes: 1_000_000, taskspecs: 10_000, batch: 50_000, reportOnly: false, json: false, keep: false, fullReplay: false, lib: null, partSize: undefined, perCall: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--envelopes') o.envelopes = Number(argv[++i]);
@@ -54,12 +54,14 @@ function args(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--full-replay') o.fullReplay = true;
+    else if (a === '--per-call') o.perCall = true;
     else if (a === '--lib') o.lib = path.resolve(argv[++i]);
     else if (a === '--part-size') o.partSize = Number(argv[++i]);
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node bench/binder.mjs [--envelopes N] [--taskspecs N] [--batch N] [--part-size N] [--full-replay] [--report-only] [--json] [--keep] [--lib FILE]\n' +
+        'usage: node bench/binder.mjs [--envelopes N] [--taskspecs N] [--batch N] [--part-size N] [--per-call] [--full-replay] [--report-only] [--json] [--keep] [--lib FILE]\n' +
           '--lib: a bundle of bench/binder-lib.ts built from other sources (A/B runs against another build), instead of building this checkout\'s.\n' +
+          '--per-call: print each bind call\'s wall and CPU time and its insert, compare, capsule and commit steps, by the facts stored before it (how binding scales with the store).\n' +
           '--part-size: records per part of an ingest() call (openBinder\'s partSize; default the binder\'s, 12,500).\n' +
           'Exits 1 when bind < 0.5x the raw appender rate or replay < 5x the bind rate; --report-only only prints.\n',
       );
@@ -176,12 +178,15 @@ async function raw(lib, dir, o) {
 }
 
 /** ingest() of every batch (made before the clock starts), one call at a time; the clock runs from the first call to the last result. */
-async function ingestAll(binder, all, expect, envelopes) {
+async function ingestAll(binder, all, expect, envelopes, afterCall) {
   const sum = { received: 0, accepted: 0, duplicates: 0, quarantined: 0, conflicts: 0, created: 0, updated: 0, minted: 0, paths: {} };
   const results = [];
   const t = performance.now();
   const c = cpuMs();
-  for (const batch of all) results.push(await binder.ingest(batch, { source: 'bench' }));
+  for (const batch of all) {
+    results.push(await binder.ingest(batch, { source: 'bench' }));
+    afterCall?.(results.length);
+  }
   const ms = performance.now() - t;
   const cpu = cpuMs() - c;
   for (const r of results) {
@@ -245,8 +250,23 @@ async function main() {
     const snapshot = [...batches(o)];
     // The binder's own trace: milliseconds per step of ingest, summed over the bind phase.
     const phases = {};
-    let binder = await lib.openBinder({ file, knownSecrets: [], ...partOpts, trace: (phase, ms) => (phases[phase] = (phases[phase] ?? 0) + ms) });
-    const bind = await ingestAll(binder, snapshot, 'new', o.envelopes);
+    // --per-call: each bind call's own steps, beside how many facts were stored before it.
+    let call = {};
+    let callStart = { wall: performance.now(), cpu: cpuMs() };
+    const perCall = !o.perCall
+      ? undefined
+      : (n) => {
+          const f = (x) => (x ?? 0).toFixed(0).padStart(6);
+          log(`call ${String(n).padStart(4)}, facts before ${String((n - 1) * o.batch).padStart(8)}: wall ${f(performance.now() - callStart.wall)} ms, CPU ${f(cpuMs() - callStart.cpu)} ms; insert ${f(call.insert)} compare ${f(call.compare)} capsules ${f(call.capsules)} commit ${f(call.commit)} ms`);
+          call = {};
+          callStart = { wall: performance.now(), cpu: cpuMs() };
+        };
+    const trace = (phase, ms) => {
+      phases[phase] = (phases[phase] ?? 0) + ms;
+      call[phase] = (call[phase] ?? 0) + ms;
+    };
+    let binder = await lib.openBinder({ file, knownSecrets: [], ...partOpts, trace });
+    const bind = await ingestAll(binder, snapshot, 'new', o.envelopes, perCall);
     await binder.close();
     const before = await counts(lib, file);
     log(`bind: ${bind.accepted} facts in ${(bind.ms / 1000).toFixed(1)} s; ${before.capsules} capsules (${before.minted} minted)`);
