@@ -655,6 +655,30 @@ describe('rollout: suggest and apply', () => {
     await expect(b.apply('0'.repeat(64), { actor: 'ada', reason: 'r' })).rejects.toMatchObject({ code: 'capsule-not-found' });
     expect((await b.status()).applications).toBe(1);
   });
+
+  it('an apply or a replay made while an earlier ingest is still under way commits after it', async () => {
+    const b = await binder({ rollout: 'prescriptive' });
+    await b.ingest(three, { source: 'test' });
+    const { task_id: _t, ...noTask } = envelope(5);
+    const id = (await b.ingest([noTask], { source: 'test' })).quarantineIds[0]!;
+    const key = ukey(envelope(1));
+    // Neither ingest is awaited before the next call is made: each first looks its digest
+    // up on the read connection, which readers keep busy, while apply and replay read on
+    // the write connection and are ready to write sooner.
+    const reading = Array.from({ length: 20 }, () => b.facts());
+    const ingested = b.ingest([envelope(4)], { source: 'test' });
+    const applied = b.apply(key, { actor: 'ada', reason: 'r' });
+    const ingested5 = b.ingest([envelope(5)], { source: 'test' });
+    const replayed = b.replay(id, envelope(5));
+    expect((await ingested).accepted).toBe(1);
+    // Applied to the capsule as the earlier ingest left it: four supports, not three.
+    expect((await applied).counters.support_count).toBe(4);
+    expect((await ingested5).accepted).toBe(1);
+    // The fix is stored already by the earlier ingest: the replay finds it, stores nothing.
+    expect(await replayed).toEqual({ quarantineId: id, idempotencyKey: ikey(envelope(5)), stored: false, capsules: noCapsules });
+    expect((await b.capsules())[0]!.counters.support_count).toBe(5);
+    expect((await Promise.all(reading)).map((f) => f.length)).toEqual(Array.from({ length: 20 }, () => 3));
+  });
 });
 
 describe('query primitives', () => {

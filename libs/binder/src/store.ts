@@ -101,11 +101,11 @@ export interface OpenBinderOptions {
  */
 export type BindPhase = 'digest' | 'validate' | 'keys' | 'stage' | 'insert' | 'compare' | 'capsules' | 'bookkeeping' | 'commit';
 
-/** A call's place in the binder's write order ({@link BinderStore.takeTurn}). */
-interface Turn {
-  wait: Promise<void>;
-  done: () => void;
-}
+/**
+ * Runs `fn` in the call's one write transaction, at the call's place in the binder's
+ * write order ({@link BinderStore.inOrder}).
+ */
+type Write = <T>(fn: (tx: Conn) => Promise<T>) => Promise<T>;
 
 /** Where a batch came from, recorded in the ingest log and on its quarantine rows. */
 export interface IngestOptions {
@@ -862,17 +862,19 @@ class BinderStore implements Binder {
    * computed for another fallback mode or version are recomputed from all facts.
    * Nothing to do on an up-to-date file (two small queries).
    */
-  async reconcile(): Promise<void> {
-    if (!(FALLBACK_MODES as readonly string[]).includes(this.mode)) throw new Error(`unknown fallback mode ${String(this.mode)}`);
-    const stale = await this.db.all(`SELECT count(*) AS n FROM binder_envelopes WHERE fallback_version <> $1`, [FALLBACK_VERSION]);
-    const other = await this.db.all(`SELECT count(*) AS n FROM binder_capsules WHERE fallback_mode <> $1 OR fallback_version <> $2`, [this.mode, FALLBACK_VERSION]);
-    if (num(stale[0]!.n) === 0 && num(other[0]!.n) === 0) return;
-    await this.db.transaction(async (tx) => {
-      if (num(stale[0]!.n) > 0) await this.rederive(tx);
-      await tx.run('DELETE FROM binder_capsules');
-      await tx.run(`INSERT INTO binder_capsules (${CAPSULE_COLUMNS.join(', ')}) ${capsuleSelect(this.mode, null)}`);
-      const n = num((await tx.all('SELECT count(*) AS n FROM binder_capsules'))[0]!.n);
-      await this.log(tx, { kind: 'recompute', source: 'open', path: 'recompute', received: 0, accepted: 0, duplicates: 0, quarantined: 0, conflicts: 0, created: 0, updated: n, minted: 0, digest: null });
+  reconcile(): Promise<void> {
+    return this.inOrder(async (write) => {
+      if (!(FALLBACK_MODES as readonly string[]).includes(this.mode)) throw new Error(`unknown fallback mode ${String(this.mode)}`);
+      const stale = await this.db.all(`SELECT count(*) AS n FROM binder_envelopes WHERE fallback_version <> $1`, [FALLBACK_VERSION]);
+      const other = await this.db.all(`SELECT count(*) AS n FROM binder_capsules WHERE fallback_mode <> $1 OR fallback_version <> $2`, [this.mode, FALLBACK_VERSION]);
+      if (num(stale[0]!.n) === 0 && num(other[0]!.n) === 0) return;
+      await write(async (tx) => {
+        if (num(stale[0]!.n) > 0) await this.rederive(tx);
+        await tx.run('DELETE FROM binder_capsules');
+        await tx.run(`INSERT INTO binder_capsules (${CAPSULE_COLUMNS.join(', ')}) ${capsuleSelect(this.mode, null)}`);
+        const n = num((await tx.all('SELECT count(*) AS n FROM binder_capsules'))[0]!.n);
+        await this.log(tx, { kind: 'recompute', source: 'open', path: 'recompute', received: 0, accepted: 0, duplicates: 0, quarantined: 0, conflicts: 0, created: 0, updated: n, minted: 0, digest: null });
+      });
     });
   }
 
@@ -898,48 +900,46 @@ class BinderStore implements Binder {
     await tx.run(`UPDATE binder_envelopes SET ${sets.join(', ')}, fallback_version = '${FALLBACK_VERSION}' FROM binder_rederive r WHERE binder_envelopes.idempotency_key = r.idempotency_key`);
   }
 
-  async ingest(records: readonly unknown[], opts: IngestOptions): Promise<IngestResult> {
-    const turn = this.takeTurn();
-    try {
+  ingest(records: readonly unknown[], opts: IngestOptions): Promise<IngestResult> {
+    return this.inOrder(async (write) => {
       const digest = await this.step('digest', () => recordsDigest(records));
       const parts: Array<() => Promise<Prepared>> = [];
       for (let from = 0; from < records.length || from === 0; from += this.part) {
         const to = Math.min(records.length, from + this.part);
         parts.push(() => this.prepare(records, new Set(), digest !== null, from, to));
       }
-      return await this.run(turn, digest, opts.source, parts, () => records.every((r) => isWellFormedJson(r)));
-    } finally {
-      turn.done();
-    }
+      return this.run(write, digest, opts.source, parts, () => records.every((r) => isWellFormedJson(r)));
+    });
   }
 
   /**
-   * The next call's place in the write order, taken when a call is made: calls that
-   * overlap (the next batch handed over before the previous result) bind in the order
-   * they were made, whatever each waits for before its transaction (a digest, the
-   * known-batch read). `wait` resolves when the previous call has queued its
-   * transaction on the write connection (a FIFO queue); `done` lets the next one queue.
+   * Every binder write goes through here. The call takes its place in the write order
+   * when it is made, so calls that overlap (the next batch handed over before the
+   * previous result, an `apply` after an `ingest` still computing its digest) commit in
+   * the order they were made, whatever each awaits before its transaction (a digest,
+   * the known-batch read, screening). `body` gets `write`, which waits until the
+   * previous call has queued its transaction on the write connection (a FIFO queue),
+   * queues this call's and lets the next call queue; a call that ends without writing
+   * (an error, nothing to do) lets the next one go too.
    */
-  private takeTurn(): Turn {
-    const wait = this.writeOrder;
-    let done!: () => void;
-    this.writeOrder = new Promise<void>((resolve) => (done = resolve));
-    return { wait, done };
+  private inOrder<T>(body: (write: Write) => Promise<T>): Promise<T> {
+    const previous = this.writeOrder;
+    let release!: () => void;
+    this.writeOrder = new Promise<void>((resolve) => (release = resolve));
+    const write: Write = async (fn) => {
+      await previous;
+      const queued = this.db.transaction(fn);
+      release();
+      return queued;
+    };
+    // A body that throws before it returns a promise must release the turn as well.
+    return new Promise<T>((resolve) => resolve(body(write))).finally(release);
   }
 
   private writeOrder: Promise<void> = Promise.resolve();
 
-  async ingestText(text: string, opts: IngestOptions): Promise<IngestResult> {
-    const turn = this.takeTurn();
-    try {
-      return await this.ingestTextInTurn(turn, text, opts);
-    } finally {
-      turn.done();
-    }
-  }
-
-  private ingestTextInTurn(turn: Turn, text: string, opts: IngestOptions): Promise<IngestResult> {
-    return this.run(turn, textDigest(text), opts.source, [async () => {
+  ingestText(text: string, opts: IngestOptions): Promise<IngestResult> {
+    return this.inOrder((write) => this.run(write, textDigest(text), opts.source, [async () => {
       const entries = parseEnvelopeText(text);
       const records: unknown[] = [];
       const errors: Array<{ ord: number; raw: string; reason: QuarantineReason }> = [];
@@ -955,7 +955,7 @@ class BinderStore implements Binder {
       for (const e of errors) p.refused.push({ ord: e.ord, raw: e.raw, reasons: [e.reason] });
       p.refused.sort((a, b) => a.ord - b.ord);
       return p;
-    }]);
+    }]));
   }
 
   ingestFacts(memoryDbFile: string, opts: MemoryIngestOptions = {}): Promise<MemoryIngestResult> {
@@ -1005,7 +1005,7 @@ class BinderStore implements Binder {
    * JSON, asked before a stored digest is trusted; such a digest is recorded only when
    * `prepare` found every record plain.
    */
-  private async run(turn: Turn, digest: string | null, source: string, parts: ReadonlyArray<() => Promise<Prepared>>, plainCheck?: () => boolean): Promise<IngestResult> {
+  private async run(write: Write, digest: string | null, source: string, parts: ReadonlyArray<() => Promise<Prepared>>, plainCheck?: () => boolean): Promise<IngestResult> {
     if (digest) {
       // Read on the read connection (committed data): it does not wait behind a batch
       // being bound, so a caller may prepare the next batch meanwhile. A digest committed
@@ -1013,15 +1013,12 @@ class BinderStore implements Binder {
       const b = await this.db.read('SELECT received, stored, quarantine_ids FROM binder_batches WHERE batch_digest = $1', [digest]);
       let known: { received: number; duplicates: number; quarantined: number; ingestId: number; ids: string[] } | null = null;
       if (b.length && (plainCheck?.() ?? true)) {
-        await turn.wait;
-        const logged = this.db.transaction(async (tx) => {
+        known = await write(async (tx) => {
           const ids = JSON.parse(b[0]!.quarantine_ids as string) as string[];
           const base = { received: num(b[0]!.received), accepted: 0, duplicates: num(b[0]!.stored), quarantined: ids.length, conflicts: 0, created: 0, updated: 0, minted: 0 };
           const ingestId = await this.log(tx, { ...base, kind: 'ingest', source, path: 'known-batch', digest });
           return { ...base, ingestId, ids };
         });
-        turn.done();
-        known = await logged;
       }
       if (known) {
         return {
@@ -1038,9 +1035,7 @@ class BinderStore implements Binder {
       }
     }
     let done = 0;
-    // Queued on the write connection (a FIFO queue) in call order, then the next call may queue.
-    await turn.wait;
-    const bound = this.db.transaction(async (tx) => {
+    const result = await write(async (tx) => {
       const prepared = await this.stream(tx, parts);
       // A digest of records that are not all plain JSON identifies nothing: neither logged nor recorded.
       const recorded = digest !== null && (plainCheck === undefined || prepared.plain) ? digest : null;
@@ -1081,8 +1076,6 @@ class BinderStore implements Binder {
         ingestId,
       };
     });
-    turn.done();
-    const result = await bound;
     this.trace?.('commit', performance.now() - done);
     return result;
   }
@@ -1288,54 +1281,56 @@ class BinderStore implements Binder {
     }));
   }
 
-  async replay(quarantineId: string, fixedRecord: unknown, opts: { source?: string } = {}): Promise<ReplayResult> {
-    const source = opts.source ?? `replay:${quarantineId}`;
-    const found = await this.db.all('SELECT resolved_key FROM binder_quarantine WHERE quarantine_id = $1', [quarantineId]);
-    if (!found.length) throw new BinderError('quarantine-not-found', `no quarantined record has id ${quarantineId}`, { details: { quarantine_id: quarantineId } });
-    const p = await this.prepare([fixedRecord]);
-    if (p.refused.length) {
-      throw new BinderError('replay-invalid', `the fixed record is still not a valid envelope: ${p.refused[0]!.reasons.map((r) => `${r.path || '(record)'}: ${r.message}`).join('; ')}`, {
-        details: { quarantine_id: quarantineId, reasons: p.refused[0]!.reasons },
-      });
-    }
-    const key = p.rows[0]!.fact.values[0];
-    return this.db.transaction(async (tx) => {
-      const q = await tx.all('SELECT resolved_key FROM binder_quarantine WHERE quarantine_id = $1', [quarantineId]);
-      const resolvedKey = (q[0]?.resolved_key as string | null) ?? null;
-      if (resolvedKey !== null && resolvedKey !== key) {
-        throw new BinderError('replay-conflict', `quarantined record ${quarantineId} was resolved already by storing ${resolvedKey}; this fix has key ${key}`, {
-          details: { quarantine_id: quarantineId, resolved_key: resolvedKey, idempotency_key: key },
+  replay(quarantineId: string, fixedRecord: unknown, opts: { source?: string } = {}): Promise<ReplayResult> {
+    return this.inOrder(async (write) => {
+      const source = opts.source ?? `replay:${quarantineId}`;
+      const found = await this.db.all('SELECT resolved_key FROM binder_quarantine WHERE quarantine_id = $1', [quarantineId]);
+      if (!found.length) throw new BinderError('quarantine-not-found', `no quarantined record has id ${quarantineId}`, { details: { quarantine_id: quarantineId } });
+      const p = await this.prepare([fixedRecord]);
+      if (p.refused.length) {
+        throw new BinderError('replay-invalid', `the fixed record is still not a valid envelope: ${p.refused[0]!.reasons.map((r) => `${r.path || '(record)'}: ${r.message}`).join('; ')}`, {
+          details: { quarantine_id: quarantineId, reasons: p.refused[0]!.reasons },
         });
       }
-      const r = await this.bind(tx, p, [], source);
-      const outcome = r.outcome.get(0);
-      if (outcome === 'conflict') {
-        throw new BinderError('replay-conflict', `idempotency key ${key} is stored already with other content; the fix would change a fact`, {
-          details: { quarantine_id: quarantineId, idempotency_key: key },
+      const key = p.rows[0]!.fact.values[0];
+      return write(async (tx) => {
+        const q = await tx.all('SELECT resolved_key FROM binder_quarantine WHERE quarantine_id = $1', [quarantineId]);
+        const resolvedKey = (q[0]?.resolved_key as string | null) ?? null;
+        if (resolvedKey !== null && resolvedKey !== key) {
+          throw new BinderError('replay-conflict', `quarantined record ${quarantineId} was resolved already by storing ${resolvedKey}; this fix has key ${key}`, {
+            details: { quarantine_id: quarantineId, resolved_key: resolvedKey, idempotency_key: key },
+          });
+        }
+        const r = await this.bind(tx, p, [], source);
+        const outcome = r.outcome.get(0);
+        if (outcome === 'conflict') {
+          throw new BinderError('replay-conflict', `idempotency key ${key} is stored already with other content; the fix would change a fact`, {
+            details: { quarantine_id: quarantineId, idempotency_key: key },
+          });
+        }
+        const at = this.now().toISOString();
+        await tx.run('UPDATE binder_quarantine SET resolved_at = coalesce(resolved_at, $2), resolved_key = $3, resolved_source = coalesce(resolved_source, $4) WHERE quarantine_id = $1', [
+          quarantineId,
+          at,
+          key,
+          source,
+        ]);
+        await this.log(tx, {
+          kind: 'replay',
+          source,
+          path: 'bind',
+          received: 1,
+          accepted: r.accepted,
+          duplicates: r.duplicates,
+          quarantined: 0,
+          conflicts: 0,
+          created: r.capsules.created,
+          updated: r.capsules.updated,
+          minted: r.capsules.minted,
+          digest: null,
         });
-      }
-      const at = this.now().toISOString();
-      await tx.run('UPDATE binder_quarantine SET resolved_at = coalesce(resolved_at, $2), resolved_key = $3, resolved_source = coalesce(resolved_source, $4) WHERE quarantine_id = $1', [
-        quarantineId,
-        at,
-        key,
-        source,
-      ]);
-      await this.log(tx, {
-        kind: 'replay',
-        source,
-        path: 'bind',
-        received: 1,
-        accepted: r.accepted,
-        duplicates: r.duplicates,
-        quarantined: 0,
-        conflicts: 0,
-        created: r.capsules.created,
-        updated: r.capsules.updated,
-        minted: r.capsules.minted,
-        digest: null,
+        return { quarantineId, idempotencyKey: key, stored: outcome === 'new', capsules: r.capsules };
       });
-      return { quarantineId, idempotencyKey: key, stored: outcome === 'new', capsules: r.capsules };
     });
   }
 
@@ -1376,47 +1371,49 @@ class BinderStore implements Binder {
     };
   }
 
-  async apply(upsertKeyHash: string, opts: { actor: string; reason: string; now?: Date }): Promise<Application> {
-    if (this.config.rollout !== 'prescriptive') {
-      throw new BinderError('not-prescriptive', `rollout is ${this.config.rollout}: capsules are applied only in prescriptive rollout`, { details: { rollout: this.config.rollout, upsert_key: upsertKeyHash } });
-    }
-    if (!opts.actor?.trim() || !opts.reason?.trim()) throw new BinderError('invalid-query', 'apply needs a non-empty actor and reason (they are audited)');
-    const now = opts.now ?? this.now();
-    return this.db.transaction(async (tx) => {
-      const rows = await tx.all('SELECT * FROM binder_capsules WHERE upsert_key = $1', [upsertKeyHash]);
-      if (!rows.length) throw new BinderError('capsule-not-found', `no capsule has upsert key ${upsertKeyHash}`, { details: { upsert_key: upsertKeyHash } });
-      const c = capsuleOf(rows[0]!, this.config, now);
-      if (!c.eligibility.eligible) {
-        throw new BinderError('not-eligible', `capsule ${upsertKeyHash} is not eligible: ${c.eligibility.reasons.map((r) => r.message).join('; ')}`, {
-          details: { upsert_key: upsertKeyHash, reasons: c.eligibility.reasons, confidence: c.eligibility.confidence },
-        });
+  apply(upsertKeyHash: string, opts: { actor: string; reason: string; now?: Date }): Promise<Application> {
+    return this.inOrder(async (write) => {
+      if (this.config.rollout !== 'prescriptive') {
+        throw new BinderError('not-prescriptive', `rollout is ${this.config.rollout}: capsules are applied only in prescriptive rollout`, { details: { rollout: this.config.rollout, upsert_key: upsertKeyHash } });
       }
-      const id = num((await tx.all('SELECT coalesce(max(application_id), 0) + 1 AS id FROM binder_applications'))[0]!.id);
-      const app: Application = {
-        application_id: id,
-        upsert_key: upsertKeyHash,
-        actor: opts.actor,
-        reason: opts.reason,
-        applied_at: now.toISOString(),
-        rollout: this.config.rollout,
-        fallback_mode: this.mode,
-        confidence: c.eligibility.confidence,
-        counters: c.counters,
-        binder_version: BINDER_VERSION,
-      };
-      await tx.run('INSERT INTO binder_applications VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
-        id,
-        upsertKeyHash,
-        app.actor,
-        app.reason,
-        app.applied_at,
-        app.rollout,
-        app.fallback_mode,
-        app.confidence,
-        canonicalText(app.counters),
-        BINDER_VERSION,
-      ]);
-      return app;
+      if (!opts.actor?.trim() || !opts.reason?.trim()) throw new BinderError('invalid-query', 'apply needs a non-empty actor and reason (they are audited)');
+      const now = opts.now ?? this.now();
+      return write(async (tx) => {
+        const rows = await tx.all('SELECT * FROM binder_capsules WHERE upsert_key = $1', [upsertKeyHash]);
+        if (!rows.length) throw new BinderError('capsule-not-found', `no capsule has upsert key ${upsertKeyHash}`, { details: { upsert_key: upsertKeyHash } });
+        const c = capsuleOf(rows[0]!, this.config, now);
+        if (!c.eligibility.eligible) {
+          throw new BinderError('not-eligible', `capsule ${upsertKeyHash} is not eligible: ${c.eligibility.reasons.map((r) => r.message).join('; ')}`, {
+            details: { upsert_key: upsertKeyHash, reasons: c.eligibility.reasons, confidence: c.eligibility.confidence },
+          });
+        }
+        const id = num((await tx.all('SELECT coalesce(max(application_id), 0) + 1 AS id FROM binder_applications'))[0]!.id);
+        const app: Application = {
+          application_id: id,
+          upsert_key: upsertKeyHash,
+          actor: opts.actor,
+          reason: opts.reason,
+          applied_at: now.toISOString(),
+          rollout: this.config.rollout,
+          fallback_mode: this.mode,
+          confidence: c.eligibility.confidence,
+          counters: c.counters,
+          binder_version: BINDER_VERSION,
+        };
+        await tx.run('INSERT INTO binder_applications VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+          id,
+          upsertKeyHash,
+          app.actor,
+          app.reason,
+          app.applied_at,
+          app.rollout,
+          app.fallback_mode,
+          app.confidence,
+          canonicalText(app.counters),
+          BINDER_VERSION,
+        ]);
+        return app;
+      });
     });
   }
 

@@ -25,11 +25,11 @@ export interface NextListStats {
  * those contain (tasks under a workplan inherit its dependencies) are tested again with
  * {@link isActionable}, and the actionable ones placed by a binary search on rank —
  * instead of testing every node (71,505 nodes, ~40 ms at 10,000 documents) after each
- * edit. The replaced nodes are
- * the ones the array's {@link reverseIndex} found when brought up to date with `index`
- * (its {@link ReverseIndex.changedSince} the version it had at the previous answer): the
- * list takes the reverse index from the index it is given, so the two cannot follow
- * different indexes, and the node array is compared once per update, not once by each.
+ * edit. The replaced nodes are the ones the array's {@link reverseIndex} found when
+ * brought up to date with `index` (its {@link ReverseIndex.changedSince} the version it
+ * had at the previous answer): the list takes the reverse index from the index it is
+ * given, so the two cannot follow different indexes, and the node array is compared once
+ * per update, not once by each.
  * Any other index (another node array, ids moved, another rank, or more replaced nodes
  * since than the reverse index keeps) takes the full {@link nextActionable}. The answer
  * is the same either way (next-list.test.ts).
