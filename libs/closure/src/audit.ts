@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { compareDiagnostics, type Diagnostic, type Item, type WorkDocument } from '@govern/workplan';
 import type { Workspace } from '@govern/workspace';
-import { AUDIT_LOG, readAuditLog, sha256, type AuditRecord } from '@govern/write';
+import { AUDIT_LOG, readAuditLog, sha256, WriteError, type AuditRecord, type LockOptions } from '@govern/write';
+import { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { handEditDiagnostics } from '@govern/history';
 import { Git } from './git.js';
@@ -107,6 +108,50 @@ export function auditWorkspace(ws: Workspace, opts: AuditOptions = {}): AuditRes
     }
   }
   return { diagnostics: [...ws.diagnostics, ...out.sort(compareDiagnostics)].sort(compareDiagnostics), checked };
+}
+
+export interface AuditRepositoryOptions extends AuditOptions {
+  /** How long to wait for a closure being published (default 15 s, then `lock-timeout`). */
+  lock?: LockOptions;
+}
+
+/**
+ * `govern audit` as the CLI and the MCP `audit` tool run it: loads the workspace with
+ * `load` and audits it while holding the closure lock (closure-lock.ts), so that the
+ * documents, the evidence manifests and the audit log are read while no `govern close`
+ * is between writing a manifest and appending its close record. `load` runs inside the
+ * lock because the documents (the statuses) are part of what a closure publishes.
+ *
+ * An audit writes nothing, so a checkout where the lock cannot be taken (a read-only
+ * clone: the lock directory cannot be created) is audited without it; such a checkout
+ * has no `govern close` running in it either. A closure that holds the lock longer than
+ * the timeout is reported as `lock-timeout`.
+ */
+export async function auditRepository(root: string, load: () => Promise<Workspace>, opts: AuditRepositoryOptions = {}): Promise<AuditResult> {
+  const { lock, ...audit } = opts;
+  let entered = false;
+  try {
+    return await withClosureLock(
+      root,
+      async () => {
+        entered = true;
+        return auditWorkspace(await load(), audit);
+      },
+      lock,
+    );
+  } catch (err) {
+    if (entered || !(err instanceof WriteError)) throw err;
+    if (err.code === 'io-error') return auditWorkspace(await load(), audit);
+    if (err.code === 'lock-timeout') {
+      const holder = err.details.holder as { pid?: number; host?: string } | undefined;
+      throw new WriteError(
+        'lock-timeout',
+        `the audit waited ${String(err.details.waitedMs)} ms for a closure being published (the ${CLOSURE_LOCK} lock${holder ? `, held by pid ${holder.pid} on ${holder.host}` : ''}) and gave up`,
+        { ...err.details, note: 'run the audit again once that `govern close` has finished; a lock whose holder process has exited is taken over at once' },
+      );
+    }
+    throw err;
+  }
 }
 
 function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Set<string>): Diagnostic[] {

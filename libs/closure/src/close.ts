@@ -8,6 +8,7 @@ import { loadWorkspace, writeFileAtomic, type Workspace } from '@govern/workspac
 import { appendAudit, AUDIT_LOG, defaultActor, lifecycleViolations, setStatus, sha256, WriteError, type LockOptions, type SetStatusResult } from '@govern/write';
 import { isSecretName, knownSecretsFromEnv, redactSecrets, type KnownSecret } from '@govern/secrets';
 import { auditWorkspace } from './audit.js';
+import { withClosureLock } from './closure-lock.js';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { Git } from './git.js';
 import { checkedProjects } from './projects.js';
@@ -31,6 +32,7 @@ export interface CloseOptions {
   env?: Record<string, string | undefined>;
   /** Output limits of one check (defaults: {@link DEFAULT_OUTPUT_LIMITS}). */
   output?: Partial<OutputLimits>;
+  /** How long to wait for locks: the document's and the audit log's (default 15 s each), and the closure lock before publishing (default 60 s). */
   lock?: LockOptions;
   workspace?: Workspace;
   cacheDir?: string | null;
@@ -85,6 +87,8 @@ export interface CloseResult {
  * writes `<evidence root>/manifest.json` and sets the status to done through
  * the same write path as `setStatus`. A failure says exactly what failed,
  * leaves the status alone and is still recorded (attempt manifest and audit log).
+ * The manifest, the status and the close record are written under the closure lock
+ * (closure-lock.ts), which `govern audit` reads under; the checks run outside it.
  */
 export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   const root = path.resolve(opts.root);
@@ -205,8 +209,45 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
 
   const manifestRel = `${pre.evidence.rel}/${MANIFEST_FILE}`;
   const manifestBytes = `${JSON.stringify(manifest, null, 2)}\n`;
-  writeFileAtomic(path.join(pre.evidence.abs, MANIFEST_FILE), manifestBytes);
-  result.manifest = manifestRel;
+  const evidenceAbs = pre.evidence.abs;
+  // Publishing (manifest, status, close record) under the closure lock, so an audit in
+  // another process sees this closure whole or not at all. Only here: the checks above
+  // run `govern audit`, which takes the same lock. Outermost lock: setStatus takes the
+  // document's lock and the audit-log lock inside it. A closure waits longer than the
+  // default 15 s, since an audit of a large repository may hold the lock for seconds and
+  // giving up would waste the checks that passed.
+  let published = false;
+  try {
+    return await withClosureLock(
+      root,
+      async () => {
+        published = true;
+        writeFileAtomic(path.join(evidenceAbs, MANIFEST_FILE), manifestBytes);
+        result.manifest = manifestRel;
+        return publish(root, node, ws, result, manifestRel, manifestBytes, { actor, via, now }, opts);
+      },
+      { timeoutMs: 60_000, ...opts.lock },
+    );
+  } catch (err) {
+    if (published) throw err;
+    const message = err instanceof WriteError ? `${err.code}: ${err.message}` : (err as Error).message;
+    result.failures.push({ code: 'status-write-failed', message: `checks passed, but the closure was not published (nothing written to ${manifestRel} or the status): ${message}` });
+    return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
+  }
+}
+
+/** The status write (or, for an item already done, the close record alone) that binds the manifest just written; run under the closure lock. */
+async function publish(
+  root: string,
+  node: GraphNode,
+  ws: Workspace,
+  result: CloseResult,
+  manifestRel: string,
+  manifestBytes: string,
+  who: { actor: string; via: string; now: () => Date },
+  opts: CloseOptions,
+): Promise<CloseResult> {
+  const { actor, via, now } = who;
   try {
     result.status = await setStatus({
       root,

@@ -5,8 +5,9 @@
 export { closeItem, verifyItem, checkEnv, BASE_CHECK_ENV, DEFAULT_OUTPUT_LIMITS } from './close.js';
 export type { CloseOptions, CloseResult, CloseFailure, VerifyOptions, VerifyResult, OutputLimits } from './close.js';
 export { checkedProjects } from './projects.js';
-export { auditWorkspace } from './audit.js';
-export type { AuditResult, AuditOptions } from './audit.js';
+export { auditWorkspace, auditRepository } from './audit.js';
+export type { AuditResult, AuditOptions, AuditRepositoryOptions } from './audit.js';
+export { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
 export { EvidenceManifestSchema, CheckRecordSchema, MANIFEST_FILE } from './manifest.js';
 export { CloseResultSchema, CloseFailureSchema } from './result.js';
 export type { EvidenceManifest, CheckRecord } from './manifest.js';

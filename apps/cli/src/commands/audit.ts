@@ -1,11 +1,11 @@
-import { auditWorkspace } from '@govern/closure';
-import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { auditRepository } from '@govern/closure';
+import { openWorkspace, resolveRoot, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor, formatDiagnostic, summarize, summaryLine } from '../render.js';
 
 /** `govern audit`: is every done claim backed by passing evidence? Exit 1 on any error. CI runs it. */
 export async function auditCommand(ctx: CommandContext, opts: CommonOptions & { fresh?: boolean }): Promise<number> {
-  const ws = await openWorkspace(ctx, opts);
-  const { diagnostics, checked } = auditWorkspace(ws, { fresh: opts.fresh === true });
+  // Loaded inside the closure lock: the documents are part of what a closure publishes.
+  const { diagnostics, checked } = await auditRepository(resolveRoot(ctx, opts.root), () => openWorkspace(ctx, opts), { fresh: opts.fresh === true });
   const s = summarize(diagnostics);
   const code = s.errors ? 1 : 0;
   if (opts.json) {

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { auditWorkspace } from '@govern/closure';
+import { auditRepository } from '@govern/closure';
 import { UnknownGateError } from '@govern/gates';
 import { readAuditLog } from '@govern/write';
 import { summarize } from '../../render.js';
@@ -51,8 +51,8 @@ export function registerReportTools(server: McpServer, tc: ToolContext): void {
       annotations: READ_ONLY,
     },
     async (args) => {
-      const ws = await tc.open();
-      const { diagnostics, checked } = auditWorkspace(ws);
+      // The engine brings the workspace up to date inside the closure lock, as `govern audit` loads it.
+      const { diagnostics, checked } = await auditRepository(tc.root, () => tc.open());
       const s = summarize(diagnostics);
       const shown = atLeast(diagnostics, args.severity).filter((d) => (!args.code || d.code === args.code) && (!args.file || d.file === args.file));
       const p = page(shown, args.offset, args.limit);

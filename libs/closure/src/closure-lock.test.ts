@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadWorkspace } from '@govern/workspace';
+import { appendAudit, readAuditLog, sha256, WriteError } from '@govern/write';
+import { afterEach, describe, expect, test } from 'vitest';
+import { auditRepository } from './audit.js';
+import { closeItem } from './close.js';
+import { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const TRACKER = (status: string) =>
+  [
+    '# Tracker',
+    '',
+    '| Order | Milestone | Depends On | Status |',
+    '|---|---|---|---|',
+    `| 1 | LM-01 Telemetry | - | ${status} |`,
+    '',
+    '## Checks',
+    '',
+    '- LM-01: `true`',
+    '',
+    '## Evidence Roots',
+    '',
+    '- LM-01: `ops/runtime/lm-01/`',
+    '',
+  ].join('\n');
+
+function repo(status: string): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-closure-lock-'));
+  dirs.push(root);
+  fs.mkdirSync(path.join(root, 'trackers'));
+  fs.writeFileSync(path.join(root, 'trackers/t.md'), TRACKER(status));
+  return root;
+}
+
+let tick = 0;
+const base = { actor: 'tester', via: 'test', toolVersion: '9.9.9', cacheDir: null, now: () => new Date(Date.UTC(2026, 10, 21, 12, 0, tick++)) } as const;
+const MANIFEST = 'ops/runtime/lm-01/manifest.json';
+const load = (root: string) => () => loadWorkspace({ root, cacheDir: null });
+const CLEAN = { diagnostics: [], checked: { doneItems: 1, evidenceRoots: 1, claims: 0 } };
+
+/** Settles to 'pending' when `p` has not settled within `ms`. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | 'pending'> {
+  return Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
+}
+
+describe('the closure lock', { timeout: 30_000 }, () => {
+  test('an audit run while a closure is half published waits for it, then finds it whole', async () => {
+    const root = repo('In Progress');
+    expect((await closeItem({ ...base, root, id: 'LM-01' })).passed).toBe(true);
+    expect(await auditRepository(root, load(root))).toEqual(CLEAN);
+
+    // Another process renews the evidence of the done item, as `govern close` does: a new
+    // manifest, then the close record that binds it. The audit starts between the two.
+    // Returned in an array: an async function returning the promise itself would wait for it.
+    const [audit] = await withClosureLock(root, async () => {
+      const renewed = fs.readFileSync(path.join(root, MANIFEST), 'utf8').replace(/"createdAt": "[^"]+"/, '"createdAt": "2026-11-22T00:00:00.000Z"');
+      fs.writeFileSync(path.join(root, MANIFEST), renewed);
+      const audit = auditRepository(root, load(root));
+      expect(await within(audit, 300)).toBe('pending');
+      await appendAudit(root, {
+        action: 'close',
+        actor: 'tester',
+        via: 'test',
+        item: 'LM-01',
+        file: 'trackers/t.md',
+        from: { status: 'done', text: 'Done' },
+        to: { status: 'done', text: 'Done' },
+        hashBefore: null,
+        hashAfter: null,
+        reason: `evidence renewed: ${MANIFEST}`,
+        forced: [],
+        evidence: MANIFEST,
+        evidenceSha256: sha256(renewed),
+      });
+      return [audit];
+    });
+    expect(await audit).toEqual(CLEAN);
+  });
+
+  test('a closure whose checks passed publishes only once an audit holding the lock is done', async () => {
+    const root = repo('In Progress');
+    const attempts = path.join(root, 'ops/runtime/lm-01/attempts');
+    const [close] = await withClosureLock(root, async () => {
+      const close = closeItem({ ...base, root, id: 'LM-01' });
+      // The checks run outside the lock: the attempt's manifest is written while it is held.
+      while (!fs.existsSync(attempts) || !fs.readdirSync(attempts).some((a) => fs.existsSync(path.join(attempts, a, 'manifest.json')))) {
+        expect(await within(close, 20)).toBe('pending');
+      }
+      expect(await within(close, 300)).toBe('pending');
+      expect([fs.existsSync(path.join(root, MANIFEST)), fs.readFileSync(path.join(root, 'trackers/t.md'), 'utf8'), readAuditLog(root).records]).toEqual([
+        false,
+        TRACKER('In Progress'),
+        [],
+      ]);
+      return [close];
+    });
+    const r = await close;
+    expect([r.passed, r.manifest, r.status?.to]).toEqual([true, MANIFEST, { status: 'done', text: 'Done' }]);
+    expect(await auditRepository(root, load(root))).toEqual(CLEAN);
+  });
+
+  test('a closure that cannot take the lock publishes nothing and says why', async () => {
+    const root = repo('In Progress');
+    const r = await withClosureLock(root, () => closeItem({ ...base, root, id: 'LM-01', lock: { timeoutMs: 200 } }));
+    expect([r.passed, r.manifest, r.failures.map((f) => f.code), fs.existsSync(path.join(root, MANIFEST))]).toEqual([false, null, ['status-write-failed'], false]);
+    expect(r.failures[0]!.message).toMatch(/^checks passed, but the closure was not published \(nothing written to ops\/runtime\/lm-01\/manifest.json or the status\): lock-timeout: /);
+    expect(readAuditLog(root).records.map((x) => [x.action, x.evidence])).toEqual([['close-failed', r.attemptManifest]]);
+  });
+
+  test('an audit gives up with lock-timeout, not a stack, when a closure holds the lock too long', async () => {
+    const root = repo('In Progress');
+    const err = await withClosureLock(root, () => auditRepository(root, load(root), { lock: { timeoutMs: 200 } }).catch((e: unknown) => e));
+    expect(err).toBeInstanceOf(WriteError);
+    const e = err as WriteError;
+    expect([e.code, e.details.file, e.details.lock, (e.details.holder as { pid: number }).pid]).toEqual(['lock-timeout', CLOSURE_LOCK, '.govern/locks/closure.lock', process.pid]);
+    expect(e.message).toMatch(new RegExp(`^the audit waited \\d+ ms for a closure being published \\(the closure lock, held by pid ${process.pid} on .+\\) and gave up$`));
+  });
+
+  // A read-only checkout: the lock directory cannot be created. Simulated by a file where
+  // the locks directory would be, since these tests may run as root, where chmod does not
+  // stop a write.
+  test('an audit where the lock cannot be created runs without it', async () => {
+    const root = repo('In Progress');
+    expect((await closeItem({ ...base, root, id: 'LM-01' })).passed).toBe(true);
+    fs.rmSync(path.join(root, '.govern/locks'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(root, '.govern'), { recursive: true });
+    fs.writeFileSync(path.join(root, '.govern/locks'), '');
+    expect(await auditRepository(root, load(root))).toEqual(CLEAN);
+  });
+});
