@@ -263,3 +263,63 @@ describe('the engine against a cold build', () => {
     expect(warm.documents.map((d) => d.file)).toEqual(['trackers/big.md', 'trackers/small.md']);
   });
 });
+
+describe('the first status on a state, in an engine whose kept store another process wrote since', () => {
+  it('opens the fragment store once: to read the index, its memo parts and append the summary (after another process ran `next`, or re-stat a file with no memo)', async () => {
+    write('trackers/a.md', '# A\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| M-1 First | - | Done |\n| M-2 Second | M-1 | Planned |\n| M-3 Third | M-2 | Planned |\n| M-4 Fourth | M-9 | Planned |\n');
+    write('trackers/b.md', '# B\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| N-1 Other | M-3 | Planned |\n| N-2 Free | - | In progress |\n');
+    /** What `status --json` copies from the summary. */
+    const printed = (s: ReturnType<ReturnType<NonNullable<Workspace['itemIndex']>>['summary']>) => ({ documents: s.documentsJson.toString('utf8'), next: s.nextJson.toString('utf8'), blocked: s.blockedJson.toString('utf8') });
+    // The summary computed with no store at all: from the fragments, nothing read or saved.
+    const expected = printed((await WorkspaceEngine.open({ root, cacheDir: null })).workspace().itemIndex!().summary());
+    expect(JSON.parse(expected.blocked).map((b: { id: string }) => b.id)).toEqual(['M-3', 'M-4', 'N-1']);
+    const phases: string[] = [];
+    const engine = await WorkspaceEngine.open({ root, trace: (phase) => phases.push(phase) });
+    /** Descriptors this process holds on the store's directory (Linux: /proc/self/fd). */
+    const storeFds = () =>
+      fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(fs.realpathSync(path.join(root, '.govern', 'cache')));
+        } catch {
+          return false; // the directory listing's own descriptor, closed since
+        }
+      }).length;
+    /** The first `status` of `engine`: the summary, the store opens and index phases it traced, and the descriptors it left open (the stale store closed for the one opened: none). */
+    const firstStatus = () => {
+      phases.length = 0;
+      const fds = storeFds();
+      const summary = printed(engine.workspace().itemIndex!().summary());
+      return { summary, phases: phases.filter((p) => p === 'index-store-open' || p === 'index-memo' || p === 'index-summary'), leftOpen: storeFds() - fds };
+    };
+
+    // Another process's `next` on the same state saves the memo's four parts (no summary).
+    (await loadWorkspace({ root })).itemIndex!().actionable();
+    expect(firstStatus()).toEqual({ summary: expected, phases: ['index-store-open', 'index-memo', 'index-summary'], leftOpen: 0 });
+    // Appended to the store that one open read: a new process reads it, computes nothing and opens nothing more.
+    const later: string[] = [];
+    const warm = await loadWorkspace({ root, trace: (phase) => later.push(phase) });
+    expect(printed(warm.itemIndex!().summary())).toEqual(expected);
+    expect(later.filter((p) => p.startsWith('index'))).toEqual(['index-memo', 'index']);
+
+    // A new state (the engine saves it, no memo), then another process re-stats a file and saves the store.
+    write('trackers/b.md', '# B\n\n| Milestone | Depends On | Status |\n|---|---|---|\n| N-1 Other | M-3 | Planned |\n| N-2 Free | - | Done |\n');
+    await engine.update(['trackers/b.md']);
+    const hour = Date.now() / 1000 - 3600;
+    fs.utimesSync(path.join(root, 'trackers/a.md'), hour, hour);
+    expect((await loadWorkspace({ root })).stats.parsed).toBe(0);
+    const expectedNow = printed((await WorkspaceEngine.open({ root, cacheDir: null })).workspace().itemIndex!().summary());
+    expect(firstStatus()).toEqual({ summary: expectedNow, phases: ['index-store-open', 'index-summary'], leftOpen: 0 });
+
+    // A `next` (table and JSON) of such an engine opens it once too, and computes no summary.
+    const nextPhases: string[] = [];
+    const other = await WorkspaceEngine.open({ root, trace: (phase) => nextPhases.push(phase) });
+    fs.utimesSync(path.join(root, 'trackers/b.md'), hour, hour);
+    await loadWorkspace({ root });
+    nextPhases.length = 0;
+    const idx = other.workspace().itemIndex!();
+    const actionable = idx.actionable();
+    const nextJson = JSON.parse(idx.nodesJson(actionable).toString('utf8')) as { id: string }[];
+    expect({ table: actionable.map((n) => `${n.id} ${n.title}`), json: nextJson.map((n) => n.id) }).toEqual({ table: ['M-2 Second'], json: JSON.parse(expectedNow.next) });
+    expect(nextPhases.filter((p) => p.startsWith('index-'))).toEqual(['index-store-open', 'index-memo']);
+  });
+});
