@@ -222,9 +222,26 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
       root,
       async () => {
         published = true;
-        writeFileAtomic(path.join(evidenceAbs, MANIFEST_FILE), manifestBytes);
+        // A manifest no close record binds is what `govern audit` reports as forged: if the
+        // status or the close record cannot be written, the previous manifest (a done
+        // item's, still bound by its own record) is put back, or the new one removed.
+        const file = path.join(evidenceAbs, MANIFEST_FILE);
+        const previous = fs.existsSync(file) ? fs.readFileSync(file) : null;
+        const putBack = () => {
+          if (previous) writeFileAtomic(file, previous);
+          else fs.rmSync(file, { force: true });
+          result.manifest = null;
+        };
+        writeFileAtomic(file, manifestBytes);
         result.manifest = manifestRel;
-        return publish(root, node, ws, result, manifestRel, manifestBytes, { actor, via, now }, opts);
+        try {
+          const r = await publish(root, node, ws, result, manifestRel, manifestBytes, { actor, via, now }, opts);
+          if (!r.passed) putBack();
+          return r;
+        } catch (err) {
+          putBack();
+          throw err;
+        }
       },
       { timeoutMs: 60_000, ...opts.lock },
     );
@@ -264,7 +281,7 @@ async function publish(
     });
   } catch (err) {
     const message = err instanceof WriteError ? `${err.code}: ${err.message}` : (err as Error).message;
-    result.failures.push({ code: 'status-write-failed', message: `checks passed and ${manifestRel} was written, but the status was not set: ${message}` });
+    result.failures.push({ code: 'status-write-failed', message: `checks passed, but the status was not set (${manifestRel} was put back as it was): ${message}` });
     return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
   }
   if (!result.status.changed) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadWorkspace } from '@govern/workspace';
-import { appendAudit, readAuditLog, sha256, WriteError } from '@govern/write';
+import { appendAudit, readAuditLog, sha256, withLock, WriteError } from '@govern/write';
 import { afterEach, describe, expect, test } from 'vitest';
 import { auditRepository } from './audit.js';
 import { closeItem } from './close.js';
@@ -112,6 +112,22 @@ describe('the closure lock', { timeout: 30_000 }, () => {
     expect([r.passed, r.manifest, r.failures.map((f) => f.code), fs.existsSync(path.join(root, MANIFEST))]).toEqual([false, null, ['status-write-failed'], false]);
     expect(r.failures[0]!.message).toMatch(/^checks passed, but the closure was not published \(nothing written to ops\/runtime\/lm-01\/manifest.json or the status\): lock-timeout: /);
     expect(readAuditLog(root).records.map((x) => [x.action, x.evidence])).toEqual([['close-failed', r.attemptManifest]]);
+  });
+
+  test('a closure whose status write fails puts the previous manifest back, so the audit still finds the item clean', async () => {
+    const root = repo('In Progress');
+    expect((await closeItem({ ...base, root, id: 'LM-01' })).passed).toBe(true);
+    const bound = fs.readFileSync(path.join(root, MANIFEST), 'utf8');
+    // Another writer holds the tracker's lock: the renewal's status write gives up.
+    const r = await withLock(root, 'trackers/t.md', () => closeItem({ ...base, root, id: 'LM-01', lock: { timeoutMs: 200 } }));
+    expect([r.passed, r.manifest, r.failures.map((f) => f.code)]).toEqual([false, null, ['status-write-failed']]);
+    expect(r.failures[0]!.message).toMatch(/^checks passed, but the status was not set \(ops\/runtime\/lm-01\/manifest.json was put back as it was\): lock-timeout: /);
+    expect(fs.readFileSync(path.join(root, MANIFEST), 'utf8')).toBe(bound);
+    expect(await auditRepository(root, load(root))).toEqual(CLEAN);
+    // A first closure that fails the same way leaves no manifest at all.
+    const fresh = repo('In Progress');
+    const f = await withLock(fresh, 'trackers/t.md', () => closeItem({ ...base, root: fresh, id: 'LM-01', lock: { timeoutMs: 200 } }));
+    expect([f.passed, f.manifest, fs.existsSync(path.join(fresh, MANIFEST))]).toEqual([false, null, false]);
   });
 
   test('an audit gives up with lock-timeout, not a stack, when a closure holds the lock too long', async () => {
