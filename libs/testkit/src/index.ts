@@ -20,11 +20,14 @@ const REQUIRE_SHIM = "import { createRequire as __testkitRequire } from 'node:mo
 const CHILD: BuildOptions = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', banner: { js: REQUIRE_SHIM } };
 
 /**
- * Leaves every npm package an import (node resolves it from the child's `cwd`, so the
- * child loads the same copies as the test, native addons included) and inlines govern's
- * own sources: relative imports and `@govern/*` packages, which are TypeScript.
+ * The esbuild plugin that leaves every npm package an import (node resolves it from the
+ * importing file's folder or the child's `cwd`, so the child loads the same copies as the
+ * test, native addons included) and inlines govern's own sources: relative imports and
+ * `@govern/*` packages, which are TypeScript. {@link bundleScript} always uses it; pass it
+ * in `plugins` to {@link bundleChild} for a bundle that must stay small and load fast
+ * (one that inlines zod, yaml and the rest is megabytes, and slow to import).
  */
-const NPM_EXTERNAL: Plugin = {
+export const NPM_EXTERNAL: Plugin = {
   name: 'npm-external',
   setup: (b) => b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@govern/') ? undefined : { path: a.path, external: true })),
 };

@@ -12,7 +12,7 @@ export { WriteError } from './errors.js';
 export type { WriteErrorCode } from './errors.js';
 export { lifecycleViolations } from './lifecycle.js';
 export type { Violation } from './lifecycle.js';
-export { withLock, lockPathFor } from './lock.js';
+export { withLock, lockPathFor, isLockNotTaken } from './lock.js';
 export type { LockOptions, HeldLock } from './lock.js';
 export { appendAudit, appendAuditRecords, readAuditLog, AuditRecordSchema, AUDIT_LOG } from './audit-log.js';
 export type { AuditRecord, AuditInput, AuditLogRead } from './audit-log.js';

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { lockPathFor, withLock, type LockOwner } from './lock.js';
+import { WriteError } from './errors.js';
+import { isLockNotTaken, lockPathFor, withLock, type LockOwner } from './lock.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-lock-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -35,6 +36,30 @@ function plant(root: string, name: string, owner: Partial<LockOwner>, ageMs = 0)
 }
 
 describe('withLock', () => {
+  test('tells its own failure to take the lock apart from the same codes thrown under it, and keeps the mark out of the JSON', async () => {
+    const root = repo();
+    plant(root, 'f.md', {}, 0);
+    const timeout = await withLock(root, 'f.md', () => 'ran', { timeoutMs: 100 }).catch((e: unknown) => e);
+    const file = path.join(root, 'file');
+    fs.writeFileSync(file, '');
+    // A lock directory under a regular file cannot be created: io-error before fn runs.
+    const unusable = await withLock(file, 'g.md', () => 'ran').catch((e: unknown) => e);
+    const under = await withLock(repo(), 'h.md', () => {
+      throw new WriteError('lock-timeout', 'thrown under the lock');
+    }).catch((e: unknown) => e);
+    const underIo = await withLock(repo(), 'h.md', () => {
+      throw new WriteError('io-error', 'thrown under the lock');
+    }).catch((e: unknown) => e);
+    expect([timeout, unusable, under, underIo].map((e) => [(e as WriteError).code, isLockNotTaken(e)])).toEqual([
+      ['lock-timeout', true],
+      ['io-error', true],
+      ['lock-timeout', false],
+      ['io-error', false],
+    ]);
+    expect([isLockNotTaken(new Error('x')), isLockNotTaken(undefined)]).toEqual([false, false]);
+    expect(Object.keys((timeout as WriteError).toJSON()).sort()).toEqual(['code', 'details', 'message']);
+  });
+
   test('a live holder is never taken over, however long since its lock was touched (a paused or slow writer keeps it)', async () => {
     const root = repo();
     plant(root, 'f.md', {}, 3_600_000);

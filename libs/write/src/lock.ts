@@ -197,6 +197,27 @@ function takeOver(dir: string, owner: LockOwner | null): boolean {
   return true;
 }
 
+/** The errors `withLock` threw because it could not take its lock (see {@link isLockNotTaken}). */
+const notTaken = new WeakSet<WriteError>();
+
+function failedToTake(err: WriteError): WriteError {
+  notTaken.add(err);
+  return err;
+}
+
+/**
+ * True when `err` is `withLock` failing to take its lock (`lock-timeout`, or `io-error`
+ * for a lock directory that cannot be created), so `fn` never ran.
+ *
+ * Why: the errors thrown under a lock carry the same codes (`setStatus` under the closure
+ * lock fails with its own `lock-timeout` or `io-error`), and a caller that falls back or
+ * rewrites the message for a lock it could not take must not do so for work that failed.
+ * The mark is kept out of the error's JSON, which stays what the CLI prints.
+ */
+export function isLockNotTaken(err: unknown): err is WriteError {
+  return err instanceof WriteError && notTaken.has(err);
+}
+
 /** Runs `fn` while holding the lock named `name` (a file's relative path, or `audit-log`). */
 export async function withLock<T>(root: string, name: string, fn: (lock: HeldLock) => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
   const dir = lockPathFor(root, name);
@@ -204,7 +225,7 @@ export async function withLock<T>(root: string, name: string, fn: (lock: HeldLoc
   try {
     fs.mkdirSync(path.dirname(dir), { recursive: true });
   } catch (err) {
-    throw new WriteError('io-error', `cannot lock ${name}: ${(err as Error).message}`, { file: name, lock: rel });
+    throw failedToTake(new WriteError('io-error', `cannot lock ${name}: ${(err as Error).message}`, { file: name, lock: rel }));
   }
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const staleMs = Math.max(5000, opts.staleMs ?? 30_000);
@@ -223,7 +244,7 @@ export async function withLock<T>(root: string, name: string, fn: (lock: HeldLoc
     try {
       acquired = tryAcquire(dir, owner);
     } catch (err) {
-      throw new WriteError('io-error', `cannot lock ${name}: ${(err as Error).message}`, { file: name, lock: rel });
+      throw failedToTake(new WriteError('io-error', `cannot lock ${name}: ${(err as Error).message}`, { file: name, lock: rel }));
     }
     if (acquired) break;
     const current = readOwner(dir);
@@ -236,13 +257,15 @@ export async function withLock<T>(root: string, name: string, fn: (lock: HeldLoc
     }
     const waited = Date.now() - started;
     if (waited >= timeoutMs) {
-      throw new WriteError('lock-timeout', `${name} is locked by another writer${current ? ` (pid ${current.pid} on ${current.host})` : ''}; gave up after ${waited} ms`, {
-        file: name,
-        lock: rel,
-        waitedMs: waited,
-        ...(current ? { holder: { pid: current.pid, host: current.host, since: current.acquiredAt } } : {}),
-        note: 'retry; a lock whose holder process has exited is taken over at once, a live holder is waited for',
-      });
+      throw failedToTake(
+        new WriteError('lock-timeout', `${name} is locked by another writer${current ? ` (pid ${current.pid} on ${current.host})` : ''}; gave up after ${waited} ms`, {
+          file: name,
+          lock: rel,
+          waitedMs: waited,
+          ...(current ? { holder: { pid: current.pid, host: current.host, since: current.acquiredAt } } : {}),
+          note: 'retry; a lock whose holder process has exited is taken over at once, a live holder is waited for',
+        }),
+      );
     }
     const backoff = Math.min(200, 5 * 2 ** Math.min(attempt, 6));
     await new Promise((r) => setTimeout(r, backoff / 2 + Math.random() * backoff));

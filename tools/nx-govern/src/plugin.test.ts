@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundleChild } from '@govern/testkit';
+import { bundleChild, NPM_EXTERNAL } from '@govern/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The local Nx plugins as Nx loads them: plain ESM files. plugin.mjs reaches libs/gates
@@ -31,13 +31,6 @@ function tempRoot(files: Record<string, string> = {}, prefix = 'govern-nx-', und
   }
   return root;
 }
-
-/** npm packages stay imports (resolved from the repository's node_modules); govern's own sources are bundled. */
-const NPM_EXTERNAL = {
-  name: 'npm-external',
-  setup: (b: { onResolve: (o: { filter: RegExp }, f: (a: { path: string }) => { path: string; external: boolean } | undefined) => void }) =>
-    b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@govern/') ? undefined : { path: a.path, external: true })),
-};
 
 // Ids with a colon (plan ids), quotes, angle brackets, `&` and `#` in titles.
 const FILES = {
