@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadWorkspace } from '@govern/workspace';
 import { appendAudit } from '@govern/write';
 import { auditWorkspace } from './audit.js';
+import { readSnapshot } from './snapshot.js';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 
 let root: string;
@@ -70,7 +71,10 @@ async function bindManifests(): Promise<void> {
 async function audit(opts: { bind?: boolean; fresh?: boolean } = {}) {
   if (opts.bind !== false) await bindManifests();
   const ws = await loadWorkspace({ root, cacheDir: null });
-  return auditWorkspace(ws, { fresh: opts.fresh === true });
+  const live = auditWorkspace(ws, { fresh: opts.fresh === true });
+  // Read from a snapshot (what `govern audit` reads under the closure lock), the audit says the same.
+  expect(auditWorkspace(ws, { fresh: opts.fresh === true }, readSnapshot(ws))).toEqual(live);
+  return live;
 }
 const codes = (r: { diagnostics: { code: string }[] }) => r.diagnostics.map((d) => d.code);
 

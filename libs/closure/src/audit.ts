@@ -1,14 +1,14 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { compareDiagnostics, type Diagnostic, type Item, type WorkDocument } from '@govern/workplan';
 import type { Workspace } from '@govern/workspace';
-import { AUDIT_LOG, readAuditLog, sha256, WriteError, type AuditRecord, type LockOptions } from '@govern/write';
+import { AUDIT_LOG, isLockNotTaken, readAuditLog, sha256, WriteError, type AuditRecord, type LockOptions } from '@govern/write';
 import { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { handEditDiagnostics } from '@govern/history';
 import { Git } from './git.js';
 import { checkedProjects, projectsOf, type Projects } from './projects.js';
 import { EvidenceManifestSchema, MANIFEST_FILE, type EvidenceManifest } from './manifest.js';
+import { liveFiles, readSnapshot, type AuditSnapshot, type EvidenceFiles } from './snapshot.js';
 
 export interface AuditResult {
   /** The workspace's own diagnostics followed by the audit's, sorted. */
@@ -32,11 +32,13 @@ interface Context {
   projects: Projects | null;
   stale: 'off' | 'warning' | 'error';
   docs: Set<string>;
+  files: EvidenceFiles;
+  records: AuditRecord[];
 }
 
-function context(ws: Workspace, opts: AuditOptions): { ctx: Context; log: Diagnostic[] } {
+function context(ws: Workspace, opts: AuditOptions, snapshot: AuditSnapshot | undefined): { ctx: Context; log: Diagnostic[] } {
   const git = new Git(ws.root);
-  const log = readAuditLog(ws.root);
+  const log = snapshot?.log ?? readAuditLog(ws.root);
   const closes = new Map<string, AuditRecord[]>();
   const lastStatus = new Map<string, AuditRecord>();
   for (const r of log.records) {
@@ -53,6 +55,8 @@ function context(ws: Workspace, opts: AuditOptions): { ctx: Context; log: Diagno
       projects: stale === 'off' ? null : projectsOf(ws.root),
       stale,
       docs: new Set(ws.documents.map((d) => d.file)),
+      files: snapshot?.files ?? liveFiles,
+      records: log.records,
     },
     log: log.diagnostics.filter((d) => d.code === 'audit-chain-broken'),
   };
@@ -63,12 +67,16 @@ function context(ws: Workspace, opts: AuditOptions): { ctx: Context; log: Diagno
  * inside the repository holding a manifest whose checks passed and whose
  * recorded outputs still match; every evidence root a tracker cites exists; no
  * prose summary contradicts the items it names.
+ *
+ * The audit log, the manifests and the files they hash are read from `snapshot` when one
+ * is given (see {@link readSnapshot}: what `auditRepository` reads under the closure
+ * lock), otherwise from disk; the diagnostics are the same for the same files.
  */
-export function auditWorkspace(ws: Workspace, opts: AuditOptions = {}): AuditResult {
-  const { ctx, log } = context(ws, opts);
+export function auditWorkspace(ws: Workspace, opts: AuditOptions = {}, snapshot?: AuditSnapshot): AuditResult {
+  const { ctx, log } = context(ws, opts, snapshot);
   const out: Diagnostic[] = [...log];
   // Status changes git saw and the audit log did not: a move to done without a closure is an error.
-  if (ctx.git && opts.history !== false) out.push(...handEditDiagnostics(ws.root, ws));
+  if (ctx.git && opts.history !== false) out.push(...handEditDiagnostics(ws.root, ws, { records: ctx.records }));
   const checked = { doneItems: 0, evidenceRoots: 0, claims: 0 };
   const byId = ws.index.byId;
   for (const doc of ws.documents) {
@@ -117,10 +125,14 @@ export interface AuditRepositoryOptions extends AuditOptions {
 
 /**
  * `govern audit` as the CLI and the MCP `audit` tool run it: loads the workspace with
- * `load` and audits it while holding the closure lock (closure-lock.ts), so that the
- * documents, the evidence manifests and the audit log are read while no `govern close`
- * is between writing a manifest and appending its close record. `load` runs inside the
- * lock because the documents (the statuses) are part of what a closure publishes.
+ * `load` and reads what a closure publishes (the documents, the audit log, every done
+ * item's evidence manifest and the files it hashes: {@link readSnapshot}) while holding
+ * the closure lock (closure-lock.ts), so that they are read while no `govern close` is
+ * between writing a manifest and appending its close record. `load` runs inside the lock
+ * because the documents (the statuses) are part of what a closure publishes. The rest of
+ * the audit (git history, provenance, staleness: seconds on a large repository) runs on
+ * that snapshot after the lock is released, so that closures and other audits do not
+ * wait for it.
  *
  * An audit writes nothing, so a checkout where the lock cannot be taken (a read-only
  * clone: the lock directory cannot be created) is audited without it; such a checkout
@@ -129,18 +141,18 @@ export interface AuditRepositoryOptions extends AuditOptions {
  */
 export async function auditRepository(root: string, load: () => Promise<Workspace>, opts: AuditRepositoryOptions = {}): Promise<AuditResult> {
   const { lock, ...audit } = opts;
-  let entered = false;
+  let read: { ws: Workspace; snapshot: AuditSnapshot };
   try {
-    return await withClosureLock(
+    read = await withClosureLock(
       root,
       async () => {
-        entered = true;
-        return auditWorkspace(await load(), audit);
+        const ws = await load();
+        return { ws, snapshot: readSnapshot(ws) };
       },
       lock,
     );
   } catch (err) {
-    if (entered || !(err instanceof WriteError)) throw err;
+    if (!isLockNotTaken(err)) throw err;
     if (err.code === 'io-error') return auditWorkspace(await load(), audit);
     if (err.code === 'lock-timeout') {
       const holder = err.details.holder as { pid?: number; host?: string } | undefined;
@@ -152,6 +164,7 @@ export async function auditRepository(root: string, load: () => Promise<Workspac
     }
     throw err;
   }
+  return auditWorkspace(read.ws, audit, read.snapshot);
 }
 
 function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Set<string>): Diagnostic[] {
@@ -167,10 +180,16 @@ function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Se
   if (!r.exists) return reported.has(r.rel) ? [] : err('evidence-root-missing', `${item.id} is done but its evidence root ${item.evidenceRoot} does not exist`);
   const manifestRel = `${r.rel}/${MANIFEST_FILE}`;
   const manifestAbs = path.join(r.abs, MANIFEST_FILE);
-  if (!fs.existsSync(manifestAbs)) return err('evidence-manifest-missing', `${item.id}: ${manifestRel} does not exist`);
+  let bytes: Buffer | null;
+  try {
+    bytes = ctx.files.manifest(manifestAbs);
+  } catch (e) {
+    return err('evidence-manifest-invalid', `${item.id}: ${manifestRel} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!bytes) return err('evidence-manifest-missing', `${item.id}: ${manifestRel} does not exist`);
   let manifest: EvidenceManifest;
   try {
-    const parsed = EvidenceManifestSchema.safeParse(JSON.parse(fs.readFileSync(manifestAbs, 'utf8')));
+    const parsed = EvidenceManifestSchema.safeParse(JSON.parse(bytes.toString('utf8')));
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
       return err('evidence-manifest-invalid', `${item.id}: ${manifestRel}: ${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -186,7 +205,7 @@ function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Se
     return err('evidence-check-failed', `${item.id}: ${manifestRel}: ${why}`);
   }
   const out: Diagnostic[] = [
-    ...provenance(ctx, item, manifest, manifestRel, sha256(fs.readFileSync(manifestAbs))).map((x) => ({ ...x, ...at })),
+    ...provenance(ctx, item, manifest, manifestRel, sha256(bytes)).map((x) => ({ ...x, ...at })),
     ...criteriaFindings(item, manifest, manifestRel).map((x) => ({ ...x, ...at })),
   ];
   const hashed = [
@@ -194,8 +213,7 @@ function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Se
     ...manifest.files,
   ];
   for (const f of hashed) {
-    const fr = resolveEvidenceRoot(r.abs, f.path);
-    const actual = fr.ok && fr.exists ? sha256(fs.readFileSync(fr.abs)) : null;
+    const actual = ctx.files.hash(r.abs, f.path);
     if (actual !== f.sha256) {
       out.push(...err('evidence-output-changed', `${item.id}: ${r.rel}/${f.path} ${actual === null ? 'is missing' : 'no longer matches the hash its manifest recorded'}`));
     }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { blockersOf, type GraphNode } from '@govern/graph';
 import { loadWorkspace, writeFileAtomic, type Workspace } from '@govern/workspace';
-import { appendAudit, AUDIT_LOG, defaultActor, lifecycleViolations, setStatus, sha256, WriteError, type LockOptions, type SetStatusResult } from '@govern/write';
+import { appendAudit, AUDIT_LOG, defaultActor, isLockNotTaken, lifecycleViolations, setStatus, sha256, WriteError, type LockOptions, type SetStatusResult } from '@govern/write';
 import { isSecretName, knownSecretsFromEnv, redactSecrets, type KnownSecret } from '@govern/secrets';
 import { auditWorkspace } from './audit.js';
 import { withClosureLock } from './closure-lock.js';
@@ -13,6 +13,7 @@ import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { Git } from './git.js';
 import { checkedProjects } from './projects.js';
 import { EvidenceManifestSchema, MANIFEST_FILE, type CheckRecord, type CriterionRecord, type EvidenceManifest } from './manifest.js';
+import { liveFiles, readSnapshot, type AuditSnapshot, type EvidenceFiles } from './snapshot.js';
 
 export interface CloseOptions {
   root: string;
@@ -32,7 +33,7 @@ export interface CloseOptions {
   env?: Record<string, string | undefined>;
   /** Output limits of one check (defaults: {@link DEFAULT_OUTPUT_LIMITS}). */
   output?: Partial<OutputLimits>;
-  /** How long to wait for locks: the document's and the audit log's (default 15 s each), and the closure lock before publishing (default 60 s). */
+  /** How long to wait for locks: the document's and the audit log's (default 15 s each), and the closure lock before reading for the phase audit and before publishing (default 60 s each). */
   lock?: LockOptions;
   workspace?: Workspace;
   cacheDir?: string | null;
@@ -88,7 +89,8 @@ export interface CloseResult {
  * the same write path as `setStatus`. A failure says exactly what failed,
  * leaves the status alone and is still recorded (attempt manifest and audit log).
  * The manifest, the status and the close record are written under the closure lock
- * (closure-lock.ts), which `govern audit` reads under; the checks run outside it.
+ * (closure-lock.ts), which `govern audit` reads under; the checks run outside it, and the
+ * built-in phase audit runs on what was read under it (a brief hold, between the two).
  */
 export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   const root = path.resolve(opts.root);
@@ -122,8 +124,10 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   }
   result.failures.push(...pre.failures);
   // Criteria that no check can settle (an unticked box, an open referenced item, a plain
-  // bullet nobody signed off) refuse the closure before a long check suite runs.
-  verifyCriteria(root, ws, node, [], result, opts.signOff, false);
+  // bullet nobody signed off) refuse the closure before a long check suite runs. Read
+  // without the closure lock: only a refusal comes of it; the criteria recorded are
+  // decided again after the checks, from what is read under the lock.
+  verifyCriteria(root, ws, node, [], result, opts.signOff, false, liveFiles);
   result.evidenceRoot = pre.evidence?.rel ?? null;
   if (result.failures.length || !pre.evidence) return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
 
@@ -160,8 +164,26 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
     result.failures.push({ code: 'evidence-root-outside', message: `${node.id}: ${again.reason} (after the checks ran); no evidence was written` });
     return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
   }
+  const manifestRel = `${pre.evidence.rel}/${MANIFEST_FILE}`;
+  const publishLock: LockOptions = { timeoutMs: 60_000, ...opts.lock };
+  const notPublished = (err: WriteError) =>
+    result.failures.push({ code: 'status-write-failed', message: `checks passed, but the closure was not published (nothing written to ${manifestRel} or the status): ${err.code}: ${err.message}` });
+  // What the phase audit and the criteria verified by other items read of closures (the
+  // audit log, the manifests and what they hash) is read under the closure lock, as
+  // `govern audit` reads it, so a closure being published meanwhile is seen whole or not
+  // at all. Only the reading: the phase audit's git work runs after the lock is released,
+  // and the checks above ran before it was taken (they may run `govern audit`).
+  let snapshot: AuditSnapshot | null = null;
   if (!result.failures.length) {
-    const phase = phaseAudit(ws, node);
+    try {
+      snapshot = await withClosureLock(root, () => readSnapshot(ws), publishLock);
+    } catch (err) {
+      if (!isLockNotTaken(err)) throw err;
+      notPublished(err);
+    }
+  }
+  if (snapshot) {
+    const phase = phaseAudit(ws, node, snapshot);
     const outputFile = `${attemptRel}/checks/${String(result.checks.length + 1).padStart(2, '0')}-phase-audit.log`;
     const log = Buffer.from(phase.lines.length ? `${phase.lines.join('\n')}\n` : `no error in ${phase.files.join(', ')}\n`);
     outputs.push({ file: outputFile, bytes: log });
@@ -183,7 +205,7 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
     }
   }
   for (const o of outputs) writeFileAtomic(path.join(pre.evidence.abs, o.file), o.bytes);
-  const criteria = verifyCriteria(root, ws, node, commands, result, opts.signOff, true);
+  const criteria = verifyCriteria(root, ws, node, commands, result, opts.signOff, true, snapshot?.files ?? liveFiles);
 
   const manifest: EvidenceManifest = EvidenceManifestSchema.parse({
     schemaVersion: 1,
@@ -207,7 +229,6 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   result.attemptManifest = `${pre.evidence.rel}/${attemptRel}/${MANIFEST_FILE}`;
   if (!manifest.passed) return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
 
-  const manifestRel = `${pre.evidence.rel}/${MANIFEST_FILE}`;
   const manifestBytes = `${JSON.stringify(manifest, null, 2)}\n`;
   const evidenceAbs = pre.evidence.abs;
   // Publishing (manifest, status, close record) under the closure lock, so an audit in
@@ -216,55 +237,43 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   // document's lock and the audit-log lock inside it. A closure waits longer than the
   // default 15 s, since an audit of a large repository may hold the lock for seconds and
   // giving up would waste the checks that passed.
-  let published = false;
   try {
-    return await withClosureLock(
-      root,
-      async () => {
-        published = true;
-        // A manifest no close record binds is what `govern audit` reports as forged: if the
-        // status or the close record cannot be written, the previous manifest (a done
-        // item's, still bound by its own record) is put back, or the new one removed.
-        const file = path.join(evidenceAbs, MANIFEST_FILE);
-        const previous = fs.existsSync(file) ? fs.readFileSync(file) : null;
-        const putBack = () => {
-          if (previous) writeFileAtomic(file, previous);
-          else fs.rmSync(file, { force: true });
-          result.manifest = null;
-        };
-        writeFileAtomic(file, manifestBytes);
-        result.manifest = manifestRel;
-        try {
-          const r = await publish(root, node, ws, result, manifestRel, manifestBytes, { actor, via, now }, opts);
-          if (!r.passed) putBack();
-          return r;
-        } catch (err) {
-          putBack();
-          throw err;
-        }
-      },
-      { timeoutMs: 60_000, ...opts.lock },
-    );
+    return await withClosureLock(root, () => publish(root, node, ws, result, evidenceAbs, manifestRel, manifestBytes, { actor, via, now }, opts), publishLock);
   } catch (err) {
-    if (published) throw err;
-    const message = err instanceof WriteError ? `${err.code}: ${err.message}` : (err as Error).message;
-    result.failures.push({ code: 'status-write-failed', message: `checks passed, but the closure was not published (nothing written to ${manifestRel} or the status): ${message}` });
+    if (!isLockNotTaken(err)) throw err;
+    notPublished(err);
     return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
   }
 }
 
-/** The status write (or, for an item already done, the close record alone) that binds the manifest just written; run under the closure lock. */
+/**
+ * Writes the evidence root's manifest and the status write (or, for an item already done,
+ * the close record alone) that binds it; run under the closure lock. A manifest no close
+ * record binds is what `govern audit` reports as forged: when the status or the close
+ * record cannot be written, the previous manifest (a done item's, still bound by its own
+ * record) is put back, or the new one removed, before the failure is reported.
+ */
 async function publish(
   root: string,
   node: GraphNode,
   ws: Workspace,
   result: CloseResult,
+  evidenceAbs: string,
   manifestRel: string,
   manifestBytes: string,
   who: { actor: string; via: string; now: () => Date },
   opts: CloseOptions,
 ): Promise<CloseResult> {
   const { actor, via, now } = who;
+  const file = path.join(evidenceAbs, MANIFEST_FILE);
+  const previous = fs.existsSync(file) ? fs.readFileSync(file) : null;
+  const putBack = () => {
+    if (previous) writeFileAtomic(file, previous);
+    else fs.rmSync(file, { force: true });
+    result.manifest = null;
+  };
+  writeFileAtomic(file, manifestBytes);
+  result.manifest = manifestRel;
   try {
     result.status = await setStatus({
       root,
@@ -280,6 +289,7 @@ async function publish(
       ...(opts.lock ? { lock: opts.lock } : {}),
     });
   } catch (err) {
+    putBack();
     const message = err instanceof WriteError ? `${err.code}: ${err.message}` : (err as Error).message;
     result.failures.push({ code: 'status-write-failed', message: `checks passed, but the status was not set (${manifestRel} was put back as it was): ${message}` });
     return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
@@ -287,26 +297,31 @@ async function publish(
   if (!result.status.changed) {
     // Re-closing an item that is already done renews its evidence: the status write has
     // nothing to record, but the new manifest must be bound by a close record all the same.
-    result.status.audit = await appendAudit(
-      root,
-      {
-        at: now(),
-        action: 'close',
-        actor,
-        via,
-        item: node.id,
-        file: node.source.file,
-        from: result.status.from,
-        to: result.status.to,
-        hashBefore: result.status.hashBefore,
-        hashAfter: result.status.hashAfter,
-        reason: opts.reason ?? `evidence renewed: ${manifestRel}`,
-        forced: [],
-        evidence: manifestRel,
-        evidenceSha256: sha256(manifestBytes),
-      },
-      opts.lock,
-    );
+    try {
+      result.status.audit = await appendAudit(
+        root,
+        {
+          at: now(),
+          action: 'close',
+          actor,
+          via,
+          item: node.id,
+          file: node.source.file,
+          from: result.status.from,
+          to: result.status.to,
+          hashBefore: result.status.hashBefore,
+          hashAfter: result.status.hashAfter,
+          reason: opts.reason ?? `evidence renewed: ${manifestRel}`,
+          forced: [],
+          evidence: manifestRel,
+          evidenceSha256: sha256(manifestBytes),
+        },
+        opts.lock,
+      );
+    } catch (err) {
+      putBack();
+      throw err;
+    }
   }
   result.passed = true;
   return result;
@@ -373,6 +388,7 @@ function verifyCriteria(
   result: CloseResult,
   signOff: string | undefined,
   ran: boolean,
+  files: EvidenceFiles,
 ): CriterionRecord[] {
   const out: CriterionRecord[] = [];
   const who = signOff?.trim();
@@ -389,7 +405,7 @@ function verifyCriteria(
     } else if (c.verifiedBy?.length) {
       const items: { id: string; evidence: string }[] = [];
       for (const id of c.verifiedBy) {
-        const evidence = passingEvidence(root, ws, id);
+        const evidence = passingEvidence(root, ws, id, files);
         if (typeof evidence === 'string') items.push({ id, evidence });
         else fail('criteria-unverified', `"${c.text}": verified by ${id}, but ${evidence.why}`);
       }
@@ -409,8 +425,8 @@ function verifyCriteria(
   return out;
 }
 
-/** The manifest path of `id`'s passing closure, or why there is none. */
-function passingEvidence(root: string, ws: Workspace, id: string): string | { why: string } {
+/** The manifest path of `id`'s passing closure, or why there is none; its manifest read through `files`. */
+function passingEvidence(root: string, ws: Workspace, id: string, files: EvidenceFiles): string | { why: string } {
   const other = ws.index.byId.get(id);
   if (!other) return { why: `there is no item ${id}` };
   if (other.status !== 'done') return { why: `${id} is ${other.status ?? 'without status'}` };
@@ -418,7 +434,9 @@ function passingEvidence(root: string, ws: Workspace, id: string): string | { wh
   const r = resolveEvidenceRoot(root, other.evidenceRoot);
   if (!r.ok || !r.exists) return { why: `${id}'s evidence root ${other.evidenceRoot} does not exist` };
   try {
-    const m = EvidenceManifestSchema.parse(JSON.parse(fs.readFileSync(path.join(r.abs, MANIFEST_FILE), 'utf8')));
+    const bytes = files.manifest(path.join(r.abs, MANIFEST_FILE));
+    if (!bytes) return { why: `${id} has no valid ${r.rel}/${MANIFEST_FILE}` };
+    const m = EvidenceManifestSchema.parse(JSON.parse(bytes.toString('utf8')));
     if (m.item !== id || !m.passed) return { why: `${id}'s manifest records no passing closure` };
   } catch {
     return { why: `${id} has no valid ${r.rel}/${MANIFEST_FILE}` };
@@ -789,14 +807,15 @@ function lockfileHash(root: string): string | null {
 /**
  * The audit of what a closure stands on: its own document, the documents of its children
  * and of the items it depends on. Seed 004's "a phase audit has passed", run by every
- * closure as its last check instead of only when someone lists it.
+ * closure as its last check instead of only when someone lists it. What closures
+ * published is read from `snapshot` (taken under the closure lock).
  */
-function phaseAudit(ws: Workspace, node: GraphNode): { files: string[]; lines: string[]; ms: number } {
+function phaseAudit(ws: Workspace, node: GraphNode, snapshot: AuditSnapshot): { files: string[]; lines: string[]; ms: number } {
   const t0 = performance.now();
   const byId = ws.index.byId;
   const related = [node, ...ws.index.graph.nodes.filter((n) => n.parent === node.id), ...node.dependsOn.map((d) => byId.get(d)).filter((n): n is GraphNode => !!n)];
   const files = [...new Set(related.map((n) => n.source.file))].sort();
-  const lines = auditWorkspace(ws)
+  const lines = auditWorkspace(ws, {}, snapshot)
     .diagnostics.filter((d) => d.severity === 'error' && d.file !== undefined && files.includes(d.file))
     .map((d) => `${d.file}:${d.line}:${d.column} error ${d.code} ${d.message}`);
   return { files, lines, ms: Math.round(performance.now() - t0) };

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,13 +87,11 @@ describe('the closure lock', { timeout: 30_000 }, () => {
 
   test('a closure whose checks passed publishes only once an audit holding the lock is done', async () => {
     const root = repo('In Progress');
-    const attempts = path.join(root, 'ops/runtime/lm-01/attempts');
     const [close] = await withClosureLock(root, async () => {
-      const close = closeItem({ ...base, root, id: 'LM-01' });
-      // The checks run outside the lock: the attempt's manifest is written while it is held.
-      while (!fs.existsSync(attempts) || !fs.readdirSync(attempts).some((a) => fs.existsSync(path.join(attempts, a, 'manifest.json')))) {
-        expect(await within(close, 20)).toBe('pending');
-      }
+      let ran = false;
+      const close = closeItem({ ...base, root, id: 'LM-01', onCheck: (e) => void (e.result && (ran = true)) });
+      // The checks run outside the lock: they finish while it is held.
+      while (!ran) expect(await within(close, 20)).toBe('pending');
       expect(await within(close, 300)).toBe('pending');
       expect([fs.existsSync(path.join(root, MANIFEST)), fs.readFileSync(path.join(root, 'trackers/t.md'), 'utf8'), readAuditLog(root).records]).toEqual([
         false,
@@ -137,6 +136,79 @@ describe('the closure lock', { timeout: 30_000 }, () => {
     const e = err as WriteError;
     expect([e.code, e.details.file, e.details.lock, (e.details.holder as { pid: number }).pid]).toEqual(['lock-timeout', CLOSURE_LOCK, '.govern/locks/closure.lock', process.pid]);
     expect(e.message).toMatch(new RegExp(`^the audit waited \\d+ ms for a closure being published \\(the closure lock, held by pid ${process.pid} on .+\\) and gave up$`));
+  });
+
+  test('an audit runs git only after it has released the lock: closures and other audits wait only for its reading', async () => {
+    const root = repo('In Progress');
+    const git = (...args: string[]) => expect(spawnSync('git', args, { cwd: root, encoding: 'utf8' }).status).toBe(0);
+    git('init', '-q');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'start');
+    expect((await closeItem({ ...base, root, id: 'LM-01' })).passed).toBe(true);
+    // A `git` first on PATH that notes, each time the audit starts it, whether the closure
+    // lock (a directory while held) is held, then runs the real git.
+    const real = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-git-shim-'));
+    dirs.push(bin);
+    const seen = path.join(bin, 'seen.log');
+    fs.writeFileSync(
+      path.join(bin, 'git'),
+      `#!/bin/sh\nif [ -d '${path.join(root, '.govern/locks/closure.lock')}' ]; then echo held; else echo free; fi >> '${seen}'\nexec '${real}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${saved}`;
+    try {
+      // The probe sees the lock when it is held.
+      await withClosureLock(root, () => git('--version'));
+      expect(fs.readFileSync(seen, 'utf8')).toBe('held\n');
+      fs.rmSync(seen);
+      expect(await auditRepository(root, load(root))).toEqual(CLEAN);
+    } finally {
+      process.env.PATH = saved;
+    }
+    // git ran (history, provenance, check-ignore), every time with the lock free.
+    const runs = fs.readFileSync(seen, 'utf8').trim().split('\n');
+    expect([runs.length > 3, [...new Set(runs)]]).toEqual([true, ['free']]);
+  });
+
+  test("a closure's phase audit reads its dependencies' evidence under the lock, so it sees their closures whole", async () => {
+    const root = repo('In Progress');
+    fs.writeFileSync(
+      path.join(root, 'trackers/t.md'),
+      TRACKER('In Progress')
+        .replace('| 1 | LM-01 Telemetry | - | In Progress |', '| 1 | LM-02 Probes | - | In Progress |\n| 2 | LM-01 Telemetry | LM-02 | In Progress |')
+        .replace('- LM-01: `true`', '- LM-01: `true`\n- LM-02: `true`')
+        .replace('- LM-01: `ops/runtime/lm-01/`', '- LM-01: `ops/runtime/lm-01/`\n- LM-02: `ops/runtime/lm-02/`'),
+    );
+    expect((await closeItem({ ...base, root, id: 'LM-02' })).passed).toBe(true);
+    const dep = path.join(root, 'ops/runtime/lm-02/manifest.json');
+    // Another process renews LM-02's evidence; LM-01's checks finish between its manifest and its close record.
+    const [close] = await withClosureLock(root, async () => {
+      const renewed = fs.readFileSync(dep, 'utf8').replace(/"createdAt": "[^"]+"/, '"createdAt": "2026-11-22T00:00:00.000Z"');
+      fs.writeFileSync(dep, renewed);
+      let ran = false;
+      const close = closeItem({ ...base, root, id: 'LM-01', onCheck: (e) => void (e.result && (ran = true)) });
+      while (!ran) expect(await within(close, 20)).toBe('pending');
+      expect(await within(close, 300)).toBe('pending');
+      await appendAudit(root, {
+        action: 'close',
+        actor: 'tester',
+        via: 'test',
+        item: 'LM-02',
+        file: 'trackers/t.md',
+        from: { status: 'done', text: 'Done' },
+        to: { status: 'done', text: 'Done' },
+        hashBefore: null,
+        hashAfter: null,
+        reason: 'evidence renewed: ops/runtime/lm-02/manifest.json',
+        forced: [],
+        evidence: 'ops/runtime/lm-02/manifest.json',
+        evidenceSha256: sha256(renewed),
+      });
+      return [close];
+    });
+    const r = await close;
+    expect([r.passed, r.failures, r.checks.map((c) => [c.name, c.exitCode])]).toEqual([true, [], [['true', 0], ['phase audit', 0]]]);
   });
 
   // A read-only checkout: the lock directory cannot be created. Simulated by a file where

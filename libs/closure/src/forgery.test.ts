@@ -6,6 +6,7 @@ import { loadWorkspace } from '@govern/workspace';
 import { setStatus, sha256 } from '@govern/write';
 import { afterEach, describe, expect, test } from 'vitest';
 import { auditWorkspace } from './audit.js';
+import { readSnapshot } from './snapshot.js';
 import { closeItem, verifyItem } from './close.js';
 
 // Issue 12: a closure that govern close did not produce, or whose proof no longer holds,
@@ -62,7 +63,10 @@ async function closedRepo(): Promise<string> {
 }
 
 async function audit(root: string, fresh = false) {
-  const r = auditWorkspace(await loadWorkspace({ root, cacheDir: null }), { fresh });
+  const ws = await loadWorkspace({ root, cacheDir: null });
+  const r = auditWorkspace(ws, { fresh });
+  // Read from a snapshot (what `govern audit` reads under the closure lock), the audit says the same.
+  expect(auditWorkspace(ws, { fresh }, readSnapshot(ws))).toEqual(r);
   return r.diagnostics.map((d) => [d.severity, d.code, d.message]);
 }
 
