@@ -51,6 +51,32 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | 'pending'> {
   return Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
 }
 
+/**
+ * Renews the evidence of the done item `item` as another `govern close` would, in its two
+ * writes: the manifest at `manifestRel` now, and the `close` record that binds it when the
+ * returned function is called. A test runs the code under test between the two.
+ */
+function renewEvidence(root: string, item: string, manifestRel: string): () => Promise<unknown> {
+  const renewed = fs.readFileSync(path.join(root, manifestRel), 'utf8').replace(/"createdAt": "[^"]+"/, '"createdAt": "2026-11-22T00:00:00.000Z"');
+  fs.writeFileSync(path.join(root, manifestRel), renewed);
+  return () =>
+    appendAudit(root, {
+      action: 'close',
+      actor: 'tester',
+      via: 'test',
+      item,
+      file: 'trackers/t.md',
+      from: { status: 'done', text: 'Done' },
+      to: { status: 'done', text: 'Done' },
+      hashBefore: null,
+      hashAfter: null,
+      reason: `evidence renewed: ${manifestRel}`,
+      forced: [],
+      evidence: manifestRel,
+      evidenceSha256: sha256(renewed),
+    });
+}
+
 describe('the closure lock', { timeout: 30_000 }, () => {
   test('an audit run while a closure is half published waits for it, then finds it whole', async () => {
     const root = repo('In Progress');
@@ -61,25 +87,10 @@ describe('the closure lock', { timeout: 30_000 }, () => {
     // manifest, then the close record that binds it. The audit starts between the two.
     // Returned in an array: an async function returning the promise itself would wait for it.
     const [audit] = await withClosureLock(root, async () => {
-      const renewed = fs.readFileSync(path.join(root, MANIFEST), 'utf8').replace(/"createdAt": "[^"]+"/, '"createdAt": "2026-11-22T00:00:00.000Z"');
-      fs.writeFileSync(path.join(root, MANIFEST), renewed);
+      const bind = renewEvidence(root, 'LM-01', MANIFEST);
       const audit = auditRepository(root, load(root));
       expect(await within(audit, 300)).toBe('pending');
-      await appendAudit(root, {
-        action: 'close',
-        actor: 'tester',
-        via: 'test',
-        item: 'LM-01',
-        file: 'trackers/t.md',
-        from: { status: 'done', text: 'Done' },
-        to: { status: 'done', text: 'Done' },
-        hashBefore: null,
-        hashAfter: null,
-        reason: `evidence renewed: ${MANIFEST}`,
-        forced: [],
-        evidence: MANIFEST,
-        evidenceSha256: sha256(renewed),
-      });
+      await bind();
       return [audit];
     });
     expect(await audit).toEqual(CLEAN);
@@ -181,30 +192,14 @@ describe('the closure lock', { timeout: 30_000 }, () => {
         .replace('- LM-01: `ops/runtime/lm-01/`', '- LM-01: `ops/runtime/lm-01/`\n- LM-02: `ops/runtime/lm-02/`'),
     );
     expect((await closeItem({ ...base, root, id: 'LM-02' })).passed).toBe(true);
-    const dep = path.join(root, 'ops/runtime/lm-02/manifest.json');
     // Another process renews LM-02's evidence; LM-01's checks finish between its manifest and its close record.
     const [close] = await withClosureLock(root, async () => {
-      const renewed = fs.readFileSync(dep, 'utf8').replace(/"createdAt": "[^"]+"/, '"createdAt": "2026-11-22T00:00:00.000Z"');
-      fs.writeFileSync(dep, renewed);
+      const bind = renewEvidence(root, 'LM-02', 'ops/runtime/lm-02/manifest.json');
       let ran = false;
       const close = closeItem({ ...base, root, id: 'LM-01', onCheck: (e) => void (e.result && (ran = true)) });
       while (!ran) expect(await within(close, 20)).toBe('pending');
       expect(await within(close, 300)).toBe('pending');
-      await appendAudit(root, {
-        action: 'close',
-        actor: 'tester',
-        via: 'test',
-        item: 'LM-02',
-        file: 'trackers/t.md',
-        from: { status: 'done', text: 'Done' },
-        to: { status: 'done', text: 'Done' },
-        hashBefore: null,
-        hashAfter: null,
-        reason: 'evidence renewed: ops/runtime/lm-02/manifest.json',
-        forced: [],
-        evidence: 'ops/runtime/lm-02/manifest.json',
-        evidenceSha256: sha256(renewed),
-      });
+      await bind();
       return [close];
     });
     const r = await close;
