@@ -16,9 +16,10 @@
 // 2. Requests: --queries requests per primitive from a seeded generator: windows of 1 h,
 //    6 h, 1 d, 7 d or 31 d ending anywhere in the 30 days, limits 10/50/200, with no
 //    filter, a stage, an item, a reason code or two filters. The same list for both paths.
-// 3. direct: the primitive's statements (primitiveStatements: the same SQL memoryd runs,
-//    two steps for recent failures) as prepared statements on a DuckDB connection in this
-//    process, without memoryd's snapshot transaction. Clock: bind to rows read.
+// 3. direct: the primitive's statements (primitiveRows: the same SQL and steps memoryd runs;
+//    for recent failures a histogram of the window, then the rows) as prepared statements
+//    on a DuckDB connection in this process, without memoryd's snapshot transaction.
+//    Clock: bind to rows read.
 // 4. HTTP: memoryd as a child process (its bundled command line) on the same file; each
 //    request POSTed to /v1/memory/query over a keep-alive connection, one at a time.
 //    Clock: request written to answer parsed (validation, snapshot, SQL, JSON, HTTP).
@@ -170,18 +171,11 @@ async function direct(lib, file, reqs) {
     p.bind(params);
     return (await p.runAndReadAll()).getRowObjectsJS();
   };
+  // What memoryd's snapshot query tells primitiveRows (the facts do not change here).
+  const annotated = (await conn.runAndReadAll('SELECT EXISTS (SELECT 1 FROM task_annotations) AS a')).getRowObjectsJS()[0].a;
   const one = async (raw) => {
     const req = lib.QueryRequestSchema.parse(raw);
-    const { boundary, rows, params } = lib.primitiveStatements(req);
-    const from = BigInt(req.window.from);
-    const to = BigInt(req.window.to);
-    let start = from;
-    if (boundary) {
-      const [b] = await run(boundary, [from, to, ...params]);
-      if (b.start_ns === null) return 0;
-      start = b.start_ns;
-    }
-    return (await run(rows, [start, to, ...params])).length;
+    return (await lib.primitiveRows(run, req, BigInt(req.window.from), BigInt(req.window.to), annotated)).length;
   };
   for (const r of reqs.slice(0, 20)) await one(r);
   const out = [];

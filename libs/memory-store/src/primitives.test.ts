@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { QueryRequestSchema, type QueryRequestInput, type QueryResponse } from '@govern/memory-contract';
+import { QueryRequestSchema, UpsertRequestSchema, type QueryRequestInput, type QueryResponse } from '@govern/memory-contract';
+import type { Param, Row } from '@govern/duckdb';
 import { toFacts } from './facts.js';
 import type { ResourceSpans, Span } from './model.js';
+import { NARROW_ABOVE, primitiveRows } from './primitives.js';
 import { tempStore } from './testing.js';
 
 const open = () => tempStore('primitives-');
@@ -141,6 +143,92 @@ describe('recent_failures_by_taskspec', () => {
       code: 'window-too-wide',
       details: { maxMs: 31 * 86_400_000, spanMs: 44 * 86_400_000 },
     });
+  });
+});
+
+describe('recent_failures_by_taskspec over many failures', () => {
+  const DAY = 1440n * MIN;
+  const STAGES = ['close', 'write', 'gate'];
+  /**
+   * Failures in start order, as ingest appends them: 1,200 every 30 minutes from T0
+   * (25 days), then a burst of 3,000 within 1.5 s on day 26, two by two at the same
+   * start time (ties the key breaks).
+   */
+  function failures(): ResourceSpans[] {
+    const spread = Array.from({ length: 1200 }, (_, i) => span(i, { 'govern.stage': STAGES[i % 3]! }, { statusCode: 2, startNs: T0 + BigInt(i) * 30n * MIN }));
+    const burst = Array.from({ length: 3000 }, (_, j) =>
+      span(2000 + j, { 'govern.stage': STAGES[j % 3]! }, { statusCode: 2, startNs: T0 + 26n * DAY + BigInt(j >> 1) * 1_000_000n }),
+    );
+    return traces([...spread, ...burst]);
+  }
+  const reference = (s: Awaited<ReturnType<typeof open>>, from: bigint, to: bigint, limit: number, stage?: string) =>
+    s.all(
+      `SELECT span_id FROM failure_facts WHERE start_ns >= $1 AND start_ns < $2 ${stage ? 'AND stage = $4' : ''} ORDER BY start_ns DESC, trace_id DESC, span_id DESC LIMIT $3`,
+      stage ? [from, to, limit, stage] : [from, to, limit],
+    );
+
+  it('answers as one ORDER BY … LIMIT over the whole window, for any window, limit and filter', async () => {
+    const store = await open();
+    await store.commit(toFacts(failures()), { firstSeq: 1, lastSeq: 1 });
+    const windows: [bigint, bigint][] = [
+      [T0, T0 + 31n * DAY], // the burst is newest
+      [T0, T0 + 25n * DAY], // spread only
+      [T0 + 20n * DAY, T0 + 51n * DAY], // ends long after the newest failure
+      [T0 + 26n * DAY, T0 + 26n * DAY + 700_000_000n], // inside the burst, cutting a tie pair
+      [T0 + 3n * DAY, T0 + 3n * DAY + 90n * MIN],
+      [T0 - 5n * DAY, T0 + MIN], // one failure
+      [T0 - 5n * DAY, T0], // none
+    ];
+    for (const [from, to] of windows) {
+      for (const limit of [1, 10, 50, 200, 500]) {
+        for (const stage of [undefined, 'write']) {
+          const r = (await store.query(q({ primitive: 'recent_failures_by_taskspec', window: { from: String(from), to: String(to) }, limit, filters: stage ? { stage } : {} }), NOW)) as Failures;
+          const want = await reference(store, from, to, limit + 1, stage);
+          expect([r.rows.map((x) => x.span_id), r.truncated], `${from}..${to} limit ${limit} ${stage ?? ''}`).toEqual([
+            want.slice(0, limit).map((x) => x.span_id),
+            want.length > limit,
+          ]);
+        }
+      }
+    }
+    // With an annotation in the store, the rows are read with the join: the same rows, the annotation on its own.
+    const month = { from: String(T0), to: String(T0 + 31n * DAY) };
+    const before = (await store.query(q({ primitive: 'recent_failures_by_taskspec', window: month, limit: 200 }), NOW)) as Failures;
+    const newest = before.rows[0]!;
+    await store.upsert(UpsertRequestSchema.parse({ kind: 'annotation', trace_id: newest.trace_id, span_id: newest.span_id, name: 'triage', value: 'real' }), { nowNs: NOW });
+    const after = (await store.query(q({ primitive: 'recent_failures_by_taskspec', window: month, limit: 200 }), NOW)) as Failures;
+    expect(after.rows).toEqual([{ ...newest, annotations: { triage: 'real' } }, ...before.rows.slice(1)]);
+  });
+
+  it('reads the wide rows only from the newest failures of the window, not the whole window', async () => {
+    const store = await open();
+    await store.commit(toFacts(failures()), { firstSeq: 1, lastSeq: 1 });
+    const calls: { sql: string; params: Param[] }[] = [];
+    const read = (sql: string, params: Param[]): Promise<Row[]> => {
+      calls.push({ sql, params });
+      return store.all(sql, params as (string | bigint)[]);
+    };
+    const steps = () => calls.splice(0).map((c) => [c.sql.startsWith('WITH f') ? 'rows' : c.sql.includes('GROUP BY k') ? 'histogram' : 'boundary', c.params[0]]);
+    const run = (from: bigint, to: bigint, limit: number) => primitiveRows(read, q({ primitive: 'recent_failures_by_taskspec', window: { from: String(from), to: String(to) }, limit }), from, to);
+
+    // Spread only (one failure per 30 min): the rows are read from the start of the
+    // newest histogram bucket that completes limit + 1, far into the window.
+    const spread = await run(T0, T0 + 25n * DAY, 10);
+    const [[h, hFrom], [r, rFrom]] = steps() as [[string, bigint], [string, bigint]];
+    expect([h, r, hFrom]).toEqual(['histogram', 'rows', T0]);
+    expect(rFrom).toBeGreaterThan(T0 + 24n * DAY);
+    expect(rFrom).toBeLessThanOrEqual(spread.at(-1)!.start_ns as bigint);
+
+    // The newest 201 are in the burst, whose bucket holds 3,000: more than NARROW_ABOVE
+    // beyond the limit, so the boundary statement narrows to the exact start first.
+    expect(3000n).toBeGreaterThan(201n + NARROW_ABOVE);
+    const burst = await run(T0, T0 + 31n * DAY, 200);
+    const s = steps() as [string, bigint][];
+    expect(s.map((x) => x[0])).toEqual(['histogram', 'boundary', 'rows']);
+    expect([burst.length, s[2]![1]]).toEqual([201, burst.at(-1)!.start_ns]); // the 201st row's start: exact
+    // Nothing matches: only the histogram runs.
+    expect(await run(T0 - 5n * DAY, T0, 10)).toEqual([]);
+    expect(steps().map((x) => x[0])).toEqual(['histogram']);
   });
 });
 
