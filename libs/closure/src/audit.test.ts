@@ -3,11 +3,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadWorkspace } from '@govern/workspace';
 import { appendAudit } from '@govern/write';
 import { auditWorkspace } from './audit.js';
-import { readSnapshot } from './snapshot.js';
+import { liveFiles, readSnapshot } from './snapshot.js';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 
 let root: string;
@@ -232,6 +232,71 @@ evidence_root: ops/runtime/t09/
       ['evidence-root-outside', 52, 'WP-1-T08: ../elsewhere/ leaves the repository'],
     ]);
     expect(r.checked).toEqual({ doneItems: 8, evidenceRoots: 0, claims: 0 });
+  });
+
+  it('says why a manifest is not one: the JSON error, the first schema issue (at its path, or the root), or the error reading it', async () => {
+    const task = (n: number) => `## T0${n} - Task\n\nid: WP-1-T0${n}\nstatus: done\nevidence_root: ops/runtime/t0${n}/\n`;
+    write('workplans/wp.md', `---\nid: WP-1\ntype: workplan\ntitle: One\nstatus: in_progress\n---\n\n${[1, 2, 3, 4].map(task).join('\n')}`);
+    write('ops/runtime/t01/manifest.json', '{"schemaVersion": 1,');
+    write('ops/runtime/t02/manifest.json', manifest('WP-1-T02', { checks: [{ name: 'test' }] }));
+    write('ops/runtime/t03/manifest.json', '[]');
+    fs.mkdirSync(path.join(root, 'ops/runtime/t04/manifest.json'), { recursive: true });
+    const notJson = (() => {
+      try {
+        return JSON.parse('{"schemaVersion": 1,') as never;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect((await audit({ bind: false })).diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['evidence-manifest-invalid', `WP-1-T01: ops/runtime/t01/manifest.json is not valid JSON: ${notJson}`],
+      ['evidence-manifest-invalid', 'WP-1-T02: ops/runtime/t02/manifest.json: checks.0.command: Invalid input: expected string, received undefined'],
+      ['evidence-manifest-invalid', 'WP-1-T03: ops/runtime/t03/manifest.json: (root): Invalid input: expected object, received array'],
+      ['evidence-manifest-invalid', 'WP-1-T04: ops/runtime/t04/manifest.json is not valid JSON: EISDIR: illegal operation on a directory, read'],
+    ]);
+  });
+
+  it('from a snapshot, parses no manifest again: the audit uses the parse the snapshot made under the lock', async () => {
+    write('trackers/t.md', TRACKER('Done (#2)'));
+    write('ops/runtime/ab-01/manifest.json', manifest('AB-01'));
+    write('ops/runtime/ab-01/test.log', 'ok\n');
+    write('ops/runtime/ab-02/manifest.json', manifest('AB-02'));
+    write('ops/runtime/ab-02/test.log', 'ok\n');
+    await bindManifests();
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    const snapshot = readSnapshot(ws);
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(auditWorkspace(ws, {}, snapshot)).toEqual({ diagnostics: [], checked: { doneItems: 2, evidenceRoots: 2, claims: 2 } });
+      expect(parse.mock.calls.filter(([text]) => String(text).includes('"schemaVersion"'))).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('a snapshot scoped to some items reads only their evidence: the rest is read from disk when asked for', async () => {
+    write('trackers/t.md', TRACKER('Done (#2)'));
+    for (const id of ['ab-01', 'ab-02']) {
+      write(`ops/runtime/${id}/manifest.json`, manifest(id.toUpperCase()));
+      write(`ops/runtime/${id}/test.log`, 'ok\n');
+    }
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    const snapshot = readSnapshot(ws, { items: new Set(['AB-01']) });
+    // Both change after the snapshot: the one it read keeps what it read, the other is read now.
+    for (const id of ['ab-01', 'ab-02']) {
+      write(`ops/runtime/${id}/manifest.json`, manifest('AB-09'));
+      write(`ops/runtime/${id}/test.log`, 'changed\n');
+    }
+    const seen = (id: string) => {
+      const abs = path.join(root, `ops/runtime/${id}`);
+      const m = snapshot.files.manifest(path.join(abs, 'manifest.json'));
+      return [m && 'manifest' in m.parsed ? m.parsed.manifest.item : null, snapshot.files.hash(abs, 'test.log')];
+    };
+    expect([seen('ab-01'), seen('ab-02')]).toEqual([
+      ['AB-01', sha('ok\n')],
+      ['AB-09', sha('changed\n')],
+    ]);
+    expect(liveFiles.manifest(path.join(root, 'ops/runtime/ab-01/manifest.json'))?.bytes.toString()).toBe(manifest('AB-09'));
   });
 
   it('keeps the workspace diagnostics, so a broken document also fails the audit', async () => {

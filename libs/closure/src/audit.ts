@@ -7,8 +7,8 @@ import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { handEditDiagnostics } from '@govern/history';
 import { Git } from './git.js';
 import { checkedProjects, projectsOf, type Projects } from './projects.js';
-import { EvidenceManifestSchema, MANIFEST_FILE, type EvidenceManifest } from './manifest.js';
-import { liveFiles, readSnapshot, type AuditSnapshot, type EvidenceFiles } from './snapshot.js';
+import { hashedFiles, MANIFEST_FILE, type EvidenceManifest } from './manifest.js';
+import { liveFiles, readSnapshot, type AuditSnapshot, type EvidenceFiles, type ManifestRead } from './snapshot.js';
 
 export interface AuditResult {
   /** The workspace's own diagnostics followed by the audit's, sorted. */
@@ -21,6 +21,16 @@ export interface AuditOptions {
   fresh?: boolean;
   /** Read git history for hand edits (`hand-edit-done`, `hand-edit`); default true. */
   history?: boolean;
+}
+
+/** {@link AuditOptions} and the documents to audit: the phase audit of `govern close` looks at a few. */
+export interface ScopedAuditOptions extends AuditOptions {
+  /**
+   * Audit the evidence roots, done items and claims of these documents (by `file`) only;
+   * every document when absent. The workspace's own diagnostics and the hand edits git saw
+   * are reported for every document either way.
+   */
+  documents?: ReadonlySet<string>;
 }
 
 /** What the audit of every done item shares: git, the audit log, the projects. Built once per audit. */
@@ -72,7 +82,7 @@ function context(ws: Workspace, opts: AuditOptions, snapshot: AuditSnapshot | un
  * is given (see {@link readSnapshot}: what `auditRepository` reads under the closure
  * lock), otherwise from disk; the diagnostics are the same for the same files.
  */
-export function auditWorkspace(ws: Workspace, opts: AuditOptions = {}, snapshot?: AuditSnapshot): AuditResult {
+export function auditWorkspace(ws: Workspace, opts: ScopedAuditOptions = {}, snapshot?: AuditSnapshot): AuditResult {
   const { ctx, log } = context(ws, opts, snapshot);
   const out: Diagnostic[] = [...log];
   // Status changes git saw and the audit log did not: a move to done without a closure is an error.
@@ -80,6 +90,7 @@ export function auditWorkspace(ws: Workspace, opts: AuditOptions = {}, snapshot?
   const checked = { doneItems: 0, evidenceRoots: 0, claims: 0 };
   const byId = ws.index.byId;
   for (const doc of ws.documents) {
+    if (opts.documents && !opts.documents.has(doc.file)) continue;
     const missing = new Set<string>();
     for (const cited of doc.evidenceRoots) {
       checked.evidenceRoots++;
@@ -180,24 +191,18 @@ function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Se
   if (!r.exists) return reported.has(r.rel) ? [] : err('evidence-root-missing', `${item.id} is done but its evidence root ${item.evidenceRoot} does not exist`);
   const manifestRel = `${r.rel}/${MANIFEST_FILE}`;
   const manifestAbs = path.join(r.abs, MANIFEST_FILE);
-  let bytes: Buffer | null;
+  let read: ManifestRead | null;
   try {
-    bytes = ctx.files.manifest(manifestAbs);
+    read = ctx.files.manifest(manifestAbs);
   } catch (e) {
     return err('evidence-manifest-invalid', `${item.id}: ${manifestRel} is not valid JSON: ${(e as Error).message}`);
   }
-  if (!bytes) return err('evidence-manifest-missing', `${item.id}: ${manifestRel} does not exist`);
-  let manifest: EvidenceManifest;
-  try {
-    const parsed = EvidenceManifestSchema.safeParse(JSON.parse(bytes.toString('utf8')));
-    if (!parsed.success) {
-      const i = parsed.error.issues[0]!;
-      return err('evidence-manifest-invalid', `${item.id}: ${manifestRel}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    }
-    manifest = parsed.data;
-  } catch (e) {
-    return err('evidence-manifest-invalid', `${item.id}: ${manifestRel} is not valid JSON: ${(e as Error).message}`);
+  if (!read) return err('evidence-manifest-missing', `${item.id}: ${manifestRel} does not exist`);
+  const { parsed } = read;
+  if (!('manifest' in parsed)) {
+    return err('evidence-manifest-invalid', `${item.id}: ${manifestRel}${parsed.invalid === 'json' ? ' is not valid JSON:' : ':'} ${parsed.message}`);
   }
+  const manifest = parsed.manifest;
   if (manifest.item !== item.id) return err('evidence-manifest-mismatch', `${item.id}: ${manifestRel} is the evidence of ${manifest.item}`);
   const failed = manifest.checks.filter((c) => c.exitCode !== 0);
   if (!manifest.passed || failed.length || manifest.checks.length === 0) {
@@ -205,14 +210,10 @@ function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Se
     return err('evidence-check-failed', `${item.id}: ${manifestRel}: ${why}`);
   }
   const out: Diagnostic[] = [
-    ...provenance(ctx, item, manifest, manifestRel, sha256(bytes)).map((x) => ({ ...x, ...at })),
+    ...provenance(ctx, item, manifest, manifestRel, sha256(read.bytes)).map((x) => ({ ...x, ...at })),
     ...criteriaFindings(item, manifest, manifestRel).map((x) => ({ ...x, ...at })),
   ];
-  const hashed = [
-    ...manifest.checks.filter((c) => c.outputFile).map((c) => ({ path: c.outputFile!, sha256: c.outputSha256 })),
-    ...manifest.files,
-  ];
-  for (const f of hashed) {
+  for (const f of hashedFiles(manifest)) {
     const actual = ctx.files.hash(r.abs, f.path);
     if (actual !== f.sha256) {
       out.push(...err('evidence-output-changed', `${item.id}: ${r.rel}/${f.path} ${actual === null ? 'is missing' : 'no longer matches the hash its manifest recorded'}`));

@@ -13,7 +13,7 @@ import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { Git } from './git.js';
 import { checkedProjects } from './projects.js';
 import { EvidenceManifestSchema, MANIFEST_FILE, type CheckRecord, type CriterionRecord, type EvidenceManifest } from './manifest.js';
-import { liveFiles, readSnapshot, type AuditSnapshot, type EvidenceFiles } from './snapshot.js';
+import { liveFiles, readSnapshot, type AuditSnapshot, type EvidenceFiles, type ManifestRead } from './snapshot.js';
 
 export interface CloseOptions {
   root: string;
@@ -165,25 +165,28 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
     return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
   }
   const manifestRel = `${pre.evidence.rel}/${MANIFEST_FILE}`;
-  const publishLock: LockOptions = { timeoutMs: 60_000, ...opts.lock };
+  const closureLockOptions: LockOptions = { timeoutMs: 60_000, ...opts.lock };
   const notPublished = (err: WriteError) =>
     result.failures.push({ code: 'status-write-failed', message: `checks passed, but the closure was not published (nothing written to ${manifestRel} or the status): ${err.code}: ${err.message}` });
   // What the phase audit and the criteria verified by other items read of closures (the
   // audit log, the manifests and what they hash) is read under the closure lock, as
   // `govern audit` reads it, so a closure being published meanwhile is seen whole or not
   // at all. Only the reading: the phase audit's git work runs after the lock is released,
-  // and the checks above ran before it was taken (they may run `govern audit`).
+  // and the checks above ran before it was taken (they may run `govern audit`). Only the
+  // closures they look at are read (the done items of the phase audit's documents and the
+  // items the criteria name), not every done item of the repository: others wait for it.
+  const scope = phaseScope(ws, node);
   let snapshot: AuditSnapshot | null = null;
   if (!result.failures.length) {
     try {
-      snapshot = await withClosureLock(root, () => readSnapshot(ws), publishLock);
+      snapshot = await withClosureLock(root, () => readSnapshot(ws, { items: scope.items }), closureLockOptions);
     } catch (err) {
       if (!isLockNotTaken(err)) throw err;
       notPublished(err);
     }
   }
   if (snapshot) {
-    const phase = phaseAudit(ws, node, snapshot);
+    const phase = phaseAudit(ws, scope.files, snapshot);
     const outputFile = `${attemptRel}/checks/${String(result.checks.length + 1).padStart(2, '0')}-phase-audit.log`;
     const log = Buffer.from(phase.lines.length ? `${phase.lines.join('\n')}\n` : `no error in ${phase.files.join(', ')}\n`);
     outputs.push({ file: outputFile, bytes: log });
@@ -238,7 +241,7 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   // default 15 s, since an audit of a large repository may hold the lock for seconds and
   // giving up would waste the checks that passed.
   try {
-    return await withClosureLock(root, () => publish(root, node, ws, result, evidenceAbs, manifestRel, manifestBytes, { actor, via, now }, opts), publishLock);
+    return await withClosureLock(root, () => publish(root, node, ws, result, evidenceAbs, manifestRel, manifestBytes, { actor, via, now }, opts), closureLockOptions);
   } catch (err) {
     if (!isLockNotTaken(err)) throw err;
     notPublished(err);
@@ -433,14 +436,15 @@ function passingEvidence(root: string, ws: Workspace, id: string, files: Evidenc
   if (!other.evidenceRoot) return { why: `${id} declares no evidence root` };
   const r = resolveEvidenceRoot(root, other.evidenceRoot);
   if (!r.ok || !r.exists) return { why: `${id}'s evidence root ${other.evidenceRoot} does not exist` };
+  let read: ManifestRead | null;
   try {
-    const bytes = files.manifest(path.join(r.abs, MANIFEST_FILE));
-    if (!bytes) return { why: `${id} has no valid ${r.rel}/${MANIFEST_FILE}` };
-    const m = EvidenceManifestSchema.parse(JSON.parse(bytes.toString('utf8')));
-    if (m.item !== id || !m.passed) return { why: `${id}'s manifest records no passing closure` };
+    read = files.manifest(path.join(r.abs, MANIFEST_FILE));
   } catch {
-    return { why: `${id} has no valid ${r.rel}/${MANIFEST_FILE}` };
+    read = null;
   }
+  if (!read || !('manifest' in read.parsed)) return { why: `${id} has no valid ${r.rel}/${MANIFEST_FILE}` };
+  const m = read.parsed.manifest;
+  if (m.item !== id || !m.passed) return { why: `${id}'s manifest records no passing closure` };
   return `${r.rel}/${MANIFEST_FILE}`;
 }
 
@@ -805,17 +809,28 @@ function lockfileHash(root: string): string | null {
 }
 
 /**
- * The audit of what a closure stands on: its own document, the documents of its children
- * and of the items it depends on. Seed 004's "a phase audit has passed", run by every
- * closure as its last check instead of only when someone lists it. What closures
- * published is read from `snapshot` (taken under the closure lock).
+ * What a closure's phase audit and its criteria verified by other items look at: the
+ * documents of the item, of its children and of the items it depends on (`files`), and
+ * the items whose closures they read (`items`: every item of those documents, and the
+ * items its criteria name in `Verified by:`).
  */
-function phaseAudit(ws: Workspace, node: GraphNode, snapshot: AuditSnapshot): { files: string[]; lines: string[]; ms: number } {
-  const t0 = performance.now();
+function phaseScope(ws: Workspace, node: GraphNode): { files: string[]; items: Set<string> } {
   const byId = ws.index.byId;
   const related = [node, ...ws.index.graph.nodes.filter((n) => n.parent === node.id), ...node.dependsOn.map((d) => byId.get(d)).filter((n): n is GraphNode => !!n)];
   const files = [...new Set(related.map((n) => n.source.file))].sort();
-  const lines = auditWorkspace(ws, {}, snapshot)
+  const items = new Set([...ws.documents.filter((d) => files.includes(d.file)).flatMap((d) => d.items.map((i) => i.id)), ...node.criteria.flatMap((c) => c.verifiedBy ?? [])]);
+  return { files, items };
+}
+
+/**
+ * The audit of what a closure stands on: its own document, the documents of its children
+ * and of the items it depends on (`files`, from {@link phaseScope}). Seed 004's "a phase
+ * audit has passed", run by every closure as its last check instead of only when someone
+ * lists it. What closures published is read from `snapshot` (taken under the closure lock).
+ */
+function phaseAudit(ws: Workspace, files: string[], snapshot: AuditSnapshot): { files: string[]; lines: string[]; ms: number } {
+  const t0 = performance.now();
+  const lines = auditWorkspace(ws, { documents: new Set(files) }, snapshot)
     .diagnostics.filter((d) => d.severity === 'error' && d.file !== undefined && files.includes(d.file))
     .map((d) => `${d.file}:${d.line}:${d.column} error ${d.code} ${d.message}`);
   return { files, lines, ms: Math.round(performance.now() - t0) };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadWorkspace } from '@govern/workspace';
 import { appendAudit, readAuditLog, sha256, withLock, WriteError } from '@govern/write';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { auditRepository } from './audit.js';
 import { closeItem } from './close.js';
 import { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
@@ -204,6 +204,39 @@ describe('the closure lock', { timeout: 30_000 }, () => {
     });
     const r = await close;
     expect([r.passed, r.failures, r.checks.map((c) => [c.name, c.exitCode])]).toEqual([true, [], [['true', 0], ['phase audit', 0]]]);
+  });
+
+  test('a closure reads under the lock only the closures its phase audit and its criteria look at, not every done item', async () => {
+    const plan = (id: string, tasks: string[][]) => ['---', `id: ${id}`, 'type: workplan', `title: ${id}`, 'status: in_progress', '---', '', ...tasks.flat()].join('\n');
+    const task = (id: string, ...more: string[]) => [`## ${id.slice(-3)} - Task`, '', `id: ${id}`, 'status: in_progress', `evidence_root: ops/runtime/${id.toLowerCase()}`, 'checks: true', '', ...more];
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'govern-closure-scope-')));
+    dirs.push(root);
+    fs.mkdirSync(path.join(root, 'workplans'));
+    fs.writeFileSync(path.join(root, 'workplans/a.md'), plan('WP-1', [task('WP-1-T01', 'Acceptance:', '', '- Covered by the other plan (verified by WP-2-T01)', '')]));
+    fs.writeFileSync(path.join(root, 'workplans/b.md'), plan('WP-2', [task('WP-2-T01'), task('WP-2-T02')]));
+    for (const id of ['WP-2-T01', 'WP-2-T02']) expect((await closeItem({ ...base, root, id })).failures).toEqual([]);
+
+    // Every read of the other plan's evidence during the closure, and whether the closure lock (a directory while held) was held.
+    const lockDir = path.join(root, '.govern/locks/closure.lock');
+    const real = fs.readFileSync;
+    const reads: string[] = [];
+    const spy = vi.spyOn(fs, 'readFileSync').mockImplementation(((file: fs.PathOrFileDescriptor, options?: Parameters<typeof fs.readFileSync>[1]) => {
+      if (typeof file === 'string' && file.startsWith(path.join(root, 'ops/runtime/wp-2-'))) reads.push(`${fs.existsSync(lockDir) ? 'held' : 'free'} ${path.relative(root, file)}`);
+      return real(file, options);
+    }) as typeof fs.readFileSync);
+    let r;
+    try {
+      r = await closeItem({ ...base, root, id: 'WP-1-T01' });
+    } finally {
+      spy.mockRestore();
+    }
+    const logs = (id: string) =>
+      fs.readdirSync(path.join(root, 'ops/runtime', id, 'attempts')).flatMap((a) => fs.readdirSync(path.join(root, 'ops/runtime', id, 'attempts', a, 'checks')).sort().map((f) => `held ops/runtime/${id}/attempts/${a}/checks/${f}`));
+    expect([r.failures, r.checks.map((c) => [c.command, c.exitCode])]).toEqual([[], [['true', 0], ['govern audit (built in: workplans/a.md)', 0]]]);
+    // WP-2-T01, which a criterion names: checked before the checks ran, then read under the
+    // lock with the files its manifest hashes. WP-2-T02, in no document the phase audit
+    // looks at and named by no criterion, is not read at all.
+    expect(reads).toEqual(['free ops/runtime/wp-2-t01/manifest.json', 'held ops/runtime/wp-2-t01/manifest.json', ...logs('wp-2-t01')]);
   });
 
   // A read-only checkout: the lock directory cannot be created. Simulated by a file where

@@ -7,9 +7,6 @@ export type { CloseOptions, CloseResult, CloseFailure, VerifyOptions, VerifyResu
 export { checkedProjects } from './projects.js';
 export { auditWorkspace, auditRepository } from './audit.js';
 export type { AuditResult, AuditOptions, AuditRepositoryOptions } from './audit.js';
-export { readSnapshot } from './snapshot.js';
-export type { AuditSnapshot, EvidenceFiles } from './snapshot.js';
-export { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
 export { EvidenceManifestSchema, CheckRecordSchema, MANIFEST_FILE } from './manifest.js';
 export { CloseResultSchema, CloseFailureSchema } from './result.js';
 export type { EvidenceManifest, CheckRecord } from './manifest.js';

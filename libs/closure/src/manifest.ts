@@ -85,3 +85,30 @@ export const EvidenceManifestSchema = z.object({
   failures: z.array(z.string()).optional(),
 });
 export type EvidenceManifest = z.infer<typeof EvidenceManifestSchema>;
+
+/**
+ * The files of its evidence root that a manifest records with their sha256: each check's
+ * stored output (`outputFile`), then its further `files`, in that order. The audit
+ * compares these with the files on disk, and the snapshot reads exactly these.
+ */
+export function hashedFiles(manifest: EvidenceManifest): { path: string; sha256: string }[] {
+  return [...manifest.checks.flatMap((c) => (c.outputFile ? [{ path: c.outputFile, sha256: c.outputSha256 }] : [])), ...manifest.files];
+}
+
+/**
+ * A manifest's bytes parsed: the manifest, or why they are not one: `json` (JSON.parse's
+ * message) or `schema` (the first issue, `<path>: <message>`, `(root)` for the top).
+ */
+export type ManifestParse = { manifest: EvidenceManifest } | { invalid: 'json' | 'schema'; message: string };
+
+/** Parses a manifest's bytes (JSON, then {@link EvidenceManifestSchema}); never throws. */
+export function parseManifest(bytes: Buffer): ManifestParse {
+  try {
+    const parsed = EvidenceManifestSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+    if (parsed.success) return { manifest: parsed.data };
+    const i = parsed.error.issues[0]!;
+    return { invalid: 'schema', message: `${i.path.join('.') || '(root)'}: ${i.message}` };
+  } catch (e) {
+    return { invalid: 'json', message: (e as Error).message };
+  }
+}
