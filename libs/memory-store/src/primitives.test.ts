@@ -204,9 +204,12 @@ describe('recent_failures_by_taskspec over many failures', () => {
     const store = await open();
     await store.commit(toFacts(failures()), { firstSeq: 1, lastSeq: 1 });
     const calls: { sql: string; params: Param[] }[] = [];
-    const read = (sql: string, params: Param[]): Promise<Row[]> => {
+    const histograms: bigint[][] = [];
+    const read = async (sql: string, params: Param[]): Promise<Row[]> => {
       calls.push({ sql, params });
-      return store.all(sql, params as (string | bigint)[]);
+      const rows = await store.all(sql, params as (string | bigint)[]);
+      if (sql.includes('GROUP BY k')) histograms.push(rows.map((b) => BigInt(b.k as number)));
+      return rows;
     };
     const steps = () => calls.splice(0).map((c) => [c.sql.startsWith('WITH f') ? 'rows' : c.sql.includes('GROUP BY k') ? 'histogram' : 'boundary', c.params[0]]);
     const run = (from: bigint, to: bigint, limit: number) => primitiveRows(read, q({ primitive: 'recent_failures_by_taskspec', window: { from: String(from), to: String(to) }, limit }), from, to);
@@ -226,6 +229,9 @@ describe('recent_failures_by_taskspec over many failures', () => {
     const s = steps() as [string, bigint][];
     expect(s.map((x) => x[0])).toEqual(['histogram', 'boundary', 'rows']);
     expect([burst.length, s[2]![1]]).toEqual([201, burst.at(-1)!.start_ns]); // the 201st row's start: exact
+    // The histogram comes newest bucket first from DuckDB (ORDER BY k DESC): primitiveRows does not sort it.
+    for (const ks of histograms) expect(ks).toEqual([...ks].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)));
+    expect(histograms.map((ks) => ks.length > 1)).toEqual([true, true]);
     // Nothing matches: only the histogram runs.
     expect(await run(T0 - 5n * DAY, T0, 10)).toEqual([]);
     expect(steps().map((x) => x[0])).toEqual(['histogram']);

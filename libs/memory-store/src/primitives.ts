@@ -119,7 +119,7 @@ export function primitiveStatements(req: QueryRequest): { histogram: string | nu
   const plain = `SELECT * FROM ${spec.macro}($1, $2) ${where} ORDER BY ${spec.order} LIMIT ${n}`;
   if (req.primitive !== 'recent_failures_by_taskspec') return { histogram: null, boundary: null, rows: plain, unannotatedRows: plain, params: all };
   // The casts type the parameters (untyped, the arithmetic is not BIGINT's and is ~15× slower).
-  const histogram = `SELECT ((start_ns - $1::BIGINT) // ${n}::BIGINT)::UTINYINT AS k, count(*) AS c FROM ${spec.macro}($1, $2) ${where} GROUP BY k`;
+  const histogram = `SELECT ((start_ns - $1::BIGINT) // ${n}::BIGINT)::UTINYINT AS k, count(*) AS c FROM ${spec.macro}($1, $2) ${where} GROUP BY k ORDER BY k DESC`;
   const boundary = `SELECT min(start_ns) AS start_ns FROM (SELECT start_ns FROM ${spec.macro}($1, $2) ${where} ORDER BY start_ns DESC LIMIT ${n})`;
   const rows =
     `WITH f AS (SELECT * FROM ${spec.macro}($1, $2) ${where} ORDER BY ${spec.order} LIMIT ${n}), ` +
@@ -153,9 +153,9 @@ export async function primitiveRows(read: ReadFn, req: QueryRequest, fromNs: big
   if (!histogram || !boundary) return read(rows, [fromNs, toNs, ...params]);
   const want = BigInt(req.limit + 1);
   const width = (toNs - fromNs) / WINDOW_BUCKETS + 1n;
+  // Newest bucket first (the histogram's ORDER BY k DESC).
   const buckets = (await read(histogram, [fromNs, toNs, ...params.slice(0, -1), width])).map((b) => ({ k: BigInt(b.k as number), c: BigInt(b.c as bigint) }));
   if (buckets.length === 0) return [];
-  buckets.sort((a, b) => (a.k < b.k ? 1 : a.k > b.k ? -1 : 0));
   // Newest buckets first, until they hold limit + 1 rows (or the window runs out).
   let start = fromNs;
   let held = 0n;
