@@ -10,6 +10,7 @@ export class Git {
   private readonly ancestors = new Map<string, boolean>();
   private readonly changed = new Map<string, string[] | null>();
   private headCache: string | null | undefined;
+  private untracked: string | undefined;
 
   constructor(readonly root: string) {}
 
@@ -46,8 +47,9 @@ export class Git {
   changedSince(sha: string): string[] | null {
     if (!this.changed.has(sha)) {
       const r = this.run(['diff', '--name-only', '--no-renames', sha, '--']);
-      const u = this.run(['ls-files', '--others', '--exclude-standard']);
-      this.changed.set(sha, r.status === 0 ? [...new Set([...r.stdout.split('\n'), ...u.stdout.split('\n')].filter(Boolean))].sort() : null);
+      // The untracked files are the same for every commit: listed once per instance (per audit).
+      this.untracked ??= this.run(['ls-files', '--others', '--exclude-standard']).stdout;
+      this.changed.set(sha, r.status === 0 ? [...new Set([...r.stdout.split('\n'), ...this.untracked.split('\n')].filter(Boolean))].sort() : null);
     }
     return this.changed.get(sha)!;
   }
