@@ -13,43 +13,85 @@ export interface Projects {
   touched(changed: string[], inputs: string[] | null): string[];
 }
 
+/** Where projects live, and how deep below these folders a project may sit (`libs/adapters/x`). */
+const PROJECT_FOLDERS = ['apps', 'libs', 'tools'];
+const MAX_DEPTH = 3;
+const SKIP = new Set(['node_modules', 'dist', 'src', 'coverage']);
+
+interface Project {
+  dir: string;
+  tags: string[];
+  deps: string[];
+}
+
+function readJson(file: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const keys = (v: unknown): string[] => (v && typeof v === 'object' ? Object.keys(v) : []);
+
 /**
- * The workspace's packages (`apps/*`, `libs/*`, `tools/*` with a package.json) and their
- * dependencies on each other, read from package.json: what Nx's project graph says for
- * this repository's layout, without starting Nx for every audit. Null when none is found.
+ * The workspace's projects as Nx finds them in this layout: every folder under `apps/`,
+ * `libs/` or `tools/` (up to three levels, so `libs/adapters/<pack>` counts) with a
+ * project.json or a named package.json. Its name is project.json's `name`, else the
+ * package's; its tags are project.json's `tags` and package.json's `nx.tags`; its
+ * dependencies are the package's dependencies and devDependencies and the
+ * `implicitDependencies` of either file. Read without starting Nx for every audit.
+ *
+ * Until GV-22 only `<folder>/<name>/package.json` counted: the adapter packs, the Nx plugin
+ * (project.json only) and `tag:` inputs were found by nothing, so evidence of the checks
+ * that ran them never went stale.
  */
-export function projectsOf(root: string): Projects | null {
-  const roots = new Map<string, string>();
-  const deps = new Map<string, string[]>();
-  for (const group of ['apps', 'libs', 'tools']) {
+function findProjects(root: string): Map<string, Project> {
+  const found = new Map<string, Project>();
+  const visit = (rel: string, depth: number): void => {
+    const pj = readJson(path.join(root, rel, 'project.json'));
+    const pkg = readJson(path.join(root, rel, 'package.json'));
+    const nx = (pkg?.nx ?? null) as Record<string, unknown> | null;
+    const name = (typeof pj?.name === 'string' && pj.name) || (typeof pkg?.name === 'string' && pkg.name) || null;
+    if (name) {
+      found.set(name, {
+        dir: `${rel}/`,
+        tags: [...strings(pj?.tags), ...strings(nx?.tags)],
+        deps: [...keys(pkg?.dependencies), ...keys(pkg?.devDependencies), ...strings(pj?.implicitDependencies), ...strings(nx?.implicitDependencies)],
+      });
+      return;
+    }
+    if (depth >= MAX_DEPTH) return;
     let entries: fs.Dirent[];
     try {
-      entries = fs.readdirSync(path.join(root, group), { withFileTypes: true });
+      entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
     } catch {
-      continue;
+      return;
     }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const rel = `${group}/${e.name}`;
-      try {
-        const pkg = JSON.parse(fs.readFileSync(path.join(root, rel, 'package.json'), 'utf8')) as { name?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-        if (!pkg.name) continue;
-        roots.set(pkg.name, rel);
-        deps.set(pkg.name, Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }));
-      } catch {
-        // Not a package.
-      }
-    }
-  }
-  if (!roots.size) return null;
+    for (const e of entries) if (e.isDirectory() && !SKIP.has(e.name) && !e.name.startsWith('.')) visit(`${rel}/${e.name}`, depth + 1);
+  };
+  for (const folder of PROJECT_FOLDERS) visit(folder, 0);
+  return found;
+}
+
+/**
+ * The workspace's projects and their dependencies on each other (see `findProjects`).
+ * Null when none is found.
+ */
+export function projectsOf(root: string): Projects | null {
+  const projects = findProjects(root);
+  if (!projects.size) return null;
+  const byTag = (tag: string): string[] => [...projects].filter(([, p]) => p.tags.includes(tag)).map(([n]) => n);
   const closure = (names: string[]): Set<string> => {
     const seen = new Set<string>();
     const stack = [...names];
     while (stack.length) {
       const n = stack.pop()!;
-      if (seen.has(n) || !roots.has(n)) continue;
+      if (seen.has(n) || !projects.has(n)) continue;
       seen.add(n);
-      stack.push(...(deps.get(n) ?? []));
+      stack.push(...projects.get(n)!.deps);
     }
     return seen;
   };
@@ -57,7 +99,11 @@ export function projectsOf(root: string): Projects | null {
     touched(changed, inputs) {
       if (inputs === null) return changed;
       if (!inputs.length) return [];
-      const dirs = [...closure(inputs)].map((n) => `${roots.get(n)}/`);
+      const names = inputs.flatMap((i) => (i.startsWith('tag:') ? byTag(i.slice(4)) : [i]));
+      // An input that names no project (renamed, removed, a tag nobody carries) cannot be
+      // scoped: every change counts, rather than none.
+      if (inputs.some((i) => (i.startsWith('tag:') ? !byTag(i.slice(4)).length : !projects.has(i)))) return changed;
+      const dirs = [...closure(names)].map((n) => projects.get(n)!.dir);
       return changed.filter((p) => SHARED.has(p) || dirs.some((d) => p.startsWith(d)));
     },
   };
