@@ -10,6 +10,10 @@ import { waitForHealth } from './testing/process.js';
 
 const { workDir, start } = useKilledDaemons();
 
+// Far beyond the first answer on a loaded machine (seconds at worst); reaching it is a daemon
+// that answers nothing.
+const ACK_WAIT_MS = 30_000;
+
 describe('a daemon killed under load resumes without loss or duplicates', () => {
   it('SIGKILL at random moments under concurrent load, three times: every acknowledged span is stored exactly once', async () => {
     const db = path.join(workDir(), 'memory.duckdb');
@@ -20,31 +24,59 @@ describe('a daemon killed under load resumes without loss or duplicates', () => 
     for (let round = 0; round < 3; round++) {
       const d = start(db, {});
       const { url } = (await d.waitFor('listening')) as { url: string };
+      // The random delay counts from this round's first acknowledgement, not from
+      // "listening": on a loaded machine the first answer can take longer than the whole
+      // delay, and a kill before any acknowledgement tests nothing.
+      let firstAck!: () => void;
+      const acknowledged = new Promise<void>((resolve) => (firstAck = resolve));
+      let stopped = false;
+      void d.exited.then(() => (stopped = true)); // a daemon that died by itself is not posted to in a loop
       const killAfter = 80 + Math.floor(Math.random() * 250);
-      const killer = new Promise<void>((resolve) =>
-        setTimeout(() => {
+      const killer = (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([
+          acknowledged.then(() => 'ack' as const),
+          d.exited.then(() => 'exited' as const),
+          new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ACK_WAIT_MS))),
+        ]);
+        clearTimeout(timer);
+        if (outcome !== 'ack') {
+          stopped = true;
           d.proc.kill('SIGKILL');
-          resolve();
-        }, killAfter),
-      );
-      let killed = false;
-      void killer.then(() => (killed = true));
+          throw new Error(
+            outcome === 'timeout'
+              ? `round ${round}: no payload acknowledged within ${ACK_WAIT_MS} ms of "listening" (a daemon that answers nothing, not a slow machine); stderr: ${d.stderr()}`
+              : `round ${round}: memoryd exited before acknowledging any payload; stderr: ${d.stderr()}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, killAfter));
+        stopped = true;
+        d.proc.kill('SIGKILL');
+      })();
       // Four senders, one payload at a time each, until the kill.
-      await Promise.all(
+      const senders = Promise.all(
         Array.from({ length: 4 }, async () => {
-          while (!killed) {
+          while (!stopped) {
             const i = next++;
             sent.push(i);
             try {
               const res = await post(url, payload(i, SPANS));
-              if (res.status === 200) acked.add(i);
+              if (res.status === 200) {
+                acked.add(i);
+                firstAck();
+              }
             } catch {
               // connection reset by the kill: not acknowledged
             }
           }
         }),
       );
-      await d.exited;
+      try {
+        await killer;
+      } finally {
+        await senders;
+        await d.exited;
+      }
     }
     expect(acked.size).toBeGreaterThan(0);
 
