@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,7 +8,7 @@ import { loadWorkspace } from '@govern/workspace';
 import { appendAudit } from '@govern/write';
 import { auditWorkspace } from './audit.js';
 import { liveFiles, readSnapshot } from './snapshot.js';
-import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
+import { evidenceRootIgnored, ignoredEvidenceRoots, resolveEvidenceRoot } from './evidence-path.js';
 
 let root: string;
 beforeEach(() => {
@@ -337,6 +337,80 @@ describe('resolveEvidenceRoot', () => {
     execFileSync('git', ['init', '-q'], { cwd: root });
     fs.writeFileSync(path.join(root, '.gitignore'), 'build/\n*.log\nops/runtime/ignored-*\n');
     expect(['build/x', 'ops/runtime/ignored-1', 'ops/runtime/lm-01'].map((p) => evidenceRootIgnored(root, p))).toEqual([true, true, false]);
+  });
+});
+
+describe('whether git ignores evidence roots, asked once per audit', () => {
+  // A `git` first on PATH that writes each command line it runs to a log, then runs the
+  // real git (as in audit-scope.test.ts). The closure library spawns git with the PATH
+  // of the moment, so the shim is on PATH only while `fn` runs.
+  const real = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+  function gitRuns(fn: () => void): string[] {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-git-shim-'));
+    const log = path.join(bin, 'runs.log');
+    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${saved}`;
+    try {
+      fn();
+      return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
+    } finally {
+      process.env.PATH = saved;
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  }
+  const sh = (...args: string[]) => execFileSync(real, args, { cwd: root, encoding: 'utf8' });
+  /** A tracker of done items AB-01..AB-<n>, each citing `roots[i]` in its Evidence cell, every root holding a manifest. */
+  function doneItems(roots: string[]): void {
+    const rows = roots.map((r, i) => `| ${i + 1} | AB-0${i + 1} Item | - | Done | \`${r}\` |`);
+    write('trackers/t.md', `# T\n\n| Order | Milestone | Depends On | Status | Evidence |\n|---:|---|---|---|---|\n${rows.join('\n')}\n`);
+    roots.forEach((r, i) => {
+      write(`${r}manifest.json`, manifest(`AB-0${i + 1}`));
+      write(`${r}test.log`, 'ok\n');
+    });
+  }
+  const ignoredAt = (r: { diagnostics: { code: string; message: string }[] }) =>
+    r.diagnostics.filter((d) => d.code === 'evidence-root-ignored').map((d) => d.message);
+
+  it('an audit of N done items runs git check-ignore once, and reports the ignored folders and manifests', async () => {
+    doneItems(['ops/runtime/ab-01/', 'ops/runtime/ab-02/', 'build/ab-03/', 'ops/runtime/ab-04/', 'ops/runtime/ab 05/']);
+    write('.gitignore', 'build/\nops/runtime/ab-04/manifest.json\n');
+    sh('init', '-q');
+    await bindManifests();
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    let r!: ReturnType<typeof auditWorkspace>;
+    const runs = gitRuns(() => (r = auditWorkspace(ws, { history: false })));
+    expect(r.checked.doneItems).toBe(5);
+    expect(runs.filter((l) => l.startsWith('check-ignore'))).toEqual(['check-ignore --stdin -z']);
+    expect(ignoredAt(r)).toEqual([
+      'AB-03: build/ab-03/ is ignored by git, so its evidence is never committed',
+      'AB-04: ops/runtime/ab-04/ is ignored by git, so its evidence is never committed',
+    ]);
+  });
+
+  it('a root git refuses (reached through a symlink) fails the one run: each root is then asked alone, as before', async () => {
+    doneItems(['ops/runtime/ab-01/', 'build/ab-02/']);
+    fs.symlinkSync('runtime', path.join(root, 'ops/linked'));
+    write('trackers/t.md', fs.readFileSync(path.join(root, 'trackers/t.md'), 'utf8') + '| 3 | AB-03 Item | - | Done | `ops/linked/ab-01/` |\n');
+    write('.gitignore', 'build/\n');
+    sh('init', '-q');
+    const ws = await loadWorkspace({ root, cacheDir: null });
+    let r!: ReturnType<typeof auditWorkspace>;
+    const runs = gitRuns(() => (r = auditWorkspace(ws, { history: false })));
+    expect(runs.filter((l) => l.startsWith('check-ignore')).length).toBe(4);
+    expect(ignoredAt(r)).toEqual(['AB-02: build/ab-02/ is ignored by git, so its evidence is never committed']);
+  });
+
+  it('ignoredEvidenceRoots: the roots whose folder or manifest git ignores; outside a git tree null', () => {
+    const rels = ['build/x', 'ops/runtime/ignored-1', 'ops/runtime/lm-01', 'ops/runtime/manifest only', 'ops/with space', 'ops/runtime/lm-01'];
+    expect(ignoredEvidenceRoots(root, rels)).toBe(null);
+    sh('init', '-q');
+    expect(ignoredEvidenceRoots(root, rels)).toEqual(new Set());
+    write('.gitignore', 'build/\nops/runtime/ignored-*\nops/runtime/manifest only/manifest.json\nops/with space/\n');
+    expect(ignoredEvidenceRoots(root, rels)).toEqual(new Set(['build/x', 'ops/runtime/ignored-1', 'ops/runtime/manifest only', 'ops/with space']));
+    // The same answers, root by root.
+    expect(rels.map((p) => evidenceRootIgnored(root, p))).toEqual([true, true, false, true, true, false]);
+    expect(ignoredEvidenceRoots(root, [])).toEqual(new Set());
   });
 });
 

@@ -3,7 +3,7 @@ import { compareDiagnostics, type Diagnostic, type Item, type WorkDocument } fro
 import type { Workspace } from '@govern/workspace';
 import { AUDIT_LOG, isLockNotTaken, readAuditLog, sha256, WriteError, type AuditRecord, type LockOptions } from '@govern/write';
 import { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
-import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
+import { evidenceRootIgnored, ignoredEvidenceRoots, resolveEvidenceRoot } from './evidence-path.js';
 import { handEditDiagnostics } from '@govern/history';
 import { Git } from './git.js';
 import { checkedProjects, projectsOf, type Projects } from './projects.js';
@@ -45,9 +45,11 @@ interface Context {
   docs: Set<string>;
   files: EvidenceFiles;
   records: AuditRecord[];
+  /** Whether git ignores the evidence root `rel` (a resolved root): {@link evidenceRootIgnored}. */
+  ignored: (rel: string) => boolean | null;
 }
 
-function context(ws: Workspace, opts: AuditOptions, snapshot: AuditSnapshot | undefined): { ctx: Context; log: Diagnostic[] } {
+function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: AuditSnapshot | undefined): { ctx: Context; log: Diagnostic[] } {
   const git = new Git(ws.root);
   const log = snapshot?.log ?? readAuditLog(ws.root);
   const closes = new Map<string, AuditRecord[]>();
@@ -57,6 +59,27 @@ function context(ws: Workspace, opts: AuditOptions, snapshot: AuditSnapshot | un
     if ((r.action === 'close' || r.action === 'set-status') && r.to) lastStatus.set(r.item, r);
   }
   const stale = opts.fresh ? 'error' : (ws.profile.profile.audit?.stale ?? 'warning');
+  // One `git check-ignore` for every done item the audit looks at, asked when the first of
+  // them gets there (a git process per item took seconds on a repository with a hundred).
+  let asked: Set<string> | undefined;
+  let batch: Set<string> | null = null;
+  const ignored = (rel: string): boolean | null => {
+    if (!asked) {
+      asked = new Set();
+      for (const doc of ws.documents) {
+        if (opts.documents && !opts.documents.has(doc.file)) continue;
+        for (const item of doc.items) {
+          if (item.status !== 'done' || !item.evidenceRoot) continue;
+          const r = resolveEvidenceRoot(ws.root, item.evidenceRoot);
+          if (r.ok) asked.add(r.rel);
+        }
+      }
+      batch = ignoredEvidenceRoots(ws.root, [...asked]);
+    }
+    // The batch fails whole when git refuses one path (a symlink on the way, a submodule);
+    // asked alone, each root then answers as it always did.
+    return batch && asked.has(rel) ? batch.has(rel) : evidenceRootIgnored(ws.root, rel);
+  };
   return {
     ctx: {
       root: ws.root,
@@ -68,6 +91,7 @@ function context(ws: Workspace, opts: AuditOptions, snapshot: AuditSnapshot | un
       docs: new Set(ws.documents.map((d) => d.file)),
       files: snapshot?.files ?? liveFiles,
       records: log.records,
+      ignored,
     },
     log: log.diagnostics.filter((d) => d.code === 'audit-chain-broken'),
   };
@@ -200,7 +224,7 @@ function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Se
   }
   const r = resolveEvidenceRoot(root, item.evidenceRoot);
   if (!r.ok) return err('evidence-root-outside', `${item.id}: ${r.reason}`);
-  if (evidenceRootIgnored(root, r.rel) === true) return err('evidence-root-ignored', `${item.id}: ${r.rel}/ is ignored by git, so its evidence is never committed`);
+  if (ctx.ignored(r.rel) === true) return err('evidence-root-ignored', `${item.id}: ${r.rel}/ is ignored by git, so its evidence is never committed`);
   if (!r.exists) return reported.has(r.rel) ? [] : err('evidence-root-missing', `${item.id} is done but its evidence root ${item.evidenceRoot} does not exist`);
   const manifestRel = `${r.rel}/${MANIFEST_FILE}`;
   const manifestAbs = path.join(r.abs, MANIFEST_FILE);

@@ -817,8 +817,9 @@ function lockfileHash(root: string): string | null {
 function phaseScope(ws: Workspace, node: GraphNode): { files: string[]; items: Set<string> } {
   const byId = ws.index.byId;
   const related = [node, ...ws.index.graph.nodes.filter((n) => n.parent === node.id), ...node.dependsOn.map((d) => byId.get(d)).filter((n): n is GraphNode => !!n)];
-  const files = [...new Set(related.map((n) => n.source.file))].sort();
-  const items = new Set([...ws.documents.filter((d) => files.includes(d.file)).flatMap((d) => d.items.map((i) => i.id)), ...node.criteria.flatMap((c) => c.verifiedBy ?? [])]);
+  const inScope = new Set(related.map((n) => n.source.file));
+  const files = [...inScope].sort();
+  const items = new Set([...ws.documents.filter((d) => inScope.has(d.file)).flatMap((d) => d.items.map((i) => i.id)), ...node.criteria.flatMap((c) => c.verifiedBy ?? [])]);
   return { files, items };
 }
 
@@ -830,8 +831,9 @@ function phaseScope(ws: Workspace, node: GraphNode): { files: string[]; items: S
  */
 function phaseAudit(ws: Workspace, files: string[], snapshot: AuditSnapshot): { files: string[]; lines: string[]; ms: number } {
   const t0 = performance.now();
-  const lines = auditWorkspace(ws, { documents: new Set(files) }, snapshot)
-    .diagnostics.filter((d) => d.severity === 'error' && d.file !== undefined && files.includes(d.file))
+  const documents = new Set(files);
+  const lines = auditWorkspace(ws, { documents }, snapshot)
+    .diagnostics.filter((d) => d.severity === 'error' && d.file !== undefined && documents.has(d.file))
     .map((d) => `${d.file}:${d.line}:${d.column} error ${d.code} ${d.message}`);
   return { files, lines, ms: Math.round(performance.now() - t0) };
 }

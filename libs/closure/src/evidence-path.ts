@@ -61,7 +61,8 @@ export function resolveEvidenceRoot(root: string, declared: string): EvidencePat
 /**
  * Whether git ignores the evidence root (its folder, or a manifest in it): ignored
  * evidence is never committed, so it proves nothing to anyone else. Null when `root` is
- * not a git working tree or git is not installed (nothing to ask).
+ * not a git working tree or git is not installed (nothing to ask), or when git refuses
+ * the path (one that passes through a symlink, or lies in a submodule).
  */
 export function evidenceRootIgnored(root: string, rel: string): boolean | null {
   const r = spawnSync('git', ['check-ignore', '--', `${rel}/`, `${rel}/manifest.json`], { cwd: root, stdio: 'ignore' });
@@ -69,4 +70,26 @@ export function evidenceRootIgnored(root: string, rel: string): boolean | null {
   if (r.status === 0) return true;
   if (r.status === 1) return false;
   return null;
+}
+
+/**
+ * {@link evidenceRootIgnored} for many evidence roots in one git run (the audit asks for
+ * every done item; a git process per item costs seconds on a large repository): the
+ * subset of `rels` whose folder or manifest git ignores. Null when there is nothing to
+ * ask (not a git working tree, git not installed) and also when git refuses any one of
+ * the paths (a symlink on the way, a submodule), which fails the whole run: the caller
+ * can then ask root by root.
+ */
+export function ignoredEvidenceRoots(root: string, rels: readonly string[]): Set<string> | null {
+  const unique = [...new Set(rels)];
+  if (!unique.length) return new Set();
+  // NUL-separated both ways: a path may hold spaces, quotes or newlines, and -z keeps git from quoting it.
+  const input = unique.flatMap((rel) => [`${rel}/`, `${rel}/manifest.json`]).join('\0') + '\0';
+  const r = spawnSync('git', ['check-ignore', '--stdin', '-z'], { cwd: root, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['pipe', 'pipe', 'ignore'] });
+  if (r.error || r.status === null) return null;
+  if (r.status === 1) return new Set();
+  if (r.status !== 0) return null;
+  // Git prints each ignored path as it was given, so each maps back to its root.
+  const hits = new Set(r.stdout.split('\0'));
+  return new Set(unique.filter((rel) => hits.has(`${rel}/`) || hits.has(`${rel}/manifest.json`)));
 }
