@@ -111,7 +111,7 @@ export function auditWorkspace(ws: Workspace, opts: ScopedAuditOptions = {}, sna
   const { ctx, log } = context(ws, opts, snapshot);
   const out: Diagnostic[] = [...log];
   // Status changes git saw and the audit log did not: a move to done without a closure is an error.
-  if (ctx.git && opts.history !== false) out.push(...handEditDiagnostics(ws.root, opts.documents ? itemsIn(ws, opts.documents) : ws, { records: ctx.records }));
+  if (ctx.git && opts.history !== false) out.push(...handEditDiagnostics(ws.root, ws, { records: ctx.records, ...(opts.documents ? { documents: opts.documents } : {}) }));
   const checked = { doneItems: 0, evidenceRoots: 0, claims: 0 };
   const byId = ws.index.byId;
   for (const doc of ws.documents) {
@@ -152,18 +152,6 @@ export function auditWorkspace(ws: Workspace, opts: ScopedAuditOptions = {}, sna
     }
   }
   return { diagnostics: [...ws.diagnostics, ...out.sort(compareDiagnostics)].sort(compareDiagnostics), checked };
-}
-
-/**
- * `ws` with only the graph items of `documents`: handEditDiagnostics reads the git history
- * (a `git log` and a `git cat-file` per document, and a parse of every revision) of each
- * document holding an item, and reports each item's hand edits at that item's document.
- * Seconds on a repository with long-lived trackers, for a phase audit that keeps a few.
- * The rest of `ws` is inherited as it is (its lazy members stay lazy).
- */
-function itemsIn(ws: Workspace, documents: ReadonlySet<string>): Workspace {
-  const graph = { ...ws.index.graph, nodes: ws.index.graph.nodes.filter((n) => documents.has(n.source.file)) };
-  return Object.create(ws, { index: { value: { ...ws.index, graph }, enumerable: true } }) as Workspace;
 }
 
 export interface AuditRepositoryOptions extends AuditOptions {

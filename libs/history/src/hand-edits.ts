@@ -9,6 +9,12 @@ export interface HandEditOptions {
   records?: AuditRecord[];
   /** Commits read per document at most (newest first); default {@link DEFAULT_MAX_COMMITS}. */
   maxCommits?: number;
+  /**
+   * Only the items of these documents (paths as in the workspace): only their history is
+   * read. A phase audit keeps a few documents of a repository's dozens, and each document
+   * costs a `git log`, a `git cat-file` and a parse of every revision.
+   */
+  documents?: ReadonlySet<string>;
 }
 
 /**
@@ -40,6 +46,7 @@ export function handEditDiagnostics(root: string, ws: Workspace, opts: HandEditO
   if (!Number.isFinite(adopted)) return [];
   const byFile = new Map<string, GraphNode[]>();
   for (const node of ws.index.graph.nodes) {
+    if (opts.documents && !opts.documents.has(node.source.file)) continue;
     const list = byFile.get(node.source.file) ?? [];
     list.push(node);
     byFile.set(node.source.file, list);

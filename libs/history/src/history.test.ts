@@ -202,6 +202,9 @@ describe('statusHistory and handEditDiagnostics over a git repository', () => {
     expect(diags[1]!.note).toBe('set it back and run `govern close AB-03`, so its checks run and its evidence manifest is recorded');
     // Without an audit log govern was never adopted: nothing to report.
     expect(handEditDiagnostics(root, ws, { records: [] })).toEqual([]);
+    // Scoped to documents: the same findings for the tracker, none for a scope without it.
+    expect(handEditDiagnostics(root, ws, { documents: new Set([FILE]) })).toEqual(diags);
+    expect(handEditDiagnostics(root, ws, { documents: new Set(['workplans/other.md']) })).toEqual([]);
   });
 
   test('--max-commits: the newest commits only, said in truncated and an info diagnostic', async () => {
