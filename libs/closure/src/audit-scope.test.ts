@@ -1,41 +1,35 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadWorkspace } from '@govern/workspace';
 import { appendAudit } from '@govern/write';
+import { gitShim, REAL_GIT, type GitShim } from './test-support.js';
 
-// A `git` first on PATH that writes each command line it runs to a log, then runs the
-// real git. @govern/history captures the environment (PATH included) when it is first
-// imported, so the audit is imported again after PATH names the shim (beforeAll).
-const real = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+// A `git` first on PATH that logs each command line (test-support.ts). @govern/history
+// captures the environment (PATH included) when it is first imported, so the audit is
+// imported again after PATH names the shim (beforeAll).
 const dirs: string[] = [];
-let bin: string;
-let savedPath: string | undefined;
+let shim: GitShim;
 let audit: typeof import('./audit.js');
 let git: typeof import('./git.js');
 beforeAll(async () => {
-  bin = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-git-shim-'));
-  dirs.push(bin);
-  fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${path.join(bin, 'runs.log')}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
-  savedPath = process.env.PATH;
-  process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+  shim = gitShim();
   vi.resetModules();
   audit = await import('./audit.js');
   git = await import('./git.js');
 });
 afterAll(() => {
-  process.env.PATH = savedPath;
+  shim.restore();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
 /** The git command lines run by `fn`, as the shim logged them. */
 function gitRuns(fn: () => void): string[] {
-  const log = path.join(bin, 'runs.log');
-  fs.rmSync(log, { force: true });
+  shim.clear();
   fn();
-  return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
+  return shim.read();
 }
 
 function repo(): string {
@@ -44,7 +38,7 @@ function repo(): string {
   return root;
 }
 const sh = (root: string, ...args: string[]) =>
-  execFileSync(real, ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: root, encoding: 'utf8' }).trim();
+  execFileSync(REAL_GIT, ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: root, encoding: 'utf8' }).trim();
 const tracker = (a: string, b: string, s1: string) => `# ${a}
 
 | Order | Milestone | Depends On | Status |

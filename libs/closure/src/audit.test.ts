@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +9,7 @@ import { appendAudit } from '@govern/write';
 import { auditWorkspace } from './audit.js';
 import { liveFiles, readSnapshot } from './snapshot.js';
 import { evidenceRootIgnored, ignoredEvidenceRoots, resolveEvidenceRoot } from './evidence-path.js';
+import { gitShim, REAL_GIT } from './test-support.js';
 
 let root: string;
 beforeEach(() => {
@@ -341,25 +342,18 @@ describe('resolveEvidenceRoot', () => {
 });
 
 describe('whether git ignores evidence roots, asked once per audit', () => {
-  // A `git` first on PATH that writes each command line it runs to a log, then runs the
-  // real git (as in audit-scope.test.ts). The closure library spawns git with the PATH
-  // of the moment, so the shim is on PATH only while `fn` runs.
-  const real = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+  // A `git` first on PATH that logs each command line (test-support.ts). The closure
+  // library spawns git with the PATH of the moment, so the shim is on PATH only while `fn` runs.
   function gitRuns(fn: () => void): string[] {
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-git-shim-'));
-    const log = path.join(bin, 'runs.log');
-    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
-    const saved = process.env.PATH;
-    process.env.PATH = `${bin}${path.delimiter}${saved}`;
+    const shim = gitShim();
     try {
       fn();
-      return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
+      return shim.read();
     } finally {
-      process.env.PATH = saved;
-      fs.rmSync(bin, { recursive: true, force: true });
+      shim.restore();
     }
   }
-  const sh = (...args: string[]) => execFileSync(real, args, { cwd: root, encoding: 'utf8' });
+  const sh = (...args: string[]) => execFileSync(REAL_GIT, args, { cwd: root, encoding: 'utf8' });
   /** A tracker of done items AB-01..AB-<n>, each citing `roots[i]` in its Evidence cell, every root holding a manifest. */
   function doneItems(roots: string[]): void {
     const rows = roots.map((r, i) => `| ${i + 1} | AB-0${i + 1} Item | - | Done | \`${r}\` |`);

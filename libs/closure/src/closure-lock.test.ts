@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { auditRepository } from './audit.js';
 import { closeItem } from './close.js';
 import { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
+import { gitShim } from './test-support.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -157,28 +158,19 @@ describe('the closure lock', { timeout: 30_000 }, () => {
     expect((await closeItem({ ...base, root, id: 'LM-01' })).passed).toBe(true);
     // A `git` first on PATH that notes, each time the audit starts it, whether the closure
     // lock (a directory while held) is held, then runs the real git.
-    const real = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-git-shim-'));
-    dirs.push(bin);
-    const seen = path.join(bin, 'seen.log');
-    fs.writeFileSync(
-      path.join(bin, 'git'),
-      `#!/bin/sh\nif [ -d '${path.join(root, '.govern/locks/closure.lock')}' ]; then echo held; else echo free; fi >> '${seen}'\nexec '${real}' "$@"\n`,
-      { mode: 0o755 },
-    );
-    const saved = process.env.PATH;
-    process.env.PATH = `${bin}${path.delimiter}${saved}`;
+    const shim = gitShim(`if [ -d '${path.join(root, '.govern/locks/closure.lock')}' ]; then echo held; else echo free; fi >> "$LOG"`);
+    let runs: string[];
     try {
       // The probe sees the lock when it is held.
       await withClosureLock(root, () => git('--version'));
-      expect(fs.readFileSync(seen, 'utf8')).toBe('held\n');
-      fs.rmSync(seen);
+      expect(shim.read()).toEqual(['held']);
+      shim.clear();
       expect(await auditRepository(root, load(root))).toEqual(CLEAN);
+      runs = shim.read();
     } finally {
-      process.env.PATH = saved;
+      shim.restore();
     }
     // git ran (history, provenance, check-ignore), every time with the lock free.
-    const runs = fs.readFileSync(seen, 'utf8').trim().split('\n');
     expect([runs.length > 3, [...new Set(runs)]]).toEqual([true, ['free']]);
   });
 
