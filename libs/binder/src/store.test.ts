@@ -770,11 +770,13 @@ describe('status and reconcile', () => {
     });
   });
 
-  it('capsules kept up batch by batch (the batch added to the stored counters) are byte for byte those recomputed from all facts', async () => {
+  // One case per fallback mode (two runs each, six in all; it was five runs over a random
+  // mode in one case, 3.2 s alone and 6.7 s under npm test: GV-22).
+  it.each(['strict', 'hybrid', 'lenient'] as const)('capsules kept up batch by batch (the batch added to the stored counters) are byte for byte those recomputed from all facts (%s)', async (mode) => {
     const signals = ['failure', 'success', 'denial', 'anomaly'] as const;
     const item = fc.record({ task: fc.integer({ min: 0, max: 2 }), signal: fc.constantFrom(...signals), t: fc.integer({ min: 0, max: 50 }), policy: fc.constantFrom('gate-disabled', 'closure-required', 'z'), version: fc.constantFrom('1.2.0', '1.10.0', '0.9') });
     await fc.assert(
-      fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 14 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 6 }), fc.constantFrom('strict', 'hybrid', 'lenient' as const), async (items, cuts, mode) => {
+      fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 14 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 6 }), async (items, cuts) => {
         const file = dbFile();
         const config: BinderConfig = { ...DEFAULT_BINDER_CONFIG, fallback: mode };
         const b = await openBinder({ file, config, now: () => NOW, knownSecrets: [] });
@@ -805,7 +807,7 @@ describe('status and reconcile', () => {
         await (await openBinder({ file, config, now: () => NOW, knownSecrets: [] })).close();
         expect(await rows()).toBe(kept);
       }),
-      { seed: 20_260_216, numRuns: 5 },
+      { seed: 20_260_216, numRuns: 2 },
     );
   });
 
