@@ -12,6 +12,10 @@ import { BIN, connectMcp, ensureFreshBundle, tempRoot as writeRoot, CLOSABLE_TRA
 beforeAll(ensureFreshBundle, 120_000);
 
 const LIMIT = 10 * 1024 * 1024;
+// A hang guard, not a speed target: below the 30 s test timeout, so a server that hangs
+// fails the test with a message, but far above what a working server needs on a loaded
+// machine (a 4 s limit failed at load 13-17 with the server answering normally).
+const HANG_GUARD_MS = 25_000;
 const tempRoot = () => writeRoot({ 'trackers/t.md': CLOSABLE_TRACKER }, 'govern-mcp-stdio-');
 
 type Json = Record<string, unknown>;
@@ -23,7 +27,7 @@ function pipe(root: string, lines: string[]): { status: number | null; replies: 
   const r = spawnSync(process.execPath, [BIN, 'mcp', '--root', root, '--no-cache'], {
     input: lines.map((l) => `${l}\n`).join(''),
     encoding: 'utf8',
-    timeout: 4_000,
+    timeout: HANG_GUARD_MS,
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, replies: r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json), stderr: r.stderr };
@@ -35,7 +39,7 @@ describe('govern mcp: oversized messages', () => {
   test('an 11 MiB request from the SDK client is refused with a JSON-RPC error naming the limit; pings and calls still work', async () => {
     const { client, stderr } = await connectMcp(tempRoot());
     const huge = 'x'.repeat(11 * 1024 * 1024);
-    const refused = await client.callTool({ name: 'item', arguments: { id: huge } }, undefined, { timeout: 3_000 }).then(
+    const refused = await client.callTool({ name: 'item', arguments: { id: huge } }, undefined, { timeout: HANG_GUARD_MS }).then(
       () => null,
       (e: unknown) => e,
     );
@@ -43,8 +47,8 @@ describe('govern mcp: oversized messages', () => {
     expect((refused as McpError).code).toBe(-32600);
     expect((refused as McpError).message).toMatch(/exceeds the limit of 10485760 bytes \(10 MiB\)/);
     expect((refused as McpError).data).toEqual({ limit: LIMIT, size: expect.any(Number) });
-    expect(await client.ping({ timeout: 2_000 })).toEqual({});
-    const item = (await client.callTool({ name: 'item', arguments: { id: 'AB-01' } }, undefined, { timeout: 2_000 })) as CallToolResult;
+    expect(await client.ping({ timeout: HANG_GUARD_MS })).toEqual({});
+    const item = (await client.callTool({ name: 'item', arguments: { id: 'AB-01' } }, undefined, { timeout: HANG_GUARD_MS })) as CallToolResult;
     expect(item.structuredContent).toMatchObject({ node: { id: 'AB-01' } });
     expect(stderr()).toMatch(/govern mcp: refused a message \(id \d+\): Request too large: the message of \d+ bytes exceeds the limit/);
   });
@@ -57,7 +61,7 @@ describe('govern mcp: oversized messages', () => {
       ['set_status', { id: 'AB-01', status: 'blocked', reason }],
       ['close', { id: 'AB-01', reason }],
     ] as const) {
-      const r = (await client.callTool({ name, arguments: args }, undefined, { timeout: 4_000 })) as CallToolResult;
+      const r = (await client.callTool({ name, arguments: args }, undefined, { timeout: HANG_GUARD_MS })) as CallToolResult;
       expect(r.isError).toBe(true);
       const err = (r.structuredContent as { error: { code: string; message: string } }).error;
       expect(err.code).toBe('invalid-arguments');

@@ -3,7 +3,7 @@ import { compareDiagnostics, type Diagnostic, type Item, type WorkDocument } fro
 import type { Workspace } from '@govern/workspace';
 import { AUDIT_LOG, isLockNotTaken, readAuditLog, sha256, WriteError, type AuditRecord, type LockOptions } from '@govern/write';
 import { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
-import { evidenceRootIgnored, ignoredEvidenceRoots, resolveEvidenceRoot } from './evidence-path.js';
+import { evidenceRootIgnored, ignoredEvidenceRoots, resolveEvidenceRoot, type EvidencePath } from './evidence-path.js';
 import { handEditDiagnostics } from '@govern/history';
 import { Git } from './git.js';
 import { checkedProjects, projectsOf, type Projects } from './projects.js';
@@ -45,6 +45,8 @@ interface Context {
   docs: Set<string>;
   files: EvidenceFiles;
   records: AuditRecord[];
+  /** Each done item's evidence root, resolved once ({@link resolveEvidenceRoot}). */
+  roots: Map<Item, EvidencePath>;
   /** Whether git ignores the evidence root `rel` (a resolved root): {@link evidenceRootIgnored}. */
   ignored: (rel: string) => boolean | null;
 }
@@ -59,27 +61,20 @@ function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: AuditSnapsho
     if ((r.action === 'close' || r.action === 'set-status') && r.to) lastStatus.set(r.item, r);
   }
   const stale = opts.fresh ? 'error' : (ws.profile.profile.audit?.stale ?? 'warning');
-  // One `git check-ignore` for every done item the audit looks at, asked when the first of
-  // them gets there (a git process per item took seconds on a repository with a hundred).
-  let asked: Set<string> | undefined;
-  let batch: Set<string> | null = null;
-  const ignored = (rel: string): boolean | null => {
-    if (!asked) {
-      asked = new Set();
-      for (const doc of ws.documents) {
-        if (opts.documents && !opts.documents.has(doc.file)) continue;
-        for (const item of doc.items) {
-          if (item.status !== 'done' || !item.evidenceRoot) continue;
-          const r = resolveEvidenceRoot(ws.root, item.evidenceRoot);
-          if (r.ok) asked.add(r.rel);
-        }
-      }
-      batch = ignoredEvidenceRoots(ws.root, [...asked]);
-    }
-    // The batch fails whole when git refuses one path (a symlink on the way, a submodule);
-    // asked alone, each root then answers as it always did.
-    return batch && asked.has(rel) ? batch.has(rel) : evidenceRootIgnored(ws.root, rel);
-  };
+  // Every done item's evidence root the audit looks at, resolved once (a stat per root),
+  // then one `git check-ignore` for all of them (a git process per item took seconds on a
+  // repository with a hundred).
+  const roots = new Map<Item, EvidencePath>();
+  for (const doc of ws.documents) {
+    if (opts.documents && !opts.documents.has(doc.file)) continue;
+    for (const item of doc.items) if (item.status === 'done' && item.evidenceRoot) roots.set(item, resolveEvidenceRoot(ws.root, item.evidenceRoot));
+  }
+  const asked = new Set<string>();
+  for (const r of roots.values()) if (r.ok) asked.add(r.rel);
+  const batch = ignoredEvidenceRoots(ws.root, [...asked]);
+  // The batch fails whole when git refuses one path (a symlink on the way, a submodule);
+  // asked alone, each root then answers as it always did.
+  const ignored = (rel: string): boolean | null => (batch && asked.has(rel) ? batch.has(rel) : evidenceRootIgnored(ws.root, rel));
   return {
     ctx: {
       root: ws.root,
@@ -91,6 +86,7 @@ function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: AuditSnapsho
       docs: new Set(ws.documents.map((d) => d.file)),
       files: snapshot?.files ?? liveFiles,
       records: log.records,
+      roots,
       ignored,
     },
     log: log.diagnostics.filter((d) => d.code === 'audit-chain-broken'),
@@ -210,7 +206,7 @@ function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Se
   if (!item.evidenceRoot) {
     return err('evidence-missing', `${item.id} is ${item.statusText ?? 'done'} but declares no evidence root`, 'done requires an evidence root holding a passing manifest, written by `govern close`');
   }
-  const r = resolveEvidenceRoot(root, item.evidenceRoot);
+  const r = ctx.roots.get(item) ?? resolveEvidenceRoot(root, item.evidenceRoot);
   if (!r.ok) return err('evidence-root-outside', `${item.id}: ${r.reason}`);
   if (ctx.ignored(r.rel) === true) return err('evidence-root-ignored', `${item.id}: ${r.rel}/ is ignored by git, so its evidence is never committed`);
   if (!r.exists) return reported.has(r.rel) ? [] : err('evidence-root-missing', `${item.id} is done but its evidence root ${item.evidenceRoot} does not exist`);

@@ -8,7 +8,7 @@ import { loadWorkspace, writeFileAtomic, type Workspace } from '@govern/workspac
 import { appendAudit, AUDIT_LOG, defaultActor, isLockNotTaken, lifecycleViolations, setStatus, sha256, WriteError, type LockOptions, type SetStatusResult } from '@govern/write';
 import { isSecretName, knownSecretsFromEnv, redactSecrets, type KnownSecret } from '@govern/secrets';
 import { auditWorkspace } from './audit.js';
-import { withClosureLock } from './closure-lock.js';
+import { withChecksLock, withClosureLock, type LockHolder } from './closure-lock.js';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { Git } from './git.js';
 import { checkedProjects } from './projects.js';
@@ -45,6 +45,14 @@ export interface CloseOptions {
   signOff?: string;
   /** Called as each check starts and ends (progress for the CLI). */
   onCheck?: (event: { index: number; total: number; command: string; result?: CheckRecord }) => void;
+  /**
+   * How long to wait for another closure's checks in this checkout (the checks lock,
+   * {@link withChecksLock}) before failing with `checks-lock-timeout` (default 2 h: a
+   * batch of closures queues behind one another rather than failing).
+   */
+  checksLockTimeoutMs?: number;
+  /** Called once when another closure's checks are running in this checkout and this one starts waiting for them. */
+  onChecksWait?: (holder: LockHolder) => void;
 }
 
 export interface CloseFailure {
@@ -61,6 +69,7 @@ export interface CloseFailure {
     | 'dependencies-not-done'
     | 'children-not-done'
     | 'transition-forbidden'
+    | 'checks-lock-timeout'
     | 'status-write-failed';
   message: string;
   line?: number;
@@ -92,6 +101,9 @@ export interface CloseResult {
  * (closure-lock.ts), which `govern audit` reads under; the checks run outside it, and the
  * built-in phase audit runs on what was read under it (a brief hold, between the two).
  */
+/** How long a closure or a verify waits for another's checks in the same checkout by default: 2 h, so a batch queues rather than fails. */
+const CHECKS_LOCK_TIMEOUT_MS = 2 * 60 * 60 * 1000;
+
 export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   const root = path.resolve(opts.root);
   const now = opts.now ?? (() => new Date());
@@ -140,22 +152,43 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   const limits = { ...DEFAULT_OUTPUT_LIMITS, ...(opts.output ?? {}) };
   const outputs: { file: string; bytes: Buffer }[] = [];
   const commands = closureChecks(node);
-  for (const [i, check] of commands.entries()) {
-    opts.onCheck?.({ index: i, total: commands.length, command: check.command });
-    const outputFile = `${attemptRel}/checks/${String(i + 1).padStart(2, '0')}-${slug(check.command)}.log`;
-    const { timedOut, overLimit, log, ...record } = await runCheck(root, check.command, opts.checkTimeoutMs ?? 600_000, env, known, limits, now);
-    outputs.push({ file: outputFile, bytes: log });
-    const full: CheckRecord = { name: checkName(check.command), command: check.command, ...record, outputFile };
-    result.checks.push(full);
-    opts.onCheck?.({ index: i, total: commands.length, command: check.command, result: full });
-    if (full.exitCode !== 0) {
-      const why = timedOut ? ' (killed: over the time limit)' : overLimit ? ` (killed: printed more than ${limits.maxOutputBytes} bytes)` : '';
-      result.failures.push({
-        code: 'check-failed',
-        message: `\`${check.command}\` exited ${full.exitCode}${why}; output in ${pre.evidence.rel}/${outputFile}`,
-        line: check.line,
-      });
-    }
+  // One closure's checks at a time in this checkout: they build into the working tree and
+  // spawn what they built (closure-lock.ts, withChecksLock).
+  const evidence = pre.evidence;
+  let checking = false;
+  try {
+    await withChecksLock(
+      root,
+      async () => {
+        checking = true;
+        for (const [i, check] of commands.entries()) {
+          opts.onCheck?.({ index: i, total: commands.length, command: check.command });
+          const outputFile = `${attemptRel}/checks/${String(i + 1).padStart(2, '0')}-${slug(check.command)}.log`;
+          const { timedOut, overLimit, log, ...record } = await runCheck(root, check.command, opts.checkTimeoutMs ?? 600_000, env, known, limits, now);
+          outputs.push({ file: outputFile, bytes: log });
+          const full: CheckRecord = { name: checkName(check.command), command: check.command, ...record, outputFile };
+          result.checks.push(full);
+          opts.onCheck?.({ index: i, total: commands.length, command: check.command, result: full });
+          if (full.exitCode !== 0) {
+            const why = timedOut ? ' (killed: over the time limit)' : overLimit ? ` (killed: printed more than ${limits.maxOutputBytes} bytes)` : '';
+            result.failures.push({
+              code: 'check-failed',
+              message: `\`${check.command}\` exited ${full.exitCode}${why}; output in ${evidence.rel}/${outputFile}`,
+              line: check.line,
+            });
+          }
+        }
+      },
+      { timeoutMs: opts.checksLockTimeoutMs ?? CHECKS_LOCK_TIMEOUT_MS, ...(opts.onChecksWait ? { onWait: opts.onChecksWait } : {}) },
+    );
+  } catch (err) {
+    // A lock error from inside the checks is not the checks lock's.
+    if (checking || !isLockNotTaken(err)) throw err;
+    result.failures.push({
+      code: 'checks-lock-timeout',
+      message: `no check ran: ${err.code === 'lock-timeout' ? 'another closure ran its checks in this checkout for longer than this one waits' : 'the checks lock could not be taken'} (${err.message})`,
+    });
+    return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
   }
   // The checks ran arbitrary commands: the evidence root is resolved again before
   // anything is written into it (a check may have replaced a folder with a symlink).
@@ -485,6 +518,9 @@ export interface VerifyOptions {
   workspace?: Workspace;
   cacheDir?: string | null;
   onCheck?: CloseOptions['onCheck'];
+  /** As in {@link CloseOptions}: verify runs checks under the same checks lock. */
+  checksLockTimeoutMs?: number;
+  onChecksWait?: CloseOptions['onChecksWait'];
 }
 
 export interface VerifyResult {
@@ -530,11 +566,26 @@ export async function verifyItem(opts: VerifyOptions): Promise<VerifyResult> {
   const env = checkEnv(source, ws.profile.profile.checks);
   const known = knownSecretsFromEnv(source);
   const recorded = manifest.checks.filter((c) => !c.command.startsWith('govern audit (built in'));
-  for (const [i, c] of recorded.entries()) {
-    opts.onCheck?.({ index: i, total: recorded.length, command: c.command });
-    const r = await runCheck(root, c.command, opts.checkTimeoutMs ?? 600_000, env, known, DEFAULT_OUTPUT_LIMITS, () => new Date());
-    result.checks.push({ command: c.command, recordedExitCode: c.exitCode, exitCode: r.exitCode, durationMs: r.durationMs, same: r.exitCode === c.exitCode });
-    opts.onCheck?.({ index: i, total: recorded.length, command: c.command, result: { ...c, exitCode: r.exitCode, durationMs: r.durationMs } });
+  // The same checks lock as `govern close`: the checks build into the working tree.
+  let checking = false;
+  try {
+    await withChecksLock(
+      root,
+      async () => {
+        checking = true;
+        for (const [i, c] of recorded.entries()) {
+          opts.onCheck?.({ index: i, total: recorded.length, command: c.command });
+          const r = await runCheck(root, c.command, opts.checkTimeoutMs ?? 600_000, env, known, DEFAULT_OUTPUT_LIMITS, () => new Date());
+          result.checks.push({ command: c.command, recordedExitCode: c.exitCode, exitCode: r.exitCode, durationMs: r.durationMs, same: r.exitCode === c.exitCode });
+          opts.onCheck?.({ index: i, total: recorded.length, command: c.command, result: { ...c, exitCode: r.exitCode, durationMs: r.durationMs } });
+        }
+      },
+      { timeoutMs: opts.checksLockTimeoutMs ?? CHECKS_LOCK_TIMEOUT_MS, ...(opts.onChecksWait ? { onWait: opts.onChecksWait } : {}) },
+    );
+  } catch (err) {
+    if (checking || !isLockNotTaken(err)) throw err;
+    result.problems.push(`no check ran: the checks lock was not taken (${err.message})`);
+    return result;
   }
   for (const c of result.checks) if (!c.same) result.problems.push(`\`${c.command}\` exited ${c.exitCode} now; the manifest recorded ${c.recordedExitCode}`);
   if (!recorded.length) result.problems.push(`${rel} records no check to run again`);

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadWorkspace } from '@govern/workspace';
-import { appendAudit, readAuditLog, sha256, withLock, WriteError } from '@govern/write';
+import { appendAudit, lockPathFor, readAuditLog, sha256, withLock, WriteError } from '@govern/write';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { auditRepository } from './audit.js';
-import { closeItem } from './close.js';
-import { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
+import { closeItem, verifyItem } from './close.js';
+import { CHECKS_LOCK, CLOSURE_LOCK, withChecksLock, withClosureLock } from './closure-lock.js';
 import { gitShim } from './test-support.js';
 
 const dirs: string[] = [];
@@ -241,5 +241,99 @@ describe('the closure lock', { timeout: 30_000 }, () => {
     fs.mkdirSync(path.join(root, '.govern'), { recursive: true });
     fs.writeFileSync(path.join(root, '.govern/locks'), '');
     expect(await auditRepository(root, load(root))).toEqual(CLEAN);
+  });
+});
+
+describe('the checks lock', { timeout: 30_000 }, () => {
+  // Two items whose checks share a build output, as this repository's items share
+  // `dist/`: each check writes its own name into `dist/owner`, waits, and fails unless it
+  // still finds its own name there (another build ran meanwhile).
+  const build = (id: string) => `node -e "const fs=require('fs');fs.mkdirSync('dist',{recursive:true});fs.writeFileSync('dist/owner','${id}');setTimeout(()=>process.exit(fs.readFileSync('dist/owner','utf8')==='${id}'?0:1),400)"`;
+  const TWO = [
+    '# Tracker',
+    '',
+    '| Order | Milestone | Depends On | Status |',
+    '|---|---|---|---|',
+    '| 1 | LM-01 Telemetry | - | In Progress |',
+    '| 2 | LM-02 Storage | - | In Progress |',
+    '| 3 | LM-03 Query | LM-02 | In Progress |',
+    '',
+    '## Checks',
+    '',
+    `- LM-01: \`${build('LM-01')}\``,
+    `- LM-02: \`${build('LM-02')}\``,
+    '- LM-03: `true`',
+    '',
+    '## Evidence Roots',
+    '',
+    '- LM-01: `ops/runtime/lm-01/`',
+    '- LM-02: `ops/runtime/lm-02/`',
+    '- LM-03: `ops/runtime/lm-03/`',
+    '',
+  ].join('\n');
+  function twoRepo(): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-checks-lock-'));
+    dirs.push(root);
+    fs.mkdirSync(path.join(root, 'trackers'));
+    fs.writeFileSync(path.join(root, 'trackers/t.md'), TWO);
+    return root;
+  }
+
+  test("two closures in parallel in one checkout run their checks one after the other, so neither sees the other's build", async () => {
+    const root = twoRepo();
+    const waits: string[] = [];
+    const results = await Promise.all(
+      ['LM-01', 'LM-02'].map((id) => closeItem({ ...base, root, id, onChecksWait: (holder) => waits.push(`${id} waits for pid ${holder?.pid}`) })),
+    );
+    expect(results.map((r) => [r.item, r.passed, r.failures, r.status?.to.status])).toEqual([
+      ['LM-01', true, [], 'done'],
+      ['LM-02', true, [], 'done'],
+    ]);
+    // One of them waited, for this process (the holder of the other's checks).
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatch(new RegExp(`^LM-0[12] waits for pid ${process.pid}$`));
+    expect(fs.existsSync(lockPathFor(root, CHECKS_LOCK))).toBe(false);
+  });
+
+  test('a closure gives up with checks-lock-timeout, having run nothing, when another holds the checks too long; refusals do not wait', async () => {
+    const root = twoRepo();
+    const [timedOut, refused] = await withChecksLock(root, async () => {
+      const t = await closeItem({ ...base, root, id: 'LM-01', checksLockTimeoutMs: 200 });
+      // LM-03 depends on LM-02, which is not done: refused before any check, without waiting.
+      const started = Date.now();
+      const r = await closeItem({ ...base, root, id: 'LM-03', checksLockTimeoutMs: 10_000 });
+      return [t, { ...r, waitedLong: Date.now() - started > 5_000 }];
+    });
+    expect([timedOut.passed, timedOut.checks, timedOut.attemptManifest, timedOut.failures.map((f) => f.code), fs.existsSync(path.join(root, 'dist'))]).toEqual([
+      false,
+      [],
+      null,
+      ['checks-lock-timeout'],
+      false,
+    ]);
+    expect(timedOut.failures[0]!.message).toMatch(/^no check ran: another closure ran its checks in this checkout for longer than this one waits \(checks is locked by another writer \(pid \d+ on .+\); gave up after \d+ ms\)$/);
+    expect([refused.passed, refused.waitedLong, refused.failures.map((f) => f.code)]).toEqual([false, false, ['dependencies-not-done']]);
+    expect(readAuditLog(root).records.map((x) => [x.action, x.item])).toEqual([
+      ['close-failed', 'LM-01'],
+      ['close-failed', 'LM-03'],
+    ]);
+    // The lock released, the same closure passes.
+    expect((await closeItem({ ...base, root, id: 'LM-01' })).passed).toBe(true);
+    // `govern verify` runs the recorded checks again under the same lock.
+    const waits: unknown[] = [];
+    const verify = await withChecksLock(root, () => verifyItem({ root, id: 'LM-01', cacheDir: null, checksLockTimeoutMs: 200, onChecksWait: (h) => waits.push(h?.pid) }));
+    expect([verify.passed, verify.checks, waits]).toEqual([false, [], [process.pid]]);
+    expect(verify.problems).toEqual([expect.stringMatching(/^no check ran: the checks lock was not taken \(checks is locked by another writer/)]);
+    expect((await verifyItem({ root, id: 'LM-01', cacheDir: null })).passed).toBe(true);
+  });
+
+  test('a checks lock whose holder process has exited is taken over at once', async () => {
+    const root = twoRepo();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const dir = lockPathFor(root, CHECKS_LOCK);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'owner.json'), JSON.stringify({ token: 'x', pid: Number(dead.stdout), start: null, boot: fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), host: os.hostname(), acquiredAt: new Date().toISOString() }));
+    const r = await closeItem({ ...base, root, id: 'LM-01', checksLockTimeoutMs: 2_000 });
+    expect([r.passed, r.failures]).toEqual([true, []]);
   });
 });

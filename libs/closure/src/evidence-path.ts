@@ -65,11 +65,8 @@ export function resolveEvidenceRoot(root: string, declared: string): EvidencePat
  * the path (one that passes through a symlink, or lies in a submodule).
  */
 export function evidenceRootIgnored(root: string, rel: string): boolean | null {
-  const r = spawnSync('git', ['check-ignore', '--', `${rel}/`, `${rel}/manifest.json`], { cwd: root, stdio: 'ignore' });
-  if (r.error || r.status === null) return null;
-  if (r.status === 0) return true;
-  if (r.status === 1) return false;
-  return null;
+  const ignored = ignoredEvidenceRoots(root, [rel]);
+  return ignored && ignored.has(rel);
 }
 
 /**

@@ -37,6 +37,7 @@ export async function closeCommand(ctx: CommandContext, id: string, opts: CloseC
       via: 'cli',
       toolVersion: VERSION,
       env: ctx.env,
+      onChecksWait: (holder) => ctx.stderr.write(c.dim(`waiting for the checks of another closure in this checkout${holder ? ` (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : ''}\n`)),
       onCheck: opts.json
         ? undefined
         : (e) => {
@@ -79,6 +80,7 @@ export async function verifyCommand(ctx: CommandContext, id: string, opts: Commo
       workspace: ws,
       env: ctx.env,
       ...(opts.timeout !== undefined ? { checkTimeoutMs: opts.timeout * 1000 } : {}),
+      onChecksWait: (holder) => ctx.stderr.write(c.dim(`waiting for the checks of another closure in this checkout${holder ? ` (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : ''}\n`)),
       onCheck: opts.json ? undefined : (e) => (e.result ? undefined : ctx.stderr.write(c.dim(`[${e.index + 1}/${e.total}] ${e.command}\n`))),
     });
     if (opts.json) writeJson(ctx, r);
