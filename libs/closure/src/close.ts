@@ -104,6 +104,29 @@ export interface CloseResult {
 /** How long a closure or a verify waits for another's checks in the same checkout by default: 2 h, so a batch queues rather than fails. */
 const CHECKS_LOCK_TIMEOUT_MS = 2 * 60 * 60 * 1000;
 
+/**
+ * Runs `checks` (a closure's or a verify's) holding the checks lock ({@link withChecksLock});
+ * the lock's error when it was not taken (nothing ran), null when the checks ran.
+ */
+async function underChecksLock(root: string, opts: Pick<CloseOptions, 'checksLockTimeoutMs' | 'onChecksWait'>, checks: () => Promise<void>): Promise<WriteError | null> {
+  let checking = false;
+  try {
+    await withChecksLock(
+      root,
+      () => {
+        checking = true;
+        return checks();
+      },
+      { timeoutMs: opts.checksLockTimeoutMs ?? CHECKS_LOCK_TIMEOUT_MS, ...(opts.onChecksWait ? { onWait: opts.onChecksWait } : {}) },
+    );
+    return null;
+  } catch (err) {
+    // A lock error from inside the checks is not the checks lock's.
+    if (checking || !isLockNotTaken(err)) throw err;
+    return err;
+  }
+}
+
 export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   const root = path.resolve(opts.root);
   const now = opts.now ?? (() => new Date());
@@ -155,38 +178,29 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   // One closure's checks at a time in this checkout: they build into the working tree and
   // spawn what they built (closure-lock.ts, withChecksLock).
   const evidence = pre.evidence;
-  let checking = false;
-  try {
-    await withChecksLock(
-      root,
-      async () => {
-        checking = true;
-        for (const [i, check] of commands.entries()) {
-          opts.onCheck?.({ index: i, total: commands.length, command: check.command });
-          const outputFile = `${attemptRel}/checks/${String(i + 1).padStart(2, '0')}-${slug(check.command)}.log`;
-          const { timedOut, overLimit, log, ...record } = await runCheck(root, check.command, opts.checkTimeoutMs ?? 600_000, env, known, limits, now);
-          outputs.push({ file: outputFile, bytes: log });
-          const full: CheckRecord = { name: checkName(check.command), command: check.command, ...record, outputFile };
-          result.checks.push(full);
-          opts.onCheck?.({ index: i, total: commands.length, command: check.command, result: full });
-          if (full.exitCode !== 0) {
-            const why = timedOut ? ' (killed: over the time limit)' : overLimit ? ` (killed: printed more than ${limits.maxOutputBytes} bytes)` : '';
-            result.failures.push({
-              code: 'check-failed',
-              message: `\`${check.command}\` exited ${full.exitCode}${why}; output in ${evidence.rel}/${outputFile}`,
-              line: check.line,
-            });
-          }
-        }
-      },
-      { timeoutMs: opts.checksLockTimeoutMs ?? CHECKS_LOCK_TIMEOUT_MS, ...(opts.onChecksWait ? { onWait: opts.onChecksWait } : {}) },
-    );
-  } catch (err) {
-    // A lock error from inside the checks is not the checks lock's.
-    if (checking || !isLockNotTaken(err)) throw err;
+  const locked = await underChecksLock(root, opts, async () => {
+    for (const [i, check] of commands.entries()) {
+      opts.onCheck?.({ index: i, total: commands.length, command: check.command });
+      const outputFile = `${attemptRel}/checks/${String(i + 1).padStart(2, '0')}-${slug(check.command)}.log`;
+      const { timedOut, overLimit, log, ...record } = await runCheck(root, check.command, opts.checkTimeoutMs ?? 600_000, env, known, limits, now);
+      outputs.push({ file: outputFile, bytes: log });
+      const full: CheckRecord = { name: checkName(check.command), command: check.command, ...record, outputFile };
+      result.checks.push(full);
+      opts.onCheck?.({ index: i, total: commands.length, command: check.command, result: full });
+      if (full.exitCode !== 0) {
+        const why = timedOut ? ' (killed: over the time limit)' : overLimit ? ` (killed: printed more than ${limits.maxOutputBytes} bytes)` : '';
+        result.failures.push({
+          code: 'check-failed',
+          message: `\`${check.command}\` exited ${full.exitCode}${why}; output in ${evidence.rel}/${outputFile}`,
+          line: check.line,
+        });
+      }
+    }
+  });
+  if (locked) {
     result.failures.push({
       code: 'checks-lock-timeout',
-      message: `no check ran: ${err.code === 'lock-timeout' ? 'another closure ran its checks in this checkout for longer than this one waits' : 'the checks lock could not be taken'} (${err.message})`,
+      message: `no check ran: ${locked.code === 'lock-timeout' ? 'another closure ran its checks in this checkout for longer than this one waits' : 'the checks lock could not be taken'} (${locked.message})`,
     });
     return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
   }
@@ -567,24 +581,16 @@ export async function verifyItem(opts: VerifyOptions): Promise<VerifyResult> {
   const known = knownSecretsFromEnv(source);
   const recorded = manifest.checks.filter((c) => !c.command.startsWith('govern audit (built in'));
   // The same checks lock as `govern close`: the checks build into the working tree.
-  let checking = false;
-  try {
-    await withChecksLock(
-      root,
-      async () => {
-        checking = true;
-        for (const [i, c] of recorded.entries()) {
-          opts.onCheck?.({ index: i, total: recorded.length, command: c.command });
-          const r = await runCheck(root, c.command, opts.checkTimeoutMs ?? 600_000, env, known, DEFAULT_OUTPUT_LIMITS, () => new Date());
-          result.checks.push({ command: c.command, recordedExitCode: c.exitCode, exitCode: r.exitCode, durationMs: r.durationMs, same: r.exitCode === c.exitCode });
-          opts.onCheck?.({ index: i, total: recorded.length, command: c.command, result: { ...c, exitCode: r.exitCode, durationMs: r.durationMs } });
-        }
-      },
-      { timeoutMs: opts.checksLockTimeoutMs ?? CHECKS_LOCK_TIMEOUT_MS, ...(opts.onChecksWait ? { onWait: opts.onChecksWait } : {}) },
-    );
-  } catch (err) {
-    if (checking || !isLockNotTaken(err)) throw err;
-    result.problems.push(`no check ran: the checks lock was not taken (${err.message})`);
+  const locked = await underChecksLock(root, opts, async () => {
+    for (const [i, c] of recorded.entries()) {
+      opts.onCheck?.({ index: i, total: recorded.length, command: c.command });
+      const r = await runCheck(root, c.command, opts.checkTimeoutMs ?? 600_000, env, known, DEFAULT_OUTPUT_LIMITS, () => new Date());
+      result.checks.push({ command: c.command, recordedExitCode: c.exitCode, exitCode: r.exitCode, durationMs: r.durationMs, same: r.exitCode === c.exitCode });
+      opts.onCheck?.({ index: i, total: recorded.length, command: c.command, result: { ...c, exitCode: r.exitCode, durationMs: r.durationMs } });
+    }
+  });
+  if (locked) {
+    result.problems.push(`no check ran: the checks lock was not taken (${locked.message})`);
     return result;
   }
   for (const c of result.checks) if (!c.same) result.problems.push(`\`${c.command}\` exited ${c.exitCode} now; the manifest recorded ${c.recordedExitCode}`);
