@@ -170,6 +170,20 @@ describe('ingest', () => {
     expect(steps).toEqual(['digest', 'validate', 'keys', 'stage', 'insert', 'compare', 'capsules', 'bookkeeping', 'bookkeeping', 'commit'].map((p) => `${p}:true`));
   });
 
+  it("keeps only the last call's rows staged: DuckDB keeps what a DELETE removes from a temp table, so emptying it held every row ever staged", async () => {
+    const b = await binder({ partSize: 8 });
+    // The binder's own write connection (temp tables are per connection): its size estimate counts deleted rows too.
+    const db = (b as unknown as { db: { all(sql: string): Promise<Array<Record<string, unknown>>> } }).db;
+    const staged = async () => Number((await db.all("SELECT estimated_size FROM duckdb_tables() WHERE table_name = 'binder_stage'"))[0]!.estimated_size);
+    const sizes: number[] = [];
+    for (let call = 0; call < 3; call++) {
+      const r = await b.ingest(Array.from({ length: 20 }, (_, n) => envelope(call * 100 + n)), { source: 'test' });
+      expect(r.accepted).toBe(20);
+      sizes.push(await staged());
+    }
+    expect(sizes).toEqual([20, 20, 20]);
+  });
+
   it('stores the fact rows factRow gives when situations and kinds are staged once per call and joined back (parts of 8: situations and kinds new in later parts)', async () => {
     const b = await binder({ partSize: 8 });
     const SIGNALS = [{ signal: 'failure' }, { signal: 'success' }, { signal: 'anomaly', anomaly_trigger: 'timeout' }, { signal: 'anomaly', anomaly_trigger: 'slow' }, { signal: 'denial', policy_reason_code: 'gate-disabled' }];

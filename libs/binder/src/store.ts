@@ -736,7 +736,7 @@ const CLASS_COLUMNS = 'ord INTEGER, idempotency_key VARCHAR, upsert_key VARCHAR,
 /**
  * Appends one part's rows to the call's staging tables and starts, without awaiting
  * it, the SQL that classifies these rows and inserts the new ones. `state` null: the
- * call's first part (the tables are emptied first). A row is staged as its own values
+ * call's first part (the tables are replaced first). A row is staged as its own values
  * (`binder_stage`: ord, situation id, kind id, {@link ROW_COLUMNS}); its situation and
  * kind once per call (`binder_stage_sit`, `binder_stage_kind`), and {@link STAGE_FULL}
  * joins them back: a third of the appender calls of staging whole fact rows (the
@@ -752,8 +752,10 @@ const CLASS_COLUMNS = 'ord INTEGER, idempotency_key VARCHAR, upsert_key VARCHAR,
  */
 async function stagePart(tx: Conn, rows: Prepared['rows'], state: StageState | null): Promise<{ sql: Promise<unknown>; state: StageState }> {
   if (!state) {
-    await tx.run(`CREATE TEMP TABLE IF NOT EXISTS binder_stage (${STAGE_COLUMNS})`);
-    await tx.run('DELETE FROM binder_stage');
+    // Replaced, not emptied: DuckDB keeps the rows a DELETE removed from a temp table, so a
+    // binder emptying it per call held every row it ever staged (9 → 371 MiB over 40 calls
+    // of 50,000 records in a standalone test, 2026-12-07).
+    await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage (${STAGE_COLUMNS})`);
     await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_sit (${SIT_COLUMNS})`);
     await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_kind (${KIND_TABLE_COLUMNS})`);
     await tx.run(`CREATE OR REPLACE TEMP TABLE binder_stage_class (${CLASS_COLUMNS})`);
