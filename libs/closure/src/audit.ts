@@ -200,13 +200,13 @@ export async function auditRepository(root: string, load: () => Promise<Workspac
 }
 
 function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Set<string>): Diagnostic[] {
-  const root = ctx.root;
   const at = { file: doc.file, line: item.statusSource?.line ?? item.line, column: item.statusSource?.column ?? item.column };
   const err = (code: string, message: string, note?: string): Diagnostic[] => [{ severity: 'error', code, message, ...at, ...(note ? { note } : {}) }];
   if (!item.evidenceRoot) {
     return err('evidence-missing', `${item.id} is ${item.statusText ?? 'done'} but declares no evidence root`, 'done requires an evidence root holding a passing manifest, written by `govern close`');
   }
-  const r = ctx.roots.get(item) ?? resolveEvidenceRoot(root, item.evidenceRoot);
+  // Resolved in context() for every done item in scope, this one included.
+  const r = ctx.roots.get(item)!;
   if (!r.ok) return err('evidence-root-outside', `${item.id}: ${r.reason}`);
   if (ctx.ignored(r.rel) === true) return err('evidence-root-ignored', `${item.id}: ${r.rel}/ is ignored by git, so its evidence is never committed`);
   if (!r.exists) return reported.has(r.rel) ? [] : err('evidence-root-missing', `${item.id} is done but its evidence root ${item.evidenceRoot} does not exist`);

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { blockersOf, type GraphNode } from '@govern/graph';
 import { loadWorkspace, writeFileAtomic, type Workspace } from '@govern/workspace';
-import { appendAudit, AUDIT_LOG, defaultActor, isLockNotTaken, lifecycleViolations, setStatus, sha256, WriteError, type LockOptions, type SetStatusResult } from '@govern/write';
+import { appendAudit, AUDIT_LOG, defaultActor, isLockNotTaken, lifecycleViolations, setStatus, sha256, WriteError, type LockHolder, type LockOptions, type SetStatusResult } from '@govern/write';
 import { isSecretName, knownSecretsFromEnv, redactSecrets, type KnownSecret } from '@govern/secrets';
 import { auditWorkspace } from './audit.js';
-import { withChecksLock, withClosureLock, type LockHolder } from './closure-lock.js';
+import { withChecksLock, withClosureLock } from './closure-lock.js';
 import { evidenceRootIgnored, resolveEvidenceRoot } from './evidence-path.js';
 import { Git } from './git.js';
 import { checkedProjects } from './projects.js';
@@ -90,17 +90,6 @@ export interface CloseResult {
   status: SetStatusResult | null;
 }
 
-/**
- * `govern close`: runs the item's checks from the repository root, records an
- * evidence manifest for the attempt under `<evidence root>/attempts/<time>/`,
- * and only when every check passed and every checkbox criterion is checked
- * writes `<evidence root>/manifest.json` and sets the status to done through
- * the same write path as `setStatus`. A failure says exactly what failed,
- * leaves the status alone and is still recorded (attempt manifest and audit log).
- * The manifest, the status and the close record are written under the closure lock
- * (closure-lock.ts), which `govern audit` reads under; the checks run outside it, and the
- * built-in phase audit runs on what was read under it (a brief hold, between the two).
- */
 /** How long a closure or a verify waits for another's checks in the same checkout by default: 2 h, so a batch queues rather than fails. */
 const CHECKS_LOCK_TIMEOUT_MS = 2 * 60 * 60 * 1000;
 
@@ -127,6 +116,18 @@ async function underChecksLock(root: string, opts: Pick<CloseOptions, 'checksLoc
   }
 }
 
+/**
+ * `govern close`: runs the item's checks from the repository root, records an
+ * evidence manifest for the attempt under `<evidence root>/attempts/<time>/`,
+ * and only when every check passed and every checkbox criterion is checked
+ * writes `<evidence root>/manifest.json` and sets the status to done through
+ * the same write path as `setStatus`. A failure says exactly what failed,
+ * leaves the status alone and is still recorded (attempt manifest and audit log).
+ * The manifest, the status and the close record are written under the closure lock
+ * (closure-lock.ts), which `govern audit` reads under; the checks run outside it (under the
+ * checks lock: one closure's checks at a time per checkout), and the built-in phase audit
+ * runs on what was read under it (a brief hold, between the two).
+ */
 export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   const root = path.resolve(opts.root);
   const now = opts.now ?? (() => new Date());

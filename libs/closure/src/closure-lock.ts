@@ -1,4 +1,4 @@
-import { isLockNotTaken, withLock, type LockOptions } from '@govern/write';
+import { withLock, type LockOptions } from '@govern/write';
 
 /**
  * The name of the repository-wide lock (`.govern/locks/closure.lock/`) under which a
@@ -33,13 +33,9 @@ export function withClosureLock<T>(root: string, fn: () => Promise<T> | T, opts:
  */
 export const CHECKS_LOCK = 'checks';
 
-/** Who holds a lock someone waits for, as its owner file says (null: unreadable). */
-export type LockHolder = { pid: number; host: string; since: string } | null;
-
 /**
  * Runs `fn` holding the repository's checks lock ({@link CHECKS_LOCK}): one closure's
- * checks at a time in one checkout. `onWait` is called once, with the holder, when the
- * lock is busy and this call starts waiting for it.
+ * checks at a time in one checkout; `opts.onWait` (of `withLock`) says whom it waits for.
  *
  * Why: the checks of a repository's items build into its working tree (`nx run-many -t
  * build`, `npm run build` clean and rewrite `dist/` bundles) and spawn what they built.
@@ -54,21 +50,6 @@ export type LockHolder = { pid: number; host: string; since: string } | null;
  * audit` or `govern task set-status` takes other locks, never this one. A check that runs
  * `govern close` in the same checkout would wait for itself until the timeout.
  */
-export async function withChecksLock<T>(root: string, fn: () => Promise<T> | T, opts: LockOptions & { onWait?: (holder: LockHolder) => void } = {}): Promise<T> {
-  const { onWait, ...lock } = opts;
-  // `started`: a lock timeout thrown from inside `fn` (a lock of its own) is not this lock's.
-  let started = false;
-  const run = (): Promise<T> | T => {
-    started = true;
-    return fn();
-  };
-  try {
-    // A first try that does not wait, so a caller can say whom it waits for.
-    return await withLock(root, CHECKS_LOCK, run, { ...lock, timeoutMs: 0 });
-  } catch (err) {
-    if (started || !isLockNotTaken(err) || err.code !== 'lock-timeout') throw err;
-    const holder = err.details.holder as { pid: number; host: string; since: string } | undefined;
-    onWait?.(holder ?? null);
-  }
-  return withLock(root, CHECKS_LOCK, run, lock);
+export function withChecksLock<T>(root: string, fn: () => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
+  return withLock(root, CHECKS_LOCK, () => fn(), opts);
 }

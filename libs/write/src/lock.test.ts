@@ -67,6 +67,23 @@ describe('withLock', () => {
     expect(err).toMatchObject({ code: 'lock-timeout', details: { file: 'f.md', holder: { pid: process.pid, host: os.hostname() } } });
   });
 
+  test('onWait is told once whom the call waits for, and not at all when the lock is free or its holder is dead', async () => {
+    const root = repo();
+    const since = new Date(Date.now() - 1000).toISOString();
+    const dir = plant(root, 'f.md', { acquiredAt: since });
+    const told: unknown[] = [];
+    const waiting = withLock(root, 'f.md', () => 'ran', { timeoutMs: 10_000, onWait: (h) => told.push(h) });
+    await new Promise((r) => setTimeout(r, 300));
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(await waiting).toBe('ran');
+    expect(told).toEqual([{ pid: process.pid, host: os.hostname(), since }]);
+    const quiet: unknown[] = [];
+    expect(await withLock(root, 'f.md', () => 'free', { onWait: (h) => quiet.push(h) })).toBe('free');
+    plant(root, 'f.md', { pid: 2 ** 22 + 1, start: null });
+    expect(await withLock(root, 'f.md', () => 'taken over', { onWait: (h) => quiet.push(h) })).toBe('taken over');
+    expect(quiet).toEqual([]);
+  });
+
   test('a holder whose process has exited is taken over at once, and the dead lock is kept as a tombstone', async () => {
     const root = repo();
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });

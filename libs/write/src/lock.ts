@@ -41,7 +41,12 @@ export interface LockOptions {
   timeoutMs?: number;
   /** A lock whose liveness cannot be checked (another host) is stale after this long without a refresh (default 30 s, minimum 5 s). */
   staleMs?: number;
+  /** Called once, with the holder (null when its owner file is unreadable), when the lock is found held and this call starts waiting; lets a caller say whom it waits for. */
+  onWait?: (holder: LockHolder) => void;
 }
+
+/** Who holds a lock, as its owner file says. */
+export type LockHolder = { pid: number; host: string; since: string } | null;
 
 export interface HeldLock {
   /** Throws `lock-lost` unless this lock directory still names this holder; call it right before committing. */
@@ -256,6 +261,7 @@ export async function withLock<T>(root: string, name: string, fn: (lock: HeldLoc
       if (takeOver(dir, current)) continue;
     }
     const waited = Date.now() - started;
+    if (attempt === 0 && waited < timeoutMs) opts.onWait?.(current ? { pid: current.pid, host: current.host, since: current.acquiredAt } : null);
     if (waited >= timeoutMs) {
       throw failedToTake(
         new WriteError('lock-timeout', `${name} is locked by another writer${current ? ` (pid ${current.pid} on ${current.host})` : ''}; gave up after ${waited} ms`, {

@@ -1,7 +1,7 @@
 import { hasAdaptersSection } from '@govern/adapter-kit';
 import { closeItem, verifyItem } from '@govern/closure';
 import { outcomeOfChecks, withSpan } from '@govern/telemetry';
-import { defaultActor } from '@govern/write';
+import { defaultActor, type LockHolder } from '@govern/write';
 import { openWorkspace, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { renderRefusal } from '../errors.js';
 import { colorsFor } from '../render.js';
@@ -13,6 +13,11 @@ export interface CloseCliOptions extends CommonOptions {
   allowDirty?: boolean;
   signOff?: string;
   reason?: string;
+}
+
+/** The line `govern close` and `govern verify` print when another closure's checks hold the checks lock. */
+function waitingLine(ctx: CommandContext, c: ReturnType<typeof colorsFor>): (holder: LockHolder) => void {
+  return (holder) => void ctx.stderr.write(c.dim(`waiting for the checks of another closure in this checkout${holder ? ` (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : ''}\n`));
 }
 
 /** `govern close <id>`: run the checks, record the evidence, set done only if all passed. Exit 1 on failure. */
@@ -37,7 +42,7 @@ export async function closeCommand(ctx: CommandContext, id: string, opts: CloseC
       via: 'cli',
       toolVersion: VERSION,
       env: ctx.env,
-      onChecksWait: (holder) => ctx.stderr.write(c.dim(`waiting for the checks of another closure in this checkout${holder ? ` (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : ''}\n`)),
+      onChecksWait: waitingLine(ctx, c),
       onCheck: opts.json
         ? undefined
         : (e) => {
@@ -80,7 +85,7 @@ export async function verifyCommand(ctx: CommandContext, id: string, opts: Commo
       workspace: ws,
       env: ctx.env,
       ...(opts.timeout !== undefined ? { checkTimeoutMs: opts.timeout * 1000 } : {}),
-      onChecksWait: (holder) => ctx.stderr.write(c.dim(`waiting for the checks of another closure in this checkout${holder ? ` (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : ''}\n`)),
+      onChecksWait: waitingLine(ctx, c),
       onCheck: opts.json ? undefined : (e) => (e.result ? undefined : ctx.stderr.write(c.dim(`[${e.index + 1}/${e.total}] ${e.command}\n`))),
     });
     if (opts.json) writeJson(ctx, r);
