@@ -70,6 +70,7 @@ export interface CloseFailure {
     | 'children-not-done'
     | 'transition-forbidden'
     | 'checks-lock-timeout'
+    | 'checks-lock-nested'
     | 'status-write-failed';
   message: string;
   line?: number;
@@ -94,22 +95,88 @@ export interface CloseResult {
 const CHECKS_LOCK_TIMEOUT_MS = 2 * 60 * 60 * 1000;
 
 /**
- * Runs `checks` (a closure's or a verify's) holding the checks lock ({@link withChecksLock});
- * the lock's error when it was not taken (nothing ran), null when the checks ran.
+ * The variable, in a check's environment, that names the closures (and verifies) whose
+ * checks lock the check runs under: JSON `[{ "pid", "host", "root" }]`, one entry per
+ * level of nesting (it passes through nested checks: `GOVERN_*` is in {@link BASE_CHECK_ENV}).
+ *
+ * Why: a check that itself runs `govern close` or `govern verify` in the same checkout
+ * would wait for the checks lock its own caller holds, until the 2 h limit. With this
+ * marker the inner closure sees that the holder it would wait for is its caller and is
+ * refused at once (`checks-lock-nested`). The holder's pid must match as well as the root,
+ * so a marker that leaked into an unrelated shell never refuses a closure that can wait.
  */
-async function underChecksLock(root: string, opts: Pick<CloseOptions, 'checksLockTimeoutMs' | 'onChecksWait'>, checks: () => Promise<void>): Promise<WriteError | null> {
+export const CHECKS_HELD_ENV = 'GOVERN_CHECKS_HELD';
+
+interface ChecksHolder {
+  pid: number;
+  host: string;
+  root: string;
+}
+
+/** The holders a marker names; a marker that is not the JSON {@link CHECKS_HELD_ENV} writes names none. */
+function checksHolders(marker: string | undefined): ChecksHolder[] {
+  if (!marker) return [];
+  try {
+    const v: unknown = JSON.parse(marker);
+    if (!Array.isArray(v)) return [];
+    return v.filter((h): h is ChecksHolder => typeof h?.pid === 'number' && typeof h?.host === 'string' && typeof h?.root === 'string');
+  } catch {
+    return [];
+  }
+}
+
+function realRoot(root: string): string {
+  try {
+    return fs.realpathSync(root);
+  } catch {
+    return root;
+  }
+}
+
+/**
+ * Runs `checks` (a closure's or a verify's) holding the checks lock ({@link withChecksLock}),
+ * with `env` given {@link CHECKS_HELD_ENV} naming this process and checkout. Returns the
+ * lock's error when it was not taken (nothing ran): `checks-lock-nested` at once when the
+ * holder is the closure whose check started this one (`source` carries its marker), the
+ * lock's own error otherwise; null when the checks ran.
+ */
+async function underChecksLock(
+  root: string,
+  source: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv,
+  opts: Pick<CloseOptions, 'checksLockTimeoutMs' | 'onChecksWait'>,
+  checks: (env: NodeJS.ProcessEnv) => Promise<void>,
+): Promise<{ code: string; message: string } | null> {
+  const real = realRoot(root);
+  const callers = checksHolders(source[CHECKS_HELD_ENV]);
+  const nested = (holder: LockHolder): Error | null =>
+    holder !== null && callers.some((c) => c.pid === holder.pid && c.host === holder.host && c.root === real)
+      ? new Error(`the checks lock of ${real} is held by the closure whose check started this one (pid ${holder.pid}); waiting would wait for itself`)
+      : null;
+  // Set from withLock's callback, so kept in an object TypeScript does not narrow to null.
+  const nestedRefusal: { error: Error | null } = { error: null };
   let checking = false;
+  const marked = { ...env, [CHECKS_HELD_ENV]: JSON.stringify([...callers, { pid: process.pid, host: os.hostname(), root: real }]) };
   try {
     await withChecksLock(
       root,
       () => {
         checking = true;
-        return checks();
+        return checks(marked);
       },
-      { timeoutMs: opts.checksLockTimeoutMs ?? CHECKS_LOCK_TIMEOUT_MS, ...(opts.onChecksWait ? { onWait: opts.onChecksWait } : {}) },
+      {
+        timeoutMs: opts.checksLockTimeoutMs ?? CHECKS_LOCK_TIMEOUT_MS,
+        onWait: (holder) => {
+          nestedRefusal.error = nested(holder);
+          // Thrown out of withLock's wait: nothing ran, and it must not wait any longer.
+          if (nestedRefusal.error) throw nestedRefusal.error;
+          opts.onChecksWait?.(holder);
+        },
+      },
     );
     return null;
   } catch (err) {
+    if (nestedRefusal.error && err === nestedRefusal.error) return { code: 'checks-lock-nested', message: nestedRefusal.error.message };
     // A lock error from inside the checks is not the checks lock's.
     if (checking || !isLockNotTaken(err)) throw err;
     return err;
@@ -179,7 +246,7 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
   // One closure's checks at a time in this checkout: they build into the working tree and
   // spawn what they built (closure-lock.ts, withChecksLock).
   const evidence = pre.evidence;
-  const locked = await underChecksLock(root, opts, async () => {
+  const locked = await underChecksLock(root, source, env, opts, async (env) => {
     for (const [i, check] of commands.entries()) {
       opts.onCheck?.({ index: i, total: commands.length, command: check.command });
       const outputFile = `${attemptRel}/checks/${String(i + 1).padStart(2, '0')}-${slug(check.command)}.log`;
@@ -199,10 +266,14 @@ export async function closeItem(opts: CloseOptions): Promise<CloseResult> {
     }
   });
   if (locked) {
-    result.failures.push({
-      code: 'checks-lock-timeout',
-      message: `no check ran: ${locked.code === 'lock-timeout' ? 'another closure ran its checks in this checkout for longer than this one waits' : 'the checks lock could not be taken'} (${locked.message})`,
-    });
+    result.failures.push(
+      locked.code === 'checks-lock-nested'
+        ? { code: 'checks-lock-nested', message: `no check ran: ${locked.message}; run it outside the other closure's checks, or in another clone` }
+        : {
+            code: 'checks-lock-timeout',
+            message: `no check ran: ${locked.code === 'lock-timeout' ? 'another closure ran its checks in this checkout for longer than this one waits' : 'the checks lock could not be taken'} (${locked.message})`,
+          },
+    );
     return recordFailure(root, result, { actor, via, reason: opts.reason ?? null, at: now() }, opts.lock);
   }
   // The checks ran arbitrary commands: the evidence root is resolved again before
@@ -582,7 +653,7 @@ export async function verifyItem(opts: VerifyOptions): Promise<VerifyResult> {
   const known = knownSecretsFromEnv(source);
   const recorded = manifest.checks.filter((c) => !c.command.startsWith('govern audit (built in'));
   // The same checks lock as `govern close`: the checks build into the working tree.
-  const locked = await underChecksLock(root, opts, async () => {
+  const locked = await underChecksLock(root, source, env, opts, async (env) => {
     for (const [i, c] of recorded.entries()) {
       opts.onCheck?.({ index: i, total: recorded.length, command: c.command });
       const r = await runCheck(root, c.command, opts.checkTimeoutMs ?? 600_000, env, known, DEFAULT_OUTPUT_LIMITS, () => new Date());

@@ -6,7 +6,7 @@ import { loadWorkspace } from '@govern/workspace';
 import { appendAudit, lockPathFor, readAuditLog, sha256, withLock, WriteError } from '@govern/write';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { auditRepository } from './audit.js';
-import { closeItem, verifyItem } from './close.js';
+import { CHECKS_HELD_ENV, closeItem, verifyItem } from './close.js';
 import { CHECKS_LOCK, CLOSURE_LOCK, withChecksLock, withClosureLock } from './closure-lock.js';
 import { gitShim } from './test-support.js';
 
@@ -325,6 +325,47 @@ describe('the checks lock', { timeout: 30_000 }, () => {
     expect([verify.passed, verify.checks, waits]).toEqual([false, [], [process.pid]]);
     expect(verify.problems).toEqual([expect.stringMatching(/^no check ran: the checks lock was not taken \(checks is locked by another writer/)]);
     expect((await verifyItem({ root, id: 'LM-01', cacheDir: null })).passed).toBe(true);
+  });
+
+  test('a closure started by a check of the closure holding the checks lock is refused at once; a marker naming another holder still waits', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'govern-checks-nested-'));
+    dirs.push(root);
+    fs.mkdirSync(path.join(root, 'trackers'));
+    // LM-01's check records the marker it is given, as a nested `govern close` would read it.
+    const record = `node -e "require('fs').writeFileSync('held.json', process.env.${CHECKS_HELD_ENV} || '')"`;
+    fs.writeFileSync(path.join(root, 'trackers/t.md'), TWO.replace(`\`${build('LM-01')}\``, `\`${record}\``));
+    const outer = await closeItem({ ...base, root, id: 'LM-01' });
+    expect([outer.passed, outer.failures]).toEqual([true, []]);
+    const marker = fs.readFileSync(path.join(root, 'held.json'), 'utf8');
+    expect(JSON.parse(marker)).toEqual([{ pid: process.pid, host: os.hostname(), root: fs.realpathSync(root) }]);
+
+    // While this process holds the checks lock, a closure given that marker (a check of
+    // this closure's) is refused without waiting; one whose marker names another process
+    // (a marker leaked from elsewhere) waits for the holder as any closure does.
+    const [nested, unrelated] = await withChecksLock(root, async () => {
+      const started = Date.now();
+      const n = await closeItem({ ...base, root, id: 'LM-02', checksLockTimeoutMs: 20_000, env: { [CHECKS_HELD_ENV]: marker } });
+      const nestedMs = Date.now() - started;
+      const other = JSON.stringify([{ pid: process.pid + 1, host: os.hostname(), root: fs.realpathSync(root) }]);
+      const u = await closeItem({ ...base, root, id: 'LM-02', checksLockTimeoutMs: 300, env: { [CHECKS_HELD_ENV]: other } });
+      return [{ ...n, fast: nestedMs < 5_000 }, u];
+    });
+    expect([nested.passed, nested.fast, nested.checks, nested.attemptManifest, nested.failures]).toEqual([
+      false,
+      true,
+      [],
+      null,
+      [
+        {
+          code: 'checks-lock-nested',
+          message: `no check ran: the checks lock of ${fs.realpathSync(root)} is held by the closure whose check started this one (pid ${process.pid}); waiting would wait for itself; run it outside the other closure's checks, or in another clone`,
+        },
+      ],
+    ]);
+    expect([unrelated.passed, unrelated.failures.map((f) => f.code)]).toEqual([false, ['checks-lock-timeout']]);
+    expect(fs.existsSync(path.join(root, 'dist'))).toBe(false);
+    // The refusal is recorded like any failed closure.
+    expect(readAuditLog(root).records.filter((r) => r.item === 'LM-02').map((r) => r.action)).toEqual(['close-failed', 'close-failed']);
   });
 
   test('a checks lock whose holder process has exited is taken over at once', async () => {

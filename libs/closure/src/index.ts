@@ -2,7 +2,7 @@
  * @govern/closure — evidence roots, manifests, `govern close` (check runner and
  * evidence-backed status writes) and the truthfulness audit.
  */
-export { closeItem, verifyItem, checkEnv, BASE_CHECK_ENV, DEFAULT_OUTPUT_LIMITS } from './close.js';
+export { closeItem, verifyItem, checkEnv, BASE_CHECK_ENV, CHECKS_HELD_ENV, DEFAULT_OUTPUT_LIMITS } from './close.js';
 export type { CloseOptions, CloseResult, CloseFailure, VerifyOptions, VerifyResult, OutputLimits } from './close.js';
 export { checkedProjects } from './projects.js';
 export { auditWorkspace, auditRepository } from './audit.js';
