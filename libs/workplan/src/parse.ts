@@ -13,9 +13,10 @@ import type { Family, IdSource, ParseResult, WorkDocument } from './model.js';
 import type { CompiledProfile } from './profile.js';
 import { normalizeStatus } from './status.js';
 import { deriveStatuses } from './derived.js';
+import { warnUnreadTables } from './unread-tables.js';
 
 /** Bump when the parse output changes shape, so persistent caches are invalidated. */
-export const PARSER_VERSION = 8;
+export const PARSER_VERSION = 9;
 
 export interface ParseOptions {
   /**
@@ -79,6 +80,7 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
       sink.warn('heading-too-long', `heading is longer than ${MAX_HEADING_MATCH_LENGTH} characters; it is not read as a task or milestone heading`, b.line, b.column);
     }
   }
+  warnUnreadTables(blocks, sink);
   const data = fm.data;
   const baseName = fileNameId(src.file);
   const defaultId = src.defaultId ?? baseName;
