@@ -48,7 +48,8 @@ export const CHECKS_LOCK = 'checks';
  * Lock order: taken with no other lock held and released before the closure lock is
  * taken, so it cannot deadlock with an audit or a publication; a check that runs `govern
  * audit` or `govern task set-status` takes other locks, never this one. A check that runs
- * `govern close` in the same checkout would wait for itself until the timeout.
+ * `govern close` in the same checkout would wait for itself: close.ts marks the checks'
+ * environment (`CHECKS_HELD_ENV`) so such a closure is refused at once instead.
  */
 export function withChecksLock<T>(root: string, fn: () => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
   return withLock(root, CHECKS_LOCK, () => fn(), opts);
