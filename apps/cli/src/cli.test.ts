@@ -156,6 +156,36 @@ describe('next --json', () => {
   });
 });
 
+describe('a dependency that cannot be read blocks its item (GV-WP-0025-T01)', () => {
+  // The shape of GLaDO8/social-connections-tree 4af562f plans/README.md: `Phases 1-3` was
+  // not read, the item counted as free, and `govern next` offered it before Phase 3.
+  const PHASES = [
+    '# Plans Index',
+    '',
+    '| Phase | Plan | Depends On | Status |',
+    '|-------|------|------------|--------|',
+    '| 1 | Canvas | — | done |',
+    '| 2 | Visual | Phase 1 | done |',
+    '| 3 | Chat | Phase 1 | not started |',
+    '| 4 | Undo | Phases 1-3 | not started |',
+    '| 5 | Polish | after the API review | not started |',
+    '',
+  ].join('\n');
+
+  it('next offers neither the item behind a range nor the one behind unreadable text; show names the blocker; one diagnostic for it', async () => {
+    const root = tempRoot({ 'trackers/phases.md': PHASES });
+    const next = await cli(['next', '--json', '--root', root, '--no-cache']);
+    expect((oneJson(next.out) as { id: string }[]).map((n) => n.id)).toEqual(['phases:PHASE-3']);
+    const shown = await cli(['task', 'show', 'phases:PHASE-5', '--json', '--root', root, '--no-cache']);
+    const show = oneJson(shown.out) as { node: { dependsOn: string[] }; blockers: unknown[] };
+    expect([show.node.dependsOn, show.blockers]).toEqual([['after the API review'], [{ id: 'after the API review', status: null, exists: false }]]);
+    const range = (oneJson((await cli(['task', 'show', 'phases:PHASE-4', '--json', '--root', root, '--no-cache'])).out) as { node: { dependsOn: string[] } }).node.dependsOn;
+    expect(range).toEqual(['phases:PHASE-1', 'phases:PHASE-2', 'phases:PHASE-3']);
+    const validate = oneJson((await cli(['validate', '--json', '--root', root, '--no-cache'])).out) as { diagnostics: { code: string; line: number; column: number }[] };
+    expect(validate.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['dependency-invalid', 9, 16]]);
+  });
+});
+
 describe('validate --json', () => {
   it('prints a summary with every diagnostic; exit 0 with only warnings', async () => {
     const r = await cli(['validate', '--json', '--root', okRoot]);

@@ -110,7 +110,9 @@ export function buildGraph(documents: WorkDocument[], profile: CompiledProfile, 
         node.dependsOn.push(ref.id);
         continue;
       }
-      if (!byId.has(ref.id)) {
+      // An unreadable dependency already has its parse error (dependency-invalid); it is
+      // kept as an edge to nothing, so the item stays blocked.
+      if (!byId.has(ref.id) && !ref.unreadable) {
         const hint = suggest(ref.id, byId);
         const why = options.missingNote?.(ref.id);
         diagnostics.push({

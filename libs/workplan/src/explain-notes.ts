@@ -19,6 +19,7 @@ export type FamilyRule =
   | 'plan-headings'
   | 'proposal'
   | 'plan-lists'
+  | 'plan-title'
   | 'none';
 
 /** A document's family, the rule that decided it and the line of the block that showed it (null: the front matter). */

@@ -539,6 +539,8 @@ function familyReason(c: Classification): string {
       return `a design proposal (a KEP): its headings name at least four of the profile's proposals.sections (first at line ${c.line}); the proposal is one item, its graduation stages are its items`;
     case 'plan-lists':
       return `list lines with an id and a status mark, numbered work items with an Acceptance line, or a table with an id column and a status or depends column, first at line ${c.line}`;
+    case 'plan-title':
+      return `its title is a milestone heading (line ${c.line}): the document is that milestone, and what it holds belongs to it`;
     default:
       return 'none of the structures govern reads (see nothingToTrack)';
   }

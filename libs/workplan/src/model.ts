@@ -73,6 +73,12 @@ export const DependencyRefSchema = z.object({
   origin: z.enum(['table', 'matrix', 'metadata', 'front-matter', 'section']),
   line: z.number().int(),
   column: z.number().int(),
+  /**
+   * Set when the text could not be read as an id (`id` is then the text as written, with a
+   * `dependency-invalid` error at it): the dependency is kept, so the item stays blocked by
+   * something no item is, rather than counting as free of it.
+   */
+  unreadable: z.literal(true).optional(),
 });
 export type DependencyRef = z.infer<typeof DependencyRefSchema>;
 

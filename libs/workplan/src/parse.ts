@@ -3,7 +3,7 @@ import { DiagnosticSink, compareDiagnostics } from './diagnostics.js';
 import type { Classification } from './explain-notes.js';
 import { isMilestoneTable, parseTracker } from './families/tracker.js';
 import { documentNode, parseWorkplan, taskHeadingMatch } from './families/workplan.js';
-import { parsePlan, planHeadingOf, planListsAt } from './families/plan.js';
+import { parsePlan, planHeadingOf, planListsAt, planTitleAt } from './families/plan.js';
 import { parseProposal, proposalAt } from './families/proposal.js';
 import { readFrontMatter } from './frontmatter.js';
 import { readBlocks } from './body.js';
@@ -142,7 +142,7 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
       break;
     }
     case 'plan':
-      doc.items = classification.rule === 'proposal' ? parseProposal(blocks, id, title, profile, sink) : parsePlan(blocks, id, profile, sink);
+      doc.items = classification.rule === 'proposal' ? parseProposal(blocks, id, title, profile, sink) : parsePlan(blocks, id, profile, sink, { titleOnly: classification.rule === 'plan-title' });
       break;
     case 'unknown':
       sink.info('no-governance-content', NOTHING_TO_TRACK, h1?.line ?? 1, 1, { note: 'run `govern explain <file>` to see what was skipped and which profile rule would read it' });
@@ -207,5 +207,9 @@ export function classifyDocument(data: Record<string, unknown> | null, blocks: B
   if (heading) return { family: 'plan', rule: 'plan-headings', line: heading.line };
   const lists = planListsAt(blocks, profile);
   if (lists !== null) return { family: 'plan', rule: 'plan-lists', line: lists };
+  // A per-phase plan file (`# Phase 2: Visual properties`, `**Status**: done`): its title is
+  // its one milestone, which the plan parser reads (planTitleAt).
+  const title = planTitleAt(blocks, profile);
+  if (title) return { family: 'plan', rule: 'plan-title', line: blocks[title.index]!.line };
   return { family: 'unknown', rule: 'none', line: null };
 }

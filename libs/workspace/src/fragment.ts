@@ -18,7 +18,8 @@ import type { Diagnostic, Family, Item, ParseResult, Status, WorkDocument } from
 /**
  * The nodes of a document as the graph stage sees them, flat: for each node its id,
  * line, column and number of dependency references, then each reference's id, line and
- * column (in document order, repeats included). Flat, because decoding ten thousand of
+ * column (in document order, repeats included; the column negated for a reference the
+ * parser could not read as an id). Flat, because decoding ten thousand of
  * these is on the path of every run with a changed file, and one array of primitives
  * per document costs a fraction of an object per node and an array per reference.
  */
@@ -64,7 +65,9 @@ export function fragmentOf(file: string, result: ParseResult): Fragment {
   for (const item of doc?.items ?? []) {
     nodes.push(item.id, item.line, item.column, item.dependencies.length);
     info.push(item.kind, item.status, item.priority, item.parent, item.title);
-    for (const d of item.dependencies) nodes.push(d.id, d.line, d.column);
+    // An unreadable reference (its parse error already given) has its column negated: the
+    // graph stage keeps its edge and does not report it again as unknown (see graph-update.ts).
+    for (const d of item.dependencies) nodes.push(d.id, d.line, d.unreadable ? -d.column : d.column);
     const json = JSON.stringify(nodeOf(doc!, item));
     parts.push(json);
     jsonLengths.push(Buffer.byteLength(json, 'utf8'));

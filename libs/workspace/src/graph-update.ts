@@ -292,12 +292,15 @@ export class GraphState {
         for (let q = 0; q < j && !repeat; q++) repeat = nodes[o + 4 + 3 * q] === id;
         if (repeat) continue;
         const line = nodes[at + 1] as number;
-        const column = nodes[at + 2] as number;
+        const stored = nodes[at + 2] as number;
+        // Negative: a reference the parser could not read (fragment.ts), already reported.
+        const unreadable = stored < 0;
+        const column = Math.abs(stored);
         if (id === nodeId) {
           diagnostics.push({ severity: 'error', code: 'dependency-cycle', message: `dependency cycle: ${nodeId} depends on itself`, file: winnerFiles[w]!, line, column });
           continue;
         }
-        if (!this.defs.has(id)) {
+        if (!this.defs.has(id) && !unreadable) {
           const hint = suggest(id);
           diagnostics.push({
             severity: 'error',

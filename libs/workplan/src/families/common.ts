@@ -54,7 +54,12 @@ export function parseDependencyList(
       // A bare number is an id where the document numbers its items (`006` in a ccpm epic).
       const lead = leadingId(token) ?? (/^\d+$/.test(token) && origin === 'front-matter' ? { id: token, rest: '' } : null);
       if (!lead) {
-        sink.error('dependency-invalid', `"${token}" is not an item id`, line, col, { expected: 'an id such as LM-01', actual: token });
+        sink.error('dependency-invalid', `"${token}" is not an item id; the item counts as blocked by it until it names one`, line, col, {
+          expected: 'an item id (as in the document\'s id column or headings), or none/-',
+          actual: token,
+        });
+        // Kept, not dropped: an item whose dependency could not be read is not free to start.
+        refs.push({ id: token, origin, line, column: col, unreadable: true });
         continue;
       }
       refs.push({ id: lead.id, origin, line, column: col });

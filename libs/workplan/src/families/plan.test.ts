@@ -371,3 +371,37 @@ describe('plans with front matter', () => {
     expect(document?.items.map((i) => i.id)).toEqual(['PLAN-4:PHASE-1', 'PLAN-4:PHASE-2']);
   });
 });
+
+describe('a per-phase plan file (GV-WP-0025-T02)', () => {
+  // The shape of GLaDO8/social-connections-tree 4af562f plans/phase-2-visual-properties-devpanel.md:
+  // it read as "nothing to track" because only level-2 and deeper headings were milestones.
+  const PHASE_FILE = md(`
+# Phase 2: Visual Encoding + Properties Panel
+
+**Status**: done
+**Goal**: Correct visual encoding and editable properties.
+
+## Tasks
+
+### 2.1 Edge colors by category
+- Update \`canvas-renderer.ts\`: color edges by category
+- **Depends on**: 1.7
+
+### 2.2 Hover tooltips
+**Status**: in progress
+- **Depends on**: 2.1
+`);
+
+  test('its title is its one milestone, with the status under it; the sections below are not its dependencies nor its status', () => {
+    const { document, diagnostics } = parse(PHASE_FILE, 'plans/phase-2.md');
+    expect([document?.family, diagnostics]).toEqual(['plan', []]);
+    expect(document?.items.map((i) => [i.id, i.kind, i.title, i.status, i.dependencies])).toEqual([
+      ['phase-2:PHASE-2', 'milestone', 'Visual Encoding + Properties Panel', 'done', []],
+    ]);
+  });
+
+  test('a title that names no milestone still reads as nothing to track', () => {
+    const { document, diagnostics } = parse(PHASE_FILE.replace('# Phase 2: ', '# '), 'plans/notes.md');
+    expect([document?.family, document?.items, diagnostics.map((d) => d.code)]).toEqual(['unknown', [], ['no-governance-content']]);
+  });
+});

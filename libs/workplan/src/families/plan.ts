@@ -95,6 +95,24 @@ function splitSegments(rest: string): { text: string; index: number }[] {
  * keyword forms are folded to the local id form (`PHASE-1`), bare numbers are
  * resolved against the document's headings afterwards.
  */
+/** `Phases 1-3`, `Phase 2–4`: a keyword and a range of numbers, every number of it a dependency. */
+const RANGE = /^(phase|milestone|stage)s?[\s-]+(\d{1,6})\s*(?:-|–|—|to|\.\.)\s*(\d{1,6})$/i;
+/** Larger ranges are not expanded (they are read as one unreadable token, an error). */
+const MAX_RANGE = 1000;
+
+/**
+ * The document's title as an item: an H1 that names one by keyword (`# Epic 10: Language
+ * Expansion`, `# Phase 2: …`), under which everything belongs to it. Other titles are not.
+ * Its block index and heading, or null. One rule for the parser and the family check.
+ */
+export function planTitleAt(blocks: Block[], profile: CompiledProfile): { index: number; heading: PlanHeading } | null {
+  const index = blocks.findIndex((b) => b.type === 'heading' && b.depth === 1);
+  if (index < 0) return null;
+  const h1 = blocks[index] as Extract<Block, { type: 'heading' }>;
+  const heading = planHeadingOf(h1, profile);
+  return heading && /^[A-Z]+-/.test(heading.localId) && !taskHeadingMatch(h1.text, profile) ? { index, heading } : null;
+}
+
 function planDependencies(text: string, line: number, column: number, sink: DiagnosticSink): Item['dependencies'] {
   const out: Item['dependencies'] = [];
   if (isNoDependency(text)) return out;
@@ -107,7 +125,14 @@ function planDependencies(text: string, line: number, column: number, sink: Diag
     const token = raw.trim();
     if (!token) continue;
     const col = column + m.index + (raw.length - raw.trimStart().length);
-    const kw = /^(phase|milestone|stage)[\s-]+([A-Za-z0-9][\w.-]*)$/i.exec(token);
+    const range = RANGE.exec(token);
+    const from = range ? Number(range[2]) : 0;
+    const to = range ? Number(range[3]) : 0;
+    if (range && from <= to && to - from < MAX_RANGE) {
+      for (let k = from; k <= to; k++) out.push({ id: `${range[1]!.toUpperCase()}-${k}`, origin: 'section', line, column: col });
+      continue;
+    }
+    const kw = /^(phase|milestone|stage)s?[\s-]+([A-Za-z0-9][\w.-]*)$/i.exec(token);
     if (kw) out.push({ id: `${kw[1]!.toUpperCase()}-${kw[2]}`, origin: 'section', line, column: col });
     else if (/^\d[\w.-]*$/.test(token)) out.push({ id: token, origin: 'section', line, column: col });
     else for (const ref of parseDependencyList(token, line, col, 'section', sink)) out.push(ref);
@@ -139,20 +164,15 @@ const DEPENDS_LINE = /^(?:\*\*|__)?depends(?:\s+on)?(?:\*\*|__)?\s*:\s*(?:\*\*|_
  * Ids are local to the document (`K0` exists in many plans), so node ids are qualified
  * as `<document id>:<local id>`; `Depends on:` lines may use the local id.
  */
-export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfile, sink: DiagnosticSink): Item[] {
+export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfile, sink: DiagnosticSink, opts: { titleOnly?: boolean } = {}): Item[] {
   const items: Item[] = [];
   const byLocal = new Map<string, Item>();
   const headItems = new Map<number, { item: Item; stated: boolean; end: number }>();
   // Each heading is matched once: milestone heading, task heading, or neither.
   const planAt = new Map<number, PlanHeading>();
   const taskAt = new Map<number, { id: string; title: string }>();
-  // The document's title is an item when it names one by keyword (`# Epic 10: Language
-  // Expansion`, `# Phase 2: …`): everything below belongs to it. Other titles are not.
-  const h1 = blocks.findIndex((b) => b.type === 'heading' && b.depth === 1);
-  if (h1 >= 0) {
-    const p = planHeadingOf(blocks[h1] as Extract<Block, { type: 'heading' }>, profile);
-    if (p && /^[A-Z]+-/.test(p.localId) && !taskHeadingMatch((blocks[h1] as Extract<Block, { type: 'heading' }>).text, profile)) planAt.set(h1, { ...p });
-  }
+  const title = planTitleAt(blocks, profile);
+  if (title) planAt.set(title.index, { ...title.heading });
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
     if (b.type !== 'heading' || b.depth < 2) continue;
@@ -183,11 +203,14 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
     }
     if (!h) continue;
     const end = sectionEnd(blocks, i);
-    // The heading's own part: up to the first nested milestone or task heading.
+    // The heading's own part: up to the first nested milestone or task heading. A per-phase
+    // file's title (`opts.titleOnly`: no other milestone heading) owns only the lines above
+    // its first section: the `Depends on: 1.7` and `Status:` lines of `### 2.1 …` are that
+    // section's, which is not an item.
     let own = i + 1;
     while (own < end) {
       const x = blocks[own]!;
-      if (x.type === 'heading' && (planAt.has(own) || taskAt.has(own))) break;
+      if (x.type === 'heading' && (planAt.has(own) || taskAt.has(own) || (opts.titleOnly && b.depth === 1))) break;
       own++;
     }
     const id = `${docId}:${h.localId}`;

@@ -409,10 +409,12 @@ describe('tracker errors', () => {
     ]);
   });
 
-  test('the rest of the table is still read: the row without id is skipped, the valid ids are kept', () => {
+  test('the rest of the table is still read: the row without id is skipped, the valid ids are kept, the unreadable one kept as such', () => {
     expect(document?.items.map((i) => i.id)).toEqual(['BT-01', 'BT-03']);
     expect(document?.items[1]?.dependencies).toEqual([
       { id: 'BT-01', origin: 'table', ...find(BAD, 'BT-01', '| BT-03 Next') },
+      // Kept so that BT-03 is not free to start while its Depends On cannot be read (GV-WP-0025-T01).
+      { id: 'later', origin: 'table', ...find(BAD, 'later'), unreadable: true },
       { id: 'BT-01', origin: 'matrix', ...cellAt(BAD, lineOf(BAD, '| BT-03 | 1 | maybe |'), 1) },
     ]);
   });
