@@ -35,8 +35,7 @@ export function projectConfig(configUrl: string, overrides: { maxWorkers?: numbe
       // The 5 s budget of a `test` case is checked on the recorded durations
       // (scripts/test-budget.mjs, run by CI after `npm test`), not by vitest's timeout: on a
       // machine running two suites at once a 2 s case takes 6-9 s, and that is load, not a
-      // slow test. A case over 5 s is timed again alone and fails the budget only when it is
-      // still over 5 s by itself. The timeout stays as the guard against a hang.
+      // slow test. The timeout stays as the guard against a hang.
       ...(soak
         ? { testTimeout: 600_000, hookTimeout: 120_000 }
         : { isolate: false, maxWorkers: overrides.maxWorkers ?? 1, testTimeout: 30_000, hookTimeout: 30_000 }),
