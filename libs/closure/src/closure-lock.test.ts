@@ -334,7 +334,8 @@ describe('the checks lock', { timeout: 30_000 }, () => {
     // LM-01's check records the marker it is given, as a nested `govern close` would read it.
     const record = `node -e "require('fs').writeFileSync('held.json', process.env.${CHECKS_HELD_ENV} || '')"`;
     fs.writeFileSync(path.join(root, 'trackers/t.md'), TWO.replace(`\`${build('LM-01')}\``, `\`${record}\``));
-    const outer = await closeItem({ ...base, root, id: 'LM-01' });
+    // No marker of an enclosing closure (this test may itself run as a closure's check).
+    const outer = await closeItem({ ...base, root, id: 'LM-01', env: { [CHECKS_HELD_ENV]: undefined } });
     expect([outer.passed, outer.failures]).toEqual([true, []]);
     const marker = fs.readFileSync(path.join(root, 'held.json'), 'utf8');
     expect(JSON.parse(marker)).toEqual([{ pid: process.pid, host: os.hostname(), root: fs.realpathSync(root) }]);
