@@ -133,6 +133,38 @@ describe('fastEnvelope', () => {
     expect(proven).toBeGreaterThan(30);
   });
 
+  test('a shared situation cache gives each proven envelope its own situation when envelopes of one target id differ in any situation field', () => {
+    const ts = VALID.task_spec;
+    const ctx = VALID.context;
+    // One target id, situations differing in one field each (more than the cache keeps per target id).
+    const variants = [
+      {},
+      { task_spec: { ...ts, scope: 'repo:govern/libs/other' } },
+      { task_spec: { ...ts, target: { kind: 'test', id: ts.target.id } } },
+      { task_spec: { ...ts, action: { kind: 'run-check' } } },
+      { task_spec: { ...ts, failure_reason_code: 'lock-timeout' } },
+      { wrapper_policy: { name: 'other-wrap', version: '1.2.0' } },
+      { wrapper_policy: { name: 'govern-wrap', version: 'v1.2.0' } },
+      { context: { ...ctx, gates: ['lint', 'unit'] } },
+      { context: { ...ctx, gates: ['unit'] } },
+      { context: { ...ctx, versions: { node: '20.19.3' } } },
+      { context: { ...ctx, versions: { node: '20.19.2', typescript: '5.9.3' } } },
+      { context: { ...ctx, env: { CI: 'false' } } },
+      { context: { ...ctx, env: { CI: 'true', NODE_ENV: 'test' } } },
+      { context: { ...ctx, env: { NODE_ENV: 'test', CI: 'true' } } },
+      { context: { gates: ctx.gates } },
+    ];
+    const cache = new Map();
+    for (let round = 0; round < 3; round++) {
+      variants.forEach((v, i) => {
+        const k = round === 1 ? variants.length - 1 - i : i;
+        const fast = fastEnvelope({ ...VALID, ...variants[k], run_id: `run-${round}` });
+        expect(fast).not.toBeNull();
+        expect(factValues(fast!, cache)).toEqual(factValues(fast!));
+      });
+    }
+  });
+
   test('property: the fact row of a proven envelope is the general one (idempotency hash, evidence text, observed_ts)', () => {
     fc.assert(
       fc.property(envelope, (raw) => {
