@@ -392,7 +392,7 @@ function parseList(lines: string[], start: number, off: number, baseIndent: numb
  * `line`, in that key order) rather than spread into a copy per cell: on JIT-cold code the
  * spread was the scanner's costliest line.
  */
-function splitRow(line: string, lineNo: number): Located[] | null {
+export function splitRow(line: string, lineNo: number): Located[] | null {
   const cells: Located[] = [];
   let k = leadingSpaces(line);
   const end = line.trimEnd().length;
