@@ -184,6 +184,20 @@ describe('a dependency that cannot be read blocks its item (GV-WP-0025-T01)', ()
     const validate = oneJson((await cli(['validate', '--json', '--root', root, '--no-cache'])).out) as { diagnostics: { code: string; line: number; column: number }[] };
     expect(validate.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['dependency-invalid', 9, 16]]);
   });
+
+  it('explain labels a dependency read from a table cell as the table\'s (GV-WP-0026-T03)', async () => {
+    const root = tempRoot({ 'trackers/phases.md': PHASES });
+    const r = await cli(['explain', 'trackers/phases.md', '--root', root, '--no-color']);
+    const deps = r.out.split('\n').filter((l) => l.includes('depends on')).map((l) => l.trim());
+    expect(deps).toEqual([
+      'depends on phases:PHASE-1 (table, 6:16)',
+      'depends on phases:PHASE-1 (table, 7:14)',
+      'depends on phases:PHASE-1 (table, 8:14)',
+      'depends on phases:PHASE-2 (table, 8:14)',
+      'depends on phases:PHASE-3 (table, 8:14)',
+      'depends on after the API review (table, 9:16)',
+    ]);
+  });
 });
 
 describe('validate --json', () => {

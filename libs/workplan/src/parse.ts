@@ -16,7 +16,7 @@ import { deriveStatuses } from './derived.js';
 import { warnUnreadTables } from './unread-tables.js';
 
 /** Bump when the parse output changes shape, so persistent caches are invalidated. */
-export const PARSER_VERSION = 9;
+export const PARSER_VERSION = 10;
 
 export interface ParseOptions {
   /**
@@ -142,7 +142,7 @@ function parseInto(src: SourceFile, profile: CompiledProfile, sink: DiagnosticSi
       break;
     }
     case 'plan':
-      doc.items = classification.rule === 'proposal' ? parseProposal(blocks, id, title, profile, sink) : parsePlan(blocks, id, profile, sink, { titleOnly: classification.rule === 'plan-title' });
+      doc.items = classification.rule === 'proposal' ? parseProposal(blocks, id, title, profile, sink) : parsePlan(blocks, id, profile, sink);
       break;
     case 'unknown':
       sink.info('no-governance-content', NOTHING_TO_TRACK, h1?.line ?? 1, 1, { note: 'run `govern explain <file>` to see what was skipped and which profile rule would read it' });

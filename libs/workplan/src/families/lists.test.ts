@@ -75,7 +75,7 @@ describe('real-world planning formats', () => {
       item({"status":"planned","statusText":"Not started","statusSource":{"line":15,"column":28},"dependencies":[{"id":"PHASE-17","origin":"section","line":5,"column":17}],"parent":"ROADMAP","id":"ROADMAP:PHASE-18","kind":"milestone","localId":"PHASE-18","title":"Billing","line":3,"column":4}),
       item({"status":"done","statusText":"Complete","statusSource":{"line":16,"column":26},"parent":"ROADMAP","id":"ROADMAP:PHASE-19","kind":"milestone","localId":"PHASE-19","title":"Teams","line":7,"column":4}),
       item({"status":"done","statusText":"**DONE**","statusSource":{"line":20,"column":20},"parent":"ROADMAP","id":"ROADMAP:S072-01","kind":"task","localId":"S072-01","title":"Decode","line":20,"column":3}),
-      item({"status":"blocked","statusText":"**BLOCKED**","statusSource":{"line":21,"column":20},"dependencies":[{"id":"ROADMAP:S072-01","origin":"section","line":21,"column":34},{"id":"S072-02","origin":"section","line":21,"column":42},{"id":"S072-03","origin":"section","line":21,"column":45}],"parent":"ROADMAP","id":"ROADMAP:S072-04","kind":"task","localId":"S072-04","title":"Cipher","line":21,"column":3}),
+      item({"status":"blocked","statusText":"**BLOCKED**","statusSource":{"line":21,"column":20},"dependencies":[{"id":"ROADMAP:S072-01","origin":"table","line":21,"column":34},{"id":"S072-02","origin":"table","line":21,"column":42},{"id":"S072-03","origin":"table","line":21,"column":45}],"parent":"ROADMAP","id":"ROADMAP:S072-04","kind":"task","localId":"S072-04","title":"Cipher","line":21,"column":3}),
     ]);
     expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([]);
   });

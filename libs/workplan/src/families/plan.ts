@@ -1,6 +1,6 @@
 import type { Block } from '../blocks.js';
 import type { DiagnosticSink } from '../diagnostics.js';
-import type { Item } from '../model.js';
+import type { DependencyRef, Item } from '../model.js';
 import { MAX_HEADING_MATCH_LENGTH } from '../limits.js';
 import type { CompiledProfile } from '../profile.js';
 import { exactStatus, normalizeStatus } from '../status.js';
@@ -90,13 +90,12 @@ function splitSegments(rest: string): { text: string; index: number }[] {
   return out;
 }
 
-/**
- * `Depends on:` in a plan may name phases as `Phase 1`, `PHASE-1` or just `1`;
- * keyword forms are folded to the local id form (`PHASE-1`), bare numbers are
- * resolved against the document's headings afterwards.
- */
+/** The keyword of a phase reference (`Phase`, `Phases`, `milestone-`): one pattern for single phases and ranges. */
+const PHASE_KEYWORD = String.raw`(phase|milestone|stage)s?[\s-]+`;
+/** `Phase 2`, `milestone-3a`: a keyword and one local id. */
+const SINGLE = new RegExp(String.raw`^${PHASE_KEYWORD}([A-Za-z0-9][\w.-]*)$`, 'i');
 /** `Phases 1-3`, `Phase 2–4`: a keyword and a range of numbers, every number of it a dependency. */
-const RANGE = /^(phase|milestone|stage)s?[\s-]+(\d{1,6})\s*(?:-|–|—|to|\.\.)\s*(\d{1,6})$/i;
+const RANGE = new RegExp(String.raw`^${PHASE_KEYWORD}(\d{1,6})\s*(?:-|–|—|to|\.\.)\s*(\d{1,6})$`, 'i');
 /** Larger ranges are not expanded (they are read as one unreadable token, an error). */
 const MAX_RANGE = 1000;
 
@@ -113,7 +112,13 @@ export function planTitleAt(blocks: Block[], profile: CompiledProfile): { index:
   return heading && /^[A-Z]+-/.test(heading.localId) && !taskHeadingMatch(h1.text, profile) ? { index, heading } : null;
 }
 
-function planDependencies(text: string, line: number, column: number, sink: DiagnosticSink): Item['dependencies'] {
+/**
+ * `Depends on:` in a plan may name phases as `Phase 1`, `PHASE-1` or just `1`;
+ * keyword forms are folded to the local id form (`PHASE-1`), bare numbers are
+ * resolved against the document's headings afterwards. `origin` says where the text was
+ * read: a `Depends on:` line (`section`) or a status table's cell (`table`).
+ */
+function planDependencies(text: string, line: number, column: number, sink: DiagnosticSink, origin: DependencyRef['origin'] = 'section'): Item['dependencies'] {
   const out: Item['dependencies'] = [];
   if (isNoDependency(text)) return out;
   const re = /[^,;]+/g;
@@ -129,13 +134,13 @@ function planDependencies(text: string, line: number, column: number, sink: Diag
     const from = range ? Number(range[2]) : 0;
     const to = range ? Number(range[3]) : 0;
     if (range && from <= to && to - from < MAX_RANGE) {
-      for (let k = from; k <= to; k++) out.push({ id: `${range[1]!.toUpperCase()}-${k}`, origin: 'section', line, column: col });
+      for (let k = from; k <= to; k++) out.push({ id: `${range[1]!.toUpperCase()}-${k}`, origin, line, column: col });
       continue;
     }
-    const kw = /^(phase|milestone|stage)s?[\s-]+([A-Za-z0-9][\w.-]*)$/i.exec(token);
-    if (kw) out.push({ id: `${kw[1]!.toUpperCase()}-${kw[2]}`, origin: 'section', line, column: col });
-    else if (/^\d[\w.-]*$/.test(token)) out.push({ id: token, origin: 'section', line, column: col });
-    else for (const ref of parseDependencyList(token, line, col, 'section', sink)) out.push(ref);
+    const kw = SINGLE.exec(token);
+    if (kw) out.push({ id: `${kw[1]!.toUpperCase()}-${kw[2]}`, origin, line, column: col });
+    else if (/^\d[\w.-]*$/.test(token)) out.push({ id: token, origin, line, column: col });
+    else for (const ref of parseDependencyList(token, line, col, origin, sink)) out.push(ref);
   }
   return out;
 }
@@ -164,7 +169,7 @@ const DEPENDS_LINE = /^(?:\*\*|__)?depends(?:\s+on)?(?:\*\*|__)?\s*:\s*(?:\*\*|_
  * Ids are local to the document (`K0` exists in many plans), so node ids are qualified
  * as `<document id>:<local id>`; `Depends on:` lines may use the local id.
  */
-export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfile, sink: DiagnosticSink, opts: { titleOnly?: boolean } = {}): Item[] {
+export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfile, sink: DiagnosticSink): Item[] {
   const items: Item[] = [];
   const byLocal = new Map<string, Item>();
   const headItems = new Map<number, { item: Item; stated: boolean; end: number }>();
@@ -184,6 +189,9 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
     }
   }
   const hasIdHeadings = planAt.size > 0;
+  // A per-phase file: its title is its only milestone heading (the family check's
+  // `plan-title` rule, told here from the same headings).
+  const titleOnly = title !== null && planAt.size === 1;
   // The item headings enclosing the current one: a nested milestone or task heading
   // (`## Milestone 4` > `### Phase 5` > `#### T001: …`) belongs to the one above it.
   const enclosing: { depth: number; item: Item }[] = [];
@@ -204,13 +212,13 @@ export function parsePlan(blocks: Block[], docId: string, profile: CompiledProfi
     if (!h) continue;
     const end = sectionEnd(blocks, i);
     // The heading's own part: up to the first nested milestone or task heading. A per-phase
-    // file's title (`opts.titleOnly`: no other milestone heading) owns only the lines above
+    // file's title (`titleOnly`: no other milestone heading) owns only the lines above
     // its first section: the `Depends on: 1.7` and `Status:` lines of `### 2.1 …` are that
     // section's, which is not an item.
     let own = i + 1;
     while (own < end) {
       const x = blocks[own]!;
-      if (x.type === 'heading' && (planAt.has(own) || taskAt.has(own) || (opts.titleOnly && b.depth === 1))) break;
+      if (x.type === 'heading' && (planAt.has(own) || taskAt.has(own) || (titleOnly && b.depth === 1))) break;
       own++;
     }
     const id = `${docId}:${h.localId}`;
@@ -998,7 +1006,7 @@ function titleKey(title: string): string {
  */
 function tableDependencies(text: string, line: number, column: number, sink: DiagnosticSink): Item['dependencies'] {
   if (isNoDependency(text)) return [];
-  const refs = planDependencies(text.replace(/[*_`]/g, ' '), line, column, sink);
+  const refs = planDependencies(text.replace(/[*_`]/g, ' '), line, column, sink, 'table');
   let prefix: string | null = null;
   for (const r of refs) {
     const m = /^(.*[-_.])\d+$/.exec(r.id);

@@ -60,7 +60,7 @@ describe('a summary table beside milestone headings', () => {
         statusSource: cellAt(ROADMAP, row('Phase 3'), 1),
         dependencies: [
           { id: 'ROADMAP:PHASE-2', origin: 'section', ...at(ROADMAP, 11, 'Phase 2') },
-          { id: 'ROADMAP:PHASE-1', origin: 'section', ...cellAt(ROADMAP, row('Phase 3'), 2) },
+          { id: 'ROADMAP:PHASE-1', origin: 'table', ...cellAt(ROADMAP, row('Phase 3'), 2) },
         ],
         parent: 'ROADMAP',
         id: 'ROADMAP:PHASE-3',
@@ -74,7 +74,7 @@ describe('a summary table beside milestone headings', () => {
         status: 'planned',
         statusText: 'Planned',
         statusSource: cellAt(ROADMAP, row('M4'), 1),
-        dependencies: [{ id: 'ROADMAP:PHASE-3', origin: 'section', ...cellAt(ROADMAP, row('M4'), 2) }],
+        dependencies: [{ id: 'ROADMAP:PHASE-3', origin: 'table', ...cellAt(ROADMAP, row('M4'), 2) }],
         parent: 'ROADMAP',
         id: 'ROADMAP:M4',
         kind: 'milestone',
