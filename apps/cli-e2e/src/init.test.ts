@@ -44,3 +44,26 @@ describe('govern init in an empty git repository', () => {
     expect(JSON.stringify(next.structuredContent)).toContain('WP-0001-T01');
   });
 });
+
+describe('govern init in a repository with history', () => {
+  it('names the done items without evidence; after govern adopt, the workflow\'s audit passes', () => {
+    const root = tempRoot();
+    fs.mkdirSync(`${root}/trackers`);
+    fs.writeFileSync(`${root}/trackers/roadmap.md`, '| Milestone | Status |\n|---|---|\n| HX-01 Parser | Done |\n| HX-02 Store | Planned |\n');
+    fs.writeFileSync(`${root}/package-lock.json`, '{}\n');
+    const git = (...args: string[]) => expect(spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root }).status).toBe(0);
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'plans from before govern');
+    const init = bin(['init', '--json'], root);
+    expect((oneJson(init.out) as { notes: string[] }).notes).toEqual([
+      '1 done item has no evidence (HX-01): `govern audit`, and so the CI workflow, fails on each. Work finished before govern: `npx govern adopt` records it as such (commit the documents first); other work: `npx govern close <id>`.',
+    ]);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'govern init');
+    expect(bin(['adopt', '--no-color'], root)).toEqual({ code: 0, err: '', out: '  adopted  HX-01  trackers/roadmap.md:3:18  Done\n1 adopted\n' });
+    git('add', '-A');
+    git('commit', '-q', '-m', 'HX-01 was done before govern');
+    expect(bin(['audit', '--json'], root)).toMatchObject({ code: 0, err: '' });
+  });
+});

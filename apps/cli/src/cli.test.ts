@@ -232,7 +232,7 @@ describe('audit', () => {
           severity: 'error',
           code: 'evidence-missing',
           message: 'AU-01 is Done but declares no evidence root',
-          note: 'done requires an evidence root holding a passing manifest, written by `govern close`',
+          note: 'done requires an evidence root holding a passing manifest, written by `govern close`; work done before govern was adopted: `govern adopt`',
           file: 'trackers/t.md',
           ...pos(TRACKER, 'Done'),
         },

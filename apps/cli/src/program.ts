@@ -140,6 +140,23 @@ export function createProgram(ctx: CommandContext, setExit: (code: number) => vo
     .action(run(async (o) => (await import('./commands/audit-log.js')).auditLogCommand(ctx, o)));
   common(
     program
+      .command('adopt')
+      .argument('[ids...]', 'only these items (all or nothing); default every done item without evidence')
+      .description(
+        'record done items that have no evidence as done before govern was adopted (audit log action adopt), so `govern audit` reports them as infos instead of failing on work finished before govern',
+      ),
+  )
+    .option('--dry-run', 'list what would be adopted; record nothing')
+    .option('--reason <text>', 'why, for the audit log (default: done before govern was adopted)')
+    .addHelpText(
+      'after',
+      '\nOnly a done item with no evidence at all (no evidence root, or one with no manifest), whose document is committed unchanged, and that no hand edit set done after govern was adopted. ' +
+        'A later `govern task set-status` or `govern close` of an adopted item ends its adoption. Running it again adopts nothing twice.' +
+        '\nExit 0 when done, 1 when an item cannot be adopted (each is listed; with ids, nothing is recorded), 2 on usage.',
+    )
+    .action((ids: string[], o) => run(async (x: typeof o) => (await import('./commands/adopt.js')).adoptCommand(ctx, ids, x))(o));
+  common(
+    program
       .command('history')
       .argument('<id>', 'item id as in `govern graph`')
       .description('every status the item has had, oldest first: date, commit, author, from → to, and whether govern or a hand edit made it (git history and the audit log)'),

@@ -35,7 +35,7 @@ export interface ScopedAuditOptions extends AuditOptions {
 }
 
 /** What the audit of every done item shares: git, the audit log, the projects. Built once per audit. */
-interface Context {
+export interface Context {
   root: string;
   git: Git | null;
   closes: Map<string, AuditRecord[]>;
@@ -49,9 +49,25 @@ interface Context {
   roots: Map<Item, EvidencePath>;
   /** Whether git ignores the evidence root `rel` (a resolved root): {@link evidenceRootIgnored}. */
   ignored: (rel: string) => boolean | null;
+  /** Items `govern adopt` recorded as done before govern, by id: {@link adoptions}. */
+  adopted: Map<string, AuditRecord>;
 }
 
-function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: AuditSnapshot | undefined): { ctx: Context; log: Diagnostic[] } {
+/**
+ * The `adopt` records still in force, by item: an item's adoption holds until govern
+ * records another status write for it (a `set-status` or a `close` after the adoption).
+ * From then on the item is audited like any other.
+ */
+export function adoptions(records: readonly AuditRecord[]): Map<string, AuditRecord> {
+  const out = new Map<string, AuditRecord>();
+  for (const r of records) {
+    if (r.action === 'adopt') out.set(r.item, r);
+    else if ((r.action === 'set-status' || r.action === 'close') && r.to) out.delete(r.item);
+  }
+  return out;
+}
+
+export function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: AuditSnapshot | undefined): { ctx: Context; log: Diagnostic[] } {
   const git = new Git(ws.root);
   const log = snapshot?.log ?? readAuditLog(ws.root);
   const closes = new Map<string, AuditRecord[]>();
@@ -88,6 +104,7 @@ function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: AuditSnapsho
       records: log.records,
       roots,
       ignored,
+      adopted: adoptions(log.records),
     },
     log: log.diagnostics.filter((d) => d.code === 'audit-chain-broken'),
   };
@@ -122,7 +139,7 @@ export function auditWorkspace(ws: Workspace, opts: ScopedAuditOptions = {}, sna
         // An evidence root named for items that are not done yet is where `govern close`
         // will write; it must be declared before it can exist. Only a claim is checked.
         const owners = doc.items.filter((i) => i.evidenceRoot && resolveEvidenceRoot(ws.root, i.evidenceRoot).rel === r.rel);
-        if (owners.length && owners.every((i) => i.status !== 'done')) continue;
+        if (owners.length && owners.every((i) => i.status !== 'done' || ctx.adopted.has(i.id))) continue;
         missing.add(r.rel);
         out.push({ severity: 'error', code: 'evidence-root-missing', message: `the tracker cites evidence root ${cited.text}, which does not exist`, ...at });
       }
@@ -199,11 +216,26 @@ export async function auditRepository(root: string, load: () => Promise<Workspac
   return auditWorkspace(read.ws, audit, read.snapshot);
 }
 
-function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Set<string>): Diagnostic[] {
+/** What the audit finds for one done item, reported or not (`govern adopt` asks it too). */
+export function auditDoneItem(ctx: Context, doc: WorkDocument, item: Item, reported: Set<string>): Diagnostic[] {
   const at = { file: doc.file, line: item.statusSource?.line ?? item.line, column: item.statusSource?.column ?? item.column };
   const err = (code: string, message: string, note?: string): Diagnostic[] => [{ severity: 'error', code, message, ...at, ...(note ? { note } : {}) }];
+  const adoption = ctx.adopted.get(item.id);
+  if (adoption) {
+    // Done before govern was adopted: no evidence is asked of it, and none is claimed.
+    const when = adoption.at.slice(0, 10);
+    return [
+      {
+        severity: 'info',
+        code: 'done-adopted',
+        message: `${item.id} was done before govern was adopted (recorded by \`govern adopt\` on ${when} by ${adoption.actor}); it has no evidence`,
+        ...at,
+        note: `\`govern close ${item.id}\` gives it evidence`,
+      },
+    ];
+  }
   if (!item.evidenceRoot) {
-    return err('evidence-missing', `${item.id} is ${item.statusText ?? 'done'} but declares no evidence root`, 'done requires an evidence root holding a passing manifest, written by `govern close`');
+    return err('evidence-missing', `${item.id} is ${item.statusText ?? 'done'} but declares no evidence root`, 'done requires an evidence root holding a passing manifest, written by `govern close`; work done before govern was adopted: `govern adopt`');
   }
   // Resolved in context() for every done item in scope, this one included.
   const r = ctx.roots.get(item)!;

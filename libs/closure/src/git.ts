@@ -54,6 +54,16 @@ export class Git {
     return this.changed.get(sha)!;
   }
 
+  /**
+   * Whether `file` (relative to the root) differs from HEAD: changed, staged, untracked or
+   * deleted; null when git cannot tell. A pathspec, so it holds where the root is a
+   * folder of the repository.
+   */
+  hasUncommitted(file: string): boolean | null {
+    const r = this.run(['status', '--porcelain', '--untracked-files=all', '--', file]);
+    return r.status === 0 ? r.stdout.trim() !== '' : null;
+  }
+
   /** Uncommitted changes (`git status --porcelain`), as paths; null outside git. */
   dirtyPaths(): string[] | null {
     const r = this.run(['status', '--porcelain', '--untracked-files=all', '--no-renames']);

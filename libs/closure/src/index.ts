@@ -7,6 +7,8 @@ export type { CloseOptions, CloseResult, CloseFailure, VerifyOptions, VerifyResu
 export { checkedProjects } from './projects.js';
 export { auditWorkspace, auditRepository } from './audit.js';
 export type { AuditResult, AuditOptions, AuditRepositoryOptions } from './audit.js';
+export { adoptDoneItems, AdoptError, DEFAULT_ADOPT_REASON } from './adopt.js';
+export type { AdoptOptions, AdoptResult, AdoptedItem, AdoptRefused, AdoptRefusal } from './adopt.js';
 export { EvidenceManifestSchema, CheckRecordSchema, MANIFEST_FILE } from './manifest.js';
 export { CloseResultSchema, CloseFailureSchema } from './result.js';
 export type { EvidenceManifest, CheckRecord } from './manifest.js';

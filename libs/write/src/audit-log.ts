@@ -20,7 +20,12 @@ export const AuditRecordSchema = z.object({
   id: z.string(),
   at: z.string(),
   /** `add-task`, `edit-acceptance`, `add-dependency`: the structural writes (structure.ts); `key`/`value` say what changed. */
-  action: z.enum(['set-status', 'close', 'close-failed', 'write-id', 'add-task', 'edit-acceptance', 'add-dependency']),
+  /**
+   * `adopt`: `govern adopt` recorded a done item as done before govern was adopted, so the
+   * audit asks no evidence of it (until a later status write); `to` is its status then and
+   * both hashes are its document's, which the record does not change.
+   */
+  action: z.enum(['set-status', 'close', 'close-failed', 'write-id', 'add-task', 'edit-acceptance', 'add-dependency', 'adopt']),
   /** Who: `GOVERN_ACTOR`, else the OS user name. */
   actor: z.string(),
   /** Through what: `cli`, `mcp`, `library`, ... */

@@ -14,8 +14,11 @@ export async function auditCommand(ctx: CommandContext, opts: CommonOptions & { 
   }
   const c = colorsFor(ctx, opts);
   let out = '';
-  for (const d of diagnostics) out += formatDiagnostic(d, c);
-  out += `audited ${checked.doneItems} done items, ${checked.evidenceRoots} cited evidence roots, ${checked.claims} summary claims: ${summaryLine(diagnostics, c)}\n`;
+  // Items adopted as done before govern: one line for all (dozens in a repository that adopted late); --json lists each.
+  const adopted = diagnostics.filter((d) => d.code === 'done-adopted').length;
+  for (const d of diagnostics) if (d.code !== 'done-adopted') out += formatDiagnostic(d, c);
+  const done = `${checked.doneItems} done items${adopted ? ` (${adopted} adopted as done before govern, without evidence: \`govern audit --json\` lists them)` : ''}`;
+  out += `audited ${done}, ${checked.evidenceRoots} cited evidence roots, ${checked.claims} summary claims: ${summaryLine(diagnostics, c)}\n`;
   ctx.stdout.write(out);
   return code;
 }

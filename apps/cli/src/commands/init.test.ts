@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,8 @@ function snapshot(root: string): Record<string, string> {
   return out;
 }
 
+const NO_LOCKFILE = `the workflow ${WORKFLOW_FILE} runs \`npm ci\`, which needs a package-lock.json: install govern as a devDependency (\`npm install --save-dev …\`) and commit package.json and package-lock.json.`;
+
 async function init(root: string, ...args: string[]) {
   const r = await cli(['init', '--json', '--root', root, ...args]);
   expect(r.err).toBe('');
@@ -28,7 +31,7 @@ async function init(root: string, ...args: string[]) {
 describe('govern init', () => {
   it('scaffolds an empty repository, and validate and status read it with no diagnostic', async () => {
     const root = tempRoot();
-    expect(await init(root)).toEqual({ code: 0, json: { root, dryRun: false, created: ALL, kept: [], updated: [] } });
+    expect(await init(root)).toEqual({ code: 0, json: { root, dryRun: false, created: ALL, kept: [], updated: [], notes: [NO_LOCKFILE] } });
     const files = snapshot(root);
     expect(Object.keys(files).sort()).toEqual([...ALL].sort());
     expect(JSON.parse(files['.mcp.json']!)).toEqual({ mcpServers: { govern: { command: 'npx', args: ['--no', 'govern', 'mcp'] } } });
@@ -64,7 +67,7 @@ describe('govern init', () => {
     const root = tempRoot();
     await init(root);
     const before = snapshot(root);
-    expect(await init(root)).toEqual({ code: 0, json: { root, dryRun: false, created: [], kept: ALL, updated: [] } });
+    expect(await init(root)).toEqual({ code: 0, json: { root, dryRun: false, created: [], kept: ALL, updated: [], notes: [] } });
     expect(snapshot(root)).toEqual(before);
   });
 
@@ -74,7 +77,7 @@ describe('govern init', () => {
     expect(snapshot(root)).toEqual({});
     const real = tempRoot();
     await init(real);
-    expect(dry).toEqual({ code: 0, json: { root, dryRun: true, created: ALL, kept: [], updated: [], contents: snapshot(real) } });
+    expect(dry).toEqual({ code: 0, json: { root, dryRun: true, created: ALL, kept: [], updated: [], contents: snapshot(real), notes: [NO_LOCKFILE] } });
   });
 
   it('--dry-run without --json prints each file with its content, and says nothing was written', async () => {
@@ -110,7 +113,7 @@ describe('govern init', () => {
     });
     // Without git, close and audit cannot work: said after the list.
     const noGit = tempRoot();
-    expect((await cli(['init', '--root', noGit])).out).toContain(`\n\nnote: ${noGit} is not a git repository; govern close and govern audit need one (git init).\nNext: `);
+    expect((await cli(['init', '--root', noGit])).out).toContain(`\n\nnote: ${noGit} is not a git repository; govern close and govern audit need one (git init).\nnote: ${NO_LOCKFILE}\nNext: `);
   });
 
   it('appends .govern/ to a .gitignore that lacks it, and keeps one that has it', async () => {
@@ -171,6 +174,7 @@ describe('govern init', () => {
       created: ['govern.config.yaml', 'profiles/project.yaml', STARTER_WORKPLAN, '.gitignore', '.mcp.json', WORKFLOW_FILE],
       kept: ['trackers/'],
       updated: [],
+      notes: [NO_LOCKFILE],
     });
     const workplan = fs.readFileSync(path.join(root, STARTER_WORKPLAN), 'utf8');
     expect(workplan).toMatch(/^status: planned\n---$/m);
@@ -201,5 +205,42 @@ describe('govern init', () => {
       out: '',
       err: "error: option '--profile <name>' argument '../x' is invalid. a profile name is letters, digits, \".\", \"_\" and \"-\" (it names profiles/<name>.yaml)\n(run with --help for usage)\n",
     });
+  });
+});
+
+describe('adopting govern in a repository with history', () => {
+  // The shape of the first real repository govern was tried in: a tracker whose
+  // milestones were done long before govern, none with evidence. The first CI run of
+  // the workflow init writes failed on every one.
+  const ROADMAP = '| Milestone | Status |\n|---|---|\n| HX-01 Parser | Done |\n| HX-02 Store | Done |\n| HX-03 Sync | Planned |\n';
+  const git = (root: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root, env: { ...process.env, GIT_AUTHOR_DATE: '2024-03-01T00:00:00Z', GIT_COMMITTER_DATE: '2024-03-01T00:00:00Z' } });
+
+  it('init says which done items have no evidence; govern adopt records them; the audit then passes with one line for them', async () => {
+    const root = tempRoot({ 'trackers/roadmap.md': ROADMAP, 'package-lock.json': '{}\n' });
+    git(root, 'init', '-q');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'plans from before govern');
+    const r = await init(root);
+    expect(r.json.notes).toEqual([
+      '2 done items have no evidence (HX-01, HX-02): `govern audit`, and so the CI workflow, fails on each. Work finished before govern: `npx govern adopt` records it as such (commit the documents first); other work: `npx govern close <id>`.',
+    ]);
+    expect((await cli(['audit', '--root', root])).code).toBe(1);
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'govern init');
+
+    const dry = await cli(['adopt', '--dry-run', '--root', root, '--no-color']);
+    expect(dry).toEqual({ code: 0, out: `  would adopt  HX-01  trackers/roadmap.md:3:18  Done\n  would adopt  HX-02  trackers/roadmap.md:4:17  Done\n2 would be adopted (--dry-run: nothing recorded)\n`, err: '' });
+    const adopted = await cli(['adopt', '--json', '--root', root], { env: { GOVERN_ACTOR: 'maintainer' } });
+    expect([adopted.code, (oneJson(adopted.out) as { adopted: { id: string }[] }).adopted.map((a) => a.id)]).toEqual([0, ['HX-01', 'HX-02']]);
+    const audit = await cli(['audit', '--root', root, '--no-color']);
+    expect(audit).toEqual({
+      code: 0,
+      out: 'audited 2 done items (2 adopted as done before govern, without evidence: `govern audit --json` lists them), 0 cited evidence roots, 0 summary claims: 0 errors, 0 warnings, 2 info\n',
+      err: '',
+    });
+    expect(await cli(['adopt', '--root', root, '--no-color'])).toEqual({ code: 0, out: '0 adopted, 2 adopted before\n', err: '' });
+    // Named, and not adoptable: a coded refusal, nothing recorded.
+    const refused = await cli(['adopt', 'HX-03', '--json', '--root', root]);
+    expect([refused.code, (oneJson(refused.out) as { error: { code: string } }).error.code]).toEqual([1, 'adopt-refused']);
   });
 });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { GovernError } from '@govern/errors';
+import { GovernError, isGovernError } from '@govern/errors';
 import { CONFIG_FILE, DEFAULT_FOLDERS, loadConfig, writeFileAtomic } from '@govern/workspace';
-import { resolveRoot, writeJson, type CommandContext, type CommonOptions } from '../context.js';
+import { openWorkspace, resolveRoot, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor } from '../render.js';
 
 /**
@@ -44,6 +44,8 @@ export interface InitResult {
   updated: string[];
   /** With `--dry-run` only: the content each created or updated file would have. */
   contents?: Record<string, string>;
+  /** What would fail the first CI run, for people: done items without evidence, a workflow with nothing to install. */
+  notes: string[];
 }
 
 /** The profile's name when `--profile` is not given. */
@@ -104,6 +106,7 @@ export async function initCommand(ctx: CommandContext, opts: InitOptions): Promi
   const dryRun = opts.dryRun === true;
   if (!dryRun) applyInit(root, entries);
   const result = initResult(root, entries, dryRun);
+  result.notes = await firstRunNotes(ctx, opts, root, entries);
   if (opts.json) {
     writeJson(ctx, result);
     return 0;
@@ -119,9 +122,11 @@ export async function initCommand(ctx: CommandContext, opts: InitOptions): Promi
     if (shown !== undefined) out += `${shown.replace(/\n$/, '').split('\n').map((l) => `      ${c.dim('|')} ${l}`.trimEnd()).join('\n')}\n`;
   }
   out += '\n';
-  if (dryRun) out += 'Nothing was written (--dry-run).\n';
+  const notes = result.notes.map((n) => `${c.yellow('note')}: ${n}\n`).join('');
+  if (dryRun) out += `${notes}Nothing was written (--dry-run).\n`;
   else {
     if (!fs.existsSync(path.join(root, '.git'))) out += `${c.yellow('note')}: ${root} is not a git repository; govern close and govern audit need one (git init).\n`;
+    out += notes;
     out += `Next: ${c.bold('npx govern status')}, edit the starter documents, then ${c.bold('npx govern validate')}.\n`;
   }
   ctx.stdout.write(out);
@@ -131,9 +136,37 @@ export async function initCommand(ctx: CommandContext, opts: InitOptions): Promi
 /** The JSON answer for a plan: every path under the action taken (or, with `dryRun`, that would be). */
 export function initResult(root: string, entries: readonly InitEntry[], dryRun: boolean): InitResult {
   const of = (a: InitEntry['action']) => entries.filter((e) => e.action === a).map((e) => e.file);
-  const result: InitResult = { root, dryRun, created: of('create'), kept: of('keep'), updated: of('update') };
+  const result: InitResult = { root, dryRun, created: of('create'), kept: of('keep'), updated: of('update'), notes: [] };
   if (dryRun) result.contents = Object.fromEntries(entries.filter((e) => e.content !== undefined).map((e) => [e.file, e.content!]));
   return result;
+}
+
+/**
+ * What the first CI run of the workflow would fail on, found on the first real repository
+ * govern was tried in: its done items without evidence (every one an audit error) and an
+ * `npm ci` with no lockfile to install from. Nothing here stops init.
+ */
+async function firstRunNotes(ctx: CommandContext, opts: InitOptions, root: string, entries: readonly InitEntry[]): Promise<string[]> {
+  const notes: string[] = [];
+  try {
+    const { adoptDoneItems } = await import('@govern/closure');
+    const r = await adoptDoneItems(root, () => openWorkspace(ctx, { ...opts, json: true, cache: false }), { dryRun: true });
+    const ids = [...r.adopted, ...r.refused].map((x) => x.id);
+    if (ids.length) {
+      const named = ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ');
+      notes.push(
+        `${ids.length} done item${ids.length === 1 ? ' has' : 's have'} no evidence (${named}): \`govern audit\`, and so the CI workflow, fails on each. Work finished before govern: \`npx govern adopt\` records it as such (commit the documents first); other work: \`npx govern close <id>\`.`,
+      );
+    }
+  } catch (err) {
+    // Outside git (said below) or documents govern cannot read yet (validate says why): no note.
+    if (!isGovernError(err)) throw err;
+  }
+  const workflow = entries.some((e) => e.file === WORKFLOW_FILE && e.action === 'create');
+  if (workflow && !['package-lock.json', 'npm-shrinkwrap.json'].some((f) => fs.existsSync(path.join(root, f)))) {
+    notes.push(`the workflow ${WORKFLOW_FILE} runs \`npm ci\`, which needs a package-lock.json: install govern as a devDependency (\`npm install --save-dev …\`) and commit package.json and package-lock.json.`);
+  }
+  return notes;
 }
 
 /**
