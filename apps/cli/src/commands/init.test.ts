@@ -221,7 +221,7 @@ describe('adopting govern in a repository with history', () => {
     git(root, 'add', '-A');
     git(root, 'commit', '-q', '-m', 'plans from before govern');
     const r = await init(root);
-    expect(r.json.notes).toEqual([
+    expect((r.json as { notes: string[] }).notes).toEqual([
       '2 done items have no evidence (HX-01, HX-02): `govern audit`, and so the CI workflow, fails on each. Work finished before govern: `npx govern adopt` records it as such (commit the documents first); other work: `npx govern close <id>`.',
     ]);
     expect((await cli(['audit', '--root', root])).code).toBe(1);
