@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { adoptDoneItems } from '@govern/closure';
 import { GovernError, isGovernError } from '@govern/errors';
 import { CONFIG_FILE, DEFAULT_FOLDERS, loadConfig, writeFileAtomic } from '@govern/workspace';
 import { openWorkspace, resolveRoot, writeJson, type CommandContext, type CommonOptions } from '../context.js';
@@ -149,7 +150,6 @@ export function initResult(root: string, entries: readonly InitEntry[], dryRun: 
 async function firstRunNotes(ctx: CommandContext, opts: InitOptions, root: string, entries: readonly InitEntry[]): Promise<string[]> {
   const notes: string[] = [];
   try {
-    const { adoptDoneItems } = await import('@govern/closure');
     const r = await adoptDoneItems(root, () => openWorkspace(ctx, { ...opts, json: true, cache: false }), { dryRun: true });
     const ids = [...r.adopted, ...r.refused].map((x) => x.id);
     if (ids.length) {
