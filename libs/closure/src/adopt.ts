@@ -4,7 +4,7 @@ import { GovernError } from '@govern/errors';
 import { handEditDiagnostics } from '@govern/history';
 import type { Item, WorkDocument } from '@govern/workplan';
 import type { Workspace } from '@govern/workspace';
-import { appendAuditRecords, defaultActor, readAuditLog, sha256, type AuditRecord, type LockOptions } from '@govern/write';
+import { appendAuditRecords, defaultActor, sha256, type AuditRecord, type LockOptions } from '@govern/write';
 import { auditDoneItem, context } from './audit.js';
 import { withClosureLock } from './closure-lock.js';
 import { Git } from './git.js';
@@ -104,7 +104,7 @@ async function adopt(root: string, load: () => Promise<Workspace>, opts: AdoptOp
     throw new AdoptError('adopt-needs-git', `${root} is not a git repository with a commit: govern adopts only what git has`, { root, note: 'commit the documents first (git init, git add, git commit)' });
   }
   const ws = await load();
-  const records = readAuditLog(ws.root).records;
+  // The audit's own context: the audit log read once, for the evidence and the hand edits.
   const { ctx } = context(ws, { history: false }, undefined);
   const wanted = opts.ids ? new Set(opts.ids) : null;
   const found = new Map<string, { doc: WorkDocument; item: Item }>();
@@ -137,7 +137,7 @@ async function adopt(root: string, load: () => Promise<Workspace>, opts: AdoptOp
     candidates.push(at);
   }
   const files = new Set(candidates.map((c) => c.doc.file));
-  const handDone = handEditDiagnostics(ws.root, ws, { records, documents: files }).filter((d) => d.code === 'hand-edit-done');
+  const handDone = handEditDiagnostics(ws.root, ws, { records: ctx.records, documents: files }).filter((d) => d.code === 'hand-edit-done');
   const dirty = new Map<string, boolean | null>();
   for (const file of files) dirty.set(file, git.hasUncommitted(file));
   for (const at of candidates) {

@@ -49,22 +49,12 @@ export interface Context {
   roots: Map<Item, EvidencePath>;
   /** Whether git ignores the evidence root `rel` (a resolved root): {@link evidenceRootIgnored}. */
   ignored: (rel: string) => boolean | null;
-  /** Items `govern adopt` recorded as done before govern, by id: {@link adoptions}. */
+  /**
+   * The `adopt` records still in force, by item: an adoption holds until govern records
+   * another status write for the item (a `set-status` or a `close` after it); from then on
+   * the item is audited like any other.
+   */
   adopted: Map<string, AuditRecord>;
-}
-
-/**
- * The `adopt` records still in force, by item: an item's adoption holds until govern
- * records another status write for it (a `set-status` or a `close` after the adoption).
- * From then on the item is audited like any other.
- */
-export function adoptions(records: readonly AuditRecord[]): Map<string, AuditRecord> {
-  const out = new Map<string, AuditRecord>();
-  for (const r of records) {
-    if (r.action === 'adopt') out.set(r.item, r);
-    else if ((r.action === 'set-status' || r.action === 'close') && r.to) out.delete(r.item);
-  }
-  return out;
 }
 
 export function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: AuditSnapshot | undefined): { ctx: Context; log: Diagnostic[] } {
@@ -72,9 +62,14 @@ export function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: Audit
   const log = snapshot?.log ?? readAuditLog(ws.root);
   const closes = new Map<string, AuditRecord[]>();
   const lastStatus = new Map<string, AuditRecord>();
+  const adopted = new Map<string, AuditRecord>();
   for (const r of log.records) {
     if (r.action === 'close' && r.evidence) closes.set(r.evidence, [...(closes.get(r.evidence) ?? []), r]);
-    if ((r.action === 'close' || r.action === 'set-status') && r.to) lastStatus.set(r.item, r);
+    if ((r.action === 'close' || r.action === 'set-status') && r.to) {
+      lastStatus.set(r.item, r);
+      adopted.delete(r.item);
+    }
+    if (r.action === 'adopt') adopted.set(r.item, r);
   }
   const stale = opts.fresh ? 'error' : (ws.profile.profile.audit?.stale ?? 'warning');
   // Every done item's evidence root the audit looks at, resolved once (a stat per root),
@@ -104,7 +99,7 @@ export function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: Audit
       records: log.records,
       roots,
       ignored,
-      adopted: adoptions(log.records),
+      adopted,
     },
     log: log.diagnostics.filter((d) => d.code === 'audit-chain-broken'),
   };
