@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GovernError } from '@govern/errors';
-import { handEditDiagnostics } from '@govern/history';
+import { handEdits } from '@govern/history';
 import type { Item, WorkDocument } from '@govern/workplan';
 import type { Workspace } from '@govern/workspace';
 import { appendAuditRecords, defaultActor, sha256, type AuditRecord, type LockOptions } from '@govern/write';
@@ -137,14 +137,14 @@ async function adopt(root: string, load: () => Promise<Workspace>, opts: AdoptOp
     candidates.push(at);
   }
   const files = new Set(candidates.map((c) => c.doc.file));
-  const handDone = handEditDiagnostics(ws.root, ws, { records: ctx.records, documents: files }).filter((d) => d.code === 'hand-edit-done');
+  const handDone = new Set(handEdits(ws.root, ws, { records: ctx.records, documents: files }).filter((h) => h.diagnostic.code === 'hand-edit-done').map((h) => h.item));
   const dirty = new Map<string, boolean | null>();
   for (const file of files) dirty.set(file, git.hasUncommitted(file));
   for (const at of candidates) {
     const { item, doc } = at;
     if (dirty.get(doc.file) !== false) {
       refuse(item.id, 'uncommitted', `${doc.file} has uncommitted changes: commit it first, so that git holds the claim that ${item.id} is done`, at);
-    } else if (handDone.some((d) => d.file === doc.file && d.message.startsWith(`${item.id} was set `))) {
+    } else if (handDone.has(item.id)) {
       refuse(item.id, 'done-after-adoption', `${item.id} was set done by a hand edit after govern was adopted: close it with \`govern close ${item.id}\``, at);
     } else {
       adopted.push({ id: item.id, file: doc.file, line: item.statusSource?.line ?? item.line, column: item.statusSource?.column ?? item.column, statusText: item.statusText });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { compareDiagnostics, type Diagnostic, type Item, type WorkDocument } from '@govern/workplan';
 import type { Workspace } from '@govern/workspace';
-import { AUDIT_LOG, isLockNotTaken, readAuditLog, sha256, WriteError, type AuditRecord, type LockOptions } from '@govern/write';
+import { AUDIT_LOG, isLockNotTaken, isStatusWrite, readAuditLog, sha256, WriteError, type AuditRecord, type LockOptions } from '@govern/write';
 import { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
 import { evidenceRootIgnored, ignoredEvidenceRoots, resolveEvidenceRoot, type EvidencePath } from './evidence-path.js';
 import { handEditDiagnostics } from '@govern/history';
@@ -65,7 +65,7 @@ export function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: Audit
   const adopted = new Map<string, AuditRecord>();
   for (const r of log.records) {
     if (r.action === 'close' && r.evidence) closes.set(r.evidence, [...(closes.get(r.evidence) ?? []), r]);
-    if ((r.action === 'close' || r.action === 'set-status') && r.to) {
+    if (isStatusWrite(r)) {
       lastStatus.set(r.item, r);
       adopted.delete(r.item);
     }

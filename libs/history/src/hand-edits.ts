@@ -40,6 +40,21 @@ export interface HandEditOptions {
  * the commits since adoption (and the one before them).
  */
 export function handEditDiagnostics(root: string, ws: Workspace, opts: HandEditOptions = {}): Diagnostic[] {
+  return handEdits(root, ws, opts).map((h) => h.diagnostic);
+}
+
+/** One finding of {@link handEdits}: the item it is about, as data, and its diagnostic. */
+export interface HandEdit {
+  item: string;
+  diagnostic: Diagnostic;
+}
+
+/**
+ * {@link handEditDiagnostics} with the item each diagnostic is about, for callers that act
+ * on an item (`govern adopt` refuses an item set done by hand after adoption) and must not
+ * read the id back out of a message written for people.
+ */
+export function handEdits(root: string, ws: Workspace, opts: HandEditOptions = {}): HandEdit[] {
   const records = opts.records ?? readAuditLog(root).records;
   if (!records.length) return [];
   const adopted = Math.min(...records.map((r) => Date.parse(r.at)).filter((t) => !Number.isNaN(t)));
@@ -51,7 +66,7 @@ export function handEditDiagnostics(root: string, ws: Workspace, opts: HandEditO
     list.push(node);
     byFile.set(node.source.file, list);
   }
-  const out: Diagnostic[] = [];
+  const out: HandEdit[] = [];
   for (const [file, nodes] of [...byFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const defaultId = ws.pathIds.get(file);
     const hist = documentHistory(root, file, ws.profile, { maxCommits: opts.maxCommits ?? DEFAULT_MAX_COMMITS, since: adopted, ...(defaultId !== undefined ? { defaultId } : {}) });
@@ -60,10 +75,10 @@ export function handEditDiagnostics(root: string, ws: Workspace, opts: HandEditO
       const transitions = itemTransitions(hist, node.id, records, { unmatched: false });
       // A truncated history's first revision is where reading stopped, not where items were created.
       const cut = hist.truncated ? (hist.revisions[0]?.commit ?? null) : null;
-      out.push(...diagnose(node, transitions.filter((t) => !(t.from === null && cut !== null && t.commit === cut)), adopted));
+      for (const diagnostic of diagnose(node, transitions.filter((t) => !(t.from === null && cut !== null && t.commit === cut)), adopted)) out.push({ item: node.id, diagnostic });
     }
   }
-  return out.sort(compareDiagnostics);
+  return out.sort((a, b) => compareDiagnostics(a.diagnostic, b.diagnostic));
 }
 
 function diagnose(node: GraphNode, transitions: Transition[], adopted: number): Diagnostic[] {

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadWorkspace } from '@govern/workspace';
-import { appendAudit, readAuditLog, setStatus, sha256 } from '@govern/write';
+import { appendAudit, readAuditLog, setStatus, sha256, type AuditRecord } from '@govern/write';
 import type { Status } from '@govern/workplan';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { documentHistory, handEditDiagnostics, HistoryError, nearIds, statusHistory } from './index.js';
+import { documentHistory, handEditDiagnostics, handEdits, HistoryError, itemAdoptions, nearIds, statusHistory } from './index.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -117,6 +117,7 @@ describe('statusHistory and handEditDiagnostics over a git repository', () => {
     expect(h).toEqual({
       item: 'AB-01',
       file: FILE,
+      adoptions: [],
       truncated: false,
       diagnostics: [],
       transitions: [
@@ -205,6 +206,12 @@ describe('statusHistory and handEditDiagnostics over a git repository', () => {
     // Scoped to documents: the same findings for the tracker, none for a scope without it.
     expect(handEditDiagnostics(root, ws, { documents: new Set([FILE]) })).toEqual(diags);
     expect(handEditDiagnostics(root, ws, { documents: new Set(['workplans/other.md']) })).toEqual([]);
+    // The same findings with the item each is about as data (adopt acts on it; a message is for people).
+    expect(handEdits(root, ws)).toEqual([
+      { item: 'AB-02', diagnostic: diags[0] },
+      { item: 'AB-03', diagnostic: diags[1] },
+      { item: 'AB-04', diagnostic: diags[2] },
+    ]);
   });
 
   test('--max-commits: the newest commits only, said in truncated and an info diagnostic', async () => {
@@ -319,5 +326,34 @@ describe('statusHistory without git, and unknown ids', () => {
       details: { item: 'ab01', suggestions: ['AB-01', 'AB-02'] },
     });
     expect(nearIds('AB-3', ['AB-01', 'AB-02', 'AB-03', 'XY-99'])).toEqual(['AB-03', 'AB-01', 'AB-02']);
+  });
+});
+
+describe('itemAdoptions', () => {
+  const rec = (id: string, item: string, action: AuditRecord['action'], to: Status | null = 'done'): AuditRecord => ({
+    v: 1,
+    id,
+    at: `2026-01-01T10:0${id}:00.000Z`,
+    action,
+    actor: 'maintainer',
+    via: 'cli',
+    item,
+    file: FILE,
+    from: null,
+    to: to === null ? null : { status: to, text: null },
+    hashBefore: null,
+    hashAfter: null,
+    reason: action === 'adopt' ? 'done before govern' : null,
+  } as AuditRecord);
+
+  test('an adoption holds until a later status write of the item; a write-id or another item does not end it', () => {
+    const records = [rec('1', 'AB-01', 'adopt'), rec('2', 'AB-02', 'set-status', 'in_progress'), rec('3', 'AB-01', 'write-id', null), rec('4', 'AB-02', 'adopt')];
+    const held = (id: string, inForce: boolean) => ({ id, actor: 'maintainer', at: `2026-01-01T10:0${id}:00.000Z`, reason: 'done before govern', inForce });
+    expect(itemAdoptions(records, 'AB-01')).toEqual([held('1', true)]);
+    expect(itemAdoptions(records, 'AB-02')).toEqual([held('4', true)]);
+    // A later set-status (or close) ends it; adopted again, only the newest holds.
+    expect(itemAdoptions([...records, rec('5', 'AB-01', 'set-status', 'in_progress')], 'AB-01')).toEqual([held('1', false)]);
+    expect(itemAdoptions([...records, rec('5', 'AB-01', 'close'), rec('6', 'AB-01', 'adopt')], 'AB-01')).toEqual([held('1', false), held('6', true)]);
+    expect(itemAdoptions(records, 'AB-03')).toEqual([]);
   });
 });

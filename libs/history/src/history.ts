@@ -3,7 +3,7 @@ import path from 'node:path';
 import { GovernError } from '@govern/errors';
 import { parseDocument, type CompiledProfile, type Diagnostic, type Status } from '@govern/workplan';
 import { loadWorkspace, type Workspace } from '@govern/workspace';
-import { readAuditLog, sha256, type AuditRecord } from '@govern/write';
+import { isStatusWrite, readAuditLog, sha256, type AuditRecord } from '@govern/write';
 import { fileLog, readBlobs } from './git.js';
 
 /**
@@ -63,9 +63,37 @@ export interface StatusHistory {
   /** The item's document now, relative to the root. */
   file: string;
   transitions: Transition[];
+  /**
+   * `govern adopt` records of the item (done before govern was adopted), oldest first: an
+   * adoption is in force until govern records a status write of the item after it.
+   */
+  adoptions: Adoption[];
   /** More commits touched the document than `maxCommits`; the oldest were not read. */
   truncated: boolean;
   diagnostics: Diagnostic[];
+}
+
+/** An `adopt` record of an item, and whether it still holds (the audit then asks no evidence of the item). */
+export interface Adoption {
+  id: string;
+  actor: string;
+  at: string;
+  reason: string | null;
+  inForce: boolean;
+}
+
+/** The item's `adopt` records, in log order, each in force until a later status write of the item (the audit's rule). */
+export function itemAdoptions(records: readonly AuditRecord[], id: string): Adoption[] {
+  const out: Adoption[] = [];
+  for (const r of records) {
+    if (r.item !== id) continue;
+    if (isStatusWrite(r)) for (const a of out) a.inForce = false;
+    if (r.action === 'adopt') {
+      for (const a of out) a.inForce = false;
+      out.push({ id: r.id, actor: r.actor, at: r.at, reason: r.reason, inForce: true });
+    }
+  }
+  return out;
 }
 
 export interface HistoryOptions {
@@ -234,7 +262,7 @@ const ms = (iso: string | null) => (iso === null ? Number.NaN : Date.parse(iso))
 
 /** Audit records that change an item's status (`set-status`, `close`), oldest first. */
 export function statusRecords(records: AuditRecord[], id: string): AuditRecord[] {
-  return records.filter((r) => r.item === id && (r.action === 'set-status' || r.action === 'close') && r.to !== null).sort((a, b) => ms(a.at) - ms(b.at));
+  return records.filter((r) => r.item === id && isStatusWrite(r)).sort((a, b) => ms(a.at) - ms(b.at));
 }
 
 /**
@@ -406,5 +434,5 @@ export async function statusHistory(root: string, id: string, opts: HistoryOptio
   const hist = documentHistory(ws.root, file, ws.profile, { maxCommits: opts.maxCommits ?? DEFAULT_MAX_COMMITS, ...(defaultId !== undefined ? { defaultId } : {}) });
   diagnostics.push(...hist.diagnostics);
   const transitions = hist.git ? itemTransitions(hist, id, records) : statusRecords(records, id).map((r) => auditEntry(r, file));
-  return { item: id, file, transitions, truncated: hist.truncated, diagnostics };
+  return { item: id, file, transitions, adoptions: itemAdoptions(records, id), truncated: hist.truncated, diagnostics };
 }

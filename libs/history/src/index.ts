@@ -10,6 +10,7 @@ export {
   itemTransitions,
   statusRecords,
   auditEntry,
+  itemAdoptions,
   nearIds,
   HistoryError,
   DEFAULT_MAX_COMMITS,
@@ -19,10 +20,11 @@ export type {
   StatusValue,
   Transition,
   AuditMatch,
+  Adoption,
   HistoryOptions,
   DocumentHistory,
   DocumentHistoryOptions,
   DocumentRevision,
 } from './history.js';
-export { handEditDiagnostics } from './hand-edits.js';
-export type { HandEditOptions } from './hand-edits.js';
+export { handEditDiagnostics, handEdits } from './hand-edits.js';
+export type { HandEditOptions, HandEdit } from './hand-edits.js';

@@ -241,6 +241,54 @@ describe('a table whose status column has a name the profile does not know', () 
       ['refs:R2', 'planned', ['refs:R1']],
     ]);
   });
+
+  test('a status table whose rows are named, not numbered: the column naming each row once; links read as their text', () => {
+    // reubs-ww/intern-village f2e7168 specs/README.md: no cell is an id, so before this
+    // explain gave no rule at all; with the rule, a row's id is its name's slug.
+    const SPECS = md(`
+| Spec | Status | Purpose |
+|------|--------|---------|
+| [orchestrator.md](./orchestrator.md) | Complete | Go orchestrator |
+| [frontend.md](./frontend.md "the SPA") | Draft | React SPA |
+`);
+    expect(explain(SPECS, 'specs.md').skipped).toEqual([
+      {
+        kind: 'table',
+        code: 'table-roles-missing',
+        line: 1,
+        lines: [1],
+        text: '| Spec | Status | Purpose |',
+        reason: 'not read by its columns: no id column',
+        roles: { id: null, status: 'Status', depends: null, title: null },
+        missing: ['id'],
+        rule: 'in the profile: add "spec" to tableColumns.id',
+      },
+    ]);
+    const after = explain(SPECS, 'specs.md', withRules({ tableColumns: { id: ['spec'] } }));
+    expect(after.items.map((i) => [i.id, i.title, i.status])).toEqual([
+      ['specs:orchestrator-md', 'orchestrator.md', 'done'],
+      ['specs:frontend-md', 'frontend.md', 'planned'],
+    ]);
+  });
+
+  test('no rule that would leave the table unread: an id column alone is not offered for a table that tracks nothing', () => {
+    // Before, `add "package" to tableColumns.id` was offered here, and the table still had no status column.
+    const PACKAGES = md(`
+| Package | Purpose |
+|---|---|
+| T1 | Parser |
+| T2 | Store |
+`);
+    expect(explain(PACKAGES, 'packages.md').skipped.map((x) => [x.code, x.missing, x.rule])).toEqual([['table-roles-missing', ['id', 'status', 'depends'], null]]);
+    // Nor a name column for such a table.
+    const NAMED = md(`
+| Spec | Purpose |
+|---|---|
+| API | The API |
+| UI | The UI |
+`);
+    expect(explain(NAMED, 'named.md').skipped.map((x) => [x.code, x.missing, x.rule])).toEqual([['table-roles-missing', ['id', 'status', 'depends'], null]]);
+  });
 });
 
 describe('a plan with checkbox tasks', () => {

@@ -669,23 +669,41 @@ function tableRoles(t: TableBlock, profile: CompiledProfile): { found: TableRole
     for (let k = 0; k < header.length; k++) if (!taken.has(k) && header[k] && mostly(k, pred)) return k;
     return -1;
   };
+  let idRule: string | null = null;
   if (id < 0) {
     const k = candidate((cell) => startsWithId(cell, profile) || leadingId(stripMark(cell, profile)) !== null);
     if (k >= 0) {
-      rules.push(`add "${header[k]}" to tableColumns.id`);
+      idRule = `add "${header[k]}" to tableColumns.id`;
       taken.add(k);
     }
   }
+  let stateRule: string | null = null;
   if (status < 0 && depends < 0) {
     const s = candidate((cell) => isStatusCell(cell, profile));
     // Only a header that speaks of dependencies: a column of single ids is as often what
     // a row belongs to (a task's Story) as what it waits on.
     const d = s >= 0 ? -1 : candidate((cell) => isIdList(cell));
     const dependsHeader = d >= 0 && /need|block|requir|after|prereq|wait|depend|pred/.test(header[d]!);
-    if (s >= 0) rules.push(`add "${header[s]}" to tableColumns.status`);
-    else if (dependsHeader) rules.push(`add "${header[d]}" to tableColumns.depends`);
+    if (s >= 0) stateRule = `add "${header[s]}" to tableColumns.status`;
+    else if (dependsHeader) stateRule = `add "${header[d]}" to tableColumns.depends`;
+    if (s >= 0 || dependsHeader) taken.add(s >= 0 ? s : d);
   }
-  return { found, missing, rows: body.length > 0, rule: missing.length && rules.length ? `in the profile: ${rules.join('; ')}` : null };
+  const tracks = status >= 0 || depends >= 0 || stateRule !== null;
+  if (id < 0 && !idRule && tracks) {
+    // A status table whose rows are named, not numbered (`| Spec | Status | Purpose |`): an
+    // id column's cell without an id is the row's title and its slug the id, so the first
+    // column whose cells name every row once would do.
+    for (let k = 0; k < header.length && !idRule; k++) {
+      if (taken.has(k) || !header[k]) continue;
+      const values = body.map((r) => r.cells[k]?.text.replace(/[*_`]/g, '').trim() ?? '');
+      if (values.every((v) => v !== '') && new Set(values.map((v) => v.toLowerCase())).size === values.length) idRule = `add "${header[k]}" to tableColumns.id`;
+    }
+  }
+  // A rule is offered only when it fills every missing role: half a rule leaves the table unread.
+  if (idRule) rules.push(idRule);
+  if (stateRule) rules.push(stateRule);
+  const covered = (id >= 0 || idRule !== null) && tracks;
+  return { found, missing, rows: body.length > 0, rule: missing.length && covered ? `in the profile: ${rules.join('; ')}` : null };
 }
 
 /** A status mark before a cell's id (`✅ T12`) is not part of the id. */

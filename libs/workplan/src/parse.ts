@@ -16,7 +16,7 @@ import { deriveStatuses } from './derived.js';
 import { warnUnreadTables } from './unread-tables.js';
 
 /** Bump when the parse output changes shape, so persistent caches are invalidated. */
-export const PARSER_VERSION = 10;
+export const PARSER_VERSION = 11;
 
 export interface ParseOptions {
   /**

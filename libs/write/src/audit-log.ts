@@ -138,6 +138,15 @@ export interface AuditLogRead {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * Whether a record writes an item's status: a `set-status`, or a `close` that set one. The
+ * item's history is these writes, and such a write ends an `adopt` record before it (from
+ * then on the item is audited like any other).
+ */
+export function isStatusWrite(r: AuditRecord): boolean {
+  return (r.action === 'set-status' || r.action === 'close') && r.to !== null;
+}
+
 /** Reads the audit log back; a damaged line is a diagnostic with its line number, the rest still read. */
 export function readAuditLog(root: string): AuditLogRead {
   const file = path.join(root, AUDIT_LOG);

@@ -11,7 +11,9 @@ export interface HistoryCliOptions extends CommonOptions {
  * `govern history <id>`: every status the item has had, oldest first: the commits
  * that changed it (date, commit, author, from → to) and whether govern made each
  * change or a hand edit did, uncommitted changes, and govern writes no commit
- * shows. `--json` prints `{ item, file, transitions, truncated, diagnostics }`.
+ * shows; then the item's `govern adopt` records (done before govern was adopted), and
+ * whether each still holds. `--json` prints `{ item, file, transitions, adoptions,
+ * truncated, diagnostics }`.
  * Exit 1 for an unknown id (with near ids) or an error diagnostic, else 0.
  */
 export async function historyCommand(ctx: CommandContext, id: string, opts: HistoryCliOptions): Promise<number> {
@@ -25,12 +27,16 @@ export async function historyCommand(ctx: CommandContext, id: string, opts: Hist
   }
   const code = h.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
   if (opts.json) {
-    writeJson(ctx, { item: h.item, file: h.file, transitions: h.transitions, truncated: h.truncated, diagnostics: h.diagnostics });
+    writeJson(ctx, { item: h.item, file: h.file, transitions: h.transitions, adoptions: h.adoptions, truncated: h.truncated, diagnostics: h.diagnostics });
     return code;
   }
   const c = colorsFor(ctx, opts);
   let out = `${c.bold(h.item)}  ${c.dim(h.file)}\n`;
   out += table(h.transitions.map((t) => row(t, c)), c);
+  for (const a of h.adoptions) {
+    out += `adopted as done before govern on ${a.at.replace('T', ' ').replace(/\.\d+/, '')} by ${a.actor}${a.reason ? ` (${a.reason})` : ''}: `;
+    out += a.inForce ? 'in force, the audit asks no evidence of it\n' : c.dim('ended by a later status write\n');
+  }
   for (const d of h.diagnostics) out += formatDiagnostic(d, c);
   const hand = h.transitions.filter((t) => t.via === 'hand-edit').length;
   const n = h.transitions.length;

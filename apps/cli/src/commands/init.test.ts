@@ -232,6 +232,14 @@ describe('adopting govern in a repository with history', () => {
     expect(dry).toEqual({ code: 0, out: `  would adopt  HX-01  trackers/roadmap.md:3:18  Done\n  would adopt  HX-02  trackers/roadmap.md:4:17  Done\n2 would be adopted (--dry-run: nothing recorded)\n`, err: '' });
     const adopted = await cli(['adopt', '--json', '--root', root], { env: { GOVERN_ACTOR: 'maintainer' } });
     expect([adopted.code, (oneJson(adopted.out) as { adopted: { id: string }[] }).adopted.map((a) => a.id)]).toEqual([0, ['HX-01', 'HX-02']]);
+    // govern history shows the adoption (it is no status change, so no transition).
+    const record = fs.readFileSync(path.join(root, 'ops/audit/govern-audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; item: string; at: string; reason: string | null }).find((r) => r.item === 'HX-01')!;
+    const history = await cli(['history', 'HX-01', '--json', '--root', root]);
+    expect((oneJson(history.out) as { adoptions: unknown }).adoptions).toEqual([{ id: record.id, actor: 'maintainer', at: record.at, reason: record.reason, inForce: true }]);
+    const historyText = await cli(['history', 'HX-01', '--root', root, '--no-color']);
+    expect(historyText.out.split('\n').filter((l) => l.startsWith('adopted'))).toEqual([
+      `adopted as done before govern on ${record.at.replace('T', ' ').replace(/\.\d+/, '')} by maintainer (${record.reason}): in force, the audit asks no evidence of it`,
+    ]);
     const audit = await cli(['audit', '--root', root, '--no-color']);
     expect(audit).toEqual({
       code: 0,

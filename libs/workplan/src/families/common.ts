@@ -369,6 +369,17 @@ export function metaText(v: MetaValue | undefined): string | null {
   return String(v.value);
 }
 
+/**
+ * Inline links as their text (`[orchestrator.md](./orchestrator.md)` → `orchestrator.md`,
+ * images too): a cell names a thing, its link only says where the thing lives, and the
+ * slug of a whole link doubled the id (`orchestrator-md-orchestrator-md`). Reference links
+ * (`[text][ref]`) are left alone: `[P][US1]` after a task id is two markers, not a link.
+ */
+export function linkText(text: string): string {
+  if (!text.includes('](')) return text;
+  return text.replace(/!?\[([^[\]\n]*)\]\((?:<[^<>\n]*>|[^()\s]*)(?:\s+"[^"\n]*")?\)/g, '$1');
+}
+
 export function stripCode(text: string): string {
   const m = /`([^`]+)`/.exec(text);
   return (m ? m[1]! : text).trim();

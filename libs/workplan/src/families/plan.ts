@@ -6,7 +6,7 @@ import type { CompiledProfile } from '../profile.js';
 import { exactStatus, normalizeStatus } from '../status.js';
 import type { ListItem, Located, TableBlock } from '../blocks.js';
 import { canonicalHeader } from '../profile.js';
-import { collectCriteria, criteriaLabel, flattenCriteria, isNoDependency, leadingId, newItem, parseDependencyList, readStatus, sectionEnd, stripCode } from './common.js';
+import { collectCriteria, criteriaLabel, flattenCriteria, isNoDependency, leadingId, linkText, newItem, parseDependencyList, readStatus, sectionEnd, stripCode } from './common.js';
 import { headingMarks, isNonItemSection, listLineDetails, proseEdges, readListLine, trailerDependencies, type ListLine, type ProseContext } from './lists.js';
 import type { LineSkip } from '../explain-notes.js';
 import { taskHeadingMatch } from './workplan.js';
@@ -884,7 +884,7 @@ function readRoleTable(
       }
     }
     const tCell = roles.title >= 0 ? row.cells[roles.title] : undefined;
-    if (tCell && tCell.text.trim()) title = tCell.text.replace(/\*\*|__/g, '').trim();
+    if (tCell && tCell.text.trim()) title = linkText(tCell.text.replace(/\*\*|__/g, '')).trim();
     const sCell = roles.status >= 0 ? row.cells[roles.status] : undefined;
     if (sCell && sCell.text.trim()) {
       status = sCell.text.trim();
@@ -924,7 +924,7 @@ function rowCells(t: TableBlock, roles: Roles, profile: CompiledProfile): (RowCe
   return t.rows.slice(1).map((row) => {
     const cell = row.cells[roles.id];
     if (!cell) return null;
-    let text = cell.text.replace(/\*\*|__/g, '').trim();
+    let text = linkText(cell.text.replace(/\*\*|__/g, '')).trim();
     if (!text || /^(?:total|totals|sum|overall)\b/i.test(text)) return null;
     let mark: string | null = null;
     const m = /^(\S+)\s+/.exec(text);
