@@ -291,6 +291,42 @@ describe('a table whose status column has a name the profile does not know', () 
   });
 });
 
+describe('a list whose every line ends in a status after a dash', () => {
+  // abhinavxd/libredesk 948ffd8 ROADMAP.md: `- Help center - WIP`, `- 2FA for password login - TODO`.
+  const ROADMAP = md(`
+# Roadmap
+
+## Phase 1: Near Term
+
+- Help center - WIP
+- GDPR – Done
+- 2FA for password login — todo
+
+## Phase 2: Notes
+
+- Redis - open
+- Postgres, because it is there
+
+- Lone line - done
+`);
+
+  test('in a plan its lines are items without an id, each with the status it ends in', () => {
+    const e = explain(ROADMAP, 'roadmap.md');
+    expect(e.items.filter((i) => i.kind === 'task').map((i) => [i.id, i.title, i.status, i.statusText, i.statusFrom])).toEqual([
+      ['roadmap:help-center', 'Help center', 'in_progress', 'WIP', { via: 'list-mark', line: 5, column: 17 }],
+      ['roadmap:gdpr', 'GDPR', 'done', 'Done', { via: 'list-mark', line: 6, column: 10 }],
+      ['roadmap:2fa-for-password-login', '2FA for password login', 'planned', 'todo', { via: 'list-mark', line: 7, column: 28 }],
+    ]);
+  });
+
+  test('a list with a line that states none, and a list of one line, give no item; outside a plan, a list-no-ids skip', () => {
+    const e = explain(ROADMAP, 'roadmap.md');
+    expect(e.items.map((i) => i.id)).toEqual(['roadmap:PHASE-1', 'roadmap:help-center', 'roadmap:gdpr', 'roadmap:2fa-for-password-login', 'roadmap:PHASE-2']);
+    const plain = explain(ROADMAP.replace(/## Phase (\d): /g, '## '), 'roadmap.md');
+    expect([plain.items, plain.skipped.map((x) => [x.code, x.lines])]).toEqual([[], [['list-no-ids', [5, 6, 7]]]]);
+  });
+});
+
 describe('a plan with checkbox tasks', () => {
   const TASKS = md(`
 # Tasks

@@ -3,7 +3,7 @@ import type { Block, ListBlock, ListItem, TableBlock } from './blocks.js';
 import { DiagnosticSink } from './diagnostics.js';
 import type { Classification, ExplainRecorder, LineSkip, RoleIndexes, TableDecision } from './explain-notes.js';
 import { leadingId } from './families/common.js';
-import { headingMarks, readListLine } from './families/lists.js';
+import { headingMarks, readListLine, readListLines } from './families/lists.js';
 import { planHeadingOf, roleColumns } from './families/plan.js';
 import { proposalAt } from './families/proposal.js';
 import { isMilestoneTable } from './families/tracker.js';
@@ -374,6 +374,7 @@ class Explainer {
       if (g) g.lines.push(li.line);
       else groups.set(code, { lines: [li.line], text: shorten(li.text), reason, rule });
     };
+    const read = readListLines(b, this.profile);
     // Document order: the note of an item is read before its children's.
     for (const li of walk(b.items)) {
       const here = this.itemAt.get(li.line);
@@ -396,7 +397,7 @@ class Explainer {
         add(s.code, li, s.reason, s.rule);
         continue;
       }
-      const parsed = readListLine(li, this.profile);
+      const parsed = read.get(li) ?? null;
       if (parsed && parsed.status !== null) {
         const s = this.unvisitedLine(parsed.id !== null);
         add(s.code, li, s.reason, s.rule);

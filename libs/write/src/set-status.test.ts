@@ -140,6 +140,14 @@ describe('setStatus', () => {
     expect(fs.readFileSync(path.join(root, 'workplans/b/tasks.md'), 'utf8')).toBe(plan);
   });
 
+  test('a status written after a dash at the end of a list line is rewritten in place, in its case', async () => {
+    const plan = '# Roadmap\n\n## Phase 1: Near Term\n\n- Help center - WIP\n- GDPR - done\n';
+    const root = repo({ 'workplans/roadmap.md': plan });
+    const r = await setStatus({ ...base, root, id: 'roadmap:help-center', status: 'blocked' });
+    expect([r.from, r.to]).toEqual([{ status: 'in_progress', text: 'WIP' }, { status: 'blocked', text: 'BLOCKED' }]);
+    expect(fs.readFileSync(path.join(root, 'workplans/roadmap.md'), 'utf8')).toBe(plan.replace('Help center - WIP', 'Help center - BLOCKED'));
+  });
+
   test('a file that is not valid UTF-8 is not rewritten', async () => {
     const root = repo({});
     fs.mkdirSync(path.join(root, 'trackers'));

@@ -103,6 +103,12 @@ describe('govern explain', () => {
     );
   });
 
+  it('a place wider than its column is still set apart from what follows (`lines 4, 5list:` before)', async () => {
+    const root = tempRoot({ 'docs/roadmap.md': '# Roadmap\n\n## Near Term\n- [ ] Help center\n- [x] GDPR\n' });
+    const r = await cli(['explain', 'docs/roadmap.md', '--root', root, '--no-color']);
+    expect(r.out.split('\n').filter((l) => l.includes('list: Help center'))).toEqual(['  lines 4, 5 list: Help center']);
+  });
+
   it('finds the file from the working directory, from the root, or by document id; exit 1 when it has an error', async () => {
     // govern.config.yaml marks the root for the run from a subfolder.
     const root = tempRoot({ ...OK_FILES, 'govern.config.yaml': 'include: []\n', 'workplans/bad.md': '---\nid: [unclosed\n---\n# Bad\n' });

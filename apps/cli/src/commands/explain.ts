@@ -66,7 +66,7 @@ const VIA: Record<NonNullable<FileExplanation['items'][number]['statusFrom']>['v
   heading: 'the heading',
   'table-cell': 'a table cell',
   checkbox: 'its checkbox',
-  'list-mark': 'its leading mark',
+  'list-mark': 'its status mark',
   other: 'the text',
 };
 
@@ -86,7 +86,7 @@ export function renderExplanation(e: FileExplanation, c: Colors): string {
   out += `\n${c.bold(`Items (${e.items.length})`)}\n`;
   if (!e.items.length) out += c.dim('  none\n');
   for (const it of e.items) {
-    out += `  ${c.dim(`${it.line}:${it.column}`.padEnd(8))}${c.bold(it.id)}  ${it.kind} ${FROM[it.from]}  ${statusCell(it.status, c)}`;
+    out += `  ${c.dim(pad(`${it.line}:${it.column}`, 8))}${c.bold(it.id)}  ${it.kind} ${FROM[it.from]}  ${statusCell(it.status, c)}`;
     if (it.statusFrom) out += c.dim(`  ${JSON.stringify(it.statusText)} from ${VIA[it.statusFrom.via]} at ${it.statusFrom.line}:${it.statusFrom.column}`);
     out += '\n';
     for (const dep of it.dependencies) out += c.dim(`          depends on ${dep.id} (${dep.origin}, ${dep.line}:${dep.column})\n`);
@@ -96,7 +96,7 @@ export function renderExplanation(e: FileExplanation, c: Colors): string {
     out += `\n${c.bold('Read')}\n`;
     for (const r of e.read) {
       const items = r.items.length ? c.dim(` → ${r.items.length > 8 ? `${r.items.slice(0, 8).join(', ')}, … (${r.items.length})` : r.items.join(', ')}`) : '';
-      out += `  ${c.dim(`line ${r.line}`.padEnd(10))}${r.kind}: ${r.reason}${items}\n`;
+      out += `  ${c.dim(pad(`line ${r.line}`, 10))}${r.kind}: ${r.reason}${items}\n`;
     }
   }
 
@@ -104,7 +104,7 @@ export function renderExplanation(e: FileExplanation, c: Colors): string {
   if (!e.skipped.length) out += c.dim('  nothing that looks like tracking\n');
   for (const s of e.skipped) {
     const where = s.lines.length > 1 ? `lines ${s.lines.length > 6 ? `${s.lines.slice(0, 6).join(', ')}, …` : s.lines.join(', ')}` : `line ${s.line}`;
-    out += `  ${c.dim(where.padEnd(10))}${s.kind}: ${s.text}\n`;
+    out += `  ${c.dim(pad(where, 10))}${s.kind}: ${s.text}\n`;
     out += `            ${s.reason}  ${c.dim(s.code)}\n`;
     if (s.rule) out += `            ${c.cyan(`→ ${s.rule}`)}\n`;
   }
@@ -119,3 +119,6 @@ export function renderExplanation(e: FileExplanation, c: Colors): string {
   out += `${summaryLine(e.diagnostics, c)}\n`;
   return out;
 }
+
+/** A column of the text output: padded to `width`, and never run into the next column (`lines 4, 5list:` before). */
+const pad = (s: string, width: number) => s.padEnd(Math.max(width, s.length + 1));

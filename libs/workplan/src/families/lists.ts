@@ -1,8 +1,8 @@
-import type { ListItem } from '../blocks.js';
+import type { ListBlock, ListItem } from '../blocks.js';
 import type { DiagnosticSink } from '../diagnostics.js';
 import type { DependencyRef, Status } from '../model.js';
 import { canonicalHeader, type CompiledProfile } from '../profile.js';
-import { normalizeStatus } from '../status.js';
+import { exactStatus, normalizeStatus } from '../status.js';
 import { parseDependencyList } from './common.js';
 
 /**
@@ -121,6 +121,56 @@ export function readListLine(item: ListItem, profile: CompiledProfile): ListLine
   }
   if (!rest.trim() && !id) return null;
   return { status, statusText, statusColumn, id, kw, title: rest, markers, dependsText: null, dependsColumn: col, text, details: false };
+}
+
+/**
+ * `Help center - WIP`: the title, and the phrase after the last dash between blanks when
+ * that phrase is short (at most 30 characters). A scan back from the end, not a regex: a
+ * pattern with a blank run before the dash backtracks over long runs of blanks.
+ */
+function trailingPhrase(text: string): { title: string; phrase: string; index: number } | null {
+  const blank = (ch: string | undefined) => ch === ' ' || ch === '\t';
+  let end = text.length;
+  while (end > 0 && blank(text[end - 1])) end--;
+  for (let k = end - 2; k >= 1 && k >= end - 32; k--) {
+    const ch = text[k];
+    if ((ch !== '-' && ch !== '–' && ch !== '—') || !blank(text[k - 1]) || !blank(text[k + 1])) continue;
+    let at = k + 1;
+    while (at < end && blank(text[at])) at++;
+    const title = text.slice(0, k).trim();
+    return at < end && title ? { title, phrase: text.slice(at, end), index: at } : null;
+  }
+  return null;
+}
+
+/**
+ * Every line of a list block (nested ones too) read by {@link readListLine}, and one form
+ * it cannot tell line by line: a list whose every line ends in a status after a dash
+ * (`- Help center - WIP`, `- 2FA for password login - TODO`: abhinavxd/libredesk's
+ * ROADMAP.md). Those lines read as lines without an id, their status the last phrase
+ * (an exact status spelling of the profile). Every line of the list and at least two: a
+ * single `- Redis - open` among notes is a note.
+ */
+export function readListLines(b: ListBlock, profile: CompiledProfile, out: Map<ListItem, ListLine | null> = new Map()): Map<ListItem, ListLine | null> {
+  const siblings: ListItem[][] = [b.items];
+  while (siblings.length) {
+    const list = siblings.pop()!;
+    for (const it of list) {
+      out.set(it, readListLine(it, profile));
+      if (it.children.length) siblings.push(it.children);
+    }
+    if (list.length < 2) continue;
+    const trailing: [ListItem, ListLine][] = [];
+    for (const it of list) {
+      if (it.checked !== null || (out.get(it)?.status ?? null) !== null) break;
+      const t = trailingPhrase(it.text);
+      const status = t ? exactStatus(t.phrase, profile) : null;
+      if (!t || !status) break;
+      trailing.push([it, { status, statusText: t.phrase, statusColumn: it.column + t.index, id: null, kw: null, title: t.title, markers: [], dependsText: null, dependsColumn: it.column, text: it.text, details: false }]);
+    }
+    if (trailing.length === list.length) for (const [it, l] of trailing) out.set(it, l);
+  }
+  return out;
 }
 
 /**

@@ -7,7 +7,7 @@ import { exactStatus, normalizeStatus } from '../status.js';
 import type { ListItem, Located, TableBlock } from '../blocks.js';
 import { canonicalHeader } from '../profile.js';
 import { collectCriteria, criteriaLabel, flattenCriteria, isNoDependency, leadingId, linkText, newItem, parseDependencyList, readStatus, sectionEnd, stripCode } from './common.js';
-import { headingMarks, isNonItemSection, listLineDetails, proseEdges, readListLine, trailerDependencies, type ListLine, type ProseContext } from './lists.js';
+import { headingMarks, isNonItemSection, listLineDetails, proseEdges, readListLine, readListLines, trailerDependencies, type ListLine, type ProseContext } from './lists.js';
 import type { LineSkip } from '../explain-notes.js';
 import { taskHeadingMatch } from './workplan.js';
 
@@ -552,16 +552,12 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
       if (tableRoles(b, profile, st, () => (h !== null ? sectionStatus(h, profile) : null))) tableIn.add(section);
     }
     if (b.type !== 'list') continue;
-    const stack = [...b.items];
-    while (stack.length) {
-      const it = stack.pop()!;
-      const l = readListLine(it, profile);
+    for (const [it, l] of readListLines(b, profile)) {
       lines.set(it, l);
       if (l?.id && l.status !== null) {
         if (it.line < (usesIdsIn.get(section) ?? Infinity)) usesIdsIn.set(section, it.line);
         if (it.line < usesIdsAt) usesIdsAt = it.line;
       }
-      for (const c of it.children) stack.push(c);
     }
   }
   const slugs = new Map<string, number>();
