@@ -105,7 +105,8 @@ async function adopt(root: string, load: () => Promise<Workspace>, opts: AdoptOp
   }
   const ws = await load();
   // The audit's own context: the audit log read once, for the evidence and the hand edits.
-  const { ctx } = context(ws, { history: false }, undefined);
+  // Whether evidence exists, not whether it is fresh: staleness lists every project and diffs per manifest.
+  const { ctx } = context(ws, { history: false, staleness: false }, undefined);
   const wanted = opts.ids ? new Set(opts.ids) : null;
   const found = new Map<string, { doc: WorkDocument; item: Item }>();
   for (const doc of ws.documents) for (const item of doc.items) if (!wanted || wanted.has(item.id)) found.set(item.id, { doc, item });

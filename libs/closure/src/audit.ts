@@ -32,6 +32,11 @@ export interface ScopedAuditOptions extends AuditOptions {
    * every document either way.
    */
   documents?: ReadonlySet<string>;
+  /**
+   * `false`: no staleness (no project listing, no `git diff` per manifest). `govern adopt`
+   * asks only whether an item has evidence, not whether it is fresh.
+   */
+  staleness?: false;
 }
 
 /** What the audit of every done item shares: git, the audit log, the projects. Built once per audit. */
@@ -71,7 +76,7 @@ export function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: Audit
     }
     if (r.action === 'adopt') adopted.set(r.item, r);
   }
-  const stale = opts.fresh ? 'error' : (ws.profile.profile.audit?.stale ?? 'warning');
+  const stale = opts.staleness === false ? 'off' : opts.fresh ? 'error' : (ws.profile.profile.audit?.stale ?? 'warning');
   // Every done item's evidence root the audit looks at, resolved once (a stat per root),
   // then one `git check-ignore` for all of them (a git process per item took seconds on a
   // repository with a hundred).
