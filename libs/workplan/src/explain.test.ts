@@ -305,7 +305,7 @@ describe('a list whose every line ends in a status after a dash', () => {
 ## Phase 2: Notes
 
 - Redis - open
-- Postgres, because it is there
+- Postgres - open, because it is there
 
 - Lone line - done
 `);

@@ -148,10 +148,11 @@ function trailingPhrase(text: string): { title: string; phrase: string; index: n
  * it cannot tell line by line: a list whose every line ends in a status after a dash
  * (`- Help center - WIP`, `- 2FA for password login - TODO`: abhinavxd/libredesk's
  * ROADMAP.md). Those lines read as lines without an id, their status the last phrase
- * (an exact status spelling of the profile). Every line of the list and at least two: a
+ * (exactly a status spelling of the profile, no commentary). Every line of the list and at least two: a
  * single `- Redis - open` among notes is a note.
  */
-export function readListLines(b: ListBlock, profile: CompiledProfile, out: Map<ListItem, ListLine | null> = new Map()): Map<ListItem, ListLine | null> {
+export function readListLines(b: ListBlock, profile: CompiledProfile): Map<ListItem, ListLine | null> {
+  const out = new Map<ListItem, ListLine | null>();
   const siblings: ListItem[][] = [b.items];
   while (siblings.length) {
     const list = siblings.pop()!;
@@ -164,7 +165,8 @@ export function readListLines(b: ListBlock, profile: CompiledProfile, out: Map<L
     for (const it of list) {
       if (it.checked !== null || (out.get(it)?.status ?? null) !== null) break;
       const t = trailingPhrase(it.text);
-      const status = t ? exactStatus(t.phrase, profile) : null;
+      // The whole phrase is the status (`WIP`, `In Progress`): with commentary (`open, see #4`) it is a note.
+      const status = t && !/[(),:;]/.test(t.phrase) ? exactStatus(t.phrase, profile) : null;
       if (!t || !status) break;
       trailing.push([it, { status, statusText: t.phrase, statusColumn: it.column + t.index, id: null, kw: null, title: t.title, markers: [], dependsText: null, dependsColumn: it.column, text: it.text, details: false }]);
     }
