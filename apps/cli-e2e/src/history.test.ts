@@ -56,6 +56,7 @@ describe('govern history', () => {
     expect(out).toEqual({
       item: 'AB-01',
       file: 'trackers/t.md',
+      adoptions: [],
       truncated: false,
       diagnostics: [],
       transitions: [
