@@ -86,12 +86,11 @@ export interface Adoption {
 export function itemAdoptions(records: readonly AuditRecord[], id: string): Adoption[] {
   const out: Adoption[] = [];
   for (const r of records) {
-    if (r.item !== id) continue;
-    if (isStatusWrite(r)) for (const a of out) a.inForce = false;
-    if (r.action === 'adopt') {
-      for (const a of out) a.inForce = false;
-      out.push({ id: r.id, actor: r.actor, at: r.at, reason: r.reason, inForce: true });
-    }
+    if (r.item !== id || (r.action !== 'adopt' && !isStatusWrite(r))) continue;
+    // Only the newest adoption can be in force, and only until the next write of the item.
+    const last = out.at(-1);
+    if (last) last.inForce = false;
+    if (r.action === 'adopt') out.push({ id: r.id, actor: r.actor, at: r.at, reason: r.reason, inForce: true });
   }
   return out;
 }

@@ -696,8 +696,8 @@ function tableRoles(t: TableBlock, profile: CompiledProfile): { found: TableRole
     // column whose cells name every row once would do.
     for (let k = 0; k < header.length && !idRule; k++) {
       if (taken.has(k) || !header[k]) continue;
-      const values = body.map((r) => r.cells[k]?.text.replace(/[*_`]/g, '').trim() ?? '');
-      if (values.every((v) => v !== '') && new Set(values.map((v) => v.toLowerCase())).size === values.length) idRule = `add "${header[k]}" to tableColumns.id`;
+      const values = column(k);
+      if (values.length === body.length && new Set(values.map((v) => v.toLowerCase())).size === values.length) idRule = `add "${header[k]}" to tableColumns.id`;
     }
   }
   // A rule is offered only when it fills every missing role: half a rule leaves the table unread.

@@ -34,7 +34,7 @@ export async function historyCommand(ctx: CommandContext, id: string, opts: Hist
   let out = `${c.bold(h.item)}  ${c.dim(h.file)}\n`;
   out += table(h.transitions.map((t) => row(t, c)), c);
   for (const a of h.adoptions) {
-    out += `adopted as done before govern on ${a.at.replace('T', ' ').replace(/\.\d+/, '')} by ${a.actor}${a.reason ? ` (${a.reason})` : ''}: `;
+    out += `adopted as done before govern on ${when(a.at)} by ${a.actor}${a.reason ? ` (${a.reason})` : ''}: `;
     out += a.inForce ? 'in force, the audit asks no evidence of it\n' : c.dim('ended by a later status write\n');
   }
   for (const d of h.diagnostics) out += formatDiagnostic(d, c);
@@ -52,7 +52,9 @@ function row(t: Transition, c: Colors): string[] {
     t.via === 'hand-edit'
       ? c.yellow('hand edit')
       : `govern ${t.audit?.action ?? ''}${t.audit?.match ? c.dim(` (${t.audit.match})`) : t.source === 'audit-log' ? c.dim(' (not in a commit)') : ''}`;
-  return [c.dim(t.date.replace('T', ' ').replace(/\.\d+/, '')), where, t.author ?? '-', `${value(t.from, '(new)')} → ${value(t.to, '(removed)')}`, via];
+  return [c.dim(when(t.date)), where, t.author ?? '-', `${value(t.from, '(new)')} → ${value(t.to, '(removed)')}`, via];
 }
 
+/** A time as the output shows it: `2026-01-01 10:00:00+00:00`, without the T and fractions. */
+const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+/, '');
 const value = (v: StatusValue | null, none: string) => (v === null ? none : (v.text ?? v.status ?? '(no status)'));
