@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { compareDiagnostics, type Diagnostic, type Item, type WorkDocument } from '@govern/workplan';
 import type { Workspace } from '@govern/workspace';
-import { AUDIT_LOG, isLockNotTaken, isStatusWrite, readAuditLog, sha256, WriteError, type AuditRecord, type LockOptions } from '@govern/write';
+import { AUDIT_LOG, foldAdoption, isLockNotTaken, isStatusWrite, readAuditLog, sha256, WriteError, type AuditRecord, type LockOptions } from '@govern/write';
 import { CLOSURE_LOCK, withClosureLock } from './closure-lock.js';
 import { evidenceRootIgnored, ignoredEvidenceRoots, resolveEvidenceRoot, type EvidencePath } from './evidence-path.js';
 import { handEditDiagnostics } from '@govern/history';
@@ -70,11 +70,8 @@ export function context(ws: Workspace, opts: ScopedAuditOptions, snapshot: Audit
   const adopted = new Map<string, AuditRecord>();
   for (const r of log.records) {
     if (r.action === 'close' && r.evidence) closes.set(r.evidence, [...(closes.get(r.evidence) ?? []), r]);
-    if (isStatusWrite(r)) {
-      lastStatus.set(r.item, r);
-      adopted.delete(r.item);
-    }
-    if (r.action === 'adopt') adopted.set(r.item, r);
+    if (isStatusWrite(r)) lastStatus.set(r.item, r);
+    foldAdoption(adopted, r);
   }
   const stale = opts.staleness === false ? 'off' : opts.fresh ? 'error' : (ws.profile.profile.audit?.stale ?? 'warning');
   // Every done item's evidence root the audit looks at, resolved once (a stat per root),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { GovernError } from '@govern/errors';
 import { parseDocument, type CompiledProfile, type Diagnostic, type Status } from '@govern/workplan';
 import { loadWorkspace, type Workspace } from '@govern/workspace';
-import { isStatusWrite, readAuditLog, sha256, type AuditRecord } from '@govern/write';
+import { foldAdoption, isStatusWrite, readAuditLog, sha256, type AuditRecord } from '@govern/write';
 import { fileLog, readBlobs } from './git.js';
 
 /**
@@ -82,17 +82,17 @@ export interface Adoption {
   inForce: boolean;
 }
 
-/** The item's `adopt` records, in log order, each in force until a later status write of the item (the audit's rule). */
+/** The item's `adopt` records, in log order, each marked with whether it is in force by the audit's rule ({@link foldAdoption}). */
 export function itemAdoptions(records: readonly AuditRecord[], id: string): Adoption[] {
-  const out: Adoption[] = [];
+  const adopts: AuditRecord[] = [];
+  const inForce = new Map<string, AuditRecord>();
   for (const r of records) {
-    if (r.item !== id || (r.action !== 'adopt' && !isStatusWrite(r))) continue;
-    // Only the newest adoption can be in force, and only until the next write of the item.
-    const last = out.at(-1);
-    if (last) last.inForce = false;
-    if (r.action === 'adopt') out.push({ id: r.id, actor: r.actor, at: r.at, reason: r.reason, inForce: true });
+    if (r.item !== id) continue;
+    foldAdoption(inForce, r);
+    if (r.action === 'adopt') adopts.push(r);
   }
-  return out;
+  const holding = inForce.get(id);
+  return adopts.map((r) => ({ id: r.id, actor: r.actor, at: r.at, reason: r.reason, inForce: r === holding }));
 }
 
 export interface HistoryOptions {

@@ -271,6 +271,17 @@ describe('a table whose status column has a name the profile does not know', () 
     ]);
   });
 
+  test('a name column is judged by its cells as the reader takes them: two links with one text name no row once', () => {
+    // The reader reads `[notes](./a.md)` as "notes": these rows would both be `notes`.
+    const DUP = md(`
+| Spec | Status |
+|---|---|
+| [notes](./a.md) | Done |
+| [notes](./b.md) | Draft |
+`);
+    expect(explain(DUP, 'dup.md').skipped.map((x) => [x.code, x.missing, x.rule])).toEqual([['table-roles-missing', ['id'], null]]);
+  });
+
   test('no rule that would leave the table unread: an id column alone is not offered for a table that tracks nothing', () => {
     // Before, `add "package" to tableColumns.id` was offered here, and the table still had no status column.
     const PACKAGES = md(`

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Block, ListBlock, ListItem, TableBlock } from './blocks.js';
 import { DiagnosticSink } from './diagnostics.js';
 import type { Classification, ExplainRecorder, LineSkip, RoleIndexes, TableDecision } from './explain-notes.js';
-import { leadingId } from './families/common.js';
+import { leadingId, linkText } from './families/common.js';
 import { headingMarks, readListLine, readListLines } from './families/lists.js';
 import { planHeadingOf, roleColumns } from './families/plan.js';
 import { proposalAt } from './families/proposal.js';
@@ -661,18 +661,21 @@ function tableRoles(t: TableBlock, profile: CompiledProfile): { found: TableRole
   const body = t.rows.slice(1);
   const rules: string[] = [];
   const taken = new Set([id, status, depends].filter((k) => k >= 0));
-  const column = (k: number) => body.map((r) => r.cells[k]?.text.replace(/[*_`]/g, '').trim() ?? '').filter((x) => x !== '');
-  const mostly = (k: number, pred: (cell: string) => boolean) => {
-    const values = column(k);
+  // A cell as the reader would take it in that role: an id or title cell reads a link as
+  // its text (`[orchestrator.md](./orchestrator.md)`), a status cell as written.
+  const column = (k: number, role: 'id' | 'other') =>
+    body.map((r) => (role === 'id' ? linkText(r.cells[k]?.text ?? '') : (r.cells[k]?.text ?? '')).replace(/[*_`]/g, '').trim()).filter((x) => x !== '');
+  const mostly = (k: number, role: 'id' | 'other', pred: (cell: string) => boolean) => {
+    const values = column(k, role);
     return values.length > 0 && values.filter(pred).length * 2 >= values.length;
   };
-  const candidate = (pred: (cell: string) => boolean) => {
-    for (let k = 0; k < header.length; k++) if (!taken.has(k) && header[k] && mostly(k, pred)) return k;
+  const candidate = (role: 'id' | 'other', pred: (cell: string) => boolean) => {
+    for (let k = 0; k < header.length; k++) if (!taken.has(k) && header[k] && mostly(k, role, pred)) return k;
     return -1;
   };
   let idRule: string | null = null;
   if (id < 0) {
-    const k = candidate((cell) => startsWithId(cell, profile) || leadingId(stripMark(cell, profile)) !== null);
+    const k = candidate('id', (cell) => startsWithId(cell, profile) || leadingId(stripMark(cell, profile)) !== null);
     if (k >= 0) {
       idRule = `add "${header[k]}" to tableColumns.id`;
       taken.add(k);
@@ -680,10 +683,10 @@ function tableRoles(t: TableBlock, profile: CompiledProfile): { found: TableRole
   }
   let stateRule: string | null = null;
   if (status < 0 && depends < 0) {
-    const s = candidate((cell) => isStatusCell(cell, profile));
+    const s = candidate('other', (cell) => isStatusCell(cell, profile));
     // Only a header that speaks of dependencies: a column of single ids is as often what
     // a row belongs to (a task's Story) as what it waits on.
-    const d = s >= 0 ? -1 : candidate((cell) => isIdList(cell));
+    const d = s >= 0 ? -1 : candidate('other', (cell) => isIdList(cell));
     const dependsHeader = d >= 0 && /need|block|requir|after|prereq|wait|depend|pred/.test(header[d]!);
     if (s >= 0) stateRule = `add "${header[s]}" to tableColumns.status`;
     else if (dependsHeader) stateRule = `add "${header[d]}" to tableColumns.depends`;
@@ -696,7 +699,7 @@ function tableRoles(t: TableBlock, profile: CompiledProfile): { found: TableRole
     // column whose cells name every row once would do.
     for (let k = 0; k < header.length && !idRule; k++) {
       if (taken.has(k) || !header[k]) continue;
-      const values = column(k);
+      const values = column(k, 'id');
       if (values.length === body.length && new Set(values.map((v) => v.toLowerCase())).size === values.length) idRule = `add "${header[k]}" to tableColumns.id`;
     }
   }

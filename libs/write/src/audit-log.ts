@@ -147,6 +147,18 @@ export function isStatusWrite(r: AuditRecord): boolean {
   return (r.action === 'set-status' || r.action === 'close') && r.to !== null;
 }
 
+/**
+ * The rule of which `adopt` records are in force, as one step of a pass over the audit log
+ * in its order: an adoption holds until the next status write of its item
+ * ({@link isStatusWrite}); a later `adopt` of the item takes its place. `inForce` maps an
+ * item to its adopt record in force. The audit folds every record through this in its one
+ * pass over the log, `govern history` only the records of one item.
+ */
+export function foldAdoption(inForce: Map<string, AuditRecord>, r: AuditRecord): void {
+  if (isStatusWrite(r)) inForce.delete(r.item);
+  if (r.action === 'adopt') inForce.set(r.item, r);
+}
+
 /** Reads the audit log back; a damaged line is a diagnostic with its line number, the rest still read. */
 export function readAuditLog(root: string): AuditLogRead {
   const file = path.join(root, AUDIT_LOG);

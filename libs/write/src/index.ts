@@ -14,7 +14,7 @@ export { lifecycleViolations } from './lifecycle.js';
 export type { Violation } from './lifecycle.js';
 export { withLock, lockPathFor, isLockNotTaken } from './lock.js';
 export type { LockOptions, HeldLock, LockHolder } from './lock.js';
-export { appendAudit, appendAuditRecords, readAuditLog, isStatusWrite, AuditRecordSchema, AUDIT_LOG } from './audit-log.js';
+export { appendAudit, appendAuditRecords, readAuditLog, isStatusWrite, foldAdoption, AuditRecordSchema, AUDIT_LOG } from './audit-log.js';
 export type { AuditRecord, AuditInput, AuditLogRead } from './audit-log.js';
 export { RawText, applyEdits } from './text.js';
 export type { TextEdit } from './text.js';
