@@ -31,7 +31,7 @@ async function init(root: string, ...args: string[]) {
 describe('govern init', () => {
   it('scaffolds an empty repository, and validate and status read it with no diagnostic', async () => {
     const root = tempRoot();
-    expect(await init(root)).toEqual({ code: 0, json: { root, dryRun: false, created: ALL, kept: [], updated: [], notes: [NO_LOCKFILE] } });
+    expect(await init(root)).toEqual({ code: 0, json: { root, dryRun: false, created: ALL, kept: [], updated: [], included: [], notes: [NO_LOCKFILE] } });
     const files = snapshot(root);
     expect(Object.keys(files).sort()).toEqual([...ALL].sort());
     expect(JSON.parse(files['.mcp.json']!)).toEqual({ mcpServers: { govern: { command: 'npx', args: ['--no', 'govern', 'mcp'] } } });
@@ -67,7 +67,7 @@ describe('govern init', () => {
     const root = tempRoot();
     await init(root);
     const before = snapshot(root);
-    expect(await init(root)).toEqual({ code: 0, json: { root, dryRun: false, created: [], kept: ALL, updated: [], notes: [] } });
+    expect(await init(root)).toEqual({ code: 0, json: { root, dryRun: false, created: [], kept: ALL, updated: [], included: [], notes: [] } });
     expect(snapshot(root)).toEqual(before);
   });
 
@@ -77,7 +77,7 @@ describe('govern init', () => {
     expect(snapshot(root)).toEqual({});
     const real = tempRoot();
     await init(real);
-    expect(dry).toEqual({ code: 0, json: { root, dryRun: true, created: ALL, kept: [], updated: [], contents: snapshot(real), notes: [NO_LOCKFILE] } });
+    expect(dry).toEqual({ code: 0, json: { root, dryRun: true, created: ALL, kept: [], updated: [], included: [], contents: snapshot(real), notes: [NO_LOCKFILE] } });
   });
 
   it('--dry-run without --json prints each file with its content, and says nothing was written', async () => {
@@ -174,6 +174,7 @@ describe('govern init', () => {
       created: ['govern.config.yaml', 'profiles/project.yaml', STARTER_WORKPLAN, '.gitignore', '.mcp.json', WORKFLOW_FILE],
       kept: ['trackers/'],
       updated: [],
+      included: [],
       notes: [NO_LOCKFILE],
     });
     const workplan = fs.readFileSync(path.join(root, STARTER_WORKPLAN), 'utf8');
@@ -205,6 +206,63 @@ describe('govern init', () => {
       out: '',
       err: "error: option '--profile <name>' argument '../x' is invalid. a profile name is letters, digits, \".\", \"_\" and \"-\" (it names profiles/<name>.yaml)\n(run with --help for usage)\n",
     });
+  });
+});
+
+describe('govern init in a repository that plans outside workplans/ and trackers/', () => {
+  // Every public repository govern was tried on kept its plan elsewhere (a ROADMAP.md at
+  // the root, specs/README.md, plans/), and init wrote a configuration that read none of it.
+  const ROADMAP = '# Roadmap\n\n| Milestone | Status |\n|---|---|\n| RM-01 Parser | Planned |\n| RM-02 Store | In Progress |\n';
+  const SPECS = '# Specs\n\n| Spec | Status | Purpose |\n|---|---|---|\n| [api.md](./api.md) | Draft | The API |\n| [ui.md](./ui.md) | Complete | The UI |\n';
+  const git = (root: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root });
+
+  it('includes the documents that hold items, names those a rule would read, and leaves out what git ignores, hidden folders, test fixtures and the starters', async () => {
+    const root = tempRoot({
+      'ROADMAP.md': ROADMAP,
+      'docs/specs/README.md': SPECS,
+      'README.md': '# App\n\nWhat it does.\n\n- [x] fast\n',
+      'ignored/TODO.md': ROADMAP.replaceAll('RM-', 'IG-'),
+      '.github/PLAN.md': ROADMAP.replaceAll('RM-', 'GH-'),
+      'packages/app/tests/fixtures/plans/sample.md': ROADMAP.replaceAll('RM-', 'FX-'),
+      '.gitignore': 'ignored/\n',
+      'package-lock.json': '{}\n',
+    });
+    git(root, 'init', '-q');
+    const r = await init(root);
+    expect(r).toEqual({
+      code: 0,
+      json: {
+        root,
+        dryRun: false,
+        created: ['govern.config.yaml', 'profiles/project.yaml', '.mcp.json', WORKFLOW_FILE],
+        kept: ['trackers/', 'workplans/'],
+        updated: ['.gitignore'],
+        included: ['ROADMAP.md'],
+        notes: [
+          '1 document looks like tracking that the default profile does not read (docs/specs/README.md): `npx govern explain docs/specs/README.md` says which profile rule would read it; then add it to `include:`.',
+        ],
+      },
+    });
+    expect(fs.readFileSync(path.join(root, 'govern.config.yaml'), 'utf8')).toContain('\ninclude:\n  - "ROADMAP.md"\nexclude: []\n');
+    const s = await cli(['status', '--json', '--root', root]);
+    expect((oneJson(s.out) as { documents: { file: string; items: string[] }[] }).documents.map((d) => [d.file, d.items])).toEqual([['ROADMAP.md', ['RM-01', 'RM-02']]]);
+    expect((await cli(['validate', '--root', root])).code).toBe(0);
+  });
+
+  it('outside git, walks the root without dependency, build and hidden folders', async () => {
+    const root = tempRoot({
+      'plans/roadmap.md': ROADMAP,
+      'node_modules/pkg/ROADMAP.md': ROADMAP.replaceAll('RM-', 'NM-'),
+      'dist/ROADMAP.md': ROADMAP.replaceAll('RM-', 'DI-'),
+      '.cache/ROADMAP.md': ROADMAP.replaceAll('RM-', 'CA-'),
+    });
+    expect((await init(root)).json).toMatchObject({ included: ['plans/roadmap.md'], kept: ['trackers/', 'workplans/'] });
+    // In words: the configuration says what it includes, and "next" points at those documents, not at starters.
+    const text = await cli(['init', '--root', tempRoot({ 'plans/roadmap.md': ROADMAP }), '--no-color']);
+    expect(text.out.split('\n').filter((l) => l.includes('govern.config.yaml') || l.startsWith('Next:'))).toEqual([
+      '  created  govern.config.yaml  reads workplans/ and trackers/ and 1 document found elsewhere (include), profile profiles/project.yaml',
+      'Next: npx govern status shows what govern reads in the documents it included, npx govern validate what it would have you fix.',
+    ]);
   });
 });
 

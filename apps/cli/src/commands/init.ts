@@ -3,7 +3,8 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { adoptDoneItems } from '@govern/closure';
 import { GovernError, isGovernError } from '@govern/errors';
-import { CONFIG_FILE, DEFAULT_FOLDERS, loadConfig, writeFileAtomic } from '@govern/workspace';
+import { compileProfile, DEFAULT_PROFILE } from '@govern/workplan';
+import { CONFIG_FILE, DEFAULT_FOLDERS, findPlanningDocuments, loadConfig, MAX_FILES_LOOKED_AT, writeFileAtomic, type FoundDocuments } from '@govern/workspace';
 import { openWorkspace, resolveRoot, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor } from '../render.js';
 
@@ -43,11 +44,19 @@ export interface InitResult {
   created: string[];
   kept: string[];
   updated: string[];
+  /**
+   * The documents outside workplans/ and trackers/ that hold items, written into the new
+   * configuration's `include` (empty when a configuration exists: it is kept as it is).
+   */
+  included: string[];
   /** With `--dry-run` only: the content each created or updated file would have. */
   contents?: Record<string, string>;
   /** What would fail the first CI run, for people: done items without evidence, a workflow with nothing to install. */
   notes: string[];
 }
+
+/** At most this many documents found elsewhere are written into `include`; the rest are named in a note. */
+export const MAX_INCLUDED = 50;
 
 /** The profile's name when `--profile` is not given. */
 export const DEFAULT_PROFILE_NAME = 'project';
@@ -103,11 +112,11 @@ export function registerInitCommand(program: Command, ctx: CommandContext, commo
 /** `govern init`: plans, then writes (unless `--dry-run`) and reports. */
 export async function initCommand(ctx: CommandContext, opts: InitOptions): Promise<number> {
   const root = resolveRoot(ctx, opts.root);
-  const entries = planInit(root, { profile: opts.profile ?? DEFAULT_PROFILE_NAME });
+  const { entries, found, included } = planInit(root, { profile: opts.profile ?? DEFAULT_PROFILE_NAME });
   const dryRun = opts.dryRun === true;
   if (!dryRun) applyInit(root, entries);
-  const result = initResult(root, entries, dryRun);
-  result.notes = await firstRunNotes(ctx, opts, root, entries);
+  const result = initResult(root, entries, dryRun, included);
+  result.notes = [...foundNotes(found, included), ...(await firstRunNotes(ctx, opts, root, entries))];
   if (opts.json) {
     writeJson(ctx, result);
     return 0;
@@ -128,18 +137,37 @@ export async function initCommand(ctx: CommandContext, opts: InitOptions): Promi
   else {
     if (!fs.existsSync(path.join(root, '.git'))) out += `${c.yellow('note')}: ${root} is not a git repository; govern close and govern audit need one (git init).\n`;
     out += notes;
-    out += `Next: ${c.bold('npx govern status')}, edit the starter documents, then ${c.bold('npx govern validate')}.\n`;
+    out += result.included.length
+      ? `Next: ${c.bold('npx govern status')} shows what govern reads in the documents it included, ${c.bold('npx govern validate')} what it would have you fix.\n`
+      : `Next: ${c.bold('npx govern status')}, edit the starter documents, then ${c.bold('npx govern validate')}.\n`;
   }
   ctx.stdout.write(out);
   return 0;
 }
 
 /** The JSON answer for a plan: every path under the action taken (or, with `dryRun`, that would be). */
-export function initResult(root: string, entries: readonly InitEntry[], dryRun: boolean): InitResult {
+export function initResult(root: string, entries: readonly InitEntry[], dryRun: boolean, included: string[] = []): InitResult {
   const of = (a: InitEntry['action']) => entries.filter((e) => e.action === a).map((e) => e.file);
-  const result: InitResult = { root, dryRun, created: of('create'), kept: of('keep'), updated: of('update'), notes: [] };
+  const result: InitResult = { root, dryRun, created: of('create'), kept: of('keep'), updated: of('update'), included, notes: [] };
   if (dryRun) result.contents = Object.fromEntries(entries.filter((e) => e.content !== undefined).map((e) => [e.file, e.content!]));
   return result;
+}
+
+/** What people should know of the documents found outside the default folders: those over the limit, and those a rule would read. */
+function foundNotes(found: FoundDocuments | null, included: string[]): string[] {
+  if (!found) return [];
+  const notes: string[] = [];
+  const few = (files: string[]) => (files.length > 5 ? `${files.slice(0, 5).join(', ')} and ${files.length - 5} more` : files.join(', '));
+  const left = found.tracked.slice(included.length).map((d) => d.file);
+  if (left.length) notes.push(`${left.length} more document${left.length === 1 ? '' : 's'} with items found outside workplans/ and trackers/ (${few(left)}): add them to \`include:\` in ${CONFIG_FILE} to read them.`);
+  if (found.hinted.length) {
+    const files = found.hinted.map((d) => d.file);
+    notes.push(
+      `${files.length} document${files.length === 1 ? '' : 's'} look${files.length === 1 ? 's' : ''} like tracking that the default profile does not read (${few(files)}): \`npx govern explain ${files[0]}\` says which profile rule would read it; then add it to \`include:\`.`,
+    );
+  }
+  if (found.notRead) notes.push(`${found.notRead} Markdown file${found.notRead === 1 ? ' was' : 's were'} not looked at (beyond the first ${MAX_FILES_LOOKED_AT.toLocaleString('en-US')}, or over 1 MB): \`include:\` globs read any of them.`);
+  return notes;
 }
 
 /**
@@ -173,7 +201,7 @@ async function firstRunNotes(ctx: CommandContext, opts: InitOptions, root: strin
  * What init would do in `root`, reading only. Throws {@link InitInputError} for an
  * existing `.mcp.json` that is not a JSON object with an object `mcpServers`.
  */
-export function planInit(root: string, opts: { profile: string }): InitEntry[] {
+export function planInit(root: string, opts: { profile: string }): { entries: InitEntry[]; found: FoundDocuments | null; included: string[] } {
   const exists = (rel: string) => fs.existsSync(path.join(root, rel));
   const read = (rel: string) => fs.readFileSync(path.join(root, rel), 'utf8');
   const entries: InitEntry[] = [];
@@ -182,21 +210,33 @@ export function planInit(root: string, opts: { profile: string }): InitEntry[] {
 
   // The configuration, and the profile it names: a kept configuration may name another
   // profile (then that one is ensured), or none (the built-in default; nothing to write).
+  // A new configuration includes the documents outside the default folders that hold
+  // items as they are (a ROADMAP.md, specs/README.md): govern reads what the repository
+  // already plans with, not only its starters.
   let profileRel: string | undefined = `profiles/${opts.profile}.yaml`;
+  let found: FoundDocuments | null = null;
+  let included: string[] = [];
   if (exists(CONFIG_FILE)) {
     keep(CONFIG_FILE, 'exists');
     profileRel = loadConfig(root).config.profile;
-  } else create(CONFIG_FILE, configYaml(profileRel), `reads workplans/ and trackers/, profile ${profileRel}`);
+  } else {
+    found = findPlanningDocuments(root, compileProfile(DEFAULT_PROFILE));
+    included = found.tracked.slice(0, MAX_INCLUDED).map((d) => d.file);
+    const also = included.length ? ` and ${included.length} document${included.length === 1 ? '' : 's'} found elsewhere (include)` : '';
+    create(CONFIG_FILE, configYaml(profileRel, included), `reads workplans/ and trackers/${also}, profile ${profileRel}`);
+  }
   if (profileRel !== undefined) {
     if (exists(profileRel)) keep(profileRel, 'exists');
     else create(profileRel, profileYaml(path.basename(profileRel).replace(/\.ya?ml$/, '')), 'extends the default profile');
   }
 
-  // The starters go only into folders without documents: ids of a starter could clash
-  // with the repository's own. The workplan names the starter tracker's milestone only
-  // when that tracker is written or already there.
-  const tracker = starter(root, STARTER_TRACKER);
-  const workplan = starter(root, STARTER_WORKPLAN);
+  // The starters go only into folders without documents, and only when no document found
+  // elsewhere holds items: ids of a starter could clash with the repository's own. The
+  // workplan names the starter tracker's milestone only when that tracker is written or
+  // already there.
+  const elsewhere = included.length > 0;
+  const tracker = elsewhere ? 'elsewhere' : starter(root, STARTER_TRACKER);
+  const workplan = elsewhere ? 'elsewhere' : starter(root, STARTER_WORKPLAN);
   const milestone = tracker === 'create' || tracker === 'exists';
   for (const [file, state, content] of [
     [STARTER_TRACKER, tracker, TRACKER_MD],
@@ -205,6 +245,7 @@ export function planInit(root: string, opts: { profile: string }): InitEntry[] {
     const folder = `${file.split('/')[0]}/`;
     if (state === 'create') create(file, content, file === STARTER_TRACKER ? 'starter tracker: two milestones, a dependency matrix' : 'starter workplan: one task with a check');
     else if (state === 'exists') keep(file, 'exists');
+    else if (state === 'elsewhere') keep(folder, 'the repository\'s documents found elsewhere hold items; no starter added');
     else keep(folder, 'already holds documents; no starter added');
   }
 
@@ -230,7 +271,7 @@ export function planInit(root: string, opts: { profile: string }): InitEntry[] {
 
   if (exists(WORKFLOW_FILE)) keep(WORKFLOW_FILE, 'exists');
   else create(WORKFLOW_FILE, WORKFLOW_YML, 'CI: npx govern validate and npx govern audit');
-  return entries;
+  return { entries, found, included };
 }
 
 /** Writes the plan's creates and updates, each atomically. A file that appeared since the plan is left alone. */
@@ -294,11 +335,11 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
 // The files
 // ---------------------------------------------------------------------------
 
-const configYaml = (profile: string) => `# govern configuration (written by \`govern init\`; edit freely).
+const configYaml = (profile: string, include: readonly string[]) => `# govern configuration (written by \`govern init\`; edit freely).
 # Documents are read from ${DEFAULT_FOLDERS.map((f) => `${f}/`).join(' and ')} (recursively, *.md); \`include\` adds
-# globs relative to this folder (e.g. "docs/plans/**/*.md"), \`exclude\` removes them.
+# globs relative to this folder (e.g. "docs/plans/**/*.md"), \`exclude\` removes them.${include.length ? '\n# govern init included the documents it found elsewhere that hold items.' : ''}
 profile: ${profile}
-include: []
+include:${include.length ? `\n${include.map((f) => `  - ${JSON.stringify(f)}`).join('\n')}` : ' []'}
 exclude: []
 
 # Gates: what the milestone graph enables. A gate is enabled when every milestone it
