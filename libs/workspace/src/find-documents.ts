@@ -15,8 +15,8 @@ export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 /** A path that names a plan: only in such a file do skipped lists and headings count as tracking. */
 const PLANNING_NAME = /roadmap|plan|todo|task|backlog|milestone|tracker|progress|status|spec/i;
 
-/** Folders never walked outside git: dependencies and build output. */
-const SKIP_DIRS = new Set(['node_modules', 'vendor', 'third_party', 'dist', 'build', 'target', 'out', 'coverage']);
+/** Outside git, where .gitignore would usually leave them out: build output (dependencies and fixtures are {@link notPlans}). */
+const BUILD_DIRS = new Set(['dist', 'build', 'target', 'out', 'coverage']);
 
 /**
  * A folder whose Markdown is not the repository's plan, even when git tracks it: hidden
@@ -116,7 +116,7 @@ function walkMarkdownFiles(root: string): string[] {
       if (e.name.startsWith('.') || (e.isDirectory() && notPlans(e.name))) continue;
       const child = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) stack.push(child);
+        if (!BUILD_DIRS.has(e.name)) stack.push(child);
       } else if (e.isFile() && /\.(md|markdown)$/i.test(e.name)) out.push(child);
     }
   }

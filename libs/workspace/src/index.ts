@@ -13,7 +13,7 @@ export type { BlockedSummary, DocumentSummary, IndexSummary } from './memo.js';
 export { loadConfig, ConfigSchema, CONFIG_FILE, DEFAULT_FOLDERS, RepoNameSchema } from './config.js';
 export type { Config, LoadedConfig, LocatedRepo } from './config.js';
 export { discover } from './discover.js';
-export { findPlanningDocuments, MAX_FILES_LOOKED_AT } from './find-documents.js';
+export { findPlanningDocuments, MAX_DOCUMENT_BYTES, MAX_FILES_LOOKED_AT } from './find-documents.js';
 export type { FoundDocuments } from './find-documents.js';
 export { explainFile, FileExplanationSchema } from './explain.js';
 export type { FileExplanation } from './explain.js';

@@ -257,6 +257,8 @@ describe('govern init in a repository that plans outside workplans/ and trackers
       '.cache/ROADMAP.md': ROADMAP.replaceAll('RM-', 'CA-'),
     });
     expect((await init(root)).json).toMatchObject({ included: ['plans/roadmap.md'], kept: ['trackers/', 'workplans/'] });
+    // A starter that is there already is kept as itself, found documents or not.
+    expect((await init(tempRoot({ 'plans/roadmap.md': ROADMAP, [STARTER_TRACKER]: '# Tracker\n' }))).json).toMatchObject({ kept: [STARTER_TRACKER, 'workplans/'] });
     // In words: the configuration says what it includes, and "next" points at those documents, not at starters.
     const text = await cli(['init', '--root', tempRoot({ 'plans/roadmap.md': ROADMAP }), '--no-color']);
     expect(text.out.split('\n').filter((l) => l.includes('govern.config.yaml') || l.startsWith('Next:'))).toEqual([

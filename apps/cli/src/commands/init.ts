@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { adoptDoneItems } from '@govern/closure';
 import { GovernError, isGovernError } from '@govern/errors';
 import { compileProfile, DEFAULT_PROFILE } from '@govern/workplan';
-import { CONFIG_FILE, DEFAULT_FOLDERS, findPlanningDocuments, loadConfig, MAX_FILES_LOOKED_AT, writeFileAtomic, type FoundDocuments } from '@govern/workspace';
+import { CONFIG_FILE, DEFAULT_FOLDERS, findPlanningDocuments, loadConfig, MAX_DOCUMENT_BYTES, MAX_FILES_LOOKED_AT, writeFileAtomic, type FoundDocuments } from '@govern/workspace';
 import { openWorkspace, resolveRoot, writeJson, type CommandContext, type CommonOptions } from '../context.js';
 import { colorsFor } from '../render.js';
 
@@ -103,7 +103,8 @@ export function registerInitCommand(program: Command, ctx: CommandContext, commo
     .option('--profile <name>', `the profile to create, profiles/<name>.yaml (default ${DEFAULT_PROFILE_NAME})`, profileName)
     .addHelpText(
       'after',
-      '\nIdempotent: a file that exists is kept, .gitignore and .mcp.json only get what they lack. --json prints { root, dryRun, created, kept, updated }.' +
+      '\nA new govern.config.yaml includes the Markdown documents found outside workplans/ and trackers/ that hold items (git\'s files; not hidden, dependency or fixture folders); then no starter is written. Documents a profile rule would read are named in a note (govern explain <file>).' +
+        '\nIdempotent: a file that exists is kept, .gitignore and .mcp.json only get what they lack. --json prints { root, dryRun, created, kept, updated, included, notes }.' +
         '\nExit 0 when done, 1 when an existing .mcp.json cannot be read (nothing is written), 2 on usage.',
     )
     .action(async (o: InitOptions) => setExit(await initCommand(ctx, o)));
@@ -166,7 +167,7 @@ function foundNotes(found: FoundDocuments | null, included: string[]): string[] 
       `${files.length} document${files.length === 1 ? '' : 's'} look${files.length === 1 ? 's' : ''} like tracking that the default profile does not read (${few(files)}): \`npx govern explain ${files[0]}\` says which profile rule would read it; then add it to \`include:\`.`,
     );
   }
-  if (found.notRead) notes.push(`${found.notRead} Markdown file${found.notRead === 1 ? ' was' : 's were'} not looked at (beyond the first ${MAX_FILES_LOOKED_AT.toLocaleString('en-US')}, or over 1 MB): \`include:\` globs read any of them.`);
+  if (found.notRead) notes.push(`${found.notRead} Markdown file${found.notRead === 1 ? ' was' : 's were'} not looked at (beyond the first ${MAX_FILES_LOOKED_AT.toLocaleString('en-US')}, or over ${MAX_DOCUMENT_BYTES / 1024 / 1024} MB): \`include:\` globs read any of them.`);
   return notes;
 }
 
@@ -235,8 +236,8 @@ export function planInit(root: string, opts: { profile: string }): { entries: In
   // workplan names the starter tracker's milestone only when that tracker is written or
   // already there.
   const elsewhere = included.length > 0;
-  const tracker = elsewhere ? 'elsewhere' : starter(root, STARTER_TRACKER);
-  const workplan = elsewhere ? 'elsewhere' : starter(root, STARTER_WORKPLAN);
+  const tracker = starter(root, STARTER_TRACKER, elsewhere);
+  const workplan = starter(root, STARTER_WORKPLAN, elsewhere);
   const milestone = tracker === 'create' || tracker === 'exists';
   for (const [file, state, content] of [
     [STARTER_TRACKER, tracker, TRACKER_MD],
@@ -284,11 +285,11 @@ export function applyInit(root: string, entries: readonly InitEntry[]): void {
   }
 }
 
-/** A starter's state: there already, to create, or not wanted (its folder holds documents). */
-function starter(root: string, rel: string): 'exists' | 'create' | 'skip' {
+/** A starter's state: there already, to create, or not wanted (its folder holds documents, or documents found elsewhere hold items). */
+function starter(root: string, rel: string, elsewhere: boolean): 'exists' | 'create' | 'skip' | 'elsewhere' {
   if (fs.existsSync(path.join(root, rel))) return 'exists';
   const folder = path.join(root, rel.split('/')[0]!);
-  return hasMarkdown(folder) ? 'skip' : 'create';
+  return hasMarkdown(folder) ? 'skip' : elsewhere ? 'elsewhere' : 'create';
 }
 
 function hasMarkdown(dir: string): boolean {
