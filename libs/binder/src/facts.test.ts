@@ -188,7 +188,8 @@ describe('ingestMemoryFacts', () => {
     // Another process holds it (as memoryd would), until told to let go.
     const holder = spawn(
       process.execPath,
-      ['--input-type=module', '-e', `const { DuckDBInstance } = await import('@duckdb/node-api'); const i = await DuckDBInstance.create(${JSON.stringify(file)}); console.log('open'); process.stdin.once('data', () => process.exit(0));`],
+      // Kept referenced, and collected before it says `open`: a collected instance releases the lock.
+      ['--expose-gc', '--input-type=module', '-e', `const { DuckDBInstance } = await import('@duckdb/node-api'); const instance = await DuckDBInstance.create(${JSON.stringify(file)}); globalThis.held = [instance, await instance.connect()]; for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); } console.log('open'); process.stdin.once('data', () => process.exit(0));`],
       { cwd: path.dirname(fileURLToPath(import.meta.url)), stdio: ['pipe', 'pipe', 'inherit'] },
     );
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));

@@ -69,10 +69,12 @@ describe('lifetime', () => {
   it('turns the lock of another process into `locked`, thrown as the caller’s error class', async () => {
     const file = dbFile();
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    // A child process holds the file open until its stdin closes.
+    // A child process holds the file open until its stdin closes. A collected instance
+    // releases DuckDB's file lock, so the holder keeps it referenced, and collects before it
+    // says `held`: a holder that would lose the lock loses it before the test looks.
     const holder = spawn(
       process.execPath,
-      ['-e', `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { await DuckDBInstance.create(${JSON.stringify(file)}); console.log('held'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0)); })`],
+      ['--expose-gc', '-e', `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { const instance = await DuckDBInstance.create(${JSON.stringify(file)}); globalThis.held = [instance, await instance.connect()]; for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); } console.log('held'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0)); })`],
       { cwd: path.dirname(new URL(import.meta.url).pathname), stdio: ['pipe', 'pipe', 'inherit'] },
     );
     try {
