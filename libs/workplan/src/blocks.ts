@@ -29,6 +29,11 @@ export interface TableBlock {
 }
 export interface ListItem extends Located {
   checked: boolean | null;
+  /**
+   * When the item's first paragraph goes on past its first line: how many characters of
+   * `text` that first line holds (`**Title**` on a line of its own, the description below).
+   */
+  head?: number;
   children: ListItem[];
 }
 export interface ListBlock {

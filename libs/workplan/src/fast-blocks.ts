@@ -368,6 +368,8 @@ function parseList(lines: string[], start: number, off: number, baseIndent: numb
       // The item ends at line i.
       const item = f.item!;
       item.text = f.parts.map((p) => p.trim()).join(' ');
+      const head = f.parts[0]!.trim().length;
+      if (f.parts.length > 1 && head > 0 && head < item.text.length) item.head = head;
       f.items.push(item);
       f.item = null;
       if (i >= n) ended = true;

@@ -126,10 +126,12 @@ function listItems(nodes: MdNode[], src: string, off: number): ListItem[] {
   while (work.length) {
     const [node, item] = work.pop()!;
     let first: Located | null = null;
+    let head = 0;
     for (const child of node.children ?? []) {
       if (child.type === 'paragraph' && first === null) {
         const lines = paragraphLines(child, src, off);
         first = { text: lines.map((l) => l.text.trim()).join(' '), line: lines[0]?.line ?? 0, column: lines[0]?.column ?? 1 };
+        if (lines.length > 1 && first.line === (node.position?.start.line ?? 0) + off) head = lines[0]!.text.trim().length;
       } else if (child.type === 'list') {
         for (const i of child.children ?? []) enqueue(i, item.children);
       }
@@ -142,8 +144,10 @@ function listItems(nodes: MdNode[], src: string, off: number): ListItem[] {
     if (checked !== null && marker) {
       text = text.slice(marker[0].length);
       column += marker[0].length;
+      head -= marker[0].length;
     }
     item.text = text;
+    if (head > 0 && head < text.length) item.head = head;
     item.line = base.line;
     item.column = column;
     item.checked = checked;

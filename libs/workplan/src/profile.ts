@@ -139,7 +139,7 @@ export const DEFAULT_PROFILE: Profile = {
     '^(?<kw>PHASE|Phase|MILESTONE|Milestone|STAGE|Stage|WEEK|Week|SPRINT|Sprint|EPIC|Epic|TASK|Task|ITERATION|Iteration)\\s+(?<id>[A-Za-z0-9][A-Za-z0-9.-]*)\\s*(?:[—–:-]\\s*(?<rest>.*))?$',
     '^(?<id>[A-Z]{1,3}[0-9]+[A-Za-z0-9.]*)(?:\\s*[:—–]|\\s+-)\\s*(?<rest>.+)$',
     '^(?<id>[A-Z]{1,3}[0-9]+[A-Za-z0-9.]*)$',
-    '^(?<id>[vV](?:0|[1-9][0-9]?)(?:\\.[0-9]+)*)(?:\\s*[:—–]\\s*|\\s+-\\s+|\\s+)(?<rest>[^\\s\\d(\\[—–-].*)$',
+    '^(?<id>[vV](?:0|[1-9][0-9]?)(?:\\.[0-9]+)*)(?:\\s*[:—–]\\s*|\\s+-\\s+|\\s+)(?<rest>[^\\s\\d(\\[—–→⇒-].*)$',
   ],
   taskHeadings: ['^(?<id>T[0-9]+[A-Za-z0-9.]*)\\s*[-—–:]\\s*(?<title>.+)$'],
   criteriaLabels: ['exit criteria', 'acceptance', 'acceptance criteria', 'validation checklist', 'checklist', 'definition of done', 'done when'],

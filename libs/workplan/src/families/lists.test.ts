@@ -1,5 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { newItem as item } from './common.js';
+import type { Block } from '../blocks.js';
+import { blocksFast } from '../fast-blocks.js';
+import { blocksFromMarkdown } from '../markdown.js';
 import { parse } from '../__fixtures__/test-utils.js';
 
 /**
@@ -111,8 +114,8 @@ describe('real-world planning formats', () => {
     ]);
     expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([]);
   });
-  test("version headings (GSD MILESTONES.md): `## v1.3 Status Panel (Shipped: 2026-07-28)` is milestone v1.3, shipped; a parenthesized status may carry a date or version, other parentheses stay in the title; a version without a title (`## v1.1.4 (2024-05-01)`, a changelog) is no milestone", () => {
-    const text = "# Milestones\n\n## v1.3 Status Panel (Shipped: 2026-07-28)\n\n**Phases completed:** 3 phases\n\n## v1.2: GSD Core (Done in v1.2.1)\n\n## v2.0 Next (see #12)\n\n## v1.1.4 (2024-05-01)\n\n## v1.1.3 - 2024-04-01\n\n## v1.1\n";
+  test("version headings (GSD MILESTONES.md): `## v1.3 Status Panel (Shipped: 2026-07-28)` is milestone v1.3, shipped; a parenthesized status may carry a date or version, other parentheses stay in the title; a version without a title (`## v1.1.4 (2024-05-01)`, a changelog) is no milestone, nor is an upgrade between two (`### v0.2 → v0.3`, an upgrade path)", () => {
+    const text = "# Milestones\n\n## v1.3 Status Panel (Shipped: 2026-07-28)\n\n**Phases completed:** 3 phases\n\n## v1.2: GSD Core (Done in v1.2.1)\n\n## v2.0 Next (see #12)\n\n## v1.1.4 (2024-05-01)\n\n## v1.1.3 - 2024-04-01\n\n## v1.1\n\n### v1.2 → v1.3\n\n### v1.3 ⇒ v2.0\n\n### v1.1 -> v1.2\n";
     const { document, diagnostics } = parse(text, ".planning/MILESTONES.md");
     expect(document?.family).toBe("plan");
     expect(document?.items).toEqual([
@@ -211,5 +214,60 @@ describe('real-world planning formats', () => {
       ["MILESTONES:v1.0", "Production-Ready", "done"],
       ["MILESTONES:v1.6", "FFI Fix", "planned"],
     ]);
+  });
+});
+
+describe('a bold first line over a description (GV-WP-0029-T03)', () => {
+  const numbered = ['# Implementation Plan', '', '- [x] **1.1 TypeScript data models**', '  Create `src/types.ts` with interfaces: `Child`, `Medication`,', '  and `AdministeredDose`.', '- [ ] **1.2 Seed data (depends on 1.1)**', '  Load the defaults.', ''].join('\n');
+  const idless = [
+    '# Tasks',
+    '',
+    '## Phase 1: Release',
+    '- [ ] **Set up CI**',
+    '  GitHub Actions runs the tests.',
+    '- [ ] **Write** the docs for the',
+    '  new command',
+    '- [ ] **Cut a release**: tag and publish',
+    '- [ ] **Ship it**',
+    '',
+  ].join('\n');
+
+  test('the bold line is the title and the lines below are its description; the id of an item without one does not change', () => {
+    const a = parse(numbered, 'IMPLEMENTATION_PLAN.md');
+    expect([a.document?.items, a.diagnostics]).toEqual([
+      [
+        item({ status: 'done', statusText: '[x]', statusSource: { line: 3, column: 3 }, parent: 'IMPLEMENTATION_PLAN', id: 'IMPLEMENTATION_PLAN:1.1', kind: 'task', localId: '1.1', title: 'TypeScript data models', line: 3, column: 7 }),
+        // A dependency trailer that ends the bold line is read, and leaves the title.
+        item({ status: 'planned', statusText: '[ ]', statusSource: { line: 6, column: 3 }, parent: 'IMPLEMENTATION_PLAN', id: 'IMPLEMENTATION_PLAN:1.2', kind: 'task', localId: '1.2', title: 'Seed data', line: 6, column: 7, dependencies: [{ id: 'IMPLEMENTATION_PLAN:1.1', origin: 'section', line: 6, column: 35 }] }),
+      ],
+      [],
+    ]);
+    const b = parse(idless, 'TASKS.md');
+    expect([b.document?.items, b.diagnostics.map((d) => [d.code, d.line])]).toEqual([
+      [
+        item({ parent: 'TASKS', id: 'TASKS:PHASE-1', kind: 'milestone', localId: 'PHASE-1', title: 'Release', line: 3, column: 4 }),
+        // The id is what it was before (from the whole paragraph), the title only the bold line.
+        item({ status: 'planned', statusText: '[ ]', statusSource: { line: 4, column: 3 }, parent: 'TASKS:PHASE-1', id: 'TASKS:set-up-ci-github-actions-runs-the-tests', kind: 'task', localId: 'set-up-ci-github-actions-runs-the-tests', title: 'Set up CI', line: 4, column: 7 }),
+        // Bold that does not fill its line is emphasis in a sentence that goes on.
+        item({ status: 'planned', statusText: '[ ]', statusSource: { line: 6, column: 3 }, parent: 'TASKS:PHASE-1', id: 'TASKS:write-the-docs-for-the-new-command', kind: 'task', localId: 'write-the-docs-for-the-new-command', title: 'Write the docs for the new command', line: 6, column: 7 }),
+        item({ status: 'planned', statusText: '[ ]', statusSource: { line: 8, column: 3 }, parent: 'TASKS:PHASE-1', id: 'TASKS:cut-a-release-tag-and-publish', kind: 'task', localId: 'cut-a-release-tag-and-publish', title: 'Cut a release: tag and publish', line: 8, column: 7 }),
+        item({ status: 'planned', statusText: '[ ]', statusSource: { line: 9, column: 3 }, parent: 'TASKS:PHASE-1', id: 'TASKS:ship-it', kind: 'task', localId: 'ship-it', title: 'Ship it', line: 9, column: 7 }),
+      ],
+      [['status-missing', 3]],
+    ]);
+  });
+
+  test("both block readers say where the first line ends (`head`), so the fast path and remark's agree", () => {
+    const heads = (blocks: Block[]) => blocks.flatMap((b) => (b.type === 'list' ? b.items.map((i) => [i.text, i.head]) : []));
+    const fast = [...blocksFast(numbered, 0)!, ...blocksFast(idless, 0)!];
+    expect(heads(fast)).toEqual([
+      ['**1.1 TypeScript data models** Create `src/types.ts` with interfaces: `Child`, `Medication`, and `AdministeredDose`.', 30],
+      ['**1.2 Seed data (depends on 1.1)** Load the defaults.', 34],
+      ['**Set up CI** GitHub Actions runs the tests.', 13],
+      ['**Write** the docs for the new command', 26],
+      ['**Cut a release**: tag and publish', undefined],
+      ['**Ship it**', undefined],
+    ]);
+    expect(heads([...blocksFromMarkdown(numbered, 0), ...blocksFromMarkdown(idless, 0)])).toEqual(heads(fast));
   });
 });

@@ -20,6 +20,17 @@ export interface ListLine {
   /** `Phase` for `**Phase 2: …**`: the id is then a plan id (`PHASE-2`). */
   kw: string | null;
   title: string;
+  /**
+   * How many characters at the start of `title` (before `listLineDetails`) are a bold first
+   * line over a description (`**1.1 Data models**`, then `Create …` below), without the id:
+   * that part is then the title. 0: none.
+   */
+  lead: number;
+  /**
+   * The title as it was before a bold lead was the title: what an item written without an
+   * id takes its id from, so that the ids of such items did not change (GV-WP-0029-T03).
+   */
+  slugTitle: string;
   markers: string[];
   dependsText: string | null;
   dependsColumn: number;
@@ -86,9 +97,14 @@ export function readListLine(item: ListItem, profile: CompiledProfile): ListLine
   const tag = BOLD_TAG.exec(plain);
   if (tag) plain = plain.slice(tag[0].length);
   // Emphasis around the start: `**Phase 1: Title** - summary`, `**Define types**`.
+  // `boldEnd`: where the bold text ends in `plain`, when it is the whole first line of a
+  // paragraph that goes on (`**1.1 Data models**`, then the description on the lines below).
+  let boldEnd = -1;
   if (plain.startsWith('**') || plain.startsWith('__')) {
     const mark = plain.slice(0, 2);
     const close = plain.indexOf(mark, 2);
+    // `plain` is a suffix of `item.text` (marks were cut from its start).
+    if (close > 0 && item.head !== undefined && close + 2 === item.head - (item.text.length - plain.length)) boldEnd = close - 2;
     // `col` stays the column of `text`: positions found in `text` (the trailer) are added to it.
     plain = close > 0 ? plain.slice(2, close) + plain.slice(close + 2) : plain.slice(2);
   }
@@ -120,7 +136,9 @@ export function readListLine(item: ListItem, profile: CompiledProfile): ListLine
     rest = rest.replace(/^(?:[:.)—–-][ \t]*)+/, '');
   }
   if (!rest.trim() && !id) return null;
-  return { status, statusText, statusColumn, id, kw, title: rest, markers, dependsText: null, dependsColumn: col, text, details: false };
+  // `rest` is a suffix of `plain`: the part of the bold text left in it, past the id.
+  const lead = Math.max(0, boldEnd - (plain.length - rest.length));
+  return { status, statusText, statusColumn, id, kw, title: rest, lead, slugTitle: rest, markers, dependsText: null, dependsColumn: col, text, details: false };
 }
 
 /**
@@ -168,7 +186,7 @@ export function readListLines(b: ListBlock, profile: CompiledProfile): Map<ListI
       // The whole phrase is the status (`WIP`, `In Progress`): with commentary (`open, see #4`) it is a note.
       const status = t && !/[(),:;]/.test(t.phrase) ? exactStatus(t.phrase, profile) : null;
       if (!t || !status) break;
-      trailing.push([it, { status, statusText: t.phrase, statusColumn: it.column + t.index, id: null, kw: null, title: t.title, markers: [], dependsText: null, dependsColumn: it.column, text: it.text, details: false }]);
+      trailing.push([it, { status, statusText: t.phrase, statusColumn: it.column + t.index, id: null, kw: null, title: t.title, lead: 0, slugTitle: t.title, markers: [], dependsText: null, dependsColumn: it.column, text: it.text, details: false }]);
     }
     if (trailing.length === list.length) for (const [it, l] of trailing) out.set(it, l);
   }
@@ -183,14 +201,24 @@ export function listLineDetails(l: ListLine): ListLine {
   if (l.details) return l;
   l.details = true;
   let rest = l.title;
-  const dep = dependsTrailer(rest);
+  // A bold first line is the title: a trailer ends it (`**Tag v2 (depends on T1)**`).
+  let lead = l.lead > 0 ? rest.slice(0, l.lead) : null;
+  const cut = (text: string, at: number) => text.slice(0, at).trimEnd().replace(/[ \t]*[(—–-]$/, '').trimEnd();
+  const dep = dependsTrailer(rest) ?? (lead !== null ? dependsTrailer(lead) : null);
   if (dep) {
     l.dependsText = dep.text;
     l.dependsColumn = l.dependsColumn + Math.max(0, l.text.indexOf(dep.text));
-    rest = rest.slice(0, dep.index).trimEnd().replace(/[ \t]*[(—–-]$/, '').trimEnd();
+    if (lead !== null && dep.index < lead.length) lead = cut(lead, dep.index);
+    else rest = cut(rest, dep.index);
   }
-  l.title = rest.replace(/\*\*|__/g, '').replace(/[ \t]+[—–-][ \t]*$/, '').trim();
+  l.slugTitle = cleanTitle(rest);
+  l.title = (lead !== null && cleanTitle(lead).replace(/[ \t]*[:.]$/, '')) || l.slugTitle;
   return l;
+}
+
+/** A title without emphasis marks and a dangling dash. */
+function cleanTitle(text: string): string {
+  return text.replace(/\*\*|__/g, '').replace(/[ \t]+[—–-][ \t]*$/, '').trim();
 }
 
 /** Whether the text holds a character from U+2000 up (where the status emoji are). */

@@ -660,7 +660,7 @@ function readListsAndTables(blocks: Block[], docId: string, profile: CompiledPro
         }
         consumed.add(li);
         listLineDetails(l);
-        const localId = l.id ? (l.kw ? `${l.kw.toUpperCase()}-${l.id}` : l.id) : slugId(l.title, slugs);
+        const localId = l.id ? (l.kw ? `${l.kw.toUpperCase()}-${l.id}` : l.id) : slugId(l.slugTitle, slugs);
         const existing = l.id ? st.byLocal.get(localId.toUpperCase()) : undefined;
         if (existing) {
           sink.explain?.line(b, li, { skip: 'same-item', of: existing.id });
